@@ -1,0 +1,156 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The only module that reads the environment. Everything else receives a `Config`.
+ * Variables are documented in README.md ("Configuration").
+ */
+
+const booleanString = z
+  .enum(["true", "false", "1", "0", "yes", "no"], {
+    error: (issue) => `must be true or false (got ${JSON.stringify(issue.input)})`,
+  })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const commaList = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+const port = z.coerce
+  .number({ error: "must be a port number" })
+  .int("must be a whole number")
+  .min(0, "must be between 0 and 65535")
+  .max(65535, "must be between 0 and 65535");
+
+const environmentSchema = z
+  .object({
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection URL")
+      .optional(),
+    ABONO_DATA_DIR: z.string().min(1).default("./.abono"),
+    PORT: port.default(8080),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    ABONO_ROOT_API_KEY: z
+      .string()
+      .min(24, "must be at least 24 characters long (use a random secret)")
+      .optional(),
+    ABONO_TEST_MODE: booleanString.optional(),
+    ABONO_FREE_PLAN_ID: z.string().min(1).default("free"),
+    ABONO_LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        error: "must be one of fatal, error, warn, info, debug, trace, silent",
+      })
+      .default("info"),
+    ABONO_BODY_LIMIT_BYTES: z.coerce
+      .number({ error: "must be a number of bytes" })
+      .int()
+      .positive()
+      .default(5 * 1024 * 1024),
+    ABONO_WORKER_CONCURRENCY: z.coerce
+      .number({ error: "must be a number" })
+      .int()
+      .min(1)
+      .max(64)
+      .default(4),
+    ABONO_JWT_JWKS_URL: z.url({ error: "must be a URL (the issuer's JWKS endpoint)" }).optional(),
+    ABONO_JWT_ISSUER: z.string().min(1).optional(),
+    ABONO_JWT_AUDIENCE: commaList.optional(),
+    ABONO_JWT_ROOT_CLAIM: z.string().min(1).default("root"),
+    ABONO_JWT_ROOT_GROUPS: commaList.default([]),
+    ABONO_JWT_GROUPS_CLAIM: z.string().min(1).default("cognito:groups"),
+    ABONO_JWT_GROUP_ROLE_PATTERN: z
+      .string()
+      .default("^org:(?<organization>[^:]+)(?::(?<role>owner|billing_admin|member))?$")
+      .refine(isValidGroupPattern, {
+        message: "must be a regular expression with a named group (?<organization>…)",
+      }),
+  })
+  .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
+    message: "ABONO_JWT_JWKS_URL and ABONO_JWT_ISSUER must be set together to enable JWT auth",
+    path: ["ABONO_JWT_ISSUER"],
+  });
+
+function isValidGroupPattern(pattern: string): boolean {
+  try {
+    return new RegExp(pattern).source.includes("?<organization>");
+  } catch {
+    return false;
+  }
+}
+
+export interface JwtConfig {
+  jwksUrl: string;
+  issuer: string;
+  audience: string[] | undefined;
+  rootClaim: string;
+  rootGroups: string[];
+  groupsClaim: string;
+  groupRolePattern: RegExp;
+}
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  rootApiKey: string | undefined;
+  testMode: boolean;
+  freePlanId: string;
+  logLevel: string;
+  bodyLimitBytes: number;
+  workerConcurrency: number;
+  jwt: JwtConfig | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment once. Unknown variables are ignored; bad values throw a `ConfigError`. */
+export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
+  const defined = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = environmentSchema.safeParse(defined);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join(".") || "environment";
+        const got = name in defined ? ` (got ${JSON.stringify(defined[name])})` : "";
+        return `${name}: ${issue.message}${got}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  return {
+    databaseUrl: env.DATABASE_URL,
+    dataDir: path.resolve(env.ABONO_DATA_DIR),
+    port: env.PORT,
+    host: env.HOST,
+    rootApiKey: env.ABONO_ROOT_API_KEY,
+    testMode: env.ABONO_TEST_MODE ?? env.DATABASE_URL === undefined,
+    freePlanId: env.ABONO_FREE_PLAN_ID,
+    logLevel: env.ABONO_LOG_LEVEL,
+    bodyLimitBytes: env.ABONO_BODY_LIMIT_BYTES,
+    workerConcurrency: env.ABONO_WORKER_CONCURRENCY,
+    jwt:
+      env.ABONO_JWT_JWKS_URL && env.ABONO_JWT_ISSUER
+        ? {
+            jwksUrl: env.ABONO_JWT_JWKS_URL,
+            issuer: env.ABONO_JWT_ISSUER,
+            audience: env.ABONO_JWT_AUDIENCE,
+            rootClaim: env.ABONO_JWT_ROOT_CLAIM,
+            rootGroups: env.ABONO_JWT_ROOT_GROUPS,
+            groupsClaim: env.ABONO_JWT_GROUPS_CLAIM,
+            groupRolePattern: new RegExp(env.ABONO_JWT_GROUP_ROLE_PATTERN),
+          }
+        : undefined,
+  };
+}

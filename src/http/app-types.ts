@@ -1,0 +1,46 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { JwtVerifier } from "../auth/jwt.ts";
+import type { Access, Principal } from "../auth/principal.ts";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "../logger.ts";
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** Everything the HTTP layer needs, wired once at the composition root (`src/server.ts`). */
+export interface AppDependencies {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** The system time; domain code receives "now" from here, or from a test clock. */
+  clock: () => Date;
+  /** True once migrations ran and the worker is running. */
+  isReady: () => boolean;
+  jwtVerifier: JwtVerifier | undefined;
+}
+
+/** A route group: one file, its schemas, docs and handlers. */
+export type RouteModule = (app: App, dependencies: AppDependencies) => void;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    idempotency: { principal: string; key: string } | null;
+  }
+}

@@ -1,0 +1,107 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyBaseLogger } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import { access } from "../auth/principal.ts";
+import { newId } from "../ids.ts";
+import type { App, AppDependencies, RouteModule } from "./app-types.ts";
+import { registerAuthentication } from "./authenticate.ts";
+import { handleError } from "./error-handler.ts";
+import { registerIdempotency } from "./idempotency.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { meRoutes } from "./routes/me.ts";
+
+/** Every route group of the API, in documentation order. */
+export const routeModules: readonly RouteModule[] = [healthRoutes, meRoutes, apiKeyRoutes];
+
+const errorJsonSchema = {
+  type: "object",
+  description: "An error: `code` is one of API.md's codes; `message` says how to fix the request.",
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: {
+        code: { type: "string" },
+        message: { type: "string" },
+        details: { type: "object", additionalProperties: true },
+      },
+    },
+  },
+};
+
+export async function buildApp(
+  dependencies: AppDependencies,
+  { extraRoutes = [] }: { extraRoutes?: readonly RouteModule[] } = {},
+): Promise<App> {
+  const app = Fastify({
+    loggerInstance: dependencies.logger as FastifyBaseLogger,
+    bodyLimit: dependencies.config.bodyLimitBytes,
+    genReqId: () => newId("req"),
+    requestIdHeader: "x-request-id",
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: {
+        code: "not_found",
+        message: `No route ${request.method} ${request.url.split("?")[0]}. See /docs for the API.`,
+      },
+    }),
+  );
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Abono API",
+        version: "1",
+        description:
+          "Subscription billing and entitlements. Authenticate with `Authorization: Bearer <API key or JWT>`. Every POST/PATCH/DELETE accepts `Idempotency-Key`.",
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } },
+      },
+    },
+    transform: (input) => {
+      const transformed = jsonSchemaTransform(input);
+      const routeAccess = input.route.config?.access ?? access.authenticated;
+      const schema = transformed.schema as Record<string, unknown>;
+      const response = (schema.response ?? {}) as Record<string, unknown>;
+      return {
+        ...transformed,
+        schema: {
+          ...schema,
+          ...(routeAccess.kind === "public" ? {} : { security: [{ bearerAuth: [] }] }),
+          response: { ...response, "4XX": errorJsonSchema, "5XX": errorJsonSchema },
+        },
+      } as typeof transformed;
+    },
+  });
+  await app.register(async (documentation) => {
+    documentation.addHook("onRoute", (route) => {
+      route.config = { ...route.config, access: access.public };
+    });
+    await documentation.register(swaggerUi, { routePrefix: "/docs" });
+    documentation.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  });
+
+  registerAuthentication(app, dependencies);
+  registerIdempotency(app, dependencies);
+  for (const routes of [...routeModules, ...extraRoutes]) routes(app, dependencies);
+  return app;
+}

@@ -1,0 +1,60 @@
+import { apiKeySecretPrefix, principalForApiKey } from "../auth/api-keys.ts";
+import { type Access, access, isAllowed } from "../auth/principal.ts";
+import { forbidden, unauthenticated } from "../errors.ts";
+import type { App, AppDependencies } from "./app-types.ts";
+
+const bearerPattern = /^Bearer\s+(\S+)\s*$/i;
+const jwtPattern = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+/**
+ * Authenticates every request (API key or JWT) and checks the route's `config.access` before any body is
+ * read. Unknown routes answer 404 without asking for credentials.
+ */
+export function registerAuthentication(app: App, { db, jwtVerifier }: AppDependencies) {
+  app.decorateRequest("principal", null);
+  app.addHook("onRequest", async (request) => {
+    if (request.is404) return;
+    const routeAccess: Access = request.routeOptions.config.access ?? access.authenticated;
+    if (routeAccess.kind === "public") return;
+
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      throw unauthenticated(
+        "Authentication required: send `Authorization: Bearer <API key or JWT>`.",
+      );
+    }
+    const token = bearerPattern.exec(header)?.[1];
+    if (token === undefined) {
+      throw unauthenticated(
+        "The Authorization header must have the form `Bearer <API key or JWT>`.",
+      );
+    }
+    let principal = null;
+    if (token.startsWith(apiKeySecretPrefix)) {
+      principal = await principalForApiKey({ db, secret: token });
+      if (principal === null) throw unauthenticated("The API key is unknown or has been revoked.");
+    } else if (jwtPattern.test(token)) {
+      if (jwtVerifier === undefined) {
+        throw unauthenticated(
+          "JWT authentication is not configured on this server; use an API key (abono_sk_…).",
+        );
+      }
+      principal = await jwtVerifier(token);
+    } else {
+      throw unauthenticated("The bearer credential is neither an Abono API key nor a JWT.");
+    }
+    request.principal = principal;
+
+    const params = request.params as Record<string, string | undefined> | undefined;
+    const organizationId = params?.orgId;
+    if (!isAllowed({ principal, routeAccess, organizationId })) {
+      throw forbidden(
+        routeAccess.kind === "root"
+          ? "Only the platform operator (root) may call this route."
+          : `This credential may not act for organization ${JSON.stringify(organizationId)} with this route (needs one of: ${
+              routeAccess.kind === "organization" ? routeAccess.roles.join(", ") : "root"
+            }).`,
+      );
+    }
+  });
+}

@@ -1,0 +1,127 @@
+import { desc, eq, lt } from "drizzle-orm";
+import { z } from "zod";
+import { createApiKey, publicColumns } from "../../auth/api-keys.ts";
+import { access, canActForOrganization } from "../../auth/principal.ts";
+import { apiKeys } from "../../db/schema/index.ts";
+import { forbidden, notFound } from "../../errors.ts";
+import type { RouteModule } from "../app-types.ts";
+import { listQuery, listResponse, toPage } from "../pagination.ts";
+
+const apiKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  scope: z.enum(["root", "organization"]),
+  organizationId: z.string().nullable(),
+  secretPrefix: z.string().describe("The first characters of the secret, to recognise a key."),
+  createdBy: z.string().nullable(),
+  createdAt: z.date(),
+  revokedAt: z.date().nullable(),
+});
+
+const createBody = z.discriminatedUnion("scope", [
+  z.object({ scope: z.literal("root"), name: z.string().trim().min(1).max(200) }),
+  z.object({
+    scope: z.literal("organization"),
+    name: z.string().trim().min(1).max(200),
+    organizationId: z.string().min(1).max(100),
+  }),
+]);
+
+/** Secret API keys: root keys (platform operator) and organization-scoped server keys. */
+export const apiKeyRoutes: RouteModule = (app, { db, clock }) => {
+  app.post(
+    "/v1/api-keys",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["api keys"],
+        summary: "Create an API key",
+        description:
+          "Root creates keys of any scope; an organization owner creates keys for that organization. The secret is returned once.",
+        body: createBody,
+        response: { 201: apiKey.extend({ secret: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal;
+      const body = request.body;
+      if (!principal) throw forbidden("Authentication required.");
+      // Root creates any key; an organization's owner (a signed-in user) creates keys for it.
+      const allowed =
+        principal.root ||
+        (body.scope === "organization" &&
+          principal.kind === "user" &&
+          canActForOrganization({
+            principal,
+            organizationId: body.organizationId,
+            roles: ["owner"],
+          }));
+      if (!allowed) {
+        throw forbidden(
+          body.scope === "root"
+            ? "Only root may create root keys."
+            : `Only root or an owner of ${body.organizationId} may create keys for it.`,
+        );
+      }
+      const { key, secret } = await createApiKey({
+        executor: db,
+        name: body.name,
+        keyScope:
+          body.scope === "root"
+            ? { scope: "root" }
+            : { scope: "organization", organizationId: body.organizationId },
+        createdBy: principal.id,
+        now: clock(),
+      });
+      return reply.code(201).send({ ...key, secret });
+    },
+  );
+
+  app.get(
+    "/v1/api-keys",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["api keys"],
+        summary: "List API keys",
+        querystring: listQuery,
+        response: { 200: listResponse(apiKey) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const rows = await db
+        .select(publicColumns)
+        .from(apiKeys)
+        .where(cursor ? lt(apiKeys.id, cursor) : undefined)
+        .orderBy(desc(apiKeys.id))
+        .limit(limit + 1);
+      return toPage(rows, limit);
+    },
+  );
+
+  app.delete(
+    "/v1/api-keys/:keyId",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["api keys"],
+        summary: "Revoke an API key",
+        params: z.object({ keyId: z.string() }),
+        response: { 200: apiKey },
+      },
+    },
+    async (request) => {
+      const { keyId } = request.params;
+      const [existing] = await db.select(publicColumns).from(apiKeys).where(eq(apiKeys.id, keyId));
+      if (!existing) throw notFound("API key", keyId);
+      if (existing.revokedAt) return existing;
+      const [revoked] = await db
+        .update(apiKeys)
+        .set({ revokedAt: clock() })
+        .where(eq(apiKeys.id, keyId))
+        .returning(publicColumns);
+      return revoked ?? existing;
+    },
+  );
+};

@@ -1,0 +1,31 @@
+import type { z } from "zod";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "../logger.ts";
+
+/** What every job handler receives besides its payload; wired once in `startWorker`. */
+export interface JobDependencies {
+  db: Database;
+  config: Config;
+  logger: Logger;
+}
+
+export interface JobContext extends JobDependencies {
+  jobId: string;
+  attempt: number;
+}
+
+export interface JobDefinition<Payload extends z.ZodType = z.ZodType> {
+  /** The task identifier in graphile-worker, e.g. `billing.renew`. */
+  name: string;
+  payload: Payload;
+  maxAttempts?: number;
+  handler(args: { payload: z.output<Payload>; context: JobContext }): Promise<void>;
+}
+
+/** A typed job: name → zod payload → one handler. */
+export function defineJob<Payload extends z.ZodType>(
+  definition: JobDefinition<Payload>,
+): JobDefinition<Payload> {
+  return definition;
+}

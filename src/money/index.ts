@@ -1,0 +1,16 @@
+/**
+ * The only place in Abono that multiplies, divides or rounds money. Amounts are `bigint` minor units;
+ * rounding is half away from zero, once per line.
+ */
+export { currencyExponent, requireSupportedCurrency } from "./currency-exponent.ts";
+export { divideRounded } from "./divide-rounded.ts";
+export { type DisplayLocale, formatMoney } from "./format-money.ts";
+export { isSupportedCurrency } from "./is-supported-currency.ts";
+export { MoneyError } from "./money-error.ts";
+export { multiplyRatio } from "./multiply-ratio.ts";
+export { type PercentOfInput, percentOf } from "./percent-of.ts";
+export { prorate } from "./prorate.ts";
+export { type ProrationFraction, prorationFraction } from "./proration-fraction.ts";
+export { toDecimalString } from "./to-decimal-string.ts";
+export { toMinor } from "./to-minor.ts";
+export { toNumber } from "./to-number.ts";

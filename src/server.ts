@@ -1,0 +1,100 @@
+import { ensureBootstrapRootKey } from "./auth/api-keys.ts";
+import { createJwtVerifier } from "./auth/jwt.ts";
+import type { Config } from "./config.ts";
+import { type Connection, connect } from "./db/connect.ts";
+import { migrateDatabase } from "./db/migrate.ts";
+import { buildApp } from "./http/app.ts";
+import type { App, RouteModule } from "./http/app-types.ts";
+import type { JobDefinition } from "./jobs/job.ts";
+import { cronItems, jobRegistry } from "./jobs/jobs.ts";
+import { startWorker, type Worker } from "./jobs/worker.ts";
+import type { Logger } from "./logger.ts";
+
+export interface RunningServer {
+  url: string | null;
+  app: App | null;
+  connection: Connection;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: database (embedded or DATABASE_URL) → migrations → bootstrap root key → worker and
+ * scheduler → HTTP. `stop()` undoes it in reverse: HTTP drained, worker stopped, database closed, embedded
+ * PostgreSQL stopped.
+ */
+export async function startServer({
+  config,
+  logger,
+  http = true,
+  worker: runWorker = true,
+  jobs = jobRegistry,
+  extraRoutes = [],
+  clock = () => new Date(),
+  onRootKeyGenerated,
+}: {
+  config: Config;
+  logger: Logger;
+  http?: boolean;
+  worker?: boolean;
+  jobs?: readonly JobDefinition[];
+  /** Additional route groups (tests). */
+  extraRoutes?: readonly RouteModule[];
+  clock?: () => Date;
+  onRootKeyGenerated: (secret: string) => void;
+}): Promise<RunningServer> {
+  const connection = await connect({ config, logger });
+  let worker: Worker | null = null;
+  let app: App | null = null;
+  let ready = false;
+  try {
+    await migrateDatabase(connection);
+    const { generatedSecret } = await ensureBootstrapRootKey({
+      db: connection.db,
+      configuredSecret: config.rootApiKey,
+      now: clock(),
+    });
+    if (generatedSecret) onRootKeyGenerated(generatedSecret);
+
+    if (runWorker) {
+      worker = await startWorker({
+        pool: connection.pool,
+        jobs,
+        cron: cronItems,
+        concurrency: config.workerConcurrency,
+        dependencies: { db: connection.db, config, logger },
+      });
+    }
+    let url: string | null = null;
+    if (http) {
+      app = await buildApp(
+        {
+          config,
+          db: connection.db,
+          logger,
+          clock,
+          isReady: () => ready,
+          jwtVerifier: config.jwt ? createJwtVerifier(config.jwt) : undefined,
+        },
+        { extraRoutes },
+      );
+      url = await app.listen({ host: config.host, port: config.port });
+    }
+    ready = true;
+    return {
+      url,
+      app,
+      connection,
+      async stop() {
+        ready = false;
+        await app?.close();
+        await worker?.stop();
+        await connection.close();
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => {});
+    await worker?.stop().catch(() => {});
+    await connection.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,6 @@
+import type { Clock } from "./clock.ts";
+
+/** The real wall clock. */
+export const systemClock: Clock = {
+  now: () => new Date(),
+};

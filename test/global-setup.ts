@@ -1,0 +1,63 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { openDatabase } from "../src/db/database.ts";
+import { startEmbeddedPostgres } from "../src/db/embedded-postgres.ts";
+import { migrateDatabase } from "../src/db/migrate.ts";
+
+/**
+ * Real PostgreSQL for every test: DATABASE_URL when set, else an embedded server in a temporary
+ * directory. One migrated template database is made per run; each test file clones it.
+ */
+export default async function setup(project: TestProject) {
+  let embeddedStop: (() => Promise<void>) | null = null;
+  let temporaryDir: string | null = null;
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    temporaryDir = await fs.mkdtemp(path.join(os.tmpdir(), "abono-test-"));
+    await fs.chmod(temporaryDir, 0o755);
+    const embedded = await startEmbeddedPostgres({ dataDir: temporaryDir, log: () => {} });
+    serverUrl = embedded.connectionString;
+    embeddedStop = embedded.stop;
+  }
+
+  const templateName = `abono_tpl_${process.pid}_${Date.now()}`;
+  await adminQuery(serverUrl, `create database ${templateName}`);
+  const template = openDatabase({ connectionString: withDatabase(serverUrl, templateName) });
+  await migrateDatabase(template);
+  await template.close();
+
+  project.provide("serverUrl", serverUrl);
+  project.provide("templateDatabase", templateName);
+
+  return async () => {
+    await adminQuery(serverUrl, `drop database if exists ${templateName} with (force)`);
+    if (embeddedStop) await embeddedStop();
+    if (temporaryDir) await fs.rm(temporaryDir, { recursive: true, force: true });
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    serverUrl: string;
+    templateDatabase: string;
+  }
+}

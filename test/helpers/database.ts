@@ -1,0 +1,37 @@
+import { randomBytes } from "node:crypto";
+import { inject } from "vitest";
+import { type DatabaseHandle, openDatabase } from "../../src/db/database.ts";
+import { adminQuery, withDatabase } from "../global-setup.ts";
+
+export interface TestDatabase extends DatabaseHandle {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh database cloned from the run's migrated template, so test files run in parallel. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = inject("serverUrl");
+  const name = `abono_t_${randomBytes(6).toString("hex")}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(serverUrl, `create database ${name} template ${inject("templateDatabase")}`);
+      break;
+    } catch (error) {
+      // Two clones of one template at the same instant can collide; retry briefly.
+      if (attempt >= 20 || !String(error).includes("being accessed by other users")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + attempt * 50));
+    }
+  }
+  const url = withDatabase(serverUrl, name);
+  const handle = openDatabase({ connectionString: url, maxConnections: 10 });
+  return {
+    ...handle,
+    url,
+    name,
+    async drop() {
+      await handle.close();
+      await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+    },
+  };
+}
