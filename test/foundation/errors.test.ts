@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { access } from "../../src/auth/principal.ts";
+import { AbonoError, errorStatus } from "../../src/errors.ts";
+import type { RouteModule } from "../../src/http/app-types.ts";
+import { toErrorResponse } from "../../src/http/error-handler.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+
+const probeRoutes: RouteModule = (app) => {
+  app.post(
+    "/test/echo",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        body: z.object({ name: z.string().min(1), quantity: z.number().int().positive() }),
+        querystring: z.object({ verbose: z.enum(["yes", "no"]).optional() }),
+      },
+    },
+    async (request) => request.body,
+  );
+  app.get("/test/bug", { config: { access: access.authenticated } }, async () => {
+    throw new Error("secret internal detail: connection string postgres://...");
+  });
+  app.get("/test/domain-error", { config: { access: access.authenticated } }, async () => {
+    throw new AbonoError("limit_exceeded", "Only 3 active preventives on the free plan.", { limit: 3 });
+  });
+};
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({
+    worker: false,
+    extraRoutes: [probeRoutes],
+    environment: { ABONO_BODY_LIMIT_BYTES: "2048" },
+  });
+});
+afterAll(() => app.close());
+
+describe("error mapping", () => {
+  it("answers 404 not_found for an unknown route, with or without credentials", async () => {
+    for (const auth of [null, undefined]) {
+      const response = await app.request("GET", "/v1/nothing-here", { auth });
+      expect(response.status).toBe(404);
+      expect(response.body.error.code).toBe("not_found");
+    }
+  });
+
+  it("answers 400 validation_error for malformed JSON", async () => {
+    const response = await app.request("POST", "/test/echo", { rawBody: '{"name": "x", ' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("validation_error");
+    expect(response.body.error.message).toMatch(/JSON/);
+  });
+
+  it("answers 400 validation_error naming every field that violates the schema", async () => {
+    const response = await app.request("POST", "/test/echo", { body: { name: "", quantity: 1.5 } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("validation_error");
+    const paths = response.body.error.details.issues.map((issue: { path: string }) => issue.path);
+    expect(paths).toEqual(expect.arrayContaining(["body.name", "body.quantity"]));
+    expect(response.body.error.message).toMatch(/body\.quantity/);
+  });
+
+  it("validates query strings too", async () => {
+    const response = await app.request("POST", "/test/echo?verbose=maybe", {
+      body: { name: "x", quantity: 1 },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details.issues[0].path).toMatch(/^querystring/);
+  });
+
+  it("answers 400 validation_error for an oversize body", async () => {
+    const response = await app.request("POST", "/test/echo", {
+      body: { name: "x".repeat(5000), quantity: 1 },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("validation_error");
+    expect(response.body.error.message).toMatch(/too large/);
+  });
+
+  it("answers 400 for an unsupported content type and for an empty JSON body", async () => {
+    const xml = await app.request("POST", "/test/echo", {
+      rawBody: "<name>x</name>",
+      headers: { "content-type": "application/xml" },
+    });
+    expect(xml.status).toBe(400);
+    expect(xml.body.error.code).toBe("validation_error");
+    const empty = await app.request("POST", "/test/echo", {
+      rawBody: "",
+      headers: { "content-type": "application/json" },
+    });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.code).toBe("validation_error");
+  });
+
+  it("maps domain errors to their status and keeps details", async () => {
+    const response = await app.request("GET", "/test/domain-error");
+    expect(response.status).toBe(409);
+    expect(response.body.error).toEqual({
+      code: "limit_exceeded",
+      message: "Only 3 active preventives on the free plan.",
+      details: { limit: 3 },
+    });
+  });
+
+  it("hides internal details of unexpected failures behind internal_error and the request id", async () => {
+    const response = await app.request("GET", "/test/bug");
+    expect(response.status).toBe(500);
+    expect(response.body.error.code).toBe("internal_error");
+    expect(JSON.stringify(response.body)).not.toContain("secret internal detail");
+    expect(response.body.error.details.requestId).toBe(response.headers.get("x-request-id"));
+  });
+
+  it("gives every response a prefixed request id", async () => {
+    const response = await app.request("GET", "/health", { auth: null });
+    expect(response.headers.get("x-request-id")).toMatch(/^req_[0-9a-z]{26}$/);
+  });
+
+  it("maps every API.md code to its status", () => {
+    for (const [code, status] of Object.entries(errorStatus)) {
+      const mapped = toErrorResponse(new AbonoError(code as keyof typeof errorStatus, "m"), "req_1");
+      expect(mapped.status).toBe(status);
+      expect(mapped.body.error.code).toBe(code);
+    }
+  });
+});
