@@ -14,5 +14,5 @@ export function daysInMonth({ year, month }: { year: number; month: number }): n
 
 /** Gregorian rule: every 4th year, except centuries not divisible by 400 (2000 yes, 2100 no). */
 export function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) ;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }

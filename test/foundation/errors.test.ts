@@ -22,7 +22,9 @@ const probeRoutes: RouteModule = (app) => {
     throw new Error("secret internal detail: connection string postgres://...");
   });
   app.get("/test/domain-error", { config: { access: access.authenticated } }, async () => {
-    throw new AbonoError("limit_exceeded", "Only 3 active preventives on the free plan.", { limit: 3 });
+    throw new AbonoError("limit_exceeded", "Only 3 active preventives on the free plan.", {
+      limit: 3,
+    });
   });
 };
 
@@ -118,7 +120,10 @@ describe("error mapping", () => {
 
   it("maps every API.md code to its status", () => {
     for (const [code, status] of Object.entries(errorStatus)) {
-      const mapped = toErrorResponse(new AbonoError(code as keyof typeof errorStatus, "m"), "req_1");
+      const mapped = toErrorResponse(
+        new AbonoError(code as keyof typeof errorStatus, "m"),
+        "req_1",
+      );
       expect(mapped.status).toBe(status);
       expect(mapped.body.error.code).toBe(code);
     }

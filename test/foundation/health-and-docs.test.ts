@@ -18,7 +18,10 @@ describe("health and documentation", () => {
     const response = await app.request("GET", "/openapi.json", { auth: null });
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe("3.1.0");
-    expect(response.body.components.securitySchemes.bearerAuth).toEqual({ type: "http", scheme: "bearer" });
+    expect(response.body.components.securitySchemes.bearerAuth).toEqual({
+      type: "http",
+      scheme: "bearer",
+    });
     const createKey = response.body.paths["/v1/api-keys"].post;
     expect(createKey.security).toEqual([{ bearerAuth: [] }]);
     expect(createKey.requestBody.content["application/json"].schema).toBeDefined();

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { access } from "../../src/auth/principal.ts";
 import type { RouteModule } from "../../src/http/app-types.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
@@ -43,8 +43,11 @@ afterAll(() => app.close());
 
 const executions = async (label: string) =>
   Number(
-    (await app.database.pool.query("select count(*) from test_executions where label = $1", [label]))
-      .rows[0].count,
+    (
+      await app.database.pool.query("select count(*) from test_executions where label = $1", [
+        label,
+      ])
+    ).rows[0].count,
   );
 
 describe("Idempotency-Key", () => {
@@ -78,7 +81,10 @@ describe("Idempotency-Key", () => {
   });
 
   it("answers 409 idempotency_key_reused for the same key with a different body", async () => {
-    await app.request("POST", "/test/executions", { body: { label: "a" }, idempotencyKey: "key-reused" });
+    await app.request("POST", "/test/executions", {
+      body: { label: "a" },
+      idempotencyKey: "key-reused",
+    });
     const response = await app.request("POST", "/test/executions", {
       body: { label: "b" },
       idempotencyKey: "key-reused",
@@ -102,7 +108,9 @@ describe("Idempotency-Key", () => {
       expect(response.status).toBe(201);
       expect(response.body).toEqual(responses[0]?.body);
     }
-    expect(responses.filter((response) => response.headers.get("idempotent-replayed")).length).toBe(7);
+    expect(responses.filter((response) => response.headers.get("idempotent-replayed")).length).toBe(
+      7,
+    );
   });
 
   it("runs again after a server error instead of replaying it", async () => {
@@ -136,7 +144,9 @@ describe("Idempotency-Key", () => {
   });
 
   it("scopes keys to the caller", async () => {
-    const other = await app.request("POST", "/v1/api-keys", { body: { scope: "root", name: "other" } });
+    const other = await app.request("POST", "/v1/api-keys", {
+      body: { scope: "root", name: "other" },
+    });
     const mine = await app.request("POST", "/test/executions", {
       body: { label: "scoped" },
       idempotencyKey: "key-shared",
@@ -153,7 +163,10 @@ describe("Idempotency-Key", () => {
   });
 
   it("forgets a key after 24 hours", async () => {
-    await app.request("POST", "/test/executions", { body: { label: "expiry" }, idempotencyKey: "key-expiry" });
+    await app.request("POST", "/test/executions", {
+      body: { label: "expiry" },
+      idempotencyKey: "key-expiry",
+    });
     await app.database.pool.query(
       "update idempotency_keys set created_at = created_at - interval '25 hours', expires_at = expires_at - interval '24 hours 1 second' where key = 'key-expiry'",
     );
@@ -177,8 +190,14 @@ describe("Idempotency-Key", () => {
 
   it("applies to real routes: creating an API key twice with one key creates one key", async () => {
     const body = { scope: "root", name: "idempotent-key" };
-    const first = await app.request("POST", "/v1/api-keys", { body, idempotencyKey: "create-key-1" });
-    const second = await app.request("POST", "/v1/api-keys", { body, idempotencyKey: "create-key-1" });
+    const first = await app.request("POST", "/v1/api-keys", {
+      body,
+      idempotencyKey: "create-key-1",
+    });
+    const second = await app.request("POST", "/v1/api-keys", {
+      body,
+      idempotencyKey: "create-key-1",
+    });
     expect(second.body.id).toBe(first.body.id);
     const { rows } = await app.database.pool.query(
       "select count(*)::int as count from api_keys where name = 'idempotent-key'",

@@ -102,11 +102,18 @@ describe("scheduler", () => {
       createdAt: now,
       expiresAt,
     });
-    await db.insert(idempotencyKeys).values([
-      row("expired", new Date(now.getTime() - 1000)),
-      row("live", new Date(now.getTime() + 1000)),
-    ]);
-    await runScheduler({ tasks: scheduledTasks, db, now, logger: createLogger({ level: "silent" }) });
+    await db
+      .insert(idempotencyKeys)
+      .values([
+        row("expired", new Date(now.getTime() - 1000)),
+        row("live", new Date(now.getTime() + 1000)),
+      ]);
+    await runScheduler({
+      tasks: scheduledTasks,
+      db,
+      now,
+      logger: createLogger({ level: "silent" }),
+    });
     const keys = await db.execute<{ key: string }>(
       sql`select key from idempotency_keys where principal = 'key_test'`,
     );

@@ -70,7 +70,10 @@ describe("abono serve with the embedded PostgreSQL", () => {
     expect(me.status).toBe(200);
 
     // `abono keys create` attaches to the running server's database instead of starting another.
-    const keys = runCli(["keys", "create", "--organization", "org_cli", "--name", "cli"], environment());
+    const keys = runCli(
+      ["keys", "create", "--organization", "org_cli", "--name", "cli"],
+      environment(),
+    );
     expect(await keys.exited).toBe(0);
     const [, orgKey] = await keys.waitForOutput(/^\s+(abono_sk_\S+)$/m);
     const orgMe = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${orgKey}` } });
@@ -83,7 +86,11 @@ describe("abono serve with the embedded PostgreSQL", () => {
   });
 
   it("refuses bad configuration with a message naming the variable", async () => {
-    const server = runCli(["serve"], { ...environment(), PORT: "eighty", ABONO_TEST_MODE: "maybe" });
+    const server = runCli(["serve"], {
+      ...environment(),
+      PORT: "eighty",
+      ABONO_TEST_MODE: "maybe",
+    });
     expect(await server.exited).toBe(2);
     expect(server.output()).toMatch(/PORT: must be a port number/);
     expect(server.output()).toMatch(/ABONO_TEST_MODE: must be true or false \(got "maybe"\)/);
