@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { access } from "../../src/auth/principal.ts";
@@ -21,12 +22,12 @@ const executionRoutes: RouteModule = (app, { db }) => {
     async (request, reply) => {
       const { label, delayMs, crash } = request.body;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      const { rows } = await db.$client.query(
-        "insert into test_executions (label) values ($1) returning id, (select count(*) + 1 from test_executions where label = $1)::int as count",
-        [label],
+      const { rows } = await db.execute<{ id: number; count: number }>(
+        sql`insert into test_executions (label) values (${label})
+            returning id, (select count(*) + 1 from test_executions where label = ${label})::int as count`,
       );
       if (crash) throw new Error("simulated server failure");
-      return reply.code(201).send({ id: rows[0].id, label, count: rows[0].count });
+      return reply.code(201).send({ id: rows[0]?.id, label, count: rows[0]?.count });
     },
   );
 };

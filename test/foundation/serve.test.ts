@@ -50,7 +50,7 @@ describe("abono serve with the embedded PostgreSQL", () => {
     expect(Date.now() - started).toBeLessThan(60_000);
 
     const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${rootKey}` } });
-    expect((await me.json()).root).toBe(true);
+    expect(((await me.json()) as { root: boolean }).root).toBe(true);
 
     const pid = await postgresPid();
     expect(pid).not.toBeNull();

@@ -28,7 +28,12 @@ export async function startJwksServer() {
         issuer: tokenIssuer = issuer,
         audience = "abono-test",
         key = privateKey,
-      }: { expiresIn?: string | number; issuer?: string; audience?: string; key?: CryptoKey } = {},
+      }: {
+        expiresIn?: string | number;
+        issuer?: string;
+        audience?: string;
+        key?: Parameters<SignJWT["sign"]>[0];
+      } = {},
     ) {
       return new SignJWT(claims)
         .setProtectedHeader({ alg: "RS256", kid: "test-key" })
