@@ -27,13 +27,11 @@ export function periodContaining({
   const monthsApart =
     (at.getUTCFullYear() - anchor.getUTCFullYear()) * 12 +
     (at.getUTCMonth() - anchor.getUTCMonth());
-  // The calendar estimate is at most one interval off (day and time of day are ignored); correct it.
-  let count = Math.max(0, Math.floor(monthsApart / (interval === "year" ? 12 : 1)));
-  while (count > 0 && addInterval({ anchor, interval, count }).getTime() > at.getTime()) {
+  // Boundary k always falls in the calendar month anchor month + k intervals (clamping never leaves
+  // that month), so counting calendar months gives k or k + 1: one step back corrects it.
+  let count = Math.floor(monthsApart / (interval === "year" ? 12 : 1));
+  if (addInterval({ anchor, interval, count }).getTime() > at.getTime()) {
     count -= 1;
-  }
-  while (addInterval({ anchor, interval, count: count + 1 }).getTime() <= at.getTime()) {
-    count += 1;
   }
   return {
     start: addInterval({ anchor, interval, count }),

@@ -95,13 +95,19 @@ describe("addInterval", () => {
     expect(anchor.toISOString()).toBe("2026-01-31T00:00:00.000Z");
   });
 
-  it("treats years below 100 literally", () => {
+  it("treats years below 100 literally (Date.UTC would map them to 19xx)", () => {
     const anchor = new Date(0);
-    anchor.setUTCFullYear(99, 11, 31);
-    const result = addInterval({ anchor, interval: "month", count: 2 });
-    expect(result.getUTCFullYear()).toBe(100);
-    expect(result.getUTCMonth()).toBe(1);
-    expect(result.getUTCDate()).toBe(28);
+    anchor.setUTCFullYear(50, 0, 31);
+    anchor.setUTCHours(8, 0, 0, 0);
+    const february = addInterval({ anchor, interval: "month", count: 1 });
+    expect([february.getUTCFullYear(), february.getUTCMonth(), february.getUTCDate()]).toEqual([
+      50, 1, 28,
+    ]);
+    expect(february.getUTCHours()).toBe(8);
+    const nextYear = addInterval({ anchor, interval: "month", count: 13 });
+    expect([nextYear.getUTCFullYear(), nextYear.getUTCMonth(), nextYear.getUTCDate()]).toEqual([
+      51, 1, 28,
+    ]);
   });
 
   it("refuses invalid arguments with a TimeError", () => {
