@@ -13,12 +13,26 @@ import type { App, AppDependencies, RouteModule } from "./app-types.ts";
 import { registerAuthentication } from "./authenticate.ts";
 import { handleError } from "./error-handler.ts";
 import { registerIdempotency } from "./idempotency.ts";
+import { addonRoutes } from "./routes/addons.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { couponRoutes } from "./routes/coupons.ts";
+import { featureRoutes } from "./routes/features.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
+import { packRoutes } from "./routes/packs.ts";
+import { planRoutes } from "./routes/plans.ts";
 
 /** Every route group of the API, in documentation order. */
-export const routeModules: readonly RouteModule[] = [healthRoutes, meRoutes, apiKeyRoutes];
+export const routeModules: readonly RouteModule[] = [
+  healthRoutes,
+  meRoutes,
+  apiKeyRoutes,
+  featureRoutes,
+  planRoutes,
+  addonRoutes,
+  packRoutes,
+  couponRoutes,
+];
 
 const errorJsonSchema = {
   type: "object",

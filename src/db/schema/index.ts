@@ -1,2 +1,4 @@
 export * from "./api-keys.ts";
+export * from "./catalog.ts";
 export * from "./idempotency-keys.ts";
+export * from "./test-clocks.ts";

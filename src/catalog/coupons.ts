@@ -1,0 +1,157 @@
+import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
+import { coupons, plans } from "../db/schema/index.ts";
+import { notFound, validationError } from "../errors.ts";
+import { isSupportedCurrency } from "../money/index.ts";
+import type { Coupon } from "./catalog-types.ts";
+
+/**
+ * Coupons (BILLING-RULES "Coupons"): `percentOff` 1–100 or `amountOff` + currency; `once`, `repeating`
+ * (`durationInMonths`) or `forever`; optional `maxRedemptions`, `expiresAt` and allowed `planIds`.
+ * Codes are unique regardless of case.
+ */
+export interface CouponInput {
+  code: string;
+  name: string | null;
+  percentOff: number | null;
+  amountOff: bigint | null;
+  currency: string | null;
+  duration: Coupon["duration"];
+  durationInMonths: number | null;
+  maxRedemptions: number | null;
+  expiresAt: Date | null;
+  planIds: string[] | null;
+}
+
+export async function createCoupon({
+  db,
+  input,
+  now,
+}: {
+  db: Database;
+  input: CouponInput;
+  now: Date;
+}): Promise<Coupon> {
+  const problems = validateCouponInput({ input, now });
+  if (input.planIds && input.planIds.length > 0) {
+    const known = await db
+      .select({ id: plans.id })
+      .from(plans)
+      .where(inArray(plans.id, input.planIds));
+    const knownIds = new Set(known.map((plan) => plan.id));
+    for (const planId of input.planIds) {
+      if (!knownIds.has(planId)) problems.push(`planIds: no plan with id "${planId}"`);
+    }
+  }
+  if (problems.length > 0) {
+    throw validationError(`The coupon is invalid: ${problems.join("; ")}`, { problems });
+  }
+  const [created] = await db
+    .insert(coupons)
+    .values({ ...input, createdAt: now })
+    .onConflictDoNothing()
+    .returning();
+  if (!created) {
+    throw validationError(
+      `A coupon with code "${input.code}" already exists (codes are compared without case); choose another code.`,
+      { code: input.code },
+    );
+  }
+  return created;
+}
+
+/** Pure rules a coupon must satisfy before it is stored. */
+export function validateCouponInput({ input, now }: { input: CouponInput; now: Date }): string[] {
+  const problems: string[] = [];
+  const hasPercent = input.percentOff !== null;
+  const hasAmount = input.amountOff !== null;
+  if (hasPercent === hasAmount) {
+    problems.push(
+      "give either percentOff (1–100) or amountOff with a currency, not both and not neither",
+    );
+  }
+  if (hasPercent && (input.percentOff ?? 0) < 1)
+    problems.push("percentOff: must be between 1 and 100");
+  if (hasPercent && (input.percentOff ?? 0) > 100)
+    problems.push("percentOff: must be between 1 and 100");
+  if (hasAmount) {
+    if ((input.amountOff ?? 0n) <= 0n)
+      problems.push("amountOff: must be a positive amount in minor units");
+    if (input.currency === null) {
+      problems.push("currency: required with amountOff (the currency the amount is in)");
+    } else if (!isSupportedCurrency(input.currency)) {
+      problems.push(
+        `currency: "${input.currency}" is not an ISO 4217 currency with a known number of decimals; use a code such as USD, EUR or CLP`,
+      );
+    }
+  } else if (input.currency !== null) {
+    problems.push("currency: only allowed with amountOff");
+  }
+  if (input.duration === "repeating" && input.durationInMonths === null) {
+    problems.push("durationInMonths: required when duration is repeating");
+  }
+  if (input.duration !== "repeating" && input.durationInMonths !== null) {
+    problems.push("durationInMonths: only allowed when duration is repeating");
+  }
+  if (input.expiresAt !== null && input.expiresAt <= now) {
+    problems.push("expiresAt: must be in the future");
+  }
+  return problems;
+}
+
+export async function getCoupon({ db, code }: { db: Database; code: string }): Promise<Coupon> {
+  const [coupon] = await db
+    .select()
+    .from(coupons)
+    .where(sql`upper(${coupons.code}) = upper(${code})`);
+  if (!coupon) throw notFound("Coupon", code);
+  return coupon;
+}
+
+export async function listCoupons({
+  db,
+  includeArchived,
+  limit,
+  cursor,
+}: {
+  db: Database;
+  includeArchived: boolean;
+  limit: number;
+  cursor?: string | undefined;
+}): Promise<Coupon[]> {
+  return db
+    .select()
+    .from(coupons)
+    .where(
+      and(
+        includeArchived ? undefined : isNull(coupons.archivedAt),
+        cursor ? gt(coupons.code, cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(coupons.code))
+    .limit(limit);
+}
+
+export async function setCouponArchived({
+  db,
+  code,
+  archived,
+  now,
+}: {
+  db: Database;
+  code: string;
+  archived: boolean;
+  now: Date;
+}): Promise<Coupon> {
+  const coupon = await getCoupon({ db, code });
+  const [updated] = await db
+    .update(coupons)
+    .set({
+      archivedAt: archived
+        ? sql`coalesce(${coupons.archivedAt}, ${now.toISOString()}::timestamptz)`
+        : null,
+    })
+    .where(eq(coupons.code, coupon.code))
+    .returning();
+  return updated ?? coupon;
+}

@@ -1,0 +1,135 @@
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
+import { packs } from "../db/schema/index.ts";
+import { notFound, validationError } from "../errors.ts";
+import { isSupportedCurrency } from "../money/index.ts";
+import type { Pack } from "./catalog-types.ts";
+import { loadFeatureMap } from "./features.ts";
+
+/** Top-up packs: a fixed quantity of a metered feature sold for a one-off price (e.g. 500 encounters). */
+
+export interface PackInput {
+  id: string;
+  name: string;
+  feature: string;
+  quantity: bigint;
+  price: { currency: string; unitAmount: bigint };
+  expiresAfterDays: number | null;
+}
+
+export async function createPack({
+  db,
+  input,
+  now,
+}: {
+  db: Database;
+  input: PackInput;
+  now: Date;
+}): Promise<Pack> {
+  const features = await loadFeatureMap(db);
+  const feature = features.get(input.feature);
+  const problems: string[] = [];
+  if (!feature) {
+    problems.push(
+      `feature: no feature with key "${input.feature}"; create it with POST /v1/features first`,
+    );
+  } else if (feature.kind !== "metered") {
+    problems.push(`feature: packs top up metered features; "${input.feature}" is ${feature.kind}`);
+  }
+  if (!isSupportedCurrency(input.price.currency)) {
+    problems.push(
+      `price.currency: "${input.price.currency}" is not an ISO 4217 currency with a known number of decimals; use a code such as USD, EUR or CLP`,
+    );
+  }
+  if (problems.length > 0) {
+    throw validationError(`The pack is invalid: ${problems.join("; ")}`, { problems });
+  }
+  const [created] = await db
+    .insert(packs)
+    .values({
+      id: input.id,
+      name: input.name,
+      featureKey: input.feature,
+      quantity: input.quantity,
+      currency: input.price.currency,
+      unitAmount: input.price.unitAmount,
+      expiresAfterDays: input.expiresAfterDays,
+      createdAt: now,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!created) {
+    throw validationError(`A pack with id "${input.id}" already exists; choose another id.`, {
+      id: input.id,
+    });
+  }
+  return toPack(created);
+}
+
+export async function getPack({ db, packId }: { db: Database; packId: string }): Promise<Pack> {
+  const [row] = await db.select().from(packs).where(eq(packs.id, packId));
+  if (!row) throw notFound("Pack", packId);
+  return toPack(row);
+}
+
+export async function listPacks({
+  db,
+  includeArchived,
+  limit,
+  cursor,
+}: {
+  db: Database;
+  includeArchived: boolean;
+  limit: number;
+  cursor?: string | undefined;
+}): Promise<Pack[]> {
+  const rows = await db
+    .select()
+    .from(packs)
+    .where(
+      and(
+        includeArchived ? undefined : isNull(packs.archivedAt),
+        cursor ? gt(packs.id, cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(packs.id))
+    .limit(limit);
+  return rows.map(toPack);
+}
+
+export async function setPackArchived({
+  db,
+  packId,
+  archived,
+  now,
+}: {
+  db: Database;
+  packId: string;
+  archived: boolean;
+  now: Date;
+}): Promise<Pack> {
+  const [row] = await db
+    .update(packs)
+    .set({
+      archivedAt: archived
+        ? sql`coalesce(${packs.archivedAt}, ${now.toISOString()}::timestamptz)`
+        : null,
+    })
+    .where(eq(packs.id, packId))
+    .returning();
+  if (!row) throw notFound("Pack", packId);
+  return toPack(row);
+}
+
+function toPack(row: typeof packs.$inferSelect): Pack {
+  return {
+    id: row.id,
+    name: row.name,
+    feature: row.featureKey,
+    quantity: row.quantity,
+    price: { currency: row.currency, unitAmount: row.unitAmount },
+    expiresAfterDays: row.expiresAfterDays,
+    archivedAt: row.archivedAt,
+    createdAt: row.createdAt,
+  };
+}

@@ -1,0 +1,171 @@
+import { z } from "zod";
+import { access } from "../../auth/principal.ts";
+import {
+  createAddon,
+  getAddon,
+  listAddons,
+  setAddonArchived,
+  updateAddon,
+} from "../../catalog/addons.ts";
+import type { Addon, AddonDefinition } from "../../catalog/catalog-types.ts";
+import type { RouteModule } from "../app-types.ts";
+import { registerArchiveRoutes } from "../archive-routes.ts";
+import { listQuery, listResponse, toPage } from "../pagination.ts";
+import {
+  catalogKey,
+  featureValuesInput,
+  featureValuesOutput,
+  fromPrices,
+  includeArchivedQuery,
+  priceInput,
+  priceOutput,
+  toPrices,
+} from "../schemas/catalog-schemas.ts";
+
+const addonSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["license", "service"]),
+  version: z.number().int(),
+  currentVersion: z.number().int(),
+  name: z.string(),
+  description: z.string().nullable(),
+  prices: z.array(priceOutput),
+  features: featureValuesOutput,
+  archived: z.boolean(),
+  archivedAt: z.date().nullable(),
+  createdAt: z.date(),
+  versionCreatedAt: z.date(),
+});
+
+const addonResponse = (addon: Addon): z.infer<typeof addonSchema> => ({
+  ...addon,
+  prices: fromPrices(addon.prices),
+  archived: addon.archivedAt !== null,
+});
+
+const fields = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).nullable().optional(),
+  prices: z.array(priceInput).min(1, "add at least one price").max(50),
+  features: featureValuesInput,
+};
+
+/** Add-ons: licenses (`license`, e.g. extra seats) and services (`service`) sold on top of a plan. */
+export const addonRoutes: RouteModule = (app, { db, clock }) => {
+  app.post(
+    "/v1/addons",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["catalog"],
+        summary: "Create an add-on",
+        description:
+          "`features` says what one unit adds: `true` enables a boolean feature, a positive integer raises a limit or allowance.",
+        body: z.object({ id: catalogKey, kind: z.enum(["license", "service"]), ...fields }),
+        response: { 201: addonSchema },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const addon = await createAddon({
+        db,
+        id: body.id,
+        kind: body.kind,
+        definition: {
+          name: body.name,
+          description: body.description ?? null,
+          prices: toPrices(body.prices),
+          features: body.features,
+        },
+        now: clock(),
+      });
+      return reply.code(201).send(addonResponse(addon));
+    },
+  );
+
+  app.patch(
+    "/v1/addons/:id",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["catalog"],
+        summary: "Edit an add-on (creates a new version)",
+        params: z.object({ id: z.string() }),
+        body: z
+          .object({
+            name: fields.name.optional(),
+            description: fields.description,
+            prices: fields.prices.optional(),
+            features: fields.features.optional(),
+          })
+          .refine((body) => Object.values(body).some((value) => value !== undefined), {
+            message: "send at least one field to change",
+          }),
+        response: { 200: addonSchema },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const changes: Partial<AddonDefinition> = {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.description === undefined ? {} : { description: body.description }),
+        ...(body.prices === undefined ? {} : { prices: toPrices(body.prices) }),
+        ...(body.features === undefined ? {} : { features: body.features }),
+      };
+      return addonResponse(
+        await updateAddon({ db, addonId: request.params.id, changes, now: clock() }),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/addons",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["catalog"],
+        summary: "List add-ons",
+        querystring: listQuery.extend(includeArchivedQuery.shape),
+        response: { 200: listResponse(addonSchema) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, includeArchived } = request.query;
+      const rows = await listAddons({
+        db,
+        includeArchived: includeArchived && request.principal?.root === true,
+        limit: limit + 1,
+        cursor,
+      });
+      const page = toPage(rows, limit);
+      return { ...page, data: page.data.map(addonResponse) };
+    },
+  );
+
+  app.get(
+    "/v1/addons/:id",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["catalog"],
+        summary: "Get an add-on",
+        params: z.object({ id: z.string() }),
+        querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
+        response: { 200: addonSchema },
+      },
+    },
+    async (request) =>
+      addonResponse(
+        await getAddon({ db, addonId: request.params.id, version: request.query.version }),
+      ),
+  );
+
+  registerArchiveRoutes({
+    app,
+    path: "/v1/addons/:id",
+    noun: "add-on",
+    response: addonSchema,
+    setArchived: async ({ id, archived }) =>
+      addonResponse(await setAddonArchived({ db, addonId: id, archived, now: clock() })),
+  });
+};

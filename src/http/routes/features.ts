@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { access } from "../../auth/principal.ts";
+import { createFeature, getFeature, listFeatures } from "../../catalog/features.ts";
+import type { RouteModule } from "../app-types.ts";
+import { listQuery, listResponse, toPage } from "../pagination.ts";
+import { catalogKey } from "../schemas/catalog-schemas.ts";
+
+const feature = z.object({
+  key: z.string(),
+  name: z.string(),
+  kind: z.enum(["boolean", "limit", "metered"]),
+  unit: z.string().nullable(),
+  createdAt: z.date(),
+});
+
+/** Catalog features: what plans switch on (`boolean`), cap (`limit`) or meter per period (`metered`). */
+export const featureRoutes: RouteModule = (app, { db, clock }) => {
+  app.post(
+    "/v1/features",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["catalog"],
+        summary: "Define a feature",
+        body: z.object({
+          key: catalogKey,
+          name: z.string().trim().min(1).max(200),
+          kind: z.enum(["boolean", "limit", "metered"]),
+          unit: z.string().trim().min(1).max(50).optional(),
+        }),
+        response: { 201: feature },
+      },
+    },
+    async (request, reply) => {
+      const { key, name, kind, unit } = request.body;
+      const created = await createFeature({
+        db,
+        input: { key, name, kind, unit: unit ?? null },
+        now: clock(),
+      });
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    "/v1/features",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["catalog"],
+        summary: "List features",
+        querystring: listQuery,
+        response: { 200: listResponse(feature) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const rows = await listFeatures({ db, limit: limit + 1, cursor });
+      return toPage(rows, limit, (row) => row.key);
+    },
+  );
+
+  app.get(
+    "/v1/features/:key",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["catalog"],
+        summary: "Get a feature",
+        params: z.object({ key: z.string() }),
+        response: { 200: feature },
+      },
+    },
+    async (request) => getFeature({ db, key: request.params.key }),
+  );
+};

@@ -1,0 +1,219 @@
+import { z } from "zod";
+import { access } from "../../auth/principal.ts";
+import type { Plan, PlanDefinition } from "../../catalog/catalog-types.ts";
+import {
+  createPlan,
+  getPlan,
+  listPlans,
+  setPlanArchived,
+  updatePlan,
+} from "../../catalog/plans.ts";
+import { validationError } from "../../errors.ts";
+import { toMinor, toNumber } from "../../money/index.ts";
+import type { RouteModule } from "../app-types.ts";
+import { registerArchiveRoutes } from "../archive-routes.ts";
+import { listQuery, listResponse, toPage } from "../pagination.ts";
+import {
+  amountInput,
+  catalogKey,
+  currencyInput,
+  featureValuesInput,
+  featureValuesOutput,
+  fromPrices,
+  includeArchivedQuery,
+  priceInput,
+  priceOutput,
+  toPrices,
+} from "../schemas/catalog-schemas.ts";
+
+const planFields = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).nullable().optional(),
+  tier: z.number().int().min(0).max(1_000_000).optional(),
+  prices: z.array(priceInput).min(1, "add at least one price").max(50),
+  trialDays: z.number().int().min(0).max(730).optional(),
+  features: featureValuesInput,
+  overage: z
+    .record(catalogKey, z.object({ unitAmount: amountInput, currency: currencyInput }))
+    .optional(),
+};
+
+const createBody = z.object({ id: catalogKey, ...planFields });
+const updateBody = z
+  .object({
+    name: planFields.name.optional(),
+    description: planFields.description,
+    tier: planFields.tier,
+    prices: planFields.prices.optional(),
+    trialDays: planFields.trialDays,
+    features: planFields.features.optional(),
+    overage: planFields.overage,
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    message: "send at least one field to change",
+  });
+
+export const planSchema = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  currentVersion: z.number().int(),
+  name: z.string(),
+  description: z.string().nullable(),
+  tier: z.number().int(),
+  prices: z.array(priceOutput),
+  trialDays: z.number().int(),
+  features: featureValuesOutput,
+  overage: z.record(z.string(), z.object({ unitAmount: z.number().int(), currency: z.string() })),
+  archived: z.boolean(),
+  archivedAt: z.date().nullable(),
+  createdAt: z.date(),
+  versionCreatedAt: z.date(),
+});
+
+export function planResponse(plan: Plan): z.infer<typeof planSchema> {
+  return {
+    ...plan,
+    prices: fromPrices(plan.prices),
+    overage: Object.fromEntries(
+      Object.entries(plan.overage).map(([key, price]) => [
+        key,
+        { currency: price.currency, unitAmount: toNumber(price.unitAmount) },
+      ]),
+    ),
+    archived: plan.archivedAt !== null,
+  };
+}
+
+function toOverage(overage: Record<string, { unitAmount: number; currency: string }> | undefined) {
+  return Object.fromEntries(
+    Object.entries(overage ?? {}).map(([key, price]) => [
+      key,
+      { currency: price.currency, unitAmount: toMinor(price.unitAmount) },
+    ]),
+  );
+}
+
+const planParams = z.object({ planId: z.string() });
+
+/** Plans ("Plan Settings"): root edits, every authenticated caller reads. Edits create versions. */
+export const planRoutes: RouteModule = (app, { db, clock }) => {
+  app.post(
+    "/v1/plans",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["catalog"],
+        summary: "Create a plan",
+        body: createBody,
+        response: { 201: planSchema },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const definition: PlanDefinition = {
+        name: body.name,
+        description: body.description ?? null,
+        tier: body.tier ?? 0,
+        trialDays: body.trialDays ?? 0,
+        prices: toPrices(body.prices),
+        features: body.features,
+        overage: toOverage(body.overage),
+      };
+      const plan = await createPlan({ db, id: body.id, definition, now: clock() });
+      return reply.code(201).send(planResponse(plan));
+    },
+  );
+
+  app.patch(
+    "/v1/plans/:planId",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["catalog"],
+        summary: "Edit a plan (creates a new version)",
+        description:
+          "Fields not sent keep their current values. Existing subscriptions stay on the version they bought.",
+        params: planParams,
+        body: updateBody,
+        response: { 200: planSchema },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const changes: Partial<PlanDefinition> = {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.description === undefined ? {} : { description: body.description }),
+        ...(body.tier === undefined ? {} : { tier: body.tier }),
+        ...(body.trialDays === undefined ? {} : { trialDays: body.trialDays }),
+        ...(body.prices === undefined ? {} : { prices: toPrices(body.prices) }),
+        ...(body.features === undefined ? {} : { features: body.features }),
+        ...(body.overage === undefined ? {} : { overage: toOverage(body.overage) }),
+      };
+      const plan = await updatePlan({ db, planId: request.params.planId, changes, now: clock() });
+      return planResponse(plan);
+    },
+  );
+
+  app.get(
+    "/v1/plans",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["catalog"],
+        summary: "List plans",
+        description:
+          "Current versions ordered by tier, then id. Archived plans are hidden unless root asks for them with includeArchived=true.",
+        querystring: listQuery.extend(includeArchivedQuery.shape),
+        response: { 200: listResponse(planSchema) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, includeArchived } = request.query;
+      const rows = await listPlans({
+        db,
+        includeArchived: includeArchived && request.principal?.root === true,
+        limit: limit + 1,
+        cursor: cursor === undefined ? undefined : parsePlanCursor(cursor),
+      });
+      const page = toPage(rows, limit, (plan) => `${plan.tier}:${plan.id}`);
+      return { ...page, data: page.data.map(planResponse) };
+    },
+  );
+
+  app.get(
+    "/v1/plans/:planId",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["catalog"],
+        summary: "Get a plan",
+        description: "The current version, or an earlier one with ?version=N.",
+        params: planParams,
+        querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
+        response: { 200: planSchema },
+      },
+    },
+    async (request) =>
+      planResponse(
+        await getPlan({ db, planId: request.params.planId, version: request.query.version }),
+      ),
+  );
+
+  registerArchiveRoutes({
+    app,
+    path: "/v1/plans/:id",
+    noun: "plan",
+    response: planSchema,
+    setArchived: async ({ id, archived }) =>
+      planResponse(await setPlanArchived({ db, planId: id, archived, now: clock() })),
+  });
+};
+
+function parsePlanCursor(cursor: string): { tier: number; id: string } {
+  const separator = cursor.indexOf(":");
+  const tier = Number.parseInt(cursor.slice(0, separator), 10);
+  if (separator < 1 || !Number.isSafeInteger(tier)) {
+    throw validationError("cursor: use the nextCursor value of the previous page");
+  }
+  return { tier, id: cursor.slice(separator + 1) };
+}

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import type { Price } from "../../catalog/catalog-types.ts";
+import { toMinor, toNumber } from "../../money/index.ts";
+
+/** Shared request and response pieces of the catalog routes. Amounts cross the API as integers. */
+
+export const catalogKey = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    "must be 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+  );
+
+export const amountInput = z
+  .number({ error: "must be a number of minor units (e.g. 1999 for 19.99)" })
+  .int("must be a whole number of minor units (e.g. 1999 for 19.99)")
+  .min(0, "must not be negative")
+  .max(Number.MAX_SAFE_INTEGER, "is too large");
+
+export const currencyInput = z
+  .string()
+  .regex(/^[A-Z]{3}$/, "must be a three-letter ISO 4217 code in upper case, e.g. USD");
+
+export const intervalSchema = z.enum(["month", "year"]);
+
+export const priceInput = z.object({
+  interval: intervalSchema,
+  currency: currencyInput,
+  unitAmount: amountInput,
+});
+
+export const priceOutput = z.object({
+  interval: intervalSchema,
+  currency: z.string(),
+  unitAmount: z.number().int(),
+});
+
+export const featureValuesInput = z.record(
+  catalogKey,
+  z.union([z.boolean(), z.number().int("limits are whole numbers"), z.null()]),
+);
+
+export const featureValuesOutput = z.record(
+  z.string(),
+  z.union([z.boolean(), z.number(), z.null()]),
+);
+
+export const includeArchivedQuery = z.object({
+  includeArchived: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((value) => value === "true"),
+});
+
+export const toPrices = (prices: z.infer<typeof priceInput>[]): Price[] =>
+  prices.map((price) => ({ ...price, unitAmount: toMinor(price.unitAmount) }));
+
+export const fromPrices = (prices: Price[]) =>
+  prices.map((price) => ({ ...price, unitAmount: toNumber(price.unitAmount) }));
