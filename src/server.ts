@@ -6,7 +6,8 @@ import { migrateDatabase } from "./db/migrate.ts";
 import { buildApp } from "./http/app.ts";
 import type { App, RouteModule } from "./http/app-types.ts";
 import type { JobDefinition } from "./jobs/job.ts";
-import { cronItems, jobRegistry } from "./jobs/jobs.ts";
+import { scheduledTasks as defaultScheduledTasks, jobRegistry } from "./jobs/jobs.ts";
+import { type ScheduledTask, schedulerCron, schedulerTickJob } from "./jobs/scheduler.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import type { Logger } from "./logger.ts";
 
@@ -28,6 +29,7 @@ export async function startServer({
   http = true,
   worker: runWorker = true,
   jobs = jobRegistry,
+  scheduledTasks = defaultScheduledTasks,
   extraRoutes = [],
   clock = () => new Date(),
   onRootKeyGenerated,
@@ -37,6 +39,7 @@ export async function startServer({
   http?: boolean;
   worker?: boolean;
   jobs?: readonly JobDefinition[];
+  scheduledTasks?: readonly ScheduledTask[];
   /** Additional route groups (tests). */
   extraRoutes?: readonly RouteModule[];
   clock?: () => Date;
@@ -58,8 +61,8 @@ export async function startServer({
     if (runWorker) {
       worker = await startWorker({
         pool: connection.pool,
-        jobs,
-        cron: cronItems,
+        jobs: [...jobs, schedulerTickJob(scheduledTasks)],
+        cron: [schedulerCron],
         concurrency: config.workerConcurrency,
         dependencies: { db: connection.db, config, logger },
       });
@@ -74,6 +77,7 @@ export async function startServer({
           clock,
           isReady: () => ready,
           jwtVerifier: config.jwt ? createJwtVerifier(config.jwt) : undefined,
+          scheduledTasks,
         },
         { extraRoutes },
       );

@@ -10,6 +10,7 @@ import type { JwtVerifier } from "../auth/jwt.ts";
 import type { Access, Principal } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
+import type { ScheduledTask } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
 
 export type App = FastifyInstance<
@@ -30,6 +31,8 @@ export interface AppDependencies {
   /** True once migrations ran and the worker is running. */
   isReady: () => boolean;
   jwtVerifier: JwtVerifier | undefined;
+  /** The scheduler's tasks: run by the cron and by test-clock advances. */
+  scheduledTasks: readonly ScheduledTask[];
 }
 
 /** A route group: one file, its schemas, docs and handlers. */

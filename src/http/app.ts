@@ -21,6 +21,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { planRoutes } from "./routes/plans.ts";
+import { testClockRoutes } from "./routes/test-clocks.ts";
 
 /** Every route group of the API, in documentation order. */
 export const routeModules: readonly RouteModule[] = [
@@ -32,6 +33,7 @@ export const routeModules: readonly RouteModule[] = [
   addonRoutes,
   packRoutes,
   couponRoutes,
+  testClockRoutes,
 ];
 
 const errorJsonSchema = {

@@ -1,11 +1,9 @@
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
 import type { JobDefinition } from "./job.ts";
-import { type ScheduledTask, schedulerCron, schedulerTickJob } from "./scheduler.ts";
+import type { ScheduledTask } from "./scheduler.ts";
 
-/** Work the scheduler looks for on every tick. */
+/** Work the scheduler looks for on every tick (and on every test-clock advance). */
 export const scheduledTasks: readonly ScheduledTask[] = [purgeExpiredIdempotencyKeys];
 
-/** Every job the worker runs. */
-export const jobRegistry: readonly JobDefinition[] = [schedulerTickJob(scheduledTasks)];
-
-export const cronItems = [schedulerCron];
+/** Every job the worker runs, besides the scheduler's own tick. */
+export const jobRegistry: readonly JobDefinition[] = [];

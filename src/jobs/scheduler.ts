@@ -4,47 +4,77 @@ import type { Logger } from "../logger.ts";
 import { defineJob } from "./job.ts";
 
 /**
- * The scheduler: a list of tasks that look for due work (by indexed `due_at`-style columns) and enqueue
- * one idempotent job per piece of work. The production cron calls `runScheduler` with the system time;
- * test clocks call the very same function with their frozen time.
+ * The scheduler: tasks that look for due work (by indexed `due_at`-style columns) and enqueue one
+ * idempotent job per piece of work. The production cron calls `runScheduler` with the system time for
+ * everything not on a test clock; advancing a test clock calls the very same function with the clock's
+ * time, scoped to that clock's organizations.
  */
+export interface SchedulerScope {
+  /** `null`: real time, organizations without a test clock. Otherwise only that clock's organizations. */
+  testClockId: string | null;
+}
+
 export interface ScheduledTask {
   name: string;
-  run(args: { db: Database; now: Date; logger: Logger }): Promise<void>;
+  /** Enqueues the work due at `now` within `scope` and says how many jobs it added. */
+  run(args: { db: Database; now: Date; scope: SchedulerScope; logger: Logger }): Promise<number>;
 }
+
+/** Jobs for a test clock's organizations run in that clock's own queue, in order, so an advance can wait for them. */
+export function queueForScope(scope: SchedulerScope): string | undefined {
+  return scope.testClockId === null ? undefined : testClockQueue(scope.testClockId);
+}
+
+export const testClockQueue = (testClockId: string) => `test_clock:${testClockId}`;
 
 export async function runScheduler({
   tasks,
   db,
   now,
+  scope,
   logger,
 }: {
   tasks: readonly ScheduledTask[];
   db: Database;
   now: Date;
+  scope: SchedulerScope;
   logger: Logger;
-}): Promise<void> {
+}): Promise<number> {
+  let enqueued = 0;
   for (const task of tasks) {
     const started = performance.now();
-    await task.run({ db, now, logger });
-    logger.debug({ task: task.name, ms: performance.now() - started }, "scheduled task ran");
+    const added = await task.run({ db, now, scope, logger });
+    enqueued += added;
+    logger.debug(
+      { task: task.name, enqueued: added, ms: performance.now() - started, scope },
+      "scheduled task ran",
+    );
   }
+  return enqueued;
 }
+
+export const schedulerTickName = "scheduler.tick";
 
 /** The cron hook: graphile-worker's cron adds one `scheduler.tick` job a minute. */
 export function schedulerTickJob(tasks: readonly ScheduledTask[]) {
   return defineJob({
-    name: "scheduler.tick",
+    name: schedulerTickName,
     payload: z.object({ _cron: z.object({ ts: z.string() }).optional() }),
     maxAttempts: 1,
     async handler({ context }) {
-      await runScheduler({ tasks, db: context.db, now: new Date(), logger: context.logger });
+      await runScheduler({
+        tasks,
+        db: context.db,
+        now: new Date(),
+        scope: { testClockId: null },
+        logger: context.logger,
+      });
     },
   });
 }
 
 export const schedulerCron = {
-  task: "scheduler.tick",
+  task: schedulerTickName,
   match: "* * * * *",
   identifier: "scheduler",
 };

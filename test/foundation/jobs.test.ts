@@ -112,6 +112,7 @@ describe("scheduler", () => {
       tasks: scheduledTasks,
       db,
       now,
+      scope: { testClockId: null },
       logger: createLogger({ level: "silent" }),
     });
     const keys = await db.execute<{ key: string }>(

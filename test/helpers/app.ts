@@ -1,7 +1,8 @@
 import { loadConfig } from "../../src/config.ts";
 import type { RouteModule } from "../../src/http/app-types.ts";
 import type { JobDefinition } from "../../src/jobs/job.ts";
-import { jobRegistry } from "../../src/jobs/jobs.ts";
+import { scheduledTasks as defaultScheduledTasks, jobRegistry } from "../../src/jobs/jobs.ts";
+import type { ScheduledTask } from "../../src/jobs/scheduler.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
@@ -44,12 +45,14 @@ export async function startTestApp({
   environment = {},
   extraRoutes = [],
   jobs = jobRegistry,
+  scheduledTasks = defaultScheduledTasks,
   worker = true,
   clock,
 }: {
   environment?: Record<string, string>;
   extraRoutes?: readonly RouteModule[];
   jobs?: readonly JobDefinition[];
+  scheduledTasks?: readonly ScheduledTask[];
   worker?: boolean;
   clock?: () => Date;
 } = {}): Promise<TestApp> {
@@ -67,6 +70,7 @@ export async function startTestApp({
     logger: createLogger({ level: config.logLevel }),
     worker,
     jobs,
+    scheduledTasks,
     extraRoutes,
     ...(clock ? { clock } : {}),
     onRootKeyGenerated: () => {},

@@ -1,0 +1,102 @@
+import { z } from "zod";
+import { access } from "../../auth/principal.ts";
+import { notFound } from "../../errors.ts";
+import {
+  advanceTestClock,
+  createTestClock,
+  getTestClock,
+  type TestClock,
+} from "../../test-clocks/test-clocks.ts";
+import type { AppDependencies, RouteModule } from "../app-types.ts";
+
+const clockSchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  frozenTime: z.date(),
+  status: z.enum(["ready", "advancing"]),
+  createdAt: z.date(),
+});
+
+const toResponse = (clock: TestClock) => clock;
+
+function requireTestMode({ config }: AppDependencies) {
+  if (!config.testMode) {
+    throw notFound("Test clocks", "(test mode is off: set ABONO_TEST_MODE=true to use them)");
+  }
+}
+
+/** Test clocks (test mode only): simulate time for the organizations attached to a clock. */
+export const testClockRoutes: RouteModule = (app, dependencies) => {
+  const { db, clock, logger, scheduledTasks } = dependencies;
+  app.post(
+    "/v1/test-clocks",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["test clocks"],
+        summary: "Create a test clock",
+        description:
+          "Attach organizations to it at creation (`testClockId`); their time is the clock's.",
+        body: z.object({
+          frozenTime: z.iso.datetime({ offset: true }),
+          name: z.string().trim().min(1).max(200).optional(),
+        }),
+        response: { 201: clockSchema },
+      },
+    },
+    async (request, reply) => {
+      requireTestMode(dependencies);
+      const created = await createTestClock({
+        db,
+        frozenTime: new Date(request.body.frozenTime),
+        name: request.body.name ?? null,
+        now: clock(),
+      });
+      return reply.code(201).send(toResponse(created));
+    },
+  );
+
+  app.get(
+    "/v1/test-clocks/:id",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["test clocks"],
+        summary: "Get a test clock",
+        params: z.object({ id: z.string() }),
+        response: { 200: clockSchema },
+      },
+    },
+    async (request) => {
+      requireTestMode(dependencies);
+      return toResponse(await getTestClock({ db, clockId: request.params.id }));
+    },
+  );
+
+  app.post(
+    "/v1/test-clocks/:id/advance",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["test clocks"],
+        summary: "Advance a test clock",
+        description:
+          "Moves the clock forward and answers once every piece of due work for its organizations (renewals, trial ends, dunning retries, scheduled changes, queued jobs) has run.",
+        params: z.object({ id: z.string() }),
+        body: z.object({ frozenTime: z.iso.datetime({ offset: true }) }),
+        response: { 200: clockSchema },
+      },
+    },
+    async (request) => {
+      requireTestMode(dependencies);
+      const advanced = await advanceTestClock({
+        db,
+        clockId: request.params.id,
+        frozenTime: new Date(request.body.frozenTime),
+        tasks: scheduledTasks,
+        logger: logger.child({ testClockId: request.params.id }),
+      });
+      return toResponse(advanced);
+    },
+  );
+};

@@ -1,0 +1,133 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
+import { testClocks } from "../db/schema/index.ts";
+import { invalidState, notFound, validationError } from "../errors.ts";
+import { newId } from "../ids.ts";
+import { runScheduler, type ScheduledTask, testClockQueue } from "../jobs/scheduler.ts";
+import type { Logger } from "../logger.ts";
+
+export type TestClock = typeof testClocks.$inferSelect;
+
+export async function createTestClock({
+  db,
+  frozenTime,
+  name,
+  now,
+}: {
+  db: Database;
+  frozenTime: Date;
+  name: string | null;
+  now: Date;
+}): Promise<TestClock> {
+  const [clock] = await db
+    .insert(testClocks)
+    .values({
+      id: newId("clock", now.getTime()),
+      name,
+      frozenTime,
+      status: "ready",
+      createdAt: now,
+    })
+    .returning();
+  if (!clock) throw new Error("test clock insert returned no row");
+  return clock;
+}
+
+export async function getTestClock({ db, clockId }: { db: Database; clockId: string }) {
+  const [clock] = await db.select().from(testClocks).where(eq(testClocks.id, clockId));
+  if (!clock) throw notFound("Test clock", clockId);
+  return clock;
+}
+
+/**
+ * Moves a clock forward and runs everything that falls due on the way, with the same scheduler the
+ * production cron uses. Returns once no due work is left and every job it caused has finished: work can
+ * cause more work (a failed renewal schedules a retry), so the scheduler runs again until a pass finds
+ * nothing.
+ */
+export async function advanceTestClock({
+  db,
+  clockId,
+  frozenTime,
+  tasks,
+  logger,
+  maxPasses = 1000,
+  timeoutMs = 120_000,
+}: {
+  db: Database;
+  clockId: string;
+  frozenTime: Date;
+  tasks: readonly ScheduledTask[];
+  logger: Logger;
+  maxPasses?: number;
+  timeoutMs?: number;
+}): Promise<TestClock> {
+  const current = await getTestClock({ db, clockId });
+  if (frozenTime.getTime() <= current.frozenTime.getTime()) {
+    throw validationError(
+      `frozenTime must be later than the clock's current time (${current.frozenTime.toISOString()}); test clocks only move forward.`,
+      { frozenTime: current.frozenTime.toISOString() },
+    );
+  }
+  const claimed = await db
+    .update(testClocks)
+    .set({ frozenTime, status: "advancing" })
+    .where(
+      and(
+        eq(testClocks.id, clockId),
+        eq(testClocks.status, "ready"),
+        sql`${testClocks.frozenTime} < ${frozenTime.toISOString()}::timestamptz`,
+      ),
+    )
+    .returning({ id: testClocks.id });
+  if (claimed.length === 0) {
+    throw invalidState(
+      "The clock is being advanced by another request, or has moved past that time; read it and try again.",
+    );
+  }
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (let pass = 0; pass < maxPasses; pass++) {
+      const enqueued = await runScheduler({
+        tasks,
+        db,
+        now: frozenTime,
+        scope: { testClockId: clockId },
+        logger,
+      });
+      await waitForQueue({ db, queueName: testClockQueue(clockId), deadline });
+      if (enqueued === 0) break;
+    }
+  } finally {
+    await db.update(testClocks).set({ status: "ready" }).where(eq(testClocks.id, clockId));
+  }
+  return getTestClock({ db, clockId });
+}
+
+/**
+ * Waits until the queue holds no job that is waiting for its first attempt or running. A job that failed
+ * and waits for a retry counts as settled for this advance.
+ */
+async function waitForQueue({
+  db,
+  queueName,
+  deadline,
+}: {
+  db: Database;
+  queueName: string;
+  deadline: number;
+}): Promise<void> {
+  for (;;) {
+    const { rows } = await db.execute<{ pending: number }>(sql`
+      select count(*)::int as pending
+        from graphile_worker._private_jobs job
+        join graphile_worker._private_job_queues queue on queue.id = job.job_queue_id
+       where queue.queue_name = ${queueName}
+         and (job.attempts = 0 or job.locked_at is not null)`);
+    if ((rows[0]?.pending ?? 0) === 0) return;
+    if (Date.now() > deadline) {
+      throw invalidState("The clock's jobs did not finish in time; advance again to continue.");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
