@@ -4,6 +4,7 @@ import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { connect } from "./db/connect.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { isCatalogEmpty, seeds } from "./seeds/seed-demo.ts";
 import { startServer } from "./server.ts";
 
 const usage = `Usage: abono <command>
@@ -15,6 +16,7 @@ Commands:
   keys create --root [--name <name>]
   keys create --organization <orgId> [--name <name>]
                         Create an API key and print its secret once
+  seed demo             Load the demo catalog (plans, add-ons, packs, coupons); safe to repeat
   help                  Show this help
 
 Configuration comes from environment variables; see README.md.`;
@@ -45,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       return migrate({ config, logger });
     case "keys":
       return keys({ config, logger, args: rest });
+    case "seed":
+      return seed({ config, logger, name: rest[0] });
     default:
       console.error(`Unknown command "${command}".\n\n${usage}`);
       return 2;
@@ -70,6 +74,11 @@ async function serve({ config, logger, http }: { config: Config; logger: Logger;
       );
     },
   });
+  if (await isCatalogEmpty(server.connection.db)) {
+    console.log(
+      "\n  The catalog is empty. Load a demo catalog (plans free … enterprise, add-ons, packs, coupons) with:\n\n    npx abono seed demo\n",
+    );
+  }
   logger.info(
     { url: server.url, testMode: config.testMode, embedded: server.connection.embedded !== null },
     http ? `Abono is listening on ${server.url}` : "Abono worker is running",
@@ -141,6 +150,34 @@ async function keys({ config, logger, args }: { config: Config; logger: Logger; 
     console.log(
       `Created ${key.scope} key ${key.id}. Its secret is shown only once:\n\n  ${secret}\n`,
     );
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}
+
+async function seed({
+  config,
+  logger,
+  name,
+}: {
+  config: Config;
+  logger: Logger;
+  name: string | undefined;
+}) {
+  const available = Object.keys(seeds);
+  if (name === undefined || !(name in seeds)) {
+    console.error(`Usage: abono seed <name>   (available: ${available.join(", ")})`);
+    return 2;
+  }
+  const connection = await connect({ config, logger, maxConnections: 2 });
+  try {
+    await migrateDatabase(connection);
+    const report = await seeds[name as keyof typeof seeds]({ db: connection.db, now: new Date() });
+    console.log(
+      `Seed "${name}": created ${report.created.length}, already present ${report.skipped.length}.`,
+    );
+    for (const entry of report.created) console.log(`  + ${entry}`);
     return 0;
   } finally {
     await connection.close();

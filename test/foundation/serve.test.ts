@@ -44,6 +44,7 @@ describe("abono serve with the embedded PostgreSQL", () => {
     const [, key] = await server.waitForOutput(/^\s+(abono_sk_\S+)$/m);
     const [, url] = await server.waitForOutput(/Abono is listening on (http:\/\/[\d.:]+)/);
     rootKey = key ?? "";
+    expect(server.output()).toMatch(/The catalog is empty.*\n\n\s+npx abono seed demo/s);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
