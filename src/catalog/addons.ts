@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Database, Executor } from "../db/database.ts";
 import { addonPrices, addons, addonVersions } from "../db/schema/index.ts";
 import { tupleIn } from "../db/tuple-in.ts";
 import { notFound, validationError } from "../errors.ts";
+import { archivedAtUpdate, listFilter } from "./catalog-queries.ts";
 import type { Addon, AddonDefinition } from "./catalog-types.ts";
 import { loadFeatureMap } from "./features.ts";
 import { validateFeatureValues, validatePrices } from "./validate-catalog-entry.ts";
@@ -117,11 +118,7 @@ export async function setAddonArchived({
 }): Promise<Addon> {
   const updated = await db
     .update(addons)
-    .set({
-      archivedAt: archived
-        ? sql`coalesce(${addons.archivedAt}, ${now.toISOString()}::timestamptz)`
-        : null,
-    })
+    .set({ archivedAt: archivedAtUpdate({ column: addons.archivedAt, archived, now }) })
     .where(eq(addons.id, addonId))
     .returning({ id: addons.id });
   if (updated.length === 0) throw notFound("Add-on", addonId);
@@ -158,12 +155,7 @@ export async function listAddons({
   const rows = await db
     .select()
     .from(addons)
-    .where(
-      and(
-        includeArchived ? undefined : isNull(addons.archivedAt),
-        cursor ? gt(addons.id, cursor) : undefined,
-      ),
-    )
+    .where(listFilter({ archivedAt: addons.archivedAt, includeArchived, key: addons.id, cursor }))
     .orderBy(asc(addons.id))
     .limit(limit);
   const versions = await loadAddonVersions(

@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { asc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import { coupons, plans } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
 import { isSupportedCurrency } from "../money/index.ts";
+import { archivedAtUpdate, listFilter } from "./catalog-queries.ts";
 import type { Coupon } from "./catalog-types.ts";
 
 /**
@@ -123,10 +124,7 @@ export async function listCoupons({
     .select()
     .from(coupons)
     .where(
-      and(
-        includeArchived ? undefined : isNull(coupons.archivedAt),
-        cursor ? gt(coupons.code, cursor) : undefined,
-      ),
+      listFilter({ archivedAt: coupons.archivedAt, includeArchived, key: coupons.code, cursor }),
     )
     .orderBy(asc(coupons.code))
     .limit(limit);
@@ -146,11 +144,7 @@ export async function setCouponArchived({
   const coupon = await getCoupon({ db, code });
   const [updated] = await db
     .update(coupons)
-    .set({
-      archivedAt: archived
-        ? sql`coalesce(${coupons.archivedAt}, ${now.toISOString()}::timestamptz)`
-        : null,
-    })
+    .set({ archivedAt: archivedAtUpdate({ column: coupons.archivedAt, archived, now }) })
     .where(eq(coupons.code, coupon.code))
     .returning();
   return updated ?? coupon;

@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import { packs } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
 import { isSupportedCurrency } from "../money/index.ts";
+import { archivedAtUpdate, listFilter } from "./catalog-queries.ts";
 import type { Pack } from "./catalog-types.ts";
 import { loadFeatureMap } from "./features.ts";
 
@@ -86,12 +87,7 @@ export async function listPacks({
   const rows = await db
     .select()
     .from(packs)
-    .where(
-      and(
-        includeArchived ? undefined : isNull(packs.archivedAt),
-        cursor ? gt(packs.id, cursor) : undefined,
-      ),
-    )
+    .where(listFilter({ archivedAt: packs.archivedAt, includeArchived, key: packs.id, cursor }))
     .orderBy(asc(packs.id))
     .limit(limit);
   return rows.map(toPack);
@@ -110,11 +106,7 @@ export async function setPackArchived({
 }): Promise<Pack> {
   const [row] = await db
     .update(packs)
-    .set({
-      archivedAt: archived
-        ? sql`coalesce(${packs.archivedAt}, ${now.toISOString()}::timestamptz)`
-        : null,
-    })
+    .set({ archivedAt: archivedAtUpdate({ column: packs.archivedAt, archived, now }) })
     .where(eq(packs.id, packId))
     .returning();
   if (!row) throw notFound("Pack", packId);

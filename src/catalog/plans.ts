@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
 import type { Database, Executor } from "../db/database.ts";
 import { planOveragePrices, planPrices, plans, planVersions } from "../db/schema/index.ts";
 import { tupleIn } from "../db/tuple-in.ts";
 import { notFound, validationError } from "../errors.ts";
+import { archivedAtUpdate } from "./catalog-queries.ts";
 import type { Plan, PlanDefinition } from "./catalog-types.ts";
 import { loadFeatureMap } from "./features.ts";
 import {
@@ -128,11 +129,7 @@ export async function setPlanArchived({
 }): Promise<Plan> {
   const updated = await db
     .update(plans)
-    .set({
-      archivedAt: archived
-        ? sql`coalesce(${plans.archivedAt}, ${now.toISOString()}::timestamptz)`
-        : null,
-    })
+    .set({ archivedAt: archivedAtUpdate({ column: plans.archivedAt, archived, now }) })
     .where(eq(plans.id, planId))
     .returning({ id: plans.id });
   if (updated.length === 0) throw notFound("Plan", planId);

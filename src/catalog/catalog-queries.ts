@@ -1,0 +1,35 @@
+import { and, gt, isNull, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+
+/** Query pieces shared by the catalog's archivable, key-ordered lists. */
+
+/** The new `archived_at`: kept if already archived, `now` when archiving, null when unarchiving. */
+export function archivedAtUpdate({
+  column,
+  archived,
+  now,
+}: {
+  column: AnyPgColumn;
+  archived: boolean;
+  now: Date;
+}): SQL | null {
+  return archived ? sql`coalesce(${column}, ${now.toISOString()}::timestamptz)` : null;
+}
+
+/** Live entries only unless `includeArchived`, after `cursor` in key order. */
+export function listFilter({
+  archivedAt,
+  includeArchived,
+  key,
+  cursor,
+}: {
+  archivedAt: AnyPgColumn;
+  includeArchived: boolean;
+  key: AnyPgColumn;
+  cursor: string | undefined;
+}): SQL | undefined {
+  return and(
+    includeArchived ? undefined : isNull(archivedAt),
+    cursor === undefined ? undefined : gt(key, cursor),
+  );
+}
