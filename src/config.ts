@@ -68,7 +68,42 @@ const environmentSchema = z
       .refine(isValidGroupPattern, {
         message: "must be a regular expression with a named group (?<organization>…)",
       }),
+    ABONO_IDENTITY_DIRECTORY: z
+      .enum(["builtin", "cognito"], { error: "must be builtin or cognito" })
+      .default("builtin"),
+    ABONO_IDENTITY_ADMIN_GROUP: z.string().min(1).max(128).optional(),
+    ABONO_COGNITO_USER_POOL_ID: z
+      .string()
+      .regex(/^[\w-]+_[0-9a-zA-Z]+$/, "must be a user pool id such as us-east-1_AbCdEf123")
+      .optional(),
+    ABONO_COGNITO_REGION: z.string().min(1).optional(),
+    ABONO_COGNITO_ENDPOINT: z.url({ error: "must be a URL" }).optional(),
+    ABONO_COGNITO_ACCESS_KEY_ID: z.string().min(1).optional(),
+    ABONO_COGNITO_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    ABONO_TENANT_SCHEMAS: booleanString.default(false),
+    ABONO_TENANT_TEMPLATE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL schema name")
+      .default("tenant_template"),
   })
+  .refine(
+    (env) =>
+      env.ABONO_IDENTITY_DIRECTORY !== "cognito" ||
+      (env.ABONO_COGNITO_USER_POOL_ID !== undefined && env.ABONO_COGNITO_REGION !== undefined),
+    {
+      message:
+        "ABONO_COGNITO_USER_POOL_ID and ABONO_COGNITO_REGION are required with the cognito directory",
+      path: ["ABONO_IDENTITY_DIRECTORY"],
+    },
+  )
+  .refine(
+    (env) =>
+      Boolean(env.ABONO_COGNITO_ACCESS_KEY_ID) === Boolean(env.ABONO_COGNITO_SECRET_ACCESS_KEY),
+    {
+      message: "ABONO_COGNITO_ACCESS_KEY_ID and ABONO_COGNITO_SECRET_ACCESS_KEY go together",
+      path: ["ABONO_COGNITO_ACCESS_KEY_ID"],
+    },
+  )
   .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
     message: "ABONO_JWT_JWKS_URL and ABONO_JWT_ISSUER must be set together to enable JWT auth",
     path: ["ABONO_JWT_ISSUER"],
@@ -92,6 +127,17 @@ export interface JwtConfig {
   groupRolePattern: RegExp;
 }
 
+export type IdentityConfig =
+  | { directory: "builtin"; adminGroup: string | undefined }
+  | {
+      directory: "cognito";
+      adminGroup: string | undefined;
+      userPoolId: string;
+      region: string;
+      endpoint: string | undefined;
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
+
 export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
@@ -104,6 +150,9 @@ export interface Config {
   bodyLimitBytes: number;
   workerConcurrency: number;
   jwt: JwtConfig | undefined;
+  identity: IdentityConfig;
+  /** When set, each organization gets a PostgreSQL schema `tenant_<6 digits>` copied from this one. */
+  tenantTemplateSchema: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -152,5 +201,23 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
             groupRolePattern: new RegExp(env.ABONO_JWT_GROUP_ROLE_PATTERN),
           }
         : undefined,
+    identity:
+      env.ABONO_IDENTITY_DIRECTORY === "cognito"
+        ? {
+            directory: "cognito",
+            adminGroup: env.ABONO_IDENTITY_ADMIN_GROUP,
+            userPoolId: env.ABONO_COGNITO_USER_POOL_ID ?? "",
+            region: env.ABONO_COGNITO_REGION ?? "",
+            endpoint: env.ABONO_COGNITO_ENDPOINT,
+            credentials:
+              env.ABONO_COGNITO_ACCESS_KEY_ID && env.ABONO_COGNITO_SECRET_ACCESS_KEY
+                ? {
+                    accessKeyId: env.ABONO_COGNITO_ACCESS_KEY_ID,
+                    secretAccessKey: env.ABONO_COGNITO_SECRET_ACCESS_KEY,
+                  }
+                : undefined,
+          }
+        : { directory: "builtin", adminGroup: env.ABONO_IDENTITY_ADMIN_GROUP },
+    tenantTemplateSchema: env.ABONO_TENANT_SCHEMAS ? env.ABONO_TENANT_TEMPLATE_SCHEMA : undefined,
   };
 }

@@ -12,6 +12,7 @@ export type IdPrefix =
   | "clock"
   | "evt"
   | "key"
+  | "cus"
   | "req";
 
 const nextUlid = monotonicFactory();

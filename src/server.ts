@@ -5,6 +5,7 @@ import { type Connection, connect } from "./db/connect.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import { buildApp } from "./http/app.ts";
 import type { App, RouteModule } from "./http/app-types.ts";
+import { createIdentityDirectory } from "./identity/create-directory.ts";
 import type { JobDefinition } from "./jobs/job.ts";
 import { scheduledTasks as defaultScheduledTasks, jobRegistry } from "./jobs/jobs.ts";
 import { type ScheduledTask, schedulerCron, schedulerTickJob } from "./jobs/scheduler.ts";
@@ -78,6 +79,7 @@ export async function startServer({
           isReady: () => ready,
           jwtVerifier: config.jwt ? createJwtVerifier(config.jwt) : undefined,
           scheduledTasks,
+          directory: createIdentityDirectory({ config, db: connection.db, clock }),
         },
         { extraRoutes },
       );

@@ -94,6 +94,9 @@ export async function principalForApiKey({
     root: key.scope === "root",
     apiKeyOrganizationId: key.scope === "organization" ? key.organizationId : null,
     organizationRoles: new Map(),
+    subject: null,
+    email: null,
+    groups: [],
   };
 }
 

@@ -60,6 +60,9 @@ export function principalFromClaims({
     root,
     apiKeyOrganizationId: null,
     organizationRoles: roles,
+    subject: typeof claims.sub === "string" ? claims.sub : null,
+    email: typeof claims.email === "string" ? claims.email : null,
+    groups,
   };
 }
 

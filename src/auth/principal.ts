@@ -9,8 +9,12 @@ export interface Principal {
   root: boolean;
   /** Set for an organization-scoped secret key: it may act for that organization only. */
   apiKeyOrganizationId: string | null;
-  /** Organization id → roles, from JWT group claims (and, later, memberships). */
+  /** Organization id → roles, from JWT group claims and organization memberships. */
   organizationRoles: ReadonlyMap<string, ReadonlySet<OrganizationRole>>;
+  /** For users: the token's subject, email and identity groups. */
+  subject: string | null;
+  email: string | null;
+  groups: readonly string[];
 }
 
 /** Who may call a route. Root may call every route. */

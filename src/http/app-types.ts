@@ -10,6 +10,7 @@ import type { JwtVerifier } from "../auth/jwt.ts";
 import type { Access, Principal } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
+import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import type { ScheduledTask } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
 
@@ -33,6 +34,7 @@ export interface AppDependencies {
   jwtVerifier: JwtVerifier | undefined;
   /** The scheduler's tasks: run by the cron and by test-clock advances. */
   scheduledTasks: readonly ScheduledTask[];
+  directory: IdentityDirectory;
 }
 
 /** A route group: one file, its schemas, docs and handlers. */

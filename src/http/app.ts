@@ -19,6 +19,7 @@ import { couponRoutes } from "./routes/coupons.ts";
 import { featureRoutes } from "./routes/features.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
+import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { planRoutes } from "./routes/plans.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
@@ -34,6 +35,7 @@ export const routeModules: readonly RouteModule[] = [
   packRoutes,
   couponRoutes,
   testClockRoutes,
+  organizationRoutes,
 ];
 
 const errorJsonSchema = {

@@ -1,6 +1,13 @@
 import { apiKeySecretPrefix, principalForApiKey } from "../auth/api-keys.ts";
-import { type Access, access, isAllowed } from "../auth/principal.ts";
+import {
+  type Access,
+  access,
+  isAllowed,
+  type OrganizationRole,
+  type Principal,
+} from "../auth/principal.ts";
 import { forbidden, unauthenticated } from "../errors.ts";
+import { membershipRoles } from "../organizations/members.ts";
 import type { App, AppDependencies } from "./app-types.ts";
 
 const bearerPattern = /^Bearer\s+(\S+)\s*$/i;
@@ -29,7 +36,7 @@ export function registerAuthentication(app: App, { db, jwtVerifier }: AppDepende
         "The Authorization header must have the form `Bearer <API key or JWT>`.",
       );
     }
-    let principal = null;
+    let principal: Principal | null = null;
     if (token.startsWith(apiKeySecretPrefix)) {
       principal = await principalForApiKey({ db, secret: token });
       if (principal === null) throw unauthenticated("The API key is unknown or has been revoked.");
@@ -40,6 +47,17 @@ export function registerAuthentication(app: App, { db, jwtVerifier }: AppDepende
         );
       }
       principal = await jwtVerifier(token);
+      if (principal.subject !== null) {
+        const roles = await membershipRoles({
+          db,
+          subject: principal.subject,
+          groups: principal.groups,
+        });
+        principal = {
+          ...principal,
+          organizationRoles: mergeRoles(principal.organizationRoles, roles),
+        };
+      }
     } else {
       throw unauthenticated("The bearer credential is neither an Abono API key nor a JWT.");
     }
@@ -57,4 +75,18 @@ export function registerAuthentication(app: App, { db, jwtVerifier }: AppDepende
       );
     }
   });
+}
+
+function mergeRoles(
+  ...sources: ReadonlyMap<string, ReadonlySet<OrganizationRole>>[]
+): Map<string, Set<OrganizationRole>> {
+  const merged = new Map<string, Set<OrganizationRole>>();
+  for (const source of sources) {
+    for (const [organizationId, roles] of source) {
+      const held = merged.get(organizationId) ?? new Set<OrganizationRole>();
+      for (const role of roles) held.add(role);
+      merged.set(organizationId, held);
+    }
+  }
+  return merged;
 }

@@ -1,4 +1,5 @@
 export * from "./api-keys.ts";
 export * from "./catalog.ts";
 export * from "./idempotency-keys.ts";
+export * from "./organizations.ts";
 export * from "./test-clocks.ts";

@@ -1,0 +1,3 @@
+import type { organizations } from "../db/schema/index.ts";
+
+export type OrganizationRecord = typeof organizations.$inferSelect;

@@ -1,0 +1,323 @@
+import { and, asc, eq, gt, lt, or, sql } from "drizzle-orm";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/database.ts";
+import {
+  organizationPublicView,
+  type organizationStatuses,
+  organizations,
+  provisioningSteps as stepRecords,
+  testClocks,
+} from "../db/schema/index.ts";
+import { AbonoError, conflict, notFound, validationError } from "../errors.ts";
+import type { IdentityDirectory } from "../identity/identity-directory.ts";
+import { newId } from "../ids.ts";
+import type { Logger } from "../logger.ts";
+import { isSupportedCurrency } from "../money/index.ts";
+import type { BillingAnchor } from "../time/index.ts";
+import { identityGroupNameFor, tenantSchemaNameFor } from "./identity-group-name.ts";
+import type { OrganizationRecord } from "./organization-record.ts";
+import { provisioningSteps } from "./provisioning-steps.ts";
+import { runProvisioning } from "./run-provisioning.ts";
+
+export type OrganizationStatus = (typeof organizationStatuses)[number];
+
+/** A provisioning left `provisioning` this long is taken to have died with its process and may be retried. */
+const provisioningLeaseMs = 5 * 60 * 1000;
+
+export interface CreateOrganizationInput {
+  id: string | undefined;
+  name: string;
+  currency: string | undefined;
+  billingAnchor: BillingAnchor;
+  testClockId: string | undefined;
+  owner: { userId: string; email: string | null } | undefined;
+}
+
+export interface OrganizationServices {
+  db: Database;
+  directory: IdentityDirectory;
+  config: Config;
+  logger: Logger;
+}
+
+/**
+ * Creates and provisions an organization before answering. Sending the same request again for an
+ * organization whose provisioning failed (or died) runs the provisioning again: that is the retry.
+ */
+export async function createOrganization({
+  services,
+  input,
+  createdBy,
+  now,
+}: {
+  services: OrganizationServices;
+  input: CreateOrganizationInput;
+  createdBy: string;
+  now: Date;
+}): Promise<OrganizationRecord> {
+  const { db, config } = services;
+  const problems: string[] = [];
+  if (input.currency !== undefined && !isSupportedCurrency(input.currency)) {
+    problems.push(
+      `currency: "${input.currency}" is not an ISO 4217 currency with a known number of decimals; use a code such as USD, EUR or CLP`,
+    );
+  }
+  if (input.testClockId !== undefined) {
+    if (!config.testMode) {
+      problems.push("testClockId: test clocks exist only in test mode (ABONO_TEST_MODE=true)");
+    } else {
+      const [clock] = await db
+        .select()
+        .from(testClocks)
+        .where(eq(testClocks.id, input.testClockId));
+      if (!clock) problems.push(`testClockId: no test clock "${input.testClockId}"`);
+    }
+  }
+  if (problems.length > 0) {
+    throw validationError(`The organization is invalid: ${problems.join("; ")}`, { problems });
+  }
+
+  const id = input.id ?? newId("org", now.getTime());
+  const organization = await insertOrClaim({ db, id, input, createdBy, now, config });
+  return provision({ services, organization, now });
+}
+
+/** Runs the provisioning of an organization whose provisioning failed (or died) again. */
+export async function retryProvisioning({
+  services,
+  organizationId,
+  now,
+}: {
+  services: OrganizationServices;
+  organizationId: string;
+  now: Date;
+}): Promise<OrganizationRecord> {
+  const organization = await claimForRetry({ db: services.db, id: organizationId, now });
+  return provision({ services, organization, now });
+}
+
+async function provision({
+  services,
+  organization,
+  now,
+}: {
+  services: OrganizationServices;
+  organization: OrganizationRecord;
+  now: Date;
+}): Promise<OrganizationRecord> {
+  const outcome = await runProvisioning({
+    steps: provisioningSteps,
+    context: { ...services, organization, now },
+    logger: services.logger,
+  });
+  if (!outcome.ok) {
+    throw new AbonoError(
+      "internal_error",
+      `Provisioning of organization ${organization.id} failed at step ${outcome.failedStep}: ${outcome.error} Everything it had done was undone; send the same request again (or POST /v1/organizations/${organization.id}/provisioning/retry) to retry.`,
+      { organizationId: organization.id, failedStep: outcome.failedStep },
+    );
+  }
+  return getOrganizationRecord({ db: services.db, organizationId: organization.id });
+}
+
+async function insertOrClaim({
+  db,
+  id,
+  input,
+  createdBy,
+  now,
+  config,
+}: {
+  db: Database;
+  id: string;
+  input: CreateOrganizationInput;
+  createdBy: string;
+  now: Date;
+  config: Config;
+}): Promise<OrganizationRecord> {
+  const { rows } = await db.execute<{ number: string }>(
+    sql`select nextval('organization_number_seq')::text as number`,
+  );
+  const number = Number(rows[0]?.number);
+  const baseGroup = identityGroupNameFor({ name: input.name });
+  for (const identityGroup of [baseGroup, `${baseGroup}-${number}`]) {
+    const [taken] = await db
+      .select({ id: organizations.id })
+      .from(organizations)
+      .where(eq(organizations.identityGroup, identityGroup));
+    if (taken && taken.id !== id) continue;
+    let inserted: OrganizationRecord | undefined;
+    try {
+      [inserted] = await db
+        .insert(organizations)
+        .values({
+          id,
+          number,
+          name: input.name,
+          currency: input.currency ?? null,
+          billingAnchor: input.billingAnchor,
+          status: "active",
+          testClockId: input.testClockId ?? null,
+          identityGroup,
+          tenantSchema: config.tenantTemplateSchema ? tenantSchemaNameFor({ number }) : null,
+          ownerUserId: input.owner?.userId ?? null,
+          ownerEmail: input.owner?.email ?? null,
+          provisioningStatus: "provisioning",
+          provisioningStartedAt: now,
+          createdBy,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing({ target: organizations.id })
+        .returning();
+    } catch (error) {
+      // Another organization with the same name took the group between our check and insert.
+      if (isUniqueViolation(error, "organizations_identity_group_unique")) continue;
+      throw error;
+    }
+    if (inserted) return inserted;
+    return claimForRetry({ db, id, now });
+  }
+  throw conflict(`Another organization holds the identity group ${baseGroup}; try again.`);
+}
+
+async function claimForRetry({
+  db,
+  id,
+  now,
+}: {
+  db: Database;
+  id: string;
+  now: Date;
+}): Promise<OrganizationRecord> {
+  const [claimed] = await db
+    .update(organizations)
+    .set({ provisioningStatus: "provisioning", provisioningStartedAt: now, updatedAt: now })
+    .where(
+      and(
+        eq(organizations.id, id),
+        or(
+          eq(organizations.provisioningStatus, "failed"),
+          and(
+            eq(organizations.provisioningStatus, "provisioning"),
+            lt(organizations.provisioningStartedAt, new Date(now.getTime() - provisioningLeaseMs)),
+          ),
+        ),
+      ),
+    )
+    .returning();
+  if (claimed) return claimed;
+  const existing = await getOrganizationRecord({ db, organizationId: id });
+  if (existing.provisioningStatus === "provisioning") {
+    throw conflict(
+      `Organization ${id} is being provisioned right now; read it again in a few seconds.`,
+    );
+  }
+  throw conflict(`Organization ${id} already exists; choose another id.`, { organizationId: id });
+}
+
+export async function getOrganizationRecord({
+  db,
+  organizationId,
+}: {
+  db: Database;
+  organizationId: string;
+}): Promise<OrganizationRecord> {
+  const [organization] = await db
+    .select()
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  if (!organization) throw notFound("Organization", organizationId);
+  return organization;
+}
+
+export async function listProvisioningSteps({
+  db,
+  organizationId,
+}: {
+  db: Database;
+  organizationId: string;
+}) {
+  return db
+    .select()
+    .from(stepRecords)
+    .where(eq(stepRecords.organizationId, organizationId))
+    .orderBy(asc(stepRecords.position));
+}
+
+export async function listOrganizations({
+  db,
+  limit,
+  cursor,
+}: {
+  db: Database;
+  limit: number;
+  cursor: string | undefined;
+}): Promise<OrganizationRecord[]> {
+  return db
+    .select()
+    .from(organizations)
+    .where(cursor === undefined ? undefined : gt(organizations.id, cursor))
+    .orderBy(asc(organizations.id))
+    .limit(limit);
+}
+
+/**
+ * Renames an organization or changes its status, keeping the public view in step in the same
+ * transaction. A `deleted` organization keeps its rows and billing history.
+ */
+export async function updateOrganization({
+  db,
+  organizationId,
+  changes,
+  now,
+}: {
+  db: Database;
+  organizationId: string;
+  changes: { name?: string | undefined; status?: OrganizationStatus | undefined };
+  now: Date;
+}): Promise<OrganizationRecord> {
+  return db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(organizations)
+      .set({
+        ...(changes.name === undefined ? {} : { name: changes.name }),
+        ...(changes.status === undefined ? {} : { status: changes.status }),
+        updatedAt: now,
+      })
+      .where(eq(organizations.id, organizationId))
+      .returning();
+    if (!updated) throw notFound("Organization", organizationId);
+    await tx
+      .update(organizationPublicView)
+      .set({
+        name: updated.name,
+        status: updated.status,
+        isActive: updated.status === "active",
+        updatedAt: now,
+      })
+      .where(eq(organizationPublicView.organizationId, organizationId));
+    return updated;
+  });
+}
+
+export async function getPublicOrganization({
+  db,
+  organizationId,
+}: {
+  db: Database;
+  organizationId: string;
+}) {
+  const [view] = await db
+    .select()
+    .from(organizationPublicView)
+    .where(eq(organizationPublicView.organizationId, organizationId));
+  if (!view) throw notFound("Organization", organizationId);
+  return { id: view.organizationId, name: view.name, status: view.status, isActive: view.isActive };
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const { code, constraint: name } = cause as { code?: string; constraint?: string };
+  return code === "23505" && name === constraint;
+}

@@ -1,0 +1,181 @@
+import { and, eq } from "drizzle-orm";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/database.ts";
+import {
+  billingCustomers,
+  organizationEntitlements,
+  organizationMembers,
+  organizationPublicView,
+  plans,
+} from "../db/schema/index.ts";
+import type { IdentityDirectory } from "../identity/identity-directory.ts";
+import { newId } from "../ids.ts";
+import type { OrganizationRecord } from "./organization-record.ts";
+import { createTenantSchema, dropTenantSchema } from "./tenant-schema.ts";
+
+export interface ProvisioningContext {
+  db: Database;
+  directory: IdentityDirectory;
+  config: Config;
+  now: Date;
+  organization: OrganizationRecord;
+}
+
+/**
+ * One step of provisioning: `run` makes something exist, `compensate` makes it not exist. Both are
+ * idempotent, so a retry may run them again whatever state a crash left behind.
+ */
+export interface ProvisioningStep {
+  name: string;
+  run(context: ProvisioningContext): Promise<void>;
+  compensate(context: ProvisioningContext): Promise<void>;
+}
+
+export class ProvisioningStepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProvisioningStepError";
+  }
+}
+
+const billingCustomer: ProvisioningStep = {
+  name: "billing_customer",
+  async run({ db, organization, now }) {
+    await db
+      .insert(billingCustomers)
+      .values({ organizationId: organization.id, id: newId("cus", now.getTime()), createdAt: now })
+      .onConflictDoNothing();
+  },
+  async compensate({ db, organization }) {
+    await db.delete(billingCustomers).where(eq(billingCustomers.organizationId, organization.id));
+  },
+};
+
+const coreRecord: ProvisioningStep = {
+  name: "core_record",
+  async run({ db, organization, now }) {
+    await db.transaction(async (tx) => {
+      await tx
+        .insert(organizationPublicView)
+        .values({
+          organizationId: organization.id,
+          name: organization.name,
+          status: organization.status,
+          isActive: organization.status === "active",
+          updatedAt: now,
+        })
+        .onConflictDoNothing();
+      if (organization.ownerUserId) {
+        await tx
+          .insert(organizationMembers)
+          .values({
+            organizationId: organization.id,
+            userId: organization.ownerUserId,
+            email: organization.ownerEmail,
+            roles: ["owner", "billing_admin"],
+            createdAt: now,
+          })
+          .onConflictDoNothing();
+      }
+    });
+  },
+  async compensate({ db, organization }) {
+    await db.transaction(async (tx) => {
+      await tx
+        .delete(organizationMembers)
+        .where(eq(organizationMembers.organizationId, organization.id));
+      await tx
+        .delete(organizationPublicView)
+        .where(eq(organizationPublicView.organizationId, organization.id));
+    });
+  },
+};
+
+const freeEntitlement: ProvisioningStep = {
+  name: "free_entitlement",
+  async run({ db, organization, config, now }) {
+    const [plan] = await db.select().from(plans).where(eq(plans.id, config.freePlanId));
+    if (!plan) {
+      throw new ProvisioningStepError(
+        `The free plan "${config.freePlanId}" (ABONO_FREE_PLAN_ID) is not in the catalog; create it (or run \`abono seed demo\`) and retry.`,
+      );
+    }
+    await db
+      .insert(organizationEntitlements)
+      .values({
+        organizationId: organization.id,
+        planId: plan.id,
+        planVersion: plan.currentVersion,
+        status: "active",
+        trialEndsAt: null,
+        source: "free",
+        updatedAt: now,
+      })
+      .onConflictDoNothing();
+  },
+  async compensate({ db, organization }) {
+    await db
+      .delete(organizationEntitlements)
+      .where(
+        and(
+          eq(organizationEntitlements.organizationId, organization.id),
+          eq(organizationEntitlements.source, "free"),
+        ),
+      );
+  },
+};
+
+/**
+ * The organization's group, and the creator in it and in the configured admin group. Compensation removes
+ * the creator from the organization's group and deletes that group; the admin group is shared with other
+ * organizations, so its memberships stay.
+ */
+const identityGroups: ProvisioningStep = {
+  name: "identity_groups",
+  async run({ directory, organization, config }) {
+    await directory.createGroup({
+      groupName: organization.identityGroup,
+      description: `Members of ${organization.name} (${organization.id})`,
+    });
+    const owner = organization.ownerUserId;
+    if (!owner) return;
+    if (config.identity.adminGroup) {
+      await directory.addUserToGroup({ userId: owner, groupName: config.identity.adminGroup });
+    }
+    await directory.addUserToGroup({ userId: owner, groupName: organization.identityGroup });
+  },
+  async compensate({ directory, organization }) {
+    if (organization.ownerUserId) {
+      await directory.removeUserFromGroup({
+        userId: organization.ownerUserId,
+        groupName: organization.identityGroup,
+      });
+    }
+    await directory.deleteGroup({ groupName: organization.identityGroup });
+  },
+};
+
+const tenantSchema: ProvisioningStep = {
+  name: "tenant_schema",
+  async run({ db, organization, config }) {
+    if (!config.tenantTemplateSchema || !organization.tenantSchema) return;
+    await createTenantSchema({
+      db,
+      template: config.tenantTemplateSchema,
+      schema: organization.tenantSchema,
+    });
+  },
+  async compensate({ db, organization }) {
+    if (organization.tenantSchema)
+      await dropTenantSchema({ db, schema: organization.tenantSchema });
+  },
+};
+
+/** The pipeline, in order. */
+export const provisioningSteps: readonly ProvisioningStep[] = [
+  billingCustomer,
+  coreRecord,
+  freeEntitlement,
+  identityGroups,
+  tenantSchema,
+];

@@ -1,0 +1,93 @@
+import { eq } from "drizzle-orm";
+import { organizations, provisioningSteps as stepRecords } from "../db/schema/index.ts";
+import type { Logger } from "../logger.ts";
+import type { ProvisioningContext, ProvisioningStep } from "./provisioning-steps.ts";
+
+export type ProvisioningOutcome = { ok: true } | { ok: false; failedStep: string; error: string };
+
+/**
+ * Runs the steps in order, recording each. When one fails, every step done so far (and the failing one,
+ * which may be half-done) is compensated in reverse order, so nothing is left half-made; the organization
+ * is marked `failed` with the step, and a retry runs the whole pipeline again.
+ */
+export async function runProvisioning({
+  steps,
+  context,
+  logger,
+}: {
+  steps: readonly ProvisioningStep[];
+  context: ProvisioningContext;
+  logger: Logger;
+}): Promise<ProvisioningOutcome> {
+  const { db, organization, now } = context;
+  const record = (
+    step: ProvisioningStep,
+    status: "done" | "failed" | "compensated",
+    error: string | null,
+  ) =>
+    db
+      .insert(stepRecords)
+      .values({
+        organizationId: organization.id,
+        step: step.name,
+        position: steps.indexOf(step),
+        status,
+        error,
+        updatedAt: now,
+      })
+      .onConflictDoUpdate({
+        target: [stepRecords.organizationId, stepRecords.step],
+        set: { status, error, updatedAt: now },
+      });
+
+  for (const [index, step] of steps.entries()) {
+    try {
+      await step.run(context);
+      await record(step, "done", null);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      logger.warn(
+        { organizationId: organization.id, step: step.name, err: error },
+        "provisioning step failed",
+      );
+      const undo = steps.slice(0, index + 1).reverse();
+      for (const done of undo) {
+        try {
+          await done.compensate(context);
+          if (done !== step) await record(done, "compensated", null);
+        } catch (compensationError) {
+          logger.error(
+            { organizationId: organization.id, step: done.name, err: compensationError },
+            "provisioning compensation failed",
+          );
+          await record(
+            done,
+            "failed",
+            `compensation failed: ${compensationError instanceof Error ? compensationError.message : String(compensationError)}`,
+          );
+        }
+      }
+      await record(step, "failed", message);
+      await db
+        .update(organizations)
+        .set({
+          provisioningStatus: "failed",
+          provisioningFailedStep: step.name,
+          provisioningError: message,
+          updatedAt: now,
+        })
+        .where(eq(organizations.id, organization.id));
+      return { ok: false, failedStep: step.name, error: message };
+    }
+  }
+  await db
+    .update(organizations)
+    .set({
+      provisioningStatus: "active",
+      provisioningFailedStep: null,
+      provisioningError: null,
+      updatedAt: now,
+    })
+    .where(eq(organizations.id, organization.id));
+  return { ok: true };
+}
