@@ -13,6 +13,8 @@ export type IdPrefix =
   | "evt"
   | "key"
   | "cus"
+  | "pi"
+  | "ii"
   | "req";
 
 const nextUlid = monotonicFactory();

@@ -1,0 +1,306 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { organizations } from "./organizations.ts";
+
+/**
+ * Subscriptions, invoices, payments and the credit balance. Amounts are bigint minor units in the
+ * organization's currency. The balance ledger and the audit log are append-only (enforced by triggers in
+ * the migrations).
+ */
+
+const at = (name: string) => timestamp(name, { withTimezone: true });
+const amount = (name: string) => bigint(name, { mode: "bigint" }).notNull();
+
+export const subscriptionStatuses = [
+  "incomplete",
+  "trialing",
+  "active",
+  "past_due",
+  "canceled",
+  "expired",
+] as const;
+export type SubscriptionStatus = (typeof subscriptionStatuses)[number];
+
+export interface ScheduledChange {
+  planId: string;
+  interval: "month" | "year";
+  effectiveAt: string;
+}
+
+export const paymentMethods = pgTable(
+  "payment_methods",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    provider: text("provider").notNull(),
+    token: text("token").notNull(),
+    isDefault: boolean("is_default").notNull(),
+    description: text("description"),
+    createdAt: at("created_at").notNull(),
+    detachedAt: at("detached_at"),
+  },
+  (table) => [
+    uniqueIndex("payment_methods_one_default_idx")
+      .on(table.organizationId)
+      .where(sql`${table.isDefault} and ${table.detachedAt} is null`),
+  ],
+);
+
+export const subscriptions = pgTable(
+  "subscriptions",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    planId: text("plan_id").notNull(),
+    planVersion: integer("plan_version").notNull(),
+    interval: text("interval", { enum: ["month", "year"] }).notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: subscriptionStatuses }).notNull(),
+    /** The instant periods are counted from; reset by interval changes. */
+    anchorAt: at("anchor_at").notNull(),
+    currentPeriodStart: at("current_period_start").notNull(),
+    currentPeriodEnd: at("current_period_end").notNull(),
+    trialEndsAt: at("trial_ends_at"),
+    cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+    canceledAt: at("canceled_at"),
+    endedAt: at("ended_at"),
+    couponCode: text("coupon_code"),
+    couponRedeemedAt: at("coupon_redeemed_at"),
+    scheduledChange: jsonb("scheduled_change").$type<ScheduledChange>(),
+    createdAt: at("created_at").notNull(),
+    updatedAt: at("updated_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("subscriptions_one_live_idx")
+      .on(table.organizationId)
+      .where(sql`${table.status} in ('incomplete', 'trialing', 'active', 'past_due')`),
+    index("subscriptions_current_period_end_idx")
+      .on(table.currentPeriodEnd)
+      .where(sql`${table.status} in ('trialing', 'active', 'past_due')`),
+  ],
+);
+
+export const subscriptionItems = pgTable(
+  "subscription_items",
+  {
+    subscriptionId: text("subscription_id")
+      .notNull()
+      .references(() => subscriptions.id),
+    addonId: text("addon_id").notNull(),
+    addonVersion: integer("addon_version").notNull(),
+    quantity: integer("quantity").notNull(),
+    createdAt: at("created_at").notNull(),
+    updatedAt: at("updated_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.subscriptionId, table.addonId] }),
+    check("subscription_items_quantity", sql`${table.quantity} > 0`),
+  ],
+);
+
+/** Prorated charges and credits waiting for the next subscription invoice (add-on changes mid-period). */
+export const pendingItems = pgTable(
+  "pending_items",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    subscriptionId: text("subscription_id").references(() => subscriptions.id),
+    description: text("description").notNull(),
+    amount: amount("amount"),
+    currency: text("currency").notNull(),
+    addonId: text("addon_id"),
+    quantity: integer("quantity"),
+    periodStart: at("period_start").notNull(),
+    periodEnd: at("period_end").notNull(),
+    invoiceId: text("invoice_id"),
+    createdAt: at("created_at").notNull(),
+  },
+  (table) => [
+    index("pending_items_unbilled_idx")
+      .on(table.organizationId)
+      .where(sql`${table.invoiceId} is null`),
+  ],
+);
+
+export const invoiceKinds = ["subscription", "one_off", "settlement"] as const;
+export const invoiceStatuses = ["draft", "open", "paid", "void", "uncollectible"] as const;
+
+export const invoices = pgTable(
+  "invoices",
+  {
+    id: text("id").primaryKey(),
+    number: text("number").unique(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    subscriptionId: text("subscription_id"),
+    kind: text("kind", { enum: invoiceKinds }).notNull(),
+    status: text("status", { enum: invoiceStatuses }).notNull(),
+    billingReason: text("billing_reason").notNull(),
+    currency: text("currency").notNull(),
+    locale: text("locale").notNull(),
+    subtotal: amount("subtotal"),
+    discount: amount("discount"),
+    total: amount("total"),
+    balanceApplied: amount("balance_applied"),
+    creditedToBalance: amount("credited_to_balance"),
+    amountDue: amount("amount_due"),
+    amountPaid: amount("amount_paid"),
+    couponCode: text("coupon_code"),
+    periodStart: at("period_start"),
+    periodEnd: at("period_end"),
+    /** A renewal is created once per (subscription, period): a retried billing run finds it. */
+    periodKey: text("period_key"),
+    createdAt: at("created_at").notNull(),
+    finalizedAt: at("finalized_at"),
+    paidAt: at("paid_at"),
+    voidedAt: at("voided_at"),
+  },
+  (table) => [
+    index("invoices_organization_id_idx").on(table.organizationId, table.id),
+    uniqueIndex("invoices_period_key_idx").on(table.periodKey),
+    check("invoices_amounts_not_negative", sql`${table.balanceApplied} >= 0 and ${table.creditedToBalance} >= 0 and ${table.amountDue} >= 0 and ${table.discount} >= 0`),
+    check("invoices_total", sql`${table.total} = ${table.subtotal} - ${table.discount}`),
+  ],
+);
+
+export const invoiceLines = pgTable(
+  "invoice_lines",
+  {
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    position: integer("position").notNull(),
+    kind: text("kind").notNull(),
+    description: text("description").notNull(),
+    amount: amount("amount"),
+    quantity: integer("quantity"),
+    unitAmount: bigint("unit_amount", { mode: "bigint" }),
+    proration: boolean("proration").notNull(),
+    periodStart: at("period_start"),
+    periodEnd: at("period_end"),
+  },
+  (table) => [primaryKey({ columns: [table.invoiceId, table.position] })],
+);
+
+/** Gapless invoice numbers per issuer: the counter moves inside the finalizing transaction. */
+export const invoiceNumberSequences = pgTable("invoice_number_sequences", {
+  issuer: text("issuer").primaryKey(),
+  lastNumber: bigint("last_number", { mode: "number" }).notNull(),
+});
+
+export const payments = pgTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    invoiceId: text("invoice_id").references(() => invoices.id),
+    paymentMethodId: text("payment_method_id"),
+    provider: text("provider").notNull(),
+    providerPaymentId: text("provider_payment_id"),
+    amount: amount("amount"),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: ["succeeded", "failed", "refunded"] }).notNull(),
+    failureCode: text("failure_code"),
+    failureMessage: text("failure_message"),
+    amountRefunded: amount("amount_refunded").default(sql`0`),
+    createdAt: at("created_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("payments_provider_payment_idx").on(table.provider, table.providerPaymentId),
+    index("payments_invoice_id_idx").on(table.invoiceId),
+  ],
+);
+
+export const balanceTransactionTypes = [
+  "proration_credit",
+  "applied_to_invoice",
+  "adjustment",
+  "refund_to_balance",
+  "reversal",
+] as const;
+
+export const balanceTransactions = pgTable(
+  "balance_transactions",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    amount: amount("amount"),
+    currency: text("currency").notNull(),
+    type: text("type", { enum: balanceTransactionTypes }).notNull(),
+    invoiceId: text("invoice_id"),
+    description: text("description").notNull(),
+    actor: text("actor"),
+    createdAt: at("created_at").notNull(),
+  },
+  (table) => [index("balance_transactions_organization_id_idx").on(table.organizationId, table.id)],
+);
+
+export const couponRedemptions = pgTable(
+  "coupon_redemptions",
+  {
+    couponCode: text("coupon_code").notNull(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    subscriptionId: text("subscription_id"),
+    redeemedAt: at("redeemed_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.couponCode, table.organizationId] })],
+);
+
+export const auditLogs = pgTable(
+  "audit_logs",
+  {
+    id: text("id").primaryKey(),
+    action: text("action").notNull(),
+    actor: text("actor").notNull(),
+    organizationId: text("organization_id"),
+    reason: text("reason"),
+    before: jsonb("before"),
+    after: jsonb("after"),
+    metadata: jsonb("metadata"),
+    requestId: text("request_id"),
+    createdAt: at("created_at").notNull(),
+  },
+  (table) => [
+    index("audit_logs_organization_id_idx").on(table.organizationId, table.id),
+    index("audit_logs_action_idx").on(table.action, table.id),
+  ],
+);
+
+/** Domain events (`subscription.changed`, `invoice.paid`, …), written with the change that causes them. */
+export const events = pgTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    organizationId: text("organization_id"),
+    data: jsonb("data").notNull(),
+    createdAt: at("created_at").notNull(),
+    publishedAt: at("published_at"),
+  },
+  (table) => [index("events_organization_id_idx").on(table.organizationId, table.id)],
+);
