@@ -80,6 +80,11 @@ const environmentSchema = z
     ABONO_COGNITO_ENDPOINT: z.url({ error: "must be a URL" }).optional(),
     ABONO_COGNITO_ACCESS_KEY_ID: z.string().min(1).optional(),
     ABONO_COGNITO_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    ABONO_INVOICE_PREFIX: z
+      .string()
+      .regex(/^[A-Z0-9]{1,10}$/, "must be 1–10 upper-case letters or digits, e.g. ABN")
+      .default("ABN"),
+    ABONO_ISSUER_NAME: z.string().min(1).max(200).default("Abono"),
     ABONO_TENANT_SCHEMAS: booleanString.default(false),
     ABONO_TENANT_TEMPLATE_SCHEMA: z
       .string()
@@ -153,6 +158,9 @@ export interface Config {
   identity: IdentityConfig;
   /** When set, each organization gets a PostgreSQL schema `tenant_<6 digits>` copied from this one. */
   tenantTemplateSchema: string | undefined;
+  /** Invoice numbers are `<prefix>-000001`, gapless per prefix. */
+  invoicePrefix: string;
+  issuerName: string;
 }
 
 export class ConfigError extends Error {
@@ -219,5 +227,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
           }
         : { directory: "builtin", adminGroup: env.ABONO_IDENTITY_ADMIN_GROUP },
     tenantTemplateSchema: env.ABONO_TENANT_SCHEMAS ? env.ABONO_TENANT_TEMPLATE_SCHEMA : undefined,
+    invoicePrefix: env.ABONO_INVOICE_PREFIX,
+    issuerName: env.ABONO_ISSUER_NAME,
   };
 }

@@ -11,6 +11,7 @@ import { scheduledTasks as defaultScheduledTasks, jobRegistry } from "./jobs/job
 import { type ScheduledTask, schedulerCron, schedulerTickJob } from "./jobs/scheduler.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import type { Logger } from "./logger.ts";
+import { createPaymentProviders } from "./payments/payment-providers.ts";
 
 export interface RunningServer {
   url: string | null;
@@ -59,13 +60,14 @@ export async function startServer({
     });
     if (generatedSecret) onRootKeyGenerated(generatedSecret);
 
+    const providers = createPaymentProviders({ config });
     if (runWorker) {
       worker = await startWorker({
         pool: connection.pool,
         jobs: [...jobs, schedulerTickJob(scheduledTasks)],
         cron: [schedulerCron],
         concurrency: config.workerConcurrency,
-        dependencies: { db: connection.db, config, logger },
+        dependencies: { db: connection.db, config, logger, providers },
       });
     }
     let url: string | null = null;
@@ -80,6 +82,7 @@ export async function startServer({
           jwtVerifier: config.jwt ? createJwtVerifier(config.jwt) : undefined,
           scheduledTasks,
           directory: createIdentityDirectory({ config, db: connection.db, clock }),
+          providers,
         },
         { extraRoutes },
       );

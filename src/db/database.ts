@@ -3,8 +3,9 @@ import pg from "pg";
 import * as schema from "./schema/index.ts";
 
 export type Database = NodePgDatabase<typeof schema>;
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** A Drizzle handle usable inside or outside a transaction. */
-export type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type Executor = Database | Transaction;
 
 export interface DatabaseHandle {
   pool: pg.Pool;

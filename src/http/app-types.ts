@@ -13,6 +13,7 @@ import type { Database } from "../db/database.ts";
 import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import type { ScheduledTask } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
+import type { PaymentProviders } from "../payments/payment-providers.ts";
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -35,6 +36,7 @@ export interface AppDependencies {
   /** The scheduler's tasks: run by the cron and by test-clock advances. */
   scheduledTasks: readonly ScheduledTask[];
   directory: IdentityDirectory;
+  providers: PaymentProviders;
 }
 
 /** A route group: one file, its schemas, docs and handlers. */

@@ -18,10 +18,12 @@ import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { couponRoutes } from "./routes/coupons.ts";
 import { featureRoutes } from "./routes/features.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { invoiceRoutes } from "./routes/invoices.ts";
 import { meRoutes } from "./routes/me.ts";
 import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { planRoutes } from "./routes/plans.ts";
+import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
 
 /** Every route group of the API, in documentation order. */
@@ -36,6 +38,8 @@ export const routeModules: readonly RouteModule[] = [
   couponRoutes,
   testClockRoutes,
   organizationRoutes,
+  subscriptionRoutes,
+  invoiceRoutes,
 ];
 
 const errorJsonSchema = {

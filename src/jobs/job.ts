@@ -2,12 +2,14 @@ import type { z } from "zod";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
+import type { PaymentProviders } from "../payments/payment-providers.ts";
 
 /** What every job handler receives besides its payload; wired once in `startWorker`. */
 export interface JobDependencies {
   db: Database;
   config: Config;
   logger: Logger;
+  providers: PaymentProviders;
 }
 
 export interface JobContext extends JobDependencies {

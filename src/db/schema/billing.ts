@@ -177,7 +177,10 @@ export const invoices = pgTable(
   (table) => [
     index("invoices_organization_id_idx").on(table.organizationId, table.id),
     uniqueIndex("invoices_period_key_idx").on(table.periodKey),
-    check("invoices_amounts_not_negative", sql`${table.balanceApplied} >= 0 and ${table.creditedToBalance} >= 0 and ${table.amountDue} >= 0 and ${table.discount} >= 0`),
+    check(
+      "invoices_amounts_not_negative",
+      sql`${table.balanceApplied} >= 0 and ${table.creditedToBalance} >= 0 and ${table.amountDue} >= 0 and ${table.discount} >= 0`,
+    ),
     check("invoices_total", sql`${table.total} = ${table.subtotal} - ${table.discount}`),
   ],
 );

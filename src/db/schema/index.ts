@@ -1,6 +1,6 @@
 export * from "./api-keys.ts";
+export * from "./billing.ts";
 export * from "./catalog.ts";
 export * from "./idempotency-keys.ts";
 export * from "./organizations.ts";
 export * from "./test-clocks.ts";
-export * from "./billing.ts";

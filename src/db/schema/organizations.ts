@@ -39,7 +39,9 @@ export const organizations = pgTable(
     testClockId: text("test_clock_id").references(() => testClocks.id),
     identityGroup: text("identity_group").notNull().unique(),
     tenantSchema: text("tenant_schema").unique(),
-    locale: text("locale", { enum: ["en", "es"] }).notNull().default("en"),
+    locale: text("locale", { enum: ["en", "es"] })
+      .notNull()
+      .default("en"),
     ownerUserId: text("owner_user_id"),
     ownerEmail: text("owner_email"),
     provisioningStatus: text("provisioning_status", { enum: provisioningStatuses }).notNull(),

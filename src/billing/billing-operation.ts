@@ -1,0 +1,201 @@
+import { eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
+import type { Config } from "../config.ts";
+import type { Database, Transaction } from "../db/database.ts";
+import { organizations } from "../db/schema/index.ts";
+import { AbonoError, invalidState, notFound } from "../errors.ts";
+import { publishEvent } from "../events/publish-event.ts";
+import { newId } from "../ids.ts";
+import { type Invoice, recordVoidedInvoice } from "../invoicing/invoices.ts";
+import { queueForScope } from "../jobs/scheduler.ts";
+import type { Logger } from "../logger.ts";
+import { organizationNow } from "../organizations/organization-now.ts";
+import type { OrganizationRecord } from "../organizations/organization-record.ts";
+import {
+  chargeInvoice,
+  type FailedAttempt,
+  recordFailedPayment,
+  type SucceededCharge,
+} from "../payments/charge-invoice.ts";
+import type { PaymentProviders } from "../payments/payment-providers.ts";
+
+export interface BillingServices {
+  db: Database;
+  providers: PaymentProviders;
+  config: Config;
+  logger: Logger;
+}
+
+export interface BillingContext {
+  tx: Transaction;
+  organization: OrganizationRecord;
+  /** The organization's time (its test clock's, if any), read once. */
+  now: Date;
+  /** The queue for jobs of this organization (its test clock's queue, if any). */
+  queueName: string | undefined;
+  services: BillingServices;
+  /** Charges the invoice now; a decline aborts the whole operation with 402 (see `runBillingOperation`). */
+  chargeOrAbort(invoice: Invoice): Promise<void>;
+  /** Charges the invoice now; a decline is recorded and the invoice stays open (renewals, dunning). */
+  chargeOrKeepOpen(invoice: Invoice): Promise<boolean>;
+}
+
+/** Thrown inside an operation when a payment is declined; carries what to keep on record. */
+class PaymentDeclined extends Error {
+  constructor(
+    readonly invoice: Invoice,
+    readonly attempt: FailedAttempt,
+  ) {
+    super(attempt.message);
+  }
+}
+
+/**
+ * Runs a money operation for one organization: one transaction holding the organization's row lock (so
+ * operations on one organization are serialized and each sees the previous one's result), with "now" read
+ * from its clock. If a payment is declined the transaction is rolled back (the subscription, balance and
+ * entitlements stay exactly as they were), then the declined invoice is recorded as `void` with the
+ * attempt, and the caller gets 402 `payment_failed`. If anything else fails after a successful charge,
+ * that charge is refunded.
+ */
+export async function runBillingOperation<Result>({
+  services,
+  organizationId,
+  systemNow,
+  actor,
+  operation,
+}: {
+  services: BillingServices;
+  organizationId: string;
+  systemNow: Date;
+  actor: string;
+  operation(context: BillingContext): Promise<Result>;
+}): Promise<Result> {
+  const { db, providers, config, logger } = services;
+  const charges: SucceededCharge[] = [];
+  try {
+    return await db.transaction(async (tx) => {
+      const [organization] = await tx
+        .select()
+        .from(organizations)
+        .where(eq(organizations.id, organizationId))
+        .for("update");
+      if (!organization) throw notFound("Organization", organizationId);
+      if (organization.provisioningStatus !== "active") {
+        throw invalidState(
+          `Organization ${organizationId} is not provisioned (provisioning is ${organization.provisioningStatus}).`,
+        );
+      }
+      const now = await organizationNow({
+        executor: tx,
+        testClockId: organization.testClockId,
+        systemNow,
+      });
+      const queueName = queueForScope({ testClockId: organization.testClockId });
+      return operation({
+        tx,
+        organization,
+        now,
+        queueName,
+        services,
+        async chargeOrAbort(invoice) {
+          const outcome = await chargeInvoice({
+            executor: tx,
+            providers,
+            invoice,
+            charges,
+            queueName,
+            now,
+          });
+          if (!outcome.ok) throw new PaymentDeclined(invoice, outcome.attempt);
+        },
+        async chargeOrKeepOpen(invoice) {
+          const outcome = await chargeInvoice({
+            executor: tx,
+            providers,
+            invoice,
+            charges,
+            queueName,
+            now,
+          });
+          if (outcome.ok) return true;
+          await recordFailedPayment({ executor: tx, invoice, attempt: outcome.attempt, now });
+          await publishEvent({
+            executor: tx,
+            type: "invoice.payment_failed",
+            organizationId,
+            data: { invoiceId: invoice.id, code: outcome.attempt.code },
+            now,
+            queueName,
+          });
+          return false;
+        },
+      });
+    });
+  } catch (error) {
+    if (error instanceof PaymentDeclined) {
+      const voided = await db.transaction(async (tx) => {
+        const [organization] = await tx
+          .select()
+          .from(organizations)
+          .where(eq(organizations.id, organizationId))
+          .for("update");
+        const now = await organizationNow({
+          executor: tx,
+          testClockId: organization?.testClockId ?? null,
+          systemNow,
+        });
+        const queueName = queueForScope({ testClockId: organization?.testClockId ?? null });
+        const invoice = await recordVoidedInvoice({
+          executor: tx,
+          invoice: error.invoice,
+          numberPrefix: config.invoicePrefix,
+          now,
+        });
+        await recordFailedPayment({ executor: tx, invoice, attempt: error.attempt, now });
+        await recordAudit({
+          executor: tx,
+          entry: {
+            action: "payment.failed",
+            actor,
+            organizationId,
+            after: { invoiceId: invoice.id, amount: invoice.amountDue, code: error.attempt.code },
+          },
+          now,
+        });
+        await publishEvent({
+          executor: tx,
+          type: "invoice.payment_failed",
+          organizationId,
+          data: { invoiceId: invoice.id, code: error.attempt.code },
+          now,
+          queueName,
+        });
+        return invoice;
+      });
+      throw new AbonoError(
+        "payment_failed",
+        `The payment of ${voided.amountDue} (minor units, ${voided.currency}) was declined: ${error.attempt.message} Nothing was changed.`,
+        { invoiceId: voided.id, declineCode: error.attempt.code },
+      );
+    }
+    for (const charge of charges) {
+      const provider = providers.get(charge.provider);
+      try {
+        await provider?.refund({
+          providerPaymentId: charge.providerPaymentId,
+          amount: charge.amount,
+          currency: charge.currency,
+          refundId: newId("pay", systemNow.getTime()),
+        });
+        logger.warn({ organizationId, charge }, "refunded a charge whose operation failed");
+      } catch (refundError) {
+        logger.error(
+          { organizationId, charge, err: refundError },
+          "could not refund a charge whose operation failed",
+        );
+      }
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,258 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { access, canActForOrganization } from "../../auth/principal.ts";
+import { organizations } from "../../db/schema/index.ts";
+import { notFound } from "../../errors.ts";
+import { availableBalance, listBalanceTransactions } from "../../invoicing/balance-ledger.ts";
+import { getInvoice, type Invoice, listInvoices } from "../../invoicing/invoices.ts";
+import { renderInvoicePdf } from "../../invoicing/render-invoice-pdf.ts";
+import { toNumber } from "../../money/index.ts";
+import { getOrganizationRecord } from "../../organizations/organizations.ts";
+import { addPaymentMethod, listPaymentMethods } from "../../payments/payment-methods.ts";
+import type { AppDependencies, RouteModule } from "../app-types.ts";
+import { listQuery, listResponse, toPage } from "../pagination.ts";
+import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
+
+const orgParams = z.object({ orgId: z.string() });
+const billingRoles = access.organization("owner", "billing_admin");
+
+const paymentMethodSchema = z.object({
+  id: z.string(),
+  organizationId: z.string(),
+  provider: z.string(),
+  description: z.string().nullable(),
+  default: z.boolean(),
+  createdAt: z.date(),
+});
+
+/** An invoice the caller may see (billing roles of its organization, or root); 404 otherwise. */
+async function visibleInvoice(
+  { db }: AppDependencies,
+  principal: Parameters<typeof canActForOrganization>[0]["principal"] | null,
+  invoiceId: string,
+): Promise<Invoice> {
+  const invoice = await getInvoice({ executor: db, invoiceId }).catch(() => null);
+  if (
+    !invoice ||
+    !principal ||
+    !canActForOrganization({
+      principal,
+      organizationId: invoice.organizationId,
+      roles: ["owner", "billing_admin"],
+    })
+  ) {
+    throw notFound("Invoice", invoiceId);
+  }
+  return invoice;
+}
+
+/** Invoices, their PDFs, the credit balance and payment methods: API.md "Invoices and balance". */
+export const invoiceRoutes: RouteModule = (app, dependencies) => {
+  const { db, clock, providers, config } = dependencies;
+
+  app.get(
+    "/v1/organizations/:orgId/invoices",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["invoices"],
+        summary: "List an organization's invoices",
+        description: "Newest first.",
+        params: orgParams,
+        querystring: listQuery,
+        response: { 200: listResponse(invoiceSchema) },
+      },
+    },
+    async (request) => {
+      await getOrganizationRecord({ db, organizationId: request.params.orgId });
+      const { limit, cursor } = request.query;
+      const rows = await listInvoices({
+        db,
+        organizationId: request.params.orgId,
+        limit: limit + 1,
+        cursor,
+      });
+      const page = toPage(rows, limit);
+      return { ...page, data: page.data.map(invoiceResponse) };
+    },
+  );
+
+  app.get(
+    "/v1/invoices/:invoiceId",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["invoices"],
+        summary: "Get an invoice",
+        params: z.object({ invoiceId: z.string() }),
+        response: { 200: invoiceSchema },
+      },
+    },
+    async (request) =>
+      invoiceResponse(
+        await visibleInvoice(dependencies, request.principal, request.params.invoiceId),
+      ),
+  );
+
+  app.get(
+    "/v1/invoices/:invoiceId/pdf",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["invoices"],
+        summary: "The invoice as a PDF",
+        description: "In the organization's locale (es or en).",
+        params: z.object({ invoiceId: z.string() }),
+      },
+    },
+    async (request, reply) => {
+      const invoice = await visibleInvoice(
+        dependencies,
+        request.principal,
+        request.params.invoiceId,
+      );
+      const [organization] = await db
+        .select({ id: organizations.id, name: organizations.name })
+        .from(organizations)
+        .where(eq(organizations.id, invoice.organizationId));
+      const pdf = await renderInvoicePdf({
+        document: {
+          ...invoice,
+          locale: invoice.locale === "es" ? "es" : "en",
+          issuerName: config.issuerName,
+          customer: {
+            id: invoice.organizationId,
+            name: organization?.name ?? invoice.organizationId,
+          },
+          lines: invoice.lines,
+        },
+      });
+      return reply
+        .type("application/pdf")
+        .header("content-disposition", `inline; filename="${invoice.number ?? invoice.id}.pdf"`)
+        .send(pdf);
+    },
+  );
+
+  app.get(
+    "/v1/organizations/:orgId/balance",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["invoices"],
+        summary: "The credit balance and its ledger",
+        description:
+          "`available` is the credit in the organization's favour; it applies automatically to subscription invoices only. Transactions newest first; positive amounts add credit.",
+        params: orgParams,
+        querystring: listQuery,
+        response: {
+          200: z.object({
+            currency: z.string().nullable(),
+            available: z.number().int(),
+            transactions: z.array(
+              z.object({
+                id: z.string(),
+                amount: z.number().int(),
+                type: z.string(),
+                invoiceId: z.string().nullable(),
+                description: z.string(),
+                createdAt: z.date(),
+              }),
+            ),
+            hasMore: z.boolean(),
+            nextCursor: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const organization = await getOrganizationRecord({
+        db,
+        organizationId: request.params.orgId,
+      });
+      const { limit, cursor } = request.query;
+      const available = await availableBalance({ executor: db, organizationId: organization.id });
+      const rows = await listBalanceTransactions({
+        executor: db,
+        organizationId: organization.id,
+        limit: limit + 1,
+        cursor,
+      });
+      const page = toPage(rows, limit);
+      return {
+        currency: organization.currency,
+        available: toNumber(available),
+        transactions: page.data.map((row) => ({
+          id: row.id,
+          amount: toNumber(row.amount),
+          type: row.type,
+          invoiceId: row.invoiceId,
+          description: row.description,
+          createdAt: row.createdAt,
+        })),
+        hasMore: page.hasMore,
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/payment-methods",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["invoices"],
+        summary: "Add a payment method",
+        description:
+          "The first method becomes the default; `default: true` makes a new one the default. Sandbox tokens: pm_sandbox_ok (always succeeds), pm_sandbox_declined (always declines).",
+        params: orgParams,
+        body: z.object({
+          provider: z.string().min(1).max(50),
+          token: z.string().min(1).max(500),
+          default: z.boolean().default(false),
+        }),
+        response: { 201: paymentMethodSchema },
+      },
+    },
+    async (request, reply) => {
+      await getOrganizationRecord({ db, organizationId: request.params.orgId });
+      const method = await addPaymentMethod({
+        db,
+        providers,
+        organizationId: request.params.orgId,
+        provider: request.body.provider,
+        token: request.body.token,
+        makeDefault: request.body.default,
+        now: clock(),
+      });
+      return reply.code(201).send({ ...method, default: method.isDefault });
+    },
+  );
+
+  app.get(
+    "/v1/organizations/:orgId/payment-methods",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["invoices"],
+        summary: "List payment methods",
+        params: orgParams,
+        response: {
+          200: z.object({
+            data: z.array(paymentMethodSchema),
+            hasMore: z.boolean(),
+            nextCursor: z.null(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const methods = await listPaymentMethods({ db, organizationId: request.params.orgId });
+      return {
+        data: methods.map((method) => ({ ...method, default: method.isDefault })),
+        hasMore: false,
+        nextCursor: null,
+      };
+    },
+  );
+};

@@ -1,0 +1,267 @@
+import { z } from "zod";
+import { access } from "../../auth/principal.ts";
+import type { BillingServices } from "../../billing/billing-operation.ts";
+import { forbidden, invalidState } from "../../errors.ts";
+import { toNumber } from "../../money/index.ts";
+import { cancelSubscription } from "../../subscriptions/cancel-subscription.ts";
+import { changePlan } from "../../subscriptions/change-plan.ts";
+import { setItemQuantity } from "../../subscriptions/set-item-quantity.ts";
+import { subscribe } from "../../subscriptions/subscribe.ts";
+import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
+import { subscriptionView } from "../../subscriptions/subscription-view.ts";
+import type { AppDependencies, RouteModule } from "../app-types.ts";
+import { invoiceResponse, invoiceSchema, subscriptionSchema } from "../schemas/billing-schemas.ts";
+import { catalogKey, currencyInput, intervalSchema } from "../schemas/catalog-schemas.ts";
+
+const orgParams = z.object({ orgId: z.string() });
+const billingRoles = access.organization("owner", "billing_admin");
+
+const changeBody = z.object({
+  planId: catalogKey,
+  interval: intervalSchema,
+  timing: z.enum(["now", "period_end"]).default("now"),
+});
+
+const previewLine = z.object({
+  description: z.string(),
+  amount: z.number().int(),
+  proration: z.boolean(),
+  periodStart: z.date().nullable(),
+  periodEnd: z.date().nullable(),
+  kind: z.string(),
+});
+
+const previewSchema = z.object({
+  currency: z.string(),
+  lines: z.array(previewLine),
+  subtotal: z.number().int(),
+  discount: z.number().int(),
+  balanceApplied: z.number().int(),
+  amountDue: z.number().int(),
+  creditToBalance: z.number().int(),
+  balanceAfter: z.number().int(),
+  effectiveAt: z.date(),
+  settlement: z
+    .object({ lines: z.array(previewLine), total: z.number().int(), amountDue: z.number().int() })
+    .nullable(),
+});
+
+const changeResult = z.object({
+  subscription: subscriptionSchema,
+  invoices: z.array(invoiceSchema),
+});
+
+export function billingServices({
+  db,
+  providers,
+  config,
+  logger,
+}: AppDependencies): BillingServices {
+  return { db, providers, config, logger };
+}
+
+const toPreviewLine = (line: { amount: bigint } & Omit<z.infer<typeof previewLine>, "amount">) => ({
+  ...line,
+  amount: toNumber(line.amount),
+});
+
+/** Subscribe, change (with preview), add-ons and cancellation: API.md "Subscription". */
+export const subscriptionRoutes: RouteModule = (app, dependencies) => {
+  const { db, clock } = dependencies;
+  const services = billingServices(dependencies);
+
+  app.post(
+    "/v1/organizations/:orgId/subscription",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "Subscribe to a plan",
+        description:
+          "Creates the first subscription: a trial when the plan has trial days, otherwise the first period invoiced and charged at once to the default payment method. Declined → 402 and no subscription.",
+        params: orgParams,
+        body: z.object({
+          planId: catalogKey,
+          interval: intervalSchema,
+          couponCode: z.string().min(1).max(64).optional(),
+          currency: currencyInput.optional(),
+        }),
+        response: { 201: z.object({ subscription: subscriptionSchema, invoice: invoiceSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const result = await subscribe({
+        services,
+        organizationId: request.params.orgId,
+        planId: request.body.planId,
+        interval: request.body.interval,
+        couponCode: request.body.couponCode,
+        currency: request.body.currency,
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      });
+      return reply
+        .code(201)
+        .send({ subscription: result.subscription, invoice: invoiceResponse(result.invoice) });
+    },
+  );
+
+  app.get(
+    "/v1/organizations/:orgId/subscription",
+    {
+      config: { access: access.organization() },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "The organization's subscription",
+        params: orgParams,
+        response: { 200: subscriptionSchema },
+      },
+    },
+    async (request) => {
+      const subscription = await findLiveSubscription({
+        executor: db,
+        organizationId: request.params.orgId,
+      });
+      if (!subscription) {
+        throw invalidState(`Organization ${request.params.orgId} has no subscription.`, {
+          subscription: null,
+        });
+      }
+      return subscriptionView({ executor: db, subscription });
+    },
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/subscription/preview-change",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "Preview a plan change",
+        description:
+          "Runs the change pipeline up to the point of writing: the exact lines and totals the change would produce.",
+        params: orgParams,
+        body: changeBody,
+        response: { 200: previewSchema },
+      },
+    },
+    async (request) => {
+      const outcome = await changePlan({
+        services,
+        organizationId: request.params.orgId,
+        request: request.body,
+        preview: true,
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      });
+      if (!outcome.preview) throw new Error("preview returned a change");
+      const preview = outcome.result;
+      return {
+        ...preview,
+        lines: preview.lines.map(toPreviewLine),
+        subtotal: toNumber(preview.subtotal),
+        discount: toNumber(preview.discount),
+        balanceApplied: toNumber(preview.balanceApplied),
+        amountDue: toNumber(preview.amountDue),
+        creditToBalance: toNumber(preview.creditToBalance),
+        balanceAfter: toNumber(preview.balanceAfter),
+        settlement: preview.settlement && {
+          lines: preview.settlement.lines.map(toPreviewLine),
+          total: toNumber(preview.settlement.total),
+          amountDue: toNumber(preview.settlement.amountDue),
+        },
+      };
+    },
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/subscription/change",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "Change plan or interval",
+        description:
+          "Settles what is owed to date, then prorates by seconds: an upgrade is charged at once (credit balance first), a downgrade credits the balance. `timing: period_end` schedules the change for the renewal. Declined → 402, nothing changed.",
+        params: orgParams,
+        body: changeBody,
+        response: { 200: changeResult },
+      },
+    },
+    async (request) => {
+      const outcome = await changePlan({
+        services,
+        organizationId: request.params.orgId,
+        request: request.body,
+        preview: false,
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      });
+      if (outcome.preview) throw new Error("change returned a preview");
+      return {
+        subscription: outcome.result.subscription,
+        invoices: outcome.result.invoices.map(invoiceResponse),
+      };
+    },
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/subscription/cancel",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "Cancel the subscription",
+        description:
+          "At the period end by default (access continues until then), or now (`atPeriodEnd: false`): no refund; root may credit the unused time to the balance with `creditUnusedTime`.",
+        params: orgParams,
+        body: z
+          .object({
+            atPeriodEnd: z.boolean().default(true),
+            creditUnusedTime: z.boolean().default(false),
+          })
+          .default({ atPeriodEnd: true, creditUnusedTime: false }),
+        response: { 200: changeResult },
+      },
+    },
+    async (request) => {
+      if (request.body.creditUnusedTime && !request.principal?.root) {
+        throw forbidden("Only the operator (root) credits unused time on cancellation.");
+      }
+      const result = await cancelSubscription({
+        services,
+        organizationId: request.params.orgId,
+        atPeriodEnd: request.body.atPeriodEnd,
+        creditUnusedTime: request.body.creditUnusedTime,
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      });
+      return { subscription: result.subscription, invoices: result.invoices.map(invoiceResponse) };
+    },
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/subscription/items",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "Set an add-on's quantity",
+        description:
+          "Licenses and services. A change mid-period adds a prorated pending item to the next subscription invoice; no invoice is issued now. Quantity 0 removes the add-on.",
+        params: orgParams,
+        body: z.object({ addonId: catalogKey, quantity: z.number().int().min(0).max(100_000) }),
+        response: { 200: subscriptionSchema },
+      },
+    },
+    async (request) =>
+      setItemQuantity({
+        services,
+        organizationId: request.params.orgId,
+        addonId: request.body.addonId,
+        quantity: request.body.quantity,
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      }),
+  );
+};

@@ -1,0 +1,268 @@
+import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Database, Executor } from "../db/database.ts";
+import { invoiceLines, invoiceNumberSequences, invoices } from "../db/schema/index.ts";
+import { notFound } from "../errors.ts";
+import type { Locale } from "../i18n/billing-messages.ts";
+import { newId } from "../ids.ts";
+import { appendBalanceTransaction, availableBalance } from "./balance-ledger.ts";
+import {
+  type CouponTerms,
+  computeInvoiceTotals,
+  type DraftLine,
+  type InvoiceKind,
+} from "./compute-invoice-totals.ts";
+
+export type InvoiceRow = typeof invoices.$inferSelect;
+export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
+export interface Invoice extends InvoiceRow {
+  lines: InvoiceLineRow[];
+}
+
+export interface InvoiceDraft {
+  id: string;
+  organizationId: string;
+  subscriptionId: string | null;
+  kind: InvoiceKind;
+  billingReason: string;
+  currency: string;
+  locale: Locale;
+  lines: DraftLine[];
+  coupon: (CouponTerms & { code: string }) | null;
+  periodStart: Date | null;
+  periodEnd: Date | null;
+  periodKey: string | null;
+}
+
+/**
+ * Finalizes an invoice in the caller's transaction: totals in BILLING-RULES order, the next gapless
+ * number, the lines, and the balance movements (credit consumed by a subscription invoice, or a negative
+ * total credited). An invoice with nothing to pay is `paid` at once; otherwise it is `open` for payment.
+ */
+export async function issueInvoice({
+  executor,
+  draft,
+  numberPrefix,
+  now,
+}: {
+  executor: Executor;
+  draft: InvoiceDraft;
+  numberPrefix: string;
+  now: Date;
+}): Promise<Invoice> {
+  const balance =
+    draft.kind === "subscription"
+      ? await availableBalance({ executor, organizationId: draft.organizationId })
+      : 0n;
+  const totals = computeInvoiceTotals({
+    kind: draft.kind,
+    lines: draft.lines,
+    coupon: draft.coupon,
+    balanceAvailable: balance,
+  });
+  const number = await nextInvoiceNumber({ executor, prefix: numberPrefix });
+  const settled = totals.amountDue === 0n;
+  const [row] = await executor
+    .insert(invoices)
+    .values({
+      id: draft.id,
+      number,
+      organizationId: draft.organizationId,
+      subscriptionId: draft.subscriptionId,
+      kind: draft.kind,
+      status: settled ? "paid" : "open",
+      billingReason: draft.billingReason,
+      currency: draft.currency,
+      locale: draft.locale,
+      ...totals,
+      amountPaid: 0n,
+      couponCode: totals.discount > 0n ? (draft.coupon?.code ?? null) : null,
+      periodStart: draft.periodStart,
+      periodEnd: draft.periodEnd,
+      periodKey: draft.periodKey,
+      createdAt: now,
+      finalizedAt: now,
+      paidAt: settled ? now : null,
+    })
+    .returning();
+  if (!row) throw new Error("invoice insert returned no row");
+  const lines = await insertLines({ executor, invoiceId: row.id, lines: draft.lines });
+  if (totals.balanceApplied > 0n) {
+    await appendBalanceTransaction({
+      executor,
+      organizationId: draft.organizationId,
+      amount: -totals.balanceApplied,
+      currency: draft.currency,
+      type: "applied_to_invoice",
+      invoiceId: row.id,
+      description: `Applied to invoice ${number}`,
+      actor: null,
+      now,
+    });
+  }
+  if (totals.creditedToBalance > 0n) {
+    await appendBalanceTransaction({
+      executor,
+      organizationId: draft.organizationId,
+      amount: totals.creditedToBalance,
+      currency: draft.currency,
+      type: "proration_credit",
+      invoiceId: row.id,
+      description: `Credit from invoice ${number}`,
+      actor: null,
+      now,
+    });
+  }
+  return { ...row, lines };
+}
+
+/**
+ * Records an invoice whose payment was declined, as `void`, after the transaction that tried to charge it
+ * was rolled back: nothing it would have changed (balance, subscription) exists, the attempt is kept.
+ */
+export async function recordVoidedInvoice({
+  executor,
+  invoice,
+  numberPrefix,
+  now,
+}: {
+  executor: Executor;
+  invoice: Invoice;
+  numberPrefix: string;
+  now: Date;
+}): Promise<Invoice> {
+  const number = await nextInvoiceNumber({ executor, prefix: numberPrefix });
+  const { lines, ...row } = invoice;
+  const [saved] = await executor
+    .insert(invoices)
+    .values({ ...row, number, status: "void", paidAt: null, voidedAt: now, periodKey: null })
+    .returning();
+  if (!saved) throw new Error("invoice insert returned no row");
+  const savedLines = await insertLines({ executor, invoiceId: saved.id, lines });
+  return { ...saved, lines: savedLines };
+}
+
+export async function markInvoicePaid({
+  executor,
+  invoiceId,
+  amountPaid,
+  now,
+}: {
+  executor: Executor;
+  invoiceId: string;
+  amountPaid: bigint;
+  now: Date;
+}): Promise<InvoiceRow> {
+  const [row] = await executor
+    .update(invoices)
+    .set({ status: "paid", amountPaid, paidAt: now })
+    .where(eq(invoices.id, invoiceId))
+    .returning();
+  if (!row) throw notFound("Invoice", invoiceId);
+  return row;
+}
+
+/** Gapless: the counter row is locked and moved inside the finalizing transaction, so a rollback gives the number back. */
+async function nextInvoiceNumber({
+  executor,
+  prefix,
+}: {
+  executor: Executor;
+  prefix: string;
+}): Promise<string> {
+  const [row] = await executor
+    .insert(invoiceNumberSequences)
+    .values({ issuer: prefix, lastNumber: 1 })
+    .onConflictDoUpdate({
+      target: invoiceNumberSequences.issuer,
+      set: { lastNumber: sql`${invoiceNumberSequences.lastNumber} + 1` },
+    })
+    .returning({ lastNumber: invoiceNumberSequences.lastNumber });
+  return `${prefix}-${String(row?.lastNumber ?? 0).padStart(6, "0")}`;
+}
+
+async function insertLines({
+  executor,
+  invoiceId,
+  lines,
+}: {
+  executor: Executor;
+  invoiceId: string;
+  lines: readonly (DraftLine | InvoiceLineRow)[];
+}): Promise<InvoiceLineRow[]> {
+  if (lines.length === 0) return [];
+  return executor
+    .insert(invoiceLines)
+    .values(
+      lines.map((line, position) => ({
+        invoiceId,
+        position,
+        kind: line.kind,
+        description: line.description,
+        amount: line.amount,
+        quantity: line.quantity,
+        unitAmount: line.unitAmount,
+        proration: line.proration,
+        periodStart: line.periodStart,
+        periodEnd: line.periodEnd,
+      })),
+    )
+    .returning();
+}
+
+export function newInvoiceId(now: Date): string {
+  return newId("inv", now.getTime());
+}
+
+export async function getInvoice({
+  executor,
+  invoiceId,
+}: {
+  executor: Executor;
+  invoiceId: string;
+}): Promise<Invoice> {
+  const [row] = await executor.select().from(invoices).where(eq(invoices.id, invoiceId));
+  if (!row) throw notFound("Invoice", invoiceId);
+  const lines = await executor
+    .select()
+    .from(invoiceLines)
+    .where(eq(invoiceLines.invoiceId, invoiceId))
+    .orderBy(asc(invoiceLines.position));
+  return { ...row, lines };
+}
+
+/** Newest first, with their lines. */
+export async function listInvoices({
+  db,
+  organizationId,
+  limit,
+  cursor,
+}: {
+  db: Database;
+  organizationId: string;
+  limit: number;
+  cursor?: string | undefined;
+}): Promise<Invoice[]> {
+  const rows = await db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.organizationId, organizationId),
+        cursor === undefined ? undefined : lt(invoices.id, cursor),
+      ),
+    )
+    .orderBy(desc(invoices.id))
+    .limit(limit);
+  if (rows.length === 0) return [];
+  const lines = await db
+    .select()
+    .from(invoiceLines)
+    .where(
+      inArray(
+        invoiceLines.invoiceId,
+        rows.map((row) => row.id),
+      ),
+    )
+    .orderBy(asc(invoiceLines.position));
+  return rows.map((row) => ({ ...row, lines: lines.filter((line) => line.invoiceId === row.id) }));
+}

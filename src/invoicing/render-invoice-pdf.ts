@@ -1,0 +1,387 @@
+import PDFDocument from "pdfkit";
+import { type InvoiceLabels, invoiceLabels } from "../i18n/invoice-labels.ts";
+import { formatMoney } from "../money/index.ts";
+import type { InvoiceDocument, InvoiceDocumentLine } from "./invoice-document.ts";
+
+const margin = 50;
+const amountWidth = 130;
+const columnGap = 16;
+const rowPadding = 6;
+/** A single line description never takes more than this; longer ones end with "…". */
+const maxDescriptionHeight = 240;
+const colors = { text: "#1a1a1a", muted: "#6b6b6b", rule: "#d9d9d9" } as const;
+
+interface Layout {
+  pdf: PDFKit.PDFDocument;
+  document: InvoiceDocument;
+  labels: InvoiceLabels;
+  left: number;
+  right: number;
+  bottom: number;
+}
+
+/**
+ * The invoice as an A4 PDF in the document's locale, drawn with the standard Helvetica fonts (no font
+ * files). Every amount goes through `formatMoney`. Rows that do not fit move whole to a new page,
+ * which repeats the table header. The output depends only on `document` (the PDF's creation date is
+ * `document.createdAt`), so the same document renders to the same bytes.
+ */
+export async function renderInvoicePdf({
+  document,
+  compress = true,
+}: {
+  document: InvoiceDocument;
+  compress?: boolean;
+}): Promise<Buffer> {
+  const labels = invoiceLabels(document.locale);
+  const pdf = new PDFDocument({
+    size: "A4",
+    margin,
+    compress,
+    lang: document.locale,
+    displayTitle: true,
+    info: {
+      Title: `${labels.title} ${document.number ?? labels.draft}`,
+      Author: document.issuerName,
+      Subject: document.id,
+      Creator: "Abono",
+      Producer: "Abono",
+      CreationDate: document.createdAt,
+      ModDate: document.createdAt,
+    },
+  });
+  const bytes = collectBytes({ pdf });
+  const layout: Layout = {
+    pdf,
+    document,
+    labels,
+    left: margin,
+    right: pdf.page.width - margin,
+    bottom: pdf.page.height - margin,
+  };
+  let y = drawHeader({ layout });
+  y = drawTableHeader({ layout, y });
+  for (const line of document.lines) {
+    y = drawLine({ layout, line, y });
+  }
+  drawTotals({ layout, y: y + 14 });
+  pdf.end();
+  return bytes;
+}
+
+function collectBytes({ pdf }: { pdf: PDFKit.PDFDocument }): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
+    pdf.on("end", () => resolve(Buffer.concat(chunks)));
+    pdf.on("error", reject);
+  });
+}
+
+function drawHeader({ layout }: { layout: Layout }): number {
+  const { pdf, document, labels, left, right } = layout;
+  const width = right - left;
+  let y = margin;
+  write({ pdf, text: labels.title, x: left, y, font: "Helvetica-Bold", size: 22 });
+  writeRight({
+    pdf,
+    text: labels.statusNames[document.status],
+    right,
+    y: y + 6,
+    font: "Helvetica-Bold",
+    size: 11,
+  });
+  y += 28;
+  write({ pdf, text: labels.kindNames[document.kind], x: left, y, size: 10, color: colors.muted });
+  y += 22;
+  y += writeWrapped({ pdf, text: document.issuerName, x: left, y, width, font: "Helvetica-Bold" });
+  y += 18;
+
+  const columnWidth = (width - columnGap) / 2;
+  let customerY = y;
+  write({ pdf, text: labels.billedTo, x: left, y: customerY, size: 9, color: colors.muted });
+  customerY += 13;
+  customerY += writeWrapped({
+    pdf,
+    text: document.customer.name,
+    x: left,
+    y: customerY,
+    width: columnWidth,
+    font: "Helvetica-Bold",
+  });
+  customerY += 2;
+  write({ pdf, text: document.customer.id, x: left, y: customerY, size: 9, color: colors.muted });
+  customerY += 12;
+
+  const facts: [string, string][] = [
+    [labels.invoiceNumber, document.number ?? labels.draft],
+    [labels.date, labels.formatDate(document.createdAt)],
+  ];
+  const period = formatPeriod({ labels, start: document.periodStart, end: document.periodEnd });
+  if (period !== null) facts.push([labels.period, period]);
+  if (document.paidAt !== null) facts.push([labels.paidOn, labels.formatDate(document.paidAt)]);
+  let factsY = y;
+  for (const [label, value] of facts) {
+    write({
+      pdf,
+      text: label,
+      x: right - columnWidth,
+      y: factsY + 1,
+      size: 9,
+      color: colors.muted,
+    });
+    writeRight({ pdf, text: value, right, y: factsY, size: 10 });
+    factsY += 16;
+  }
+  return Math.max(customerY, factsY) + 24;
+}
+
+function drawTableHeader({ layout, y }: { layout: Layout; y: number }): number {
+  const { pdf, labels, left, right } = layout;
+  const style = { font: "Helvetica-Bold", size: 9, color: colors.muted } as const;
+  write({ pdf, text: labels.description, x: left, y, ...style });
+  writeRight({ pdf, text: labels.amount, right, y, ...style });
+  rule({ pdf, left, right, y: y + 14, color: colors.text });
+  return y + 15;
+}
+
+function drawLine({
+  layout,
+  line,
+  y,
+}: {
+  layout: Layout;
+  line: InvoiceDocumentLine;
+  y: number;
+}): number {
+  const { pdf, labels, left, right } = layout;
+  const descriptionWidth = right - left - amountWidth - columnGap;
+  const description = toWinAnsi(line.description);
+  setFont({ pdf, font: "Helvetica", size: 10 });
+  const descriptionHeight = Math.min(
+    pdf.heightOfString(description, { width: descriptionWidth }),
+    maxDescriptionHeight,
+  );
+  const period = formatPeriod({ labels, start: line.periodStart, end: line.periodEnd });
+  const details = [period, line.proration ? labels.proration : null].filter(
+    (part) => part !== null,
+  );
+  const detailsHeight = details.length > 0 ? 12 : 0;
+  const rowHeight = rowPadding + descriptionHeight + detailsHeight + rowPadding;
+
+  let top = y;
+  if (top + rowHeight > layout.bottom) {
+    top = drawTableHeader({ layout, y: startContinuationPage({ layout }) });
+  }
+  const textTop = top + rowPadding;
+  setFont({ pdf, font: "Helvetica", size: 10, color: colors.text });
+  pdf.text(description, left, textTop, {
+    width: descriptionWidth,
+    height: maxDescriptionHeight,
+    ellipsis: true,
+  });
+  writeRight({ pdf, text: money({ layout, amount: line.amount }), right, y: textTop, size: 10 });
+  if (details.length > 0) {
+    const detailsText = details.join("  ·  ");
+    const detailsTop = textTop + descriptionHeight + 2;
+    write({ pdf, text: detailsText, x: left, y: detailsTop, size: 8, color: colors.muted });
+  }
+  rule({ pdf, left, right, y: top + rowHeight, color: colors.rule });
+  return top + rowHeight;
+}
+
+function drawTotals({ layout, y }: { layout: Layout; y: number }): void {
+  const { pdf, document, labels, right } = layout;
+  const rows: { label: string; amount: bigint; strong: boolean }[] = [
+    { label: labels.subtotal, amount: document.subtotal, strong: false },
+  ];
+  if (document.discount > 0n) {
+    rows.push({ label: labels.discount, amount: -document.discount, strong: false });
+  }
+  rows.push({ label: labels.total, amount: document.total, strong: true });
+  if (document.balanceApplied > 0n) {
+    rows.push({ label: labels.balanceApplied, amount: -document.balanceApplied, strong: false });
+  }
+  if (document.creditedToBalance > 0n) {
+    rows.push({
+      label: labels.creditedToBalance,
+      amount: document.creditedToBalance,
+      strong: false,
+    });
+  }
+  rows.push({ label: labels.amountDue, amount: document.amountDue, strong: true });
+  if (document.amountPaid > 0n) {
+    rows.push({ label: labels.amountPaid, amount: document.amountPaid, strong: false });
+  }
+
+  const rowHeight = 18;
+  let top = y;
+  if (top + rows.length * rowHeight > layout.bottom) {
+    top = startContinuationPage({ layout });
+  }
+  const labelX = right - 280;
+  for (const row of rows) {
+    const font = row.strong ? "Helvetica-Bold" : "Helvetica";
+    write({ pdf, text: row.label, x: labelX, y: top, font, size: 10 });
+    writeRight({ pdf, text: money({ layout, amount: row.amount }), right, y: top, font, size: 10 });
+    top += rowHeight;
+  }
+}
+
+/** A new page headed by the invoice's title and number; returns where its content starts. */
+function startContinuationPage({ layout }: { layout: Layout }): number {
+  const { pdf, document, labels, left } = layout;
+  pdf.addPage();
+  const heading = `${labels.title} ${document.number ?? labels.draft}`;
+  write({ pdf, text: heading, x: left, y: margin, size: 9, color: colors.muted });
+  return margin + 24;
+}
+
+function formatPeriod({
+  labels,
+  start,
+  end,
+}: {
+  labels: InvoiceLabels;
+  start: Date | null;
+  end: Date | null;
+}): string | null {
+  if (start === null || end === null) return null;
+  return `${labels.formatDate(start)} – ${labels.formatDate(end)}`;
+}
+
+function money({ layout, amount }: { layout: Layout; amount: bigint }): string {
+  const { currency, locale } = layout.document;
+  return formatMoney({ amount, currency, locale });
+}
+
+interface TextStyle {
+  font?: "Helvetica" | "Helvetica-Bold";
+  size?: number;
+  color?: string;
+}
+
+function setFont({
+  pdf,
+  font = "Helvetica",
+  size = 10,
+  color = colors.text,
+}: TextStyle & { pdf: PDFKit.PDFDocument }): void {
+  pdf.font(font).fontSize(size).fillColor(color);
+}
+
+/** One line of text, never wrapped and never moved to another page. */
+function write({
+  pdf,
+  text,
+  x,
+  y,
+  ...style
+}: TextStyle & { pdf: PDFKit.PDFDocument; text: string; x: number; y: number }): void {
+  setFont({ pdf, ...style });
+  pdf.text(toWinAnsi(text), x, y, { lineBreak: false });
+}
+
+/** One line of text ending at `right`. */
+function writeRight({
+  pdf,
+  text,
+  right,
+  y,
+  ...style
+}: TextStyle & { pdf: PDFKit.PDFDocument; text: string; right: number; y: number }): void {
+  setFont({ pdf, ...style });
+  const encoded = toWinAnsi(text);
+  pdf.text(encoded, right - pdf.widthOfString(encoded), y, { lineBreak: false });
+}
+
+/** Text wrapped to `width`; returns the height it took. */
+function writeWrapped({
+  pdf,
+  text,
+  x,
+  y,
+  width,
+  ...style
+}: TextStyle & {
+  pdf: PDFKit.PDFDocument;
+  text: string;
+  x: number;
+  y: number;
+  width: number;
+}): number {
+  setFont({ pdf, size: 12, ...style });
+  const encoded = toWinAnsi(text);
+  pdf.text(encoded, x, y, { width });
+  return pdf.heightOfString(encoded, { width });
+}
+
+function rule({
+  pdf,
+  left,
+  right,
+  y,
+  color,
+}: {
+  pdf: PDFKit.PDFDocument;
+  left: number;
+  right: number;
+  y: number;
+  color: string;
+}): void {
+  pdf.moveTo(left, y).lineTo(right, y).lineWidth(0.5).strokeColor(color).stroke();
+}
+
+/**
+ * Unicode code points above U+00FF that the standard fonts' WinAnsi encoding has (pdfkit's own
+ * table). pdfkit writes any other character as its raw code point in hex, which corrupts the text.
+ */
+const winAnsiAboveLatin1 = new Set([
+  0x152, 0x153, 0x160, 0x161, 0x178, 0x17d, 0x17e, 0x192, 0x2c6, 0x2dc, 0x2013, 0x2014, 0x2018,
+  0x2019, 0x201a, 0x201c, 0x201d, 0x201e, 0x2020, 0x2021, 0x2022, 0x2026, 0x2030, 0x2039, 0x203a,
+  0x20ac, 0x2122,
+]);
+const substitutes = new Map([
+  ["\u2007", "\u00a0"],
+  ["\u202f", "\u00a0"],
+  ["\u2010", "-"],
+  ["\u2011", "-"],
+  ["\u2212", "-"],
+  ["\u0141", "L"],
+  ["\u0142", "l"],
+  ["\u0110", "D"],
+  ["\u0111", "d"],
+  ["\u0131", "i"],
+]);
+
+/**
+ * `text` reduced to what Helvetica can show: accents that WinAnsi lacks are dropped ("Ż" → "Z"),
+ * other spaces become spaces, control and format characters and stray combining marks are removed
+ * (line breaks stay) and anything else becomes "?".
+ */
+function toWinAnsi(text: string): string {
+  let result = "";
+  for (const character of text.normalize("NFC").replace(/\r\n?/g, "\n")) {
+    result += winAnsiCharacter(character);
+  }
+  return result;
+}
+
+function winAnsiCharacter(character: string): string {
+  if (character === "\n" || isWinAnsi(character)) return character;
+  const substitute = substitutes.get(character);
+  if (substitute !== undefined) return substitute;
+  if (/^[\p{Cc}\p{Cf}\p{M}]$/u.test(character)) return /^\s$/u.test(character) ? " " : "";
+  if (/^\s$/u.test(character)) return " ";
+  const base = [...character.normalize("NFD")].filter((part) => !/^\p{M}$/u.test(part)).join("");
+  return base !== "" && [...base].every(isWinAnsi) ? base : "?";
+}
+
+function isWinAnsi(character: string): boolean {
+  const codePoint = character.codePointAt(0) ?? 0;
+  return (
+    (codePoint >= 0x20 && codePoint <= 0x7e) ||
+    (codePoint >= 0xa0 && codePoint <= 0xff) ||
+    winAnsiAboveLatin1.has(codePoint)
+  );
+}

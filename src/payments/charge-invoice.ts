@@ -1,0 +1,152 @@
+import type { Executor } from "../db/database.ts";
+import { payments } from "../db/schema/index.ts";
+import { publishEvent } from "../events/publish-event.ts";
+import { newId } from "../ids.ts";
+import { type Invoice, markInvoicePaid } from "../invoicing/invoices.ts";
+import { defaultPaymentMethod } from "./payment-methods.ts";
+import type { ChargeFailureCode } from "./payment-provider.ts";
+import type { PaymentProviders } from "./payment-providers.ts";
+
+export interface FailedAttempt {
+  paymentId: string;
+  provider: string;
+  paymentMethodId: string | null;
+  providerPaymentId: string | null;
+  code: ChargeFailureCode;
+  message: string;
+}
+
+export interface SucceededCharge {
+  provider: string;
+  providerPaymentId: string;
+  amount: bigint;
+  currency: string;
+}
+
+export type ChargeOutcome = { ok: true } | { ok: false; attempt: FailedAttempt };
+
+/**
+ * Charges an invoice's amount due to the organization's default payment method. On success the payment
+ * is recorded and the invoice marked paid (with `invoice.paid` published), in the caller's transaction.
+ * A decline is returned, not thrown: the caller decides whether it voids the operation (plan changes) or
+ * leaves the invoice open for dunning (renewals).
+ */
+export async function chargeInvoice({
+  executor,
+  providers,
+  invoice,
+  charges,
+  queueName,
+  now,
+}: {
+  executor: Executor;
+  providers: PaymentProviders;
+  invoice: Invoice;
+  /** Successful charges of the running operation, refunded if it fails later. */
+  charges: SucceededCharge[];
+  queueName?: string | undefined;
+  now: Date;
+}): Promise<ChargeOutcome> {
+  if (invoice.amountDue === 0n) return { ok: true };
+  const paymentId = newId("pay", now.getTime());
+  const method = await defaultPaymentMethod({ executor, organizationId: invoice.organizationId });
+  const provider = method ? providers.get(method.provider) : undefined;
+  if (!method || !provider) {
+    return {
+      ok: false,
+      attempt: {
+        paymentId,
+        provider: method?.provider ?? "none",
+        paymentMethodId: method?.id ?? null,
+        providerPaymentId: null,
+        code: "no_payment_method",
+        message: method
+          ? `The payment method's provider (${method.provider}) is not available.`
+          : "The organization has no payment method; add one with POST /v1/organizations/:orgId/payment-methods.",
+      },
+    };
+  }
+  const result = await provider.charge({
+    token: method.token,
+    amount: invoice.amountDue,
+    currency: invoice.currency,
+    paymentId,
+    invoiceId: invoice.id,
+    organizationId: invoice.organizationId,
+    description: `Invoice ${invoice.number ?? invoice.id}`,
+  });
+  if (result.status === "failed") {
+    return {
+      ok: false,
+      attempt: {
+        paymentId,
+        provider: provider.name,
+        paymentMethodId: method.id,
+        providerPaymentId: result.providerPaymentId,
+        code: result.code,
+        message: result.message,
+      },
+    };
+  }
+  charges.push({
+    provider: provider.name,
+    providerPaymentId: result.providerPaymentId,
+    amount: invoice.amountDue,
+    currency: invoice.currency,
+  });
+  await executor.insert(payments).values({
+    id: paymentId,
+    organizationId: invoice.organizationId,
+    invoiceId: invoice.id,
+    paymentMethodId: method.id,
+    provider: provider.name,
+    providerPaymentId: result.providerPaymentId,
+    amount: invoice.amountDue,
+    currency: invoice.currency,
+    status: "succeeded",
+    createdAt: now,
+  });
+  await markInvoicePaid({ executor, invoiceId: invoice.id, amountPaid: invoice.amountDue, now });
+  await publishEvent({
+    executor,
+    type: "invoice.paid",
+    organizationId: invoice.organizationId,
+    data: {
+      invoiceId: invoice.id,
+      number: invoice.number,
+      amountPaid: invoice.amountDue,
+      currency: invoice.currency,
+    },
+    now,
+    queueName,
+  });
+  return { ok: true };
+}
+
+/** Keeps a declined attempt on record. */
+export async function recordFailedPayment({
+  executor,
+  invoice,
+  attempt,
+  now,
+}: {
+  executor: Executor;
+  invoice: Invoice;
+  attempt: FailedAttempt;
+  now: Date;
+}): Promise<void> {
+  await executor.insert(payments).values({
+    id: attempt.paymentId,
+    organizationId: invoice.organizationId,
+    invoiceId: invoice.id,
+    paymentMethodId: attempt.paymentMethodId,
+    provider: attempt.provider,
+    providerPaymentId: attempt.providerPaymentId,
+    amount: invoice.amountDue,
+    currency: invoice.currency,
+    status: "failed",
+    failureCode: attempt.code,
+    failureMessage: attempt.message,
+    createdAt: now,
+  });
+}

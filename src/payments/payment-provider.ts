@@ -1,0 +1,58 @@
+/**
+ * What Abono asks of a payment provider. Adapters (sandbox, Stripe, MercadoPago, PayPal…) translate to
+ * their APIs and back to these normalized results; nothing provider-specific reaches subscription code.
+ */
+export interface PaymentProvider {
+  readonly name: string;
+  /** Checks a payment method token before it is stored; throws `PaymentMethodRejectedError`. */
+  validatePaymentMethod(args: { token: string }): Promise<{ description: string }>;
+  /** Charges `amount` (minor units) to a stored payment method. Never throws for a decline. */
+  charge(args: ChargeRequest): Promise<ChargeResult>;
+  refund(args: RefundRequest): Promise<RefundResult>;
+}
+
+export interface ChargeRequest {
+  token: string;
+  amount: bigint;
+  currency: string;
+  /** Our payment id; providers use it as their idempotency key. */
+  paymentId: string;
+  invoiceId: string;
+  organizationId: string;
+  description: string;
+}
+
+export type ChargeFailureCode =
+  | "card_declined"
+  | "insufficient_funds"
+  | "expired_card"
+  | "authentication_required"
+  | "processing_error"
+  | "no_payment_method";
+
+export type ChargeResult =
+  | { status: "succeeded"; providerPaymentId: string }
+  | {
+      status: "failed";
+      code: ChargeFailureCode;
+      message: string;
+      providerPaymentId: string | null;
+    };
+
+export interface RefundRequest {
+  providerPaymentId: string;
+  amount: bigint;
+  currency: string;
+  refundId: string;
+}
+
+export type RefundResult =
+  | { status: "succeeded"; providerRefundId: string }
+  | { status: "failed"; message: string };
+
+export class PaymentMethodRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PaymentMethodRejectedError";
+  }
+}

@@ -1,0 +1,379 @@
+import { eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
+import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import { getPlan } from "../catalog/plans.ts";
+import { coupons, subscriptions } from "../db/schema/index.ts";
+import { invalidState, validationError } from "../errors.ts";
+import { publishEvent } from "../events/publish-event.ts";
+import { billingMessages } from "../i18n/billing-messages.ts";
+import { availableBalance } from "../invoicing/balance-ledger.ts";
+import { computeInvoiceTotals, type DraftLine } from "../invoicing/compute-invoice-totals.ts";
+import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
+import type { Interval } from "../time/index.ts";
+import { computePlanChange } from "./compute-plan-change.ts";
+import { couponTermsFor } from "./redeem-coupon.ts";
+import {
+  findLiveSubscription,
+  markPendingItemsBilled,
+  type PendingItemRow,
+  requirePrice,
+  setEntitlement,
+  unbilledPendingItems,
+} from "./subscription-records.ts";
+import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
+
+export interface ChangeRequest {
+  planId: string;
+  interval: Interval;
+  timing: "now" | "period_end";
+}
+
+export interface PreviewLine {
+  description: string;
+  amount: bigint;
+  proration: boolean;
+  periodStart: Date | null;
+  periodEnd: Date | null;
+  kind: string;
+}
+
+export interface ChangePreview {
+  currency: string;
+  lines: PreviewLine[];
+  subtotal: bigint;
+  discount: bigint;
+  balanceApplied: bigint;
+  amountDue: bigint;
+  creditToBalance: bigint;
+  balanceAfter: bigint;
+  effectiveAt: Date;
+  /** What is owed to date and is invoiced (and must be paid) before the change; null when nothing is. */
+  settlement: { lines: PreviewLine[]; total: bigint; amountDue: bigint } | null;
+}
+
+export type ChangeResult =
+  | { preview: true; result: ChangePreview }
+  | { preview: false; result: { subscription: SubscriptionView; invoices: Invoice[] } };
+
+/**
+ * The one pipeline for previewing and executing a plan change (STYLE.md): setup (lock and load) →
+ * compute (pure) → validate → preview | execute → publish. A preview runs the same code and stops before
+ * writing, so it never disagrees with the change.
+ */
+export async function changePlan({
+  services,
+  organizationId,
+  request,
+  preview,
+  actor,
+  systemNow,
+}: {
+  services: BillingServices;
+  organizationId: string;
+  request: ChangeRequest;
+  preview: boolean;
+  actor: string;
+  systemNow: Date;
+}): Promise<ChangeResult> {
+  return runBillingOperation({
+    services,
+    organizationId,
+    systemNow,
+    actor,
+    async operation({ tx, organization, now, queueName, chargeOrAbort }) {
+      // Setup
+      const subscription = await findLiveSubscription({ executor: tx, organizationId });
+      if (!subscription) {
+        throw invalidState(
+          `Organization ${organizationId} has no subscription to change; create one with POST /v1/organizations/${organizationId}/subscription.`,
+        );
+      }
+      const currentPlan = await getPlan({
+        db: tx,
+        planId: subscription.planId,
+        version: subscription.planVersion,
+      });
+      const targetPlan = await getPlan({ db: tx, planId: request.planId });
+      const messages = billingMessages(organization.locale);
+
+      // Validate
+      if (targetPlan.archivedAt !== null) {
+        throw validationError(
+          `planId: the plan "${request.planId}" is archived and not offered any more.`,
+        );
+      }
+      if (subscription.status === "past_due") {
+        throw invalidState(
+          "The subscription is past due; its open invoice must be paid before a plan change.",
+        );
+      }
+      if (subscription.planId === request.planId && subscription.interval === request.interval) {
+        throw invalidState(
+          `The subscription is already on ${request.planId} (${request.interval}ly).`,
+          { subscription: await subscriptionView({ executor: tx, subscription }) },
+        );
+      }
+      const currentAmount = requirePrice({
+        plan: currentPlan,
+        interval: subscription.interval,
+        currency: subscription.currency,
+      });
+      const targetAmount = requirePrice({
+        plan: targetPlan,
+        interval: request.interval,
+        currency: subscription.currency,
+      });
+
+      // Compute
+      const pending = await unbilledPendingItems({ executor: tx, organizationId });
+      const settlementLines = pending.map(pendingItemLine);
+      const change = computePlanChange({
+        current: {
+          planId: currentPlan.id,
+          name: currentPlan.name,
+          interval: subscription.interval,
+          unitAmount: currentAmount,
+        },
+        target: {
+          planId: targetPlan.id,
+          name: targetPlan.name,
+          interval: request.interval,
+          unitAmount: targetAmount,
+        },
+        period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+        trialing: subscription.status === "trialing",
+        now,
+        timing: request.timing,
+        messages,
+      });
+      const coupon = await subscriptionCoupon({
+        tx,
+        subscription,
+        periodStart: change.period.start,
+      });
+      const balance = await availableBalance({ executor: tx, organizationId });
+      const settlementTotals = computeInvoiceTotals({
+        kind: "settlement",
+        lines: settlementLines,
+        coupon: null,
+        balanceAvailable: 0n,
+      });
+      const balanceBeforeChange = balance + settlementTotals.creditedToBalance;
+      const totals = computeInvoiceTotals({
+        kind: "subscription",
+        lines: change.lines,
+        coupon,
+        balanceAvailable: balanceBeforeChange,
+      });
+
+      if (preview) {
+        return {
+          preview: true as const,
+          result: {
+            currency: subscription.currency,
+            lines: change.lines.map(toPreviewLine),
+            subtotal: totals.subtotal,
+            discount: totals.discount,
+            balanceApplied: totals.balanceApplied,
+            amountDue: totals.amountDue,
+            creditToBalance: totals.creditedToBalance,
+            balanceAfter: balanceBeforeChange - totals.balanceApplied + totals.creditedToBalance,
+            effectiveAt: change.effectiveAt,
+            settlement:
+              settlementLines.length === 0
+                ? null
+                : {
+                    lines: settlementLines.map(toPreviewLine),
+                    total: settlementTotals.total,
+                    amountDue: settlementTotals.amountDue,
+                  },
+          },
+        };
+      }
+
+      // Execute: settle what is owed to date first; a decline stops everything here.
+      const issued: Invoice[] = [];
+      if (settlementLines.length > 0) {
+        const settlement = await issueInvoice({
+          executor: tx,
+          draft: {
+            id: newInvoiceId(now),
+            organizationId,
+            subscriptionId: subscription.id,
+            kind: "settlement",
+            billingReason: "settlement_before_change",
+            currency: subscription.currency,
+            locale: organization.locale,
+            lines: settlementLines,
+            coupon: null,
+            periodStart: null,
+            periodEnd: now,
+            periodKey: null,
+          },
+          numberPrefix: services.config.invoicePrefix,
+          now,
+        });
+        await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: settlement.id });
+        await chargeOrAbort(settlement);
+        issued.push(settlement);
+      }
+
+      const before = await subscriptionView({ executor: tx, subscription });
+      let updated = subscription;
+      if (request.timing === "period_end") {
+        [updated = subscription] = await tx
+          .update(subscriptions)
+          .set({
+            scheduledChange: {
+              planId: request.planId,
+              interval: request.interval,
+              effectiveAt: subscription.currentPeriodEnd.toISOString(),
+            },
+            updatedAt: now,
+          })
+          .where(eq(subscriptions.id, subscription.id))
+          .returning();
+      } else {
+        if (change.lines.length > 0) {
+          const invoice = await issueInvoice({
+            executor: tx,
+            draft: {
+              id: newInvoiceId(now),
+              organizationId,
+              subscriptionId: subscription.id,
+              kind: "subscription",
+              billingReason: "subscription_change",
+              currency: subscription.currency,
+              locale: organization.locale,
+              lines: change.lines,
+              coupon,
+              periodStart: change.period.start,
+              periodEnd: change.period.end,
+              periodKey: null,
+            },
+            numberPrefix: services.config.invoicePrefix,
+            now,
+          });
+          await chargeOrAbort(invoice);
+          issued.push(invoice);
+        }
+        [updated = subscription] = await tx
+          .update(subscriptions)
+          .set({
+            planId: targetPlan.id,
+            planVersion: targetPlan.version,
+            interval: request.interval,
+            status: "active",
+            currentPeriodStart: change.period.start,
+            currentPeriodEnd: change.period.end,
+            ...(change.resetsAnchor ? { anchorAt: change.period.start } : {}),
+            trialEndsAt: subscription.status === "trialing" ? null : subscription.trialEndsAt,
+            scheduledChange: null,
+            updatedAt: now,
+          })
+          .where(eq(subscriptions.id, subscription.id))
+          .returning();
+        await setEntitlement({
+          executor: tx,
+          organizationId,
+          planId: targetPlan.id,
+          planVersion: targetPlan.version,
+          status: "active",
+          trialEndsAt: null,
+          source: "subscription",
+          now,
+        });
+      }
+
+      // Publish
+      const after = await subscriptionView({ executor: tx, subscription: updated });
+      await recordAudit({
+        executor: tx,
+        entry: {
+          action:
+            request.timing === "period_end"
+              ? "subscription.change_scheduled"
+              : "subscription.changed",
+          actor,
+          organizationId,
+          before,
+          after,
+          metadata: {
+            invoices: issued.map((invoice) => ({
+              id: invoice.id,
+              total: invoice.total,
+              amountDue: invoice.amountDue,
+            })),
+          },
+        },
+        now,
+      });
+      await publishEvent({
+        executor: tx,
+        type: "subscription.changed",
+        organizationId,
+        data: {
+          subscriptionId: subscription.id,
+          from: { planId: before.planId, interval: before.interval },
+          to: request,
+        },
+        now,
+        queueName,
+      });
+      return {
+        preview: false as const,
+        result: {
+          subscription: after,
+          invoices: await Promise.all(
+            issued.map((invoice) => getInvoice({ executor: tx, invoiceId: invoice.id })),
+          ),
+        },
+      };
+    },
+  });
+}
+
+function pendingItemLine(item: PendingItemRow): DraftLine {
+  return {
+    kind: "pending_item",
+    description: item.description,
+    amount: item.amount,
+    quantity: item.quantity,
+    unitAmount: null,
+    proration: true,
+    periodStart: item.periodStart,
+    periodEnd: item.periodEnd,
+  };
+}
+
+function toPreviewLine(line: DraftLine): PreviewLine {
+  return {
+    description: line.description,
+    amount: line.amount,
+    proration: line.proration,
+    periodStart: line.periodStart,
+    periodEnd: line.periodEnd,
+    kind: line.kind,
+  };
+}
+
+/** The subscription's coupon, if it still discounts an invoice for a period starting at `periodStart`. */
+export async function subscriptionCoupon({
+  tx,
+  subscription,
+  periodStart,
+}: {
+  tx: Parameters<typeof getInvoice>[0]["executor"];
+  subscription: { couponCode: string | null; couponRedeemedAt: Date | null };
+  periodStart: Date;
+}) {
+  if (subscription.couponCode === null || subscription.couponRedeemedAt === null) return null;
+  const [coupon] = await tx.select().from(coupons).where(eq(coupons.code, subscription.couponCode));
+  if (!coupon) return null;
+  return couponTermsFor({
+    coupon,
+    redeemedAt: subscription.couponRedeemedAt,
+    periodStart,
+    firstInvoice: false,
+  });
+}

@@ -1,0 +1,325 @@
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { z } from "zod";
+import { recordAudit } from "../audit/record-audit.ts";
+import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import { getAddon } from "../catalog/addons.ts";
+import { getPlan } from "../catalog/plans.ts";
+import { invoices, organizations, subscriptions } from "../db/schema/index.ts";
+import { publishEvent } from "../events/publish-event.ts";
+import { billingMessages } from "../i18n/billing-messages.ts";
+import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
+import { issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
+import { enqueueJob } from "../jobs/enqueue-job.ts";
+import { defineJob } from "../jobs/job.ts";
+import { queueForScope, type ScheduledTask } from "../jobs/scheduler.ts";
+import { prorate, prorationFraction } from "../money/index.ts";
+import { firstPeriod, nextPeriod, type Period } from "../time/index.ts";
+import { subscriptionCoupon } from "./change-plan.ts";
+import {
+  fallBackToFreePlan,
+  listItems,
+  markPendingItemsBilled,
+  requirePrice,
+  setEntitlement,
+  unbilledPendingItems,
+} from "./subscription-records.ts";
+import { subscriptionView } from "./subscription-view.ts";
+
+const actor = "system:renewal";
+
+/**
+ * Moves a subscription across the period boundary `dueAt` (a period end or a trial end): ends it if it
+ * was canceled at period end; applies a change scheduled for the period end; then invoices the next
+ * period (plan + add-ons + pending items − coupon − balance) and charges it. A declined renewal leaves
+ * the invoice open and the subscription `past_due`. The invoice is keyed by (subscription, period), so
+ * running this twice for one boundary bills once.
+ */
+export async function renewSubscription({
+  services,
+  subscriptionId,
+  dueAt,
+  systemNow,
+}: {
+  services: BillingServices;
+  subscriptionId: string;
+  dueAt: Date;
+  systemNow: Date;
+}): Promise<"renewed" | "past_due" | "ended" | "skipped"> {
+  const [found] = await services.db
+    .select({ organizationId: subscriptions.organizationId })
+    .from(subscriptions)
+    .where(eq(subscriptions.id, subscriptionId));
+  if (!found) return "skipped";
+  return runBillingOperation({
+    services,
+    organizationId: found.organizationId,
+    systemNow,
+    actor,
+    async operation({ tx, organization, now, queueName, chargeOrKeepOpen }) {
+      const [subscription] = await tx
+        .select()
+        .from(subscriptions)
+        .where(eq(subscriptions.id, subscriptionId));
+      if (
+        !subscription ||
+        (subscription.status !== "active" && subscription.status !== "trialing")
+      ) {
+        return "skipped";
+      }
+      const boundary = subscription.currentPeriodEnd;
+      if (boundary.getTime() !== dueAt.getTime() || boundary > now) return "skipped";
+      const at = boundary;
+      const before = await subscriptionView({ executor: tx, subscription });
+      const organizationId = subscription.organizationId;
+
+      if (subscription.cancelAtPeriodEnd) {
+        const [ended] = await tx
+          .update(subscriptions)
+          .set({ status: "canceled", endedAt: at, updatedAt: at })
+          .where(eq(subscriptions.id, subscription.id))
+          .returning();
+        await fallBackToFreePlan({
+          executor: tx,
+          organizationId,
+          freePlanId: services.config.freePlanId,
+          now: at,
+        });
+        await recordAudit({
+          executor: tx,
+          entry: {
+            action: "subscription.canceled",
+            actor,
+            organizationId,
+            before,
+            after: ended ? await subscriptionView({ executor: tx, subscription: ended }) : null,
+          },
+          now: at,
+        });
+        await publishEvent({
+          executor: tx,
+          type: "subscription.canceled",
+          organizationId,
+          data: { subscriptionId, atPeriodEnd: true },
+          now: at,
+          queueName,
+        });
+        return "ended";
+      }
+
+      const scheduled = subscription.scheduledChange;
+      const plan = await getPlan({
+        db: tx,
+        planId: scheduled?.planId ?? subscription.planId,
+        version: scheduled ? undefined : subscription.planVersion,
+      });
+      const interval = scheduled?.interval ?? subscription.interval;
+      const unitAmount = requirePrice({ plan, interval, currency: subscription.currency });
+      const messages = billingMessages(organization.locale);
+
+      const trialEnding = subscription.status === "trialing";
+      let period: Period;
+      let anchorAt = subscription.anchorAt;
+      let planLine: DraftLine;
+      if (
+        trialEnding ||
+        (scheduled?.interval !== undefined && scheduled.interval !== subscription.interval)
+      ) {
+        const first = firstPeriod({
+          billingAnchor: organization.billingAnchor,
+          interval,
+          start: at,
+        });
+        period = first.period;
+        anchorAt = first.anchor;
+        planLine = {
+          kind: "plan",
+          description: first.isStub
+            ? messages.firstPeriod({ plan: plan.name })
+            : messages.planCharge({ plan: plan.name, interval }),
+          amount: first.isStub
+            ? prorate({
+                unitAmount,
+                quantity: 1,
+                fraction: prorationFraction({
+                  periodStart: first.fullPeriod.start,
+                  periodEnd: first.fullPeriod.end,
+                  now: first.period.start,
+                }),
+              })
+            : unitAmount,
+          quantity: 1,
+          unitAmount,
+          proration: false,
+          periodStart: period.start,
+          periodEnd: period.end,
+        };
+      } else {
+        period = nextPeriod({
+          anchor: subscription.anchorAt,
+          interval,
+          period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+        });
+        planLine = {
+          kind: "plan",
+          description: messages.planCharge({ plan: plan.name, interval }),
+          amount: unitAmount,
+          quantity: 1,
+          unitAmount,
+          proration: false,
+          periodStart: period.start,
+          periodEnd: period.end,
+        };
+      }
+
+      const addonLines: DraftLine[] = [];
+      for (const item of await listItems({ executor: tx, subscriptionId })) {
+        const addon = await getAddon({ db: tx, addonId: item.addonId, version: item.addonVersion });
+        const addonUnit = requirePrice({ plan: addon, interval, currency: subscription.currency });
+        addonLines.push({
+          kind: "addon",
+          description: messages.addonCharge({ addon: addon.name, quantity: item.quantity }),
+          amount: addonUnit * BigInt(item.quantity),
+          quantity: item.quantity,
+          unitAmount: addonUnit,
+          proration: false,
+          periodStart: period.start,
+          periodEnd: period.end,
+        });
+      }
+      const pending = await unbilledPendingItems({ executor: tx, organizationId });
+      const pendingLines: DraftLine[] = pending.map((item) => ({
+        kind: "pending_item",
+        description: item.description,
+        amount: item.amount,
+        quantity: item.quantity,
+        unitAmount: null,
+        proration: true,
+        periodStart: item.periodStart,
+        periodEnd: item.periodEnd,
+      }));
+
+      const periodKey = `${subscription.id}:${period.start.toISOString()}`;
+      const [already] = await tx
+        .select({ id: invoices.id })
+        .from(invoices)
+        .where(eq(invoices.periodKey, periodKey));
+      if (already) return "skipped";
+      const invoice = await issueInvoice({
+        executor: tx,
+        draft: {
+          id: newInvoiceId(at),
+          organizationId,
+          subscriptionId,
+          kind: "subscription",
+          billingReason: trialEnding ? "trial_end" : "subscription_cycle",
+          currency: subscription.currency,
+          locale: organization.locale,
+          lines: [planLine, ...addonLines, ...pendingLines],
+          coupon: await subscriptionCoupon({ tx, subscription, periodStart: period.start }),
+          periodStart: period.start,
+          periodEnd: period.end,
+          periodKey,
+        },
+        numberPrefix: services.config.invoicePrefix,
+        now: at,
+      });
+      await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: invoice.id });
+      const paid = await chargeOrKeepOpen(invoice);
+      const status = paid ? "active" : "past_due";
+      const [renewed] = await tx
+        .update(subscriptions)
+        .set({
+          planId: plan.id,
+          planVersion: plan.version,
+          interval,
+          status,
+          anchorAt,
+          currentPeriodStart: period.start,
+          currentPeriodEnd: period.end,
+          scheduledChange: null,
+          updatedAt: at,
+        })
+        .where(eq(subscriptions.id, subscriptionId))
+        .returning();
+      await setEntitlement({
+        executor: tx,
+        organizationId,
+        planId: plan.id,
+        planVersion: plan.version,
+        status,
+        trialEndsAt: null,
+        source: "subscription",
+        now: at,
+      });
+      await recordAudit({
+        executor: tx,
+        entry: {
+          action: paid ? "subscription.renewed" : "subscription.renewal_failed",
+          actor,
+          organizationId,
+          before,
+          after: renewed ? await subscriptionView({ executor: tx, subscription: renewed }) : null,
+          metadata: { invoiceId: invoice.id, amountDue: invoice.amountDue },
+        },
+        now: at,
+      });
+      await publishEvent({
+        executor: tx,
+        type: "subscription.renewed",
+        organizationId,
+        data: {
+          subscriptionId,
+          invoiceId: invoice.id,
+          status,
+          periodStart: period.start,
+          periodEnd: period.end,
+        },
+        now: at,
+        queueName,
+      });
+      return paid ? "renewed" : "past_due";
+    },
+  });
+}
+
+export const renewSubscriptionJob = defineJob({
+  name: "subscription.renew",
+  payload: z.object({ subscriptionId: z.string(), dueAt: z.iso.datetime() }),
+  async handler({ payload, context }) {
+    await renewSubscription({
+      services: context,
+      subscriptionId: payload.subscriptionId,
+      dueAt: new Date(payload.dueAt),
+      systemNow: new Date(),
+    });
+  },
+});
+
+/** Finds subscriptions whose period (or trial) has ended and enqueues one renewal per boundary. */
+export const renewalsTask: ScheduledTask = {
+  name: "subscriptions.renewals",
+  async run({ db, now, scope }) {
+    const due = await db
+      .select({ id: subscriptions.id, dueAt: subscriptions.currentPeriodEnd })
+      .from(subscriptions)
+      .innerJoin(organizations, eq(organizations.id, subscriptions.organizationId))
+      .where(
+        and(
+          inArray(subscriptions.status, ["active", "trialing"]),
+          lte(subscriptions.currentPeriodEnd, now),
+          sql`${organizations.testClockId} is not distinct from ${scope.testClockId}`,
+        ),
+      )
+      .orderBy(subscriptions.currentPeriodEnd)
+      .limit(5000);
+    for (const row of due) {
+      await enqueueJob(
+        db,
+        renewSubscriptionJob,
+        { subscriptionId: row.id, dueAt: row.dueAt.toISOString() },
+        { jobKey: `renew:${row.id}:${row.dueAt.toISOString()}`, queueName: queueForScope(scope) },
+      );
+    }
+    return due.length;
+  },
+};

@@ -1,0 +1,159 @@
+import { and, eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
+import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import { getAddon } from "../catalog/addons.ts";
+import { pendingItems, subscriptionItems } from "../db/schema/index.ts";
+import { invalidState, validationError } from "../errors.ts";
+import { publishEvent } from "../events/publish-event.ts";
+import { billingMessages } from "../i18n/billing-messages.ts";
+import { newId } from "../ids.ts";
+import { prorate, prorationFraction } from "../money/index.ts";
+import { findLiveSubscription, requirePrice } from "./subscription-records.ts";
+import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
+
+/**
+ * Sets how many of an add-on (licenses, services) the subscription has. A change mid-period creates a
+ * pending prorated item, `±round(unitAmount × |Δquantity| × f)`, that the next subscription invoice
+ * carries; no invoice is issued now. During a trial nothing is prorated (charges start at trial end).
+ */
+export async function setItemQuantity({
+  services,
+  organizationId,
+  addonId,
+  quantity,
+  actor,
+  systemNow,
+}: {
+  services: BillingServices;
+  organizationId: string;
+  addonId: string;
+  quantity: number;
+  actor: string;
+  systemNow: Date;
+}): Promise<SubscriptionView> {
+  return runBillingOperation({
+    services,
+    organizationId,
+    systemNow,
+    actor,
+    async operation({ tx, organization, now, queueName }) {
+      const subscription = await findLiveSubscription({ executor: tx, organizationId });
+      if (
+        !subscription ||
+        (subscription.status !== "active" && subscription.status !== "trialing")
+      ) {
+        throw invalidState(
+          `Organization ${organizationId} has no active subscription to add ${addonId} to.`,
+        );
+      }
+      const [existing] = await tx
+        .select()
+        .from(subscriptionItems)
+        .where(
+          and(
+            eq(subscriptionItems.subscriptionId, subscription.id),
+            eq(subscriptionItems.addonId, addonId),
+          ),
+        );
+      const addon = await getAddon({ db: tx, addonId, version: existing?.addonVersion });
+      if (!existing && addon.archivedAt !== null) {
+        throw validationError(
+          `addonId: the add-on "${addonId}" is archived and not offered any more.`,
+        );
+      }
+      const before = await subscriptionView({ executor: tx, subscription });
+      const previous = existing?.quantity ?? 0;
+      const delta = quantity - previous;
+      if (delta === 0) return before;
+      const unitAmount = requirePrice({
+        plan: addon,
+        interval: subscription.interval,
+        currency: subscription.currency,
+      });
+
+      if (subscription.status === "active") {
+        const fraction = prorationFraction({
+          periodStart: subscription.currentPeriodStart,
+          periodEnd: subscription.currentPeriodEnd,
+          now,
+        });
+        const messages = billingMessages(organization.locale);
+        const added = delta > 0;
+        const amount = prorate({
+          unitAmount: added ? unitAmount : -unitAmount,
+          quantity: Math.abs(delta),
+          fraction,
+        });
+        if (amount !== 0n) {
+          await tx.insert(pendingItems).values({
+            id: newId("pi", now.getTime()),
+            organizationId,
+            subscriptionId: subscription.id,
+            description: added
+              ? messages.addonAdded({ addon: addon.name, quantity: delta })
+              : messages.addonRemoved({ addon: addon.name, quantity: -delta }),
+            amount,
+            currency: subscription.currency,
+            addonId,
+            quantity: delta,
+            periodStart: now,
+            periodEnd: subscription.currentPeriodEnd,
+            createdAt: now,
+          });
+        }
+      }
+
+      if (quantity === 0) {
+        await tx
+          .delete(subscriptionItems)
+          .where(
+            and(
+              eq(subscriptionItems.subscriptionId, subscription.id),
+              eq(subscriptionItems.addonId, addonId),
+            ),
+          );
+      } else if (existing) {
+        await tx
+          .update(subscriptionItems)
+          .set({ quantity, updatedAt: now })
+          .where(
+            and(
+              eq(subscriptionItems.subscriptionId, subscription.id),
+              eq(subscriptionItems.addonId, addonId),
+            ),
+          );
+      } else {
+        await tx.insert(subscriptionItems).values({
+          subscriptionId: subscription.id,
+          addonId,
+          addonVersion: addon.version,
+          quantity,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+      const after = await subscriptionView({ executor: tx, subscription });
+      await recordAudit({
+        executor: tx,
+        entry: {
+          action: "subscription.items_changed",
+          actor,
+          organizationId,
+          before,
+          after,
+          metadata: { addonId, quantity },
+        },
+        now,
+      });
+      await publishEvent({
+        executor: tx,
+        type: "subscription.changed",
+        organizationId,
+        data: { subscriptionId: subscription.id, addonId, quantity, previousQuantity: previous },
+        now,
+        queueName,
+      });
+      return after;
+    },
+  });
+}

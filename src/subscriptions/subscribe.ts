@@ -1,0 +1,270 @@
+import { eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
+import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import { getPlan } from "../catalog/plans.ts";
+import { organizations, subscriptions } from "../db/schema/index.ts";
+import { invalidState, validationError } from "../errors.ts";
+import { publishEvent } from "../events/publish-event.ts";
+import { billingMessages } from "../i18n/billing-messages.ts";
+import { newId } from "../ids.ts";
+import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
+import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
+import { prorate, prorationFraction } from "../money/index.ts";
+import { firstPeriod, type Interval, type Period } from "../time/index.ts";
+import { couponTermsFor, redeemCoupon } from "./redeem-coupon.ts";
+import { findLiveSubscription, requirePrice, setEntitlement } from "./subscription-records.ts";
+import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+/**
+ * The first subscription of an organization: a trial when the plan has trial days, otherwise the first
+ * period (prorated to the next 1st with the `first_of_month` anchor) invoiced and charged at once. A
+ * declined payment leaves no subscription (402). A 100% coupon or a free plan needs no payment method.
+ */
+export async function subscribe({
+  services,
+  organizationId,
+  planId,
+  interval,
+  couponCode,
+  currency: requestedCurrency,
+  actor,
+  systemNow,
+}: {
+  services: BillingServices;
+  organizationId: string;
+  planId: string;
+  interval: Interval;
+  couponCode: string | undefined;
+  currency: string | undefined;
+  actor: string;
+  systemNow: Date;
+}): Promise<{ subscription: SubscriptionView; invoice: Invoice }> {
+  return runBillingOperation({
+    services,
+    organizationId,
+    systemNow,
+    actor,
+    async operation({ tx, organization, now, queueName, chargeOrAbort }) {
+      if (organization.status !== "active") {
+        throw invalidState(
+          `Organization ${organizationId} is ${organization.status}; it cannot subscribe.`,
+        );
+      }
+      const live = await findLiveSubscription({ executor: tx, organizationId });
+      if (live) {
+        throw invalidState(
+          `Organization ${organizationId} already has a ${live.status} subscription to ${live.planId}; change it with POST /v1/organizations/${organizationId}/subscription/change.`,
+          { subscriptionId: live.id },
+        );
+      }
+      const plan = await getPlan({ db: tx, planId });
+      if (plan.archivedAt !== null) {
+        throw validationError(`planId: the plan "${planId}" is archived and not offered any more.`);
+      }
+      const currency = chooseCurrency({
+        organizationCurrency: organization.currency,
+        requestedCurrency,
+        offered: plan.prices
+          .filter((price) => price.interval === interval)
+          .map((price) => price.currency),
+        planId,
+        interval,
+      });
+      const unitAmount = requirePrice({ plan, interval, currency });
+      const subscriptionId = newId("sub", now.getTime());
+      const messages = billingMessages(organization.locale);
+
+      const trialing = plan.trialDays > 0;
+      let period: Period;
+      let line: DraftLine;
+      /** Later periods are counted from here; a trial's renewal picks the anchor when it ends. */
+      let anchorAt: Date;
+      if (trialing) {
+        period = { start: now, end: new Date(now.getTime() + plan.trialDays * dayMs) };
+        anchorAt = period.end;
+        line = {
+          kind: "trial",
+          description: messages.trial({ plan: plan.name }),
+          amount: 0n,
+          quantity: 1,
+          unitAmount: 0n,
+          proration: false,
+          periodStart: period.start,
+          periodEnd: period.end,
+        };
+      } else {
+        const first = firstPeriod({
+          billingAnchor: organization.billingAnchor,
+          interval,
+          start: now,
+        });
+        period = first.period;
+        anchorAt = first.anchor;
+        const amount = first.isStub
+          ? prorate({
+              unitAmount,
+              quantity: 1,
+              fraction: prorationFraction({
+                periodStart: first.fullPeriod.start,
+                periodEnd: first.fullPeriod.end,
+                now: first.period.start,
+              }),
+            })
+          : unitAmount;
+        line = {
+          kind: "plan",
+          description: first.isStub
+            ? messages.firstPeriod({ plan: plan.name })
+            : messages.planCharge({ plan: plan.name, interval }),
+          amount,
+          quantity: 1,
+          unitAmount,
+          proration: false,
+          periodStart: period.start,
+          periodEnd: period.end,
+        };
+      }
+
+      const [subscriptionRow] = await tx
+        .insert(subscriptions)
+        .values({
+          id: subscriptionId,
+          organizationId,
+          planId,
+          planVersion: plan.version,
+          interval,
+          currency,
+          status: trialing ? "trialing" : "active",
+          anchorAt,
+          currentPeriodStart: period.start,
+          currentPeriodEnd: period.end,
+          trialEndsAt: trialing ? period.end : null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      if (!subscriptionRow) throw new Error("subscription insert returned no row");
+      const coupon = couponCode
+        ? await redeemCoupon({
+            executor: tx,
+            code: couponCode,
+            organizationId,
+            subscriptionId,
+            planId,
+            currency,
+            now,
+          })
+        : null;
+      let subscription = subscriptionRow;
+      if (coupon) {
+        [subscription = subscriptionRow] = await tx
+          .update(subscriptions)
+          .set({ couponCode: coupon.code, couponRedeemedAt: now })
+          .where(eq(subscriptions.id, subscriptionId))
+          .returning();
+      }
+
+      const invoice = await issueInvoice({
+        executor: tx,
+        draft: {
+          id: newInvoiceId(now),
+          organizationId,
+          subscriptionId,
+          kind: "subscription",
+          billingReason: "subscription_create",
+          currency,
+          locale: organization.locale,
+          lines: [line],
+          coupon: coupon
+            ? couponTermsFor({
+                coupon,
+                redeemedAt: now,
+                periodStart: period.start,
+                firstInvoice: true,
+              })
+            : null,
+          periodStart: period.start,
+          periodEnd: period.end,
+          periodKey: `${subscriptionId}:${period.start.toISOString()}`,
+        },
+        numberPrefix: services.config.invoicePrefix,
+        now,
+      });
+      await chargeOrAbort(invoice);
+
+      if (organization.currency === null) {
+        await tx
+          .update(organizations)
+          .set({ currency, updatedAt: now })
+          .where(eq(organizations.id, organizationId));
+      }
+      await setEntitlement({
+        executor: tx,
+        organizationId,
+        planId,
+        planVersion: plan.version,
+        status: trialing ? "trialing" : "active",
+        trialEndsAt: trialing ? period.end : null,
+        source: "subscription",
+        now,
+      });
+      const view = await subscriptionView({ executor: tx, subscription });
+      await recordAudit({
+        executor: tx,
+        entry: {
+          action: "subscription.created",
+          actor,
+          organizationId,
+          after: { subscription: view, invoiceId: invoice.id, amountDue: invoice.amountDue },
+        },
+        now,
+      });
+      await publishEvent({
+        executor: tx,
+        type: "subscription.created",
+        organizationId,
+        data: { subscriptionId, planId, interval, status: subscription.status },
+        now,
+        queueName,
+      });
+      return {
+        subscription: view,
+        invoice: await getInvoice({ executor: tx, invoiceId: invoice.id }),
+      };
+    },
+  });
+}
+
+function chooseCurrency({
+  organizationCurrency,
+  requestedCurrency,
+  offered,
+  planId,
+  interval,
+}: {
+  organizationCurrency: string | null;
+  requestedCurrency: string | undefined;
+  offered: string[];
+  planId: string;
+  interval: Interval;
+}): string {
+  if (organizationCurrency !== null) {
+    if (requestedCurrency !== undefined && requestedCurrency !== organizationCurrency) {
+      throw validationError(
+        `currency: the organization is billed in ${organizationCurrency}; it cannot subscribe in ${requestedCurrency}.`,
+      );
+    }
+    return organizationCurrency;
+  }
+  if (requestedCurrency !== undefined) return requestedCurrency;
+  const [only, ...others] = offered;
+  if (only !== undefined && others.length === 0) return only;
+  if (only === undefined) {
+    throw validationError(`interval: plan "${planId}" has no ${interval}ly price.`);
+  }
+  throw validationError(
+    `currency: plan "${planId}" is offered in ${offered.join(", ")}; say which with "currency".`,
+  );
+}
