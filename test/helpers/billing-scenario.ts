@@ -1,0 +1,123 @@
+import type { TestApp } from "./app.ts";
+
+/**
+ * Scenario builder for billing tests: a catalog with the seed documents' Premium and Plus plans (monthly
+ * and annual, USD, no trial), a seat license, and organizations on their own test clock with a payment
+ * method.
+ */
+export async function createBillingCatalog(app: TestApp) {
+  const post = async (path: string, body: unknown) => {
+    const response = await app.request("POST", path, { body });
+    if (response.status !== 201)
+      throw new Error(`${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+  await post("/v1/features", { key: "encounters", name: "Encounters", kind: "metered" });
+  await post("/v1/features", { key: "seats", name: "Seats", kind: "limit" });
+  await post("/v1/plans", {
+    id: "free",
+    name: "Free",
+    tier: 0,
+    prices: [
+      { interval: "month", currency: "USD", unitAmount: 0 },
+      { interval: "year", currency: "USD", unitAmount: 0 },
+    ],
+    features: { encounters: 10, seats: 1 },
+  });
+  await post("/v1/plans", {
+    id: "plus",
+    name: "Plus",
+    tier: 20,
+    prices: [
+      { interval: "month", currency: "USD", unitAmount: 4000 },
+      { interval: "year", currency: "USD", unitAmount: 40000 },
+    ],
+    features: { encounters: 500, seats: 5 },
+  });
+  await post("/v1/plans", {
+    id: "premium",
+    name: "Premium",
+    tier: 40,
+    prices: [
+      { interval: "month", currency: "USD", unitAmount: 10000 },
+      { interval: "year", currency: "USD", unitAmount: 100000 },
+    ],
+    features: { encounters: 3000, seats: 25 },
+  });
+  await post("/v1/plans", {
+    id: "trial-pro",
+    name: "Trial Pro",
+    tier: 30,
+    trialDays: 14,
+    prices: [{ interval: "month", currency: "USD", unitAmount: 5000 }],
+    features: { encounters: 1000, seats: 10 },
+  });
+  await post("/v1/addons", {
+    id: "seat",
+    name: "Extra seat",
+    kind: "license",
+    prices: [
+      { interval: "month", currency: "USD", unitAmount: 1500 },
+      { interval: "year", currency: "USD", unitAmount: 15000 },
+    ],
+    features: { seats: 1 },
+  });
+}
+
+let counter = 0;
+
+/** An organization living on a fresh test clock frozen at `start`, with a default payment method. */
+export async function createBillingOrganization(
+  app: TestApp,
+  {
+    start,
+    paymentToken = "pm_sandbox_ok",
+    billingAnchor = "anniversary",
+    locale,
+  }: { start: string; paymentToken?: string | null; billingAnchor?: string; locale?: string },
+) {
+  const clock = await app.request("POST", "/v1/test-clocks", { body: { frozenTime: start } });
+  counter += 1;
+  const organization = await app.request("POST", "/v1/organizations", {
+    body: {
+      id: `billing-${process.pid}-${counter}`,
+      name: `Billing ${counter}`,
+      currency: "USD",
+      billingAnchor,
+      testClockId: clock.body.id,
+    },
+  });
+  if (organization.status !== 201) throw new Error(JSON.stringify(organization.body));
+  const organizationId: string = organization.body.id;
+  if (locale) {
+    await app.database.pool.query("update organizations set locale = $1 where id = $2", [
+      locale,
+      organizationId,
+    ]);
+  }
+  if (paymentToken) {
+    await app.request("POST", `/v1/organizations/${organizationId}/payment-methods`, {
+      body: { provider: "sandbox", token: paymentToken },
+    });
+  }
+  return {
+    organizationId,
+    clockId: clock.body.id as string,
+    advance: async (frozenTime: string) => {
+      const response = await app.request("POST", `/v1/test-clocks/${clock.body.id}/advance`, {
+        body: { frozenTime },
+      });
+      if (response.status !== 200) throw new Error(JSON.stringify(response.body));
+      return response.body;
+    },
+    path: (suffix = "") => `/v1/organizations/${organizationId}${suffix}`,
+  };
+}
+
+export async function ledgerSum(app: TestApp, organizationId: string): Promise<number> {
+  const { rows } = await app.database.pool.query(
+    "select coalesce(sum(amount), 0)::bigint as sum from balance_transactions where organization_id = $1",
+    [organizationId],
+  );
+  return Number(rows[0].sum);
+}
