@@ -40,7 +40,7 @@ describe("subscribe", () => {
     expect(response.status).toBe(402);
     expect(response.body.error.code).toBe("payment_failed");
     const subscription = await app.request("GET", org.path("/subscription"));
-    expect(subscription.status).toBe(409);
+    expect(subscription.status).toBe(404);
     const invoices = (await app.request("GET", org.path("/invoices"))).body.data;
     expect(invoices).toHaveLength(1);
     expect(invoices[0]).toMatchObject({ status: "void", total: 4000 });
@@ -243,7 +243,7 @@ describe("cancel", () => {
     const canceled = await app.request("POST", org.path("/subscription/cancel"), { body: {} });
     expect(canceled.body.subscription).toMatchObject({ status: "active", cancelAtPeriodEnd: true });
     await org.advance("2026-02-01T00:00:00Z");
-    expect((await app.request("GET", org.path("/subscription"))).status).toBe(409);
+    expect((await app.request("GET", org.path("/subscription"))).status).toBe(404);
     expect((await app.request("GET", org.path("/invoices"))).body.data).toHaveLength(1);
     const entitlement = await app.database.pool.query(
       "select plan_id, source from organization_entitlements where organization_id = $1",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import type { BillingServices } from "../../billing/billing-operation.ts";
-import { forbidden, invalidState } from "../../errors.ts";
+import { AbonoError, forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import { cancelSubscription } from "../../subscriptions/cancel-subscription.ts";
 import { changePlan } from "../../subscriptions/change-plan.ts";
@@ -123,9 +123,10 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         organizationId: request.params.orgId,
       });
       if (!subscription) {
-        throw invalidState(`Organization ${request.params.orgId} has no subscription.`, {
-          subscription: null,
-        });
+        throw new AbonoError(
+          "not_found",
+          `Organization ${request.params.orgId} has no live subscription; it is on the free plan. Subscribe with POST /v1/organizations/${request.params.orgId}/subscription.`,
+        );
       }
       return subscriptionView({ executor: db, subscription });
     },
