@@ -29,6 +29,7 @@ export interface CreateOrganizationInput {
   name: string;
   currency: string | undefined;
   billingAnchor: BillingAnchor;
+  locale: "en" | "es";
   testClockId: string | undefined;
   owner: { userId: string; email: string | null } | undefined;
 }
@@ -156,6 +157,7 @@ async function insertOrClaim({
           name: input.name,
           currency: input.currency ?? null,
           billingAnchor: input.billingAnchor,
+          locale: input.locale,
           status: "active",
           testClockId: input.testClockId ?? null,
           identityGroup,
@@ -274,7 +276,11 @@ export async function updateOrganization({
 }: {
   db: Database;
   organizationId: string;
-  changes: { name?: string | undefined; status?: OrganizationStatus | undefined };
+  changes: {
+    name?: string | undefined;
+    locale?: "en" | "es" | undefined;
+    status?: OrganizationStatus | undefined;
+  };
   now: Date;
 }): Promise<OrganizationRecord> {
   return db.transaction(async (tx) => {
@@ -283,6 +289,7 @@ export async function updateOrganization({
       .set({
         ...(changes.name === undefined ? {} : { name: changes.name }),
         ...(changes.status === undefined ? {} : { status: changes.status }),
+        ...(changes.locale === undefined ? {} : { locale: changes.locale }),
         updatedAt: now,
       })
       .where(eq(organizations.id, organizationId))

@@ -85,16 +85,11 @@ export async function createBillingOrganization(
       currency: "USD",
       billingAnchor,
       testClockId: clock.body.id,
+      ...(locale ? { locale } : {}),
     },
   });
   if (organization.status !== 201) throw new Error(JSON.stringify(organization.body));
   const organizationId: string = organization.body.id;
-  if (locale) {
-    await app.database.pool.query("update organizations set locale = $1 where id = $2", [
-      locale,
-      organizationId,
-    ]);
-  }
   if (paymentToken) {
     await app.request("POST", `/v1/organizations/${organizationId}/payment-methods`, {
       body: { provider: "sandbox", token: paymentToken },

@@ -31,6 +31,7 @@ const organizationSchema = z.object({
   name: z.string(),
   currency: z.string().nullable(),
   billingAnchor: z.enum(["anniversary", "first_of_month"]),
+  locale: z.enum(["en", "es"]),
   status: statusSchema,
   isActive: z.boolean(),
   testClockId: z.string().nullable(),
@@ -76,6 +77,7 @@ async function organizationResponse(
     name: organization.name,
     currency: organization.currency,
     billingAnchor: organization.billingAnchor,
+    locale: organization.locale,
     status: organization.status,
     isActive: organization.status === "active" && organization.provisioningStatus === "active",
     testClockId: organization.testClockId,
@@ -121,6 +123,7 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
           name: z.string().trim().min(1).max(200),
           currency: currencyInput.optional(),
           billingAnchor: z.enum(["anniversary", "first_of_month"]).default("anniversary"),
+          locale: z.enum(["en", "es"]).default("en"),
           testClockId: z.string().optional(),
           owner: z
             .object({ userId: z.string().min(1).max(200), email: z.email().optional() })
@@ -153,6 +156,7 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
           name: body.name,
           currency: body.currency,
           billingAnchor: body.billingAnchor,
+          locale: body.locale,
           testClockId: body.testClockId,
           owner,
         },
@@ -211,15 +215,16 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
         tags: ["organizations"],
         summary: "Rename an organization or change its status",
         description:
-          "Owners and billing admins rename; only root changes `status` (active, suspended, deleted). The public view follows in the same transaction.",
+          "Owners and billing admins rename and set the locale (en, es) of invoices; only root changes `status` (active, suspended, deleted). The public view follows in the same transaction.",
         params: orgParams,
         body: z
           .object({
             name: z.string().trim().min(1).max(200).optional(),
+            locale: z.enum(["en", "es"]).optional(),
             status: statusSchema.optional(),
           })
-          .refine((body) => body.name !== undefined || body.status !== undefined, {
-            message: "send name or status",
+          .refine((body) => Object.values(body).some((value) => value !== undefined), {
+            message: "send name, locale or status",
           }),
         response: { 200: organizationSchema },
       },
