@@ -234,6 +234,50 @@ describe("licenses and services (seed 000, Comprar Licencias y Servicios)", () =
   });
 });
 
+describe("scheduled changes", () => {
+  it("timing period_end changes nothing now and applies the new plan at the renewal, without proration", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    await app.request("POST", org.path("/subscription"), {
+      body: { planId: "premium", interval: "month" },
+    });
+    await org.advance("2026-01-20T00:00:00Z");
+    const preview = await app.request("POST", org.path("/subscription/preview-change"), {
+      body: { planId: "plus", interval: "month", timing: "period_end" },
+    });
+    expect(preview.body).toMatchObject({
+      lines: [],
+      amountDue: 0,
+      effectiveAt: "2026-02-01T00:00:00.000Z",
+    });
+    const scheduled = await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "plus", interval: "month", timing: "period_end" },
+    });
+    expect(scheduled.body.invoices).toEqual([]);
+    expect(scheduled.body.subscription).toMatchObject({
+      planId: "premium",
+      scheduledChange: {
+        planId: "plus",
+        interval: "month",
+        effectiveAt: "2026-02-01T00:00:00.000Z",
+      },
+    });
+    await org.advance("2026-02-01T00:00:00Z");
+    const after = await app.request("GET", org.path("/subscription"));
+    expect(after.body).toMatchObject({
+      planId: "plus",
+      scheduledChange: null,
+      currentPeriodStart: "2026-02-01T00:00:00.000Z",
+    });
+    const renewal = (await app.request("GET", org.path("/invoices"))).body.data[0];
+    expect(
+      renewal.lines.map((line: { amount: number; proration: boolean }) => [
+        line.amount,
+        line.proration,
+      ]),
+    ).toEqual([[4000, false]]);
+  });
+});
+
 describe("cancel", () => {
   it("at period end keeps access until then, then falls back to the free plan", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
