@@ -85,6 +85,22 @@ const environmentSchema = z
       .regex(/^[A-Z0-9]{1,10}$/, "must be 1–10 upper-case letters or digits, e.g. ABN")
       .default("ABN"),
     ABONO_ISSUER_NAME: z.string().min(1).max(200).default("Abono"),
+    ABONO_DUNNING_RETRY_DAYS: z
+      .string()
+      .default("1,3,5")
+      .transform((value) => value.split(",").map((day) => Number(day.trim())))
+      .refine((days) => days.length > 0 && days.every((day, index) => Number.isInteger(day) && day > 0 && (index === 0 || day > (days[index - 1] ?? 0))), {
+        message: "must be increasing whole days after the failed renewal, comma-separated, e.g. 1,3,5",
+      }),
+    ABONO_PAST_DUE_GRACE_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(0).max(90).default(7),
+    ABONO_ANNUAL_AUTO_RENEW: booleanString.default(false),
+    ABONO_FOUNDERS_OPENS_AT: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" }).optional(),
+    ABONO_FOUNDERS_CLOSES_AT: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" }).optional(),
+    ABONO_FOUNDERS_SEATS: z.coerce.number({ error: "must be a number" }).int().min(1).optional(),
+    ABONO_FOUNDERS_BENEFIT: z
+      .string()
+      .regex(/^(discount:(100|[1-9][0-9]?)|price_lock)$/, "must be discount:<percent 1–100> or price_lock")
+      .default("discount:20"),
     ABONO_TENANT_SCHEMAS: booleanString.default(false),
     ABONO_TENANT_TEMPLATE_SCHEMA: z
       .string()
@@ -107,6 +123,15 @@ const environmentSchema = z
     {
       message: "ABONO_COGNITO_ACCESS_KEY_ID and ABONO_COGNITO_SECRET_ACCESS_KEY go together",
       path: ["ABONO_COGNITO_ACCESS_KEY_ID"],
+    },
+  )
+  .refine(
+    (env) =>
+      [env.ABONO_FOUNDERS_OPENS_AT, env.ABONO_FOUNDERS_CLOSES_AT, env.ABONO_FOUNDERS_SEATS].every((value) => value === undefined) ||
+      [env.ABONO_FOUNDERS_OPENS_AT, env.ABONO_FOUNDERS_CLOSES_AT, env.ABONO_FOUNDERS_SEATS].every((value) => value !== undefined),
+    {
+      message: "ABONO_FOUNDERS_OPENS_AT, ABONO_FOUNDERS_CLOSES_AT and ABONO_FOUNDERS_SEATS open the founders program together",
+      path: ["ABONO_FOUNDERS_SEATS"],
     },
   )
   .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
@@ -161,7 +186,21 @@ export interface Config {
   /** Invoice numbers are `<prefix>-000001`, gapless per prefix. */
   invoicePrefix: string;
   issuerName: string;
+  lifecycle: {
+    /** Days after a failed renewal at which payment is retried; after the last, the subscription ends. */
+    dunningRetryDays: number[];
+    pastDueGraceDays: number;
+    /** BILLING-RULES: annual subscriptions end after one year unless this is set. */
+    annualAutoRenew: boolean;
+  };
+  founders: FoundersConfig | undefined;
 }
+
+export interface FoundersConfig {
+  opensAt: Date;
+  closesAt: Date;
+  seats: number;
+  benefit: { kind: "discount"; percentOff: number } | { kind: "price_lock" };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -229,5 +268,21 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     tenantTemplateSchema: env.ABONO_TENANT_SCHEMAS ? env.ABONO_TENANT_TEMPLATE_SCHEMA : undefined,
     invoicePrefix: env.ABONO_INVOICE_PREFIX,
     issuerName: env.ABONO_ISSUER_NAME,
+    lifecycle: {
+      dunningRetryDays: env.ABONO_DUNNING_RETRY_DAYS,
+      pastDueGraceDays: env.ABONO_PAST_DUE_GRACE_DAYS,
+      annualAutoRenew: env.ABONO_ANNUAL_AUTO_RENEW,
+    },
+    founders:
+      env.ABONO_FOUNDERS_OPENS_AT && env.ABONO_FOUNDERS_CLOSES_AT && env.ABONO_FOUNDERS_SEATS
+        ? {
+            opensAt: new Date(env.ABONO_FOUNDERS_OPENS_AT),
+            closesAt: new Date(env.ABONO_FOUNDERS_CLOSES_AT),
+            seats: env.ABONO_FOUNDERS_SEATS,
+            benefit: env.ABONO_FOUNDERS_BENEFIT.startsWith("discount:")
+              ? { kind: "discount", percentOff: Number(env.ABONO_FOUNDERS_BENEFIT.slice("discount:".length)) }
+              : { kind: "price_lock" },
+          }
+        : undefined,
   };
 }

@@ -33,6 +33,10 @@ export const subscriptionStatuses = [
 ] as const;
 export type SubscriptionStatus = (typeof subscriptionStatuses)[number];
 
+export type FounderBenefit =
+  | { kind: "discount"; percentOff: number; seat: number }
+  | { kind: "price_lock"; planVersion: number; seat: number };
+
 export interface ScheduledChange {
   planId: string;
   interval: "month" | "year";
@@ -83,6 +87,13 @@ export const subscriptions = pgTable(
     couponCode: text("coupon_code"),
     couponRedeemedAt: at("coupon_redeemed_at"),
     scheduledChange: jsonb("scheduled_change").$type<ScheduledChange>(),
+    /** Dunning: when the first renewal payment failed, how many attempts were made, when the next is due. */
+    pastDueSince: at("past_due_since"),
+    paymentAttempts: integer("payment_attempts").notNull().default(0),
+    nextPaymentAttemptAt: at("next_payment_attempt_at"),
+    /** Annual subscriptions end here (one year after they start) instead of renewing. */
+    endsAt: at("ends_at"),
+    founderBenefit: jsonb("founder_benefit").$type<FounderBenefit>(),
     createdAt: at("created_at").notNull(),
     updatedAt: at("updated_at").notNull(),
   },
@@ -93,6 +104,9 @@ export const subscriptions = pgTable(
     index("subscriptions_current_period_end_idx")
       .on(table.currentPeriodEnd)
       .where(sql`${table.status} in ('trialing', 'active', 'past_due')`),
+    index("subscriptions_next_payment_attempt_at_idx")
+      .on(table.nextPaymentAttemptAt)
+      .where(sql`${table.status} = 'past_due'`),
   ],
 );
 
@@ -306,4 +320,18 @@ export const events = pgTable(
     publishedAt: at("published_at"),
   },
   (table) => [index("events_organization_id_idx").on(table.organizationId, table.id)],
+);
+
+/** The founders program (seed 004): one seat per organization, numbered, within the configured count. */
+export const foundersMembers = pgTable(
+  "founders_members",
+  {
+    organizationId: text("organization_id")
+      .primaryKey()
+      .references(() => organizations.id),
+    subscriptionId: text("subscription_id").notNull(),
+    seat: integer("seat").notNull().unique(),
+    benefit: jsonb("benefit").$type<FounderBenefit>().notNull(),
+    joinedAt: at("joined_at").notNull(),
+  },
 );

@@ -124,6 +124,8 @@ export const organizationEntitlements = pgTable("organization_entitlements", {
   planVersion: integer("plan_version"),
   status: text("status", { enum: ["trialing", "active", "past_due", "canceled"] }).notNull(),
   trialEndsAt: timestamp("trial_ends_at", { withTimezone: true }),
+  /** While `past_due`, access continues until here (the grace period). */
+  graceEndsAt: timestamp("grace_ends_at", { withTimezone: true }),
   source: text("source", { enum: ["free", "subscription", "manual"] }).notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
 });
