@@ -89,17 +89,38 @@ const environmentSchema = z
       .string()
       .default("1,3,5")
       .transform((value) => value.split(",").map((day) => Number(day.trim())))
-      .refine((days) => days.length > 0 && days.every((day, index) => Number.isInteger(day) && day > 0 && (index === 0 || day > (days[index - 1] ?? 0))), {
-        message: "must be increasing whole days after the failed renewal, comma-separated, e.g. 1,3,5",
-      }),
-    ABONO_PAST_DUE_GRACE_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(0).max(90).default(7),
+      .refine(
+        (days) =>
+          days.length > 0 &&
+          days.every(
+            (day, index) =>
+              Number.isInteger(day) && day > 0 && (index === 0 || day > (days[index - 1] ?? 0)),
+          ),
+        {
+          message:
+            "must be increasing whole days after the failed renewal, comma-separated, e.g. 1,3,5",
+        },
+      ),
+    ABONO_PAST_DUE_GRACE_DAYS: z.coerce
+      .number({ error: "must be a number of days" })
+      .int()
+      .min(0)
+      .max(90)
+      .default(7),
     ABONO_ANNUAL_AUTO_RENEW: booleanString.default(false),
-    ABONO_FOUNDERS_OPENS_AT: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" }).optional(),
-    ABONO_FOUNDERS_CLOSES_AT: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" }).optional(),
+    ABONO_FOUNDERS_OPENS_AT: z.iso
+      .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
+      .optional(),
+    ABONO_FOUNDERS_CLOSES_AT: z.iso
+      .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
+      .optional(),
     ABONO_FOUNDERS_SEATS: z.coerce.number({ error: "must be a number" }).int().min(1).optional(),
     ABONO_FOUNDERS_BENEFIT: z
       .string()
-      .regex(/^(discount:(100|[1-9][0-9]?)|price_lock)$/, "must be discount:<percent 1–100> or price_lock")
+      .regex(
+        /^(discount:(100|[1-9][0-9]?)|price_lock)$/,
+        "must be discount:<percent 1–100> or price_lock",
+      )
       .default("discount:20"),
     ABONO_TENANT_SCHEMAS: booleanString.default(false),
     ABONO_TENANT_TEMPLATE_SCHEMA: z
@@ -127,10 +148,15 @@ const environmentSchema = z
   )
   .refine(
     (env) =>
-      [env.ABONO_FOUNDERS_OPENS_AT, env.ABONO_FOUNDERS_CLOSES_AT, env.ABONO_FOUNDERS_SEATS].every((value) => value === undefined) ||
-      [env.ABONO_FOUNDERS_OPENS_AT, env.ABONO_FOUNDERS_CLOSES_AT, env.ABONO_FOUNDERS_SEATS].every((value) => value !== undefined),
+      [env.ABONO_FOUNDERS_OPENS_AT, env.ABONO_FOUNDERS_CLOSES_AT, env.ABONO_FOUNDERS_SEATS].every(
+        (value) => value === undefined,
+      ) ||
+      [env.ABONO_FOUNDERS_OPENS_AT, env.ABONO_FOUNDERS_CLOSES_AT, env.ABONO_FOUNDERS_SEATS].every(
+        (value) => value !== undefined,
+      ),
     {
-      message: "ABONO_FOUNDERS_OPENS_AT, ABONO_FOUNDERS_CLOSES_AT and ABONO_FOUNDERS_SEATS open the founders program together",
+      message:
+        "ABONO_FOUNDERS_OPENS_AT, ABONO_FOUNDERS_CLOSES_AT and ABONO_FOUNDERS_SEATS open the founders program together",
       path: ["ABONO_FOUNDERS_SEATS"],
     },
   )
@@ -201,6 +227,7 @@ export interface FoundersConfig {
   closesAt: Date;
   seats: number;
   benefit: { kind: "discount"; percentOff: number } | { kind: "price_lock" };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -280,7 +307,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
             closesAt: new Date(env.ABONO_FOUNDERS_CLOSES_AT),
             seats: env.ABONO_FOUNDERS_SEATS,
             benefit: env.ABONO_FOUNDERS_BENEFIT.startsWith("discount:")
-              ? { kind: "discount", percentOff: Number(env.ABONO_FOUNDERS_BENEFIT.slice("discount:".length)) }
+              ? {
+                  kind: "discount",
+                  percentOff: Number(env.ABONO_FOUNDERS_BENEFIT.slice("discount:".length)),
+                }
               : { kind: "price_lock" },
           }
         : undefined,
