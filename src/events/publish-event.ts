@@ -12,6 +12,8 @@ export const eventTypes = [
   "subscription.changed",
   "subscription.canceled",
   "subscription.renewed",
+  "subscription.expired",
+  "subscription.recovered",
   "invoice.paid",
   "invoice.payment_failed",
   "invoice.voided",

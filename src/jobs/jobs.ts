@@ -1,11 +1,20 @@
 import { eventJobs } from "../events/publish-event.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
 import { renewalsTask, renewSubscriptionJob } from "../subscriptions/renew-subscription.ts";
+import { dunningTask, retryPaymentJob } from "../subscriptions/retry-payment.ts";
 import type { JobDefinition } from "./job.ts";
 import type { ScheduledTask } from "./scheduler.ts";
 
 /** Work the scheduler looks for on every tick (and on every test-clock advance). */
-export const scheduledTasks: readonly ScheduledTask[] = [purgeExpiredIdempotencyKeys, renewalsTask];
+export const scheduledTasks: readonly ScheduledTask[] = [
+  purgeExpiredIdempotencyKeys,
+  renewalsTask,
+  dunningTask,
+];
 
 /** Every job the worker runs, besides the scheduler's own tick. */
-export const jobRegistry: readonly JobDefinition[] = [...eventJobs, renewSubscriptionJob];
+export const jobRegistry: readonly JobDefinition[] = [
+  ...eventJobs,
+  renewSubscriptionJob,
+  retryPaymentJob,
+];

@@ -2,21 +2,28 @@ import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
 import { getPlan } from "../catalog/plans.ts";
+import type { Executor } from "../db/database.ts";
 import { coupons, subscriptions } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { availableBalance } from "../invoicing/balance-ledger.ts";
-import { computeInvoiceTotals, type DraftLine } from "../invoicing/compute-invoice-totals.ts";
+import {
+  type CouponTerms,
+  computeInvoiceTotals,
+  type DraftLine,
+} from "../invoicing/compute-invoice-totals.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import type { Interval } from "../time/index.ts";
 import { computePlanChange } from "./compute-plan-change.ts";
+import { registerFounder } from "./founders.ts";
 import { couponTermsFor } from "./redeem-coupon.ts";
 import {
   findLiveSubscription,
   markPendingItemsBilled,
   type PendingItemRow,
   requirePrice,
+  type SubscriptionRow,
   setEntitlement,
   unbilledPendingItems,
 } from "./subscription-records.ts";
@@ -146,7 +153,7 @@ export async function changePlan({
         timing: request.timing,
         messages,
       });
-      const coupon = await subscriptionCoupon({
+      const coupon = await subscriptionDiscount({
         tx,
         subscription,
         periodStart: change.period.start,
@@ -257,6 +264,18 @@ export async function changePlan({
           await chargeOrAbort(invoice);
           issued.push(invoice);
         }
+        const founderBenefit =
+          change.resetsAnchor && subscription.founderBenefit === null
+            ? await registerFounder({
+                executor: tx,
+                config: services.config,
+                organizationId,
+                subscriptionId: subscription.id,
+                interval: request.interval,
+                planVersion: targetPlan.version,
+                now,
+              })
+            : null;
         [updated = subscription] = await tx
           .update(subscriptions)
           .set({
@@ -266,7 +285,16 @@ export async function changePlan({
             status: "active",
             currentPeriodStart: change.period.start,
             currentPeriodEnd: change.period.end,
-            ...(change.resetsAnchor ? { anchorAt: change.period.start } : {}),
+            ...(change.resetsAnchor
+              ? {
+                  anchorAt: change.period.start,
+                  endsAt:
+                    request.interval === "year" && !services.config.lifecycle.annualAutoRenew
+                      ? change.period.end
+                      : null,
+                }
+              : {}),
+            ...(founderBenefit ? { founderBenefit } : {}),
             trialEndsAt: subscription.status === "trialing" ? null : subscription.trialEndsAt,
             scheduledChange: null,
             updatedAt: now,
@@ -357,23 +385,37 @@ function toPreviewLine(line: DraftLine): PreviewLine {
   };
 }
 
-/** The subscription's coupon, if it still discounts an invoice for a period starting at `periodStart`. */
-export async function subscriptionCoupon({
+/**
+ * The discount on a subscription invoice for a period starting at `periodStart`: the subscription's coupon
+ * while it lasts, otherwise a founder's discount.
+ */
+export async function subscriptionDiscount({
   tx,
   subscription,
   periodStart,
 }: {
-  tx: Parameters<typeof getInvoice>[0]["executor"];
-  subscription: { couponCode: string | null; couponRedeemedAt: Date | null };
+  tx: Executor;
+  subscription: Pick<SubscriptionRow, "couponCode" | "couponRedeemedAt" | "founderBenefit">;
   periodStart: Date;
-}) {
-  if (subscription.couponCode === null || subscription.couponRedeemedAt === null) return null;
-  const [coupon] = await tx.select().from(coupons).where(eq(coupons.code, subscription.couponCode));
-  if (!coupon) return null;
-  return couponTermsFor({
-    coupon,
-    redeemedAt: subscription.couponRedeemedAt,
-    periodStart,
-    firstInvoice: false,
-  });
+}): Promise<(CouponTerms & { code: string }) | null> {
+  if (subscription.couponCode !== null && subscription.couponRedeemedAt !== null) {
+    const [coupon] = await tx
+      .select()
+      .from(coupons)
+      .where(eq(coupons.code, subscription.couponCode));
+    const terms = coupon
+      ? couponTermsFor({
+          coupon,
+          redeemedAt: subscription.couponRedeemedAt,
+          periodStart,
+          firstInvoice: false,
+        })
+      : null;
+    if (terms) return terms;
+  }
+  const benefit = subscription.founderBenefit;
+  if (benefit?.kind === "discount") {
+    return { code: `FOUNDER-${benefit.seat}`, percentOff: benefit.percentOff, amountOff: null };
+  }
+  return null;
 }

@@ -14,7 +14,7 @@ import { defineJob } from "../jobs/job.ts";
 import { queueForScope, type ScheduledTask } from "../jobs/scheduler.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
 import { firstPeriod, nextPeriod, type Period } from "../time/index.ts";
-import { subscriptionCoupon } from "./change-plan.ts";
+import { subscriptionDiscount } from "./change-plan.ts";
 import {
   fallBackToFreePlan,
   listItems,
@@ -26,6 +26,7 @@ import {
 import { subscriptionView } from "./subscription-view.ts";
 
 const actor = "system:renewal";
+const dayMs = 24 * 60 * 60 * 1000;
 
 /**
  * Moves a subscription across the period boundary `dueAt` (a period end or a trial end): ends it if it
@@ -107,6 +108,40 @@ export async function renewSubscription({
       }
 
       const scheduled = subscription.scheduledChange;
+      if (subscription.endsAt !== null && subscription.endsAt <= boundary && scheduled === null) {
+        // BILLING-RULES: an annual subscription ends one year after it starts instead of renewing.
+        const [expired] = await tx
+          .update(subscriptions)
+          .set({ status: "expired", endedAt: at, updatedAt: at })
+          .where(eq(subscriptions.id, subscription.id))
+          .returning();
+        await fallBackToFreePlan({
+          executor: tx,
+          organizationId,
+          freePlanId: services.config.freePlanId,
+          now: at,
+        });
+        await recordAudit({
+          executor: tx,
+          entry: {
+            action: "subscription.expired",
+            actor,
+            organizationId,
+            before,
+            after: expired ? await subscriptionView({ executor: tx, subscription: expired }) : null,
+          },
+          now: at,
+        });
+        await publishEvent({
+          executor: tx,
+          type: "subscription.expired",
+          organizationId,
+          data: { subscriptionId, endedAt: at },
+          now: at,
+          queueName,
+        });
+        return "ended";
+      }
       const plan = await getPlan({
         db: tx,
         planId: scheduled?.planId ?? subscription.planId,
@@ -120,10 +155,8 @@ export async function renewSubscription({
       let period: Period;
       let anchorAt = subscription.anchorAt;
       let planLine: DraftLine;
-      if (
-        trialEnding ||
-        (scheduled?.interval !== undefined && scheduled.interval !== subscription.interval)
-      ) {
+      const intervalChanges = scheduled !== null && scheduled.interval !== subscription.interval;
+      if (trialEnding || intervalChanges) {
         const first = firstPeriod({
           billingAnchor: organization.billingAnchor,
           interval,
@@ -215,7 +248,7 @@ export async function renewSubscription({
           currency: subscription.currency,
           locale: organization.locale,
           lines: [planLine, ...addonLines, ...pendingLines],
-          coupon: await subscriptionCoupon({ tx, subscription, periodStart: period.start }),
+          coupon: await subscriptionDiscount({ tx, subscription, periodStart: period.start }),
           periodStart: period.start,
           periodEnd: period.end,
           periodKey,
@@ -226,6 +259,8 @@ export async function renewSubscription({
       await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: invoice.id });
       const paid = await chargeOrKeepOpen(invoice);
       const status = paid ? "active" : "past_due";
+      const { dunningRetryDays, pastDueGraceDays, annualAutoRenew } = services.config.lifecycle;
+      const firstRetryDays = dunningRetryDays[0] ?? 1;
       const [renewed] = await tx
         .update(subscriptions)
         .set({
@@ -237,6 +272,12 @@ export async function renewSubscription({
           currentPeriodStart: period.start,
           currentPeriodEnd: period.end,
           scheduledChange: null,
+          ...(intervalChanges
+            ? { endsAt: interval === "year" && !annualAutoRenew ? period.end : null }
+            : {}),
+          pastDueSince: paid ? null : at,
+          paymentAttempts: paid ? 0 : 1,
+          nextPaymentAttemptAt: paid ? null : new Date(at.getTime() + firstRetryDays * dayMs),
           updatedAt: at,
         })
         .where(eq(subscriptions.id, subscriptionId))
@@ -248,6 +289,7 @@ export async function renewSubscription({
         planVersion: plan.version,
         status,
         trialEndsAt: null,
+        graceEndsAt: paid ? null : new Date(at.getTime() + pastDueGraceDays * dayMs),
         source: "subscription",
         now: at,
       });

@@ -10,7 +10,9 @@ import { newId } from "../ids.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
-import { firstPeriod, type Interval, type Period } from "../time/index.ts";
+import { addInterval, firstPeriod, type Interval, type Period } from "../time/index.ts";
+import { subscriptionDiscount } from "./change-plan.ts";
+import { registerFounder } from "./founders.ts";
 import { couponTermsFor, redeemCoupon } from "./redeem-coupon.ts";
 import { findLiveSubscription, requirePrice, setEntitlement } from "./subscription-records.ts";
 import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
@@ -29,6 +31,7 @@ export async function subscribe({
   interval,
   couponCode,
   currency: requestedCurrency,
+  replaceExisting = false,
   actor,
   systemNow,
 }: {
@@ -38,6 +41,8 @@ export async function subscribe({
   interval: Interval;
   couponCode: string | undefined;
   currency: string | undefined;
+  /** Expire a live subscription instead of refusing (a new plan bought through checkout). */
+  replaceExisting?: boolean;
   actor: string;
   systemNow: Date;
 }): Promise<{ subscription: SubscriptionView; invoice: Invoice }> {
@@ -53,7 +58,24 @@ export async function subscribe({
         );
       }
       const live = await findLiveSubscription({ executor: tx, organizationId });
-      if (live) {
+      if (live && replaceExisting) {
+        // Seed 004: buying a new plan marks the previous subscription expired, in the same transaction.
+        await tx
+          .update(subscriptions)
+          .set({ status: "expired", endedAt: now, updatedAt: now })
+          .where(eq(subscriptions.id, live.id));
+        await recordAudit({
+          executor: tx,
+          entry: {
+            action: "subscription.expired",
+            actor,
+            organizationId,
+            before: { subscriptionId: live.id, status: live.status },
+            after: { subscriptionId: live.id, status: "expired" },
+          },
+          now,
+        });
+      } else if (live) {
         throw invalidState(
           `Organization ${organizationId} already has a ${live.status} subscription to ${live.planId}; change it with POST /v1/organizations/${organizationId}/subscription/change.`,
           { subscriptionId: live.id },
@@ -157,14 +179,32 @@ export async function subscribe({
             now,
           })
         : null;
-      let subscription = subscriptionRow;
-      if (coupon) {
-        [subscription = subscriptionRow] = await tx
-          .update(subscriptions)
-          .set({ couponCode: coupon.code, couponRedeemedAt: now })
-          .where(eq(subscriptions.id, subscriptionId))
-          .returning();
-      }
+      const founderBenefit = await registerFounder({
+        executor: tx,
+        config: services.config,
+        organizationId,
+        subscriptionId,
+        interval,
+        planVersion: plan.version,
+        now,
+      });
+      const endsAt =
+        interval === "year" && !services.config.lifecycle.annualAutoRenew
+          ? addInterval({ anchor: now, interval: "year", count: 1 })
+          : null;
+      const [subscription = subscriptionRow] = await tx
+        .update(subscriptions)
+        .set({
+          couponCode: coupon?.code ?? null,
+          couponRedeemedAt: coupon ? now : null,
+          founderBenefit,
+          endsAt,
+        })
+        .where(eq(subscriptions.id, subscriptionId))
+        .returning();
+      const discount = coupon
+        ? couponTermsFor({ coupon, redeemedAt: now, periodStart: period.start, firstInvoice: true })
+        : await subscriptionDiscount({ tx, subscription, periodStart: period.start });
 
       const invoice = await issueInvoice({
         executor: tx,
@@ -177,14 +217,7 @@ export async function subscribe({
           currency,
           locale: organization.locale,
           lines: [line],
-          coupon: coupon
-            ? couponTermsFor({
-                coupon,
-                redeemedAt: now,
-                periodStart: period.start,
-                firstInvoice: true,
-              })
-            : null,
+          coupon: discount,
           periodStart: period.start,
           periodEnd: period.end,
           periodKey: `${subscriptionId}:${period.start.toISOString()}`,

@@ -115,6 +115,7 @@ export async function setEntitlement({
   planVersion,
   status,
   trialEndsAt,
+  graceEndsAt = null,
   source,
   now,
 }: {
@@ -124,10 +125,11 @@ export async function setEntitlement({
   planVersion: number | null;
   status: "trialing" | "active" | "past_due" | "canceled";
   trialEndsAt: Date | null;
+  graceEndsAt?: Date | null;
   source: "free" | "subscription" | "manual";
   now: Date;
 }) {
-  const values = { planId, planVersion, status, trialEndsAt, source, updatedAt: now };
+  const values = { planId, planVersion, status, trialEndsAt, graceEndsAt, source, updatedAt: now };
   await executor
     .insert(organizationEntitlements)
     .values({ organizationId, ...values })

@@ -323,15 +323,12 @@ export const events = pgTable(
 );
 
 /** The founders program (seed 004): one seat per organization, numbered, within the configured count. */
-export const foundersMembers = pgTable(
-  "founders_members",
-  {
-    organizationId: text("organization_id")
-      .primaryKey()
-      .references(() => organizations.id),
-    subscriptionId: text("subscription_id").notNull(),
-    seat: integer("seat").notNull().unique(),
-    benefit: jsonb("benefit").$type<FounderBenefit>().notNull(),
-    joinedAt: at("joined_at").notNull(),
-  },
-);
+export const foundersMembers = pgTable("founders_members", {
+  organizationId: text("organization_id")
+    .primaryKey()
+    .references(() => organizations.id),
+  subscriptionId: text("subscription_id").notNull(),
+  seat: integer("seat").notNull().unique(),
+  benefit: jsonb("benefit").$type<FounderBenefit>().notNull(),
+  joinedAt: at("joined_at").notNull(),
+});

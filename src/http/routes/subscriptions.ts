@@ -85,6 +85,12 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
           interval: intervalSchema,
           couponCode: z.string().min(1).max(64).optional(),
           currency: currencyInput.optional(),
+          replaceExisting: z
+            .boolean()
+            .default(false)
+            .describe(
+              "Expire the current subscription and start this one (a new plan bought outright).",
+            ),
         }),
         response: { 201: z.object({ subscription: subscriptionSchema, invoice: invoiceSchema }) },
       },
@@ -97,6 +103,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         interval: request.body.interval,
         couponCode: request.body.couponCode,
         currency: request.body.currency,
+        replaceExisting: request.body.replaceExisting,
         actor: request.principal?.id ?? "unknown",
         systemNow: clock(),
       });
