@@ -56,6 +56,12 @@ const environmentSchema = z
       .min(1)
       .max(64)
       .default(4),
+    ABONO_WORKER_POLL_MS: z.coerce
+      .number({ error: "must be a number of milliseconds" })
+      .int()
+      .min(10)
+      .max(60_000)
+      .optional(),
     ABONO_JWT_JWKS_URL: z.url({ error: "must be a URL (the issuer's JWKS endpoint)" }).optional(),
     ABONO_JWT_ISSUER: z.string().min(1).optional(),
     ABONO_JWT_AUDIENCE: commaList.optional(),
@@ -205,6 +211,8 @@ export interface Config {
   logLevel: string;
   bodyLimitBytes: number;
   workerConcurrency: number;
+  /** How often the worker looks for jobs it was not notified of (queued behind others, scheduled). */
+  workerPollIntervalMs: number;
   jwt: JwtConfig | undefined;
   identity: IdentityConfig;
   /** When set, each organization gets a PostgreSQL schema `tenant_<6 digits>` copied from this one. */
@@ -252,17 +260,19 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     );
   }
   const env = parsed.data;
+  const testMode = env.ABONO_TEST_MODE ?? env.DATABASE_URL === undefined;
   return {
     databaseUrl: env.DATABASE_URL,
     dataDir: path.resolve(env.ABONO_DATA_DIR),
     port: env.PORT,
     host: env.HOST,
     rootApiKey: env.ABONO_ROOT_API_KEY,
-    testMode: env.ABONO_TEST_MODE ?? env.DATABASE_URL === undefined,
+    testMode,
     freePlanId: env.ABONO_FREE_PLAN_ID,
     logLevel: env.ABONO_LOG_LEVEL,
     bodyLimitBytes: env.ABONO_BODY_LIMIT_BYTES,
     workerConcurrency: env.ABONO_WORKER_CONCURRENCY,
+    workerPollIntervalMs: env.ABONO_WORKER_POLL_MS ?? (testMode ? 100 : 1000),
     jwt:
       env.ABONO_JWT_JWKS_URL && env.ABONO_JWT_ISSUER
         ? {

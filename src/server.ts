@@ -67,6 +67,7 @@ export async function startServer({
         jobs: [...jobs, schedulerTickJob(scheduledTasks)],
         cron: [schedulerCron],
         concurrency: config.workerConcurrency,
+        pollIntervalMs: config.workerPollIntervalMs,
         dependencies: { db: connection.db, config, logger, providers },
       });
     }

@@ -36,8 +36,11 @@ export interface BillingContext {
   services: BillingServices;
   /** Charges the invoice now; a decline aborts the whole operation with 402 (see `runBillingOperation`). */
   chargeOrAbort(invoice: Invoice): Promise<void>;
-  /** Charges the invoice now; a decline is recorded and the invoice stays open (renewals, dunning). */
-  chargeOrKeepOpen(invoice: Invoice): Promise<boolean>;
+  /**
+   * Charges the invoice; a decline is recorded and the invoice stays open (renewals, dunning). `at` dates
+   * the attempt when the work belongs to an earlier instant than `now` (a test clock that jumped ahead).
+   */
+  chargeOrKeepOpen(invoice: Invoice, at?: Date): Promise<boolean>;
 }
 
 /** Thrown inside an operation when a payment is declined; carries what to keep on record. */
@@ -109,23 +112,23 @@ export async function runBillingOperation<Result>({
           });
           if (!outcome.ok) throw new PaymentDeclined(invoice, outcome.attempt);
         },
-        async chargeOrKeepOpen(invoice) {
+        async chargeOrKeepOpen(invoice, at = now) {
           const outcome = await chargeInvoice({
             executor: tx,
             providers,
             invoice,
             charges,
             queueName,
-            now,
+            now: at,
           });
           if (outcome.ok) return true;
-          await recordFailedPayment({ executor: tx, invoice, attempt: outcome.attempt, now });
+          await recordFailedPayment({ executor: tx, invoice, attempt: outcome.attempt, now: at });
           await publishEvent({
             executor: tx,
             type: "invoice.payment_failed",
             organizationId,
             data: { invoiceId: invoice.id, code: outcome.attempt.code },
-            now,
+            now: at,
             queueName,
           });
           return false;

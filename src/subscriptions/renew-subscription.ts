@@ -257,7 +257,7 @@ export async function renewSubscription({
         now: at,
       });
       await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: invoice.id });
-      const paid = await chargeOrKeepOpen(invoice);
+      const paid = await chargeOrKeepOpen(invoice, at);
       const status = paid ? "active" : "past_due";
       const { dunningRetryDays, pastDueGraceDays, annualAutoRenew } = services.config.lifecycle;
       const firstRetryDays = dunningRetryDays[0] ?? 1;

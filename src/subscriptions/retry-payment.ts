@@ -63,7 +63,7 @@ export async function retrySubscriptionPayment({
         .limit(1);
       const before = await subscriptionView({ executor: tx, subscription });
       const paid = open
-        ? await chargeOrKeepOpen(await getInvoice({ executor: tx, invoiceId: open.id }))
+        ? await chargeOrKeepOpen(await getInvoice({ executor: tx, invoiceId: open.id }), at)
         : true;
       const { dunningRetryDays } = services.config.lifecycle;
       const attempts = subscription.paymentAttempts + 1;
