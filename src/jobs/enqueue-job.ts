@@ -32,3 +32,30 @@ export async function enqueueJob<Payload extends z.ZodType>(
       job_key => ${options.jobKey ?? null}
     )`);
 }
+
+/**
+ * Adds many jobs of one kind with a single `graphile_worker.add_jobs()` call (the scheduler's bulk path).
+ * Same transactional guarantee as `enqueueJob`.
+ */
+export async function enqueueJobs<Payload extends z.ZodType>(
+  executor: Executor,
+  job: JobDefinition<Payload>,
+  entries: readonly { payload: z.input<Payload>; options?: EnqueueOptions }[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  const specs = entries.map(({ payload, options = {} }) => ({
+    identifier: job.name,
+    payload: job.payload.parse(payload),
+    queue_name: options.queueName ?? null,
+    run_at: options.runAt?.toISOString() ?? null,
+    max_attempts: options.maxAttempts ?? job.maxAttempts ?? null,
+    job_key: options.jobKey ?? null,
+  }));
+  await executor.execute(sql`
+    select count(*) from graphile_worker.add_jobs(
+      array(
+        select json_populate_record(null::graphile_worker.job_spec, spec)
+          from json_array_elements(${JSON.stringify(specs)}::json) as spec
+      )
+    )`);
+}

@@ -25,6 +25,10 @@ export function queueForScope(scope: SchedulerScope): string | undefined {
   return scope.testClockId === null ? undefined : testClockQueue(scope.testClockId);
 }
 
+/** Due work is enqueued in bulk, in batches; whatever exceeds one pass is picked up by the next pass. */
+export const maxDuePerPass = 100_000;
+export const enqueueBatchSize = 2_000;
+
 export const testClockQueue = (testClockId: string) => `test_clock:${testClockId}`;
 
 export async function runScheduler({

@@ -9,9 +9,14 @@ import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import { issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
-import { enqueueJob } from "../jobs/enqueue-job.ts";
+import { enqueueJobs } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
-import { queueForScope, type ScheduledTask } from "../jobs/scheduler.ts";
+import {
+  enqueueBatchSize,
+  maxDuePerPass,
+  queueForScope,
+  type ScheduledTask,
+} from "../jobs/scheduler.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
 import { firstPeriod, nextPeriod, type Period } from "../time/index.ts";
 import { subscriptionDiscount } from "./change-plan.ts";
@@ -353,13 +358,18 @@ export const renewalsTask: ScheduledTask = {
         ),
       )
       .orderBy(subscriptions.currentPeriodEnd)
-      .limit(5000);
-    for (const row of due) {
-      await enqueueJob(
+      .limit(maxDuePerPass);
+    for (let start = 0; start < due.length; start += enqueueBatchSize) {
+      await enqueueJobs(
         db,
         renewSubscriptionJob,
-        { subscriptionId: row.id, dueAt: row.dueAt.toISOString() },
-        { jobKey: `renew:${row.id}:${row.dueAt.toISOString()}`, queueName: queueForScope(scope) },
+        due.slice(start, start + enqueueBatchSize).map((row) => ({
+          payload: { subscriptionId: row.id, dueAt: row.dueAt.toISOString() },
+          options: {
+            jobKey: `renew:${row.id}:${row.dueAt.toISOString()}`,
+            queueName: queueForScope(scope),
+          },
+        })),
       );
     }
     return due.length;

@@ -5,9 +5,14 @@ import { type BillingServices, runBillingOperation } from "../billing/billing-op
 import { invoices, organizations, subscriptions } from "../db/schema/index.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { getInvoice } from "../invoicing/invoices.ts";
-import { enqueueJob } from "../jobs/enqueue-job.ts";
+import { enqueueJobs } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
-import { queueForScope, type ScheduledTask } from "../jobs/scheduler.ts";
+import {
+  enqueueBatchSize,
+  maxDuePerPass,
+  queueForScope,
+  type ScheduledTask,
+} from "../jobs/scheduler.ts";
 import { fallBackToFreePlan, setEntitlement } from "./subscription-records.ts";
 import { subscriptionView } from "./subscription-view.ts";
 
@@ -193,19 +198,23 @@ export const dunningTask: ScheduledTask = {
         ),
       )
       .orderBy(subscriptions.nextPaymentAttemptAt)
-      .limit(5000);
-    for (const row of due) {
-      if (!row.attemptAt) continue;
-      await enqueueJob(
+      .limit(maxDuePerPass);
+    const retries = due.flatMap((row) =>
+      row.attemptAt ? [{ id: row.id, attemptAt: row.attemptAt }] : [],
+    );
+    for (let start = 0; start < retries.length; start += enqueueBatchSize) {
+      await enqueueJobs(
         db,
         retryPaymentJob,
-        { subscriptionId: row.id, attemptAt: row.attemptAt.toISOString() },
-        {
-          jobKey: `retry:${row.id}:${row.attemptAt.toISOString()}`,
-          queueName: queueForScope(scope),
-        },
+        retries.slice(start, start + enqueueBatchSize).map((row) => ({
+          payload: { subscriptionId: row.id, attemptAt: row.attemptAt.toISOString() },
+          options: {
+            jobKey: `retry:${row.id}:${row.attemptAt.toISOString()}`,
+            queueName: queueForScope(scope),
+          },
+        })),
       );
     }
-    return due.length;
+    return retries.length;
   },
 };
