@@ -1,9 +1,12 @@
 import { parseArgs } from "node:util";
 import { createApiKey } from "./auth/api-keys.ts";
+import { runBillingCycle } from "./billing/run-billing-cycle.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { connect } from "./db/connect.ts";
 import { migrateDatabase } from "./db/migrate.ts";
+import { jobRegistry, scheduledTasks } from "./jobs/jobs.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { createPaymentProviders } from "./payments/payment-providers.ts";
 import { isCatalogEmpty, seeds } from "./seeds/seed-demo.ts";
 import { startServer } from "./server.ts";
 
@@ -16,6 +19,8 @@ Commands:
   keys create --root [--name <name>]
   keys create --organization <orgId> [--name <name>]
                         Create an API key and print its secret once
+  billing-run [--concurrency <n>]
+                        Run the scheduler and the worker until nothing is due (renewals, dunning), then exit
   seed demo             Load the demo catalog (plans, add-ons, packs, coupons); safe to repeat
   help                  Show this help
 
@@ -47,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return migrate({ config, logger });
     case "keys":
       return keys({ config, logger, args: rest });
+    case "billing-run":
+      return billingRun({ config, logger, args: rest });
     case "seed":
       return seed({ config, logger, name: rest[0] });
     default:
@@ -149,6 +156,46 @@ async function keys({ config, logger, args }: { config: Config; logger: Logger; 
     });
     console.log(
       `Created ${key.scope} key ${key.id}. Its secret is shown only once:\n\n  ${secret}\n`,
+    );
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}
+
+const seconds = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
+
+async function billingRun({
+  config,
+  logger,
+  args,
+}: {
+  config: Config;
+  logger: Logger;
+  args: string[];
+}) {
+  const { values } = parseArgs({ args, options: { concurrency: { type: "string" } } });
+  const concurrency = values.concurrency
+    ? Number.parseInt(values.concurrency, 10)
+    : config.workerConcurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    console.error("--concurrency must be a whole number ≥ 1");
+    return 2;
+  }
+  const connection = await connect({ config, logger, maxConnections: concurrency + 4 });
+  try {
+    await migrateDatabase(connection);
+    const report = await runBillingCycle({
+      connection,
+      config,
+      logger,
+      providers: createPaymentProviders({ config }),
+      jobs: jobRegistry,
+      tasks: scheduledTasks,
+      concurrency,
+    });
+    console.log(
+      `Billing run finished: ${report.enqueued} jobs in ${report.passes} passes, ${seconds.format(report.durationMs / 1000)} s.`,
     );
     return 0;
   } finally {

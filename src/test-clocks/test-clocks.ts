@@ -4,6 +4,7 @@ import { testClocks } from "../db/schema/index.ts";
 import { invalidState, notFound, validationError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { runScheduler, type ScheduledTask, testClockQueue } from "../jobs/scheduler.ts";
+import { waitForJobs } from "../jobs/wait-for-jobs.ts";
 import type { Logger } from "../logger.ts";
 
 export type TestClock = typeof testClocks.$inferSelect;
@@ -95,39 +96,11 @@ export async function advanceTestClock({
         scope: { testClockId: clockId },
         logger,
       });
-      await waitForQueue({ db, queueName: testClockQueue(clockId), deadline });
+      await waitForJobs({ db, queueName: testClockQueue(clockId), deadline });
       if (enqueued === 0) break;
     }
   } finally {
     await db.update(testClocks).set({ status: "ready" }).where(eq(testClocks.id, clockId));
   }
   return getTestClock({ db, clockId });
-}
-
-/**
- * Waits until the queue holds no job that is waiting for its first attempt or running. A job that failed
- * and waits for a retry counts as settled for this advance.
- */
-async function waitForQueue({
-  db,
-  queueName,
-  deadline,
-}: {
-  db: Database;
-  queueName: string;
-  deadline: number;
-}): Promise<void> {
-  for (;;) {
-    const { rows } = await db.execute<{ pending: number }>(sql`
-      select count(*)::int as pending
-        from graphile_worker._private_jobs job
-        join graphile_worker._private_job_queues queue on queue.id = job.job_queue_id
-       where queue.queue_name = ${queueName}
-         and (job.attempts = 0 or job.locked_at is not null)`);
-    if ((rows[0]?.pending ?? 0) === 0) return;
-    if (Date.now() > deadline) {
-      throw invalidState("The clock's jobs did not finish in time; advance again to continue.");
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

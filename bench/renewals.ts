@@ -1,0 +1,162 @@
+/**
+ * Renewal throughput: seeds N subscriptions due at one instant, runs the billing run (scheduler + worker,
+ * sandbox provider), and prints renewals per second and the cost per renewal. Beside it, in the same run
+ * and database, the baseline: the same number of no-op jobs through the same worker, i.e. what the queue
+ * alone costs.
+ *
+ *   npx tsx bench/renewals.ts [sizes…] [--concurrency 8]       (default sizes: 10000 100000)
+ *
+ * Uses DATABASE_URL's server when set, else an embedded PostgreSQL in a temporary directory.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
+import pg from "pg";
+import { z } from "zod";
+import { runBillingCycle } from "../src/billing/run-billing-cycle.ts";
+import { createFeature } from "../src/catalog/features.ts";
+import { createPlan } from "../src/catalog/plans.ts";
+import { loadConfig } from "../src/config.ts";
+import { openDatabase } from "../src/db/database.ts";
+import { startEmbeddedPostgres } from "../src/db/embedded-postgres.ts";
+import { migrateDatabase } from "../src/db/migrate.ts";
+import { enqueueJobs } from "../src/jobs/enqueue-job.ts";
+import { defineJob } from "../src/jobs/job.ts";
+import { jobRegistry, scheduledTasks } from "../src/jobs/jobs.ts";
+import { waitForJobs } from "../src/jobs/wait-for-jobs.ts";
+import { startWorker } from "../src/jobs/worker.ts";
+import { createLogger } from "../src/logger.ts";
+import { createPaymentProviders } from "../src/payments/payment-providers.ts";
+import { seedDueSubscriptions } from "./seed-due-subscriptions.ts";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { concurrency: { type: "string", default: "8" } },
+});
+const sizes = positionals.length > 0 ? positionals.map(Number) : [10_000, 100_000];
+const concurrency = Number(values.concurrency);
+
+const noop = defineJob({
+  name: "bench.noop",
+  payload: z.object({ index: z.number() }),
+  async handler() {},
+});
+
+async function admin(url: string, text: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(text);
+  await client.end();
+}
+
+const format = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
+
+async function main() {
+  let serverUrl = process.env.DATABASE_URL;
+  let stopEmbedded: (() => Promise<void>) | null = null;
+  let temporaryDir: string | null = null;
+  if (!serverUrl) {
+    temporaryDir = await fs.mkdtemp(path.join(os.tmpdir(), "abono-bench-"));
+    await fs.chmod(temporaryDir, 0o755);
+    const embedded = await startEmbeddedPostgres({ dataDir: temporaryDir, log: () => {} });
+    serverUrl = embedded.connectionString;
+    stopEmbedded = embedded.stop;
+  }
+  const logger = createLogger({ level: "warn" });
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.floor(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; worker concurrency ${concurrency}`,
+  );
+  console.log("size      renewals/s   ms/renewal   | baseline no-op jobs/s   ms/job");
+  for (const size of sizes) {
+    const name = `abono_bench_${randomBytes(4).toString("hex")}`;
+    await admin(serverUrl, `create database ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    const connection = {
+      ...openDatabase({ connectionString: url.toString(), maxConnections: concurrency + 6 }),
+      embedded: null,
+    };
+    try {
+      await migrateDatabase(connection);
+      const config = loadConfig({
+        DATABASE_URL: url.toString(),
+        ABONO_TEST_MODE: "true",
+        ABONO_LOG_LEVEL: "warn",
+      });
+      const db = connection.db;
+      const now = new Date();
+      await createFeature({
+        db,
+        input: { key: "encounters", name: "Encounters", kind: "metered", unit: null },
+        now,
+      });
+      await createPlan({
+        db,
+        id: "plus",
+        definition: {
+          name: "Plus",
+          description: null,
+          tier: 1,
+          trialDays: 0,
+          prices: [{ interval: "month", currency: "USD", unitAmount: 4000n }],
+          features: { encounters: 500 },
+          overage: {},
+        },
+        now,
+      });
+      const dueAt = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+      const periodStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+      await seedDueSubscriptions({ db, count: size, planId: "plus", periodStart, dueAt });
+
+      // Baseline: the same number of no-op jobs through the same worker.
+      const baselineWorker = await startWorker({
+        pool: connection.pool,
+        jobs: [noop],
+        concurrency,
+        pollIntervalMs: 100,
+        dependencies: { db, config, logger, providers: createPaymentProviders({ config }) },
+      });
+      const baselineStart = performance.now();
+      for (let start = 0; start < size; start += 2000) {
+        await enqueueJobs(
+          db,
+          noop,
+          Array.from({ length: Math.min(2000, size - start) }, (_, index) => ({
+            payload: { index: start + index },
+          })),
+        );
+      }
+      await waitForJobs({ db, queueName: null, deadline: Number.POSITIVE_INFINITY });
+      const baselineMs = performance.now() - baselineStart;
+      await baselineWorker.stop();
+
+      const report = await runBillingCycle({
+        connection,
+        config,
+        logger,
+        providers: createPaymentProviders({ config }),
+        jobs: jobRegistry,
+        tasks: scheduledTasks,
+        concurrency,
+      });
+      const { rows } = await db.execute<{ invoices: number }>(
+        sql`select count(*)::int as invoices from invoices where billing_reason = 'subscription_cycle' and status = 'paid'`,
+      );
+      const renewed = rows[0]?.invoices ?? 0;
+      if (renewed !== size) throw new Error(`expected ${size} renewals, found ${renewed}`);
+      console.log(
+        `${String(size).padEnd(9)} ${format.format((size / report.durationMs) * 1000).padStart(10)}   ${format.format(report.durationMs / size).padStart(10)}   | ${format.format((size / baselineMs) * 1000).padStart(21)}   ${format.format(baselineMs / size).padStart(6)}   (run ${format.format(report.durationMs / 1000)} s)`,
+      );
+    } finally {
+      await connection.close();
+      await admin(serverUrl, `drop database if exists ${name} with (force)`);
+    }
+  }
+  if (stopEmbedded) await stopEmbedded();
+  if (temporaryDir) await fs.rm(temporaryDir, { recursive: true, force: true });
+}
+
+await main();
