@@ -179,7 +179,7 @@ function addonRecord(addon: typeof addons.$inferSelect) {
 
 type LoadedVersion = Omit<Addon, "kind" | "currentVersion" | "archivedAt" | "createdAt">;
 
-async function loadAddonVersions(
+export async function loadAddonVersions(
   executor: Executor,
   tuples: [string, number][],
 ): Promise<LoadedVersion[]> {

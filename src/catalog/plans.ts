@@ -218,7 +218,7 @@ async function loadPlanVersion(
 }
 
 /** Several plan versions with their prices in three queries, in the order asked for. */
-async function loadPlanVersions(
+export async function loadPlanVersions(
   executor: Executor,
   references: { planId: string; version: number }[],
 ): Promise<LoadedVersion[]> {

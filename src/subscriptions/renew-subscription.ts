@@ -2,7 +2,7 @@ import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
-import { getAddon } from "../catalog/addons.ts";
+import { loadAddonVersions } from "../catalog/addons.ts";
 import { getPlan } from "../catalog/plans.ts";
 import { invoices, organizations, subscriptions } from "../db/schema/index.ts";
 import { publishEvent } from "../events/publish-event.ts";
@@ -19,6 +19,7 @@ import {
 } from "../jobs/scheduler.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
 import { firstPeriod, nextPeriod, type Period } from "../time/index.ts";
+import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { subscriptionDiscount } from "./change-plan.ts";
 import {
   fallBackToFreePlan,
@@ -209,32 +210,23 @@ export async function renewSubscription({
         };
       }
 
-      const addonLines: DraftLine[] = [];
-      for (const item of await listItems({ executor: tx, subscriptionId })) {
-        const addon = await getAddon({ db: tx, addonId: item.addonId, version: item.addonVersion });
-        const addonUnit = requirePrice({ plan: addon, interval, currency: subscription.currency });
-        addonLines.push({
-          kind: "addon",
-          description: messages.addonCharge({ addon: addon.name, quantity: item.quantity }),
-          amount: addonUnit * BigInt(item.quantity),
-          quantity: item.quantity,
-          unitAmount: addonUnit,
-          proration: false,
-          periodStart: period.start,
-          periodEnd: period.end,
-        });
-      }
+      const items = await listItems({ executor: tx, subscriptionId });
+      const addons = await loadAddonVersions(
+        tx,
+        items.map((item) => [item.addonId, item.addonVersion]),
+      );
       const pending = await unbilledPendingItems({ executor: tx, organizationId });
-      const pendingLines: DraftLine[] = pending.map((item) => ({
-        kind: "pending_item",
-        description: item.description,
-        amount: item.amount,
-        quantity: item.quantity,
-        unitAmount: null,
-        proration: true,
-        periodStart: item.periodStart,
-        periodEnd: item.periodEnd,
-      }));
+      const extraLines = buildRenewalLines({
+        addons: items.flatMap((item, index) => {
+          const addon = addons[index];
+          return addon ? [{ name: addon.name, quantity: item.quantity, prices: addon.prices }] : [];
+        }),
+        pending,
+        interval,
+        currency: subscription.currency,
+        period,
+        messages,
+      });
 
       const periodKey = `${subscription.id}:${period.start.toISOString()}`;
       const [already] = await tx
@@ -252,7 +244,7 @@ export async function renewSubscription({
           billingReason: trialEnding ? "trial_end" : "subscription_cycle",
           currency: subscription.currency,
           locale: organization.locale,
-          lines: [planLine, ...addonLines, ...pendingLines],
+          lines: [planLine, ...extraLines],
           coupon: await subscriptionDiscount({ tx, subscription, periodStart: period.start }),
           periodStart: period.start,
           periodEnd: period.end,
