@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { z } from "zod";
 import { toJson } from "../audit/record-audit.ts";
 import type { Executor } from "../db/database.ts";
@@ -21,7 +21,8 @@ export const eventTypes = [
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
-const eventPayload = z.object({ eventId: z.string() });
+/** One event, or many of the same type (the billing run's batches). */
+const eventPayload = z.object({ eventIds: z.array(z.string()).min(1) });
 
 /**
  * One job per event type (`subscription.changed`, `invoice.paid`, …). Publishing marks the event
@@ -35,7 +36,7 @@ export const eventJobs = eventTypes.map((type) =>
       await context.db
         .update(events)
         .set({ publishedAt: new Date() })
-        .where(eq(events.id, payload.eventId));
+        .where(inArray(events.id, payload.eventIds));
     },
   }),
 );
@@ -69,6 +70,6 @@ export async function publishEvent({
   });
   const job = eventJobs.find((candidate) => candidate.name === type);
   if (!job) throw new Error(`No job for event ${type}`);
-  await enqueueJob(executor, job, { eventId: id }, { queueName });
+  await enqueueJob(executor, job, { eventIds: [id] }, { queueName });
   return id;
 }

@@ -1,5 +1,6 @@
 import { eventJobs } from "../events/publish-event.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
+import { renewBatchJob } from "../subscriptions/renew-batch.ts";
 import { renewalsTask, renewSubscriptionJob } from "../subscriptions/renew-subscription.ts";
 import { dunningTask, retryPaymentJob } from "../subscriptions/retry-payment.ts";
 import type { JobDefinition } from "./job.ts";
@@ -16,5 +17,6 @@ export const scheduledTasks: readonly ScheduledTask[] = [
 export const jobRegistry: readonly JobDefinition[] = [
   ...eventJobs,
   renewSubscriptionJob,
+  renewBatchJob,
   retryPaymentJob,
 ];

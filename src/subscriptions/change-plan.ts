@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import type { Coupon } from "../catalog/catalog-types.ts";
 import { getPlan } from "../catalog/plans.ts";
 import type { Executor } from "../db/database.ts";
 import { coupons, subscriptions } from "../db/schema/index.ts";
@@ -398,19 +399,30 @@ export async function subscriptionDiscount({
   subscription: Pick<SubscriptionRow, "couponCode" | "couponRedeemedAt" | "founderBenefit">;
   periodStart: Date;
 }): Promise<(CouponTerms & { code: string }) | null> {
-  if (subscription.couponCode !== null && subscription.couponRedeemedAt !== null) {
-    const [coupon] = await tx
-      .select()
-      .from(coupons)
-      .where(eq(coupons.code, subscription.couponCode));
-    const terms = coupon
-      ? couponTermsFor({
-          coupon,
-          redeemedAt: subscription.couponRedeemedAt,
-          periodStart,
-          firstInvoice: false,
-        })
-      : null;
+  const [coupon] =
+    subscription.couponCode === null
+      ? []
+      : await tx.select().from(coupons).where(eq(coupons.code, subscription.couponCode));
+  return discountTermsFor({ subscription, coupon: coupon ?? null, periodStart });
+}
+
+/** Pure part of `subscriptionDiscount`, for callers that loaded the coupon already. */
+export function discountTermsFor({
+  subscription,
+  coupon,
+  periodStart,
+}: {
+  subscription: Pick<SubscriptionRow, "couponRedeemedAt" | "founderBenefit">;
+  coupon: Coupon | null;
+  periodStart: Date;
+}): (CouponTerms & { code: string }) | null {
+  if (coupon && subscription.couponRedeemedAt !== null) {
+    const terms = couponTermsFor({
+      coupon,
+      redeemedAt: subscription.couponRedeemedAt,
+      periodStart,
+      firstInvoice: false,
+    });
     if (terms) return terms;
   }
   const benefit = subscription.founderBenefit;

@@ -21,6 +21,7 @@ import { prorate, prorationFraction } from "../money/index.ts";
 import { firstPeriod, nextPeriod, type Period } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { subscriptionDiscount } from "./change-plan.ts";
+import { renewBatchJob } from "./renew-batch.ts";
 import {
   fallBackToFreePlan,
   listItems,
@@ -334,12 +335,26 @@ export const renewSubscriptionJob = defineJob({
   },
 });
 
-/** Finds subscriptions whose period (or trial) has ended and enqueues one renewal per boundary. */
+/** How many plain renewals one batch job takes. */
+const renewalBatchSize = 100;
+
+/**
+ * Finds subscriptions whose period (or trial) has ended. Plain renewals of real-time organizations go to
+ * `subscription.renew_batch` jobs (the set-based fast path); every other boundary (trial end, cancel at
+ * period end, scheduled change, annual expiry, test clocks) gets its own `subscription.renew` job.
+ */
 export const renewalsTask: ScheduledTask = {
   name: "subscriptions.renewals",
   async run({ db, now, scope }) {
     const due = await db
-      .select({ id: subscriptions.id, dueAt: subscriptions.currentPeriodEnd })
+      .select({
+        id: subscriptions.id,
+        dueAt: subscriptions.currentPeriodEnd,
+        status: subscriptions.status,
+        cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd,
+        scheduledChange: subscriptions.scheduledChange,
+        endsAt: subscriptions.endsAt,
+      })
       .from(subscriptions)
       .innerJoin(organizations, eq(organizations.id, subscriptions.organizationId))
       .where(
@@ -349,13 +364,21 @@ export const renewalsTask: ScheduledTask = {
           sql`${organizations.testClockId} is not distinct from ${scope.testClockId}`,
         ),
       )
-      .orderBy(subscriptions.currentPeriodEnd)
+      .orderBy(subscriptions.currentPeriodEnd, subscriptions.id)
       .limit(maxDuePerPass);
-    for (let start = 0; start < due.length; start += enqueueBatchSize) {
+    const isPlain = (row: (typeof due)[number]) =>
+      scope.testClockId === null &&
+      row.status === "active" &&
+      !row.cancelAtPeriodEnd &&
+      row.scheduledChange === null &&
+      (row.endsAt === null || row.endsAt > row.dueAt);
+    const plain = due.filter(isPlain);
+    const single = due.filter((row) => !isPlain(row));
+    for (let start = 0; start < single.length; start += enqueueBatchSize) {
       await enqueueJobs(
         db,
         renewSubscriptionJob,
-        due.slice(start, start + enqueueBatchSize).map((row) => ({
+        single.slice(start, start + enqueueBatchSize).map((row) => ({
           payload: { subscriptionId: row.id, dueAt: row.dueAt.toISOString() },
           options: {
             jobKey: `renew:${row.id}:${row.dueAt.toISOString()}`,
@@ -363,6 +386,22 @@ export const renewalsTask: ScheduledTask = {
           },
         })),
       );
+    }
+    const batches = [];
+    for (let start = 0; start < plain.length; start += renewalBatchSize) {
+      const chunk = plain.slice(start, start + renewalBatchSize);
+      batches.push({
+        payload: {
+          renewals: chunk.map((row) => ({
+            subscriptionId: row.id,
+            dueAt: row.dueAt.toISOString(),
+          })),
+        },
+        options: { jobKey: `renew-batch:${chunk[0]?.id}:${chunk[0]?.dueAt.toISOString()}` },
+      });
+    }
+    for (let start = 0; start < batches.length; start += enqueueBatchSize) {
+      await enqueueJobs(db, renewBatchJob, batches.slice(start, start + enqueueBatchSize));
     }
     return due.length;
   },

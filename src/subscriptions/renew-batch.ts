@@ -1,0 +1,491 @@
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import { toJson } from "../audit/record-audit.ts";
+import type { BillingServices } from "../billing/billing-operation.ts";
+import { loadAddonVersions } from "../catalog/addons.ts";
+import { loadPlanVersions } from "../catalog/plans.ts";
+import {
+  auditLogs,
+  balanceTransactions,
+  coupons,
+  events,
+  invoiceLines,
+  invoiceNumberSequences,
+  invoices,
+  organizationEntitlements,
+  paymentMethods,
+  payments,
+  pendingItems,
+  subscriptionItems,
+  subscriptions,
+} from "../db/schema/index.ts";
+import { type EventType, eventJobs } from "../events/publish-event.ts";
+import { billingMessages } from "../i18n/billing-messages.ts";
+import { newId } from "../ids.ts";
+import { computeInvoiceTotals, type DraftLine } from "../invoicing/compute-invoice-totals.ts";
+import { enqueueJob } from "../jobs/enqueue-job.ts";
+import { defineJob } from "../jobs/job.ts";
+import type { SucceededCharge } from "../payments/charge-invoice.ts";
+import { nextPeriod } from "../time/index.ts";
+import { buildRenewalLines } from "./build-renewal-lines.ts";
+import { discountTermsFor } from "./change-plan.ts";
+import type { SubscriptionRow } from "./subscription-records.ts";
+
+const actor = "system:renewal";
+const dayMs = 24 * 60 * 60 * 1000;
+
+export interface DueRenewal {
+  subscriptionId: string;
+  dueAt: Date;
+}
+
+/**
+ * The renewal of many plain subscriptions (active, nothing scheduled, not ending) in one transaction with
+ * set-based reads and writes: the billing run's fast path. It produces exactly what `renewSubscription`
+ * produces for such a subscription (same lines, totals, ledger, audit and events); anything else goes
+ * through `renewSubscription`. Organizations locked by another operation are skipped and picked up by
+ * the next pass; invoices are keyed by (subscription, period), so a retried batch bills nothing twice.
+ */
+export async function renewBatch({
+  services,
+  due,
+  systemNow,
+}: {
+  services: BillingServices;
+  due: readonly DueRenewal[];
+  systemNow: Date;
+}): Promise<{ renewed: number; pastDue: number; skipped: number }> {
+  const { db, providers, config } = services;
+  const charges: SucceededCharge[] = [];
+  try {
+    return await db.transaction(async (tx) => {
+      const dueById = new Map(due.map((entry) => [entry.subscriptionId, entry.dueAt.getTime()]));
+      const ids = [...dueById.keys()];
+      const owners = await tx
+        .select({ organizationId: subscriptions.organizationId })
+        .from(subscriptions)
+        .where(inArray(subscriptions.id, ids));
+      const locked = await tx.execute<{ id: string; locale: "en" | "es" }>(sql`
+        select id, locale from organizations
+         where id = any(${sql.param([...new Set(owners.map((owner) => owner.organizationId))])}::text[])
+           and test_clock_id is null and provisioning_status = 'active'
+         order by id for update skip locked`);
+      const locales = new Map(locked.rows.map((row) => [row.id, row.locale]));
+      const candidates = await tx
+        .select()
+        .from(subscriptions)
+        .where(and(inArray(subscriptions.id, ids), eq(subscriptions.status, "active")));
+      const periodKeyOf = (subscription: SubscriptionRow) => {
+        const period = nextPeriod({
+          anchor: subscription.anchorAt,
+          interval: subscription.interval,
+          period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+        });
+        return { period, key: `${subscription.id}:${period.start.toISOString()}` };
+      };
+      const plain = candidates.filter(
+        (subscription) =>
+          locales.has(subscription.organizationId) &&
+          dueById.get(subscription.id) === subscription.currentPeriodEnd.getTime() &&
+          subscription.currentPeriodEnd <= systemNow &&
+          !subscription.cancelAtPeriodEnd &&
+          subscription.scheduledChange === null &&
+          (subscription.endsAt === null || subscription.endsAt > subscription.currentPeriodEnd),
+      );
+      const keyed = plain.map((subscription) => ({ subscription, ...periodKeyOf(subscription) }));
+      const existing = keyed.length
+        ? await tx
+            .select({ key: invoices.periodKey })
+            .from(invoices)
+            .where(
+              inArray(
+                invoices.periodKey,
+                keyed.map((entry) => entry.key),
+              ),
+            )
+        : [];
+      const billed = new Set(existing.map((row) => row.key));
+      const work = keyed.filter((entry) => !billed.has(entry.key));
+      if (work.length === 0) return { renewed: 0, pastDue: 0, skipped: due.length };
+
+      const organizationIds = work.map((entry) => entry.subscription.organizationId);
+      const subscriptionIds = work.map((entry) => entry.subscription.id);
+      // One connection per transaction: the reads run one after another.
+      const plansLoaded = await loadPlanVersions(
+        tx,
+        [
+          ...new Set(
+            work.map((entry) => `${entry.subscription.planId}@${entry.subscription.planVersion}`),
+          ),
+        ].map((ref) => {
+          const [planId = "", version = "0"] = ref.split("@");
+          return { planId, version: Number(version) };
+        }),
+      );
+      const items = await tx
+        .select()
+        .from(subscriptionItems)
+        .where(inArray(subscriptionItems.subscriptionId, subscriptionIds));
+      const pending = await tx
+        .select()
+        .from(pendingItems)
+        .where(
+          and(
+            inArray(pendingItems.organizationId, organizationIds),
+            isNull(pendingItems.invoiceId),
+          ),
+        );
+      const balances = await tx
+        .select({
+          organizationId: balanceTransactions.organizationId,
+          sum: sql<string>`sum(${balanceTransactions.amount})::text`,
+        })
+        .from(balanceTransactions)
+        .where(inArray(balanceTransactions.organizationId, organizationIds))
+        .groupBy(balanceTransactions.organizationId);
+      const couponCodes = work.flatMap((entry) =>
+        entry.subscription.couponCode ? [entry.subscription.couponCode] : [],
+      );
+      const couponRows = couponCodes.length
+        ? await tx.select().from(coupons).where(inArray(coupons.code, couponCodes))
+        : [];
+      const methods = await tx
+        .select()
+        .from(paymentMethods)
+        .where(
+          and(
+            inArray(paymentMethods.organizationId, organizationIds),
+            eq(paymentMethods.isDefault, true),
+            isNull(paymentMethods.detachedAt),
+          ),
+        );
+      const addonVersions = await loadAddonVersions(
+        tx,
+        [...new Set(items.map((item) => `${item.addonId}@${item.addonVersion}`))].map((ref) => {
+          const [addonId = "", version = "0"] = ref.split("@");
+          return [addonId, Number(version)] as [string, number];
+        }),
+      );
+      const planOf = new Map(plansLoaded.map((plan) => [`${plan.id}@${plan.version}`, plan]));
+      const addonOf = new Map(
+        addonVersions.map((addon) => [`${addon.id}@${addon.version}`, addon]),
+      );
+      const balanceOf = new Map(balances.map((row) => [row.organizationId, BigInt(row.sum)]));
+      const couponOf = new Map(couponRows.map((coupon) => [coupon.code, coupon]));
+      const methodOf = new Map(methods.map((method) => [method.organizationId, method]));
+
+      const [sequence] = await tx
+        .insert(invoiceNumberSequences)
+        .values({ issuer: config.invoicePrefix, lastNumber: work.length })
+        .onConflictDoUpdate({
+          target: invoiceNumberSequences.issuer,
+          set: { lastNumber: sql`${invoiceNumberSequences.lastNumber} + ${work.length}` },
+        })
+        .returning({ lastNumber: invoiceNumberSequences.lastNumber });
+      let nextNumber = (sequence?.lastNumber ?? work.length) - work.length + 1;
+
+      const invoiceRows: (typeof invoices.$inferInsert)[] = [];
+      const lineRows: (typeof invoiceLines.$inferInsert)[] = [];
+      const paymentRows: (typeof payments.$inferInsert)[] = [];
+      const ledgerRows: (typeof balanceTransactions.$inferInsert)[] = [];
+      const auditRows: (typeof auditLogs.$inferInsert)[] = [];
+      const eventRows: {
+        id: string;
+        type: EventType;
+        organizationId: string;
+        data: Record<string, unknown>;
+      }[] = [];
+      const updates: {
+        id: string;
+        status: "active" | "past_due";
+        start: Date;
+        end: Date;
+        retryAt: Date | null;
+      }[] = [];
+      const billedPending: { invoiceId: string; ids: string[] }[] = [];
+      let pastDue = 0;
+
+      for (const { subscription, period, key } of work) {
+        const at = subscription.currentPeriodEnd;
+        const organizationId = subscription.organizationId;
+        const locale = locales.get(organizationId) ?? "en";
+        const messages = billingMessages(locale);
+        const plan = planOf.get(`${subscription.planId}@${subscription.planVersion}`);
+        const price = plan?.prices.find(
+          (entry) =>
+            entry.interval === subscription.interval && entry.currency === subscription.currency,
+        );
+        if (!plan || !price)
+          throw new Error(
+            `No ${subscription.interval} ${subscription.currency} price for ${subscription.planId}`,
+          );
+        const ownPending = pending.filter((item) => item.organizationId === organizationId);
+        const lines: DraftLine[] = [
+          {
+            kind: "plan",
+            description: messages.planCharge({ plan: plan.name, interval: subscription.interval }),
+            amount: price.unitAmount,
+            quantity: 1,
+            unitAmount: price.unitAmount,
+            proration: false,
+            periodStart: period.start,
+            periodEnd: period.end,
+          },
+          ...buildRenewalLines({
+            addons: items
+              .filter((item) => item.subscriptionId === subscription.id)
+              .sort((a, b) => a.addonId.localeCompare(b.addonId))
+              .flatMap((item) => {
+                const addon = addonOf.get(`${item.addonId}@${item.addonVersion}`);
+                return addon
+                  ? [{ name: addon.name, quantity: item.quantity, prices: addon.prices }]
+                  : [];
+              }),
+            pending: ownPending,
+            interval: subscription.interval,
+            currency: subscription.currency,
+            period,
+            messages,
+          }),
+        ];
+        const discount = discountTermsFor({
+          subscription,
+          coupon: subscription.couponCode ? (couponOf.get(subscription.couponCode) ?? null) : null,
+          periodStart: period.start,
+        });
+        const totals = computeInvoiceTotals({
+          kind: "subscription",
+          lines,
+          coupon: discount,
+          balanceAvailable: balanceOf.get(organizationId) ?? 0n,
+        });
+        const invoiceId = newId("inv", at.getTime());
+        const number = `${config.invoicePrefix}-${String(nextNumber).padStart(6, "0")}`;
+        nextNumber += 1;
+
+        let paid = totals.amountDue === 0n;
+        if (!paid) {
+          const method = methodOf.get(organizationId);
+          const provider = method ? providers.get(method.provider) : undefined;
+          const paymentId = newId("pay", at.getTime());
+          const result =
+            method && provider
+              ? await provider.charge({
+                  token: method.token,
+                  amount: totals.amountDue,
+                  currency: subscription.currency,
+                  paymentId,
+                  invoiceId,
+                  organizationId,
+                  description: `Invoice ${number}`,
+                })
+              : ({
+                  status: "failed",
+                  code: "no_payment_method",
+                  message: "No payment method.",
+                  providerPaymentId: null,
+                } as const);
+          paid = result.status === "succeeded";
+          if (result.status === "succeeded") {
+            charges.push({
+              provider: provider?.name ?? "",
+              providerPaymentId: result.providerPaymentId,
+              amount: totals.amountDue,
+              currency: subscription.currency,
+            });
+          }
+          paymentRows.push({
+            id: paymentId,
+            organizationId,
+            invoiceId,
+            paymentMethodId: method?.id ?? null,
+            provider: method?.provider ?? "none",
+            providerPaymentId: result.providerPaymentId,
+            amount: totals.amountDue,
+            currency: subscription.currency,
+            status: paid ? "succeeded" : "failed",
+            failureCode: result.status === "failed" ? result.code : null,
+            failureMessage: result.status === "failed" ? result.message : null,
+            createdAt: at,
+          });
+        }
+        invoiceRows.push({
+          id: invoiceId,
+          number,
+          organizationId,
+          subscriptionId: subscription.id,
+          kind: "subscription",
+          status: paid ? "paid" : "open",
+          billingReason: "subscription_cycle",
+          currency: subscription.currency,
+          locale,
+          ...totals,
+          amountPaid: paid ? totals.amountDue : 0n,
+          couponCode: totals.discount > 0n ? (discount?.code ?? null) : null,
+          periodStart: period.start,
+          periodEnd: period.end,
+          periodKey: key,
+          createdAt: at,
+          finalizedAt: at,
+          paidAt: paid ? at : null,
+        });
+        for (const [position, line] of lines.entries())
+          lineRows.push({ invoiceId, position, ...line });
+        if (totals.balanceApplied > 0n) {
+          ledgerRows.push({
+            id: newId("txn", at.getTime()),
+            organizationId,
+            amount: -totals.balanceApplied,
+            currency: subscription.currency,
+            type: "applied_to_invoice",
+            invoiceId,
+            description: `Applied to invoice ${number}`,
+            actor: null,
+            createdAt: at,
+          });
+        }
+        if (ownPending.length > 0)
+          billedPending.push({ invoiceId, ids: ownPending.map((item) => item.id) });
+        const status = paid ? "active" : "past_due";
+        if (!paid) pastDue += 1;
+        updates.push({
+          id: subscription.id,
+          status,
+          start: period.start,
+          end: period.end,
+          retryAt: paid
+            ? null
+            : new Date(at.getTime() + (config.lifecycle.dunningRetryDays[0] ?? 1) * dayMs),
+        });
+        auditRows.push({
+          id: newId("aud", at.getTime()),
+          action: paid ? "subscription.renewed" : "subscription.renewal_failed",
+          actor,
+          organizationId,
+          before: toJson({
+            status: subscription.status,
+            currentPeriodStart: subscription.currentPeriodStart,
+            currentPeriodEnd: subscription.currentPeriodEnd,
+          }),
+          after: toJson({ status, currentPeriodStart: period.start, currentPeriodEnd: period.end }),
+          metadata: toJson({ invoiceId, amountDue: totals.amountDue }),
+          createdAt: at,
+        });
+        if (paid && totals.amountDue > 0n) {
+          eventRows.push({
+            id: newId("evt", at.getTime()),
+            type: "invoice.paid",
+            organizationId,
+            data: {
+              invoiceId,
+              number,
+              amountPaid: totals.amountDue,
+              currency: subscription.currency,
+            },
+          });
+        }
+        if (!paid) {
+          eventRows.push({
+            id: newId("evt", at.getTime()),
+            type: "invoice.payment_failed",
+            organizationId,
+            data: { invoiceId },
+          });
+        }
+        eventRows.push({
+          id: newId("evt", at.getTime()),
+          type: "subscription.renewed",
+          organizationId,
+          data: {
+            subscriptionId: subscription.id,
+            invoiceId,
+            status,
+            periodStart: period.start,
+            periodEnd: period.end,
+          },
+        });
+      }
+
+      await tx.insert(invoices).values(invoiceRows);
+      await tx.insert(invoiceLines).values(lineRows);
+      if (paymentRows.length > 0) await tx.insert(payments).values(paymentRows);
+      if (ledgerRows.length > 0) await tx.insert(balanceTransactions).values(ledgerRows);
+      await tx.insert(auditLogs).values(auditRows);
+      for (const { invoiceId, ids: pendingIds } of billedPending) {
+        await tx
+          .update(pendingItems)
+          .set({ invoiceId })
+          .where(inArray(pendingItems.id, pendingIds));
+      }
+      const graceDays = config.lifecycle.pastDueGraceDays;
+      const changes = JSON.stringify(
+        updates.map((update) => ({
+          id: update.id,
+          status: update.status,
+          start: update.start.toISOString(),
+          end: update.end.toISOString(),
+          retry_at: update.retryAt?.toISOString() ?? null,
+        })),
+      );
+      await tx.execute(sql`
+        update subscriptions s
+           set status = c.status, current_period_start = c.start, current_period_end = c."end",
+               past_due_since = case when c.status = 'past_due' then c.start end,
+               payment_attempts = case when c.status = 'past_due' then 1 else 0 end,
+               next_payment_attempt_at = c.retry_at, updated_at = c.start
+          from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz, "end" timestamptz, retry_at timestamptz)
+         where s.id = c.id`);
+      await tx.execute(sql`
+        update organization_entitlements e
+           set status = c.status,
+               grace_ends_at = case when c.status = 'past_due' then c.start + make_interval(days => ${graceDays}) end,
+               updated_at = c.start
+          from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz)
+          join subscriptions s on s.id = c.id
+         where e.organization_id = s.organization_id`);
+      await tx.insert(events).values(
+        eventRows.map((event) => ({
+          ...event,
+          data: toJson(event.data) as Record<string, unknown>,
+          createdAt: systemNow,
+        })),
+      );
+      for (const job of eventJobs) {
+        const ofType = eventRows.filter((event) => event.type === job.name);
+        if (ofType.length > 0)
+          await enqueueJob(tx, job, { eventIds: ofType.map((event) => event.id) });
+      }
+      return { renewed: work.length - pastDue, pastDue, skipped: due.length - work.length };
+    });
+  } catch (error) {
+    for (const charge of charges) {
+      await providers
+        .get(charge.provider)
+        ?.refund({
+          providerPaymentId: charge.providerPaymentId,
+          amount: charge.amount,
+          currency: charge.currency,
+          refundId: newId("pay", systemNow.getTime()),
+        })
+        .catch(() => {});
+    }
+    throw error;
+  }
+}
+
+export const renewBatchJob = defineJob({
+  name: "subscription.renew_batch",
+  payload: z.object({
+    renewals: z.array(z.object({ subscriptionId: z.string(), dueAt: z.iso.datetime() })).min(1),
+  }),
+  async handler({ payload, context }) {
+    await renewBatch({
+      services: context,
+      due: payload.renewals.map((entry) => ({
+        subscriptionId: entry.subscriptionId,
+        dueAt: new Date(entry.dueAt),
+      })),
+      systemNow: new Date(),
+    });
+  },
+});
