@@ -1,6 +1,6 @@
 /**
- * Renewal throughput: seeds N subscriptions due at one instant, runs the billing run (scheduler + worker,
- * sandbox provider), and prints renewals per second and the cost per renewal. Beside it, in the same run
+ * Renewal throughput: seeds N subscriptions due at one instant, runs the billing run (`abono billing-run`:
+ * set-based batches, sandbox provider), and prints renewals per second and the cost per renewal. Beside it, in the same run
  * and database, the baseline: the same number of no-op jobs through the same worker, i.e. what the queue
  * alone costs.
  *
@@ -25,7 +25,6 @@ import { startEmbeddedPostgres } from "../src/db/embedded-postgres.ts";
 import { migrateDatabase } from "../src/db/migrate.ts";
 import { enqueueJobs } from "../src/jobs/enqueue-job.ts";
 import { defineJob } from "../src/jobs/job.ts";
-import { jobRegistry, scheduledTasks } from "../src/jobs/jobs.ts";
 import { waitForJobs } from "../src/jobs/wait-for-jobs.ts";
 import { startWorker } from "../src/jobs/worker.ts";
 import { createLogger } from "../src/logger.ts";
@@ -134,13 +133,9 @@ async function main() {
       await baselineWorker.stop();
 
       const report = await runBillingCycle({
-        connection,
-        config,
-        logger,
-        providers: createPaymentProviders({ config }),
-        jobs: jobRegistry,
-        tasks: scheduledTasks,
+        services: { db, config, logger, providers: createPaymentProviders({ config }) },
         concurrency,
+        logger,
       });
       const { rows } = await db.execute<{ invoices: number }>(
         sql`select count(*)::int as invoices from invoices where billing_reason = 'subscription_cycle' and status = 'paid'`,

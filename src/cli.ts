@@ -4,7 +4,6 @@ import { runBillingCycle } from "./billing/run-billing-cycle.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { connect } from "./db/connect.ts";
 import { migrateDatabase } from "./db/migrate.ts";
-import { jobRegistry, scheduledTasks } from "./jobs/jobs.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createPaymentProviders } from "./payments/payment-providers.ts";
 import { isCatalogEmpty, seeds } from "./seeds/seed-demo.ts";
@@ -20,7 +19,7 @@ Commands:
   keys create --organization <orgId> [--name <name>]
                         Create an API key and print its secret once
   billing-run [--concurrency <n>]
-                        Run the scheduler and the worker until nothing is due (renewals, dunning), then exit
+                        Renew every due subscription and retry due payments now, then exit
   seed demo             Load the demo catalog (plans, add-ons, packs, coupons); safe to repeat
   help                  Show this help
 
@@ -186,16 +185,17 @@ async function billingRun({
   try {
     await migrateDatabase(connection);
     const report = await runBillingCycle({
-      connection,
-      config,
-      logger,
-      providers: createPaymentProviders({ config }),
-      jobs: jobRegistry,
-      tasks: scheduledTasks,
+      services: {
+        db: connection.db,
+        config,
+        logger,
+        providers: createPaymentProviders({ config }),
+      },
       concurrency,
+      logger,
     });
     console.log(
-      `Billing run finished: ${report.enqueued} jobs in ${report.passes} passes, ${seconds.format(report.durationMs / 1000)} s.`,
+      `Billing run finished: ${report.renewals} renewals and ${report.retries} payment retries in ${report.passes} passes, ${seconds.format(report.durationMs / 1000)} s.`,
     );
     return 0;
   } finally {

@@ -4,6 +4,7 @@ import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
 import { loadAddonVersions } from "../catalog/addons.ts";
 import { getPlan } from "../catalog/plans.ts";
+import type { Database } from "../db/database.ts";
 import { invoices, organizations, subscriptions } from "../db/schema/index.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
@@ -16,12 +17,13 @@ import {
   maxDuePerPass,
   queueForScope,
   type ScheduledTask,
+  type SchedulerScope,
 } from "../jobs/scheduler.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
 import { firstPeriod, nextPeriod, type Period } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { subscriptionDiscount } from "./change-plan.ts";
-import { renewBatchJob } from "./renew-batch.ts";
+import { type DueRenewal, renewBatchJob } from "./renew-batch.ts";
 import {
   fallBackToFreePlan,
   listItems,
@@ -335,53 +337,70 @@ export const renewSubscriptionJob = defineJob({
   },
 });
 
-/** How many plain renewals one batch job takes. */
-const renewalBatchSize = 100;
+/** How many plain renewals one batch takes. */
+export const renewalBatchSize = 100;
 
 /**
- * Finds subscriptions whose period (or trial) has ended. Plain renewals of real-time organizations go to
- * `subscription.renew_batch` jobs (the set-based fast path); every other boundary (trial end, cancel at
- * period end, scheduled change, annual expiry, test clocks) gets its own `subscription.renew` job.
+ * The subscriptions whose period (or trial) has ended, split into plain renewals of real-time
+ * organizations (the set-based fast path, `renewBatch`) and every other boundary (trial end, cancel at
+ * period end, scheduled change, annual expiry, test clocks: `renewSubscription`).
  */
-export const renewalsTask: ScheduledTask = {
-  name: "subscriptions.renewals",
-  async run({ db, now, scope }) {
-    const due = await db
-      .select({
-        id: subscriptions.id,
-        dueAt: subscriptions.currentPeriodEnd,
-        status: subscriptions.status,
-        cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd,
-        scheduledChange: subscriptions.scheduledChange,
-        endsAt: subscriptions.endsAt,
-      })
-      .from(subscriptions)
-      .innerJoin(organizations, eq(organizations.id, subscriptions.organizationId))
-      .where(
-        and(
-          inArray(subscriptions.status, ["active", "trialing"]),
-          lte(subscriptions.currentPeriodEnd, now),
-          sql`${organizations.testClockId} is not distinct from ${scope.testClockId}`,
-        ),
-      )
-      .orderBy(subscriptions.currentPeriodEnd, subscriptions.id)
-      .limit(maxDuePerPass);
-    const isPlain = (row: (typeof due)[number]) =>
+export async function findDueRenewals({
+  db,
+  now,
+  scope,
+}: {
+  db: Database;
+  now: Date;
+  scope: SchedulerScope;
+}): Promise<{ plain: DueRenewal[]; single: DueRenewal[] }> {
+  const due = await db
+    .select({
+      id: subscriptions.id,
+      dueAt: subscriptions.currentPeriodEnd,
+      status: subscriptions.status,
+      cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd,
+      scheduledChange: subscriptions.scheduledChange,
+      endsAt: subscriptions.endsAt,
+    })
+    .from(subscriptions)
+    .innerJoin(organizations, eq(organizations.id, subscriptions.organizationId))
+    .where(
+      and(
+        inArray(subscriptions.status, ["active", "trialing"]),
+        lte(subscriptions.currentPeriodEnd, now),
+        sql`${organizations.testClockId} is not distinct from ${scope.testClockId}`,
+      ),
+    )
+    .orderBy(subscriptions.currentPeriodEnd, subscriptions.id)
+    .limit(maxDuePerPass);
+  const plain: DueRenewal[] = [];
+  const single: DueRenewal[] = [];
+  for (const row of due) {
+    const isPlain =
       scope.testClockId === null &&
       row.status === "active" &&
       !row.cancelAtPeriodEnd &&
       row.scheduledChange === null &&
       (row.endsAt === null || row.endsAt > row.dueAt);
-    const plain = due.filter(isPlain);
-    const single = due.filter((row) => !isPlain(row));
+    (isPlain ? plain : single).push({ subscriptionId: row.id, dueAt: row.dueAt });
+  }
+  return { plain, single };
+}
+
+/** The cron's (and test clocks') renewal task: one job per boundary, plain renewals in batch jobs. */
+export const renewalsTask: ScheduledTask = {
+  name: "subscriptions.renewals",
+  async run({ db, now, scope }) {
+    const { plain, single } = await findDueRenewals({ db, now, scope });
     for (let start = 0; start < single.length; start += enqueueBatchSize) {
       await enqueueJobs(
         db,
         renewSubscriptionJob,
-        single.slice(start, start + enqueueBatchSize).map((row) => ({
-          payload: { subscriptionId: row.id, dueAt: row.dueAt.toISOString() },
+        single.slice(start, start + enqueueBatchSize).map((entry) => ({
+          payload: { subscriptionId: entry.subscriptionId, dueAt: entry.dueAt.toISOString() },
           options: {
-            jobKey: `renew:${row.id}:${row.dueAt.toISOString()}`,
+            jobKey: `renew:${entry.subscriptionId}:${entry.dueAt.toISOString()}`,
             queueName: queueForScope(scope),
           },
         })),
@@ -390,19 +409,20 @@ export const renewalsTask: ScheduledTask = {
     const batches = [];
     for (let start = 0; start < plain.length; start += renewalBatchSize) {
       const chunk = plain.slice(start, start + renewalBatchSize);
+      const first = chunk[0];
       batches.push({
         payload: {
-          renewals: chunk.map((row) => ({
-            subscriptionId: row.id,
-            dueAt: row.dueAt.toISOString(),
+          renewals: chunk.map((entry) => ({
+            subscriptionId: entry.subscriptionId,
+            dueAt: entry.dueAt.toISOString(),
           })),
         },
-        options: { jobKey: `renew-batch:${chunk[0]?.id}:${chunk[0]?.dueAt.toISOString()}` },
+        options: { jobKey: `renew-batch:${first?.subscriptionId}:${first?.dueAt.toISOString()}` },
       });
     }
     for (let start = 0; start < batches.length; start += enqueueBatchSize) {
       await enqueueJobs(db, renewBatchJob, batches.slice(start, start + enqueueBatchSize));
     }
-    return due.length;
+    return plain.length + single.length;
   },
 };

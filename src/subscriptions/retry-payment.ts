@@ -2,6 +2,7 @@ import { and, desc, eq, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import type { Database } from "../db/database.ts";
 import { invoices, organizations, subscriptions } from "../db/schema/index.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { getInvoice } from "../invoicing/invoices.ts";
@@ -12,6 +13,7 @@ import {
   maxDuePerPass,
   queueForScope,
   type ScheduledTask,
+  type SchedulerScope,
 } from "../jobs/scheduler.ts";
 import { fallBackToFreePlan, setEntitlement } from "./subscription-records.ts";
 import { subscriptionView } from "./subscription-view.ts";
@@ -182,34 +184,50 @@ export const retryPaymentJob = defineJob({
   },
 });
 
-/** Finds past-due subscriptions whose next payment attempt is due and enqueues one retry each. */
+/** Past-due subscriptions whose next payment attempt is due. */
+export async function findDueRetries({
+  db,
+  now,
+  scope,
+}: {
+  db: Database;
+  now: Date;
+  scope: SchedulerScope;
+}): Promise<{ subscriptionId: string; attemptAt: Date }[]> {
+  const due = await db
+    .select({ id: subscriptions.id, attemptAt: subscriptions.nextPaymentAttemptAt })
+    .from(subscriptions)
+    .innerJoin(organizations, eq(organizations.id, subscriptions.organizationId))
+    .where(
+      and(
+        eq(subscriptions.status, "past_due"),
+        lte(subscriptions.nextPaymentAttemptAt, now),
+        sql`${organizations.testClockId} is not distinct from ${scope.testClockId}`,
+      ),
+    )
+    .orderBy(subscriptions.nextPaymentAttemptAt)
+    .limit(maxDuePerPass);
+  return due.flatMap((row) =>
+    row.attemptAt ? [{ subscriptionId: row.id, attemptAt: row.attemptAt }] : [],
+  );
+}
+
+/** The dunning task: one retry job per due attempt. */
 export const dunningTask: ScheduledTask = {
   name: "subscriptions.dunning",
   async run({ db, now, scope }) {
-    const due = await db
-      .select({ id: subscriptions.id, attemptAt: subscriptions.nextPaymentAttemptAt })
-      .from(subscriptions)
-      .innerJoin(organizations, eq(organizations.id, subscriptions.organizationId))
-      .where(
-        and(
-          eq(subscriptions.status, "past_due"),
-          lte(subscriptions.nextPaymentAttemptAt, now),
-          sql`${organizations.testClockId} is not distinct from ${scope.testClockId}`,
-        ),
-      )
-      .orderBy(subscriptions.nextPaymentAttemptAt)
-      .limit(maxDuePerPass);
-    const retries = due.flatMap((row) =>
-      row.attemptAt ? [{ id: row.id, attemptAt: row.attemptAt }] : [],
-    );
+    const retries = await findDueRetries({ db, now, scope });
     for (let start = 0; start < retries.length; start += enqueueBatchSize) {
       await enqueueJobs(
         db,
         retryPaymentJob,
-        retries.slice(start, start + enqueueBatchSize).map((row) => ({
-          payload: { subscriptionId: row.id, attemptAt: row.attemptAt.toISOString() },
+        retries.slice(start, start + enqueueBatchSize).map((entry) => ({
+          payload: {
+            subscriptionId: entry.subscriptionId,
+            attemptAt: entry.attemptAt.toISOString(),
+          },
           options: {
-            jobKey: `retry:${row.id}:${row.attemptAt.toISOString()}`,
+            jobKey: `retry:${entry.subscriptionId}:${entry.attemptAt.toISOString()}`,
             queueName: queueForScope(scope),
           },
         })),
