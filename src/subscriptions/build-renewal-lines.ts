@@ -2,6 +2,7 @@ import type { Price } from "../catalog/catalog-types.ts";
 import type { BillingMessages } from "../i18n/billing-messages.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import type { Interval, Period } from "../time/index.ts";
+import { pendingItemLine } from "./settle-pending-items.ts";
 
 export interface RenewalAddon {
   name: string;
@@ -52,15 +53,6 @@ export function buildRenewalLines({
       periodEnd: period.end,
     };
   });
-  const pendingLines: DraftLine[] = pending.map((item) => ({
-    kind: "pending_item",
-    description: item.description,
-    amount: item.amount,
-    quantity: item.quantity,
-    unitAmount: null,
-    proration: true,
-    periodStart: item.periodStart,
-    periodEnd: item.periodEnd,
-  }));
+  const pendingLines = pending.map(pendingItemLine);
   return [...addonLines, ...pendingLines];
 }

@@ -8,10 +8,10 @@ import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
+import { settlePendingItems } from "./settle-pending-items.ts";
 import {
   fallBackToFreePlan,
   findLiveSubscription,
-  markPendingItemsBilled,
   requirePrice,
   unbilledPendingItems,
 } from "./subscription-records.ts";
@@ -42,7 +42,8 @@ export async function cancelSubscription({
     organizationId,
     systemNow,
     actor,
-    async operation({ tx, organization, now, queueName, chargeOrAbort }) {
+    async operation(context) {
+      const { tx, organization, now, queueName } = context;
       const subscription = await findLiveSubscription({ executor: tx, organizationId });
       if (!subscription)
         throw invalidState(`Organization ${organizationId} has no subscription to cancel.`);
@@ -57,39 +58,13 @@ export async function cancelSubscription({
           .returning();
       } else {
         const pending = await unbilledPendingItems({ executor: tx, organizationId });
-        if (pending.length > 0) {
-          const settlement = await issueInvoice({
-            executor: tx,
-            draft: {
-              id: newInvoiceId(now),
-              organizationId,
-              subscriptionId: subscription.id,
-              kind: "settlement",
-              billingReason: "settlement_on_cancel",
-              currency: subscription.currency,
-              locale: organization.locale,
-              lines: pending.map((item) => ({
-                kind: "pending_item" as const,
-                description: item.description,
-                amount: item.amount,
-                quantity: item.quantity,
-                unitAmount: null,
-                proration: true,
-                periodStart: item.periodStart,
-                periodEnd: item.periodEnd,
-              })),
-              coupon: null,
-              periodStart: null,
-              periodEnd: now,
-              periodKey: null,
-            },
-            numberPrefix: services.config.invoicePrefix,
-            now,
-          });
-          await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: settlement.id });
-          await chargeOrAbort(settlement);
-          issued.push(settlement);
-        }
+        const settlement = await settlePendingItems({
+          context,
+          subscription,
+          pending,
+          billingReason: "settlement_on_cancel",
+        });
+        if (settlement) issued.push(settlement);
         if (creditUnusedTime && subscription.status === "active") {
           const plan = await getPlan({
             db: tx,

@@ -19,10 +19,9 @@ import type { Interval } from "../time/index.ts";
 import { computePlanChange } from "./compute-plan-change.ts";
 import { registerFounder } from "./founders.ts";
 import { couponTermsFor } from "./redeem-coupon.ts";
+import { pendingItemLine, settlePendingItems } from "./settle-pending-items.ts";
 import {
   findLiveSubscription,
-  markPendingItemsBilled,
-  type PendingItemRow,
   requirePrice,
   type SubscriptionRow,
   setEntitlement,
@@ -88,7 +87,8 @@ export async function changePlan({
     organizationId,
     systemNow,
     actor,
-    async operation({ tx, organization, now, queueName, chargeOrAbort }) {
+    async operation(context) {
+      const { tx, organization, now, queueName, chargeOrAbort } = context;
       // Setup
       const subscription = await findLiveSubscription({ executor: tx, organizationId });
       if (!subscription) {
@@ -201,30 +201,13 @@ export async function changePlan({
 
       // Execute: settle what is owed to date first; a decline stops everything here.
       const issued: Invoice[] = [];
-      if (settlementLines.length > 0) {
-        const settlement = await issueInvoice({
-          executor: tx,
-          draft: {
-            id: newInvoiceId(now),
-            organizationId,
-            subscriptionId: subscription.id,
-            kind: "settlement",
-            billingReason: "settlement_before_change",
-            currency: subscription.currency,
-            locale: organization.locale,
-            lines: settlementLines,
-            coupon: null,
-            periodStart: null,
-            periodEnd: now,
-            periodKey: null,
-          },
-          numberPrefix: services.config.invoicePrefix,
-          now,
-        });
-        await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: settlement.id });
-        await chargeOrAbort(settlement);
-        issued.push(settlement);
-      }
+      const settlement = await settlePendingItems({
+        context,
+        subscription,
+        pending,
+        billingReason: "settlement_before_change",
+      });
+      if (settlement) issued.push(settlement);
 
       const before = await subscriptionView({ executor: tx, subscription });
       let updated = subscription;
@@ -360,19 +343,6 @@ export async function changePlan({
       };
     },
   });
-}
-
-function pendingItemLine(item: PendingItemRow): DraftLine {
-  return {
-    kind: "pending_item",
-    description: item.description,
-    amount: item.amount,
-    quantity: item.quantity,
-    unitAmount: null,
-    proration: true,
-    periodStart: item.periodStart,
-    periodEnd: item.periodEnd,
-  };
 }
 
 function toPreviewLine(line: DraftLine): PreviewLine {

@@ -12,7 +12,6 @@ import {
   invoiceLines,
   invoiceNumberSequences,
   invoices,
-  organizationEntitlements,
   paymentMethods,
   payments,
   pendingItems,
