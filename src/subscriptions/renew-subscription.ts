@@ -82,10 +82,15 @@ export async function renewSubscription({
       const before = await subscriptionView({ executor: tx, subscription });
       const organizationId = subscription.organizationId;
 
-      if (subscription.cancelAtPeriodEnd) {
+      const scheduled = subscription.scheduledChange;
+      // Canceled at period end, or an annual subscription's year is over (BILLING-RULES): it ends here.
+      const annualEnd =
+        subscription.endsAt !== null && subscription.endsAt <= boundary && scheduled === null;
+      if (subscription.cancelAtPeriodEnd || annualEnd) {
+        const status = subscription.cancelAtPeriodEnd ? "canceled" : "expired";
         const [ended] = await tx
           .update(subscriptions)
-          .set({ status: "canceled", endedAt: at, updatedAt: at })
+          .set({ status, endedAt: at, updatedAt: at })
           .where(eq(subscriptions.id, subscription.id))
           .returning();
         await fallBackToFreePlan({
@@ -97,7 +102,7 @@ export async function renewSubscription({
         await recordAudit({
           executor: tx,
           entry: {
-            action: "subscription.canceled",
+            action: `subscription.${status}`,
             actor,
             organizationId,
             before,
@@ -107,45 +112,9 @@ export async function renewSubscription({
         });
         await publishEvent({
           executor: tx,
-          type: "subscription.canceled",
+          type: `subscription.${status}`,
           organizationId,
-          data: { subscriptionId, atPeriodEnd: true },
-          now: at,
-          queueName,
-        });
-        return "ended";
-      }
-
-      const scheduled = subscription.scheduledChange;
-      if (subscription.endsAt !== null && subscription.endsAt <= boundary && scheduled === null) {
-        // BILLING-RULES: an annual subscription ends one year after it starts instead of renewing.
-        const [expired] = await tx
-          .update(subscriptions)
-          .set({ status: "expired", endedAt: at, updatedAt: at })
-          .where(eq(subscriptions.id, subscription.id))
-          .returning();
-        await fallBackToFreePlan({
-          executor: tx,
-          organizationId,
-          freePlanId: services.config.freePlanId,
-          now: at,
-        });
-        await recordAudit({
-          executor: tx,
-          entry: {
-            action: "subscription.expired",
-            actor,
-            organizationId,
-            before,
-            after: expired ? await subscriptionView({ executor: tx, subscription: expired }) : null,
-          },
-          now: at,
-        });
-        await publishEvent({
-          executor: tx,
-          type: "subscription.expired",
-          organizationId,
-          data: { subscriptionId, endedAt: at },
+          data: { subscriptionId, endedAt: at, atPeriodEnd: subscription.cancelAtPeriodEnd },
           now: at,
           queueName,
         });
