@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDueSubscriptions } from "../../bench/seed-due-subscriptions.ts";
+import { scheduledTasks } from "../../src/jobs/jobs.ts";
+import { runScheduler } from "../../src/jobs/scheduler.ts";
+import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
+import { createLogger } from "../../src/logger.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
 
@@ -113,6 +118,44 @@ describe("renewals", () => {
       { id: first.body.subscription.id, status: "expired" },
       { id: second.body.subscription.id, status: "active" },
     ]);
+  });
+});
+
+describe("the production cron path", () => {
+  it("renews real-time subscriptions through batch jobs, once, however often the scheduler runs", async () => {
+    const db = app.server.connection.db;
+    await seedDueSubscriptions({
+      db,
+      count: 250,
+      planId: "plus",
+      periodStart: new Date("2026-10-01T00:00:00Z"),
+      dueAt: new Date("2026-11-01T00:00:00Z"),
+      prefix: "cron",
+    });
+    const logger = createLogger({ level: "silent" });
+    for (let pass = 0; pass < 3; pass++) {
+      await runScheduler({
+        tasks: scheduledTasks,
+        db,
+        now: new Date(),
+        scope: { testClockId: null },
+        logger,
+      });
+    }
+    await waitForJobs({ db, queueName: null, deadline: Date.now() + 60_000 });
+    const { rows } = await app.database.pool.query(`
+      select count(*)::int as invoices, count(distinct subscription_id)::int as subscriptions,
+             sum(total)::int as total, count(*) filter (where status = 'paid')::int as paid
+        from invoices where organization_id like 'cron-%'`);
+    expect(rows[0]).toEqual({ invoices: 250, subscriptions: 250, total: 250 * 4000, paid: 250 });
+    const renewed = await app.database.pool.query(
+      "select count(*)::int as count from subscriptions where organization_id like 'cron-%' and current_period_start = '2026-11-01T00:00:00Z'",
+    );
+    expect(renewed.rows[0].count).toBe(250);
+    const published = await app.database.pool.query(
+      "select count(*)::int as count from events where type = 'subscription.renewed' and organization_id like 'cron-%' and published_at is not null",
+    );
+    expect(published.rows[0].count).toBe(250);
   });
 });
 
