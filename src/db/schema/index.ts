@@ -4,3 +4,4 @@ export * from "./catalog.ts";
 export * from "./idempotency-keys.ts";
 export * from "./organizations.ts";
 export * from "./test-clocks.ts";
+export * from "./entitlements.ts";
