@@ -1,0 +1,141 @@
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { loadAddonVersions } from "../catalog/addons.ts";
+import { loadFeatureMap } from "../catalog/features.ts";
+import { loadPlanVersions } from "../catalog/plans.ts";
+import type { Executor } from "../db/database.ts";
+import {
+  entitlementOverrides,
+  organizationEntitlements,
+  organizations,
+  plans,
+  subscriptionItems,
+} from "../db/schema/index.ts";
+import { notFound } from "../errors.ts";
+import { organizationNow } from "../organizations/organization-now.ts";
+import { findLiveSubscription } from "../subscriptions/subscription-records.ts";
+import { type Period, periodContaining } from "../time/index.ts";
+import {
+  computeEffectiveEntitlement,
+  type EffectiveEntitlement,
+} from "./compute-effective-entitlement.ts";
+
+export interface LoadedEntitlement {
+  organizationId: string;
+  organizationStatus: "active" | "suspended" | "deleted";
+  trialEndsAt: Date | null;
+  effective: EffectiveEntitlement;
+  /** The period metered features count in: the subscription's, else months from the organization's creation. */
+  meteredPeriod: Period;
+  /** When this answer stops being right by itself (a trial or grace period ending, a period rolling over). */
+  validUntil: Date;
+}
+
+const epoch = new Date(0);
+
+/** Reads everything an organization's entitlement is computed from, and computes it at its own "now". */
+export async function loadEntitlement({
+  executor,
+  organizationId,
+  freePlanId,
+  systemNow,
+}: {
+  executor: Executor;
+  organizationId: string;
+  freePlanId: string;
+  systemNow: Date;
+}): Promise<LoadedEntitlement> {
+  const [organization] = await executor
+    .select()
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  if (!organization) throw notFound("Organization", organizationId);
+  const now = await organizationNow({ executor, testClockId: organization.testClockId, systemNow });
+  const [entitlement] = await executor
+    .select()
+    .from(organizationEntitlements)
+    .where(eq(organizationEntitlements.organizationId, organizationId));
+  const state = entitlement ?? {
+    planId: freePlanId,
+    planVersion: null,
+    status: "canceled" as const,
+    trialEndsAt: null,
+    graceEndsAt: null,
+  };
+  const [plan] = await executor.select().from(plans).where(eq(plans.id, state.planId));
+  const [free] = await executor.select().from(plans).where(eq(plans.id, freePlanId));
+  const versions = await loadPlanVersions(executor, [
+    ...(plan ? [{ planId: plan.id, version: state.planVersion ?? plan.currentVersion }] : []),
+    ...(free ? [{ planId: free.id, version: free.currentVersion }] : []),
+  ]);
+  const planVersion = plan ? versions.find((version) => version.id === plan.id) : undefined;
+  const freeVersion = free ? versions.find((version) => version.id === free.id) : undefined;
+
+  const subscription = await findLiveSubscription({ executor, organizationId });
+  const items = subscription
+    ? await executor
+        .select()
+        .from(subscriptionItems)
+        .where(eq(subscriptionItems.subscriptionId, subscription.id))
+    : [];
+  const addons = await loadAddonVersions(
+    executor,
+    items.map((item) => [item.addonId, item.addonVersion]),
+  );
+  const overrides = await executor
+    .select()
+    .from(entitlementOverrides)
+    .where(
+      and(
+        eq(entitlementOverrides.organizationId, organizationId),
+        or(isNull(entitlementOverrides.expiresAt), gt(entitlementOverrides.expiresAt, now)),
+      ),
+    );
+  const features = await loadFeatureMap(executor);
+
+  const effective = computeEffectiveEntitlement({
+    organizationStatus: organization.status,
+    entitlement: state,
+    planFeatures: planVersion?.features ?? null,
+    freePlanId,
+    freePlanFeatures: freeVersion?.features ?? null,
+    features,
+    addons: items.flatMap((item, index) => {
+      const addon = addons[index];
+      return addon ? [{ features: addon.features, quantity: item.quantity }] : [];
+    }),
+    overrides,
+    overagePrices: planVersion?.overage ?? {},
+    now,
+  });
+  const meteredPeriod =
+    subscription && effective.subscriptionActive
+      ? { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd }
+      : periodContaining({ anchor: organization.createdAt, interval: "month", at: now });
+  const horizons = [
+    meteredPeriod.end,
+    state.trialEndsAt,
+    state.graceEndsAt,
+    ...overrides.map((o) => o.expiresAt),
+  ]
+    .filter((date): date is Date => date !== null && date > now)
+    .map((date) => date.getTime());
+  return {
+    organizationId,
+    organizationStatus: organization.status,
+    trialEndsAt: state.trialEndsAt,
+    effective,
+    meteredPeriod,
+    validUntil: new Date(Math.min(...horizons, now.getTime() + 24 * 60 * 60 * 1000)),
+  };
+}
+
+/** Limit features keep one live counter; metered ones one per period. */
+export function counterPeriodStart({
+  kind,
+  meteredPeriod,
+}: {
+  kind: string;
+  meteredPeriod: Period;
+}): Date {
+  return kind === "metered" ? meteredPeriod.start : epoch;
+}
