@@ -3,6 +3,7 @@ import { createJwtVerifier } from "./auth/jwt.ts";
 import type { Config } from "./config.ts";
 import { type Connection, connect } from "./db/connect.ts";
 import { migrateDatabase } from "./db/migrate.ts";
+import { createEntitlementCache } from "./entitlements/entitlement-cache.ts";
 import { buildApp } from "./http/app.ts";
 import type { App, RouteModule } from "./http/app-types.ts";
 import { createIdentityDirectory } from "./identity/create-directory.ts";
@@ -84,6 +85,10 @@ export async function startServer({
           scheduledTasks,
           directory: createIdentityDirectory({ config, db: connection.db, clock }),
           providers,
+          entitlementCache: createEntitlementCache({
+            db: connection.db,
+            freePlanId: config.freePlanId,
+          }),
         },
         { extraRoutes },
       );

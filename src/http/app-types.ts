@@ -10,6 +10,7 @@ import type { JwtVerifier } from "../auth/jwt.ts";
 import type { Access, Principal } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
+import type { EntitlementCache } from "../entitlements/entitlement-cache.ts";
 import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import type { ScheduledTask } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
@@ -37,6 +38,7 @@ export interface AppDependencies {
   scheduledTasks: readonly ScheduledTask[];
   directory: IdentityDirectory;
   providers: PaymentProviders;
+  entitlementCache: EntitlementCache;
 }
 
 /** A route group: one file, its schemas, docs and handlers. */

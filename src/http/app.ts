@@ -16,6 +16,7 @@ import { registerIdempotency } from "./idempotency.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { couponRoutes } from "./routes/coupons.ts";
+import { entitlementRoutes } from "./routes/entitlements.ts";
 import { featureRoutes } from "./routes/features.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { invoiceRoutes } from "./routes/invoices.ts";
@@ -40,6 +41,7 @@ export const routeModules: readonly RouteModule[] = [
   organizationRoutes,
   subscriptionRoutes,
   invoiceRoutes,
+  entitlementRoutes,
 ];
 
 const errorJsonSchema = {

@@ -1,5 +1,14 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 import { organizations } from "./organizations.ts";
 
 /**
@@ -66,7 +75,10 @@ export const entitlementGrants = pgTable(
   },
   (table) => [
     index("entitlement_grants_organization_idx").on(table.organizationId, table.featureKey),
-    check("entitlement_grants_remaining", sql`${table.remaining} >= 0 and ${table.remaining} <= ${table.quantity}`),
+    check(
+      "entitlement_grants_remaining",
+      sql`${table.remaining} >= 0 and ${table.remaining} <= ${table.quantity}`,
+    ),
   ],
 );
 

@@ -1,0 +1,256 @@
+import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import { access } from "../../auth/principal.ts";
+import { entitlementGrants, usageCounters } from "../../db/schema/index.ts";
+import { describeFeatureUse, type FeatureUse } from "../../entitlements/describe-feature-use.ts";
+import { counterPeriodStart } from "../../entitlements/load-entitlement.ts";
+import { purchasedUnits, recordUsage } from "../../entitlements/record-usage.ts";
+import { notFound } from "../../errors.ts";
+import { toNumber } from "../../money/index.ts";
+import type { RouteModule } from "../app-types.ts";
+import { catalogKey } from "../schemas/catalog-schemas.ts";
+
+const orgParams = z.object({ orgId: z.string() });
+const reasonSchema = z.enum([
+  "not_in_plan",
+  "limit_reached",
+  "organization_inactive",
+  "subscription_inactive",
+]);
+const checkSchema = z.object({
+  feature: z.string(),
+  allowed: z.boolean(),
+  limit: z.number().int().nullable(),
+  used: z.number().int(),
+  remaining: z.number().int().nullable(),
+  reason: reasonSchema.optional(),
+});
+
+const count = (value: bigint | null) => (value === null ? null : toNumber(value));
+
+function checkResponse(feature: string, use: FeatureUse): z.infer<typeof checkSchema> {
+  return {
+    feature,
+    allowed: use.allowed,
+    limit: count(use.limit),
+    used: toNumber(use.used),
+    remaining: count(use.remaining),
+    ...(use.allowed || use.reason === null ? {} : { reason: use.reason }),
+  };
+}
+
+/** "May organization X do Y, and how much is left?", and usage reporting: API.md "Entitlements and usage". */
+export const entitlementRoutes: RouteModule = (app, { db, clock, entitlementCache }) => {
+  app.get(
+    "/v1/organizations/:orgId/entitlement",
+    {
+      config: { access: access.organization() },
+      schema: {
+        tags: ["entitlements"],
+        summary: "The organization's effective entitlement",
+        params: orgParams,
+        response: {
+          200: z.object({
+            organizationId: z.string(),
+            planId: z.string(),
+            status: z.enum(["trialing", "active", "past_due", "canceled"]),
+            trialEndsAt: z.date().nullable(),
+            organizationStatus: z.enum(["active", "suspended", "deleted"]),
+            features: z.record(z.string(), z.boolean()),
+            limits: z.record(z.string(), z.number().int().nullable()),
+            usage: z.record(z.string(), z.number().int()),
+            balances: z.record(
+              z.string(),
+              z.object({
+                included: z.number().int().nullable(),
+                purchased: z.number().int(),
+                used: z.number().int(),
+                remaining: z.number().int().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const organizationId = request.params.orgId;
+      const { entitlement, now } = await entitlementCache.get({
+        organizationId,
+        systemNow: clock(),
+      });
+      const period = entitlement.meteredPeriod;
+      const counters = await db
+        .select()
+        .from(usageCounters)
+        .where(
+          and(
+            eq(usageCounters.organizationId, organizationId),
+            inArray(usageCounters.periodStart, [new Date(0), period.start]),
+          ),
+        );
+      const grants = await db
+        .select({
+          featureKey: entitlementGrants.featureKey,
+          remaining: sql<string>`sum(${entitlementGrants.remaining})::text`,
+        })
+        .from(entitlementGrants)
+        .where(
+          and(
+            eq(entitlementGrants.organizationId, organizationId),
+            or(isNull(entitlementGrants.expiresAt), gt(entitlementGrants.expiresAt, now)),
+          ),
+        )
+        .groupBy(entitlementGrants.featureKey);
+      const features: Record<string, boolean> = {};
+      const limits: Record<string, number | null> = {};
+      const usage: Record<string, number> = {};
+      const balances: Record<
+        string,
+        { included: number | null; purchased: number; used: number; remaining: number | null }
+      > = {};
+      for (const [key, feature] of entitlement.effective.features) {
+        if (feature.kind === "boolean") {
+          features[key] = feature.enabled && feature.denial === null;
+          continue;
+        }
+        const periodStart = counterPeriodStart({ kind: feature.kind, meteredPeriod: period });
+        const row = counters.find(
+          (counter) =>
+            counter.featureKey === key && counter.periodStart.getTime() === periodStart.getTime(),
+        );
+        const purchased = BigInt(
+          grants.find((grant) => grant.featureKey === key)?.remaining ?? "0",
+        );
+        const use = describeFeatureUse({
+          feature,
+          counter: {
+            used: row?.used ?? 0n,
+            usedPurchased: row?.usedPurchased ?? 0n,
+            overage: row?.overage ?? 0n,
+          },
+          purchased,
+        });
+        limits[key] = feature.enabled && feature.denial === null ? count(feature.limit) : 0;
+        usage[key] = toNumber(use.used);
+        if (feature.kind === "metered") {
+          balances[key] = {
+            included: limits[key] ?? null,
+            purchased: toNumber(purchased),
+            used: toNumber(use.used),
+            remaining: count(use.remaining),
+          };
+        }
+      }
+      return {
+        organizationId,
+        planId: entitlement.effective.planId,
+        status: entitlement.effective.status,
+        trialEndsAt: entitlement.trialEndsAt,
+        organizationStatus: entitlement.organizationStatus,
+        features,
+        limits,
+        usage,
+        balances,
+      };
+    },
+  );
+
+  app.get(
+    "/v1/organizations/:orgId/entitlements/:feature",
+    {
+      config: { access: access.organization() },
+      schema: {
+        tags: ["entitlements"],
+        summary: "May the organization use a feature, and how much is left?",
+        params: z.object({ orgId: z.string(), feature: z.string() }),
+        response: { 200: checkSchema },
+      },
+    },
+    async (request) => {
+      const { orgId: organizationId, feature: featureKey } = request.params;
+      const { entitlement, now } = await entitlementCache.get({
+        organizationId,
+        systemNow: clock(),
+      });
+      const feature = entitlement.effective.features.get(featureKey);
+      if (!feature) throw notFound("Feature", featureKey);
+      const periodStart = counterPeriodStart({
+        kind: feature.kind,
+        meteredPeriod: entitlement.meteredPeriod,
+      });
+      const [row] =
+        feature.kind === "boolean"
+          ? []
+          : await db
+              .select()
+              .from(usageCounters)
+              .where(
+                and(
+                  eq(usageCounters.organizationId, organizationId),
+                  eq(usageCounters.featureKey, featureKey),
+                  eq(usageCounters.periodStart, periodStart),
+                ),
+              );
+      const purchased =
+        feature.kind === "metered"
+          ? await purchasedUnits({ executor: db, organizationId, featureKey, now })
+          : 0n;
+      return checkResponse(
+        featureKey,
+        describeFeatureUse({
+          feature,
+          counter: {
+            used: row?.used ?? 0n,
+            usedPurchased: row?.usedPurchased ?? 0n,
+            overage: row?.overage ?? 0n,
+          },
+          purchased,
+        }),
+      );
+    },
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/usage",
+    {
+      config: { access: access.organization() },
+      schema: {
+        tags: ["entitlements"],
+        summary: "Record usage",
+        description:
+          "Atomic: never exceeds a limit under concurrency; a repeated eventId counts once. Over the limit → 409 limit_exceeded and nothing recorded, unless the plan prices overage (then it is billed in arrears). Negative quantities lower limit features (a preventive deactivated).",
+        params: orgParams,
+        body: z.object({
+          feature: catalogKey,
+          quantity: z.number().int().min(-1_000_000).max(1_000_000).default(1),
+          eventId: z.string().min(1).max(200),
+        }),
+        response: {
+          200: z.object({
+            allowed: z.literal(true),
+            used: z.number().int(),
+            remaining: z.number().int().nullable(),
+            duplicate: z.boolean(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { use, duplicate } = await recordUsage({
+        db,
+        cache: entitlementCache,
+        organizationId: request.params.orgId,
+        featureKey: request.body.feature,
+        quantity: BigInt(request.body.quantity),
+        eventId: request.body.eventId,
+        systemNow: clock(),
+      });
+      return {
+        allowed: true as const,
+        used: toNumber(use.used),
+        remaining: count(use.remaining),
+        duplicate,
+      };
+    },
+  );
+};
