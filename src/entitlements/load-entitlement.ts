@@ -24,13 +24,15 @@ export interface LoadedEntitlement {
   organizationStatus: "active" | "suspended" | "deleted";
   trialEndsAt: Date | null;
   effective: EffectiveEntitlement;
-  /** The period metered features count in: the subscription's, else months from the organization's creation. */
+  /** The period metered features count in: the subscription's, else the calendar month. */
   meteredPeriod: Period;
   /** When this answer stops being right by itself (a trial or grace period ending, a period rolling over). */
   validUntil: Date;
 }
 
 const epoch = new Date(0);
+/** Without a paid subscription, metered features reset on the 1st of each calendar month. */
+const calendarMonths = new Date(Date.UTC(2000, 0, 1));
 
 /** Reads everything an organization's entitlement is computed from, and computes it at its own "now". */
 export async function loadEntitlement({
@@ -110,7 +112,7 @@ export async function loadEntitlement({
   const meteredPeriod =
     subscription && effective.subscriptionActive
       ? { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd }
-      : periodContaining({ anchor: organization.createdAt, interval: "month", at: now });
+      : periodContaining({ anchor: calendarMonths, interval: "month", at: now });
   const horizons = [
     meteredPeriod.end,
     state.trialEndsAt,

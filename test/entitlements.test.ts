@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { createBillingCatalog, createBillingOrganization } from "./helpers/billing-scenario.ts";
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+  await createBillingCatalog(app);
+});
+afterAll(() => app.close());
+
+async function subscribedOrganization(planId = "plus") {
+  const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+  const response = await app.request("POST", org.path("/subscription"), {
+    body: { planId, interval: "month" },
+  });
+  if (response.status !== 201) throw new Error(JSON.stringify(response.body));
+  return org;
+}
+
+describe("usage and limits", () => {
+  it("50 parallel uses against 7 remaining: exactly 7 succeed, 43 get 409 limit_exceeded", async () => {
+    const org = await subscribedOrganization();
+    const first = await app.request("POST", org.path("/usage"), {
+      body: { feature: "encounters", quantity: 493, eventId: "bulk-1" },
+    });
+    expect(first.body).toMatchObject({ allowed: true, used: 493, remaining: 7 });
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        app.request("POST", org.path("/usage"), {
+          body: { feature: "encounters", eventId: `parallel-${index}` },
+        }),
+      ),
+    );
+    expect(responses.filter((response) => response.status === 200)).toHaveLength(7);
+    const refused = responses.filter((response) => response.status === 409);
+    expect(refused).toHaveLength(43);
+    expect(refused[0]?.body.error.code).toBe("limit_exceeded");
+    const check = await app.request("GET", org.path("/entitlements/encounters"));
+    expect(check.body).toEqual({
+      feature: "encounters",
+      allowed: false,
+      limit: 500,
+      used: 500,
+      remaining: 0,
+      reason: "limit_reached",
+    });
+    const { rows } = await app.database.pool.query(
+      "select count(*)::int as count from usage_events where organization_id = $1",
+      [org.organizationId],
+    );
+    expect(rows[0].count).toBe(8);
+  });
+
+  it("counts a repeated eventId once", async () => {
+    const org = await subscribedOrganization();
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        app.request("POST", org.path("/usage"), {
+          body: { feature: "encounters", quantity: 3, eventId: "same" },
+        }),
+      ),
+    );
+    for (const response of responses) expect(response.status).toBe(200);
+    expect(responses.filter((response) => response.body.duplicate === false)).toHaveLength(1);
+    expect((await app.request("GET", org.path("/entitlements/encounters"))).body.used).toBe(3);
+  });
+
+  it("moves limit features up and down, and refuses negative metered usage", async () => {
+    const org = await subscribedOrganization();
+    for (let index = 0; index < 5; index++) {
+      const response = await app.request("POST", org.path("/usage"), {
+        body: { feature: "seats", eventId: `seat-${index}` },
+      });
+      expect(response.status).toBe(200);
+    }
+    const sixth = await app.request("POST", org.path("/usage"), {
+      body: { feature: "seats", eventId: "seat-5" },
+    });
+    expect(sixth.status).toBe(409);
+    const release = await app.request("POST", org.path("/usage"), {
+      body: { feature: "seats", quantity: -2, eventId: "release" },
+    });
+    expect(release.body).toMatchObject({ used: 3, remaining: 2 });
+    const negative = await app.request("POST", org.path("/usage"), {
+      body: { feature: "encounters", quantity: -1, eventId: "neg" },
+    });
+    expect(negative.status).toBe(400);
+    // A license add-on raises the seat limit.
+    await app.request("POST", org.path("/subscription/items"), {
+      body: { addonId: "seat", quantity: 2 },
+    });
+    expect((await app.request("GET", org.path("/entitlements/seats"))).body).toMatchObject({
+      limit: 7,
+      used: 3,
+      remaining: 4,
+    });
+  });
+});
+
+describe("gating", () => {
+  it("denies everything to a suspended organization with organization_inactive, at once", async () => {
+    const org = await subscribedOrganization();
+    expect((await app.request("GET", org.path("/entitlements/encounters"))).body.allowed).toBe(
+      true,
+    );
+    await app.request("PATCH", org.path(), { body: { status: "suspended" } });
+    for (const feature of ["encounters", "seats"]) {
+      const check = await app.request("GET", org.path(`/entitlements/${feature}`));
+      expect(check.body).toMatchObject({ allowed: false, reason: "organization_inactive" });
+    }
+    const usage = await app.request("POST", org.path("/usage"), {
+      body: { feature: "encounters", eventId: "x" },
+    });
+    expect(usage.status).toBe(409);
+    expect(usage.body.error.details.reason).toBe("organization_inactive");
+    const entitlement = await app.request("GET", org.path("/entitlement"));
+    expect(entitlement.body.organizationStatus).toBe("suspended");
+  });
+
+  it("gives a canceled organization the free plan's values", async () => {
+    const org = await subscribedOrganization("premium");
+    expect((await app.request("GET", org.path("/entitlement"))).body).toMatchObject({
+      planId: "premium",
+      limits: { encounters: 3000, seats: 25 },
+    });
+    await app.request("POST", org.path("/subscription/cancel"), { body: { atPeriodEnd: false } });
+    const entitlement = await app.request("GET", org.path("/entitlement"));
+    expect(entitlement.body).toMatchObject({
+      planId: "free",
+      status: "active",
+      limits: { encounters: 10, seats: 1 },
+    });
+  });
+
+  it("denies a feature the plan does not define", async () => {
+    await app.request("POST", "/v1/features", {
+      body: { key: "reports", name: "Reports", kind: "boolean" },
+    });
+    const org = await subscribedOrganization();
+    const check = await app.request("GET", org.path("/entitlements/reports"));
+    expect(check.body).toMatchObject({ allowed: false, reason: "not_in_plan" });
+  });
+});
