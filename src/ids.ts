@@ -15,6 +15,7 @@ export type IdPrefix =
   | "cus"
   | "pi"
   | "ii"
+  | "grt"
   | "req";
 
 const nextUlid = monotonicFactory();

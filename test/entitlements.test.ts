@@ -142,3 +142,93 @@ describe("gating", () => {
     expect(check.body).toMatchObject({ allowed: false, reason: "not_in_plan" });
   });
 });
+
+describe("encounter packs (seed 000, Comprar Encounters)", () => {
+  beforeAll(async () => {
+    await app.request("POST", "/v1/packs", {
+      body: {
+        id: "encounters-100",
+        name: "100 encounters",
+        feature: "encounters",
+        quantity: 100,
+        price: { currency: "USD", unitAmount: 1500 },
+      },
+    });
+  });
+
+  async function waitForPurchased(org: { path: (suffix?: string) => string }, expected: number) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const entitlement = await app.request("GET", org.path("/entitlement"));
+      if (entitlement.body.balances.encounters.purchased === expected) return entitlement.body;
+      if (Date.now() > deadline) throw new Error(JSON.stringify(entitlement.body));
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  it("declined → 402 and no grant", async () => {
+    const org = await subscribedOrganization();
+    await app.request("POST", org.path("/payment-methods"), {
+      body: { provider: "sandbox", token: "pm_sandbox_declined", default: true },
+    });
+    const response = await app.request("POST", org.path("/purchases"), {
+      body: { packId: "encounters-100" },
+    });
+    expect(response.status).toBe(402);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { rows } = await app.database.pool.query(
+      "select count(*)::int as count from entitlement_grants where organization_id = $1",
+      [org.organizationId],
+    );
+    expect(rows[0].count).toBe(0);
+    expect(
+      (await app.request("GET", org.path("/entitlement"))).body.balances.encounters.purchased,
+    ).toBe(0);
+  });
+
+  it("charges a one-off invoice without the credit balance; the grant arrives and survives the period reset", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    await app.request("POST", org.path("/subscription"), {
+      body: { planId: "premium", interval: "month" },
+    });
+    await org.advance("2026-01-16T00:00:00Z");
+    await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "plus", interval: "month" },
+    });
+    expect((await app.request("GET", org.path("/balance"))).body.available).toBe(3096);
+
+    const purchase = await app.request("POST", org.path("/purchases"), {
+      body: { packId: "encounters-100" },
+    });
+    expect(purchase.status).toBe(201);
+    expect(purchase.body.grant).toEqual({ feature: "encounters", quantity: 100 });
+    expect(purchase.body.invoice).toMatchObject({
+      kind: "one_off",
+      total: 1500,
+      balanceApplied: 0,
+      amountPaid: 1500,
+      status: "paid",
+    });
+    expect((await app.request("GET", org.path("/balance"))).body.available).toBe(3096);
+    await waitForPurchased(org, 100);
+
+    const used = await app.request("POST", org.path("/usage"), {
+      body: { feature: "encounters", quantity: 550, eventId: "big" },
+    });
+    expect(used.body).toMatchObject({ used: 550, remaining: 50 });
+    expect((await app.request("GET", org.path("/entitlement"))).body.balances.encounters).toEqual({
+      included: 500,
+      purchased: 50,
+      used: 550,
+      remaining: 50,
+    });
+
+    await org.advance("2026-02-01T00:00:00Z");
+    expect((await app.request("GET", org.path("/entitlement"))).body.balances.encounters).toEqual({
+      included: 500,
+      purchased: 50,
+      used: 0,
+      remaining: 550,
+    });
+  });
+});

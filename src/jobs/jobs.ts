@@ -1,3 +1,4 @@
+import { applyGrantJob } from "../entitlements/purchase-pack.ts";
 import { eventJobs } from "../events/publish-event.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
 import { renewBatchJob } from "../subscriptions/renew-batch.ts";
@@ -19,4 +20,5 @@ export const jobRegistry: readonly JobDefinition[] = [
   renewSubscriptionJob,
   renewBatchJob,
   retryPaymentJob,
+  applyGrantJob,
 ];

@@ -4,11 +4,14 @@ import { access } from "../../auth/principal.ts";
 import { entitlementGrants, usageCounters } from "../../db/schema/index.ts";
 import { describeFeatureUse, type FeatureUse } from "../../entitlements/describe-feature-use.ts";
 import { counterPeriodStart } from "../../entitlements/load-entitlement.ts";
+import { purchasePack } from "../../entitlements/purchase-pack.ts";
 import { purchasedUnits, recordUsage } from "../../entitlements/record-usage.ts";
 import { notFound } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import type { RouteModule } from "../app-types.ts";
+import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
 import { catalogKey } from "../schemas/catalog-schemas.ts";
+import { billingServices } from "./subscriptions.ts";
 
 const orgParams = z.object({ orgId: z.string() });
 const reasonSchema = z.enum([
@@ -40,7 +43,8 @@ function checkResponse(feature: string, use: FeatureUse): z.infer<typeof checkSc
 }
 
 /** "May organization X do Y, and how much is left?", and usage reporting: API.md "Entitlements and usage". */
-export const entitlementRoutes: RouteModule = (app, { db, clock, entitlementCache }) => {
+export const entitlementRoutes: RouteModule = (app, dependencies) => {
+  const { db, clock, entitlementCache } = dependencies;
   app.get(
     "/v1/organizations/:orgId/entitlement",
     {
@@ -251,6 +255,44 @@ export const entitlementRoutes: RouteModule = (app, { db, clock, entitlementCach
         remaining: count(use.remaining),
         duplicate,
       };
+    },
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/purchases",
+    {
+      config: { access: access.organization("owner", "billing_admin") },
+      schema: {
+        tags: ["entitlements"],
+        summary: "Buy a top-up pack",
+        description:
+          "A one-off invoice charged at once to the default payment method (the credit balance never applies). The units are granted by the worker right after; they do not reset with the period. Declined → 402, no grant.",
+        params: orgParams,
+        body: z.object({
+          packId: catalogKey,
+          quantity: z.number().int().min(1).max(1000).default(1),
+        }),
+        response: {
+          201: z.object({
+            invoice: invoiceSchema,
+            grant: z.object({ feature: z.string(), quantity: z.number().int() }),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await purchasePack({
+        services: billingServices(dependencies),
+        organizationId: request.params.orgId,
+        packId: request.body.packId,
+        quantity: request.body.quantity,
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      });
+      return reply.code(201).send({
+        invoice: invoiceResponse(result.invoice),
+        grant: { feature: result.grant.feature, quantity: toNumber(result.grant.quantity) },
+      });
     },
   );
 };

@@ -1,0 +1,151 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { recordAudit } from "../audit/record-audit.ts";
+import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import { getPack } from "../catalog/packs.ts";
+import { entitlementGrants, organizations } from "../db/schema/index.ts";
+import { invalidState, validationError } from "../errors.ts";
+import { billingMessages } from "../i18n/billing-messages.ts";
+import { newId } from "../ids.ts";
+import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
+import { enqueueJob } from "../jobs/enqueue-job.ts";
+import { defineJob } from "../jobs/job.ts";
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+/** Applies a paid pack's units to the organization: idempotent by its source (the invoice). */
+export const applyGrantJob = defineJob({
+  name: "entitlements.apply_grant",
+  payload: z.object({
+    organizationId: z.string(),
+    feature: z.string(),
+    quantity: z.string().regex(/^\d+$/),
+    source: z.string(),
+    expiresAt: z.iso.datetime().nullable(),
+    grantedAt: z.iso.datetime(),
+  }),
+  async handler({ payload, context }) {
+    await context.db
+      .insert(entitlementGrants)
+      .values({
+        id: newId("grt", Date.parse(payload.grantedAt)),
+        organizationId: payload.organizationId,
+        featureKey: payload.feature,
+        quantity: BigInt(payload.quantity),
+        remaining: BigInt(payload.quantity),
+        source: payload.source,
+        expiresAt: payload.expiresAt ? new Date(payload.expiresAt) : null,
+        createdAt: new Date(payload.grantedAt),
+      })
+      .onConflictDoNothing({ target: entitlementGrants.source });
+  },
+});
+
+/**
+ * Buys a top-up pack (BILLING-RULES "Top-up packs"): a `one_off` invoice charged at once to the default
+ * payment method, the credit balance never applied. The grant job is enqueued in the payment's
+ * transaction; the worker adds the units. Declined → 402 and no grant.
+ */
+export async function purchasePack({
+  services,
+  organizationId,
+  packId,
+  quantity,
+  actor,
+  systemNow,
+}: {
+  services: BillingServices;
+  organizationId: string;
+  packId: string;
+  quantity: number;
+  actor: string;
+  systemNow: Date;
+}): Promise<{ invoice: Invoice; grant: { feature: string; quantity: bigint } }> {
+  return runBillingOperation({
+    services,
+    organizationId,
+    systemNow,
+    actor,
+    async operation({ tx, organization, now, queueName, chargeOrAbort }) {
+      if (organization.status !== "active") {
+        throw invalidState(
+          `Organization ${organizationId} is ${organization.status}; it cannot buy packs.`,
+        );
+      }
+      const pack = await getPack({ db: services.db, packId });
+      if (pack.archivedAt !== null)
+        throw validationError(`packId: the pack "${packId}" is archived.`);
+      const currency = organization.currency ?? pack.price.currency;
+      if (pack.price.currency !== currency) {
+        throw validationError(
+          `packId: ${packId} is priced in ${pack.price.currency}; the organization pays in ${currency}.`,
+        );
+      }
+      const invoice = await issueInvoice({
+        executor: tx,
+        draft: {
+          id: newInvoiceId(now),
+          organizationId,
+          subscriptionId: null,
+          kind: "one_off",
+          billingReason: "pack_purchase",
+          currency,
+          locale: organization.locale,
+          lines: [
+            {
+              kind: "pack",
+              description: billingMessages(organization.locale).pack({ pack: pack.name, quantity }),
+              amount: pack.price.unitAmount * BigInt(quantity),
+              quantity,
+              unitAmount: pack.price.unitAmount,
+              proration: false,
+              periodStart: null,
+              periodEnd: null,
+            },
+          ],
+          coupon: null,
+          periodStart: null,
+          periodEnd: null,
+          periodKey: null,
+        },
+        numberPrefix: services.config.invoicePrefix,
+        now,
+      });
+      await chargeOrAbort(invoice);
+      if (organization.currency === null) {
+        await tx
+          .update(organizations)
+          .set({ currency, updatedAt: now })
+          .where(eq(organizations.id, organizationId));
+      }
+      const grant = { feature: pack.feature, quantity: pack.quantity * BigInt(quantity) };
+      await enqueueJob(
+        tx,
+        applyGrantJob,
+        {
+          organizationId,
+          feature: grant.feature,
+          quantity: grant.quantity.toString(),
+          source: invoice.id,
+          expiresAt:
+            pack.expiresAfterDays === null
+              ? null
+              : new Date(now.getTime() + pack.expiresAfterDays * dayMs).toISOString(),
+          grantedAt: now.toISOString(),
+        },
+        { queueName },
+      );
+      await recordAudit({
+        executor: tx,
+        entry: {
+          action: "pack.purchased",
+          actor,
+          organizationId,
+          after: { packId, quantity, invoiceId: invoice.id, grant },
+        },
+        now,
+      });
+      return { invoice: await getInvoice({ executor: tx, invoiceId: invoice.id }), grant };
+    },
+  });
+}
