@@ -232,3 +232,85 @@ describe("encounter packs (seed 000, Comprar Encounters)", () => {
     });
   });
 });
+
+describe("plan recommendation (seed 000, Cambiar de Plan)", () => {
+  it("recommends the cheapest plan that covers recent usage, with the reason", async () => {
+    const org = await subscribedOrganization("premium");
+    await app.request("POST", org.path("/usage"), {
+      body: { feature: "encounters", quantity: 120, eventId: "e1" },
+    });
+    const cheaper = await app.request("GET", org.path("/recommendation"));
+    expect(cheaper.body).toMatchObject({
+      currentPlanId: "premium",
+      recommendedPlanId: "plus",
+      usage: { encounters: 120 },
+    });
+    expect(cheaper.body.reason).toMatch(
+      /Plus covers your recent usage \(encounters 120\) for less/,
+    );
+    await app.request("POST", org.path("/usage"), {
+      body: { feature: "encounters", quantity: 1400, eventId: "e2" },
+    });
+    const fits = await app.request("GET", org.path("/recommendation"));
+    expect(fits.body).toMatchObject({ recommendedPlanId: "premium", usage: { encounters: 1520 } });
+    expect(fits.body.reason).toMatch(/current plan is the cheapest/);
+  });
+
+  it("tells a plan that is too small which limit it exceeds", async () => {
+    const org = await subscribedOrganization("plus");
+    for (let index = 0; index < 5; index++) {
+      await app.request("POST", org.path("/usage"), {
+        body: { feature: "seats", eventId: `s${index}` },
+      });
+    }
+    await app.database.pool.query(
+      "update usage_counters set used = 9 where organization_id = $1 and feature_key = 'seats'",
+      [org.organizationId],
+    );
+    const response = await app.request("GET", org.path("/recommendation"));
+    expect(response.body.recommendedPlanId).toBe("trial-pro");
+    expect(response.body.reason).toMatch(
+      /exceeds Plus \(seats 9 of 5\); Trial Pro is the cheapest plan that covers it/,
+    );
+  });
+});
+
+describe("the entitlement cache across processes", () => {
+  it("never answers from a stale entitlement after another process commits a change", async () => {
+    const { loadConfig } = await import("../src/config.ts");
+    const { createLogger } = await import("../src/logger.ts");
+    const { startServer } = await import("../src/server.ts");
+    const config = loadConfig({
+      DATABASE_URL: app.database.url,
+      PORT: "0",
+      ABONO_LOG_LEVEL: "silent",
+      ABONO_TEST_MODE: "true",
+    });
+    const second = await startServer({
+      config,
+      logger: createLogger({ level: "silent" }),
+      worker: false,
+      onRootKeyGenerated: () => {},
+    });
+    try {
+      const org = await subscribedOrganization("plus");
+      const ask = () =>
+        fetch(`${second.url}${org.path("/entitlements/seats")}`, {
+          headers: { authorization: "Bearer abono_sk_test_root_key_0123456789abcdefghij" },
+        }).then(
+          (response) =>
+            response.json() as Promise<{ limit: number; allowed: boolean; reason?: string }>,
+        );
+      expect((await ask()).limit).toBe(5);
+      expect((await ask()).limit).toBe(5);
+      await app.request("POST", org.path("/subscription/items"), {
+        body: { addonId: "seat", quantity: 3 },
+      });
+      expect((await ask()).limit).toBe(8);
+      await app.request("PATCH", org.path(), { body: { status: "suspended" } });
+      expect(await ask()).toMatchObject({ allowed: false, reason: "organization_inactive" });
+    } finally {
+      await second.stop();
+    }
+  });
+});

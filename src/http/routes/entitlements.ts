@@ -1,13 +1,17 @@
 import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
+import { listPlans } from "../../catalog/plans.ts";
 import { entitlementGrants, usageCounters } from "../../db/schema/index.ts";
 import { describeFeatureUse, type FeatureUse } from "../../entitlements/describe-feature-use.ts";
 import { counterPeriodStart } from "../../entitlements/load-entitlement.ts";
 import { purchasePack } from "../../entitlements/purchase-pack.ts";
+import { recommendPlan } from "../../entitlements/recommend-plan.ts";
 import { purchasedUnits, recordUsage } from "../../entitlements/record-usage.ts";
 import { notFound } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
+import { getOrganizationRecord } from "../../organizations/organizations.ts";
+import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
 import type { RouteModule } from "../app-types.ts";
 import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
 import { catalogKey } from "../schemas/catalog-schemas.ts";
@@ -293,6 +297,60 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
         invoice: invoiceResponse(result.invoice),
         grant: { feature: result.grant.feature, quantity: toNumber(result.grant.quantity) },
       });
+    },
+  );
+
+  app.get(
+    "/v1/organizations/:orgId/recommendation",
+    {
+      config: { access: access.organization() },
+      schema: {
+        tags: ["entitlements"],
+        summary: "Plan recommendation",
+        description:
+          "The cheapest offered plan whose limits cover the organization's recent usage (the highest use per feature over the last three periods), with the reason.",
+        params: orgParams,
+        response: {
+          200: z.object({
+            currentPlanId: z.string(),
+            recommendedPlanId: z.string().nullable(),
+            reason: z.string(),
+            usage: z.record(z.string(), z.number().int()),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const organizationId = request.params.orgId;
+      const organization = await getOrganizationRecord({ db, organizationId });
+      const { entitlement, now } = await entitlementCache.get({
+        organizationId,
+        systemNow: clock(),
+      });
+      const since = new Date(now.getTime() - 93 * 24 * 60 * 60 * 1000);
+      const { rows } = await db.execute<{ feature_key: string; used: string }>(sql`
+        select feature_key, max(used)::text as used from usage_counters
+         where organization_id = ${organizationId}
+           and (period_start = to_timestamp(0) or period_start >= ${since.toISOString()}::timestamptz)
+         group by feature_key`);
+      const usage = Object.fromEntries(rows.map((row) => [row.feature_key, BigInt(row.used)]));
+      const subscription = await findLiveSubscription({ executor: db, organizationId });
+      const plans = await listPlans({ db, includeArchived: false, limit: 100 });
+      const recommendation = recommendPlan({
+        plans,
+        currentPlanId: entitlement.effective.planId,
+        usage,
+        interval: subscription?.interval ?? "month",
+        currency:
+          organization.currency ?? subscription?.currency ?? plans[0]?.prices[0]?.currency ?? "USD",
+      });
+      return {
+        currentPlanId: entitlement.effective.planId,
+        ...recommendation,
+        usage: Object.fromEntries(
+          Object.entries(usage).map(([key, value]) => [key, toNumber(value)]),
+        ),
+      };
     },
   );
 };
