@@ -314,3 +314,68 @@ describe("the entitlement cache across processes", () => {
     }
   });
 });
+
+describe("batch ingestion", () => {
+  it("accepts, deduplicates and rejects per event, never exceeding a limit", async () => {
+    const org = await subscribedOrganization("plus");
+    const other = await subscribedOrganization("plus");
+    const key = (
+      await app.request("POST", "/v1/api-keys", {
+        body: { scope: "organization", organizationId: org.organizationId, name: "k" },
+      })
+    ).body.secret;
+    const events = [
+      ...Array.from({ length: 498 }, (_, index) => ({
+        organizationId: org.organizationId,
+        feature: "encounters",
+        eventId: `b-${index}`,
+      })),
+      { organizationId: org.organizationId, feature: "encounters", eventId: "b-0" },
+      {
+        organizationId: org.organizationId,
+        feature: "encounters",
+        quantity: 5,
+        eventId: "too-many",
+      },
+      { organizationId: org.organizationId, feature: "encounters", quantity: 2, eventId: "fits" },
+      { organizationId: org.organizationId, feature: "nope", eventId: "unknown" },
+      { organizationId: other.organizationId, feature: "encounters", eventId: "not-mine" },
+    ];
+    const response = await app.request("POST", "/v1/usage/batch", { body: { events }, auth: key });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      accepted: 499,
+      duplicates: 1,
+      rejected: [
+        { index: 499, code: "limit_exceeded" },
+        { index: 501, code: "unknown_feature" },
+        { index: 502, code: "forbidden" },
+      ],
+    });
+    expect((await app.request("GET", org.path("/entitlements/encounters"))).body).toMatchObject({
+      used: 500,
+      remaining: 0,
+    });
+    const again = await app.request("POST", "/v1/usage/batch", {
+      body: { events: events.slice(0, 10) },
+      auth: key,
+    });
+    expect(again.body).toEqual({ accepted: 0, duplicates: 10, rejected: [] });
+    const { rows } = await app.database.pool.query(
+      "select count(*)::int as count from usage_events where organization_id = $1",
+      [org.organizationId],
+    );
+    expect(rows[0].count).toBe(499);
+  });
+
+  it("refuses more than 10,000 events with a clear message", async () => {
+    const events = Array.from({ length: 10_001 }, (_, index) => ({
+      organizationId: "x",
+      feature: "encounters",
+      eventId: `${index}`,
+    }));
+    const response = await app.request("POST", "/v1/usage/batch", { body: { events } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toMatch(/at most 10,000/);
+  });
+});

@@ -4,11 +4,12 @@ import { access } from "../../auth/principal.ts";
 import { listPlans } from "../../catalog/plans.ts";
 import { entitlementGrants, usageCounters } from "../../db/schema/index.ts";
 import { describeFeatureUse, type FeatureUse } from "../../entitlements/describe-feature-use.ts";
+import { ingestUsageBatch } from "../../entitlements/ingest-usage-batch.ts";
 import { counterPeriodStart } from "../../entitlements/load-entitlement.ts";
 import { purchasePack } from "../../entitlements/purchase-pack.ts";
 import { recommendPlan } from "../../entitlements/recommend-plan.ts";
 import { purchasedUnits, recordUsage } from "../../entitlements/record-usage.ts";
-import { notFound } from "../../errors.ts";
+import { forbidden, notFound } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
 import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
@@ -351,6 +352,57 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
           Object.entries(usage).map(([key, value]) => [key, toNumber(value)]),
         ),
       };
+    },
+  );
+
+  app.post(
+    "/v1/usage/batch",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["entitlements"],
+        summary: "Record usage in bulk",
+        description:
+          "Up to 10,000 events, each counted once by (organizationId, eventId), in one transaction. Events the caller may not record for, or that would exceed a limit, are rejected by index.",
+        body: z.object({
+          events: z
+            .array(
+              z.object({
+                organizationId: z.string().min(1).max(100),
+                feature: catalogKey,
+                quantity: z.number().int().min(-1_000_000).max(1_000_000).default(1),
+                eventId: z.string().min(1).max(200),
+                timestamp: z.iso.datetime({ offset: true }).optional(),
+              }),
+            )
+            .min(1)
+            .max(10_000, "send at most 10,000 events per batch"),
+        }),
+        response: {
+          200: z.object({
+            accepted: z.number().int(),
+            duplicates: z.number().int(),
+            rejected: z.array(z.object({ index: z.number().int(), code: z.string() })),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const principal = request.principal;
+      if (!principal) throw forbidden("Authentication required.");
+      return ingestUsageBatch({
+        db,
+        cache: entitlementCache,
+        principal,
+        events: request.body.events.map((event) => ({
+          organizationId: event.organizationId,
+          feature: event.feature,
+          quantity: BigInt(event.quantity),
+          eventId: event.eventId,
+          timestamp: event.timestamp ? new Date(event.timestamp) : null,
+        })),
+        systemNow: clock(),
+      });
     },
   );
 };
