@@ -379,3 +379,62 @@ describe("batch ingestion", () => {
     expect(response.body.error.message).toMatch(/at most 10,000/);
   });
 });
+
+describe("overage in arrears", () => {
+  beforeAll(async () => {
+    await app.request("POST", "/v1/plans", {
+      body: {
+        id: "metered",
+        name: "Metered",
+        tier: 25,
+        prices: [{ interval: "month", currency: "USD", unitAmount: 2000 }],
+        features: { encounters: 100, seats: 3 },
+        overage: { encounters: { unitAmount: 5, currency: "USD" } },
+      },
+    });
+  });
+
+  it("records usage past the allowance as overage and bills it on the renewal", async () => {
+    const org = await subscribedOrganization("metered");
+    const usage = await app.request("POST", org.path("/usage"), {
+      body: { feature: "encounters", quantity: 130, eventId: "o1" },
+    });
+    expect(usage.status).toBe(200);
+    expect(usage.body).toMatchObject({ used: 130, remaining: 0 });
+    expect((await app.request("GET", org.path("/entitlements/encounters"))).body).toMatchObject({
+      allowed: true,
+      used: 130,
+    });
+    await org.advance("2026-02-01T00:00:00Z");
+    const renewal = (await app.request("GET", org.path("/invoices"))).body.data[0];
+    expect(
+      renewal.lines.map((line: { description: string; amount: number }) => [
+        line.description,
+        line.amount,
+      ]),
+    ).toEqual([
+      ["Metered (monthly)", 2000],
+      ["encounters: 30 over the included allowance", 150],
+    ]);
+    expect(renewal).toMatchObject({ total: 2150, status: "paid" });
+    await org.advance("2026-03-01T00:00:00Z");
+    const next = (await app.request("GET", org.path("/invoices"))).body.data[0];
+    expect(next.total).toBe(2000);
+  });
+
+  it("settles unbilled overage before a plan change", async () => {
+    const org = await subscribedOrganization("metered");
+    await app.request("POST", org.path("/usage"), {
+      body: { feature: "encounters", quantity: 110, eventId: "o2" },
+    });
+    const change = await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "premium", interval: "month" },
+    });
+    expect(change.status).toBe(200);
+    expect(change.body.invoices[0]).toMatchObject({
+      kind: "settlement",
+      total: 50,
+      amountPaid: 50,
+    });
+  });
+});

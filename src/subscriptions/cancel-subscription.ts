@@ -3,6 +3,7 @@ import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
 import { getPlan } from "../catalog/plans.ts";
 import { subscriptions } from "../db/schema/index.ts";
+import { findUnbilledOverage, overageLines } from "../entitlements/overage.ts";
 import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
@@ -58,10 +59,28 @@ export async function cancelSubscription({
           .returning();
       } else {
         const pending = await unbilledPendingItems({ executor: tx, organizationId });
+        const overage = await findUnbilledOverage({
+          executor: tx,
+          organizationIds: [organizationId],
+        });
         const settlement = await settlePendingItems({
           context,
           subscription,
           pending,
+          overage,
+          overageCharges: overageLines({
+            overage,
+            prices: (
+              await getPlan({
+                db: tx,
+                planId: subscription.planId,
+                version: subscription.planVersion,
+              })
+            ).overage,
+            currency: subscription.currency,
+            messages: billingMessages(organization.locale),
+            periodEnd: now,
+          }),
           billingReason: "settlement_on_cancel",
         });
         if (settlement) issued.push(settlement);

@@ -5,6 +5,7 @@ import type { Coupon } from "../catalog/catalog-types.ts";
 import { getPlan } from "../catalog/plans.ts";
 import type { Executor } from "../db/database.ts";
 import { coupons, subscriptions } from "../db/schema/index.ts";
+import { findUnbilledOverage, overageLines } from "../entitlements/overage.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
@@ -134,7 +135,18 @@ export async function changePlan({
 
       // Compute
       const pending = await unbilledPendingItems({ executor: tx, organizationId });
-      const settlementLines = pending.map(pendingItemLine);
+      const overage = await findUnbilledOverage({
+        executor: tx,
+        organizationIds: [organizationId],
+      });
+      const overageCharges = overageLines({
+        overage,
+        prices: currentPlan.overage,
+        currency: subscription.currency,
+        messages,
+        periodEnd: now,
+      });
+      const settlementLines = [...pending.map(pendingItemLine), ...overageCharges];
       const change = computePlanChange({
         current: {
           planId: currentPlan.id,
@@ -205,6 +217,8 @@ export async function changePlan({
         context,
         subscription,
         pending,
+        overage,
+        overageCharges,
         billingReason: "settlement_before_change",
       });
       if (settlement) issued.push(settlement);

@@ -18,6 +18,7 @@ import {
   subscriptionItems,
   subscriptions,
 } from "../db/schema/index.ts";
+import { findUnbilledOverage, markOverageBilled, overageLines } from "../entitlements/overage.ts";
 import { type EventType, eventJobs } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
@@ -148,6 +149,7 @@ export async function renewBatch({
       const couponRows = couponCodes.length
         ? await tx.select().from(coupons).where(inArray(coupons.code, couponCodes))
         : [];
+      const overage = await findUnbilledOverage({ executor: tx, organizationIds });
       const methods = await tx
         .select()
         .from(paymentMethods)
@@ -245,6 +247,13 @@ export async function renewBatch({
             currency: subscription.currency,
             period,
             messages,
+          }),
+          ...overageLines({
+            overage: overage.filter((entry) => entry.organizationId === organizationId),
+            prices: plan.overage,
+            currency: subscription.currency,
+            messages,
+            periodEnd: at,
           }),
         ];
         const discount = discountTermsFor({
@@ -410,6 +419,7 @@ export async function renewBatch({
       if (paymentRows.length > 0) await tx.insert(payments).values(paymentRows);
       if (ledgerRows.length > 0) await tx.insert(balanceTransactions).values(ledgerRows);
       await tx.insert(auditLogs).values(auditRows);
+      await markOverageBilled({ executor: tx, overage });
       for (const { invoiceId, ids: pendingIds } of billedPending) {
         await tx
           .update(pendingItems)

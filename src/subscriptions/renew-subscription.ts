@@ -6,6 +6,7 @@ import { loadAddonVersions } from "../catalog/addons.ts";
 import { getPlan } from "../catalog/plans.ts";
 import type { Database } from "../db/database.ts";
 import { invoices, organizations, subscriptions } from "../db/schema/index.ts";
+import { findUnbilledOverage, markOverageBilled, overageLines } from "../entitlements/overage.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
@@ -200,6 +201,22 @@ export async function renewSubscription({
         messages,
       });
 
+      // Metered usage beyond the allowance of the period that ended, at that plan version's overage prices.
+      const endedPlan = scheduled
+        ? await getPlan({ db: tx, planId: subscription.planId, version: subscription.planVersion })
+        : plan;
+      const overage = await findUnbilledOverage({
+        executor: tx,
+        organizationIds: [organizationId],
+      });
+      const overageCharges = overageLines({
+        overage,
+        prices: endedPlan.overage,
+        currency: subscription.currency,
+        messages,
+        periodEnd: at,
+      });
+
       const periodKey = `${subscription.id}:${period.start.toISOString()}`;
       const [already] = await tx
         .select({ id: invoices.id })
@@ -216,7 +233,7 @@ export async function renewSubscription({
           billingReason: trialEnding ? "trial_end" : "subscription_cycle",
           currency: subscription.currency,
           locale: organization.locale,
-          lines: [planLine, ...extraLines],
+          lines: [planLine, ...extraLines, ...overageCharges],
           coupon: await subscriptionDiscount({ tx, subscription, periodStart: period.start }),
           periodStart: period.start,
           periodEnd: period.end,
@@ -226,6 +243,7 @@ export async function renewSubscription({
         now: at,
       });
       await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: invoice.id });
+      await markOverageBilled({ executor: tx, overage });
       const paid = await chargeOrKeepOpen(invoice, at);
       const status = paid ? "active" : "past_due";
       const { dunningRetryDays, pastDueGraceDays, annualAutoRenew } = services.config.lifecycle;

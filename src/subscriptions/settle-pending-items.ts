@@ -1,4 +1,5 @@
 import type { BillingContext } from "../billing/billing-operation.ts";
+import { markOverageBilled, type UnbilledOverage } from "../entitlements/overage.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import { type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import type { RenewalPendingItem } from "./build-renewal-lines.ts";
@@ -30,14 +31,19 @@ export async function settlePendingItems({
   context,
   subscription,
   pending,
+  overage,
+  overageCharges,
   billingReason,
 }: {
   context: Pick<BillingContext, "tx" | "organization" | "now" | "services" | "chargeOrAbort">;
   subscription: SubscriptionRow;
   pending: readonly PendingItemRow[];
+  /** Unbilled metered overage and its lines (see `overageLines`). */
+  overage: readonly UnbilledOverage[];
+  overageCharges: readonly DraftLine[];
   billingReason: string;
 }): Promise<Invoice | null> {
-  if (pending.length === 0) return null;
+  if (pending.length === 0 && overageCharges.length === 0) return null;
   const { tx, organization, now, services, chargeOrAbort } = context;
   const settlement = await issueInvoice({
     executor: tx,
@@ -49,7 +55,7 @@ export async function settlePendingItems({
       billingReason,
       currency: subscription.currency,
       locale: organization.locale,
-      lines: pending.map(pendingItemLine),
+      lines: [...pending.map(pendingItemLine), ...overageCharges],
       coupon: null,
       periodStart: null,
       periodEnd: now,
@@ -59,6 +65,7 @@ export async function settlePendingItems({
     now,
   });
   await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: settlement.id });
+  await markOverageBilled({ executor: tx, overage });
   await chargeOrAbort(settlement);
   return settlement;
 }

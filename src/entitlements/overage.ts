@@ -1,0 +1,93 @@
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import type { Executor } from "../db/database.ts";
+import { usageCounters } from "../db/schema/index.ts";
+import type { BillingMessages } from "../i18n/billing-messages.ts";
+import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
+
+export interface UnbilledOverage {
+  organizationId: string;
+  featureKey: string;
+  periodStart: Date;
+  quantity: bigint;
+  billedUpTo: bigint;
+}
+
+/** Metered usage beyond every allowance that no invoice has carried yet, for some organizations. */
+export async function findUnbilledOverage({
+  executor,
+  organizationIds,
+}: {
+  executor: Executor;
+  organizationIds: readonly string[];
+}): Promise<UnbilledOverage[]> {
+  if (organizationIds.length === 0) return [];
+  const rows = await executor
+    .select()
+    .from(usageCounters)
+    .where(
+      and(
+        inArray(usageCounters.organizationId, [...organizationIds]),
+        gt(usageCounters.overage, usageCounters.overageBilled),
+      ),
+    );
+  return rows.map((row) => ({
+    organizationId: row.organizationId,
+    featureKey: row.featureKey,
+    periodStart: row.periodStart,
+    quantity: row.overage - row.overageBilled,
+    billedUpTo: row.overage,
+  }));
+}
+
+/** Overage in arrears (BILLING-RULES "Subscription lifecycle"): quantity × the plan's overage price. */
+export function overageLines({
+  overage,
+  prices,
+  currency,
+  messages,
+  periodEnd,
+}: {
+  overage: readonly UnbilledOverage[];
+  prices: Readonly<Record<string, { unitAmount: bigint; currency: string }>>;
+  currency: string;
+  messages: BillingMessages;
+  periodEnd: Date;
+}): DraftLine[] {
+  return overage.flatMap((entry) => {
+    const price = prices[entry.featureKey];
+    if (!price || price.currency !== currency) return [];
+    return [
+      {
+        kind: "overage" as const,
+        description: messages.overage({ feature: entry.featureKey, quantity: entry.quantity }),
+        amount: price.unitAmount * entry.quantity,
+        quantity: Number(entry.quantity),
+        unitAmount: price.unitAmount,
+        proration: false,
+        periodStart: entry.periodStart,
+        periodEnd,
+      },
+    ];
+  });
+}
+
+export async function markOverageBilled({
+  executor,
+  overage,
+}: {
+  executor: Executor;
+  overage: readonly UnbilledOverage[];
+}): Promise<void> {
+  for (const entry of overage) {
+    await executor
+      .update(usageCounters)
+      .set({ overageBilled: sql`greatest(${usageCounters.overageBilled}, ${entry.billedUpTo})` })
+      .where(
+        and(
+          eq(usageCounters.organizationId, entry.organizationId),
+          eq(usageCounters.featureKey, entry.featureKey),
+          eq(usageCounters.periodStart, entry.periodStart),
+        ),
+      );
+  }
+}
