@@ -1,0 +1,113 @@
+/**
+ * Entitlement checks over HTTP (`GET /v1/organizations/:orgId/entitlements/:feature`) with autocannon,
+ * 50 connections, beside a bare Fastify route answering a constant JSON body in the same run.
+ *
+ *   npx tsx bench/checks.ts [--seconds 10] [--organizations 100]
+ */
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import Fastify from "fastify";
+import { loadConfig } from "../src/config.ts";
+import { createLogger } from "../src/logger.ts";
+import { seedDemo } from "../src/seeds/seed-demo.ts";
+import { startServer } from "../src/server.ts";
+import { createBenchDatabase, machineLine } from "./bench-database.ts";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "10" },
+    organizations: { type: "string", default: "100" },
+  },
+});
+const duration = Number(values.seconds);
+const organizationCount = Number(values.organizations);
+const rootKey = "abono_sk_bench_root_key_0123456789abcdefghij";
+
+async function measure(url: string, requests?: autocannon.Request[]) {
+  const result = await autocannon({
+    url,
+    connections: 50,
+    duration,
+    headers: { authorization: `Bearer ${rootKey}` },
+    ...(requests ? { requests } : {}),
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors on ${url}`);
+  return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50 };
+}
+
+async function main() {
+  const database = await createBenchDatabase();
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    PORT: "0",
+    ABONO_LOG_LEVEL: "silent",
+    ABONO_ROOT_API_KEY: rootKey,
+    ABONO_TEST_MODE: "true",
+  });
+  const server = await startServer({
+    config,
+    logger: createLogger({ level: "silent" }),
+    worker: false,
+    onRootKeyGenerated: () => {},
+  });
+  const bare = Fastify({ logger: false });
+  bare.get("/check", async () => ({
+    feature: "encounters",
+    allowed: true,
+    limit: 500,
+    used: 0,
+    remaining: 500,
+  }));
+  const bareUrl = await bare.listen({ port: 0, host: "127.0.0.1" });
+  try {
+    await seedDemo({ db: server.connection.db, now: new Date() });
+    const organizations: string[] = [];
+    for (let index = 0; index < organizationCount; index++) {
+      const response = await fetch(`${server.url}/v1/organizations`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ id: `bench-${index}`, name: `Bench ${index}` }),
+      });
+      if (response.status !== 201) throw new Error(await response.text());
+      organizations.push(`bench-${index}`);
+    }
+    const checks = organizations.flatMap((id) =>
+      ["encounters", "preventives", "PREVENTIVES"].map((feature) => ({
+        method: "GET" as const,
+        path: `/v1/organizations/${id}/entitlements/${feature}`,
+      })),
+    );
+    // Warm both servers (and the entitlement cache), then measure the baseline first.
+    await autocannon({ url: bareUrl, connections: 10, amount: 2000 });
+    await autocannon({
+      url: server.url ?? "",
+      connections: 10,
+      amount: 2000,
+      headers: { authorization: `Bearer ${rootKey}` },
+      requests: checks,
+    });
+    const baseline = await measure(`${bareUrl}/check`);
+    const abono = await measure(server.url ?? "", checks);
+    console.log(machineLine());
+    console.log(
+      `${organizationCount} organizations × 3 features, 50 connections, ${duration} s each`,
+    );
+    console.log("                      req/s     p50 ms   p99 ms");
+    console.log(
+      `bare Fastify route  ${baseline.rps.toFixed(0).padStart(8)}   ${String(baseline.p50).padStart(6)}   ${String(baseline.p99).padStart(6)}`,
+    );
+    console.log(
+      `entitlement check   ${abono.rps.toFixed(0).padStart(8)}   ${String(abono.p50).padStart(6)}   ${String(abono.p99).padStart(6)}`,
+    );
+    console.log(
+      `ratio               ${((abono.rps / baseline.rps) * 100).toFixed(1)} % of the bare route`,
+    );
+  } finally {
+    await bare.close();
+    await server.stop();
+    await database.drop();
+  }
+}
+
+await main();
