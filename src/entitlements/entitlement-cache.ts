@@ -9,6 +9,14 @@ export interface EntitlementCache {
     organizationId: string;
     systemNow: Date;
   }): Promise<{ entitlement: LoadedEntitlement; now: Date }>;
+  /** The cached entry whatever its version (the caller validates it against a version it read itself). */
+  peek(organizationId: string): { version: number; entitlement: LoadedEntitlement } | undefined;
+  /** Loads and caches the entitlement for a version the caller read. */
+  refresh(args: {
+    organizationId: string;
+    version: number;
+    systemNow: Date;
+  }): Promise<LoadedEntitlement>;
 }
 
 /**
@@ -27,7 +35,34 @@ export function createEntitlementCache({
   maxEntries?: number;
 }): EntitlementCache {
   const entries = new Map<string, { version: number; entitlement: LoadedEntitlement }>();
+
+  async function refresh({
+    organizationId,
+    version,
+    systemNow,
+  }: {
+    organizationId: string;
+    version: number;
+    systemNow: Date;
+  }): Promise<LoadedEntitlement> {
+    const entitlement = await loadEntitlement({
+      executor: db,
+      organizationId,
+      freePlanId,
+      systemNow,
+    });
+    entries.delete(organizationId);
+    entries.set(organizationId, { version, entitlement });
+    if (entries.size > maxEntries) {
+      const oldest = entries.keys().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
+    }
+    return entitlement;
+  }
+
   return {
+    peek: (organizationId) => entries.get(organizationId),
+    refresh,
     async get({ organizationId, systemNow }) {
       const { rows } = await db.execute<{ version: string; frozen_time: Date | null }>(sql`
         select coalesce(v.version, 0)::text as version, c.frozen_time
@@ -43,19 +78,7 @@ export function createEntitlementCache({
       if (cached && cached.version === version && now < cached.entitlement.validUntil) {
         return { entitlement: cached.entitlement, now };
       }
-      const entitlement = await loadEntitlement({
-        executor: db,
-        organizationId,
-        freePlanId,
-        systemNow,
-      });
-      entries.delete(organizationId);
-      entries.set(organizationId, { version, entitlement });
-      if (entries.size > maxEntries) {
-        const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
-      return { entitlement, now };
+      return { entitlement: await refresh({ organizationId, version, systemNow }), now };
     },
   };
 }

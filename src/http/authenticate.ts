@@ -18,6 +18,7 @@ const jwtPattern = /^[\w-]+\.[\w-]+\.[\w-]*$/;
  * read. Unknown routes answer 404 without asking for credentials.
  */
 export function registerAuthentication(app: App, { db, jwtVerifier }: AppDependencies) {
+  const apiKeys = apiKeyCache({ lookup: (secret) => principalForApiKey({ db, secret }) });
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request) => {
     if (request.is404) return;
@@ -38,7 +39,7 @@ export function registerAuthentication(app: App, { db, jwtVerifier }: AppDepende
     }
     let principal: Principal | null = null;
     if (token.startsWith(apiKeySecretPrefix)) {
-      principal = await principalForApiKey({ db, secret: token });
+      principal = await apiKeys.lookup(token);
       if (principal === null) throw unauthenticated("The API key is unknown or has been revoked.");
     } else if (jwtPattern.test(token)) {
       if (jwtVerifier === undefined) {
@@ -89,4 +90,38 @@ function mergeRoles(
     }
   }
   return merged;
+}
+
+/** How long a verified API key is trusted without asking the database again; revocation takes this long. */
+export const apiKeyCacheMs = 5_000;
+
+/**
+ * API keys are checked on every request; a short-lived in-process cache keeps the hot path (entitlement
+ * checks) from paying a database round trip for the key each time. Unknown keys are never cached.
+ */
+const verifiedKeys = new Map<string, { principal: Principal; until: number }>();
+
+/** Revocation in this process takes effect at once; in other processes within `apiKeyCacheMs`. */
+export function forgetApiKey(keyId: string): void {
+  for (const [secret, entry] of verifiedKeys) {
+    if (entry.principal.id === keyId) verifiedKeys.delete(secret);
+  }
+}
+
+function apiKeyCache({ lookup }: { lookup: (secret: string) => Promise<Principal | null> }) {
+  const entries = verifiedKeys;
+  return {
+    async lookup(secret: string): Promise<Principal | null> {
+      const cached = entries.get(secret);
+      if (cached && cached.until > Date.now()) return cached.principal;
+      const principal = await lookup(secret);
+      if (principal) {
+        if (entries.size > 10_000) entries.clear();
+        entries.set(secret, { principal, until: Date.now() + apiKeyCacheMs });
+      } else {
+        entries.delete(secret);
+      }
+      return principal;
+    },
+  };
 }

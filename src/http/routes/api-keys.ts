@@ -5,6 +5,7 @@ import { access, canActForOrganization } from "../../auth/principal.ts";
 import { apiKeys } from "../../db/schema/index.ts";
 import { forbidden, notFound } from "../../errors.ts";
 import type { RouteModule } from "../app-types.ts";
+import { forgetApiKey } from "../authenticate.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 
 const apiKey = z.object({
@@ -115,6 +116,7 @@ export const apiKeyRoutes: RouteModule = (app, { db, clock }) => {
       const { keyId } = request.params;
       const [existing] = await db.select(publicColumns).from(apiKeys).where(eq(apiKeys.id, keyId));
       if (!existing) throw notFound("API key", keyId);
+      forgetApiKey(keyId);
       if (existing.revokedAt) return existing;
       const [revoked] = await db
         .update(apiKeys)

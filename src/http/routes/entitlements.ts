@@ -3,13 +3,14 @@ import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import { listPlans } from "../../catalog/plans.ts";
 import { entitlementGrants, usageCounters } from "../../db/schema/index.ts";
+import { checkFeature } from "../../entitlements/check-feature.ts";
 import { describeFeatureUse, type FeatureUse } from "../../entitlements/describe-feature-use.ts";
 import { ingestUsageBatch } from "../../entitlements/ingest-usage-batch.ts";
 import { counterPeriodStart } from "../../entitlements/load-entitlement.ts";
 import { purchasePack } from "../../entitlements/purchase-pack.ts";
 import { recommendPlan } from "../../entitlements/recommend-plan.ts";
-import { purchasedUnits, recordUsage } from "../../entitlements/record-usage.ts";
-import { forbidden, notFound } from "../../errors.ts";
+import { recordUsage } from "../../entitlements/record-usage.ts";
+import { forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
 import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
@@ -177,45 +178,14 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
     },
     async (request) => {
       const { orgId: organizationId, feature: featureKey } = request.params;
-      const { entitlement, now } = await entitlementCache.get({
+      const use = await checkFeature({
+        db,
+        cache: entitlementCache,
         organizationId,
+        featureKey,
         systemNow: clock(),
       });
-      const feature = entitlement.effective.features.get(featureKey);
-      if (!feature) throw notFound("Feature", featureKey);
-      const periodStart = counterPeriodStart({
-        kind: feature.kind,
-        meteredPeriod: entitlement.meteredPeriod,
-      });
-      const [row] =
-        feature.kind === "boolean"
-          ? []
-          : await db
-              .select()
-              .from(usageCounters)
-              .where(
-                and(
-                  eq(usageCounters.organizationId, organizationId),
-                  eq(usageCounters.featureKey, featureKey),
-                  eq(usageCounters.periodStart, periodStart),
-                ),
-              );
-      const purchased =
-        feature.kind === "metered"
-          ? await purchasedUnits({ executor: db, organizationId, featureKey, now })
-          : 0n;
-      return checkResponse(
-        featureKey,
-        describeFeatureUse({
-          feature,
-          counter: {
-            used: row?.used ?? 0n,
-            usedPurchased: row?.usedPurchased ?? 0n,
-            overage: row?.overage ?? 0n,
-          },
-          purchased,
-        }),
-      );
+      return checkResponse(featureKey, use);
     },
   );
 

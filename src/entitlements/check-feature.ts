@@ -1,0 +1,81 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
+import { notFound } from "../errors.ts";
+import { describeFeatureUse, type FeatureUse } from "./describe-feature-use.ts";
+import type { EntitlementCache } from "./entitlement-cache.ts";
+import { counterPeriodStart } from "./load-entitlement.ts";
+
+type CheckRow = {
+  version: string;
+  frozen_time: Date | null;
+  used: string | null;
+  used_purchased: string | null;
+  overage: string | null;
+  purchased: string;
+};
+
+/**
+ * The hot path: "may organization X use feature Y, and how much is left?" in one query when the cached
+ * entitlement is current — the version, the organization's clock, the counter and the purchased units
+ * together. A version that moved (a committed change) reloads the entitlement before answering.
+ */
+export async function checkFeature({
+  db,
+  cache,
+  organizationId,
+  featureKey,
+  systemNow,
+}: {
+  db: Database;
+  cache: EntitlementCache;
+  organizationId: string;
+  featureKey: string;
+  systemNow: Date;
+}): Promise<FeatureUse> {
+  const read = async (periodStart: Date) => {
+    const { rows } = await db.execute<CheckRow>(sql`
+      select coalesce(v.version, 0)::text as version, c.frozen_time,
+             u.used::text as used, u.used_purchased::text as used_purchased, u.overage::text as overage,
+             (select coalesce(sum(g.remaining), 0)::text from entitlement_grants g
+               where g.organization_id = o.id and g.feature_key = ${featureKey}
+                 and (g.expires_at is null or g.expires_at > coalesce(c.frozen_time, ${systemNow.toISOString()}::timestamptz))) as purchased
+        from organizations o
+        left join entitlement_versions v on v.organization_id = o.id
+        left join test_clocks c on c.id = o.test_clock_id
+        left join usage_counters u on u.organization_id = o.id and u.feature_key = ${featureKey}
+                                  and u.period_start = ${periodStart.toISOString()}::timestamptz
+       where o.id = ${organizationId}`);
+    const row = rows[0];
+    if (!row) throw notFound("Organization", organizationId);
+    return row;
+  };
+  const cached = cache.peek(organizationId);
+  const guess = cached?.entitlement.effective.features.get(featureKey);
+  const guessedPeriod = counterPeriodStart({
+    kind: guess?.kind ?? "limit",
+    meteredPeriod: cached?.entitlement.meteredPeriod ?? { start: new Date(0), end: new Date(0) },
+  });
+  let row = await read(guessedPeriod);
+  const now = row.frozen_time ? new Date(row.frozen_time) : systemNow;
+  let entitlement = cached?.entitlement;
+  if (!cached || cached.version !== Number(row.version) || now >= cached.entitlement.validUntil) {
+    entitlement = await cache.refresh({ organizationId, version: Number(row.version), systemNow });
+  }
+  if (!entitlement) throw new Error("entitlement not loaded");
+  const feature = entitlement.effective.features.get(featureKey);
+  if (!feature) throw notFound("Feature", featureKey);
+  const periodStart = counterPeriodStart({
+    kind: feature.kind,
+    meteredPeriod: entitlement.meteredPeriod,
+  });
+  if (periodStart.getTime() !== guessedPeriod.getTime()) row = await read(periodStart);
+  return describeFeatureUse({
+    feature,
+    counter: {
+      used: BigInt(row.used ?? "0"),
+      usedPurchased: BigInt(row.used_purchased ?? "0"),
+      overage: BigInt(row.overage ?? "0"),
+    },
+    purchased: feature.kind === "metered" ? BigInt(row.purchased) : 0n,
+  });
+}
