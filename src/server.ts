@@ -78,6 +78,7 @@ export async function startServer({
         {
           config,
           db: connection.db,
+          pool: connection.pool,
           logger,
           clock,
           isReady: () => ready,

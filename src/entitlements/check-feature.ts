@@ -1,5 +1,4 @@
-import { sql } from "drizzle-orm";
-import type { Database } from "../db/database.ts";
+import type pg from "pg";
 import { notFound } from "../errors.ts";
 import { describeFeatureUse, type FeatureUse } from "./describe-feature-use.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
@@ -19,32 +18,38 @@ type CheckRow = {
  * entitlement is current — the version, the organization's clock, the counter and the purchased units
  * together. A version that moved (a committed change) reloads the entitlement before answering.
  */
+const checkSql = `
+  select coalesce(v.version, 0)::text as version, c.frozen_time,
+         u.used::text as used, u.used_purchased::text as used_purchased, u.overage::text as overage,
+         (select coalesce(sum(g.remaining), 0)::text from entitlement_grants g
+           where g.organization_id = o.id and g.feature_key = $2
+             and (g.expires_at is null or g.expires_at > coalesce(c.frozen_time, $4::timestamptz))) as purchased
+    from organizations o
+    left join entitlement_versions v on v.organization_id = o.id
+    left join test_clocks c on c.id = o.test_clock_id
+    left join usage_counters u on u.organization_id = o.id and u.feature_key = $2 and u.period_start = $3::timestamptz
+   where o.id = $1`;
+
 export async function checkFeature({
-  db,
+  pool,
   cache,
   organizationId,
   featureKey,
   systemNow,
 }: {
-  db: Database;
+  pool: pg.Pool;
   cache: EntitlementCache;
   organizationId: string;
   featureKey: string;
   systemNow: Date;
 }): Promise<FeatureUse> {
   const read = async (periodStart: Date) => {
-    const { rows } = await db.execute<CheckRow>(sql`
-      select coalesce(v.version, 0)::text as version, c.frozen_time,
-             u.used::text as used, u.used_purchased::text as used_purchased, u.overage::text as overage,
-             (select coalesce(sum(g.remaining), 0)::text from entitlement_grants g
-               where g.organization_id = o.id and g.feature_key = ${featureKey}
-                 and (g.expires_at is null or g.expires_at > coalesce(c.frozen_time, ${systemNow.toISOString()}::timestamptz))) as purchased
-        from organizations o
-        left join entitlement_versions v on v.organization_id = o.id
-        left join test_clocks c on c.id = o.test_clock_id
-        left join usage_counters u on u.organization_id = o.id and u.feature_key = ${featureKey}
-                                  and u.period_start = ${periodStart.toISOString()}::timestamptz
-       where o.id = ${organizationId}`);
+    // A named statement: PostgreSQL plans it once per connection, not on every check.
+    const { rows } = await pool.query<CheckRow>({
+      name: "abono_check_feature",
+      text: checkSql,
+      values: [organizationId, featureKey, periodStart.toISOString(), systemNow.toISOString()],
+    });
     const row = rows[0];
     if (!row) throw notFound("Organization", organizationId);
     return row;

@@ -6,6 +6,7 @@ import type {
   RawServerDefault,
 } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type pg from "pg";
 import type { JwtVerifier } from "../auth/jwt.ts";
 import type { Access, Principal } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
@@ -28,6 +29,8 @@ export type App = FastifyInstance<
 export interface AppDependencies {
   config: Config;
   db: Database;
+  /** The same pool as `db`, for the few hot-path queries that use named prepared statements. */
+  pool: pg.Pool;
   logger: Logger;
   /** The system time; domain code receives "now" from here, or from a test clock. */
   clock: () => Date;

@@ -50,7 +50,7 @@ function checkResponse(feature: string, use: FeatureUse): z.infer<typeof checkSc
 
 /** "May organization X do Y, and how much is left?", and usage reporting: API.md "Entitlements and usage". */
 export const entitlementRoutes: RouteModule = (app, dependencies) => {
-  const { db, clock, entitlementCache } = dependencies;
+  const { db, pool, clock, entitlementCache } = dependencies;
   app.get(
     "/v1/organizations/:orgId/entitlement",
     {
@@ -179,7 +179,7 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
     async (request) => {
       const { orgId: organizationId, feature: featureKey } = request.params;
       const use = await checkFeature({
-        db,
+        pool,
         cache: entitlementCache,
         organizationId,
         featureKey,
