@@ -1,0 +1,105 @@
+/**
+ * Batch usage ingestion over HTTP (`POST /v1/usage/batch`, 10,000 events per request, unlimited metered
+ * feature, 100 organizations) beside a raw `INSERT … SELECT unnest(…)` of the same rows into an
+ * identical table on the same database, in the same run.
+ *
+ *   npx tsx bench/usage.ts [--batches 20]
+ */
+import { parseArgs } from "node:util";
+import { loadConfig } from "../src/config.ts";
+import { createLogger } from "../src/logger.ts";
+import { startServer } from "../src/server.ts";
+import { createBenchDatabase, machineLine } from "./bench-database.ts";
+
+const { values } = parseArgs({ options: { batches: { type: "string", default: "20" } } });
+const batches = Number(values.batches);
+const perBatch = 10_000;
+const rootKey = "abono_sk_bench_root_key_0123456789abcdefghij";
+
+async function main() {
+  const database = await createBenchDatabase();
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    PORT: "0",
+    ABONO_LOG_LEVEL: "silent",
+    ABONO_ROOT_API_KEY: rootKey,
+    ABONO_TEST_MODE: "true",
+    ABONO_BODY_LIMIT_BYTES: String(20 * 1024 * 1024),
+  });
+  const server = await startServer({
+    config,
+    logger: createLogger({ level: "silent" }),
+    worker: false,
+    onRootKeyGenerated: () => {},
+  });
+  const call = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (response.status >= 300)
+      throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<{ accepted: number }>;
+  };
+  try {
+    await call("POST", "/v1/features", { key: "api_calls", name: "API calls", kind: "metered" });
+    await call("POST", "/v1/plans", {
+      id: "free",
+      name: "Free",
+      prices: [{ interval: "month", currency: "USD", unitAmount: 0 }],
+      features: { api_calls: null },
+    });
+    const organizations = Array.from({ length: 100 }, (_, index) => `usage-${index}`);
+    for (const id of organizations) await call("POST", "/v1/organizations", { id, name: id });
+    const batch = (number: number) =>
+      Array.from({ length: perBatch }, (_, index) => ({
+        organizationId: organizations[index % organizations.length] ?? "usage-0",
+        feature: "api_calls",
+        quantity: 1,
+        eventId: `b${number}-e${index}`,
+      }));
+
+    const pool = server.connection.pool;
+    await pool.query("create table raw_usage_events (like usage_events including all)");
+    const rawStart = performance.now();
+    for (let number = 0; number < batches; number++) {
+      const events = batch(number);
+      await pool.query(
+        `insert into raw_usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
+         select o, e, f, q, now(), now() from unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) as t(o, e, f, q)
+         on conflict do nothing`,
+        [
+          events.map((event) => event.organizationId),
+          events.map((event) => event.eventId),
+          events.map((event) => event.feature),
+          events.map((event) => event.quantity),
+        ],
+      );
+    }
+    const rawMs = performance.now() - rawStart;
+
+    const abonoStart = performance.now();
+    let accepted = 0;
+    for (let number = 0; number < batches; number++) {
+      accepted += (await call("POST", "/v1/usage/batch", { events: batch(number) })).accepted;
+    }
+    const abonoMs = performance.now() - abonoStart;
+    if (accepted !== batches * perBatch)
+      throw new Error(`accepted ${accepted} of ${batches * perBatch}`);
+    const total = batches * perBatch;
+    const rate = (ms: number) => Math.floor((total / ms) * 1000);
+    console.log(machineLine());
+    console.log(`${batches} batches × ${perBatch} events, 100 organizations`);
+    console.log(`raw INSERT … SELECT unnest   ${String(rate(rawMs)).padStart(9)} events/s`);
+    console.log(`POST /v1/usage/batch          ${String(rate(abonoMs)).padStart(9)} events/s`);
+    console.log(
+      `ratio                          ${((rate(abonoMs) / rate(rawMs)) * 100).toFixed(1)} % of the raw insert`,
+    );
+  } finally {
+    await server.stop();
+    await database.drop();
+  }
+}
+
+await main();
