@@ -9,6 +9,11 @@ export interface EntitlementCache {
     organizationId: string;
     systemNow: Date;
   }): Promise<{ entitlement: LoadedEntitlement; now: Date }>;
+  /** Several organizations at once: one version query for all of them. */
+  getMany(args: {
+    organizationIds: readonly string[];
+    systemNow: Date;
+  }): Promise<Map<string, { entitlement: LoadedEntitlement; now: Date }>>;
   /** The cached entry whatever its version (the caller validates it against a version it read itself). */
   peek(organizationId: string): { version: number; entitlement: LoadedEntitlement } | undefined;
   /** Loads and caches the entitlement for a version the caller read. */
@@ -61,6 +66,30 @@ export function createEntitlementCache({
   }
 
   return {
+    async getMany({ organizationIds, systemNow }) {
+      const { rows } = await db.execute<{
+        id: string;
+        version: string;
+        frozen_time: Date | null;
+      }>(sql`
+        select o.id, coalesce(v.version, 0)::text as version, c.frozen_time
+          from organizations o
+          left join entitlement_versions v on v.organization_id = o.id
+          left join test_clocks c on c.id = o.test_clock_id
+         where o.id = any(${sql.param([...organizationIds])}::text[])`);
+      const result = new Map<string, { entitlement: LoadedEntitlement; now: Date }>();
+      for (const row of rows) {
+        const version = Number(row.version);
+        const now = row.frozen_time ? new Date(row.frozen_time) : systemNow;
+        const cached = entries.get(row.id);
+        const entitlement =
+          cached && cached.version === version && now < cached.entitlement.validUntil
+            ? cached.entitlement
+            : await refresh({ organizationId: row.id, version, systemNow });
+        result.set(row.id, { entitlement, now });
+      }
+      return result;
+    },
     peek: (organizationId) => entries.get(organizationId),
     refresh,
     async get({ organizationId, systemNow }) {

@@ -3,7 +3,6 @@ import type { Principal } from "../auth/principal.ts";
 import { canActForOrganization } from "../auth/principal.ts";
 import type { Database } from "../db/database.ts";
 import { usageCounters, usageEvents } from "../db/schema/index.ts";
-import { AbonoError } from "../errors.ts";
 import type { FeatureEntitlement } from "./compute-effective-entitlement.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
@@ -58,45 +57,42 @@ export async function ingestUsageBatch({
     { feature: FeatureEntitlement; periodStart: Date; now: Date } | null
   >();
   const usable: { index: number; event: BatchEvent; periodStart: Date; now: Date }[] = [];
+  const permitted = (organizationId: string) =>
+    canActForOrganization({
+      principal,
+      organizationId,
+      roles: ["owner", "billing_admin", "member"],
+    });
+  const entitlements = await cache.getMany({
+    organizationIds: [...new Set(events.map((event) => event.organizationId))].filter(permitted),
+    systemNow,
+  });
   for (const [index, event] of events.entries()) {
-    if (
-      !canActForOrganization({
-        principal,
-        organizationId: event.organizationId,
-        roles: ["owner", "billing_admin", "member"],
-      })
-    ) {
+    if (!permitted(event.organizationId)) {
       rejected.push({ index, code: "forbidden" });
       continue;
     }
     const key = `${event.organizationId}\u0000${event.feature}`;
     if (!features.has(key)) {
-      try {
-        const { entitlement, now } = await cache.get({
-          organizationId: event.organizationId,
-          systemNow,
-        });
-        const feature = entitlement.effective.features.get(event.feature);
-        features.set(
-          key,
-          feature
-            ? {
-                feature,
-                periodStart: counterPeriodStart({
-                  kind: feature.kind,
-                  meteredPeriod: entitlement.meteredPeriod,
-                }),
-                now,
-              }
-            : null,
-        );
-      } catch (error) {
-        if (error instanceof AbonoError && error.code === "not_found") {
-          rejected.push({ index, code: "not_found" });
-          continue;
-        }
-        throw error;
+      const loaded = entitlements.get(event.organizationId);
+      if (!loaded) {
+        rejected.push({ index, code: "not_found" });
+        continue;
       }
+      const feature = loaded.entitlement.effective.features.get(event.feature);
+      features.set(
+        key,
+        feature
+          ? {
+              feature,
+              periodStart: counterPeriodStart({
+                kind: feature.kind,
+                meteredPeriod: loaded.entitlement.meteredPeriod,
+              }),
+              now: loaded.now,
+            }
+          : null,
+      );
     }
     const resolved = features.get(key);
     if (!resolved) {
@@ -167,6 +163,7 @@ export async function ingestUsageBatch({
           featureKey,
           periodStart: first.periodStart,
           now: first.now,
+          withPurchased: resolved.feature.kind === "metered" && resolved.feature.limit !== null,
         });
         let fromPurchased = 0n;
         for (const entry of group) {
