@@ -233,6 +233,37 @@ describe("encounter packs (seed 000, Comprar Encounters)", () => {
   });
 });
 
+describe("pack expiry", () => {
+  it("stops counting a pack's units after expiresAfterDays", async () => {
+    await app.request("POST", "/v1/packs", {
+      body: {
+        id: "encounters-10d",
+        name: "10-day encounters",
+        feature: "encounters",
+        quantity: 40,
+        price: { currency: "USD", unitAmount: 500 },
+        expiresAfterDays: 10,
+      },
+    });
+    const org = await subscribedOrganization("plus");
+    expect(
+      (await app.request("POST", org.path("/purchases"), { body: { packId: "encounters-10d" } }))
+        .status,
+    ).toBe(201);
+    const deadline = Date.now() + 10_000;
+    while (
+      (await app.request("GET", org.path("/entitlement"))).body.balances.encounters.purchased !== 40
+    ) {
+      if (Date.now() > deadline) throw new Error("grant did not arrive");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await org.advance("2026-01-11T00:00:01Z");
+    expect(
+      (await app.request("GET", org.path("/entitlement"))).body.balances.encounters.purchased,
+    ).toBe(0);
+  });
+});
+
 describe("plan recommendation (seed 000, Cambiar de Plan)", () => {
   it("recommends the cheapest plan that covers recent usage, with the reason", async () => {
     const org = await subscribedOrganization("premium");
