@@ -1,12 +1,11 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Principal } from "../auth/principal.ts";
 import { canActForOrganization } from "../auth/principal.ts";
 import type { Database } from "../db/database.ts";
-import { usageCounters, usageEvents } from "../db/schema/index.ts";
 import type { FeatureEntitlement } from "./compute-effective-entitlement.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
-import { applyUsage, consumeGrants, lockCounter } from "./record-usage.ts";
+import { applyUsage, consumeGrants, purchasedUnits } from "./record-usage.ts";
 
 export interface BatchEvent {
   organizationId: string;
@@ -152,23 +151,73 @@ export async function ingestUsageBatch({
         groups.set(groupKey, group);
       }
       const refusedEventIds: { organizationId: string; eventId: string }[] = [];
-      for (const [groupKey, group] of groups) {
+      const work = [...groups.entries()].flatMap(([groupKey, group]) => {
         const first = group[0];
         const resolved = features.get(groupKey);
-        if (!first || !resolved) continue;
+        return first && resolved ? [{ group, first, feature: resolved.feature }] : [];
+      });
+      // Every counter this batch touches, created if missing and locked in one fixed order.
+      const keys = {
+        organizations: work.map((entry) => entry.first.event.organizationId),
+        features: work.map((entry) => entry.first.event.feature),
+        periods: work.map((entry) => entry.first.periodStart.toISOString()),
+      };
+      await tx.execute(sql`
+        insert into usage_counters (organization_id, feature_key, period_start, updated_at)
+        select o, f, p, ${systemNow.toISOString()}::timestamptz
+          from unnest(${sql.param(keys.organizations)}::text[], ${sql.param(keys.features)}::text[],
+                      ${sql.param(keys.periods)}::timestamptz[]) as k(o, f, p)
+        on conflict do nothing`);
+      const locked = await tx.execute<{
+        organization_id: string;
+        feature_key: string;
+        period_start: Date;
+        used: string;
+        used_purchased: string;
+        overage: string;
+      }>(sql`
+        select c.organization_id, c.feature_key, c.period_start, c.used::text, c.used_purchased::text, c.overage::text
+          from usage_counters c
+          join unnest(${sql.param(keys.organizations)}::text[], ${sql.param(keys.features)}::text[],
+                      ${sql.param(keys.periods)}::timestamptz[]) as k(o, f, p)
+            on c.organization_id = k.o and c.feature_key = k.f and c.period_start = k.p
+         order by c.organization_id, c.feature_key, c.period_start
+           for update of c`);
+      const counterOf = new Map(
+        locked.rows.map((row) => [
+          `${row.organization_id}\u0000${row.feature_key}\u0000${new Date(row.period_start).getTime()}`,
+          {
+            used: BigInt(row.used),
+            usedPurchased: BigInt(row.used_purchased),
+            overage: BigInt(row.overage),
+          },
+        ]),
+      );
+      const updates: {
+        o: string;
+        f: string;
+        p: string;
+        used: string;
+        used_purchased: string;
+        overage: string;
+      }[] = [];
+      for (const { group, first, feature } of work) {
         const { organizationId, feature: featureKey } = first.event;
-        let { counter, purchasedAvailable } = await lockCounter({
-          tx,
-          organizationId,
-          featureKey,
-          periodStart: first.periodStart,
-          now: first.now,
-          withPurchased: resolved.feature.kind === "metered" && resolved.feature.limit !== null,
-        });
+        let counter = counterOf.get(
+          `${organizationId}\u0000${featureKey}\u0000${first.periodStart.getTime()}`,
+        ) ?? {
+          used: 0n,
+          usedPurchased: 0n,
+          overage: 0n,
+        };
+        let purchasedAvailable =
+          feature.kind === "metered" && feature.limit !== null
+            ? await purchasedUnits({ executor: tx, organizationId, featureKey, now: first.now })
+            : 0n;
         let fromPurchased = 0n;
         for (const entry of group) {
           const applied = applyUsage({
-            feature: resolved.feature,
+            feature,
             counter,
             purchasedAvailable,
             quantity: entry.event.quantity,
@@ -190,31 +239,30 @@ export async function ingestUsageBatch({
           amount: fromPurchased,
           now: first.now,
         });
-        await tx
-          .update(usageCounters)
-          .set({
-            used: counter.used,
-            usedPurchased: counter.usedPurchased,
-            overage: counter.overage,
-            updatedAt: first.now,
-          })
-          .where(
-            and(
-              eq(usageCounters.organizationId, organizationId),
-              eq(usageCounters.featureKey, featureKey),
-              eq(usageCounters.periodStart, first.periodStart),
-            ),
-          );
+        updates.push({
+          o: organizationId,
+          f: featureKey,
+          p: first.periodStart.toISOString(),
+          used: counter.used.toString(),
+          used_purchased: counter.usedPurchased.toString(),
+          overage: counter.overage.toString(),
+        });
       }
-      for (const { organizationId, eventId } of refusedEventIds) {
-        await tx
-          .delete(usageEvents)
-          .where(
-            and(
-              eq(usageEvents.organizationId, organizationId),
-              inArray(usageEvents.eventId, [eventId]),
-            ),
-          );
+      if (updates.length > 0) {
+        await tx.execute(sql`
+          update usage_counters c
+             set used = x.used, used_purchased = x.used_purchased, overage = x.overage,
+                 updated_at = ${systemNow.toISOString()}::timestamptz
+            from json_to_recordset(${JSON.stringify(updates)}::json)
+                 as x(o text, f text, p timestamptz, used bigint, used_purchased bigint, overage bigint)
+           where c.organization_id = x.o and c.feature_key = x.f and c.period_start = x.p`);
+      }
+      if (refusedEventIds.length > 0) {
+        await tx.execute(sql`
+          delete from usage_events e
+           using unnest(${sql.param(refusedEventIds.map((entry) => entry.organizationId))}::text[],
+                        ${sql.param(refusedEventIds.map((entry) => entry.eventId))}::text[]) as r(o, e)
+           where e.organization_id = r.o and e.event_id = r.e`);
       }
     }
     rejected.sort((a, b) => a.index - b.index);
