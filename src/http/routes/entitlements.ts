@@ -339,7 +339,8 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
             .array(
               z.object({
                 organizationId: z.string().min(1).max(100),
-                feature: catalogKey,
+                // Unknown features are rejected per event below; no pattern check on the hot path.
+                feature: z.string().min(1).max(64),
                 quantity: z.number().int().min(-1_000_000).max(1_000_000).default(1),
                 eventId: z.string().min(1).max(200),
                 timestamp: z.iso.datetime({ offset: true }).optional(),
