@@ -10,8 +10,7 @@ import { newId } from "../ids.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import { enqueueJob } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
-
-const dayMs = 24 * 60 * 60 * 1000;
+import { addDays } from "../time/index.ts";
 
 /** Applies a paid pack's units to the organization: idempotent by its source (the invoice). */
 export const applyGrantJob = defineJob({
@@ -130,7 +129,7 @@ export async function purchasePack({
           expiresAt:
             pack.expiresAfterDays === null
               ? null
-              : new Date(now.getTime() + pack.expiresAfterDays * dayMs).toISOString(),
+              : addDays({ date: now, days: pack.expiresAfterDays }).toISOString(),
           grantedAt: now.toISOString(),
         },
         { queueName },

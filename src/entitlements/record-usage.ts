@@ -98,15 +98,12 @@ export async function lockCounter({
   featureKey,
   periodStart,
   now,
-  withPurchased = true,
 }: {
   tx: Transaction;
   organizationId: string;
   featureKey: string;
   periodStart: Date;
   now: Date;
-  /** Purchased units matter only for metered features with an allowance. */
-  withPurchased?: boolean;
 }): Promise<{ counter: CounterState; purchasedAvailable: bigint }> {
   await tx
     .insert(usageCounters)
@@ -123,9 +120,12 @@ export async function lockCounter({
       ),
     )
     .for("update");
-  const purchasedAvailable = withPurchased
-    ? await purchasedUnits({ executor: tx, organizationId, featureKey, now })
-    : 0n;
+  const purchasedAvailable = await purchasedUnits({
+    executor: tx,
+    organizationId,
+    featureKey,
+    now,
+  });
   return {
     counter: {
       used: row?.used ?? 0n,

@@ -26,13 +26,12 @@ import { computeInvoiceTotals, type DraftLine } from "../invoicing/compute-invoi
 import { enqueueJob } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
 import type { SucceededCharge } from "../payments/charge-invoice.ts";
-import { nextPeriod } from "../time/index.ts";
+import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { discountTermsFor } from "./change-plan.ts";
 import type { SubscriptionRow } from "./subscription-records.ts";
 
 const actor = "system:renewal";
-const dayMs = 24 * 60 * 60 * 1000;
 
 export interface DueRenewal {
   subscriptionId: string;
@@ -363,7 +362,7 @@ export async function renewBatch({
           end: period.end,
           retryAt: paid
             ? null
-            : new Date(at.getTime() + (config.lifecycle.dunningRetryDays[0] ?? 1) * dayMs),
+            : addDays({ date: at, days: config.lifecycle.dunningRetryDays[0] ?? 1 }),
         });
         auditRows.push({
           id: newId("aud", at.getTime()),

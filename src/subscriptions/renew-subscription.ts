@@ -21,7 +21,7 @@ import {
   type SchedulerScope,
 } from "../jobs/scheduler.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
-import { firstPeriod, nextPeriod, type Period } from "../time/index.ts";
+import { addDays, firstPeriod, nextPeriod, type Period } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { subscriptionDiscount } from "./change-plan.ts";
 import { type DueRenewal, renewBatchJob } from "./renew-batch.ts";
@@ -29,6 +29,7 @@ import {
   fallBackToFreePlan,
   listItems,
   markPendingItemsBilled,
+  organizationOfSubscription,
   requirePrice,
   setEntitlement,
   unbilledPendingItems,
@@ -36,7 +37,6 @@ import {
 import { subscriptionView } from "./subscription-view.ts";
 
 const actor = "system:renewal";
-const dayMs = 24 * 60 * 60 * 1000;
 
 /**
  * Moves a subscription across the period boundary `dueAt` (a period end or a trial end): ends it if it
@@ -56,14 +56,14 @@ export async function renewSubscription({
   dueAt: Date;
   systemNow: Date;
 }): Promise<"renewed" | "past_due" | "ended" | "skipped"> {
-  const [found] = await services.db
-    .select({ organizationId: subscriptions.organizationId })
-    .from(subscriptions)
-    .where(eq(subscriptions.id, subscriptionId));
-  if (!found) return "skipped";
+  const organizationId = await organizationOfSubscription({
+    executor: services.db,
+    subscriptionId,
+  });
+  if (organizationId === null) return "skipped";
   return runBillingOperation({
     services,
-    organizationId: found.organizationId,
+    organizationId,
     systemNow,
     actor,
     async operation({ tx, organization, now, queueName, chargeOrKeepOpen }) {
@@ -81,7 +81,6 @@ export async function renewSubscription({
       if (boundary.getTime() !== dueAt.getTime() || boundary > now) return "skipped";
       const at = boundary;
       const before = await subscriptionView({ executor: tx, subscription });
-      const organizationId = subscription.organizationId;
 
       const scheduled = subscription.scheduledChange;
       // Canceled at period end, or an annual subscription's year is over (BILLING-RULES): it ends here.
@@ -264,7 +263,7 @@ export async function renewSubscription({
             : {}),
           pastDueSince: paid ? null : at,
           paymentAttempts: paid ? 0 : 1,
-          nextPaymentAttemptAt: paid ? null : new Date(at.getTime() + firstRetryDays * dayMs),
+          nextPaymentAttemptAt: paid ? null : addDays({ date: at, days: firstRetryDays }),
           updatedAt: at,
         })
         .where(eq(subscriptions.id, subscriptionId))
@@ -276,7 +275,7 @@ export async function renewSubscription({
         planVersion: plan.version,
         status,
         trialEndsAt: null,
-        graceEndsAt: paid ? null : new Date(at.getTime() + pastDueGraceDays * dayMs),
+        graceEndsAt: paid ? null : addDays({ date: at, days: pastDueGraceDays }),
         source: "subscription",
         now: at,
       });

@@ -15,11 +15,15 @@ import {
   type ScheduledTask,
   type SchedulerScope,
 } from "../jobs/scheduler.ts";
-import { fallBackToFreePlan, setEntitlement } from "./subscription-records.ts";
+import { addDays } from "../time/index.ts";
+import {
+  fallBackToFreePlan,
+  organizationOfSubscription,
+  setEntitlement,
+} from "./subscription-records.ts";
 import { subscriptionView } from "./subscription-view.ts";
 
 const actor = "system:dunning";
-const dayMs = 24 * 60 * 60 * 1000;
 
 /**
  * Dunning: retries the open renewal invoice of a `past_due` subscription on the configured days after
@@ -38,14 +42,14 @@ export async function retrySubscriptionPayment({
   attemptAt: Date;
   systemNow: Date;
 }): Promise<"recovered" | "retry_scheduled" | "canceled" | "skipped"> {
-  const [found] = await services.db
-    .select({ organizationId: subscriptions.organizationId })
-    .from(subscriptions)
-    .where(eq(subscriptions.id, subscriptionId));
-  if (!found) return "skipped";
+  const organizationId = await organizationOfSubscription({
+    executor: services.db,
+    subscriptionId,
+  });
+  if (organizationId === null) return "skipped";
   return runBillingOperation({
     services,
-    organizationId: found.organizationId,
+    organizationId,
     systemNow,
     actor,
     async operation({ tx, now, queueName, chargeOrKeepOpen }) {
@@ -61,7 +65,6 @@ export async function retrySubscriptionPayment({
         return "skipped";
       }
       const at = attemptAt;
-      const organizationId = subscription.organizationId;
       const [open] = await tx
         .select({ id: invoices.id })
         .from(invoices)
@@ -107,7 +110,7 @@ export async function retrySubscriptionPayment({
           .update(subscriptions)
           .set({
             paymentAttempts: attempts,
-            nextPaymentAttemptAt: new Date(since.getTime() + nextRetryDays * dayMs),
+            nextPaymentAttemptAt: addDays({ date: since, days: nextRetryDays }),
             updatedAt: at,
           })
           .where(eq(subscriptions.id, subscriptionId));

@@ -10,14 +10,12 @@ import { newId } from "../ids.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
-import { addInterval, firstPeriod, type Interval, type Period } from "../time/index.ts";
+import { addDays, addInterval, firstPeriod, type Interval, type Period } from "../time/index.ts";
 import { subscriptionDiscount } from "./change-plan.ts";
 import { registerFounder } from "./founders.ts";
 import { couponTermsFor, redeemCoupon } from "./redeem-coupon.ts";
 import { findLiveSubscription, requirePrice, setEntitlement } from "./subscription-records.ts";
 import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
-
-const dayMs = 24 * 60 * 60 * 1000;
 
 /**
  * The first subscription of an organization: a trial when the plan has trial days, otherwise the first
@@ -104,7 +102,7 @@ export async function subscribe({
       /** Later periods are counted from here; a trial's renewal picks the anchor when it ends. */
       let anchorAt: Date;
       if (trialing) {
-        period = { start: now, end: new Date(now.getTime() + plan.trialDays * dayMs) };
+        period = { start: now, end: addDays({ date: now, days: plan.trialDays }) };
         anchorAt = period.end;
         line = {
           kind: "trial",

@@ -160,3 +160,18 @@ export async function fallBackToFreePlan({
     now,
   });
 }
+
+/** The organization a subscription belongs to (to take that organization's lock), or null. */
+export async function organizationOfSubscription({
+  executor,
+  subscriptionId,
+}: {
+  executor: Executor;
+  subscriptionId: string;
+}): Promise<string | null> {
+  const [row] = await executor
+    .select({ organizationId: subscriptions.organizationId })
+    .from(subscriptions)
+    .where(eq(subscriptions.id, subscriptionId));
+  return row?.organizationId ?? null;
+}

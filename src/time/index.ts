@@ -1,4 +1,5 @@
 /** Pure UTC calendar arithmetic for billing periods, and the `Clock` that supplies "now". */
+export { addDays } from "./add-days.ts";
 export { addInterval } from "./add-interval.ts";
 export { type BillingAnchor, billingAnchors } from "./billing-anchor.ts";
 export type { Clock } from "./clock.ts";

@@ -1,12 +1,7 @@
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import { notFound } from "../../errors.ts";
-import {
-  advanceTestClock,
-  createTestClock,
-  getTestClock,
-  type TestClock,
-} from "../../test-clocks/test-clocks.ts";
+import { advanceTestClock, createTestClock, getTestClock } from "../../test-clocks/test-clocks.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
 
 const clockSchema = z.object({
@@ -16,8 +11,6 @@ const clockSchema = z.object({
   status: z.enum(["ready", "advancing"]),
   createdAt: z.date(),
 });
-
-const toResponse = (clock: TestClock) => clock;
 
 function requireTestMode({ config }: AppDependencies) {
   if (!config.testMode) {
@@ -52,7 +45,7 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
         name: request.body.name ?? null,
         now: clock(),
       });
-      return reply.code(201).send(toResponse(created));
+      return reply.code(201).send(created);
     },
   );
 
@@ -69,7 +62,7 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
     },
     async (request) => {
       requireTestMode(dependencies);
-      return toResponse(await getTestClock({ db, clockId: request.params.id }));
+      return getTestClock({ db, clockId: request.params.id });
     },
   );
 
@@ -96,7 +89,7 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
         tasks: scheduledTasks,
         logger: logger.child({ testClockId: request.params.id }),
       });
-      return toResponse(advanced);
+      return advanced;
     },
   );
 };

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Invoice } from "../../invoicing/invoices.ts";
 import { toNumber } from "../../money/index.ts";
-import type { SubscriptionView } from "../../subscriptions/subscription-view.ts";
 
 /** Response shapes of API.md's Subscription and Invoices sections; amounts leave as integers. */
 
@@ -98,5 +97,3 @@ export const subscriptionSchema = z.object({
     .nullable(),
   createdAt: z.date(),
 });
-
-export const subscriptionResponse = (subscription: SubscriptionView) => subscription;
