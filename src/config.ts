@@ -129,6 +129,40 @@ const environmentSchema = z
       )
       .default("discount:20"),
     ABONO_TENANT_SCHEMAS: booleanString.default(false),
+    ABONO_PUBLIC_URL: z.url({ error: "must be the URL this service is reached at" }).optional(),
+    ABONO_CHECKOUT_SUCCESS_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_CHECKOUT_CANCEL_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret key (sk_test_… or sk_live_…)")
+      .optional(),
+    ABONO_STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_\w+$/, "must be a Stripe webhook signing secret (whsec_…)")
+      .optional(),
+    ABONO_STRIPE_API_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_MERCADOPAGO_ACCESS_TOKEN: z
+      .string()
+      .min(10, "must be a MercadoPago access token")
+      .optional(),
+    ABONO_MERCADOPAGO_WEBHOOK_SECRET: z
+      .string()
+      .min(8, "must be the webhook secret signature")
+      .optional(),
+    ABONO_MERCADOPAGO_API_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_PAYPAL_CLIENT_ID: z.string().min(1).optional(),
+    ABONO_PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
+    ABONO_PAYPAL_WEBHOOK_ID: z.string().min(1).optional(),
+    ABONO_PAYPAL_ENVIRONMENT: z
+      .enum(["sandbox", "production"], { error: "must be sandbox or production" })
+      .default("sandbox"),
+    ABONO_PAYPAL_API_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+      .optional(),
+    ABONO_EMAIL_FROM: z.string().min(3).default("Abono <billing@localhost>"),
+    ABONO_ADMIN_EMAIL: z.email({ error: "must be an email address" }).optional(),
     ABONO_TENANT_TEMPLATE_SCHEMA: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL schema name")
@@ -164,6 +198,27 @@ const environmentSchema = z
       message:
         "ABONO_FOUNDERS_OPENS_AT, ABONO_FOUNDERS_CLOSES_AT and ABONO_FOUNDERS_SEATS open the founders program together",
       path: ["ABONO_FOUNDERS_SEATS"],
+    },
+  )
+  .refine((env) => !env.ABONO_STRIPE_WEBHOOK_SECRET || env.ABONO_STRIPE_SECRET_KEY !== undefined, {
+    message: "ABONO_STRIPE_WEBHOOK_SECRET needs ABONO_STRIPE_SECRET_KEY",
+    path: ["ABONO_STRIPE_SECRET_KEY"],
+  })
+  .refine(
+    (env) =>
+      !env.ABONO_MERCADOPAGO_WEBHOOK_SECRET || env.ABONO_MERCADOPAGO_ACCESS_TOKEN !== undefined,
+    {
+      message: "ABONO_MERCADOPAGO_WEBHOOK_SECRET needs ABONO_MERCADOPAGO_ACCESS_TOKEN",
+      path: ["ABONO_MERCADOPAGO_ACCESS_TOKEN"],
+    },
+  )
+  .refine(
+    (env) =>
+      [env.ABONO_PAYPAL_CLIENT_ID, env.ABONO_PAYPAL_CLIENT_SECRET].every((v) => v === undefined) ||
+      [env.ABONO_PAYPAL_CLIENT_ID, env.ABONO_PAYPAL_CLIENT_SECRET].every((v) => v !== undefined),
+    {
+      message: "ABONO_PAYPAL_CLIENT_ID and ABONO_PAYPAL_CLIENT_SECRET go together",
+      path: ["ABONO_PAYPAL_CLIENT_SECRET"],
     },
   )
   .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
@@ -228,6 +283,49 @@ export interface Config {
     annualAutoRenew: boolean;
   };
   founders: FoundersConfig | undefined;
+  providers: ProvidersConfig;
+  email: EmailConfig;
+}
+
+/** Payment providers configured in this deployment; each is off unless its credentials are set. */
+export interface ProvidersConfig {
+  /** Where this service is reached from outside (webhook URLs given to providers). */
+  publicUrl: string;
+  checkoutSuccessUrl: string;
+  checkoutCancelUrl: string;
+  stripe: StripeConfig | undefined;
+  mercadopago: MercadoPagoConfig | undefined;
+  paypal: PayPalConfig | undefined;
+}
+
+export interface StripeConfig {
+  secretKey: string;
+  /** Without it, Stripe webhooks cannot be verified and are refused. */
+  webhookSecret: string | undefined;
+  /** Another API origin (a local fake in tests); unset means api.stripe.com. */
+  apiUrl: string | undefined;
+}
+
+export interface MercadoPagoConfig {
+  accessToken: string;
+  webhookSecret: string | undefined;
+  apiUrl: string | undefined;
+}
+
+export interface PayPalConfig {
+  clientId: string;
+  clientSecret: string;
+  /** The webhook's id in the PayPal dashboard; verification needs it. */
+  webhookId: string | undefined;
+  environment: "sandbox" | "production";
+  apiUrl: string | undefined;
+}
+
+export interface EmailConfig {
+  /** SMTP server; unset means emails are kept in the local mailbox only (test mode) or logged. */
+  smtpUrl: string | undefined;
+  from: string;
+  adminEmail: string | undefined;
 }
 
 export interface FoundersConfig {
@@ -310,6 +408,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       pastDueGraceDays: env.ABONO_PAST_DUE_GRACE_DAYS,
       annualAutoRenew: env.ABONO_ANNUAL_AUTO_RENEW,
     },
+    providers: providersConfig(env),
+    email: {
+      smtpUrl: env.ABONO_SMTP_URL,
+      from: env.ABONO_EMAIL_FROM,
+      adminEmail: env.ABONO_ADMIN_EMAIL,
+    },
     founders:
       env.ABONO_FOUNDERS_OPENS_AT && env.ABONO_FOUNDERS_CLOSES_AT && env.ABONO_FOUNDERS_SEATS
         ? {
@@ -322,6 +426,39 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
                   percentOff: Number(env.ABONO_FOUNDERS_BENEFIT.slice("discount:".length)),
                 }
               : { kind: "price_lock" },
+          }
+        : undefined,
+  };
+}
+
+function providersConfig(env: z.infer<typeof environmentSchema>): ProvidersConfig {
+  const publicUrl = (env.ABONO_PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, "");
+  return {
+    publicUrl,
+    checkoutSuccessUrl: env.ABONO_CHECKOUT_SUCCESS_URL ?? `${publicUrl}/checkout/success`,
+    checkoutCancelUrl: env.ABONO_CHECKOUT_CANCEL_URL ?? `${publicUrl}/checkout/cancel`,
+    stripe: env.ABONO_STRIPE_SECRET_KEY
+      ? {
+          secretKey: env.ABONO_STRIPE_SECRET_KEY,
+          webhookSecret: env.ABONO_STRIPE_WEBHOOK_SECRET,
+          apiUrl: env.ABONO_STRIPE_API_URL,
+        }
+      : undefined,
+    mercadopago: env.ABONO_MERCADOPAGO_ACCESS_TOKEN
+      ? {
+          accessToken: env.ABONO_MERCADOPAGO_ACCESS_TOKEN,
+          webhookSecret: env.ABONO_MERCADOPAGO_WEBHOOK_SECRET,
+          apiUrl: env.ABONO_MERCADOPAGO_API_URL,
+        }
+      : undefined,
+    paypal:
+      env.ABONO_PAYPAL_CLIENT_ID && env.ABONO_PAYPAL_CLIENT_SECRET
+        ? {
+            clientId: env.ABONO_PAYPAL_CLIENT_ID,
+            clientSecret: env.ABONO_PAYPAL_CLIENT_SECRET,
+            webhookId: env.ABONO_PAYPAL_WEBHOOK_ID,
+            environment: env.ABONO_PAYPAL_ENVIRONMENT,
+            apiUrl: env.ABONO_PAYPAL_API_URL,
           }
         : undefined,
   };

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Database, Executor } from "../db/database.ts";
-import { paymentMethods } from "../db/schema/index.ts";
+import { organizations, paymentMethods } from "../db/schema/index.ts";
 import { validationError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { PaymentMethodRejectedError } from "./payment-provider.ts";
@@ -36,8 +36,16 @@ export async function addPaymentMethod({
     );
   }
   let description: string;
+  let storedToken = token;
   try {
-    ({ description } = await adapter.validatePaymentMethod({ token }));
+    const email = await db
+      .select({ email: organizations.ownerEmail })
+      .from(organizations)
+      .where(eq(organizations.id, organizationId))
+      .then((rows) => rows[0]?.email ?? null);
+    const validated = await adapter.validatePaymentMethod({ token, organizationId, email });
+    description = validated.description;
+    storedToken = validated.storedToken ?? token;
   } catch (error) {
     if (error instanceof PaymentMethodRejectedError) throw validationError(error.message);
     throw error;
@@ -57,7 +65,7 @@ export async function addPaymentMethod({
         id: newId("pm", now.getTime()),
         organizationId,
         provider,
-        token,
+        token: storedToken,
         isDefault,
         description,
         createdAt: now,

@@ -4,8 +4,16 @@
  */
 export interface PaymentProvider {
   readonly name: string;
-  /** Checks a payment method token before it is stored; throws `PaymentMethodRejectedError`. */
-  validatePaymentMethod(args: { token: string }): Promise<{ description: string }>;
+  /**
+   * Checks a payment method token before it is stored; throws `PaymentMethodRejectedError`. A provider
+   * may return the token to store instead (Stripe attaches the method to the organization's customer and
+   * stores `cus_…/pm_…`).
+   */
+  validatePaymentMethod(args: {
+    token: string;
+    organizationId: string;
+    email: string | null;
+  }): Promise<{ description: string; storedToken?: string }>;
   /** Charges `amount` (minor units) to a stored payment method. Never throws for a decline. */
   charge(args: ChargeRequest): Promise<ChargeResult>;
   refund(args: RefundRequest): Promise<RefundResult>;

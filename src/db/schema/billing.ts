@@ -178,6 +178,8 @@ export const invoices = pgTable(
     creditedToBalance: amount("credited_to_balance"),
     amountDue: amount("amount_due"),
     amountPaid: amount("amount_paid"),
+    /** Refunded through the provider after payment (money back to the customer, not to the balance). */
+    amountRefunded: amount("amount_refunded").default(sql`0`),
     couponCode: text("coupon_code"),
     periodStart: at("period_start"),
     periodEnd: at("period_end"),

@@ -4,4 +4,5 @@ export * from "./catalog.ts";
 export * from "./entitlements.ts";
 export * from "./idempotency-keys.ts";
 export * from "./organizations.ts";
+export * from "./payments.ts";
 export * from "./test-clocks.ts";
