@@ -307,6 +307,7 @@ export const auditLogs = pgTable(
   (table) => [
     index("audit_logs_organization_id_idx").on(table.organizationId, table.id),
     index("audit_logs_action_idx").on(table.action, table.id),
+    index("audit_logs_actor_idx").on(table.actor, table.id),
   ],
 );
 

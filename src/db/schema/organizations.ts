@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgSequence,
   pgTable,
   primaryKey,
@@ -12,6 +13,7 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 
+import type { FeatureValues } from "./catalog.ts";
 import { testClocks } from "./test-clocks.ts";
 
 /** Numbers organizations in creation order; the 6-digit form names the tenant schema (`tenant_000042`). */
@@ -127,6 +129,11 @@ export const organizationEntitlements = pgTable("organization_entitlements", {
   /** While `past_due`, access continues until here (the grace period). */
   graceEndsAt: timestamp("grace_ends_at", { withTimezone: true }),
   source: text("source", { enum: ["free", "subscription", "manual"] }).notNull(),
+  /**
+   * Set only when root entitled the organization to a plan the catalog does not have (a manual override):
+   * the feature values that stay in force, snapshotted from the previous plan so its limits are preserved.
+   */
+  manualFeatures: jsonb("manual_features").$type<FeatureValues>(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
 });
 
