@@ -17,6 +17,8 @@ export const errorStatus = {
   limit_exceeded: 409,
   rate_limited: 429,
   internal_error: 500,
+  /** A payment provider failed to answer (not the caller's fault); retry later. */
+  provider_error: 502,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;
@@ -52,3 +54,7 @@ export const conflict = (message: string, details?: Record<string, unknown>) =>
 
 export const invalidState = (message: string, details?: Record<string, unknown>) =>
   new AbonoError("invalid_state", message, details);
+
+/** A "danger zone" confirmation (the organization id typed again) that does not match the target. */
+export const confirmationMismatch = (message: string, details?: Record<string, unknown>) =>
+  new AbonoError("confirmation_mismatch", message, details);

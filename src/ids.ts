@@ -16,7 +16,12 @@ export type IdPrefix =
   | "pi"
   | "ii"
   | "grt"
-  | "req";
+  | "req"
+  | "chk"
+  | "pev"
+  | "re"
+  | "eml"
+  | "ntf";
 
 const nextUlid = monotonicFactory();
 

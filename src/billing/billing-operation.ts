@@ -15,6 +15,7 @@ import {
   chargeInvoice,
   type FailedAttempt,
   recordFailedPayment,
+  recordPrepaidPayment,
   type SucceededCharge,
 } from "../payments/charge-invoice.ts";
 import type { PaymentProviders } from "../payments/payment-providers.ts";
@@ -43,6 +44,29 @@ export interface BillingContext {
   chargeOrKeepOpen(invoice: Invoice, at?: Date): Promise<boolean>;
 }
 
+/**
+ * A payment the customer already made at a provider (a checkout paid by webhook or capture). The
+ * operation's charge records it instead of charging a stored method; its invoice must come to exactly
+ * this amount.
+ */
+export interface PrepaidPayment {
+  provider: string;
+  providerPaymentId: string;
+  amount: bigint;
+  currency: string;
+  /** Set by the operation once the payment is recorded against an invoice. */
+  applied?: { paymentId: string; invoiceId: string };
+  /** Set by the operation when it finds the payment recorded already (a repeated delivery). */
+  recordedBefore?: boolean;
+}
+
+/** Thrown by `chargeOrAbort` in a quote: the invoice the operation would charge, never written. */
+class QuotedInvoice extends Error {
+  constructor(readonly invoice: Invoice) {
+    super("quote");
+  }
+}
+
 /** Thrown inside an operation when a payment is declined; carries what to keep on record. */
 class PaymentDeclined extends Error {
   constructor(
@@ -67,12 +91,18 @@ export async function runBillingOperation<Result>({
   systemNow,
   actor,
   operation,
+  prepaid,
+  quote = false,
 }: {
   services: BillingServices;
   organizationId: string;
   systemNow: Date;
   actor: string;
   operation(context: BillingContext): Promise<Result>;
+  /** The payment success pipeline: the charge is already made (see `PrepaidPayment`). */
+  prepaid?: PrepaidPayment;
+  /** Stop at the first charge and roll back (see `quoteBillingOperation`). */
+  quote?: boolean;
 }): Promise<Result> {
   const { db, providers, config, logger } = services;
   const charges: SucceededCharge[] = [];
@@ -95,13 +125,24 @@ export async function runBillingOperation<Result>({
         systemNow,
       });
       const queueName = queueForScope({ testClockId: organization.testClockId });
-      return operation({
+      const result = await operation({
         tx,
         organization,
         now,
         queueName,
         services,
         async chargeOrAbort(invoice) {
+          if (quote) throw new QuotedInvoice(invoice);
+          if (prepaid) {
+            prepaid.applied = await recordPrepaidPayment({
+              executor: tx,
+              invoice,
+              prepaid,
+              queueName,
+              now,
+            });
+            return;
+          }
           const outcome = await chargeInvoice({
             executor: tx,
             providers,
@@ -134,8 +175,16 @@ export async function runBillingOperation<Result>({
           return false;
         },
       });
+      if (prepaid && prepaid.amount > 0n && !prepaid.applied && !prepaid.recordedBefore) {
+        throw invalidState(
+          `The payment of ${prepaid.amount} (minor units, ${prepaid.currency}) at ${prepaid.provider} matches no invoice of this operation.`,
+          { providerPaymentId: prepaid.providerPaymentId },
+        );
+      }
+      return result;
     });
   } catch (error) {
+    if (error instanceof QuotedInvoice) throw error;
     if (error instanceof PaymentDeclined) {
       const voided = await db.transaction(async (tx) => {
         const [organization] = await tx
@@ -201,4 +250,28 @@ export async function runBillingOperation<Result>({
     }
     throw error;
   }
+}
+
+/**
+ * Runs an operation as a quote: the same code, stopped where it would charge, and rolled back. Returns
+ * the invoice it would have charged (amounts, lines, discount), so a checkout asks for exactly what the
+ * operation will invoice.
+ */
+export async function quoteBillingOperation({
+  operation,
+  ...rest
+}: {
+  services: BillingServices;
+  organizationId: string;
+  systemNow: Date;
+  actor: string;
+  operation(context: BillingContext): Promise<unknown>;
+}): Promise<Invoice> {
+  try {
+    await runBillingOperation({ ...rest, operation, quote: true });
+  } catch (error) {
+    if (error instanceof QuotedInvoice) return error.invoice;
+    throw error;
+  }
+  throw invalidState("The operation ended without an invoice to quote.");
 }

@@ -18,6 +18,10 @@ export const eventTypes = [
   "invoice.payment_failed",
   "invoice.voided",
   "balance.changed",
+  "checkout.completed",
+  "checkout.failed",
+  "payment.refunded",
+  "payment.unapplied",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

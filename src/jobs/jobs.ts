@@ -1,5 +1,6 @@
 import { applyGrantJob } from "../entitlements/purchase-pack.ts";
 import { eventJobs } from "../events/publish-event.ts";
+import { notificationJobs } from "../notifications/payment-notifications.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
 import { renewBatchJob } from "../subscriptions/renew-batch.ts";
 import { renewalsTask, renewSubscriptionJob } from "../subscriptions/renew-subscription.ts";
@@ -21,4 +22,5 @@ export const jobRegistry: readonly JobDefinition[] = [
   renewBatchJob,
   retryPaymentJob,
   applyGrantJob,
+  ...notificationJobs,
 ];

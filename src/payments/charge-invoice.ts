@@ -1,5 +1,6 @@
 import type { Executor } from "../db/database.ts";
 import { payments } from "../db/schema/index.ts";
+import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { newId } from "../ids.ts";
 import { type Invoice, markInvoicePaid } from "../invoicing/invoices.ts";
@@ -121,6 +122,62 @@ export async function chargeInvoice({
     queueName,
   });
   return { ok: true };
+}
+
+/**
+ * Records a payment made at a provider before the operation (a paid checkout) against the invoice it
+ * pays. The amounts must agree exactly; the payment row is unique on (provider, provider payment id).
+ */
+export async function recordPrepaidPayment({
+  executor,
+  invoice,
+  prepaid,
+  queueName,
+  now,
+}: {
+  executor: Executor;
+  invoice: Invoice;
+  prepaid: { provider: string; providerPaymentId: string; amount: bigint; currency: string };
+  queueName?: string | undefined;
+  now: Date;
+}): Promise<{ paymentId: string; invoiceId: string }> {
+  if (invoice.amountDue !== prepaid.amount || invoice.currency !== prepaid.currency) {
+    throw invalidState(
+      `The payment at ${prepaid.provider} (${prepaid.amount} ${prepaid.currency}) does not match the invoice's amount due (${invoice.amountDue} ${invoice.currency}).`,
+      { providerPaymentId: prepaid.providerPaymentId, amountDue: invoice.amountDue },
+    );
+  }
+  const paymentId = newId("pay", now.getTime());
+  await executor.insert(payments).values({
+    id: paymentId,
+    organizationId: invoice.organizationId,
+    invoiceId: invoice.id,
+    paymentMethodId: null,
+    provider: prepaid.provider,
+    providerPaymentId: prepaid.providerPaymentId,
+    amount: prepaid.amount,
+    currency: prepaid.currency,
+    status: "succeeded",
+    createdAt: now,
+  });
+  if (invoice.amountDue > 0n) {
+    await markInvoicePaid({ executor, invoiceId: invoice.id, amountPaid: invoice.amountDue, now });
+    await publishEvent({
+      executor,
+      type: "invoice.paid",
+      organizationId: invoice.organizationId,
+      data: {
+        invoiceId: invoice.id,
+        number: invoice.number,
+        amountPaid: invoice.amountDue,
+        currency: invoice.currency,
+        provider: prepaid.provider,
+      },
+      now,
+      queueName,
+    });
+  }
+  return { paymentId, invoiceId: invoice.id };
 }
 
 /** Keeps a declined attempt on record. */

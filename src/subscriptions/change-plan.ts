@@ -1,6 +1,10 @@
 import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
-import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import {
+  type BillingContext,
+  type BillingServices,
+  runBillingOperation,
+} from "../billing/billing-operation.ts";
 import type { Coupon } from "../catalog/catalog-types.ts";
 import { getPlan } from "../catalog/plans.ts";
 import type { Executor } from "../db/database.ts";
@@ -88,275 +92,294 @@ export async function changePlan({
     organizationId,
     systemNow,
     actor,
-    async operation(context) {
-      const { tx, organization, now, queueName, chargeOrAbort } = context;
-      // Setup
-      const subscription = await findLiveSubscription({ executor: tx, organizationId });
-      if (!subscription) {
-        throw invalidState(
-          `Organization ${organizationId} has no subscription to change; create one with POST /v1/organizations/${organizationId}/subscription.`,
-        );
-      }
-      const currentPlan = await getPlan({
-        db: tx,
-        planId: subscription.planId,
-        version: subscription.planVersion,
-      });
-      const targetPlan = await getPlan({ db: tx, planId: request.planId });
-      const messages = billingMessages(organization.locale);
-
-      // Validate
-      if (targetPlan.archivedAt !== null) {
-        throw validationError(
-          `planId: the plan "${request.planId}" is archived and not offered any more.`,
-        );
-      }
-      if (subscription.status === "past_due") {
-        throw invalidState(
-          "The subscription is past due; its open invoice must be paid before a plan change.",
-        );
-      }
-      if (subscription.planId === request.planId && subscription.interval === request.interval) {
-        throw invalidState(
-          `The subscription is already on ${request.planId} (${request.interval}ly).`,
-          { subscription: await subscriptionView({ executor: tx, subscription }) },
-        );
-      }
-      const currentAmount = requirePrice({
-        plan: currentPlan,
-        interval: subscription.interval,
-        currency: subscription.currency,
-      });
-      const targetAmount = requirePrice({
-        plan: targetPlan,
-        interval: request.interval,
-        currency: subscription.currency,
-      });
-
-      // Compute
-      const pending = await unbilledPendingItems({ executor: tx, organizationId });
-      const overage = await findUnbilledOverage({
-        executor: tx,
-        organizationIds: [organizationId],
-      });
-      const overageCharges = overageLines({
-        overage,
-        prices: currentPlan.overage,
-        currency: subscription.currency,
-        messages,
-        periodEnd: now,
-      });
-      const settlementLines = [...pending.map(pendingItemLine), ...overageCharges];
-      const change = computePlanChange({
-        current: {
-          planId: currentPlan.id,
-          name: currentPlan.name,
-          interval: subscription.interval,
-          unitAmount: currentAmount,
-        },
-        target: {
-          planId: targetPlan.id,
-          name: targetPlan.name,
-          interval: request.interval,
-          unitAmount: targetAmount,
-        },
-        period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
-        trialing: subscription.status === "trialing",
-        now,
-        timing: request.timing,
-        messages,
-      });
-      const coupon = await subscriptionDiscount({
-        tx,
-        subscription,
-        periodStart: change.period.start,
-      });
-      const balance = await availableBalance({ executor: tx, organizationId });
-      const settlementTotals = computeInvoiceTotals({
-        kind: "settlement",
-        lines: settlementLines,
-        coupon: null,
-        balanceAvailable: 0n,
-      });
-      const balanceBeforeChange = balance + settlementTotals.creditedToBalance;
-      const totals = computeInvoiceTotals({
-        kind: "subscription",
-        lines: change.lines,
-        coupon,
-        balanceAvailable: balanceBeforeChange,
-      });
-
-      if (preview) {
-        return {
-          preview: true as const,
-          result: {
-            currency: subscription.currency,
-            lines: change.lines.map(toPreviewLine),
-            subtotal: totals.subtotal,
-            discount: totals.discount,
-            balanceApplied: totals.balanceApplied,
-            amountDue: totals.amountDue,
-            creditToBalance: totals.creditedToBalance,
-            balanceAfter: balanceBeforeChange - totals.balanceApplied + totals.creditedToBalance,
-            effectiveAt: change.effectiveAt,
-            settlement:
-              settlementLines.length === 0
-                ? null
-                : {
-                    lines: settlementLines.map(toPreviewLine),
-                    total: settlementTotals.total,
-                    amountDue: settlementTotals.amountDue,
-                  },
-          },
-        };
-      }
-
-      // Execute: settle what is owed to date first; a decline stops everything here.
-      const issued: Invoice[] = [];
-      const settlement = await settlePendingItems({
-        context,
-        subscription,
-        pending,
-        overage,
-        overageCharges,
-        billingReason: "settlement_before_change",
-      });
-      if (settlement) issued.push(settlement);
-
-      const before = await subscriptionView({ executor: tx, subscription });
-      let updated = subscription;
-      if (request.timing === "period_end") {
-        [updated = subscription] = await tx
-          .update(subscriptions)
-          .set({
-            scheduledChange: {
-              planId: request.planId,
-              interval: request.interval,
-              effectiveAt: subscription.currentPeriodEnd.toISOString(),
-            },
-            updatedAt: now,
-          })
-          .where(eq(subscriptions.id, subscription.id))
-          .returning();
-      } else {
-        if (change.lines.length > 0) {
-          const invoice = await issueInvoice({
-            executor: tx,
-            draft: {
-              id: newInvoiceId(now),
-              organizationId,
-              subscriptionId: subscription.id,
-              kind: "subscription",
-              billingReason: "subscription_change",
-              currency: subscription.currency,
-              locale: organization.locale,
-              lines: change.lines,
-              coupon,
-              periodStart: change.period.start,
-              periodEnd: change.period.end,
-              periodKey: null,
-            },
-            numberPrefix: services.config.invoicePrefix,
-            now,
-          });
-          await chargeOrAbort(invoice);
-          issued.push(invoice);
-        }
-        const founderBenefit =
-          change.resetsAnchor && subscription.founderBenefit === null
-            ? await registerFounder({
-                executor: tx,
-                config: services.config,
-                organizationId,
-                subscriptionId: subscription.id,
-                interval: request.interval,
-                planVersion: targetPlan.version,
-                now,
-              })
-            : null;
-        [updated = subscription] = await tx
-          .update(subscriptions)
-          .set({
-            planId: targetPlan.id,
-            planVersion: targetPlan.version,
-            interval: request.interval,
-            status: "active",
-            currentPeriodStart: change.period.start,
-            currentPeriodEnd: change.period.end,
-            ...(change.resetsAnchor
-              ? {
-                  anchorAt: change.period.start,
-                  endsAt:
-                    request.interval === "year" && !services.config.lifecycle.annualAutoRenew
-                      ? change.period.end
-                      : null,
-                }
-              : {}),
-            ...(founderBenefit ? { founderBenefit } : {}),
-            trialEndsAt: subscription.status === "trialing" ? null : subscription.trialEndsAt,
-            scheduledChange: null,
-            updatedAt: now,
-          })
-          .where(eq(subscriptions.id, subscription.id))
-          .returning();
-        await setEntitlement({
-          executor: tx,
-          organizationId,
-          planId: targetPlan.id,
-          planVersion: targetPlan.version,
-          status: "active",
-          trialEndsAt: null,
-          source: "subscription",
-          now,
-        });
-      }
-
-      // Publish
-      const after = await subscriptionView({ executor: tx, subscription: updated });
-      await recordAudit({
-        executor: tx,
-        entry: {
-          action:
-            request.timing === "period_end"
-              ? "subscription.change_scheduled"
-              : "subscription.changed",
-          actor,
-          organizationId,
-          before,
-          after,
-          metadata: {
-            invoices: issued.map((invoice) => ({
-              id: invoice.id,
-              total: invoice.total,
-              amountDue: invoice.amountDue,
-            })),
-          },
-        },
-        now,
-      });
-      await publishEvent({
-        executor: tx,
-        type: "subscription.changed",
-        organizationId,
-        data: {
-          subscriptionId: subscription.id,
-          from: { planId: before.planId, interval: before.interval },
-          to: request,
-        },
-        now,
-        queueName,
-      });
-      return {
-        preview: false as const,
-        result: {
-          subscription: after,
-          invoices: await Promise.all(
-            issued.map((invoice) => getInvoice({ executor: tx, invoiceId: invoice.id })),
-          ),
-        },
-      };
-    },
+    operation: (context) => changePlanWithin(context, { organizationId, request, preview, actor }),
   });
+}
+
+/**
+ * `changePlan` inside a running billing operation. `prorationAt` computes the proration as of an earlier
+ * instant of the current period (a checkout quoted then and paid now, like Stripe's `proration_date`).
+ */
+export async function changePlanWithin(
+  context: BillingContext,
+  {
+    organizationId,
+    request,
+    preview,
+    actor,
+    prorationAt,
+  }: {
+    organizationId: string;
+    request: ChangeRequest;
+    preview: boolean;
+    actor: string;
+    prorationAt?: Date;
+  },
+): Promise<ChangeResult> {
+  const { tx, organization, now, queueName, chargeOrAbort, services } = context;
+  // Setup
+  const subscription = await findLiveSubscription({ executor: tx, organizationId });
+  if (!subscription) {
+    throw invalidState(
+      `Organization ${organizationId} has no subscription to change; create one with POST /v1/organizations/${organizationId}/subscription.`,
+    );
+  }
+  const currentPlan = await getPlan({
+    db: tx,
+    planId: subscription.planId,
+    version: subscription.planVersion,
+  });
+  const targetPlan = await getPlan({ db: tx, planId: request.planId });
+  const messages = billingMessages(organization.locale);
+
+  // Validate
+  if (targetPlan.archivedAt !== null) {
+    throw validationError(
+      `planId: the plan "${request.planId}" is archived and not offered any more.`,
+    );
+  }
+  if (subscription.status === "past_due") {
+    throw invalidState(
+      "The subscription is past due; its open invoice must be paid before a plan change.",
+    );
+  }
+  if (subscription.planId === request.planId && subscription.interval === request.interval) {
+    throw invalidState(
+      `The subscription is already on ${request.planId} (${request.interval}ly).`,
+      { subscription: await subscriptionView({ executor: tx, subscription }) },
+    );
+  }
+  const currentAmount = requirePrice({
+    plan: currentPlan,
+    interval: subscription.interval,
+    currency: subscription.currency,
+  });
+  const targetAmount = requirePrice({
+    plan: targetPlan,
+    interval: request.interval,
+    currency: subscription.currency,
+  });
+
+  // Compute
+  const pending = await unbilledPendingItems({ executor: tx, organizationId });
+  const overage = await findUnbilledOverage({
+    executor: tx,
+    organizationIds: [organizationId],
+  });
+  const overageCharges = overageLines({
+    overage,
+    prices: currentPlan.overage,
+    currency: subscription.currency,
+    messages,
+    periodEnd: now,
+  });
+  const settlementLines = [...pending.map(pendingItemLine), ...overageCharges];
+  const change = computePlanChange({
+    current: {
+      planId: currentPlan.id,
+      name: currentPlan.name,
+      interval: subscription.interval,
+      unitAmount: currentAmount,
+    },
+    target: {
+      planId: targetPlan.id,
+      name: targetPlan.name,
+      interval: request.interval,
+      unitAmount: targetAmount,
+    },
+    period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+    trialing: subscription.status === "trialing",
+    now: prorationAt ?? now,
+    timing: request.timing,
+    messages,
+  });
+  const coupon = await subscriptionDiscount({
+    tx,
+    subscription,
+    periodStart: change.period.start,
+  });
+  const balance = await availableBalance({ executor: tx, organizationId });
+  const settlementTotals = computeInvoiceTotals({
+    kind: "settlement",
+    lines: settlementLines,
+    coupon: null,
+    balanceAvailable: 0n,
+  });
+  const balanceBeforeChange = balance + settlementTotals.creditedToBalance;
+  const totals = computeInvoiceTotals({
+    kind: "subscription",
+    lines: change.lines,
+    coupon,
+    balanceAvailable: balanceBeforeChange,
+  });
+
+  if (preview) {
+    return {
+      preview: true as const,
+      result: {
+        currency: subscription.currency,
+        lines: change.lines.map(toPreviewLine),
+        subtotal: totals.subtotal,
+        discount: totals.discount,
+        balanceApplied: totals.balanceApplied,
+        amountDue: totals.amountDue,
+        creditToBalance: totals.creditedToBalance,
+        balanceAfter: balanceBeforeChange - totals.balanceApplied + totals.creditedToBalance,
+        effectiveAt: change.effectiveAt,
+        settlement:
+          settlementLines.length === 0
+            ? null
+            : {
+                lines: settlementLines.map(toPreviewLine),
+                total: settlementTotals.total,
+                amountDue: settlementTotals.amountDue,
+              },
+      },
+    };
+  }
+
+  // Execute: settle what is owed to date first; a decline stops everything here.
+  const issued: Invoice[] = [];
+  const settlement = await settlePendingItems({
+    context,
+    subscription,
+    pending,
+    overage,
+    overageCharges,
+    billingReason: "settlement_before_change",
+  });
+  if (settlement) issued.push(settlement);
+
+  const before = await subscriptionView({ executor: tx, subscription });
+  let updated = subscription;
+  if (request.timing === "period_end") {
+    [updated = subscription] = await tx
+      .update(subscriptions)
+      .set({
+        scheduledChange: {
+          planId: request.planId,
+          interval: request.interval,
+          effectiveAt: subscription.currentPeriodEnd.toISOString(),
+        },
+        updatedAt: now,
+      })
+      .where(eq(subscriptions.id, subscription.id))
+      .returning();
+  } else {
+    if (change.lines.length > 0) {
+      const invoice = await issueInvoice({
+        executor: tx,
+        draft: {
+          id: newInvoiceId(now),
+          organizationId,
+          subscriptionId: subscription.id,
+          kind: "subscription",
+          billingReason: "subscription_change",
+          currency: subscription.currency,
+          locale: organization.locale,
+          lines: change.lines,
+          coupon,
+          periodStart: change.period.start,
+          periodEnd: change.period.end,
+          periodKey: null,
+        },
+        numberPrefix: services.config.invoicePrefix,
+        now,
+      });
+      await chargeOrAbort(invoice);
+      issued.push(invoice);
+    }
+    const founderBenefit =
+      change.resetsAnchor && subscription.founderBenefit === null
+        ? await registerFounder({
+            executor: tx,
+            config: services.config,
+            organizationId,
+            subscriptionId: subscription.id,
+            interval: request.interval,
+            planVersion: targetPlan.version,
+            now,
+          })
+        : null;
+    [updated = subscription] = await tx
+      .update(subscriptions)
+      .set({
+        planId: targetPlan.id,
+        planVersion: targetPlan.version,
+        interval: request.interval,
+        status: "active",
+        currentPeriodStart: change.period.start,
+        currentPeriodEnd: change.period.end,
+        ...(change.resetsAnchor
+          ? {
+              anchorAt: change.period.start,
+              endsAt:
+                request.interval === "year" && !services.config.lifecycle.annualAutoRenew
+                  ? change.period.end
+                  : null,
+            }
+          : {}),
+        ...(founderBenefit ? { founderBenefit } : {}),
+        trialEndsAt: subscription.status === "trialing" ? null : subscription.trialEndsAt,
+        scheduledChange: null,
+        updatedAt: now,
+      })
+      .where(eq(subscriptions.id, subscription.id))
+      .returning();
+    await setEntitlement({
+      executor: tx,
+      organizationId,
+      planId: targetPlan.id,
+      planVersion: targetPlan.version,
+      status: "active",
+      trialEndsAt: null,
+      source: "subscription",
+      now,
+    });
+  }
+
+  // Publish
+  const after = await subscriptionView({ executor: tx, subscription: updated });
+  await recordAudit({
+    executor: tx,
+    entry: {
+      action:
+        request.timing === "period_end" ? "subscription.change_scheduled" : "subscription.changed",
+      actor,
+      organizationId,
+      before,
+      after,
+      metadata: {
+        invoices: issued.map((invoice) => ({
+          id: invoice.id,
+          total: invoice.total,
+          amountDue: invoice.amountDue,
+        })),
+      },
+    },
+    now,
+  });
+  await publishEvent({
+    executor: tx,
+    type: "subscription.changed",
+    organizationId,
+    data: {
+      subscriptionId: subscription.id,
+      from: { planId: before.planId, interval: before.interval },
+      to: request,
+    },
+    now,
+    queueName,
+  });
+  return {
+    preview: false as const,
+    result: {
+      subscription: after,
+      invoices: await Promise.all(
+        issued.map((invoice) => getInvoice({ executor: tx, invoiceId: invoice.id })),
+      ),
+    },
+  };
 }
 
 function toPreviewLine(line: DraftLine): PreviewLine {

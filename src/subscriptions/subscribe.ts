@@ -1,6 +1,11 @@
 import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
-import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import {
+  type BillingContext,
+  type BillingServices,
+  quoteBillingOperation,
+  runBillingOperation,
+} from "../billing/billing-operation.ts";
 import { getPlan } from "../catalog/plans.ts";
 import { organizations, subscriptions } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
@@ -22,18 +27,7 @@ import { type SubscriptionView, subscriptionView } from "./subscription-view.ts"
  * period (prorated to the next 1st with the `first_of_month` anchor) invoiced and charged at once. A
  * declined payment leaves no subscription (402). A 100% coupon or a free plan needs no payment method.
  */
-export async function subscribe({
-  services,
-  organizationId,
-  planId,
-  interval,
-  couponCode,
-  currency: requestedCurrency,
-  replaceExisting = false,
-  actor,
-  systemNow,
-}: {
-  services: BillingServices;
+export interface SubscribeRequest {
   organizationId: string;
   planId: string;
   interval: Interval;
@@ -42,230 +36,270 @@ export async function subscribe({
   /** Expire a live subscription instead of refusing (a new plan bought through checkout). */
   replaceExisting?: boolean;
   actor: string;
+}
+
+export async function subscribe({
+  services,
+  systemNow,
+  ...request
+}: SubscribeRequest & {
+  services: BillingServices;
   systemNow: Date;
 }): Promise<{ subscription: SubscriptionView; invoice: Invoice }> {
   return runBillingOperation({
     services,
-    organizationId,
+    organizationId: request.organizationId,
     systemNow,
+    actor: request.actor,
+    operation: (context) => subscribeWithin(context, request),
+  });
+}
+
+/**
+ * The first invoice of a subscription as it would be issued now, without writing anything: what a
+ * checkout asks the customer to pay. Runs `subscribe`'s own code and stops where it would charge.
+ */
+export async function quoteSubscribe({
+  services,
+  systemNow,
+  ...request
+}: SubscribeRequest & { services: BillingServices; systemNow: Date }): Promise<Invoice> {
+  return quoteBillingOperation({
+    services,
+    organizationId: request.organizationId,
+    systemNow,
+    actor: request.actor,
+    operation: (context) => subscribeWithin(context, request),
+  });
+}
+
+/** `subscribe` inside a running billing operation (the payment success pipeline runs it with a prepaid payment). */
+export async function subscribeWithin(
+  { tx, organization, now, queueName, chargeOrAbort, services }: BillingContext,
+  {
+    organizationId,
+    planId,
+    interval,
+    couponCode,
+    currency: requestedCurrency,
+    replaceExisting = false,
     actor,
-    async operation({ tx, organization, now, queueName, chargeOrAbort }) {
-      if (organization.status !== "active") {
-        throw invalidState(
-          `Organization ${organizationId} is ${organization.status}; it cannot subscribe.`,
-        );
-      }
-      const live = await findLiveSubscription({ executor: tx, organizationId });
-      if (live && replaceExisting) {
-        // Seed 004: buying a new plan marks the previous subscription expired, in the same transaction.
-        await tx
-          .update(subscriptions)
-          .set({ status: "expired", endedAt: now, updatedAt: now })
-          .where(eq(subscriptions.id, live.id));
-        await recordAudit({
-          executor: tx,
-          entry: {
-            action: "subscription.expired",
-            actor,
-            organizationId,
-            before: { subscriptionId: live.id, status: live.status },
-            after: { subscriptionId: live.id, status: "expired" },
-          },
-          now,
-        });
-      } else if (live) {
-        throw invalidState(
-          `Organization ${organizationId} already has a ${live.status} subscription to ${live.planId}; change it with POST /v1/organizations/${organizationId}/subscription/change.`,
-          { subscriptionId: live.id },
-        );
-      }
-      const plan = await getPlan({ db: tx, planId });
-      if (plan.archivedAt !== null) {
-        throw validationError(`planId: the plan "${planId}" is archived and not offered any more.`);
-      }
-      const currency = chooseCurrency({
-        organizationCurrency: organization.currency,
-        requestedCurrency,
-        offered: plan.prices
-          .filter((price) => price.interval === interval)
-          .map((price) => price.currency),
-        planId,
-        interval,
-      });
-      const unitAmount = requirePrice({ plan, interval, currency });
-      const subscriptionId = newId("sub", now.getTime());
-      const messages = billingMessages(organization.locale);
+  }: SubscribeRequest,
+): Promise<{ subscription: SubscriptionView; invoice: Invoice }> {
+  if (organization.status !== "active") {
+    throw invalidState(
+      `Organization ${organizationId} is ${organization.status}; it cannot subscribe.`,
+    );
+  }
+  const live = await findLiveSubscription({ executor: tx, organizationId });
+  if (live && replaceExisting) {
+    // Seed 004: buying a new plan marks the previous subscription expired, in the same transaction.
+    await tx
+      .update(subscriptions)
+      .set({ status: "expired", endedAt: now, updatedAt: now })
+      .where(eq(subscriptions.id, live.id));
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "subscription.expired",
+        actor,
+        organizationId,
+        before: { subscriptionId: live.id, status: live.status },
+        after: { subscriptionId: live.id, status: "expired" },
+      },
+      now,
+    });
+  } else if (live) {
+    throw invalidState(
+      `Organization ${organizationId} already has a ${live.status} subscription to ${live.planId}; change it with POST /v1/organizations/${organizationId}/subscription/change.`,
+      { subscriptionId: live.id },
+    );
+  }
+  const plan = await getPlan({ db: tx, planId });
+  if (plan.archivedAt !== null) {
+    throw validationError(`planId: the plan "${planId}" is archived and not offered any more.`);
+  }
+  const currency = chooseCurrency({
+    organizationCurrency: organization.currency,
+    requestedCurrency,
+    offered: plan.prices
+      .filter((price) => price.interval === interval)
+      .map((price) => price.currency),
+    planId,
+    interval,
+  });
+  const unitAmount = requirePrice({ plan, interval, currency });
+  const subscriptionId = newId("sub", now.getTime());
+  const messages = billingMessages(organization.locale);
 
-      const trialing = plan.trialDays > 0;
-      let period: Period;
-      let line: DraftLine;
-      /** Later periods are counted from here; a trial's renewal picks the anchor when it ends. */
-      let anchorAt: Date;
-      if (trialing) {
-        period = { start: now, end: addDays({ date: now, days: plan.trialDays }) };
-        anchorAt = period.end;
-        line = {
-          kind: "trial",
-          description: messages.trial({ plan: plan.name }),
-          amount: 0n,
-          quantity: 1,
-          unitAmount: 0n,
-          proration: false,
-          periodStart: period.start,
-          periodEnd: period.end,
-        };
-      } else {
-        const first = firstPeriod({
-          billingAnchor: organization.billingAnchor,
-          interval,
-          start: now,
-        });
-        period = first.period;
-        anchorAt = first.anchor;
-        const amount = first.isStub
-          ? prorate({
-              unitAmount,
-              quantity: 1,
-              fraction: prorationFraction({
-                periodStart: first.fullPeriod.start,
-                periodEnd: first.fullPeriod.end,
-                now: first.period.start,
-              }),
-            })
-          : unitAmount;
-        line = {
-          kind: "plan",
-          description: first.isStub
-            ? messages.firstPeriod({ plan: plan.name })
-            : messages.planCharge({ plan: plan.name, interval }),
-          amount,
-          quantity: 1,
+  const trialing = plan.trialDays > 0;
+  let period: Period;
+  let line: DraftLine;
+  /** Later periods are counted from here; a trial's renewal picks the anchor when it ends. */
+  let anchorAt: Date;
+  if (trialing) {
+    period = { start: now, end: addDays({ date: now, days: plan.trialDays }) };
+    anchorAt = period.end;
+    line = {
+      kind: "trial",
+      description: messages.trial({ plan: plan.name }),
+      amount: 0n,
+      quantity: 1,
+      unitAmount: 0n,
+      proration: false,
+      periodStart: period.start,
+      periodEnd: period.end,
+    };
+  } else {
+    const first = firstPeriod({
+      billingAnchor: organization.billingAnchor,
+      interval,
+      start: now,
+    });
+    period = first.period;
+    anchorAt = first.anchor;
+    const amount = first.isStub
+      ? prorate({
           unitAmount,
-          proration: false,
-          periodStart: period.start,
-          periodEnd: period.end,
-        };
-      }
-
-      const [subscriptionRow] = await tx
-        .insert(subscriptions)
-        .values({
-          id: subscriptionId,
-          organizationId,
-          planId,
-          planVersion: plan.version,
-          interval,
-          currency,
-          status: trialing ? "trialing" : "active",
-          anchorAt,
-          currentPeriodStart: period.start,
-          currentPeriodEnd: period.end,
-          trialEndsAt: trialing ? period.end : null,
-          createdAt: now,
-          updatedAt: now,
+          quantity: 1,
+          fraction: prorationFraction({
+            periodStart: first.fullPeriod.start,
+            periodEnd: first.fullPeriod.end,
+            now: first.period.start,
+          }),
         })
-        .returning();
-      if (!subscriptionRow) throw new Error("subscription insert returned no row");
-      const coupon = couponCode
-        ? await redeemCoupon({
-            executor: tx,
-            code: couponCode,
-            organizationId,
-            subscriptionId,
-            planId,
-            currency,
-            now,
-          })
-        : null;
-      const founderBenefit = await registerFounder({
+      : unitAmount;
+    line = {
+      kind: "plan",
+      description: first.isStub
+        ? messages.firstPeriod({ plan: plan.name })
+        : messages.planCharge({ plan: plan.name, interval }),
+      amount,
+      quantity: 1,
+      unitAmount,
+      proration: false,
+      periodStart: period.start,
+      periodEnd: period.end,
+    };
+  }
+
+  const [subscriptionRow] = await tx
+    .insert(subscriptions)
+    .values({
+      id: subscriptionId,
+      organizationId,
+      planId,
+      planVersion: plan.version,
+      interval,
+      currency,
+      status: trialing ? "trialing" : "active",
+      anchorAt,
+      currentPeriodStart: period.start,
+      currentPeriodEnd: period.end,
+      trialEndsAt: trialing ? period.end : null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  if (!subscriptionRow) throw new Error("subscription insert returned no row");
+  const coupon = couponCode
+    ? await redeemCoupon({
         executor: tx,
-        config: services.config,
+        code: couponCode,
         organizationId,
         subscriptionId,
-        interval,
-        planVersion: plan.version,
-        now,
-      });
-      const endsAt =
-        interval === "year" && !services.config.lifecycle.annualAutoRenew
-          ? addInterval({ anchor: now, interval: "year", count: 1 })
-          : null;
-      const [subscription = subscriptionRow] = await tx
-        .update(subscriptions)
-        .set({
-          couponCode: coupon?.code ?? null,
-          couponRedeemedAt: coupon ? now : null,
-          founderBenefit,
-          endsAt,
-        })
-        .where(eq(subscriptions.id, subscriptionId))
-        .returning();
-      const discount = coupon
-        ? couponTermsFor({ coupon, redeemedAt: now, periodStart: period.start, firstInvoice: true })
-        : await subscriptionDiscount({ tx, subscription, periodStart: period.start });
-
-      const invoice = await issueInvoice({
-        executor: tx,
-        draft: {
-          id: newInvoiceId(now),
-          organizationId,
-          subscriptionId,
-          kind: "subscription",
-          billingReason: "subscription_create",
-          currency,
-          locale: organization.locale,
-          lines: [line],
-          coupon: discount,
-          periodStart: period.start,
-          periodEnd: period.end,
-          periodKey: `${subscriptionId}:${period.start.toISOString()}`,
-        },
-        numberPrefix: services.config.invoicePrefix,
-        now,
-      });
-      await chargeOrAbort(invoice);
-
-      if (organization.currency === null) {
-        await tx
-          .update(organizations)
-          .set({ currency, updatedAt: now })
-          .where(eq(organizations.id, organizationId));
-      }
-      await setEntitlement({
-        executor: tx,
-        organizationId,
         planId,
-        planVersion: plan.version,
-        status: trialing ? "trialing" : "active",
-        trialEndsAt: trialing ? period.end : null,
-        source: "subscription",
+        currency,
         now,
-      });
-      const view = await subscriptionView({ executor: tx, subscription });
-      await recordAudit({
-        executor: tx,
-        entry: {
-          action: "subscription.created",
-          actor,
-          organizationId,
-          after: { subscription: view, invoiceId: invoice.id, amountDue: invoice.amountDue },
-        },
-        now,
-      });
-      await publishEvent({
-        executor: tx,
-        type: "subscription.created",
-        organizationId,
-        data: { subscriptionId, planId, interval, status: subscription.status },
-        now,
-        queueName,
-      });
-      return {
-        subscription: view,
-        invoice: await getInvoice({ executor: tx, invoiceId: invoice.id }),
-      };
-    },
+      })
+    : null;
+  const founderBenefit = await registerFounder({
+    executor: tx,
+    config: services.config,
+    organizationId,
+    subscriptionId,
+    interval,
+    planVersion: plan.version,
+    now,
   });
+  const endsAt =
+    interval === "year" && !services.config.lifecycle.annualAutoRenew
+      ? addInterval({ anchor: now, interval: "year", count: 1 })
+      : null;
+  const [subscription = subscriptionRow] = await tx
+    .update(subscriptions)
+    .set({
+      couponCode: coupon?.code ?? null,
+      couponRedeemedAt: coupon ? now : null,
+      founderBenefit,
+      endsAt,
+    })
+    .where(eq(subscriptions.id, subscriptionId))
+    .returning();
+  const discount = coupon
+    ? couponTermsFor({ coupon, redeemedAt: now, periodStart: period.start, firstInvoice: true })
+    : await subscriptionDiscount({ tx, subscription, periodStart: period.start });
+
+  const invoice = await issueInvoice({
+    executor: tx,
+    draft: {
+      id: newInvoiceId(now),
+      organizationId,
+      subscriptionId,
+      kind: "subscription",
+      billingReason: "subscription_create",
+      currency,
+      locale: organization.locale,
+      lines: [line],
+      coupon: discount,
+      periodStart: period.start,
+      periodEnd: period.end,
+      periodKey: `${subscriptionId}:${period.start.toISOString()}`,
+    },
+    numberPrefix: services.config.invoicePrefix,
+    now,
+  });
+  await chargeOrAbort(invoice);
+
+  if (organization.currency === null) {
+    await tx
+      .update(organizations)
+      .set({ currency, updatedAt: now })
+      .where(eq(organizations.id, organizationId));
+  }
+  await setEntitlement({
+    executor: tx,
+    organizationId,
+    planId,
+    planVersion: plan.version,
+    status: trialing ? "trialing" : "active",
+    trialEndsAt: trialing ? period.end : null,
+    source: "subscription",
+    now,
+  });
+  const view = await subscriptionView({ executor: tx, subscription });
+  await recordAudit({
+    executor: tx,
+    entry: {
+      action: "subscription.created",
+      actor,
+      organizationId,
+      after: { subscription: view, invoiceId: invoice.id, amountDue: invoice.amountDue },
+    },
+    now,
+  });
+  await publishEvent({
+    executor: tx,
+    type: "subscription.created",
+    organizationId,
+    data: { subscriptionId, planId, interval, status: subscription.status },
+    now,
+    queueName,
+  });
+  return {
+    subscription: view,
+    invoice: await getInvoice({ executor: tx, invoiceId: invoice.id }),
+  };
 }
 
 function chooseCurrency({

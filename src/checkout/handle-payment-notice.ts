@@ -1,0 +1,113 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { BillingServices } from "../billing/billing-operation.ts";
+import { checkouts } from "../db/schema/index.ts";
+import { publishEvent } from "../events/publish-event.ts";
+import { applyRefund } from "../payments/apply-refund.ts";
+import type { PaymentNotice } from "../payments/checkout-provider.ts";
+import { handlePaymentSuccess, type PipelineResult } from "./handle-payment-success.ts";
+
+export type NoticeResult =
+  | PipelineResult
+  | { outcome: "failed_payment"; checkoutId: string | null }
+  | { outcome: "pending"; checkoutId: string | null }
+  | { outcome: "refund"; result: Awaited<ReturnType<typeof applyRefund>> };
+
+/** What Abono does with a provider's notice, whether it came by webhook or from a capture call. */
+export async function handlePaymentNotice({
+  services,
+  provider,
+  notice,
+  systemNow,
+}: {
+  services: BillingServices;
+  provider: string;
+  notice: PaymentNotice;
+  systemNow: Date;
+}): Promise<NoticeResult> {
+  switch (notice.kind) {
+    case "payment_succeeded":
+      return handlePaymentSuccess({
+        services,
+        payment: {
+          provider,
+          providerPaymentId: notice.providerPaymentId,
+          amount: notice.amount,
+          currency: notice.currency,
+          checkoutId: notice.checkoutId,
+        },
+        systemNow,
+      });
+    case "payment_failed":
+      await markCheckoutFailed({ services, notice, systemNow });
+      return { outcome: "failed_payment", checkoutId: notice.checkoutId };
+    case "pending":
+      return { outcome: "pending", checkoutId: notice.checkoutId };
+    case "refunded":
+      return {
+        outcome: "refund",
+        result: await applyRefund({
+          db: services.db,
+          refund: { provider, ...notice },
+          reason: null,
+          actor: `system:${provider}`,
+          now: systemNow,
+        }),
+      };
+    case "ignored":
+      return { outcome: "ignored", reason: notice.reason };
+  }
+}
+
+/** A declined payment changes nothing but the open checkout, which records why. */
+async function markCheckoutFailed({
+  services,
+  notice,
+  systemNow,
+}: {
+  services: BillingServices;
+  notice: Extract<PaymentNotice, { kind: "payment_failed" }>;
+  systemNow: Date;
+}) {
+  if (notice.checkoutId === null) return;
+  await services.db.transaction(async (tx) => {
+    const [failed] = await tx
+      .update(checkouts)
+      .set({
+        status: "failed",
+        failureCode: notice.code,
+        failureMessage: notice.message,
+        updatedAt: systemNow,
+      })
+      .where(
+        and(
+          eq(checkouts.id, notice.checkoutId ?? ""),
+          inArray(checkouts.status, ["open", "failed"]),
+        ),
+      )
+      .returning();
+    if (!failed) return;
+    await publishEvent({
+      executor: tx,
+      type: "checkout.failed",
+      organizationId: failed.organizationId,
+      data: { checkoutId: failed.id, code: notice.code },
+      now: systemNow,
+    });
+  });
+}
+
+/** The short text stored on a payment event. */
+export function describeOutcome(result: NoticeResult): string {
+  switch (result.outcome) {
+    case "ignored":
+      return `ignored: ${result.reason}`;
+    case "unapplied":
+      return `unapplied: ${result.reason}`;
+    case "refund":
+      return result.result.outcome === "ignored"
+        ? `ignored: ${result.result.reason}`
+        : `refund ${result.result.outcome}`;
+    default:
+      return result.outcome;
+  }
+}

@@ -1,0 +1,269 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { z } from "zod";
+import { access } from "../../auth/principal.ts";
+import type { CheckoutRow } from "../../checkout/checkout-records.ts";
+import { getCheckout } from "../../checkout/checkout-records.ts";
+import { handlePaymentNotice } from "../../checkout/handle-payment-notice.ts";
+import { startCheckout } from "../../checkout/start-checkout.ts";
+import { checkouts } from "../../db/schema/index.ts";
+import { AbonoError, invalidState, validationError } from "../../errors.ts";
+import { toNumber } from "../../money/index.ts";
+import { checkoutProviderOf } from "../../payments/checkout-providers.ts";
+import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
+import { subscriptionView } from "../../subscriptions/subscription-view.ts";
+import type { RouteModule } from "../app-types.ts";
+import { listQuery, listResponse, toPage } from "../pagination.ts";
+import { invoiceResponse, invoiceSchema, subscriptionSchema } from "../schemas/billing-schemas.ts";
+import { catalogKey, currencyInput, intervalSchema } from "../schemas/catalog-schemas.ts";
+import { billingServices } from "./subscriptions.ts";
+
+const billingRoles = access.organization("owner", "billing_admin");
+const orgParams = z.object({ orgId: z.string() });
+const checkoutParams = z.object({ orgId: z.string(), checkoutId: z.string() });
+
+export const checkoutSchema = z.object({
+  id: z.string(),
+  organizationId: z.string(),
+  provider: z.string(),
+  planId: z.string(),
+  planVersion: z.number().int(),
+  interval: z.enum(["month", "year"]),
+  couponCode: z.string().nullable(),
+  currency: z.string(),
+  amount: z.number().int(),
+  isUpgrade: z.boolean(),
+  status: z.enum(["open", "completed", "failed", "canceled", "stale"]),
+  redirectUrl: z.string().nullable(),
+  providerCheckoutId: z.string().nullable(),
+  failureCode: z.string().nullable(),
+  failureMessage: z.string().nullable(),
+  paymentId: z.string().nullable(),
+  subscriptionId: z.string().nullable(),
+  invoiceId: z.string().nullable(),
+  createdAt: z.date(),
+  completedAt: z.date().nullable(),
+});
+
+export function checkoutResponse(row: CheckoutRow): z.infer<typeof checkoutSchema> {
+  return {
+    id: row.id,
+    organizationId: row.organizationId,
+    provider: row.provider,
+    planId: row.planId,
+    planVersion: row.planVersion,
+    interval: row.interval,
+    couponCode: row.couponCode,
+    currency: row.currency,
+    amount: toNumber(row.amount),
+    isUpgrade: row.isUpgrade,
+    status: row.status,
+    redirectUrl: row.redirectUrl,
+    providerCheckoutId: row.providerCheckoutId,
+    failureCode: row.failureCode,
+    failureMessage: row.failureMessage,
+    paymentId: row.paymentId,
+    subscriptionId: row.subscriptionId,
+    invoiceId: row.invoiceId,
+    createdAt: row.createdAt,
+    completedAt: row.completedAt,
+  };
+}
+
+const checkoutResult = z.object({
+  checkout: checkoutSchema,
+  subscription: subscriptionSchema.nullable(),
+  invoices: z.array(invoiceSchema),
+});
+
+/** Seed 004's checkout: start, follow and (PayPal) capture a purchase of a plan. */
+export const checkoutRoutes: RouteModule = (app, dependencies) => {
+  const { db, clock } = dependencies;
+  const services = billingServices(dependencies);
+
+  app.post(
+    "/v1/organizations/:orgId/checkouts",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["checkout"],
+        summary: "Start a checkout for a plan",
+        description:
+          "Quotes the plan (a new subscription's first invoice, or an upgrade's proration) and either completes at once — nothing to pay (100% coupon, free plan, trial) or `provider: sandbox` in test mode — or creates the provider's checkout and returns `checkout.redirectUrl` for the customer. The payment arrives by webhook (Stripe, MercadoPago) or capture (PayPal) and runs the payment success pipeline.",
+        params: orgParams,
+        body: z.object({
+          planId: catalogKey,
+          interval: intervalSchema,
+          couponCode: z.string().min(1).max(64).optional(),
+          currency: currencyInput.optional(),
+          provider: z
+            .enum(["stripe", "mercadopago", "paypal", "sandbox"], {
+              error: "provider must be one of stripe, mercadopago, paypal, sandbox",
+            })
+            .optional()
+            .describe("Required unless nothing is due (100% coupon, free plan, trial)."),
+          successUrl: z.url().optional(),
+          cancelUrl: z.url().optional(),
+        }),
+        response: { 201: checkoutResult },
+      },
+    },
+    async (request, reply) => {
+      const started = await startCheckout({
+        services,
+        organizationId: request.params.orgId,
+        request: {
+          ...request.body,
+          provider: request.body.provider,
+          couponCode: request.body.couponCode,
+          currency: request.body.currency,
+          successUrl: request.body.successUrl,
+          cancelUrl: request.body.cancelUrl,
+        },
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      });
+      return reply.code(201).send({
+        checkout: checkoutResponse(started.checkout),
+        subscription: started.subscription,
+        invoices: started.invoices.map(invoiceResponse),
+      });
+    },
+  );
+
+  app.get(
+    "/v1/organizations/:orgId/checkouts",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["checkout"],
+        summary: "The organization's checkouts, newest first",
+        params: orgParams,
+        querystring: listQuery,
+        response: { 200: listResponse(checkoutSchema) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const rows = await db
+        .select()
+        .from(checkouts)
+        .where(
+          and(
+            eq(checkouts.organizationId, request.params.orgId),
+            cursor === undefined ? undefined : lt(checkouts.id, cursor),
+          ),
+        )
+        .orderBy(desc(checkouts.id))
+        .limit(limit + 1);
+      const page = toPage(rows, limit);
+      return { ...page, data: page.data.map(checkoutResponse) };
+    },
+  );
+
+  app.get(
+    "/v1/organizations/:orgId/checkouts/:checkoutId",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["checkout"],
+        summary: "A checkout (poll it after the customer returns from the provider)",
+        params: checkoutParams,
+        response: { 200: checkoutSchema },
+      },
+    },
+    async (request) =>
+      checkoutResponse(
+        await getCheckout({
+          executor: db,
+          checkoutId: request.params.checkoutId,
+          organizationId: request.params.orgId,
+        }),
+      ),
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/checkouts/:checkoutId/capture",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["checkout"],
+        summary: "Capture an approved checkout (PayPal)",
+        description:
+          "After the buyer approves the PayPal order and returns, capture it: the capture runs the payment success pipeline (the same one the `PAYMENT.CAPTURE.COMPLETED` webhook runs, so whichever comes first applies it once). A declined capture → 402 `payment_failed`, nothing changed.",
+        params: checkoutParams,
+        response: { 200: checkoutResult },
+      },
+    },
+    async (request) => {
+      const systemNow = clock();
+      const checkout = await getCheckout({
+        executor: db,
+        checkoutId: request.params.checkoutId,
+        organizationId: request.params.orgId,
+      });
+      const adapter = checkoutProviderOf(services.providers, checkout.provider);
+      if (!adapter?.capture || checkout.providerCheckoutId === null) {
+        throw validationError(
+          `Checkout ${checkout.id} is paid through ${checkout.provider}, which confirms payments by webhook; there is nothing to capture.`,
+        );
+      }
+      if (checkout.status === "completed") return completedResult(checkout);
+      if (checkout.status === "canceled" || checkout.status === "stale") {
+        throw invalidState(`Checkout ${checkout.id} is ${checkout.status}.`);
+      }
+      let notice: Awaited<ReturnType<NonNullable<typeof adapter.capture>>>;
+      try {
+        notice = await adapter.capture({
+          providerCheckoutId: checkout.providerCheckoutId,
+          checkoutId: checkout.id,
+        });
+      } catch (error) {
+        throw new AbonoError(
+          "provider_error",
+          `${adapter.name} did not capture the order: ${error instanceof Error ? error.message : String(error)}`,
+          { checkoutId: checkout.id },
+        );
+      }
+      const result = await handlePaymentNotice({
+        services,
+        provider: adapter.name,
+        notice,
+        systemNow,
+      });
+      if (result.outcome === "failed_payment") {
+        const failed = await getCheckout({ executor: db, checkoutId: checkout.id });
+        throw new AbonoError(
+          "payment_failed",
+          `The payment was declined: ${failed.failureMessage ?? "no reason given"}. Nothing was changed.`,
+          { checkoutId: checkout.id, declineCode: failed.failureCode },
+        );
+      }
+      if (result.outcome === "pending") {
+        throw invalidState(
+          "The provider has not completed the payment yet (pending); the webhook will complete the checkout.",
+          { checkoutId: checkout.id },
+        );
+      }
+      if (result.outcome === "processed") {
+        return {
+          checkout: checkoutResponse(result.checkout),
+          subscription: result.subscription,
+          invoices: result.invoices.map(invoiceResponse),
+        };
+      }
+      return completedResult(await getCheckout({ executor: db, checkoutId: checkout.id }));
+    },
+  );
+
+  async function completedResult(checkout: CheckoutRow) {
+    const subscription =
+      checkout.status === "completed"
+        ? await findLiveSubscription({ executor: db, organizationId: checkout.organizationId })
+        : null;
+    return {
+      checkout: checkoutResponse(checkout),
+      subscription: subscription ? await subscriptionView({ executor: db, subscription }) : null,
+      invoices: [],
+    };
+  }
+};

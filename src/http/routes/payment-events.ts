@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { access } from "../../auth/principal.ts";
+import { listPaymentEvents } from "../../payments/payment-events.ts";
+import type { RouteModule } from "../app-types.ts";
+import { listQuery, listResponse, toPage } from "../pagination.ts";
+
+const paymentEventSchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  providerEventId: z.string().nullable(),
+  eventType: z.string().nullable(),
+  verified: z.boolean(),
+  verificationError: z.string().nullable(),
+  outcome: z.string().nullable(),
+  checkoutId: z.string().nullable(),
+  paymentId: z.string().nullable(),
+  headers: z.record(z.string(), z.string()),
+  query: z.record(z.string(), z.string()),
+  body: z.string(),
+  receivedAt: z.date(),
+  processedAt: z.date().nullable(),
+});
+
+/** `GET /v1/payment-events` (root): every provider request received, verified or not, newest first. */
+export const paymentEventRoutes: RouteModule = (app, { db }) => {
+  app.get(
+    "/v1/payment-events",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["payments"],
+        summary: "Inbound provider events (root)",
+        description:
+          "Every webhook request as received (body, headers without credentials, query), with its verification result and what Abono did with it.",
+        querystring: listQuery.extend({
+          provider: z.string().min(1).max(40).optional(),
+          verified: z.enum(["true", "false"]).optional(),
+        }),
+        response: { 200: listResponse(paymentEventSchema) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, provider, verified } = request.query;
+      const rows = await listPaymentEvents({
+        db,
+        provider,
+        verified: verified === undefined ? undefined : verified === "true",
+        limit,
+        cursor,
+      });
+      return toPage(rows, limit);
+    },
+  );
+};

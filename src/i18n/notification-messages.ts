@@ -1,0 +1,93 @@
+import type { Locale } from "./billing-messages.ts";
+
+/** What a purchase confirmation says: amounts already formatted in the organization's locale. */
+export interface PurchaseDetails {
+  organizationName: string;
+  planName: string;
+  interval: "month" | "year";
+  amount: string;
+  provider: string;
+  invoiceNumber: string | null;
+  periodEnd: string | null;
+  isUpgrade: boolean;
+}
+
+export interface NotificationMessages {
+  purchaseEmail(details: PurchaseDetails): { subject: string; text: string; html: string };
+  userPaymentCompleted(details: PurchaseDetails): { title: string; body: string };
+  adminPaymentReceived(details: PurchaseDetails): { title: string; body: string };
+  adminPaymentUnapplied(args: { organizationName: string; amount: string; reason: string }): {
+    title: string;
+    body: string;
+  };
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+
+const paragraphs = (lines: string[]) =>
+  lines.map((line) => `<p>${escapeHtml(line)}</p>`).join("\n");
+
+const english: NotificationMessages = {
+  purchaseEmail(details) {
+    const lines = [
+      `Thank you: ${details.organizationName} is now on ${details.planName} (${details.interval === "month" ? "monthly" : "yearly"}).`,
+      `We received your payment of ${details.amount} through ${details.provider}.`,
+      ...(details.invoiceNumber ? [`Invoice: ${details.invoiceNumber}.`] : []),
+      ...(details.periodEnd ? [`Your current period ends on ${details.periodEnd}.`] : []),
+    ];
+    return {
+      subject: details.isUpgrade
+        ? `Your upgrade to ${details.planName} is active`
+        : `Your ${details.planName} subscription is active`,
+      text: lines.join("\n"),
+      html: paragraphs(lines),
+    };
+  },
+  userPaymentCompleted: (details) => ({
+    title: `${details.planName} is active`,
+    body: `Payment of ${details.amount} received. ${details.organizationName} now has ${details.planName}.`,
+  }),
+  adminPaymentReceived: (details) => ({
+    title: `Payment received: ${details.organizationName}`,
+    body: `${details.organizationName} paid ${details.amount} through ${details.provider} for ${details.planName}${details.isUpgrade ? " (upgrade)" : ""}.`,
+  }),
+  adminPaymentUnapplied: ({ organizationName, amount, reason }) => ({
+    title: `Payment not applied: ${organizationName}`,
+    body: `A payment of ${amount} from ${organizationName} could not be applied and was refunded: ${reason}`,
+  }),
+};
+
+const spanish: NotificationMessages = {
+  purchaseEmail(details) {
+    const lines = [
+      `¡Gracias! ${details.organizationName} ya tiene el plan ${details.planName} (${details.interval === "month" ? "mensual" : "anual"}).`,
+      `Recibimos tu pago de ${details.amount} a través de ${details.provider}.`,
+      ...(details.invoiceNumber ? [`Factura: ${details.invoiceNumber}.`] : []),
+      ...(details.periodEnd ? [`Tu período actual vence el ${details.periodEnd}.`] : []),
+    ];
+    return {
+      subject: details.isUpgrade
+        ? `Tu mejora a ${details.planName} está activa`
+        : `Tu suscripción a ${details.planName} está activa`,
+      text: lines.join("\n"),
+      html: paragraphs(lines),
+    };
+  },
+  userPaymentCompleted: (details) => ({
+    title: `${details.planName} está activo`,
+    body: `Recibimos el pago de ${details.amount}. ${details.organizationName} ya tiene ${details.planName}.`,
+  }),
+  adminPaymentReceived: (details) => ({
+    title: `Pago recibido: ${details.organizationName}`,
+    body: `${details.organizationName} pagó ${details.amount} con ${details.provider} por ${details.planName}${details.isUpgrade ? " (mejora de plan)" : ""}.`,
+  }),
+  adminPaymentUnapplied: ({ organizationName, amount, reason }) => ({
+    title: `Pago no aplicado: ${organizationName}`,
+    body: `Un pago de ${amount} de ${organizationName} no pudo aplicarse y fue reembolsado: ${reason}`,
+  }),
+};
+
+export function notificationMessages(locale: Locale): NotificationMessages {
+  return locale === "es" ? spanish : english;
+}

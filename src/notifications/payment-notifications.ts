@@ -1,0 +1,271 @@
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../db/database.ts";
+import {
+  checkouts,
+  emails,
+  invoices,
+  notifications,
+  organizations,
+  payments,
+  planVersions,
+  subscriptions,
+} from "../db/schema/index.ts";
+import type { Locale } from "../i18n/billing-messages.ts";
+import { notificationMessages, type PurchaseDetails } from "../i18n/notification-messages.ts";
+import { newId } from "../ids.ts";
+import { defineJob, type JobContext } from "../jobs/job.ts";
+import { formatMoney } from "../money/index.ts";
+import { createMailer } from "./mailer.ts";
+
+/**
+ * The follow-ups of a successful payment (seed 004): a purchase email to the organization's owner, an
+ * in-app notification for its users, and one for the platform's operators. Each is its own job, enqueued
+ * in the payment's transaction, and idempotent by a dedupe key: a retried job does its work once.
+ */
+
+const checkoutPayload = z.object({ checkoutId: z.string() });
+
+export const purchaseEmailJob = defineJob({
+  name: "notification.purchase_email",
+  payload: checkoutPayload,
+  maxAttempts: 10,
+  async handler({ payload, context }) {
+    const purchase = await loadPurchase({ db: context.db, checkoutId: payload.checkoutId });
+    if (!purchase?.ownerEmail) {
+      context.logger.warn({ checkoutId: payload.checkoutId }, "purchase email: no owner email");
+      return;
+    }
+    const dedupeKey = `purchase:${payload.checkoutId}`;
+    const rendered = notificationMessages(purchase.locale).purchaseEmail(purchase.details);
+    const now = new Date();
+    await context.db
+      .insert(emails)
+      .values({
+        id: newId("eml", now.getTime()),
+        organizationId: purchase.organizationId,
+        template: "purchase",
+        dedupeKey,
+        locale: purchase.locale,
+        to: purchase.ownerEmail,
+        from: context.config.email.from,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        status: "queued",
+        createdAt: now,
+      })
+      .onConflictDoNothing();
+    await deliverQueued({ context, dedupeKey });
+  },
+});
+
+export const userPaymentNotificationJob = defineJob({
+  name: "notification.user_payment_completed",
+  payload: checkoutPayload,
+  async handler({ payload, context }) {
+    const purchase = await loadPurchase({ db: context.db, checkoutId: payload.checkoutId });
+    if (!purchase) return;
+    const message = notificationMessages(purchase.locale).userPaymentCompleted(purchase.details);
+    await insertNotification({
+      db: context.db,
+      audience: "user",
+      organizationId: purchase.organizationId,
+      userId: purchase.ownerUserId,
+      kind: "payment_completed",
+      dedupeKey: `user_payment:${payload.checkoutId}`,
+      locale: purchase.locale,
+      message,
+      data: { checkoutId: payload.checkoutId },
+    });
+  },
+});
+
+export const adminPaymentNotificationJob = defineJob({
+  name: "notification.admin_payment",
+  payload: checkoutPayload,
+  async handler({ payload, context }) {
+    const purchase = await loadPurchase({ db: context.db, checkoutId: payload.checkoutId });
+    if (!purchase) return;
+    const message = notificationMessages("en").adminPaymentReceived(purchase.detailsFor("en"));
+    await insertNotification({
+      db: context.db,
+      audience: "admin",
+      organizationId: purchase.organizationId,
+      userId: null,
+      kind: "payment_received",
+      dedupeKey: `admin_payment:${payload.checkoutId}`,
+      locale: "en",
+      message,
+      data: { checkoutId: payload.checkoutId },
+    });
+  },
+});
+
+export const adminUnappliedPaymentJob = defineJob({
+  name: "notification.admin_payment_unapplied",
+  payload: z.object({ paymentId: z.string(), reason: z.string() }),
+  async handler({ payload, context }) {
+    const [row] = await context.db
+      .select({
+        organizationId: payments.organizationId,
+        amount: payments.amount,
+        currency: payments.currency,
+        name: organizations.name,
+      })
+      .from(payments)
+      .innerJoin(organizations, eq(organizations.id, payments.organizationId))
+      .where(eq(payments.id, payload.paymentId));
+    if (!row) return;
+    const message = notificationMessages("en").adminPaymentUnapplied({
+      organizationName: row.name,
+      amount: formatMoney({ amount: row.amount, currency: row.currency, locale: "en" }),
+      reason: payload.reason,
+    });
+    await insertNotification({
+      db: context.db,
+      audience: "admin",
+      organizationId: row.organizationId,
+      userId: null,
+      kind: "payment_unapplied",
+      dedupeKey: `admin_unapplied:${payload.paymentId}`,
+      locale: "en",
+      message,
+      data: { paymentId: payload.paymentId, reason: payload.reason },
+    });
+  },
+});
+
+export const notificationJobs = [
+  purchaseEmailJob,
+  userPaymentNotificationJob,
+  adminPaymentNotificationJob,
+  adminUnappliedPaymentJob,
+];
+
+async function deliverQueued({ context, dedupeKey }: { context: JobContext; dedupeKey: string }) {
+  const [email] = await context.db.select().from(emails).where(eq(emails.dedupeKey, dedupeKey));
+  if (!email || email.status === "sent") return;
+  const mailer = createMailer({ email: context.config.email, testMode: context.config.testMode });
+  const result = await mailer.deliver({
+    from: email.from,
+    to: email.to,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+  });
+  await context.db
+    .update(emails)
+    .set(
+      result.status === "sent"
+        ? { status: "sent", messageId: result.messageId, sentAt: new Date(), error: null }
+        : { status: "failed", error: result.error },
+    )
+    .where(and(eq(emails.id, email.id), eq(emails.status, email.status)));
+  if (result.status === "failed" && context.config.email.smtpUrl) {
+    // A configured SMTP server that fails is worth retrying (the job's attempts back off).
+    throw new Error(`Email delivery failed: ${result.error}`);
+  }
+}
+
+async function insertNotification({
+  db,
+  audience,
+  organizationId,
+  userId,
+  kind,
+  dedupeKey,
+  locale,
+  message,
+  data,
+}: {
+  db: Database;
+  audience: "admin" | "user";
+  organizationId: string;
+  userId: string | null;
+  kind: string;
+  dedupeKey: string;
+  locale: Locale;
+  message: { title: string; body: string };
+  data: Record<string, unknown>;
+}) {
+  const now = new Date();
+  await db
+    .insert(notifications)
+    .values({
+      id: newId("ntf", now.getTime()),
+      audience,
+      organizationId,
+      userId,
+      kind,
+      dedupeKey,
+      locale,
+      title: message.title,
+      body: message.body,
+      data,
+      createdAt: now,
+    })
+    .onConflictDoNothing();
+}
+
+/** Everything the messages about one completed checkout need, in the organization's locale. */
+async function loadPurchase({ db, checkoutId }: { db: Database; checkoutId: string }) {
+  const [row] = await db
+    .select({
+      checkout: checkouts,
+      organizationName: organizations.name,
+      locale: organizations.locale,
+      ownerEmail: organizations.ownerEmail,
+      ownerUserId: organizations.ownerUserId,
+      planName: planVersions.name,
+      invoiceNumber: invoices.number,
+      periodEnd: subscriptions.currentPeriodEnd,
+    })
+    .from(checkouts)
+    .innerJoin(organizations, eq(organizations.id, checkouts.organizationId))
+    .leftJoin(
+      planVersions,
+      and(
+        eq(planVersions.planId, checkouts.planId),
+        eq(planVersions.version, checkouts.planVersion),
+      ),
+    )
+    .leftJoin(invoices, eq(invoices.id, checkouts.invoiceId))
+    .leftJoin(subscriptions, eq(subscriptions.id, checkouts.subscriptionId))
+    .where(eq(checkouts.id, checkoutId));
+  if (!row || row.checkout.status !== "completed") return null;
+  const detailsFor = (locale: Locale): PurchaseDetails => ({
+    organizationName: row.organizationName,
+    planName: row.planName ?? row.checkout.planId,
+    interval: row.checkout.interval,
+    amount: formatMoney({ amount: row.checkout.amount, currency: row.checkout.currency, locale }),
+    provider: providerLabel(row.checkout.provider),
+    invoiceNumber: row.invoiceNumber,
+    periodEnd: row.periodEnd
+      ? new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(
+          row.periodEnd,
+        )
+      : null,
+    isUpgrade: row.checkout.isUpgrade,
+  });
+  return {
+    organizationId: row.checkout.organizationId,
+    locale: row.locale,
+    ownerEmail: row.ownerEmail,
+    ownerUserId: row.ownerUserId,
+    details: detailsFor(row.locale),
+    detailsFor,
+  };
+}
+
+const providerLabels: Record<string, string> = {
+  stripe: "Stripe",
+  mercadopago: "MercadoPago",
+  paypal: "PayPal",
+  sandbox: "Sandbox",
+  direct: "—",
+};
+
+function providerLabel(provider: string): string {
+  return providerLabels[provider] ?? provider;
+}

@@ -1,0 +1,112 @@
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
+import { paymentEvents } from "../db/schema/index.ts";
+import { newId } from "../ids.ts";
+
+export type PaymentEventRow = typeof paymentEvents.$inferSelect;
+
+/** Headers never stored: credentials a proxy might forward. */
+const secretHeaders = new Set(["authorization", "cookie", "proxy-authorization"]);
+
+/**
+ * Stores an inbound provider request exactly as received, before anything else looks at it: even a
+ * request that fails verification, or that Abono cannot process, stays on record.
+ */
+export async function recordPaymentEvent({
+  db,
+  provider,
+  headers,
+  query,
+  body,
+  now,
+}: {
+  db: Database;
+  provider: string;
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  body: Buffer;
+  now: Date;
+}): Promise<string> {
+  const id = newId("pev", now.getTime());
+  await db.insert(paymentEvents).values({
+    id,
+    provider,
+    verified: false,
+    headers: definedEntries(headers, (name) => !secretHeaders.has(name)),
+    query: definedEntries(query, () => true),
+    body: body.toString("utf8"),
+    receivedAt: now,
+  });
+  return id;
+}
+
+/** Records what verification said and what Abono did with the event. */
+export async function completePaymentEvent({
+  db,
+  id,
+  result,
+  now,
+}: {
+  db: Database;
+  id: string;
+  result: {
+    verified: boolean;
+    verificationError?: string | null;
+    providerEventId?: string | null;
+    eventType?: string | null;
+    outcome: string;
+    checkoutId?: string | null;
+    paymentId?: string | null;
+  };
+  now: Date;
+}): Promise<void> {
+  await db
+    .update(paymentEvents)
+    .set({
+      verified: result.verified,
+      verificationError: result.verificationError ?? null,
+      providerEventId: result.providerEventId ?? null,
+      eventType: result.eventType ?? null,
+      outcome: result.outcome,
+      checkoutId: result.checkoutId ?? null,
+      paymentId: result.paymentId ?? null,
+      processedAt: now,
+    })
+    .where(eq(paymentEvents.id, id));
+}
+
+export async function listPaymentEvents({
+  db,
+  provider,
+  verified,
+  limit,
+  cursor,
+}: {
+  db: Database;
+  provider: string | undefined;
+  verified: boolean | undefined;
+  limit: number;
+  cursor: string | undefined;
+}): Promise<PaymentEventRow[]> {
+  const conditions: SQL[] = [];
+  if (provider !== undefined) conditions.push(eq(paymentEvents.provider, provider));
+  if (verified !== undefined) conditions.push(eq(paymentEvents.verified, verified));
+  if (cursor !== undefined) conditions.push(lt(paymentEvents.id, cursor));
+  return db
+    .select()
+    .from(paymentEvents)
+    .where(and(...conditions))
+    .orderBy(desc(paymentEvents.id))
+    .limit(limit + 1);
+}
+
+function definedEntries(
+  record: Record<string, string | undefined>,
+  keep: (name: string) => boolean,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(record).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && keep(entry[0]),
+    ),
+  );
+}
