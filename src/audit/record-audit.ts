@@ -1,6 +1,7 @@
 import type { Executor } from "../db/database.ts";
 import { auditLogs } from "../db/schema/index.ts";
 import { newId } from "../ids.ts";
+import { currentRequestId } from "./audit-context.ts";
 
 /** Who did something: an API key id (`key_…`), a user (`user:<sub>`), or `system:<job>` for automation. */
 export type Actor = string;
@@ -13,6 +14,7 @@ export interface AuditEntry {
   before?: unknown;
   after?: unknown;
   metadata?: Record<string, unknown>;
+  /** The HTTP request id; defaults to the request being served (`currentRequestId`), null in jobs. */
   requestId?: string | null;
 }
 
@@ -39,7 +41,7 @@ export async function recordAudit({
     before: toJson(entry.before),
     after: toJson(entry.after),
     metadata: toJson(entry.metadata),
-    requestId: entry.requestId ?? null,
+    requestId: entry.requestId ?? currentRequestId(),
     createdAt: now,
   });
   return id;

@@ -62,6 +62,7 @@ export async function loadEntitlement({
     status: "canceled" as const,
     trialEndsAt: null,
     graceEndsAt: null,
+    manualFeatures: null,
   };
   const [plan] = await executor.select().from(plans).where(eq(plans.id, state.planId));
   const [free] = await executor.select().from(plans).where(eq(plans.id, freePlanId));
@@ -97,7 +98,8 @@ export async function loadEntitlement({
   const effective = computeEffectiveEntitlement({
     organizationStatus: organization.status,
     entitlement: state,
-    planFeatures: planVersion?.features ?? null,
+    // A plan root set manually that the catalog does not have keeps the values snapshotted for it.
+    planFeatures: planVersion?.features ?? state.manualFeatures ?? null,
     freePlanId,
     freePlanFeatures: freeVersion?.features ?? null,
     features,

@@ -7,14 +7,17 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import { runWithAuditContext } from "../audit/audit-context.ts";
 import { access } from "../auth/principal.ts";
 import { newId } from "../ids.ts";
 import type { App, AppDependencies, RouteModule } from "./app-types.ts";
 import { registerAuthentication } from "./authenticate.ts";
 import { handleError } from "./error-handler.ts";
 import { registerIdempotency } from "./idempotency.ts";
+import { registerRootOnlyRoutes } from "./root-routes.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { auditLogRoutes } from "./routes/audit-logs.ts";
 import { couponRoutes } from "./routes/coupons.ts";
 import { entitlementRoutes } from "./routes/entitlements.ts";
 import { featureRoutes } from "./routes/features.ts";
@@ -24,6 +27,7 @@ import { meRoutes } from "./routes/me.ts";
 import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { planRoutes } from "./routes/plans.ts";
+import { rootRoutes } from "./routes/root.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
 
@@ -42,6 +46,8 @@ export const routeModules: readonly RouteModule[] = [
   subscriptionRoutes,
   invoiceRoutes,
   entitlementRoutes,
+  rootRoutes,
+  auditLogRoutes,
 ];
 
 const errorJsonSchema = {
@@ -124,7 +130,12 @@ export async function buildApp(
     documentation.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   });
 
+  registerRootOnlyRoutes(app);
   registerAuthentication(app, dependencies);
+  // Everything from here to the handler runs in the request's audit context: audit entries get its id.
+  app.addHook("preHandler", (request, _reply, done) =>
+    runWithAuditContext({ requestId: request.id }, done),
+  );
   registerIdempotency(app, dependencies);
   for (const routes of [...routeModules, ...extraRoutes]) routes(app, dependencies);
   return app;

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, lt, or, sql } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import {
@@ -15,9 +16,11 @@ import type { Logger } from "../logger.ts";
 import { isSupportedCurrency } from "../money/index.ts";
 import type { BillingAnchor } from "../time/index.ts";
 import { identityGroupNameFor, tenantSchemaNameFor } from "./identity-group-name.ts";
+import { lockOrganization } from "./lock-organization.ts";
 import type { OrganizationRecord } from "./organization-record.ts";
 import { provisioningSteps } from "./provisioning-steps.ts";
 import { runProvisioning } from "./run-provisioning.ts";
+import { syncPublicView } from "./sync-public-view.ts";
 
 export type OrganizationStatus = (typeof organizationStatuses)[number];
 
@@ -266,13 +269,14 @@ export async function listOrganizations({
 
 /**
  * Renames an organization or changes its status, keeping the public view in step in the same
- * transaction. A `deleted` organization keeps its rows and billing history.
+ * transaction. A `deleted` organization keeps its rows and billing history. A status change is audited.
  */
 export async function updateOrganization({
   db,
   organizationId,
   changes,
-  now,
+  actor,
+  systemNow,
 }: {
   db: Database;
   organizationId: string;
@@ -281,9 +285,15 @@ export async function updateOrganization({
     locale?: "en" | "es" | undefined;
     status?: OrganizationStatus | undefined;
   };
-  now: Date;
+  actor: string;
+  systemNow: Date;
 }): Promise<OrganizationRecord> {
   return db.transaction(async (tx) => {
+    const { organization: before, now } = await lockOrganization({
+      tx,
+      organizationId,
+      systemNow,
+    });
     const [updated] = await tx
       .update(organizations)
       .set({
@@ -295,15 +305,20 @@ export async function updateOrganization({
       .where(eq(organizations.id, organizationId))
       .returning();
     if (!updated) throw notFound("Organization", organizationId);
-    await tx
-      .update(organizationPublicView)
-      .set({
-        name: updated.name,
-        status: updated.status,
-        isActive: updated.status === "active",
-        updatedAt: now,
-      })
-      .where(eq(organizationPublicView.organizationId, organizationId));
+    await syncPublicView({ executor: tx, organization: updated, now });
+    if (updated.status !== before.status) {
+      await recordAudit({
+        executor: tx,
+        entry: {
+          action: "organization.status_changed",
+          actor,
+          organizationId,
+          before: { status: before.status, isActive: before.status === "active" },
+          after: { status: updated.status, isActive: updated.status === "active" },
+        },
+        now,
+      });
+    }
     return updated;
   });
 }

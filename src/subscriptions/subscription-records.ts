@@ -129,7 +129,17 @@ export async function setEntitlement({
   source: "free" | "subscription" | "manual";
   now: Date;
 }) {
-  const values = { planId, planVersion, status, trialEndsAt, graceEndsAt, source, updatedAt: now };
+  const values = {
+    planId,
+    planVersion,
+    status,
+    trialEndsAt,
+    graceEndsAt,
+    source,
+    // A catalog plan brings its own values: a manual plan's snapshot no longer applies.
+    manualFeatures: null,
+    updatedAt: now,
+  };
   await executor
     .insert(organizationEntitlements)
     .values({ organizationId, ...values })

@@ -1,15 +1,14 @@
-import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import { listPlans } from "../../catalog/plans.ts";
-import { entitlementGrants, usageCounters } from "../../db/schema/index.ts";
 import { checkFeature } from "../../entitlements/check-feature.ts";
-import { describeFeatureUse, type FeatureUse } from "../../entitlements/describe-feature-use.ts";
+import type { FeatureUse } from "../../entitlements/describe-feature-use.ts";
 import { ingestUsageBatch } from "../../entitlements/ingest-usage-batch.ts";
-import { counterPeriodStart } from "../../entitlements/load-entitlement.ts";
 import { purchasePack } from "../../entitlements/purchase-pack.ts";
 import { recommendPlan } from "../../entitlements/recommend-plan.ts";
 import { recordUsage } from "../../entitlements/record-usage.ts";
+import { summarizeEntitlement } from "../../entitlements/summarize-entitlement.ts";
 import { forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
@@ -17,6 +16,7 @@ import { findLiveSubscription } from "../../subscriptions/subscription-records.t
 import type { RouteModule } from "../app-types.ts";
 import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
 import { catalogKey } from "../schemas/catalog-schemas.ts";
+import { entitlementSummarySchema } from "../schemas/entitlement-schemas.ts";
 import { billingServices } from "./subscriptions.ts";
 
 const orgParams = z.object({ orgId: z.string() });
@@ -59,109 +59,15 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
         tags: ["entitlements"],
         summary: "The organization's effective entitlement",
         params: orgParams,
-        response: {
-          200: z.object({
-            organizationId: z.string(),
-            planId: z.string(),
-            status: z.enum(["trialing", "active", "past_due", "canceled"]),
-            trialEndsAt: z.date().nullable(),
-            organizationStatus: z.enum(["active", "suspended", "deleted"]),
-            features: z.record(z.string(), z.boolean()),
-            limits: z.record(z.string(), z.number().int().nullable()),
-            usage: z.record(z.string(), z.number().int()),
-            balances: z.record(
-              z.string(),
-              z.object({
-                included: z.number().int().nullable(),
-                purchased: z.number().int(),
-                used: z.number().int(),
-                remaining: z.number().int().nullable(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: entitlementSummarySchema },
       },
     },
     async (request) => {
-      const organizationId = request.params.orgId;
       const { entitlement, now } = await entitlementCache.get({
-        organizationId,
+        organizationId: request.params.orgId,
         systemNow: clock(),
       });
-      const period = entitlement.meteredPeriod;
-      const counters = await db
-        .select()
-        .from(usageCounters)
-        .where(
-          and(
-            eq(usageCounters.organizationId, organizationId),
-            inArray(usageCounters.periodStart, [new Date(0), period.start]),
-          ),
-        );
-      const grants = await db
-        .select({
-          featureKey: entitlementGrants.featureKey,
-          remaining: sql<string>`sum(${entitlementGrants.remaining})::text`,
-        })
-        .from(entitlementGrants)
-        .where(
-          and(
-            eq(entitlementGrants.organizationId, organizationId),
-            or(isNull(entitlementGrants.expiresAt), gt(entitlementGrants.expiresAt, now)),
-          ),
-        )
-        .groupBy(entitlementGrants.featureKey);
-      const features: Record<string, boolean> = {};
-      const limits: Record<string, number | null> = {};
-      const usage: Record<string, number> = {};
-      const balances: Record<
-        string,
-        { included: number | null; purchased: number; used: number; remaining: number | null }
-      > = {};
-      for (const [key, feature] of entitlement.effective.features) {
-        if (feature.kind === "boolean") {
-          features[key] = feature.enabled && feature.denial === null;
-          continue;
-        }
-        const periodStart = counterPeriodStart({ kind: feature.kind, meteredPeriod: period });
-        const row = counters.find(
-          (counter) =>
-            counter.featureKey === key && counter.periodStart.getTime() === periodStart.getTime(),
-        );
-        const purchased = BigInt(
-          grants.find((grant) => grant.featureKey === key)?.remaining ?? "0",
-        );
-        const use = describeFeatureUse({
-          feature,
-          counter: {
-            used: row?.used ?? 0n,
-            usedPurchased: row?.usedPurchased ?? 0n,
-            overage: row?.overage ?? 0n,
-          },
-          purchased,
-        });
-        limits[key] = feature.enabled && feature.denial === null ? count(feature.limit) : 0;
-        usage[key] = toNumber(use.used);
-        if (feature.kind === "metered") {
-          balances[key] = {
-            included: limits[key] ?? null,
-            purchased: toNumber(purchased),
-            used: toNumber(use.used),
-            remaining: count(use.remaining),
-          };
-        }
-      }
-      return {
-        organizationId,
-        planId: entitlement.effective.planId,
-        status: entitlement.effective.status,
-        trialEndsAt: entitlement.trialEndsAt,
-        organizationStatus: entitlement.organizationStatus,
-        features,
-        limits,
-        usage,
-        balances,
-      };
+      return summarizeEntitlement({ executor: db, entitlement, now });
     },
   );
 

@@ -12,6 +12,7 @@ import {
   retryProvisioning,
   updateOrganization,
 } from "../../organizations/organizations.ts";
+import { readManualTrace } from "../../root/manual-trace.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 import { currencyInput } from "../schemas/catalog-schemas.ts";
@@ -25,7 +26,25 @@ const organizationId = z
 
 const statusSchema = z.enum(["active", "suspended", "deleted"]);
 
-const organizationSchema = z.object({
+export const manualTraceSchema = z
+  .object({
+    actor: z.string(),
+    at: z.string(),
+    changes: z.object({
+      planId: z.string().optional(),
+      entitlementStatus: z.string().optional(),
+      organizationStatus: z.string().optional(),
+    }),
+    reason: z.string(),
+    planCatalogFound: z.boolean().nullable(),
+    auditLogId: z.string(),
+    requestId: z.string().nullable(),
+  })
+  .describe(
+    "The last manual change root made (seed 003 `billingProviders.manual`): who, when, what, why.",
+  );
+
+export const organizationSchema = z.object({
   id: z.string(),
   number: z.number().int(),
   name: z.string(),
@@ -51,6 +70,9 @@ const organizationSchema = z.object({
       }),
     ),
   }),
+  billingProviders: z
+    .object({ manual: manualTraceSchema.optional() })
+    .describe("The organization's records at billing providers; `manual` is root's trace."),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -66,11 +88,12 @@ const roleList = z
   .array(z.enum(["owner", "billing_admin", "member"]))
   .min(1, "give at least one role: owner, billing_admin or member");
 
-async function organizationResponse(
+export async function organizationResponse(
   { db }: Pick<AppDependencies, "db">,
   organization: OrganizationRecord,
 ): Promise<z.infer<typeof organizationSchema>> {
   const steps = await listProvisioningSteps({ db, organizationId: organization.id });
+  const manual = await readManualTrace({ executor: db, organizationId: organization.id });
   return {
     id: organization.id,
     number: organization.number,
@@ -97,6 +120,7 @@ async function organizationResponse(
         updatedAt,
       })),
     },
+    billingProviders: manual ? { manual } : {},
     createdAt: organization.createdAt,
     updatedAt: organization.updatedAt,
   };
@@ -237,7 +261,8 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
         db,
         organizationId: request.params.orgId,
         changes: request.body,
-        now: clock(),
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
       });
       return organizationResponse(dependencies, updated);
     },
@@ -263,7 +288,8 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
           db,
           organizationId: request.params.orgId,
           changes: { status: "deleted" },
-          now: clock(),
+          actor: request.principal?.id ?? "unknown",
+          systemNow: clock(),
         }),
       ),
   );

@@ -1,0 +1,108 @@
+import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import type { Executor } from "../db/database.ts";
+import { entitlementGrants, usageCounters } from "../db/schema/index.ts";
+import { toNumber } from "../money/index.ts";
+import type { EntitlementStatus } from "./compute-effective-entitlement.ts";
+import { describeFeatureUse } from "./describe-feature-use.ts";
+import { counterPeriodStart, type LoadedEntitlement } from "./load-entitlement.ts";
+
+/** API.md `GET /v1/organizations/:orgId/entitlement`: counts leave as integers. */
+export interface EntitlementSummary {
+  organizationId: string;
+  planId: string;
+  status: EntitlementStatus;
+  trialEndsAt: Date | null;
+  organizationStatus: "active" | "suspended" | "deleted";
+  features: Record<string, boolean>;
+  limits: Record<string, number | null>;
+  usage: Record<string, number>;
+  balances: Record<
+    string,
+    { included: number | null; purchased: number; used: number; remaining: number | null }
+  >;
+}
+
+const count = (value: bigint | null) => (value === null ? null : toNumber(value));
+
+/**
+ * The effective entitlement as the API shows it: boolean features, limits (0 when denied), usage of this
+ * period (limit features: the live count) and, for metered features, included/purchased/used/remaining.
+ */
+export async function summarizeEntitlement({
+  executor,
+  entitlement,
+  now,
+}: {
+  executor: Executor;
+  entitlement: LoadedEntitlement;
+  now: Date;
+}): Promise<EntitlementSummary> {
+  const organizationId = entitlement.organizationId;
+  const period = entitlement.meteredPeriod;
+  const counters = await executor
+    .select()
+    .from(usageCounters)
+    .where(
+      and(
+        eq(usageCounters.organizationId, organizationId),
+        inArray(usageCounters.periodStart, [new Date(0), period.start]),
+      ),
+    );
+  const grants = await executor
+    .select({
+      featureKey: entitlementGrants.featureKey,
+      remaining: sql<string>`sum(${entitlementGrants.remaining})::text`,
+    })
+    .from(entitlementGrants)
+    .where(
+      and(
+        eq(entitlementGrants.organizationId, organizationId),
+        or(isNull(entitlementGrants.expiresAt), gt(entitlementGrants.expiresAt, now)),
+      ),
+    )
+    .groupBy(entitlementGrants.featureKey);
+  const summary: EntitlementSummary = {
+    organizationId,
+    planId: entitlement.effective.planId,
+    status: entitlement.effective.status,
+    trialEndsAt: entitlement.trialEndsAt,
+    organizationStatus: entitlement.organizationStatus,
+    features: {},
+    limits: {},
+    usage: {},
+    balances: {},
+  };
+  for (const [key, feature] of entitlement.effective.features) {
+    if (feature.kind === "boolean") {
+      summary.features[key] = feature.enabled && feature.denial === null;
+      continue;
+    }
+    const periodStart = counterPeriodStart({ kind: feature.kind, meteredPeriod: period });
+    const row = counters.find(
+      (counter) =>
+        counter.featureKey === key && counter.periodStart.getTime() === periodStart.getTime(),
+    );
+    const purchased = BigInt(grants.find((grant) => grant.featureKey === key)?.remaining ?? "0");
+    const use = describeFeatureUse({
+      feature,
+      counter: {
+        used: row?.used ?? 0n,
+        usedPurchased: row?.usedPurchased ?? 0n,
+        overage: row?.overage ?? 0n,
+      },
+      purchased,
+    });
+    const limit = feature.enabled && feature.denial === null ? count(feature.limit) : 0;
+    summary.limits[key] = limit;
+    summary.usage[key] = toNumber(use.used);
+    if (feature.kind === "metered") {
+      summary.balances[key] = {
+        included: limit,
+        purchased: toNumber(purchased),
+        used: toNumber(use.used),
+        remaining: count(use.remaining),
+      };
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,107 @@
+import { type Access, access } from "../auth/principal.ts";
+import type { App } from "./app-types.ts";
+
+export type RootOnlyMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface RootOnlyRoute {
+  method: RootOnlyMethod;
+  path: string;
+}
+
+/**
+ * Every route only the platform operator (root) may call, in one place. A route listed here is root-only
+ * whatever its own `config.access` says (a listed route that declares a different access stops the server
+ * at boot); a route that declares `access.root` but is missing here is reported at boot and fails
+ * `test/root/root-only-routes.test.ts`. Organization routes with role checks are not listed: they declare
+ * `access.organization(…roles)` next to their handler.
+ */
+export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
+  // API keys
+  { method: "GET", path: "/v1/api-keys" },
+  { method: "DELETE", path: "/v1/api-keys/:keyId" },
+  // Catalog ("Plan Settings")
+  { method: "POST", path: "/v1/features" },
+  { method: "POST", path: "/v1/plans" },
+  { method: "PATCH", path: "/v1/plans/:planId" },
+  { method: "POST", path: "/v1/plans/:id/archive" },
+  { method: "POST", path: "/v1/plans/:id/unarchive" },
+  { method: "POST", path: "/v1/addons" },
+  { method: "PATCH", path: "/v1/addons/:id" },
+  { method: "POST", path: "/v1/addons/:id/archive" },
+  { method: "POST", path: "/v1/addons/:id/unarchive" },
+  { method: "POST", path: "/v1/packs" },
+  { method: "POST", path: "/v1/packs/:id/archive" },
+  { method: "POST", path: "/v1/packs/:id/unarchive" },
+  { method: "POST", path: "/v1/coupons" },
+  { method: "GET", path: "/v1/coupons" },
+  { method: "GET", path: "/v1/coupons/:code" },
+  { method: "POST", path: "/v1/coupons/:id/archive" },
+  { method: "POST", path: "/v1/coupons/:id/unarchive" },
+  // Test clocks (test mode)
+  { method: "POST", path: "/v1/test-clocks" },
+  { method: "GET", path: "/v1/test-clocks/:id" },
+  { method: "POST", path: "/v1/test-clocks/:id/advance" },
+  // Organizations across tenants
+  { method: "GET", path: "/v1/organizations" },
+  { method: "DELETE", path: "/v1/organizations/:orgId" },
+  // Root operations (seed 003) and the audit trail
+  { method: "POST", path: "/v1/root/organizations/:orgId/plan" },
+  { method: "POST", path: "/v1/root/organizations/:orgId/balance-adjustments" },
+  { method: "GET", path: "/v1/root/organizations/:orgId/entitlement-overrides" },
+  { method: "PUT", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
+  { method: "DELETE", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
+  { method: "GET", path: "/v1/audit-logs" },
+];
+
+const routeKey = (method: string, path: string) => `${method} ${path}`;
+const listed = new Set(rootOnlyRoutes.map((route) => routeKey(route.method, route.path)));
+
+/** Is `METHOD path` (the route's pattern, e.g. `/v1/plans/:planId`) listed as root-only? HEAD follows GET. */
+export function isRootOnlyRoute(method: string, path: string): boolean {
+  return listed.has(routeKey(method === "HEAD" ? "GET" : method, path));
+}
+
+/** Per app: every registered route (`METHOD path`) and the access it ended up with. */
+const accessTables = new WeakMap<object, Map<string, Access>>();
+
+/** The access of every route of `app`, after the root-only list was applied (for tests and reports). */
+export function routeAccessTable(app: App): ReadonlyMap<string, Access> {
+  return accessTables.get(app) ?? new Map();
+}
+
+/**
+ * Applies the root-only list: must run before the route modules register their routes. The
+ * authentication hook then enforces `config.access` as usual.
+ */
+export function registerRootOnlyRoutes(app: App) {
+  const table = new Map<string, Access>();
+  accessTables.set(app, table);
+  const unlisted: string[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const declared = route.config?.access;
+    for (const method of methods) {
+      const key = routeKey(method, route.url);
+      if (isRootOnlyRoute(method, route.url)) {
+        if (declared !== undefined && declared.kind !== "root") {
+          throw new Error(
+            `${key} is listed as root-only in src/http/root-routes.ts but declares access "${declared.kind}"; make it access.root or remove it from the list.`,
+          );
+        }
+        route.config = { ...route.config, access: access.root };
+        table.set(key, access.root);
+        continue;
+      }
+      if (declared?.kind === "root" && method !== "HEAD") unlisted.push(key);
+      table.set(key, declared ?? access.authenticated);
+    }
+  });
+  app.addHook("onReady", async () => {
+    if (unlisted.length > 0) {
+      app.log.warn(
+        { routes: unlisted },
+        "root-only routes missing from src/http/root-routes.ts: add them to the list",
+      );
+    }
+  });
+}

@@ -1,0 +1,131 @@
+import { eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
+import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import { organizations } from "../db/schema/index.ts";
+import { invalidState, validationError } from "../errors.ts";
+import { publishEvent } from "../events/publish-event.ts";
+import {
+  appendBalanceTransaction,
+  availableBalance,
+  type BalanceTransaction,
+} from "../invoicing/balance-ledger.ts";
+import { isSupportedCurrency } from "../money/index.ts";
+
+export const balanceAdjustmentAuditAction = "root.balance_adjusted";
+
+export interface BalanceAdjustment {
+  transaction: BalanceTransaction;
+  /** The balance after the adjustment. */
+  available: bigint;
+  currency: string;
+  auditLogId: string;
+}
+
+/**
+ * Root credits (amount > 0) or debits (amount < 0) an organization's credit balance with an `adjustment`
+ * ledger entry (BILLING-RULES "Credit balance"). Runs as a billing operation: the organization's row lock
+ * is held, so the balance read is the balance written against, and it never goes below zero. The entry is
+ * in the organization's billing currency; an organization without one yet gets the currency given here.
+ */
+export async function adjustBalance({
+  services,
+  organizationId,
+  amount,
+  currency,
+  reason,
+  description,
+  actor,
+  requestId,
+  systemNow,
+}: {
+  services: BillingServices;
+  organizationId: string;
+  amount: bigint;
+  currency: string | undefined;
+  reason: string;
+  description: string | undefined;
+  actor: string;
+  requestId: string | null;
+  systemNow: Date;
+}): Promise<BalanceAdjustment> {
+  if (amount === 0n) throw validationError("amount: must not be zero.");
+  if (currency !== undefined && !isSupportedCurrency(currency)) {
+    throw validationError(
+      `currency: "${currency}" is not an ISO 4217 currency with a known number of decimals; use a code such as USD, EUR or CLP.`,
+    );
+  }
+  return runBillingOperation({
+    services,
+    organizationId,
+    systemNow,
+    actor,
+    async operation({ tx, organization, now, queueName }) {
+      const established = organization.currency;
+      if (established !== null && currency !== undefined && currency !== established) {
+        throw validationError(
+          `currency: organization ${organizationId} is billed in ${established}; adjust its balance in ${established} (or leave currency out).`,
+          { organizationCurrency: established },
+        );
+      }
+      const resolved = established ?? currency;
+      if (resolved === undefined) {
+        throw validationError(
+          `currency: organization ${organizationId} has no billing currency yet; say which with "currency" (it becomes the organization's billing currency).`,
+        );
+      }
+      if (established === null) {
+        await tx
+          .update(organizations)
+          .set({ currency: resolved, updatedAt: now })
+          .where(eq(organizations.id, organizationId));
+      }
+      const before = await availableBalance({ executor: tx, organizationId });
+      const after = before + amount;
+      if (after < 0n) {
+        throw invalidState(
+          `The adjustment would make the credit balance negative: ${organizationId} has ${before} (minor units, ${resolved}) available, so the largest debit is ${-before}.`,
+          { available: before.toString(), amount: amount.toString(), currency: resolved },
+        );
+      }
+      const transaction = await appendBalanceTransaction({
+        executor: tx,
+        organizationId,
+        amount,
+        currency: resolved,
+        type: "adjustment",
+        invoiceId: null,
+        description: description ?? reason,
+        actor,
+        now,
+      });
+      const auditLogId = await recordAudit({
+        executor: tx,
+        entry: {
+          action: balanceAdjustmentAuditAction,
+          actor,
+          organizationId,
+          reason,
+          before: { available: before, currency: resolved },
+          after: { available: after, currency: resolved },
+          metadata: {
+            transactionId: transaction.id,
+            amount,
+            description: transaction.description,
+            ...(established === null ? { currencyFixed: resolved } : {}),
+          },
+          requestId,
+        },
+        now,
+      });
+      await publishEvent({
+        executor: tx,
+        type: "balance.changed",
+        organizationId,
+        data: { transactionId: transaction.id, amount, available: after, currency: resolved },
+        now,
+        queueName,
+      });
+      return { transaction, available: after, currency: resolved, auditLogId };
+    },
+  });
+}
