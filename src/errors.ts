@@ -58,7 +58,3 @@ export const invalidState = (message: string, details?: Record<string, unknown>)
 /** A "danger zone" confirmation (the organization id typed again) that does not match the target. */
 export const confirmationMismatch = (message: string, details?: Record<string, unknown>) =>
   new AbonoError("confirmation_mismatch", message, details);
-
-/** A "danger zone" confirmation (the organization id typed again) that does not match the target. */
-export const confirmationMismatch = (message: string, details?: Record<string, unknown>) =>
-  new AbonoError("confirmation_mismatch", message, details);
