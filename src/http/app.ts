@@ -18,18 +18,22 @@ import { registerRootOnlyRoutes } from "./root-routes.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditLogRoutes } from "./routes/audit-logs.ts";
+import { checkoutRoutes } from "./routes/checkouts.ts";
 import { couponRoutes } from "./routes/coupons.ts";
 import { entitlementRoutes } from "./routes/entitlements.ts";
 import { featureRoutes } from "./routes/features.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { invoiceRoutes } from "./routes/invoices.ts";
 import { meRoutes } from "./routes/me.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
 import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
+import { paymentEventRoutes } from "./routes/payment-events.ts";
 import { planRoutes } from "./routes/plans.ts";
 import { rootRoutes } from "./routes/root.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** Every route group of the API, in documentation order. */
 export const routeModules: readonly RouteModule[] = [
@@ -46,6 +50,10 @@ export const routeModules: readonly RouteModule[] = [
   subscriptionRoutes,
   invoiceRoutes,
   entitlementRoutes,
+  checkoutRoutes,
+  webhookRoutes,
+  paymentEventRoutes,
+  notificationRoutes,
   rootRoutes,
   auditLogRoutes,
 ];

@@ -51,6 +51,10 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "PUT", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "DELETE", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "GET", path: "/v1/audit-logs" },
+  // Payments in and what went out
+  { method: "GET", path: "/v1/payment-events" },
+  { method: "GET", path: "/v1/notifications" },
+  { method: "GET", path: "/v1/mailbox" },
 ];
 
 const routeKey = (method: string, path: string) => `${method} ${path}`;

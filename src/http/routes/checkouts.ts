@@ -224,6 +224,13 @@ export const checkoutRoutes: RouteModule = (app, dependencies) => {
           { checkoutId: checkout.id },
         );
       }
+      if (notice.kind === "payment_failed" && notice.code === "authentication_required") {
+        // PayPal: the buyer has not approved the order yet; the checkout stays open.
+        throw invalidState(
+          `The buyer has not approved the order at ${adapter.name} yet: ${notice.message}`,
+          { checkoutId: checkout.id, redirectUrl: checkout.redirectUrl },
+        );
+      }
       const result = await handlePaymentNotice({
         services,
         provider: adapter.name,

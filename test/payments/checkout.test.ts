@@ -1,0 +1,218 @@
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { createBillingCatalog } from "../helpers/billing-scenario.ts";
+
+let app: TestApp;
+let counter = 0;
+
+async function createCustomer(locale: "en" | "es" = "es") {
+  counter += 1;
+  const response = await app.request("POST", "/v1/organizations", {
+    body: {
+      id: `checkout-${process.pid}-${counter}`,
+      name: `Constructora ${counter}`,
+      currency: "USD",
+      locale,
+      owner: { userId: `carlos-${counter}`, email: `carlos${counter}@example.com` },
+    },
+  });
+  expect(response.status).toBe(201);
+  return {
+    id: response.body.id as string,
+    email: `carlos${counter}@example.com`,
+    path: (suffix = "") => `/v1/organizations/${response.body.id}${suffix}`,
+  };
+}
+
+const settle = () =>
+  waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+
+beforeAll(async () => {
+  app = await startTestApp();
+  await createBillingCatalog(app);
+  await app.request("POST", "/v1/coupons", {
+    body: { code: "GRATIS", percentOff: 100, duration: "once" },
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe("checkout in test mode", () => {
+  it("sandbox: pays at once through the pipeline, activates the plan and sends the purchase email in the organization's language", async () => {
+    const customer = await createCustomer("es");
+    const started = await app.request("POST", customer.path("/checkouts"), {
+      body: { planId: "premium", interval: "year", provider: "sandbox" },
+    });
+    expect(started.status).toBe(201);
+    expect(started.body.checkout).toMatchObject({
+      provider: "sandbox",
+      status: "completed",
+      amount: 100000,
+      currency: "USD",
+      isUpgrade: false,
+    });
+    expect(started.body.subscription).toMatchObject({ planId: "premium", status: "active" });
+    expect(started.body.invoices[0]).toMatchObject({ status: "paid", amountPaid: 100000 });
+
+    const entitlement = await app.request("GET", customer.path("/entitlement"));
+    expect(entitlement.body).toMatchObject({ planId: "premium", status: "active" });
+
+    await settle();
+    const mailbox = await app.request("GET", `/v1/mailbox?to=${customer.email}`);
+    expect(mailbox.body.data).toHaveLength(1);
+    expect(mailbox.body.data[0]).toMatchObject({
+      status: "sent",
+      locale: "es",
+      template: "purchase",
+    });
+    expect(mailbox.body.data[0].subject).toBe("Tu suscripción a Premium está activa");
+    expect(mailbox.body.data[0].text).toContain("anual");
+
+    const userNotifications = await app.request("GET", customer.path("/notifications"));
+    expect(userNotifications.body.data).toHaveLength(1);
+    expect(userNotifications.body.data[0].title).toBe("Premium está activo");
+    const adminNotifications = await app.request("GET", "/v1/notifications");
+    expect(
+      adminNotifications.body.data.filter(
+        (notification: { organizationId: string }) => notification.organizationId === customer.id,
+      ),
+    ).toHaveLength(1);
+
+    const audit = await app.database.pool.query(
+      "select action from audit_logs where organization_id = $1 and action = 'payment.succeeded'",
+      [customer.id],
+    );
+    expect(audit.rowCount).toBe(1);
+  });
+
+  it("a 100% coupon activates directly: no provider, no payment method", async () => {
+    const customer = await createCustomer("en");
+    const started = await app.request("POST", customer.path("/checkouts"), {
+      body: { planId: "plus", interval: "month", provider: "stripe", couponCode: "GRATIS" },
+    });
+    expect(started.status).toBe(201);
+    expect(started.body.checkout).toMatchObject({
+      provider: "direct",
+      status: "completed",
+      amount: 0,
+    });
+    expect(started.body.subscription).toMatchObject({ planId: "plus", status: "active" });
+    expect(started.body.invoices[0]).toMatchObject({ total: 0, amountDue: 0, status: "paid" });
+    await settle();
+    const mailbox = await app.request("GET", `/v1/mailbox?to=${customer.email}`);
+    expect(mailbox.body.data[0].subject).toBe("Your Plus subscription is active");
+  });
+
+  it("buying a new plan through checkout expires the previous subscription (seed 004)", async () => {
+    const customer = await createCustomer();
+    await app.request("POST", customer.path("/checkouts"), {
+      body: { planId: "plus", interval: "month", provider: "sandbox" },
+    });
+    const first = await app.request("GET", customer.path("/subscription"));
+    const upgrade = await app.request("POST", customer.path("/checkouts"), {
+      body: { planId: "premium", interval: "month", provider: "sandbox" },
+    });
+    expect(upgrade.status).toBe(201);
+    // A live subscription: an upgrade, prorated, through the same pipeline.
+    expect(upgrade.body.checkout.isUpgrade).toBe(true);
+    expect(upgrade.body.checkout.amount).toBe(10000 - 4000);
+    expect(upgrade.body.subscription).toMatchObject({ id: first.body.id, planId: "premium" });
+  });
+
+  it("an unknown provider, an unconfigured one, and the sandbox outside test mode are clear 400s", async () => {
+    const customer = await createCustomer();
+    const unknown = await app.request("POST", customer.path("/checkouts"), {
+      body: { planId: "plus", interval: "month", provider: "bitcoin" },
+    });
+    expect(unknown.status).toBe(400);
+    const unconfigured = await app.request("POST", customer.path("/checkouts"), {
+      body: { planId: "plus", interval: "month", provider: "paypal" },
+    });
+    expect(unconfigured.status).toBe(400);
+    expect(unconfigured.body.error.message).toContain("paypal is not configured");
+    const checkouts = await app.request("GET", customer.path("/checkouts"));
+    expect(checkouts.body.data).toHaveLength(0);
+  });
+
+  it("webhooks of providers that are not configured answer 400 and are stored", async () => {
+    const response = await app.request("POST", "/v1/webhooks/apple", {
+      auth: null,
+      rawBody: JSON.stringify({ signedPayload: "x" }),
+      headers: { "content-type": "application/json" },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("webhook_signature_invalid");
+    const events = await app.request("GET", "/v1/payment-events?provider=apple");
+    expect(events.body.data[0]).toMatchObject({ verified: false, outcome: "rejected" });
+    expect(events.body.data[0].body).toBe(JSON.stringify({ signedPayload: "x" }));
+  });
+});
+
+describe("purchase email over SMTP", () => {
+  let smtp: SMTPServer;
+  let smtpApp: TestApp;
+  const received: { to: string[]; data: string }[] = [];
+
+  beforeAll(async () => {
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ["STARTTLS"],
+      onData(stream, session, callback) {
+        let data = "";
+        stream.on("data", (chunk) => {
+          data += chunk.toString();
+        });
+        stream.on("end", () => {
+          received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), data });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+    const address = smtp.server.address();
+    if (!address || typeof address === "string") throw new Error("no SMTP address");
+    smtpApp = await startTestApp({
+      environment: {
+        ABONO_SMTP_URL: `smtp://127.0.0.1:${address.port}`,
+        ABONO_EMAIL_FROM: "Facturación <facturas@example.com>",
+      },
+    });
+    await createBillingCatalog(smtpApp);
+  });
+
+  afterAll(async () => {
+    await smtpApp?.close();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  });
+
+  it("delivers the purchase confirmation to the owner over SMTP", async () => {
+    const organization = await smtpApp.request("POST", "/v1/organizations", {
+      body: {
+        name: "Obras SA",
+        currency: "USD",
+        locale: "es",
+        owner: { userId: "ana", email: "ana@obras.example" },
+      },
+    });
+    const started = await smtpApp.request(
+      "POST",
+      `/v1/organizations/${organization.body.id}/checkouts`,
+      { body: { planId: "plus", interval: "month", provider: "sandbox" } },
+    );
+    expect(started.status).toBe(201);
+    await waitForJobs({ db: smtpApp.database.db, queueName: null, deadline: Date.now() + 30_000 });
+    expect(received).toHaveLength(1);
+    expect(received[0]?.to).toEqual(["ana@obras.example"]);
+    expect(received[0]?.data).toContain("Subject: =?UTF-8?Q?Tu_suscripci=C3=B3n_a_Plus");
+    expect(received[0]?.data).toContain(
+      "From: =?UTF-8?Q?Facturaci=C3=B3n?= <facturas@example.com>",
+    );
+    expect(received[0]?.data).toContain("Obras SA ya tiene el plan Plus (mensual).");
+    const mailbox = await smtpApp.request("GET", "/v1/mailbox?to=ana@obras.example");
+    expect(mailbox.body.data[0]).toMatchObject({ status: "sent" });
+  });
+});

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { createBillingCatalog } from "../helpers/billing-scenario.ts";
+import { type FakeMercadoPago, startFakeMercadoPago } from "../helpers/fake-mercadopago.ts";
+
+/**
+ * MercadoPago end to end (seed 004): checkout → preference at MercadoPago (the official SDK talking to a
+ * local fake) → the customer pays → signed notification → Abono fetches the payment to confirm → payment
+ * success pipeline → subscription, entitlement, purchase email.
+ */
+const secret = "mp-webhook-secret-0123456789";
+let app: TestApp;
+let fake: FakeMercadoPago;
+let counter = 0;
+
+beforeAll(async () => {
+  fake = await startFakeMercadoPago();
+  app = await startTestApp({
+    environment: {
+      ABONO_MERCADOPAGO_ACCESS_TOKEN: fake.accessToken,
+      ABONO_MERCADOPAGO_API_URL: fake.apiUrl,
+      ABONO_MERCADOPAGO_WEBHOOK_SECRET: secret,
+    },
+  });
+  await createBillingCatalog(app);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await fake?.close();
+});
+
+async function startCheckout(planId = "premium", interval = "year") {
+  counter += 1;
+  const organization = await app.request("POST", "/v1/organizations", {
+    body: {
+      id: `mp-${process.pid}-${counter}`,
+      name: `Constructora ${counter}`,
+      currency: "USD",
+      locale: "es",
+      owner: { userId: `carlos-${counter}`, email: `carlos${counter}@obras.example` },
+    },
+  });
+  const organizationId: string = organization.body.id;
+  const started = await app.request("POST", `/v1/organizations/${organizationId}/checkouts`, {
+    body: { planId, interval, provider: "mercadopago" },
+  });
+  expect(started.status).toBe(201);
+  return {
+    organizationId,
+    email: `carlos${counter}@obras.example`,
+    checkout: started.body.checkout,
+  };
+}
+
+function deliver(
+  notification: ReturnType<FakeMercadoPago["pay"]>,
+  headers: Record<string, string>,
+) {
+  const query = new URLSearchParams(notification.query).toString();
+  return app.request("POST", `/v1/webhooks/mercadopago?${query}`, {
+    auth: null,
+    rawBody: notification.rawBody.toString("utf8"),
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+const signed = (notification: ReturnType<FakeMercadoPago["pay"]>) =>
+  fake.signNotification({ dataId: notification.query["data.id"], secret });
+
+async function counts(organizationId: string) {
+  const { rows } = await app.database.pool.query(
+    `select (select count(*)::int from payments where organization_id = $1) as payments,
+            (select count(*)::int from subscriptions where organization_id = $1) as subscriptions,
+            (select count(*)::int from invoices where organization_id = $1) as invoices`,
+    [organizationId],
+  );
+  return rows[0];
+}
+
+describe("MercadoPago checkout", () => {
+  it("checkout → payment → notification → active subscription, entitlement, purchase email", async () => {
+    const { organizationId, email, checkout } = await startCheckout();
+    expect(checkout).toMatchObject({ provider: "mercadopago", status: "open", amount: 100000 });
+    expect(checkout.redirectUrl).toContain("mercadopago.com/checkout/v1/redirect?pref_id=");
+    const preference = fake.preferences.get(checkout.providerCheckoutId);
+    expect(preference?.body).toMatchObject({ external_reference: checkout.id });
+    expect(preference?.item.unit_price).toBe(1000);
+
+    const notification = fake.pay(checkout.providerCheckoutId, { status: "approved" });
+    const response = await deliver(notification, signed(notification));
+    expect(response.status).toBe(200);
+    expect(response.body.outcome).toBe("processed");
+    expect(fake.requestsTo("GET", `/v1/payments/${notification.paymentId}`)).toHaveLength(1);
+
+    const subscription = await app.request(
+      "GET",
+      `/v1/organizations/${organizationId}/subscription`,
+    );
+    expect(subscription.body).toMatchObject({
+      planId: "premium",
+      interval: "year",
+      status: "active",
+    });
+    const entitlement = await app.request("GET", `/v1/organizations/${organizationId}/entitlement`);
+    expect(entitlement.body).toMatchObject({ planId: "premium", status: "active" });
+    expect(entitlement.body.limits.encounters).toBe(3000);
+
+    await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+    const mailbox = await app.request("GET", `/v1/mailbox?to=${email}`);
+    expect(mailbox.body.data).toHaveLength(1);
+    expect(mailbox.body.data[0].subject).toBe("Tu suscripción a Premium está activa");
+    expect(mailbox.body.data[0].text).toContain("MercadoPago");
+
+    const events = await app.request("GET", "/v1/payment-events?provider=mercadopago&limit=100");
+    const stored = events.body.data.find(
+      (event: { checkoutId: string | null }) => event.checkoutId === checkout.id,
+    );
+    expect(stored).toMatchObject({ verified: true, outcome: "processed", eventType: "payment" });
+  });
+
+  it("a bad or stale signature → 400, stored unverified, nothing changes", async () => {
+    const { organizationId, checkout } = await startCheckout("plus", "month");
+    const notification = fake.pay(checkout.providerCheckoutId, { status: "approved" });
+    const before = await counts(organizationId);
+
+    const forged = fake.signNotification({
+      dataId: notification.query["data.id"],
+      secret: "not-the-secret-at-all",
+    });
+    const bad = await deliver(notification, forged);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("webhook_signature_invalid");
+
+    const stale = fake.signNotification({
+      dataId: notification.query["data.id"],
+      secret,
+      ts: Math.floor(Date.now() / 1000) - 301,
+    });
+    const old = await deliver(notification, stale);
+    expect(old.status).toBe(400);
+
+    expect(await counts(organizationId)).toEqual(before);
+    const entitlement = await app.request("GET", `/v1/organizations/${organizationId}/entitlement`);
+    expect(entitlement.body.planId).toBe("free");
+    const rejected = await app.request(
+      "GET",
+      "/v1/payment-events?provider=mercadopago&verified=false",
+    );
+    expect(rejected.body.data.length).toBeGreaterThanOrEqual(2);
+    expect(rejected.body.data[0].verificationError).toBeTruthy();
+  });
+
+  it("the same notification delivered 10 times concurrently → one payment, one subscription", async () => {
+    const { organizationId, checkout } = await startCheckout("plus", "month");
+    const notification = fake.pay(checkout.providerCheckoutId, { status: "approved" });
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => deliver(notification, signed(notification))),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+    const outcomes = responses.map((response) => response.body.outcome).sort();
+    expect(outcomes.filter((outcome) => outcome === "processed")).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === "duplicate")).toHaveLength(9);
+    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1, invoices: 1 });
+  });
+
+  it("a rejected payment leaves the organization as it was", async () => {
+    const { organizationId, checkout } = await startCheckout("plus", "month");
+    const before = await counts(organizationId);
+    const notification = fake.pay(checkout.providerCheckoutId, {
+      status: "rejected",
+      statusDetail: "cc_rejected_insufficient_amount",
+    });
+    const response = await deliver(notification, signed(notification));
+    expect(response.status).toBe(200);
+    expect(response.body.outcome).toBe("failed_payment");
+    expect(await counts(organizationId)).toEqual(before);
+    const entitlement = await app.request("GET", `/v1/organizations/${organizationId}/entitlement`);
+    expect(entitlement.body.planId).toBe("free");
+    const after = await app.request(
+      "GET",
+      `/v1/organizations/${organizationId}/checkouts/${checkout.id}`,
+    );
+    expect(after.body).toMatchObject({ status: "failed", failureCode: "insufficient_funds" });
+  });
+
+  it("a refund at MercadoPago flows back to the payment and the invoice, once", async () => {
+    const { organizationId, checkout } = await startCheckout("plus", "month");
+    const paid = fake.pay(checkout.providerCheckoutId, { status: "approved" });
+    await deliver(paid, signed(paid));
+    const refunded = fake.refund(paid.paymentId, 15);
+    const first = await deliver(refunded, signed(refunded));
+    expect(first.body.outcome).toBe("refund processed");
+    const again = await deliver(refunded, signed(refunded));
+    expect(again.body.outcome).toBe("refund duplicate");
+    const invoices = await app.request("GET", `/v1/organizations/${organizationId}/invoices`);
+    expect(invoices.body.data[0]).toMatchObject({ amountPaid: 4000, amountRefunded: 1500 });
+    const { rows } = await app.database.pool.query(
+      "select amount_refunded::int as refunded, status from payments where organization_id = $1",
+      [organizationId],
+    );
+    expect(rows).toEqual([{ refunded: 1500, status: "succeeded" }]);
+    const audit = await app.request(
+      "GET",
+      `/v1/audit-logs?organizationId=${organizationId}&action=payment.refunded`,
+    );
+    expect(audit.body.data).toHaveLength(1);
+  });
+});
