@@ -54,10 +54,21 @@ const planBody = z.strictObject({
   reason: reasonInput,
 });
 
-const overrideValue = z.union([z.boolean(), z.number().int().min(0), z.null()], {
-  error:
-    "value must be true or false (boolean features), a whole number ≥ 0, null for unlimited, or false to deny (limit and metered features)",
-});
+const overrideValue = z.union(
+  [
+    z.boolean(),
+    z
+      .number()
+      .int("value must be a whole number")
+      .min(0, "value must not be negative: a limit is ≥ 0 (null for unlimited)")
+      .max(Number.MAX_SAFE_INTEGER, "value is too large"),
+    z.null(),
+  ],
+  {
+    error:
+      "value must be true or false (boolean features), a whole number ≥ 0, null for unlimited, or false to deny (limit and metered features)",
+  },
+);
 
 const overrideSchema = z.object({
   feature: z.string(),
@@ -302,7 +313,7 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
           "The plan's value applies again. `reason` is required, in the JSON body or as `?reason=`. Audited with the removed value.",
         params: featureParams,
         querystring: z.object({ reason: reasonInput.optional() }),
-        body: z.strictObject({ reason: reasonInput }).optional(),
+        body: z.strictObject({ reason: reasonInput }).nullish(),
         response: {
           200: z.object({
             removed: z.literal(true),

@@ -1,0 +1,289 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemo } from "../../src/seeds/seed-demo.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { startJwksServer } from "../helpers/jwks-server.ts";
+
+/** BILLING-RULES "Audit": append-only in the database itself, and readable with filters and cursors. */
+
+let app: TestApp;
+let issuer: Awaited<ReturnType<typeof startJwksServer>>;
+let ownerToken: string;
+let memberToken: string;
+
+beforeAll(async () => {
+  issuer = await startJwksServer();
+  app = await startTestApp({
+    worker: false,
+    environment: {
+      ABONO_JWT_JWKS_URL: issuer.jwksUrl,
+      ABONO_JWT_ISSUER: issuer.issuer,
+      ABONO_JWT_AUDIENCE: issuer.audience,
+    },
+  });
+  await seedDemo({ db: app.server.connection.db, now: new Date() });
+  for (const id of ["audit-a", "audit-b"]) {
+    const created = await app.request("POST", "/v1/organizations", {
+      body: { id, name: `Org ${id}`, currency: "USD", owner: { userId: `owner-${id}` } },
+    });
+    if (created.status !== 201) throw new Error(JSON.stringify(created.body));
+  }
+  ownerToken = await issuer.sign({ sub: "owner-audit-a" });
+  await app.request("PUT", "/v1/organizations/audit-a/members/reader", {
+    body: { roles: ["member"] },
+    auth: ownerToken,
+  });
+  memberToken = await issuer.sign({ sub: "reader" });
+});
+afterAll(async () => {
+  await app.close();
+  await issuer.close();
+});
+
+const setPlan = (organizationId: string, body: Record<string, unknown>) =>
+  app.request("POST", `/v1/root/organizations/${organizationId}/plan`, {
+    body: { organizationId, ...body },
+  });
+
+describe("append-only in the database", () => {
+  it("refuses UPDATE, DELETE and TRUNCATE of audit rows, even as direct SQL through the app's own pool", async () => {
+    const response = await setPlan("audit-a", { planId: "pro", reason: "OPS-100" });
+    expect(response.status).toBe(200);
+    const id: string = response.body.auditLogId;
+    // The pool the running server itself uses: same role, same connection settings.
+    const pool = app.server.connection.pool;
+    const read = async () =>
+      (await pool.query("select id, action, actor, reason from audit_logs where id = $1", [id]))
+        .rows[0];
+    const original = await read();
+    expect(original).toMatchObject({ id, action: "root.organization_plan_set", reason: "OPS-100" });
+
+    await expect(
+      pool.query("update audit_logs set reason = 'rewritten' where id = $1", [id]),
+    ).rejects.toThrow(/append-only: UPDATE is not allowed/);
+    await expect(pool.query("update audit_logs set actor = 'someone-else'")).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(pool.query("delete from audit_logs where id = $1", [id])).rejects.toThrow(
+      /append-only: DELETE is not allowed/,
+    );
+    await expect(pool.query("delete from audit_logs")).rejects.toThrow(/append-only/);
+    await expect(pool.query("truncate audit_logs")).rejects.toThrow(
+      /append-only: TRUNCATE is not allowed/,
+    );
+    // Inside an explicit transaction too.
+    const client = await pool.connect();
+    try {
+      await client.query("begin");
+      await expect(client.query("delete from audit_logs where id = $1", [id])).rejects.toThrow(
+        /append-only/,
+      );
+      await client.query("rollback");
+    } finally {
+      client.release();
+    }
+    expect(await read()).toEqual(original);
+  });
+
+  it("keeps the balance ledger append-only the same way", async () => {
+    const adjusted = await app.request(
+      "POST",
+      "/v1/root/organizations/audit-b/balance-adjustments",
+      { body: { amount: 100, reason: "Goodwill OPS-101" } },
+    );
+    expect(adjusted.status).toBe(201);
+    const pool = app.server.connection.pool;
+    await expect(
+      pool.query("update balance_transactions set amount = 1000000 where id = $1", [
+        adjusted.body.transaction.id,
+      ]),
+    ).rejects.toThrow(/append-only/);
+    await expect(pool.query("delete from balance_transactions")).rejects.toThrow(/append-only/);
+  });
+});
+
+describe("GET /v1/audit-logs", () => {
+  it("lists newest first with every field, and filters by organization, action, actor and time", async () => {
+    const start = new Date();
+    const plan = await setPlan("audit-b", { organizationStatus: "suspended", reason: "OPS-102" });
+    const rootToken = await issuer.sign({ sub: "operator-7", root: true });
+    const byUser = await app.request("POST", "/v1/root/organizations/audit-b/plan", {
+      body: { organizationId: "audit-b", organizationStatus: "active", reason: "OPS-103" },
+      auth: rootToken,
+    });
+    expect(byUser.status).toBe(200);
+
+    const all = await app.request("GET", "/v1/audit-logs?organizationId=audit-b");
+    expect(all.status).toBe(200);
+    const ids = all.body.data.map((entry: { id: string }) => entry.id);
+    expect(ids).toEqual([...ids].sort().reverse());
+    expect(all.body.data[0]).toEqual({
+      id: byUser.body.auditLogId,
+      action: "root.organization_plan_set",
+      actor: "user:operator-7",
+      organizationId: "audit-b",
+      reason: "OPS-103",
+      before: expect.objectContaining({ organization: { status: "suspended" } }),
+      after: expect.objectContaining({ organization: { status: "active" } }),
+      metadata: expect.objectContaining({ provider: "manual", entitlementChanged: false }),
+      requestId: byUser.headers.get("x-request-id"),
+      createdAt: expect.any(String),
+    });
+    expect(all.body.data[1].id).toBe(plan.body.auditLogId);
+    expect(
+      all.body.data.every(
+        (entry: { organizationId: string }) => entry.organizationId === "audit-b",
+      ),
+    ).toBe(true);
+
+    const byActor = await app.request("GET", "/v1/audit-logs?actor=user:operator-7");
+    expect(byActor.body.data.map((entry: { id: string }) => entry.id)).toEqual([
+      byUser.body.auditLogId,
+    ]);
+    const byAction = await app.request(
+      "GET",
+      "/v1/audit-logs?action=root.balance_adjusted&organizationId=audit-b",
+    );
+    expect(byAction.body.data).toHaveLength(1);
+    expect(byAction.body.data[0]).toMatchObject({
+      action: "root.balance_adjusted",
+      reason: "Goodwill OPS-101",
+    });
+
+    const since = await app.request(
+      "GET",
+      `/v1/audit-logs?organizationId=audit-b&since=${encodeURIComponent(start.toISOString())}`,
+    );
+    expect(since.body.data.map((entry: { id: string }) => entry.id)).toEqual([
+      byUser.body.auditLogId,
+      plan.body.auditLogId,
+    ]);
+    const until = await app.request(
+      "GET",
+      `/v1/audit-logs?organizationId=audit-b&until=${encodeURIComponent(start.toISOString())}`,
+    );
+    expect(until.body.data.map((entry: { action: string }) => entry.action)).toEqual([
+      "root.balance_adjusted",
+    ]);
+  });
+
+  it("pages with limit and cursor without gaps or repeats", async () => {
+    for (let index = 0; index < 5; index++) {
+      await setPlan("audit-a", { entitlementStatus: "active", reason: `Page ${index}` });
+    }
+    const everything = await app.request("GET", "/v1/audit-logs?organizationId=audit-a&limit=100");
+    const expected = everything.body.data.map((entry: { id: string }) => entry.id);
+    expect(expected.length).toBeGreaterThanOrEqual(6);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/v1/audit-logs?organizationId=audit-a&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+      const page = await app.request("GET", query);
+      expect(page.status).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.data.map((entry: { id: string }) => entry.id));
+      cursor = page.body.nextCursor;
+      expect(page.body.hasMore).toBe(cursor !== null);
+    } while (cursor !== null);
+    expect(seen).toEqual(expected);
+  });
+
+  it("refuses bad filters with 400 and non-root callers with 403", async () => {
+    const badSince = await app.request("GET", "/v1/audit-logs?since=yesterday");
+    expect(badSince.status).toBe(400);
+    expect(badSince.body.error.message).toContain("since must be an ISO 8601 date-time");
+    expect((await app.request("GET", "/v1/audit-logs?limit=0")).status).toBe(400);
+    expect((await app.request("GET", "/v1/audit-logs?limit=1000")).status).toBe(400);
+    expect((await app.request("GET", "/v1/audit-logs", { auth: ownerToken })).status).toBe(403);
+  });
+});
+
+describe("GET /v1/organizations/:orgId/audit-logs", () => {
+  it("lets the organization's owner read its own trail, root's actions included, and nobody else's", async () => {
+    const own = await app.request("GET", "/v1/organizations/audit-a/audit-logs", {
+      auth: ownerToken,
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.data.length).toBeGreaterThan(0);
+    expect(
+      own.body.data.every(
+        (entry: { organizationId: string }) => entry.organizationId === "audit-a",
+      ),
+    ).toBe(true);
+    // `organizationId` in the query cannot widen it.
+    const widened = await app.request(
+      "GET",
+      "/v1/organizations/audit-a/audit-logs?organizationId=audit-b",
+      { auth: ownerToken },
+    );
+    expect(
+      widened.body.data.every(
+        (entry: { organizationId: string }) => entry.organizationId === "audit-a",
+      ),
+    ).toBe(true);
+    expect(
+      (await app.request("GET", "/v1/organizations/audit-b/audit-logs", { auth: ownerToken }))
+        .status,
+    ).toBe(403);
+    // A plain member does not read the trail.
+    expect(
+      (await app.request("GET", "/v1/organizations/audit-a/audit-logs", { auth: memberToken }))
+        .status,
+    ).toBe(403);
+  });
+});
+
+describe("coverage of the trail", () => {
+  it("audits a status change through PATCH and DELETE with the actor and the request id", async () => {
+    const suspended = await app.request("PATCH", "/v1/organizations/audit-b", {
+      body: { status: "suspended" },
+    });
+    expect(suspended.status).toBe(200);
+    const deleted = await app.request("DELETE", "/v1/organizations/audit-b");
+    expect(deleted.status).toBe(200);
+    const entries = await app.request(
+      "GET",
+      "/v1/audit-logs?organizationId=audit-b&action=organization.status_changed",
+    );
+    expect(entries.body.data).toEqual([
+      expect.objectContaining({
+        before: { status: "suspended", isActive: false },
+        after: { status: "deleted", isActive: false },
+        requestId: deleted.headers.get("x-request-id"),
+        actor: expect.stringMatching(/^key_/),
+      }),
+      expect.objectContaining({
+        before: { status: "active", isActive: true },
+        after: { status: "suspended", isActive: false },
+        requestId: suspended.headers.get("x-request-id"),
+      }),
+    ]);
+    // A rename is not a status change.
+    await app.request("PATCH", "/v1/organizations/audit-b", { body: { name: "Renamed" } });
+    const again = await app.request(
+      "GET",
+      "/v1/audit-logs?organizationId=audit-b&action=organization.status_changed",
+    );
+    expect(again.body.data).toHaveLength(2);
+  });
+
+  it("records the request id on audit entries written deep in domain code (a subscription)", async () => {
+    const created = await app.request("POST", "/v1/organizations", {
+      body: { id: "audit-c", name: "Org audit-c", currency: "USD" },
+    });
+    expect(created.status).toBe(201);
+    await app.request("POST", "/v1/organizations/audit-c/payment-methods", {
+      body: { provider: "sandbox", token: "pm_sandbox_ok" },
+    });
+    const subscribed = await app.request("POST", "/v1/organizations/audit-c/subscription", {
+      body: { planId: "teams", interval: "year" },
+    });
+    expect(subscribed.status).toBe(201);
+    const entries = await app.request(
+      "GET",
+      "/v1/audit-logs?organizationId=audit-c&action=subscription.created",
+    );
+    expect(entries.body.data).toEqual([
+      expect.objectContaining({ requestId: subscribed.headers.get("x-request-id") }),
+    ]);
+  });
+});
