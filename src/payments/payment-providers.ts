@@ -1,6 +1,7 @@
 import type { Config } from "../config.ts";
 import { createMercadoPagoProvider } from "../providers/mercadopago/mercadopago-provider.ts";
 import { createPayPalProvider } from "../providers/paypal/paypal-provider.ts";
+import { createStripeProvider } from "../providers/stripe/stripe-provider.ts";
 import type { PaymentProvider } from "./payment-provider.ts";
 import { createSandboxProvider } from "./sandbox-provider.ts";
 
@@ -15,7 +16,8 @@ export type PaymentProviders = ReadonlyMap<string, PaymentProvider>;
 export function createPaymentProviders({ config }: { config: Config }): PaymentProviders {
   const providers = new Map<string, PaymentProvider>();
   if (config.testMode) providers.set("sandbox", createSandboxProvider());
-  const { mercadopago, paypal } = config.providers;
+  const { stripe, mercadopago, paypal } = config.providers;
+  if (stripe) providers.set("stripe", createStripeProvider(stripe));
   if (mercadopago) providers.set("mercadopago", createMercadoPagoProvider(mercadopago));
   if (paypal) providers.set("paypal", createPayPalProvider(paypal));
   return providers;

@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { createBillingCatalog } from "../helpers/billing-scenario.ts";
+import { type FakeStripe, startFakeStripe } from "../helpers/fake-stripe.ts";
+
+/**
+ * Stripe end to end: Checkout Session (the official SDK talking to a local fake) → the customer pays →
+ * signed `checkout.session.completed` and `payment_intent.succeeded` → the payment success pipeline, once;
+ * and seed 000's stored card charged off-session with PaymentIntents.
+ */
+let app: TestApp;
+let fake: FakeStripe;
+let counter = 0;
+
+beforeAll(async () => {
+  fake = await startFakeStripe();
+  app = await startTestApp({
+    environment: {
+      ABONO_STRIPE_SECRET_KEY: fake.secretKey,
+      ABONO_STRIPE_WEBHOOK_SECRET: fake.webhookSecret,
+      ABONO_STRIPE_API_URL: fake.apiUrl,
+    },
+  });
+  await createBillingCatalog(app);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await fake?.close();
+});
+
+async function createCustomer() {
+  counter += 1;
+  const organization = await app.request("POST", "/v1/organizations", {
+    body: {
+      id: `st-${process.pid}-${counter}`,
+      name: `Clínica ${counter}`,
+      currency: "USD",
+      locale: "es",
+      owner: { userId: `marta-${counter}`, email: `marta${counter}@clinica.example` },
+    },
+  });
+  const organizationId: string = organization.body.id;
+  return { organizationId, email: `marta${counter}@clinica.example` };
+}
+
+async function startCheckout(planId = "premium", interval = "month") {
+  const customer = await createCustomer();
+  const started = await app.request(
+    "POST",
+    `/v1/organizations/${customer.organizationId}/checkouts`,
+    { body: { planId, interval, provider: "stripe" } },
+  );
+  expect(started.status).toBe(201);
+  return { ...customer, checkout: started.body.checkout };
+}
+
+function deliver(event: Parameters<FakeStripe["webhookRequest"]>[0], timestamp?: number) {
+  const request = fake.webhookRequest(event, timestamp === undefined ? {} : { timestamp });
+  return app.request("POST", "/v1/webhooks/stripe", {
+    auth: null,
+    rawBody: request.body,
+    headers: request.headers,
+  });
+}
+
+async function counts(organizationId: string) {
+  const { rows } = await app.database.pool.query(
+    `select (select count(*)::int from payments where organization_id = $1) as payments,
+            (select count(*)::int from subscriptions where organization_id = $1) as subscriptions`,
+    [organizationId],
+  );
+  return rows[0];
+}
+
+describe("Stripe checkout", () => {
+  it("checkout → paid → webhooks → active subscription, entitlement, purchase email", async () => {
+    const { organizationId, email, checkout } = await startCheckout();
+    expect(checkout).toMatchObject({ provider: "stripe", status: "open", amount: 10000 });
+    expect(checkout.providerCheckoutId).toMatch(/^cs_test_/);
+    expect(checkout.redirectUrl).toContain("checkout.stripe.com");
+
+    const { events } = fake.completeCheckout(checkout.providerCheckoutId);
+    const outcomes = [];
+    for (const event of events) outcomes.push((await deliver(event)).body.outcome);
+    // checkout.session.completed and payment_intent.succeeded name the same PaymentIntent.
+    expect(outcomes).toEqual(["processed", "duplicate"]);
+
+    const subscription = await app.request(
+      "GET",
+      `/v1/organizations/${organizationId}/subscription`,
+    );
+    expect(subscription.body).toMatchObject({ planId: "premium", status: "active" });
+    const entitlement = await app.request("GET", `/v1/organizations/${organizationId}/entitlement`);
+    expect(entitlement.body).toMatchObject({ planId: "premium", status: "active" });
+
+    await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+    const mailbox = await app.request("GET", `/v1/mailbox?to=${email}`);
+    expect(mailbox.body.data).toHaveLength(1);
+    expect(mailbox.body.data[0].subject).toBe("Tu suscripción a Premium está activa");
+  });
+
+  it("a bad or stale signature → 400, nothing changes", async () => {
+    const { organizationId, checkout } = await startCheckout("plus");
+    const { events } = fake.completeCheckout(checkout.providerCheckoutId);
+    const [completed] = events;
+    if (!completed) throw new Error("no event");
+    const forged = fake.webhookRequest(completed, { secret: "whsec_not_the_right_one" });
+    const bad = await app.request("POST", "/v1/webhooks/stripe", {
+      auth: null,
+      rawBody: forged.body,
+      headers: forged.headers,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("webhook_signature_invalid");
+    const stale = await deliver(completed, Math.floor(Date.now() / 1000) - 301);
+    expect(stale.status).toBe(400);
+    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0 });
+  });
+
+  it("the same event 10 times concurrently (and its twin event) → one payment, one subscription", async () => {
+    const { organizationId, checkout } = await startCheckout("plus");
+    const { events } = fake.completeCheckout(checkout.providerCheckoutId);
+    const deliveries = Array.from({ length: 10 }, (_, index) => events[index % events.length]);
+    const responses = await Promise.all(
+      deliveries.map((event) => {
+        if (!event) throw new Error("no event");
+        return deliver(event);
+      }),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+    expect(responses.filter((response) => response.body.outcome === "processed")).toHaveLength(1);
+    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1 });
+  });
+
+  it("a failed payment leaves the organization as it was; the customer can pay again", async () => {
+    const { organizationId, checkout } = await startCheckout("plus");
+    const failed = fake.completeCheckout(checkout.providerCheckoutId, { outcome: "failed" });
+    for (const event of failed.events) {
+      expect((await deliver(event)).body.outcome).toBe("failed_payment");
+    }
+    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0 });
+    const entitlement = await app.request("GET", `/v1/organizations/${organizationId}/entitlement`);
+    expect(entitlement.body.planId).toBe("free");
+    const status = await app.request(
+      "GET",
+      `/v1/organizations/${organizationId}/checkouts/${checkout.id}`,
+    );
+    expect(status.body).toMatchObject({ status: "failed", failureCode: "card_declined" });
+
+    const paid = fake.completeCheckout(checkout.providerCheckoutId);
+    for (const event of paid.events) await deliver(event);
+    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1 });
+  });
+
+  it("charge.refunded flows back to the payment and the invoice", async () => {
+    const { organizationId, checkout } = await startCheckout("plus");
+    const { events, paymentIntentId } = fake.completeCheckout(checkout.providerCheckoutId);
+    for (const event of events) await deliver(event);
+    const { event } = fake.refund(paymentIntentId, 1000);
+    expect((await deliver(event)).body.outcome).toBe("refund processed");
+    expect((await deliver(event)).body.outcome).toBe("refund duplicate");
+    const invoices = await app.request("GET", `/v1/organizations/${organizationId}/invoices`);
+    expect(invoices.body.data[0]).toMatchObject({ amountPaid: 4000, amountRefunded: 1000 });
+  });
+});
+
+describe("Stripe stored cards (seed 000)", () => {
+  it("a card stored on the organization's Stripe customer pays the subscription off-session; a decline → 402", async () => {
+    const { organizationId } = await createCustomer();
+    const method = await app.request(
+      "POST",
+      `/v1/organizations/${organizationId}/payment-methods`,
+      { body: { provider: "stripe", token: "pm_card_visa" } },
+    );
+    expect(method.status).toBe(201);
+    const subscribed = await app.request(
+      "POST",
+      `/v1/organizations/${organizationId}/subscription`,
+      { body: { planId: "plus", interval: "month" } },
+    );
+    expect(subscribed.status).toBe(201);
+    expect(subscribed.body.invoice).toMatchObject({ status: "paid", amountPaid: 4000 });
+    const intents = fake.requestsTo("POST", "/v1/payment_intents");
+    expect(intents.at(-1)?.body).toMatchObject({
+      amount: "4000",
+      currency: "usd",
+      off_session: "true",
+      confirm: "true",
+    });
+
+    const declining = await createCustomer();
+    await app.request("POST", `/v1/organizations/${declining.organizationId}/payment-methods`, {
+      body: { provider: "stripe", token: "pm_card_chargeCustomerFail" },
+    });
+    const declined = await app.request(
+      "POST",
+      `/v1/organizations/${declining.organizationId}/subscription`,
+      { body: { planId: "plus", interval: "month" } },
+    );
+    expect(declined.status).toBe(402);
+    expect(declined.body.error.code).toBe("payment_failed");
+    expect(await counts(declining.organizationId)).toMatchObject({ subscriptions: 0 });
+  });
+});
