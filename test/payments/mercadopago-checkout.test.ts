@@ -207,4 +207,48 @@ describe("MercadoPago checkout", () => {
     );
     expect(audit.body.data).toHaveLength(1);
   });
+
+  it("a payment that can no longer be applied is kept, refunded and reported to the operators", async () => {
+    const { organizationId, checkout } = await startCheckout("plus", "month");
+    const suspended = await app.request("POST", `/v1/root/organizations/${organizationId}/plan`, {
+      body: { organizationId, organizationStatus: "suspended", reason: "Fraud review OPS-77" },
+    });
+    expect(suspended.status).toBe(200);
+    const notification = fake.pay(checkout.providerCheckoutId, { status: "approved" });
+    const response = await deliver(notification, signed(notification));
+    expect(response.status).toBe(200);
+    expect(response.body.outcome).toMatch(/^unapplied: /);
+
+    const { rows } = await app.database.pool.query(
+      `select p.failure_code, p.status, p.amount_refunded::int as refunded,
+              (select count(*)::int from refunds r where r.payment_id = p.id) as refunds
+         from payments p where p.organization_id = $1`,
+      [organizationId],
+    );
+    expect(rows).toEqual([
+      { failure_code: "not_applied", status: "refunded", refunded: 4000, refunds: 1 },
+    ]);
+    expect(fake.requestsTo("POST", `/v1/payments/${notification.paymentId}/refunds`)).toHaveLength(
+      1,
+    );
+    expect((await counts(organizationId)).subscriptions).toBe(0);
+
+    // MercadoPago now reports the payment refunded: the refund is on record already.
+    const again = await deliver(notification, signed(notification));
+    expect(again.body.outcome).toBe("refund duplicate");
+
+    await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+    const admin = await app.request("GET", "/v1/notifications");
+    expect(
+      admin.body.data.find(
+        (item: { organizationId: string; kind: string }) =>
+          item.organizationId === organizationId && item.kind === "payment_unapplied",
+      ),
+    ).toBeTruthy();
+    const status = await app.request(
+      "GET",
+      `/v1/organizations/${organizationId}/checkouts/${checkout.id}`,
+    );
+    expect(status.body).toMatchObject({ status: "failed", failureCode: "not_applied" });
+  });
 });
