@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { createBillingCatalog } from "../helpers/billing-scenario.ts";
+import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
 import { type FakeStripe, startFakeStripe } from "../helpers/fake-stripe.ts";
 
 /**
@@ -202,5 +202,72 @@ describe("Stripe stored cards (seed 000)", () => {
     expect(declined.status).toBe(402);
     expect(declined.body.error.code).toBe("payment_failed");
     expect(await counts(declining.organizationId)).toMatchObject({ subscriptions: 0 });
+  });
+});
+
+describe("upgrades through checkout (seed 004 isUpgrade)", () => {
+  async function payCheckout(organizationId: string, planId: string) {
+    const started = await app.request("POST", `/v1/organizations/${organizationId}/checkouts`, {
+      body: { planId, interval: "month", provider: "stripe" },
+    });
+    expect(started.status).toBe(201);
+    return {
+      checkout: started.body.checkout,
+      pay: async () => {
+        const { events } = fake.completeCheckout(started.body.checkout.providerCheckoutId);
+        const outcomes = [];
+        for (const event of events) outcomes.push((await deliver(event)).body.outcome as string);
+        return outcomes;
+      },
+    };
+  }
+
+  it("an upgrade is quoted with the change pipeline and applied as quoted, even if paid later", async () => {
+    const customer = await createBillingOrganization(app, {
+      start: "2026-03-01T00:00:00Z",
+      paymentToken: null,
+    });
+    const first = await payCheckout(customer.organizationId, "plus");
+    expect(await first.pay()).toEqual(["processed", "duplicate"]);
+    const before = await app.request("GET", customer.path("/subscription"));
+
+    await customer.advance("2026-03-16T00:00:00Z");
+    const preview = await app.request("POST", customer.path("/subscription/preview-change"), {
+      body: { planId: "premium", interval: "month" },
+    });
+    const upgrade = await payCheckout(customer.organizationId, "premium");
+    expect(upgrade.checkout).toMatchObject({ isUpgrade: true, amount: preview.body.amountDue });
+    expect(upgrade.checkout.amount).toBeGreaterThan(0);
+    expect(upgrade.checkout.amount).toBeLessThan(10000 - 4000);
+
+    // The customer pays a day later: the proration is the quoted one, not recomputed.
+    await customer.advance("2026-03-17T00:00:00Z");
+    expect(await upgrade.pay()).toEqual(["processed", "duplicate"]);
+    const after = await app.request("GET", customer.path("/subscription"));
+    expect(after.body).toMatchObject({ id: before.body.id, planId: "premium", status: "active" });
+    expect(after.body.currentPeriodEnd).toBe(before.body.currentPeriodEnd);
+    const invoices = await app.request("GET", customer.path("/invoices"));
+    const change = invoices.body.data.find(
+      (invoice: { billingReason: string }) => invoice.billingReason === "subscription_change",
+    );
+    expect(change).toMatchObject({ amountPaid: upgrade.checkout.amount, status: "paid" });
+  });
+
+  it("a quote made stale by a renewal is not applied: the payment is refunded", async () => {
+    const customer = await createBillingOrganization(app, {
+      start: "2026-05-01T00:00:00Z",
+      paymentToken: null,
+    });
+    await (await payCheckout(customer.organizationId, "plus")).pay();
+    await customer.advance("2026-05-20T00:00:00Z");
+    const upgrade = await payCheckout(customer.organizationId, "premium");
+    // The period ends before the customer pays (the renewal finds no stored card: past due).
+    await customer.advance("2026-06-02T00:00:00Z");
+    const outcomes = await upgrade.pay();
+    expect(outcomes[0]).toMatch(/^unapplied: /);
+    const subscription = await app.request("GET", customer.path("/subscription"));
+    expect(subscription.body.planId).toBe("plus");
+    const refunds = fake.requestsTo("POST", "/v1/refunds");
+    expect(refunds.at(-1)?.body).toMatchObject({ amount: String(upgrade.checkout.amount) });
   });
 });
