@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
 import { apiKeys } from "../db/schema/index.ts";
 import { newId } from "../ids.ts";
@@ -60,7 +61,57 @@ export async function createApiKey({
     })
     .returning(publicColumns);
   if (!key) throw new Error("API key insert returned no row");
+  await recordAudit({
+    executor,
+    entry: {
+      action: "api_key.created",
+      actor: createdBy ?? "system:bootstrap",
+      organizationId: key.organizationId,
+      after: key,
+    },
+    now,
+  });
   return { key, secret };
+}
+
+/** Revokes an API key (idempotent: an already revoked key is returned as it is). Audited by `actor`. */
+export async function revokeApiKey({
+  db,
+  keyId,
+  actor,
+  now,
+}: {
+  db: Database;
+  keyId: string;
+  actor: string;
+  now: Date;
+}): Promise<ApiKeyRecord | null> {
+  return db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select(publicColumns)
+      .from(apiKeys)
+      .where(eq(apiKeys.id, keyId))
+      .for("update");
+    if (!existing) return null;
+    if (existing.revokedAt) return existing;
+    const [revoked] = await tx
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(eq(apiKeys.id, keyId))
+      .returning(publicColumns);
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "api_key.revoked",
+        actor,
+        organizationId: existing.organizationId,
+        before: existing,
+        after: revoked ?? existing,
+      },
+      now,
+    });
+    return revoked ?? existing;
+  });
 }
 
 export const publicColumns = {

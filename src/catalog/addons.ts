@@ -1,4 +1,5 @@
 import { asc, eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
 import { addonPrices, addons, addonVersions } from "../db/schema/index.ts";
 import { tupleIn } from "../db/tuple-in.ts";
@@ -43,17 +44,20 @@ async function insertVersion(
     .values(definition.prices.map((price) => ({ addonId, version, ...price })));
 }
 
+/** Creates an add-on at version 1 (audited as `catalog.addon_created` by `actor`). */
 export async function createAddon({
   db,
   id,
   kind,
   definition,
+  actor = "system",
   now,
 }: {
   db: Database;
   id: string;
   kind: Addon["kind"];
   definition: AddonDefinition;
+  actor?: string;
   now: Date;
 }): Promise<Addon> {
   await db.transaction(async (tx) => {
@@ -70,19 +74,32 @@ export async function createAddon({
       );
     }
     await insertVersion(tx, { addonId: id, version: 1, definition, now });
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "catalog.addon_created",
+        actor,
+        organizationId: null,
+        after: { id, kind, version: 1, ...definition },
+      },
+      now,
+    });
   });
   return getAddon({ db, addonId: id });
 }
 
+/** Writes the add-on's next version (audited as `catalog.addon_updated` by `actor`). */
 export async function updateAddon({
   db,
   addonId,
   changes,
+  actor = "system",
   now,
 }: {
   db: Database;
   addonId: string;
   changes: Partial<AddonDefinition>;
+  actor?: string;
   now: Date;
 }): Promise<Addon> {
   await db.transaction(async (tx) => {
@@ -101,27 +118,66 @@ export async function updateAddon({
     const version = addon.currentVersion + 1;
     await insertVersion(tx, { addonId, version, definition, now });
     await tx.update(addons).set({ currentVersion: version }).where(eq(addons.id, addonId));
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "catalog.addon_updated",
+        actor,
+        organizationId: null,
+        before: {
+          id: addonId,
+          version: addon.currentVersion,
+          name: current.name,
+          description: current.description,
+          prices: current.prices,
+          features: current.features,
+        },
+        after: { id: addonId, version, ...definition },
+      },
+      now,
+    });
   });
   return getAddon({ db, addonId });
 }
 
+/** Hides an add-on from new purchases, or offers it again (audited by `actor`). */
 export async function setAddonArchived({
   db,
   addonId,
   archived,
+  actor = "system",
   now,
 }: {
   db: Database;
   addonId: string;
   archived: boolean;
+  actor?: string;
   now: Date;
 }): Promise<Addon> {
-  const updated = await db
-    .update(addons)
-    .set({ archivedAt: archivedAtUpdate({ column: addons.archivedAt, archived, now }) })
-    .where(eq(addons.id, addonId))
-    .returning({ id: addons.id });
-  if (updated.length === 0) throw notFound("Add-on", addonId);
+  await db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ archivedAt: addons.archivedAt })
+      .from(addons)
+      .where(eq(addons.id, addonId))
+      .for("update");
+    if (!before) throw notFound("Add-on", addonId);
+    const [after] = await tx
+      .update(addons)
+      .set({ archivedAt: archivedAtUpdate({ column: addons.archivedAt, archived, now }) })
+      .where(eq(addons.id, addonId))
+      .returning({ archivedAt: addons.archivedAt });
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: archived ? "catalog.addon_archived" : "catalog.addon_unarchived",
+        actor,
+        organizationId: null,
+        before: { id: addonId, archivedAt: before.archivedAt },
+        after: { id: addonId, archivedAt: after?.archivedAt ?? null },
+      },
+      now,
+    });
+  });
   return getAddon({ db, addonId });
 }
 

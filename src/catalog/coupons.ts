@@ -1,4 +1,5 @@
 import { asc, eq, inArray, sql } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { coupons, plans } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
@@ -24,13 +25,16 @@ export interface CouponInput {
   planIds: string[] | null;
 }
 
+/** Creates a coupon (audited as `catalog.coupon_created` by `actor`). */
 export async function createCoupon({
   db,
   input,
+  actor = "system",
   now,
 }: {
   db: Database;
   input: CouponInput;
+  actor?: string;
   now: Date;
 }): Promise<Coupon> {
   const problems = validateCouponInput({ input, now });
@@ -47,18 +51,25 @@ export async function createCoupon({
   if (problems.length > 0) {
     throw validationError(`The coupon is invalid: ${problems.join("; ")}`, { problems });
   }
-  const [created] = await db
-    .insert(coupons)
-    .values({ ...input, createdAt: now })
-    .onConflictDoNothing()
-    .returning();
-  if (!created) {
-    throw validationError(
-      `A coupon with code "${input.code}" already exists (codes are compared without case); choose another code.`,
-      { code: input.code },
-    );
-  }
-  return created;
+  return db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(coupons)
+      .values({ ...input, createdAt: now })
+      .onConflictDoNothing()
+      .returning();
+    if (!created) {
+      throw validationError(
+        `A coupon with code "${input.code}" already exists (codes are compared without case); choose another code.`,
+        { code: input.code },
+      );
+    }
+    await recordAudit({
+      executor: tx,
+      entry: { action: "catalog.coupon_created", actor, organizationId: null, after: created },
+      now,
+    });
+    return created;
+  });
 }
 
 /** Pure rules a coupon must satisfy before it is stored. */
@@ -130,22 +141,38 @@ export async function listCoupons({
     .limit(limit);
 }
 
+/** Stops a coupon from being redeemed, or allows it again (audited by `actor`). */
 export async function setCouponArchived({
   db,
   code,
   archived,
+  actor = "system",
   now,
 }: {
   db: Database;
   code: string;
   archived: boolean;
+  actor?: string;
   now: Date;
 }): Promise<Coupon> {
   const coupon = await getCoupon({ db, code });
-  const [updated] = await db
-    .update(coupons)
-    .set({ archivedAt: archivedAtUpdate({ column: coupons.archivedAt, archived, now }) })
-    .where(eq(coupons.code, coupon.code))
-    .returning();
-  return updated ?? coupon;
+  return db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(coupons)
+      .set({ archivedAt: archivedAtUpdate({ column: coupons.archivedAt, archived, now }) })
+      .where(eq(coupons.code, coupon.code))
+      .returning();
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: archived ? "catalog.coupon_archived" : "catalog.coupon_unarchived",
+        actor,
+        organizationId: null,
+        before: { code: coupon.code, archivedAt: coupon.archivedAt },
+        after: { code: coupon.code, archivedAt: updated?.archivedAt ?? null },
+      },
+      now,
+    });
+    return updated ?? coupon;
+  });
 }

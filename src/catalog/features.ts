@@ -1,30 +1,41 @@
 import { asc, eq, gt } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
 import { features } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
 import type { Feature, FeatureKind } from "./catalog-types.ts";
 
+/** Defines a feature (audited as `catalog.feature_created` by `actor`). */
 export async function createFeature({
   db,
   input,
+  actor = "system",
   now,
 }: {
   db: Database;
   input: { key: string; name: string; kind: FeatureKind; unit: string | null };
+  actor?: string;
   now: Date;
 }): Promise<Feature> {
-  const [created] = await db
-    .insert(features)
-    .values({ ...input, createdAt: now })
-    .onConflictDoNothing()
-    .returning();
-  if (!created) {
-    throw validationError(
-      `A feature with key "${input.key}" already exists. Feature keys are permanent; choose another key.`,
-      { key: input.key },
-    );
-  }
-  return created;
+  return db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(features)
+      .values({ ...input, createdAt: now })
+      .onConflictDoNothing()
+      .returning();
+    if (!created) {
+      throw validationError(
+        `A feature with key "${input.key}" already exists. Feature keys are permanent; choose another key.`,
+        { key: input.key },
+      );
+    }
+    await recordAudit({
+      executor: tx,
+      entry: { action: "catalog.feature_created", actor, organizationId: null, after: created },
+      now,
+    });
+    return created;
+  });
 }
 
 export async function getFeature({ db, key }: { db: Database; key: string }): Promise<Feature> {

@@ -1,4 +1,5 @@
 import { asc, eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { packs } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
@@ -18,13 +19,16 @@ export interface PackInput {
   expiresAfterDays: number | null;
 }
 
+/** Defines a top-up pack (audited as `catalog.pack_created` by `actor`). */
 export async function createPack({
   db,
   input,
+  actor = "system",
   now,
 }: {
   db: Database;
   input: PackInput;
+  actor?: string;
   now: Date;
 }): Promise<Pack> {
   const features = await loadFeatureMap(db);
@@ -45,26 +49,34 @@ export async function createPack({
   if (problems.length > 0) {
     throw validationError(`The pack is invalid: ${problems.join("; ")}`, { problems });
   }
-  const [created] = await db
-    .insert(packs)
-    .values({
-      id: input.id,
-      name: input.name,
-      featureKey: input.feature,
-      quantity: input.quantity,
-      currency: input.price.currency,
-      unitAmount: input.price.unitAmount,
-      expiresAfterDays: input.expiresAfterDays,
-      createdAt: now,
-    })
-    .onConflictDoNothing()
-    .returning();
-  if (!created) {
-    throw validationError(`A pack with id "${input.id}" already exists; choose another id.`, {
-      id: input.id,
+  return db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(packs)
+      .values({
+        id: input.id,
+        name: input.name,
+        featureKey: input.feature,
+        quantity: input.quantity,
+        currency: input.price.currency,
+        unitAmount: input.price.unitAmount,
+        expiresAfterDays: input.expiresAfterDays,
+        createdAt: now,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!created) {
+      throw validationError(`A pack with id "${input.id}" already exists; choose another id.`, {
+        id: input.id,
+      });
+    }
+    const pack = toPack(created);
+    await recordAudit({
+      executor: tx,
+      entry: { action: "catalog.pack_created", actor, organizationId: null, after: pack },
+      now,
     });
-  }
-  return toPack(created);
+    return pack;
+  });
 }
 
 export async function getPack({ db, packId }: { db: Database; packId: string }): Promise<Pack> {
@@ -93,24 +105,46 @@ export async function listPacks({
   return rows.map(toPack);
 }
 
+/** Hides a pack from new purchases, or offers it again (audited by `actor`). */
 export async function setPackArchived({
   db,
   packId,
   archived,
+  actor = "system",
   now,
 }: {
   db: Database;
   packId: string;
   archived: boolean;
+  actor?: string;
   now: Date;
 }): Promise<Pack> {
-  const [row] = await db
-    .update(packs)
-    .set({ archivedAt: archivedAtUpdate({ column: packs.archivedAt, archived, now }) })
-    .where(eq(packs.id, packId))
-    .returning();
-  if (!row) throw notFound("Pack", packId);
-  return toPack(row);
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ archivedAt: packs.archivedAt })
+      .from(packs)
+      .where(eq(packs.id, packId))
+      .for("update");
+    if (!before) throw notFound("Pack", packId);
+    const [row] = await tx
+      .update(packs)
+      .set({ archivedAt: archivedAtUpdate({ column: packs.archivedAt, archived, now }) })
+      .where(eq(packs.id, packId))
+      .returning();
+    if (!row) throw notFound("Pack", packId);
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: archived ? "catalog.pack_archived" : "catalog.pack_unarchived",
+        actor,
+        organizationId: null,
+        before: { id: packId, archivedAt: before.archivedAt },
+        after: { id: packId, archivedAt: row.archivedAt },
+      },
+      now,
+    });
+    return toPack(row);
+  });
 }
 
 function toPack(row: typeof packs.$inferSelect): Pack {

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
 import { planOveragePrices, planPrices, plans, planVersions } from "../db/schema/index.ts";
 import { tupleIn } from "../db/tuple-in.ts";
@@ -59,15 +60,18 @@ async function insertVersion(
   }
 }
 
+/** Creates a plan at version 1 (audited as `catalog.plan_created` by `actor`). */
 export async function createPlan({
   db,
   id,
   definition,
+  actor = "system",
   now,
 }: {
   db: Database;
   id: string;
   definition: PlanDefinition;
+  actor?: string;
   now: Date;
 }): Promise<Plan> {
   await db.transaction(async (tx) => {
@@ -84,23 +88,35 @@ export async function createPlan({
       );
     }
     await insertVersion(tx, { planId: id, version: 1, definition, now });
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "catalog.plan_created",
+        actor,
+        organizationId: null,
+        after: { id, version: 1, ...definition },
+      },
+      now,
+    });
   });
   return getPlan({ db, planId: id });
 }
 
 /**
  * Edits a plan by writing its next version; the previous versions stay as they were, so subscriptions
- * that reference them keep their prices and features.
+ * that reference them keep their prices and features. Audited as `catalog.plan_updated` by `actor`.
  */
 export async function updatePlan({
   db,
   planId,
   changes,
+  actor = "system",
   now,
 }: {
   db: Database;
   planId: string;
   changes: Partial<PlanDefinition>;
+  actor?: string;
   now: Date;
 }): Promise<Plan> {
   await db.transaction(async (tx) => {
@@ -112,27 +128,59 @@ export async function updatePlan({
     const version = plan.currentVersion + 1;
     await insertVersion(tx, { planId, version, definition, now });
     await tx.update(plans).set({ currentVersion: version }).where(eq(plans.id, planId));
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "catalog.plan_updated",
+        actor,
+        organizationId: null,
+        before: { id: planId, version: plan.currentVersion, ...definitionOf(current) },
+        after: { id: planId, version, ...definition },
+      },
+      now,
+    });
   });
   return getPlan({ db, planId });
 }
 
+/** Hides a plan from new purchases, or offers it again (audited by `actor`). */
 export async function setPlanArchived({
   db,
   planId,
   archived,
+  actor = "system",
   now,
 }: {
   db: Database;
   planId: string;
   archived: boolean;
+  actor?: string;
   now: Date;
 }): Promise<Plan> {
-  const updated = await db
-    .update(plans)
-    .set({ archivedAt: archivedAtUpdate({ column: plans.archivedAt, archived, now }) })
-    .where(eq(plans.id, planId))
-    .returning({ id: plans.id });
-  if (updated.length === 0) throw notFound("Plan", planId);
+  await db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ archivedAt: plans.archivedAt })
+      .from(plans)
+      .where(eq(plans.id, planId))
+      .for("update");
+    if (!before) throw notFound("Plan", planId);
+    const [after] = await tx
+      .update(plans)
+      .set({ archivedAt: archivedAtUpdate({ column: plans.archivedAt, archived, now }) })
+      .where(eq(plans.id, planId))
+      .returning({ archivedAt: plans.archivedAt });
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: archived ? "catalog.plan_archived" : "catalog.plan_unarchived",
+        actor,
+        organizationId: null,
+        before: { id: planId, archivedAt: before.archivedAt },
+        after: { id: planId, archivedAt: after?.archivedAt ?? null },
+      },
+      now,
+    });
+  });
   return getPlan({ db, planId });
 }
 

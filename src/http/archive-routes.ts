@@ -18,7 +18,7 @@ export function registerArchiveRoutes({
   path: string;
   noun: string;
   response: z.ZodType;
-  setArchived(args: { id: string; archived: boolean }): Promise<unknown>;
+  setArchived(args: { id: string; archived: boolean; actor: string }): Promise<unknown>;
 }) {
   for (const [action, archived] of [
     ["archive", true],
@@ -39,7 +39,11 @@ export function registerArchiveRoutes({
       },
       // The response schema is the resource's own, so the serializer checks the shape at run time.
       async (request, reply) => {
-        const result = await setArchived({ id: request.params.id, archived });
+        const result = await setArchived({
+          id: request.params.id,
+          archived,
+          actor: request.principal?.id ?? "unknown",
+        });
         return reply.send(result as never);
       },
     );

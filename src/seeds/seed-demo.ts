@@ -31,7 +31,7 @@ export async function seedDemo({ db, now }: { db: Database; now: Date }): Promis
         db.select({ id: features.key }).from(features).where(inArray(features.key, ids)),
       entries: demoFeatures.map((input) => ({
         id: input.key,
-        create: () => createFeature({ db, input, now }),
+        create: () => createFeature({ db, input, actor: "system:seed", now }),
       })),
     },
     {
@@ -39,7 +39,7 @@ export async function seedDemo({ db, now }: { db: Database; now: Date }): Promis
       existing: (ids) => db.select({ id: plans.id }).from(plans).where(inArray(plans.id, ids)),
       entries: demoPlans.map(({ id, definition }) => ({
         id,
-        create: () => createPlan({ db, id, definition, now }),
+        create: () => createPlan({ db, id, definition, actor: "system:seed", now }),
       })),
     },
     {
@@ -47,7 +47,7 @@ export async function seedDemo({ db, now }: { db: Database; now: Date }): Promis
       existing: (ids) => db.select({ id: addons.id }).from(addons).where(inArray(addons.id, ids)),
       entries: demoAddons.map(({ id, kind, definition }) => ({
         id,
-        create: () => createAddon({ db, id, kind, definition, now }),
+        create: () => createAddon({ db, id, kind, definition, actor: "system:seed", now }),
       })),
     },
     {
@@ -55,7 +55,7 @@ export async function seedDemo({ db, now }: { db: Database; now: Date }): Promis
       existing: (ids) => db.select({ id: packs.id }).from(packs).where(inArray(packs.id, ids)),
       entries: demoPacks.map((input) => ({
         id: input.id,
-        create: () => createPack({ db, input, now }),
+        create: () => createPack({ db, input, actor: "system:seed", now }),
       })),
     },
     {
@@ -64,7 +64,7 @@ export async function seedDemo({ db, now }: { db: Database; now: Date }): Promis
         db.select({ id: coupons.code }).from(coupons).where(inArray(coupons.code, ids)),
       entries: demoCoupons.map((input) => ({
         id: input.code,
-        create: () => createCoupon({ db, input, now }),
+        create: () => createCoupon({ db, input, actor: "system:seed", now }),
       })),
     },
   ];

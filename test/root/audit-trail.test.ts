@@ -286,4 +286,66 @@ describe("coverage of the trail", () => {
       expect.objectContaining({ requestId: subscribed.headers.get("x-request-id") }),
     ]);
   });
+
+  it("audits root's catalog changes and API key management with actor and request id", async () => {
+    const feature = await app.request("POST", "/v1/features", {
+      body: { key: "audited_flag", name: "Audited flag", kind: "boolean" },
+    });
+    expect(feature.status).toBe(201);
+    const plan = await app.request("POST", "/v1/plans", {
+      body: {
+        id: "audited-plan",
+        name: "Audited",
+        prices: [{ interval: "month", currency: "USD", unitAmount: 1000 }],
+        features: { audited_flag: true },
+      },
+    });
+    expect(plan.status).toBe(201);
+    const patched = await app.request("PATCH", "/v1/plans/audited-plan", {
+      body: { name: "Audited v2" },
+    });
+    expect(patched.status).toBe(200);
+    const archived = await app.request("POST", "/v1/plans/audited-plan/archive");
+    expect(archived.status).toBe(200);
+    const key = await app.request("POST", "/v1/api-keys", {
+      body: { scope: "organization", organizationId: "audit-a", name: "audited key" },
+    });
+    expect(key.status).toBe(201);
+    const revoked = await app.request("DELETE", `/v1/api-keys/${key.body.id}`);
+    expect(revoked.status).toBe(200);
+
+    const entry = async (action: string) => {
+      const list = await app.request("GET", `/v1/audit-logs?action=${action}&limit=1`);
+      return list.body.data[0];
+    };
+    expect(await entry("catalog.feature_created")).toMatchObject({
+      actor: expect.stringMatching(/^key_/),
+      organizationId: null,
+      after: expect.objectContaining({ key: "audited_flag", kind: "boolean" }),
+      requestId: feature.headers.get("x-request-id"),
+    });
+    expect(await entry("catalog.plan_created")).toMatchObject({
+      after: expect.objectContaining({ id: "audited-plan", version: 1 }),
+      requestId: plan.headers.get("x-request-id"),
+    });
+    expect(await entry("catalog.plan_updated")).toMatchObject({
+      before: expect.objectContaining({ version: 1, name: "Audited" }),
+      after: expect.objectContaining({ version: 2, name: "Audited v2" }),
+    });
+    expect(await entry("catalog.plan_archived")).toMatchObject({
+      before: { id: "audited-plan", archivedAt: null },
+      after: { id: "audited-plan", archivedAt: expect.any(String) },
+    });
+    expect(await entry("api_key.created")).toMatchObject({
+      organizationId: "audit-a",
+      after: expect.objectContaining({ id: key.body.id, scope: "organization" }),
+    });
+    expect(JSON.stringify(await entry("api_key.created"))).not.toContain(key.body.secret);
+    expect(await entry("api_key.revoked")).toMatchObject({
+      organizationId: "audit-a",
+      before: expect.objectContaining({ revokedAt: null }),
+      after: expect.objectContaining({ revokedAt: expect.any(String) }),
+      requestId: revoked.headers.get("x-request-id"),
+    });
+  });
 });

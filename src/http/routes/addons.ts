@@ -77,6 +77,7 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
           prices: toPrices(body.prices),
           features: body.features,
         },
+        actor: request.principal?.id ?? "unknown",
         now: clock(),
       });
       return reply.code(201).send(addonResponse(addon));
@@ -113,7 +114,13 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
         ...(body.features === undefined ? {} : { features: body.features }),
       };
       return addonResponse(
-        await updateAddon({ db, addonId: request.params.id, changes, now: clock() }),
+        await updateAddon({
+          db,
+          addonId: request.params.id,
+          changes,
+          actor: request.principal?.id ?? "unknown",
+          now: clock(),
+        }),
       );
     },
   );
@@ -165,7 +172,7 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
     path: "/v1/addons/:id",
     noun: "add-on",
     response: addonSchema,
-    setArchived: async ({ id, archived }) =>
-      addonResponse(await setAddonArchived({ db, addonId: id, archived, now: clock() })),
+    setArchived: async ({ id, archived, actor }) =>
+      addonResponse(await setAddonArchived({ db, addonId: id, archived, actor, now: clock() })),
   });
 };

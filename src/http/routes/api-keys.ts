@@ -1,6 +1,6 @@
-import { desc, eq, lt } from "drizzle-orm";
+import { desc, lt } from "drizzle-orm";
 import { z } from "zod";
-import { createApiKey, publicColumns } from "../../auth/api-keys.ts";
+import { createApiKey, publicColumns, revokeApiKey } from "../../auth/api-keys.ts";
 import { access, canActForOrganization } from "../../auth/principal.ts";
 import { apiKeys } from "../../db/schema/index.ts";
 import { forbidden, notFound } from "../../errors.ts";
@@ -64,16 +64,19 @@ export const apiKeyRoutes: RouteModule = (app, { db, clock }) => {
             : `Only root or an owner of ${body.organizationId} may create keys for it.`,
         );
       }
-      const { key, secret } = await createApiKey({
-        executor: db,
-        name: body.name,
-        keyScope:
-          body.scope === "root"
-            ? { scope: "root" }
-            : { scope: "organization", organizationId: body.organizationId },
-        createdBy: principal.id,
-        now: clock(),
-      });
+      // The key and its audit entry commit together.
+      const { key, secret } = await db.transaction((tx) =>
+        createApiKey({
+          executor: tx,
+          name: body.name,
+          keyScope:
+            body.scope === "root"
+              ? { scope: "root" }
+              : { scope: "organization", organizationId: body.organizationId },
+          createdBy: principal.id,
+          now: clock(),
+        }),
+      );
       return reply.code(201).send({ ...key, secret });
     },
   );
@@ -114,16 +117,15 @@ export const apiKeyRoutes: RouteModule = (app, { db, clock }) => {
     },
     async (request) => {
       const { keyId } = request.params;
-      const [existing] = await db.select(publicColumns).from(apiKeys).where(eq(apiKeys.id, keyId));
-      if (!existing) throw notFound("API key", keyId);
+      const revoked = await revokeApiKey({
+        db,
+        keyId,
+        actor: request.principal?.id ?? "unknown",
+        now: clock(),
+      });
+      if (!revoked) throw notFound("API key", keyId);
       forgetApiKey(keyId);
-      if (existing.revokedAt) return existing;
-      const [revoked] = await db
-        .update(apiKeys)
-        .set({ revokedAt: clock() })
-        .where(eq(apiKeys.id, keyId))
-        .returning(publicColumns);
-      return revoked ?? existing;
+      return revoked;
     },
   );
 };

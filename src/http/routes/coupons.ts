@@ -76,6 +76,7 @@ export const couponRoutes: RouteModule = (app, { db, clock }) => {
           expiresAt: body.expiresAt === undefined ? null : new Date(body.expiresAt),
           planIds: body.planIds ?? null,
         },
+        actor: request.principal?.id ?? "unknown",
         now: clock(),
       });
       return reply.code(201).send(couponResponse(coupon));
@@ -120,7 +121,7 @@ export const couponRoutes: RouteModule = (app, { db, clock }) => {
     path: "/v1/coupons/:id",
     noun: "coupon",
     response: couponSchema,
-    setArchived: async ({ id, archived }) =>
-      couponResponse(await setCouponArchived({ db, code: id, archived, now: clock() })),
+    setArchived: async ({ id, archived, actor }) =>
+      couponResponse(await setCouponArchived({ db, code: id, archived, actor, now: clock() })),
   });
 };

@@ -36,6 +36,7 @@ export const featureRoutes: RouteModule = (app, { db, clock }) => {
       const created = await createFeature({
         db,
         input: { key, name, kind, unit: unit ?? null },
+        actor: request.principal?.id ?? "unknown",
         now: clock(),
       });
       return reply.code(201).send(created);

@@ -64,6 +64,7 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
           price: { currency: body.price.currency, unitAmount: toMinor(body.price.unitAmount) },
           expiresAfterDays: body.expiresAfterDays ?? null,
         },
+        actor: request.principal?.id ?? "unknown",
         now: clock(),
       });
       return reply.code(201).send(packResponse(pack));
@@ -113,7 +114,7 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
     path: "/v1/packs/:id",
     noun: "pack",
     response: packSchema,
-    setArchived: async ({ id, archived }) =>
-      packResponse(await setPackArchived({ db, packId: id, archived, now: clock() })),
+    setArchived: async ({ id, archived, actor }) =>
+      packResponse(await setPackArchived({ db, packId: id, archived, actor, now: clock() })),
   });
 };

@@ -119,7 +119,13 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
         features: body.features,
         overage: toOverage(body.overage),
       };
-      const plan = await createPlan({ db, id: body.id, definition, now: clock() });
+      const plan = await createPlan({
+        db,
+        id: body.id,
+        definition,
+        actor: request.principal?.id ?? "unknown",
+        now: clock(),
+      });
       return reply.code(201).send(planResponse(plan));
     },
   );
@@ -149,7 +155,13 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
         ...(body.features === undefined ? {} : { features: body.features }),
         ...(body.overage === undefined ? {} : { overage: toOverage(body.overage) }),
       };
-      const plan = await updatePlan({ db, planId: request.params.planId, changes, now: clock() });
+      const plan = await updatePlan({
+        db,
+        planId: request.params.planId,
+        changes,
+        actor: request.principal?.id ?? "unknown",
+        now: clock(),
+      });
       return planResponse(plan);
     },
   );
@@ -204,8 +216,8 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
     path: "/v1/plans/:id",
     noun: "plan",
     response: planSchema,
-    setArchived: async ({ id, archived }) =>
-      planResponse(await setPlanArchived({ db, planId: id, archived, now: clock() })),
+    setArchived: async ({ id, archived, actor }) =>
+      planResponse(await setPlanArchived({ db, planId: id, archived, actor, now: clock() })),
   });
 };
 
