@@ -34,6 +34,11 @@ export const usageCounters = pgTable(
     /** Units beyond every allowance, billed in arrears at the plan's overage price. */
     overage: bigint("overage", { mode: "bigint" }).notNull().default(sql`0`),
     overageBilled: bigint("overage_billed", { mode: "bigint" }).notNull().default(sql`0`),
+    /**
+     * Bumped by a trigger whenever `used`, `used_purchased` or `overage` change, and sent with the change
+     * notification: an in-process cache applies a notified value only when it is newer than what it holds.
+     */
+    revision: bigint("revision", { mode: "number" }).notNull().default(0),
     updatedAt: at("updated_at").notNull(),
   },
   (table) => [
