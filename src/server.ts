@@ -4,6 +4,10 @@ import type { Config } from "./config.ts";
 import { type Connection, connect } from "./db/connect.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import { createEntitlementCache } from "./entitlements/entitlement-cache.ts";
+import {
+  createEntitlementListener,
+  type EntitlementListener,
+} from "./entitlements/entitlement-listener.ts";
 import { buildApp } from "./http/app.ts";
 import type { App, RouteModule } from "./http/app-types.ts";
 import { createIdentityDirectory } from "./identity/create-directory.ts";
@@ -51,6 +55,7 @@ export async function startServer({
   const connection = await connect({ config, logger });
   let worker: Worker | null = null;
   let app: App | null = null;
+  let listener: EntitlementListener | null = null;
   let ready = false;
   try {
     await migrateDatabase(connection);
@@ -74,6 +79,18 @@ export async function startServer({
     }
     let url: string | null = null;
     if (http) {
+      // Feature checks are answered from memory while this LISTEN connection is up (docs/entitlements.md).
+      listener = createEntitlementListener({
+        connectionString: connection.pool.options.connectionString ?? "",
+        logger,
+      });
+      const entitlementCache = createEntitlementCache({
+        db: connection.db,
+        pool: connection.pool,
+        freePlanId: config.freePlanId,
+        listener,
+      });
+      await listener.start();
       app = await buildApp(
         {
           config,
@@ -86,10 +103,7 @@ export async function startServer({
           scheduledTasks,
           directory: createIdentityDirectory({ config, db: connection.db, clock }),
           providers,
-          entitlementCache: createEntitlementCache({
-            db: connection.db,
-            freePlanId: config.freePlanId,
-          }),
+          entitlementCache,
         },
         { extraRoutes },
       );
@@ -103,12 +117,14 @@ export async function startServer({
       async stop() {
         ready = false;
         await app?.close();
+        await listener?.stop();
         await worker?.stop();
         await connection.close();
       },
     };
   } catch (error) {
     await app?.close().catch(() => {});
+    await listener?.stop().catch(() => {});
     await worker?.stop().catch(() => {});
     await connection.close().catch(() => {});
     throw error;

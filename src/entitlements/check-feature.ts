@@ -14,9 +14,9 @@ type CheckRow = {
 };
 
 /**
- * The hot path: "may organization X use feature Y, and how much is left?" in one query when the cached
- * entitlement is current — the version, the organization's clock, the counter and the purchased units
- * together. A version that moved (a committed change) reloads the entitlement before answering.
+ * Without a listener: "may organization X use feature Y?" in one query when the cached entitlement is
+ * current — the version, the organization's clock, the counter and the purchased units together. A version
+ * that moved (a committed change) reloads the entitlement before answering.
  */
 const checkSql = `
   select coalesce(v.version, 0)::text as version, c.frozen_time,
@@ -30,19 +30,30 @@ const checkSql = `
     left join usage_counters u on u.organization_id = o.id and u.feature_key = $2 and u.period_start = $3::timestamptz
    where o.id = $1`;
 
-export async function checkFeature({
-  pool,
-  cache,
-  organizationId,
-  featureKey,
-  systemNow,
-}: {
+type CheckArgs = {
   pool: pg.Pool;
   cache: EntitlementCache;
   organizationId: string;
   featureKey: string;
   systemNow: Date;
-}): Promise<FeatureUse> {
+};
+
+/**
+ * The hot path: "may organization X use feature Y, and how much is left?". While the process listens for
+ * entitlement changes the answer comes from memory, synchronously (no promise, no round trip) once the
+ * organization is loaded; otherwise from the database, never from a stale entitlement.
+ */
+export function checkFeature(args: CheckArgs): FeatureUse | Promise<FeatureUse> {
+  return args.cache.answer(args) ?? args.cache.answerAfterLoad(args) ?? checkInDatabase(args);
+}
+
+async function checkInDatabase({
+  pool,
+  cache,
+  organizationId,
+  featureKey,
+  systemNow,
+}: CheckArgs): Promise<FeatureUse> {
   const read = async (periodStart: Date) => {
     // A named statement: PostgreSQL plans it once per connection, not on every check.
     const { rows } = await pool.query<CheckRow>({

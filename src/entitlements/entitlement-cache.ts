@@ -1,10 +1,19 @@
 import { sql } from "drizzle-orm";
+import type pg from "pg";
 import type { Database } from "../db/database.ts";
 import { notFound } from "../errors.ts";
+import type { FeatureUse } from "./describe-feature-use.ts";
+import type { EntitlementListener } from "./entitlement-listener.ts";
+import { createLiveEntitlements } from "./live-entitlements.ts";
 import { type LoadedEntitlement, loadEntitlement } from "./load-entitlement.ts";
 
+type CheckArgs = { organizationId: string; featureKey: string; systemNow: Date };
+
 export interface EntitlementCache {
-  /** The organization's entitlement and its "now": cached, but never older than the last committed change. */
+  /**
+   * The organization's entitlement and its "now": cached, but never older than the last committed change —
+   * including one the caller just committed (always one version query, even while listening).
+   */
   get(args: {
     organizationId: string;
     systemNow: Date;
@@ -22,24 +31,52 @@ export interface EntitlementCache {
     version: number;
     systemNow: Date;
   }): Promise<LoadedEntitlement>;
+  /** A check from memory, awaiting nothing: while listening, for an organization already loaded. */
+  answer(args: CheckArgs): FeatureUse | undefined;
+  /** While listening: loads the organization into memory and answers from it. Undefined otherwise. */
+  answerAfterLoad(args: CheckArgs): Promise<FeatureUse> | undefined;
+  /** Resolves once this process has handled every change committed before the call (read-your-writes). */
+  settle(): Promise<void>;
 }
 
 /**
- * An in-process cache of effective entitlements. Every read first fetches the organization's entitlement
- * version (bumped by database triggers on any change it depends on) in one indexed query; a cached entry
- * is used only while its version matches and its time horizon (trial end, grace end, period end) has not
- * passed. So several server processes never answer from a stale entitlement after a committed change.
+ * An in-process cache of effective entitlements, in two modes (docs/entitlements.md "Caching").
+ *
+ * Listening (`listener` live): feature checks (`answer`) are answered from memory, kept current by the
+ * change notifications of the database triggers (see `live-entitlements.ts`). `get` and `getMany` stay
+ * on the version check: callers read their own writes within the same request.
+ *
+ * Otherwise (no listener, or while it is connecting or lost): every read first fetches the organization's
+ * entitlement version (bumped by database triggers on any change it depends on) in one indexed query; a
+ * cached entry is used only while its version matches and its time horizon (trial end, grace end, period
+ * end) has not passed. So several server processes never answer from a stale entitlement after a
+ * committed change.
  */
 export function createEntitlementCache({
   db,
+  pool,
   freePlanId,
+  listener,
   maxEntries = 50_000,
 }: {
   db: Database;
+  pool: pg.Pool;
   freePlanId: string;
+  listener?: EntitlementListener;
   maxEntries?: number;
 }): EntitlementCache {
   const entries = new Map<string, { version: number; entitlement: LoadedEntitlement }>();
+  const live = listener
+    ? createLiveEntitlements({ db, pool, freePlanId, listener, maxEntries })
+    : undefined;
+  listener?.handle({
+    change(change) {
+      // A catalog change can move any organization's entitlement without bumping its version.
+      if (change.kind === "all") entries.clear();
+      live?.apply(change);
+    },
+    reset: () => live?.reset(),
+  });
 
   async function refresh({
     organizationId,
@@ -66,6 +103,9 @@ export function createEntitlementCache({
   }
 
   return {
+    answer: (args) => live?.answer(args),
+    answerAfterLoad: (args) => (listener?.live ? live?.answerAfterLoad(args) : undefined),
+    settle: () => listener?.sync() ?? Promise.resolve(),
     async getMany({ organizationIds, systemNow }) {
       const { rows } = await db.execute<{
         id: string;

@@ -14,6 +14,7 @@ import type { App, AppDependencies, RouteModule } from "./app-types.ts";
 import { registerAuthentication } from "./authenticate.ts";
 import { handleError } from "./error-handler.ts";
 import { registerIdempotency } from "./idempotency.ts";
+import { registerReadYourWrites } from "./read-your-writes.ts";
 import { registerRootOnlyRoutes } from "./root-routes.ts";
 import { addonRoutes } from "./routes/addons.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -145,6 +146,7 @@ export async function buildApp(
     runWithAuditContext({ requestId: request.id }, done),
   );
   registerIdempotency(app, dependencies);
+  registerReadYourWrites(app, dependencies);
   for (const routes of [...routeModules, ...extraRoutes]) routes(app, dependencies);
   return app;
 }

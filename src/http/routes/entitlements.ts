@@ -82,16 +82,19 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
         response: { 200: checkSchema },
       },
     },
-    async (request) => {
+    (request) => {
       const { orgId: organizationId, feature: featureKey } = request.params;
-      const use = await checkFeature({
+      const use = checkFeature({
         pool,
         cache: entitlementCache,
         organizationId,
         featureKey,
         systemNow: clock(),
       });
-      return checkResponse(featureKey, use);
+      // Answered from memory: no promise on the hot path.
+      return use instanceof Promise
+        ? use.then((answered) => checkResponse(featureKey, answered))
+        : checkResponse(featureKey, use);
     },
   );
 
