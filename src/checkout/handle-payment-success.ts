@@ -15,6 +15,7 @@ import {
   purchaseEmailJob,
   userPaymentNotificationJob,
 } from "../notifications/payment-notifications.ts";
+import { writeProviderTrace } from "../payments/provider-trace.ts";
 import { changePlanWithin } from "../subscriptions/change-plan.ts";
 import { subscribeWithin } from "../subscriptions/subscribe.ts";
 import { findLiveSubscription } from "../subscriptions/subscription-records.ts";
@@ -165,6 +166,23 @@ export async function handlePaymentSuccess({
           })
           .where(eq(checkouts.id, checkout.id))
           .returning();
+        if (payment.provider !== "direct") {
+          await writeProviderTrace({
+            executor: tx,
+            organizationId: checkout.organizationId,
+            provider: payment.provider,
+            data: {
+              lastPaymentAt: now.toISOString(),
+              providerPaymentId: payment.providerPaymentId,
+              checkoutId: checkout.id,
+              providerCheckoutId: checkout.providerCheckoutId,
+              planId: checkout.planId,
+              interval: checkout.interval,
+              subscriptionId: subscription.id,
+            },
+            now,
+          });
+        }
         for (const job of [
           purchaseEmailJob,
           userPaymentNotificationJob,

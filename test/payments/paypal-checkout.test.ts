@@ -98,6 +98,12 @@ describe("PayPal checkout", () => {
 
     const entitlement = await app.request("GET", `/v1/organizations/${organizationId}/entitlement`);
     expect(entitlement.body).toMatchObject({ planId: "premium", status: "active" });
+    const organization = await app.request("GET", `/v1/organizations/${organizationId}`);
+    expect(organization.body.billingProviders.paypal).toMatchObject({
+      checkoutId: checkout.id,
+      providerCheckoutId: checkout.providerCheckoutId,
+      planId: "premium",
+    });
 
     const captureId = captureIdOf(checkout.providerCheckoutId);
     const webhook = await deliver(fake.signWebhook(fake.captureCompletedEvent(captureId)));

@@ -12,6 +12,7 @@ import {
   retryProvisioning,
   updateOrganization,
 } from "../../organizations/organizations.ts";
+import { readBillingProviders } from "../../payments/provider-trace.ts";
 import { readManualTrace } from "../../root/manual-trace.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
@@ -72,7 +73,10 @@ export const organizationSchema = z.object({
   }),
   billingProviders: z
     .object({ manual: manualTraceSchema.optional() })
-    .describe("The organization's records at billing providers; `manual` is root's trace."),
+    .catchall(z.record(z.string(), z.unknown()))
+    .describe(
+      "The organization's records at billing providers: `manual` is root's trace; `stripe`, `mercadopago`, `paypal` what the provider last did (payment, checkout, plan).",
+    ),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -93,6 +97,10 @@ export async function organizationResponse(
   organization: OrganizationRecord,
 ): Promise<z.infer<typeof organizationSchema>> {
   const steps = await listProvisioningSteps({ db, organizationId: organization.id });
+  const { manual: _manual, ...providers } = await readBillingProviders({
+    executor: db,
+    organizationId: organization.id,
+  });
   const manual = await readManualTrace({ executor: db, organizationId: organization.id });
   return {
     id: organization.id,
@@ -120,7 +128,7 @@ export async function organizationResponse(
         updatedAt,
       })),
     },
-    billingProviders: manual ? { manual } : {},
+    billingProviders: { ...providers, ...(manual ? { manual: { ...manual } } : {}) },
     createdAt: organization.createdAt,
     updatedAt: organization.updatedAt,
   };
