@@ -54,4 +54,53 @@ describe("loadConfig", () => {
   it("rejects a group pattern without an organization group", () => {
     expect(() => loadConfig({ ABONO_JWT_GROUP_ROLE_PATTERN: "^(.*)$" })).toThrow(/organization/);
   });
+
+  it("turns each payment provider on with its credentials and validates them at boot", () => {
+    const none = loadConfig({});
+    expect(none.providers).toMatchObject({
+      publicUrl: "http://127.0.0.1:8080",
+      checkoutSuccessUrl: "http://127.0.0.1:8080/checkout/success",
+      stripe: undefined,
+      mercadopago: undefined,
+      paypal: undefined,
+    });
+    const all = loadConfig({
+      ABONO_PUBLIC_URL: "https://billing.example.com/",
+      ABONO_STRIPE_SECRET_KEY: "sk_live_abc123",
+      ABONO_STRIPE_WEBHOOK_SECRET: "whsec_abc",
+      ABONO_MERCADOPAGO_ACCESS_TOKEN: "APP_USR-1234567890",
+      ABONO_MERCADOPAGO_WEBHOOK_SECRET: "mp-secret-123",
+      ABONO_PAYPAL_CLIENT_ID: "client",
+      ABONO_PAYPAL_CLIENT_SECRET: "secret",
+      ABONO_PAYPAL_ENVIRONMENT: "production",
+    });
+    expect(all.providers.publicUrl).toBe("https://billing.example.com");
+    expect(all.providers.stripe).toMatchObject({
+      secretKey: "sk_live_abc123",
+      webhookSecret: "whsec_abc",
+    });
+    expect(all.providers.mercadopago?.webhookSecret).toBe("mp-secret-123");
+    expect(all.providers.paypal).toMatchObject({ environment: "production", webhookId: undefined });
+
+    const problems = (environment: Record<string, string>) => {
+      try {
+        loadConfig(environment);
+        return [];
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        return error.problems;
+      }
+    };
+    expect(problems({ ABONO_STRIPE_SECRET_KEY: "pk_live_publishable" })[0]).toContain(
+      "ABONO_STRIPE_SECRET_KEY: must be a Stripe secret key",
+    );
+    expect(problems({ ABONO_STRIPE_WEBHOOK_SECRET: "whsec_x" })[0]).toContain(
+      "ABONO_STRIPE_WEBHOOK_SECRET needs ABONO_STRIPE_SECRET_KEY",
+    );
+    expect(problems({ ABONO_PAYPAL_CLIENT_ID: "only-the-id" })[0]).toContain(
+      "ABONO_PAYPAL_CLIENT_ID and ABONO_PAYPAL_CLIENT_SECRET go together",
+    );
+    expect(problems({ ABONO_PAYPAL_ENVIRONMENT: "live" })[0]).toContain("sandbox or production");
+    expect(problems({ ABONO_SMTP_URL: "http://mail" })[0]).toContain("smtp://");
+  });
 });
