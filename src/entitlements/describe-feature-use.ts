@@ -18,6 +18,19 @@ export interface FeatureUse {
   reason: DenialReason | null;
 }
 
+/** One object shape for every answer: this runs on each check, and spreads of bigints are slow in V8. */
+function featureUse(
+  allowed: boolean,
+  limit: bigint | null,
+  used: bigint,
+  remaining: bigint | null,
+  includedRemaining: bigint | null,
+  purchased: bigint,
+  reason: DenialReason | null,
+): FeatureUse {
+  return { allowed, limit, used, remaining, includedRemaining, purchased, reason };
+}
+
 /**
  * How much of a feature is left. Limit features: `limit − used`. Metered: the period's allowance not yet
  * used plus purchased units; past both, allowed only when the plan prices overage.
@@ -32,48 +45,39 @@ export function describeFeatureUse({
   purchased: bigint;
 }): FeatureUse {
   const used = counter.used;
-  const base = { limit: feature.limit, used, purchased };
   if (feature.denial !== null) {
-    return {
-      ...base,
-      allowed: false,
-      remaining: 0n,
-      includedRemaining: 0n,
-      reason: feature.denial,
-    };
+    return featureUse(false, feature.limit, used, 0n, 0n, purchased, feature.denial);
   }
   if (feature.kind === "boolean") {
-    return {
-      ...base,
-      allowed: true,
-      limit: null,
-      remaining: null,
-      includedRemaining: null,
-      reason: null,
-    };
+    return featureUse(true, null, used, null, null, purchased, null);
   }
   if (feature.limit === null) {
-    return { ...base, allowed: true, remaining: null, includedRemaining: null, reason: null };
+    return featureUse(true, null, used, null, null, purchased, null);
   }
   if (feature.kind === "limit") {
     const remaining = feature.limit > used ? feature.limit - used : 0n;
-    return {
-      ...base,
-      allowed: remaining > 0n,
+    const allowed = remaining > 0n;
+    return featureUse(
+      allowed,
+      feature.limit,
+      used,
       remaining,
-      includedRemaining: remaining,
-      reason: remaining > 0n ? null : "limit_reached",
-    };
+      remaining,
+      purchased,
+      allowed ? null : "limit_reached",
+    );
   }
   const includedUsed = used - counter.usedPurchased - counter.overage;
   const includedRemaining = feature.limit > includedUsed ? feature.limit - includedUsed : 0n;
   const remaining = includedRemaining + purchased;
   const allowed = remaining > 0n || feature.overagePrice !== null;
-  return {
-    ...base,
+  return featureUse(
     allowed,
+    feature.limit,
+    used,
     remaining,
     includedRemaining,
-    reason: allowed ? null : "limit_reached",
-  };
+    purchased,
+    allowed ? null : "limit_reached",
+  );
 }
