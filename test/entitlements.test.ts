@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "./helpers/billing-scenario.ts";
 
@@ -307,42 +307,109 @@ describe("plan recommendation (seed 000, Cambiar de Plan)", () => {
 });
 
 describe("the entitlement cache across processes", () => {
-  it("never answers from a stale entitlement after another process commits a change", async () => {
+  type Check = { limit: number; used: number; allowed: boolean; reason?: string };
+  let second: Awaited<ReturnType<typeof import("../src/server.ts")["startServer"]>>;
+  beforeAll(async () => {
     const { loadConfig } = await import("../src/config.ts");
     const { createLogger } = await import("../src/logger.ts");
     const { startServer } = await import("../src/server.ts");
-    const config = loadConfig({
-      DATABASE_URL: app.database.url,
-      PORT: "0",
-      ABONO_LOG_LEVEL: "silent",
-      ABONO_TEST_MODE: "true",
-    });
-    const second = await startServer({
-      config,
+    second = await startServer({
+      config: loadConfig({
+        DATABASE_URL: app.database.url,
+        PORT: "0",
+        ABONO_LOG_LEVEL: "silent",
+        ABONO_TEST_MODE: "true",
+      }),
       logger: createLogger({ level: "silent" }),
       worker: false,
       onRootKeyGenerated: () => {},
     });
-    try {
-      const org = await subscribedOrganization("plus");
-      const ask = () =>
-        fetch(`${second.url}${org.path("/entitlements/seats")}`, {
-          headers: { authorization: "Bearer abono_sk_test_root_key_0123456789abcdefghij" },
-        }).then(
-          (response) =>
-            response.json() as Promise<{ limit: number; allowed: boolean; reason?: string }>,
-        );
-      expect((await ask()).limit).toBe(5);
-      expect((await ask()).limit).toBe(5);
-      await app.request("POST", org.path("/subscription/items"), {
-        body: { addonId: "seat", quantity: 3 },
-      });
-      expect((await ask()).limit).toBe(8);
-      await app.request("PATCH", org.path(), { body: { status: "suspended" } });
-      expect(await ask()).toMatchObject({ allowed: false, reason: "organization_inactive" });
-    } finally {
-      await second.stop();
+  });
+  afterAll(() => second.stop());
+
+  const checkIn = (baseUrl: string, path: string) =>
+    fetch(`${baseUrl}${path}`, {
+      headers: { authorization: "Bearer abono_sk_test_root_key_0123456789abcdefghij" },
+    }).then((response) => response.json() as Promise<Check>);
+
+  const listeners = async () =>
+    (
+      await app.database.pool.query(
+        `select count(*)::int as count from pg_stat_activity
+          where datname = current_database() and application_name = 'abono-entitlement-listener'`,
+      )
+    ).rows[0].count as number;
+
+  /**
+   * The other process answers from memory, so a change reaches it with the notification, just after the
+   * commit: poll until it shows (2 s at most), then it must never answer the old value again.
+   */
+  async function eventually(ask: () => Promise<Check>, fresh: (check: Check) => boolean) {
+    const deadline = Date.now() + 2_000;
+    for (let check = await ask(); !fresh(check); check = await ask()) {
+      if (Date.now() > deadline) throw new Error(`still stale: ${JSON.stringify(check)}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    for (let index = 0; index < 20; index++) expect(fresh(await ask())).toBe(true);
+  }
+
+  it("shows a change committed through one process in the other once notified, and in the first at once", async () => {
+    await vi.waitFor(async () => expect(await listeners()).toBe(2));
+    const org = await subscribedOrganization("plus");
+    const seats = org.path("/entitlements/seats");
+    const askFirst = () => checkIn(app.baseUrl, seats);
+    const askSecond = () => checkIn(second.url ?? "", seats);
+    expect((await askFirst()).limit).toBe(5);
+    expect((await askSecond()).limit).toBe(5);
+
+    await app.request("POST", org.path("/subscription/items"), {
+      body: { addonId: "seat", quantity: 3 },
+    });
+    expect((await askFirst()).limit).toBe(8);
+    await eventually(askSecond, (check) => check.limit === 8);
+
+    await app.request("POST", org.path("/usage"), {
+      body: { feature: "seats", quantity: 2, eventId: "two-seats" },
+    });
+    expect((await askFirst()).used).toBe(2);
+    await eventually(askSecond, (check) => check.used === 2);
+
+    await app.request("PATCH", org.path(), { body: { status: "suspended" } });
+    expect(await askFirst()).toMatchObject({ allowed: false, reason: "organization_inactive" });
+    await eventually(askSecond, (check) => check.reason === "organization_inactive");
+  });
+
+  it("forgets what it learnt from notifications when its listener is lost", async () => {
+    await vi.waitFor(async () => expect(await listeners()).toBe(2));
+    const org = await subscribedOrganization("plus");
+    const askSecond = () => checkIn(second.url ?? "", org.path("/entitlements/seats"));
+    await app.request("POST", org.path("/usage"), {
+      body: { feature: "seats", quantity: 1, eventId: "one-seat" },
+    });
+    await eventually(askSecond, (check) => check.used === 1);
+
+    // A write that notifies nobody (triggers off for its session): memory does not see it, proving the
+    // answers come from memory, and losing the listener must drop them.
+    const client = await app.database.pool.connect();
+    try {
+      await client.query("begin");
+      await client.query("set local session_replication_role = replica");
+      await client.query("update usage_counters set used = 4 where organization_id = $1", [
+        org.organizationId,
+      ]);
+      await client.query("commit");
+    } finally {
+      client.release();
+    }
+    expect((await askSecond()).used).toBe(1);
+
+    await app.database.pool.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = current_database() and application_name = 'abono-entitlement-listener'`,
+    );
+    await eventually(askSecond, (check) => check.used === 4);
+    await vi.waitFor(async () => expect(await listeners()).toBe(2), { timeout: 5_000 });
+    for (let index = 0; index < 20; index++) expect((await askSecond()).used).toBe(4);
   });
 });
 

@@ -135,7 +135,12 @@ export function createEntitlementListener({
         }
         return;
       }
-      handlers.change(parseEntitlementChange(message.payload));
+      try {
+        handlers.change(parseEntitlementChange(message.payload));
+      } catch (error) {
+        // A change that could not be applied must not leave a cache behind that missed it.
+        lose(candidate, error);
+      }
     });
     client = candidate;
     try {

@@ -89,12 +89,15 @@ export function createLiveEntitlements({
   freePlanId,
   listener,
   maxEntries = 50_000,
+  load: loadEntitlementFrom = loadEntitlement,
 }: {
   db: Database;
-  pool: pg.Pool;
+  pool: Pick<pg.Pool, "query">;
   freePlanId: string;
-  listener: EntitlementListener;
+  listener: Pick<EntitlementListener, "live" | "epoch">;
   maxEntries?: number;
+  /** How an entitlement is loaded (tests slow it down to race notifications against it). */
+  load?: typeof loadEntitlement;
 }): LiveEntitlements {
   const snapshots = new Map<string, Snapshot>();
   const loadings = new Map<string, Loading>();
@@ -151,7 +154,7 @@ export function createLiveEntitlements({
     }>({ name: "abono_live_head", text: headSql, values: [organizationId] });
     const head = heads[0];
     if (!head) throw notFound("Organization", organizationId);
-    const entitlement = await loadEntitlement({
+    const entitlement = await loadEntitlementFrom({
       executor: db,
       organizationId,
       freePlanId,
