@@ -466,6 +466,58 @@ describe("batch ingestion", () => {
     expect(rows[0].count).toBe(499);
   });
 
+  it("sums the new events of an unlimited feature: repeats in the batch, before it and across features count once", async () => {
+    const org = await subscribedOrganization("plus");
+    const override = await app.request(
+      "PUT",
+      `/v1/root/organizations/${org.organizationId}/entitlement-overrides/encounters`,
+      { body: { value: null, reason: "bulk ingestion test" } },
+    );
+    expect(override.status).toBe(200);
+    const event = (eventId: string, quantity: number, feature = "encounters") => ({
+      organizationId: org.organizationId,
+      feature,
+      quantity,
+      eventId,
+    });
+    const first = await app.request("POST", "/v1/usage/batch", {
+      body: {
+        events: [
+          ...["e1", "e2", "e3", "e4", "e5"].map((eventId) => event(eventId, 2)),
+          event("e1", 7),
+          event("NULL", 1),
+          event('quote"back\\slash', 1),
+        ],
+      },
+    });
+    expect(first.body).toEqual({ accepted: 7, duplicates: 1, rejected: [] });
+    const second = await app.request("POST", "/v1/usage/batch", {
+      body: { events: [event("e1", 2), event("e6", 3), event("e6", 1, "seats")] },
+    });
+    expect(second.body).toEqual({ accepted: 1, duplicates: 2, rejected: [] });
+    expect((await app.request("GET", org.path("/entitlements/encounters"))).body).toMatchObject({
+      used: 15,
+      limit: null,
+    });
+    expect((await app.request("GET", org.path("/entitlements/seats"))).body.used).toBe(0);
+    const { rows } = await app.database.pool.query(
+      `select event_id, quantity::int from usage_events where organization_id = $1 order by event_id collate "C"`,
+      [org.organizationId],
+    );
+    expect(rows).toEqual(
+      [
+        ["NULL", 1],
+        ["e1", 2],
+        ["e2", 2],
+        ["e3", 2],
+        ["e4", 2],
+        ["e5", 2],
+        ["e6", 3],
+        ['quote"back\\slash', 1],
+      ].map(([event_id, quantity]) => ({ event_id, quantity })),
+    );
+  });
+
   it("refuses more than 10,000 events with a clear message", async () => {
     const events = Array.from({ length: 10_001 }, (_, index) => ({
       organizationId: "x",

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Principal } from "../auth/principal.ts";
 import { canActForOrganization } from "../auth/principal.ts";
-import type { Database } from "../db/database.ts";
+import { arrayParam } from "../db/array-param.ts";
+import type { Database, Transaction } from "../db/database.ts";
 import type { FeatureEntitlement } from "./compute-effective-entitlement.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
@@ -31,11 +32,31 @@ export interface BatchResult {
   rejected: { index: number; code: RejectionCode }[];
 }
 
+/** The events of one (organization, feature) in a batch, and what they count against. */
+interface Group {
+  organizationId: string;
+  featureKey: string;
+  feature: FeatureEntitlement;
+  periodStart: Date;
+  now: Date;
+  /** Positions in the insert's columns, in batch order. */
+  positions: number[];
+  /** Every quantity is positive: with no limit, the events add up whatever their order. */
+  positive: boolean;
+  /** The sum of the group's quantities. */
+  quantity: bigint;
+}
+
+const forbiddenOrganization = Symbol("forbidden");
+const missingOrganization = Symbol("not found");
+
 /**
- * Bulk usage ingestion (`POST /v1/usage/batch`, up to 10,000 events) in one transaction: every event is
- * inserted with one `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING` (repeats, in the batch or before it,
- * count once), then each (organization, feature) counter is locked once and the new events are applied in
- * order with the same rules as single events. Refused events are taken out again and reported by index.
+ * Bulk usage ingestion (`POST /v1/usage/batch`, up to 10,000 events) in one transaction. Every event is
+ * inserted by one `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING` (repeats, in the batch or before it,
+ * count once); when it inserted fewer rows than events, one more query tells which. Each counter is then
+ * locked once, in a fixed order: an unlimited feature adds the sum of its new events; a limited one
+ * applies them in order with the same rules as single events, and refused events are taken out again and
+ * reported by index.
  */
 export async function ingestUsageBatch({
   db,
@@ -51,54 +72,75 @@ export async function ingestUsageBatch({
   systemNow: Date;
 }): Promise<BatchResult> {
   const rejected: { index: number; code: RejectionCode }[] = [];
-  const features = new Map<
-    string,
-    { feature: FeatureEntitlement; periodStart: Date; now: Date } | null
-  >();
-  const usable: { index: number; event: BatchEvent; periodStart: Date; now: Date }[] = [];
-  const permitted = (organizationId: string) =>
+  const organizationIds = [...new Set(events.map((event) => event.organizationId))];
+  const permitted = organizationIds.filter((organizationId) =>
     canActForOrganization({
       principal,
       organizationId,
       roles: ["owner", "billing_admin", "member"],
-    });
-  const entitlements = await cache.getMany({
-    organizationIds: [...new Set(events.map((event) => event.organizationId))].filter(permitted),
-    systemNow,
-  });
-  for (const [index, event] of events.entries()) {
-    if (!permitted(event.organizationId)) {
+    }),
+  );
+  const entitlements = await cache.getMany({ organizationIds: permitted, systemNow });
+  const organizations = new Map<
+    string,
+    Map<string, Group | null> | typeof forbiddenOrganization | typeof missingOrganization
+  >(organizationIds.map((organizationId) => [organizationId, forbiddenOrganization]));
+  for (const organizationId of permitted) {
+    organizations.set(
+      organizationId,
+      entitlements.has(organizationId) ? new Map() : missingOrganization,
+    );
+  }
+
+  // The insert's columns, for the events that may count; an occurred_at of null is the system time.
+  const columns = {
+    organizations: [] as string[],
+    eventIds: [] as string[],
+    features: [] as string[],
+    quantities: [] as string[],
+    occurredAt: [] as (string | null)[],
+    indexes: [] as number[],
+  };
+  const groups: Group[] = [];
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index] as BatchEvent;
+    const features = organizations.get(event.organizationId);
+    if (features === forbiddenOrganization || features === undefined) {
       rejected.push({ index, code: "forbidden" });
       continue;
     }
-    const key = `${event.organizationId}\u0000${event.feature}`;
-    if (!features.has(key)) {
+    if (features === missingOrganization) {
+      rejected.push({ index, code: "not_found" });
+      continue;
+    }
+    let group = features.get(event.feature);
+    if (group === undefined) {
       const loaded = entitlements.get(event.organizationId);
-      if (!loaded) {
-        rejected.push({ index, code: "not_found" });
-        continue;
-      }
-      const feature = loaded.entitlement.effective.features.get(event.feature);
-      features.set(
-        key,
-        feature
+      const feature = loaded?.entitlement.effective.features.get(event.feature);
+      group =
+        loaded && feature
           ? {
+              organizationId: event.organizationId,
+              featureKey: event.feature,
               feature,
               periodStart: counterPeriodStart({
                 kind: feature.kind,
                 meteredPeriod: loaded.entitlement.meteredPeriod,
               }),
               now: loaded.now,
+              positions: [],
+              positive: true,
+              quantity: 0n,
             }
-          : null,
-      );
+          : null;
+      features.set(event.feature, group);
+      if (group) groups.push(group);
     }
-    const resolved = features.get(key);
-    if (!resolved) {
+    if (!group) {
       rejected.push({ index, code: "unknown_feature" });
       continue;
     }
-    const { feature } = resolved;
+    const { feature } = group;
     if (
       feature.kind === "boolean" ||
       event.quantity === 0n ||
@@ -114,57 +156,67 @@ export async function ingestUsageBatch({
       });
       continue;
     }
-    usable.push({ index, event, periodStart: resolved.periodStart, now: resolved.now });
+    if (event.quantity < 0n) group.positive = false;
+    group.quantity += event.quantity;
+    group.positions.push(columns.indexes.length);
+    columns.organizations.push(event.organizationId);
+    columns.eventIds.push(event.eventId);
+    columns.features.push(event.feature);
+    columns.quantities.push(event.quantity.toString());
+    const occurredAt = event.timestamp ?? group.now;
+    columns.occurredAt.push(
+      occurredAt.getTime() === systemNow.getTime() ? null : occurredAt.toISOString(),
+    );
+    columns.indexes.push(index);
   }
 
   return db.transaction(async (tx) => {
     let duplicates = 0;
     let accepted = 0;
-    if (usable.length > 0) {
-      const inserted = await tx.execute<{ organization_id: string; event_id: string }>(sql`
+    const work = groups.filter((group) => group.positions.length > 0);
+    if (work.length > 0) {
+      const now = systemNow.toISOString();
+      const inserted = await tx.execute(sql`
         insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
-        select * from unnest(
-          ${sql.param(usable.map(({ event }) => event.organizationId))}::text[],
-          ${sql.param(usable.map(({ event }) => event.eventId))}::text[],
-          ${sql.param(usable.map(({ event }) => event.feature))}::text[],
-          ${sql.param(usable.map(({ event }) => event.quantity.toString()))}::bigint[],
-          ${sql.param(usable.map(({ event, now }) => (event.timestamp ?? now).toISOString()))}::timestamptz[],
-          ${sql.param(usable.map(() => systemNow.toISOString()))}::timestamptz[]
-        )
-        on conflict do nothing
-        returning organization_id, event_id`);
-      const fresh = new Set(
-        inserted.rows.map((row) => `${row.organization_id}\u0000${row.event_id}`),
-      );
-      const claimed = new Set<string>();
-      const groups = new Map<string, typeof usable>();
-      for (const entry of usable) {
-        const eventKey = `${entry.event.organizationId}\u0000${entry.event.eventId}`;
-        if (!fresh.has(eventKey) || claimed.has(eventKey)) {
-          duplicates += 1;
-          continue;
+        select o, e, f, q, coalesce(t, ${now}::timestamptz), ${now}::timestamptz
+          from unnest(
+            ${arrayParam(columns.organizations)}::text[],
+            ${arrayParam(columns.eventIds)}::text[],
+            ${arrayParam(columns.features)}::text[],
+            ${arrayParam(columns.quantities)}::bigint[],
+            ${arrayParam(columns.occurredAt)}::timestamptz[]
+          ) as x(o, e, f, q, t)
+        on conflict do nothing`);
+      // Usually every event is new; otherwise find out which ones this transaction inserted.
+      const fresh =
+        inserted.rowCount === columns.indexes.length
+          ? null
+          : await insertedPositions({ tx, columns });
+      const counted = work.flatMap((group) => {
+        const positions = fresh
+          ? group.positions.filter((position) => fresh.has(position))
+          : group.positions;
+        duplicates += group.positions.length - positions.length;
+        if (positions.length === 0) return [];
+        let quantity = group.quantity;
+        if (fresh) {
+          quantity = 0n;
+          for (const position of positions) {
+            quantity += events[columns.indexes[position] ?? 0]?.quantity ?? 0n;
+          }
         }
-        claimed.add(eventKey);
-        const groupKey = `${entry.event.organizationId}\u0000${entry.event.feature}`;
-        const group = groups.get(groupKey) ?? [];
-        group.push(entry);
-        groups.set(groupKey, group);
-      }
-      const refusedEventIds: { organizationId: string; eventId: string }[] = [];
-      const work = [...groups.entries()].flatMap(([groupKey, group]) => {
-        const first = group[0];
-        const resolved = features.get(groupKey);
-        return first && resolved ? [{ group, first, feature: resolved.feature }] : [];
+        return [{ group, positions, quantity }];
       });
+
       // Every counter this batch touches, created if missing and locked in one fixed order.
       const keys = {
-        organizations: work.map((entry) => entry.first.event.organizationId),
-        features: work.map((entry) => entry.first.event.feature),
-        periods: work.map((entry) => entry.first.periodStart.toISOString()),
+        organizations: counted.map(({ group }) => group.organizationId),
+        features: counted.map(({ group }) => group.featureKey),
+        periods: counted.map(({ group }) => group.periodStart.toISOString()),
       };
       await tx.execute(sql`
         insert into usage_counters (organization_id, feature_key, period_start, updated_at)
-        select o, f, p, ${systemNow.toISOString()}::timestamptz
+        select o, f, p, ${now}::timestamptz
           from unnest(${sql.param(keys.organizations)}::text[], ${sql.param(keys.features)}::text[],
                       ${sql.param(keys.periods)}::timestamptz[]) as k(o, f, p)
         on conflict do nothing`);
@@ -193,6 +245,7 @@ export async function ingestUsageBatch({
           },
         ]),
       );
+      const refusedEventIds: { organizationId: string; eventId: string }[] = [];
       const updates: {
         o: string;
         f: string;
@@ -201,48 +254,51 @@ export async function ingestUsageBatch({
         used_purchased: string;
         overage: string;
       }[] = [];
-      for (const { group, first, feature } of work) {
-        const { organizationId, feature: featureKey } = first.event;
+      for (const { group, positions, quantity } of counted) {
+        const { organizationId, featureKey, feature } = group;
         let counter = counterOf.get(
-          `${organizationId}\u0000${featureKey}\u0000${first.periodStart.getTime()}`,
-        ) ?? {
-          used: 0n,
-          usedPurchased: 0n,
-          overage: 0n,
-        };
-        let purchasedAvailable =
-          feature.kind === "metered" && feature.limit !== null
-            ? await purchasedUnits({ executor: tx, organizationId, featureKey, now: first.now })
-            : 0n;
-        let fromPurchased = 0n;
-        for (const entry of group) {
-          const applied = applyUsage({
-            feature,
-            counter,
-            purchasedAvailable,
-            quantity: entry.event.quantity,
-          });
-          if (!applied.ok) {
-            rejected.push({ index: entry.index, code: "limit_exceeded" });
-            refusedEventIds.push({ organizationId, eventId: entry.event.eventId });
-            continue;
+          `${organizationId}\u0000${featureKey}\u0000${group.periodStart.getTime()}`,
+        ) ?? { used: 0n, usedPurchased: 0n, overage: 0n };
+        if (summable(group)) {
+          counter = { ...counter, used: counter.used + quantity };
+          accepted += positions.length;
+        } else {
+          let purchasedAvailable =
+            feature.kind === "metered" && feature.limit !== null
+              ? await purchasedUnits({ executor: tx, organizationId, featureKey, now: group.now })
+              : 0n;
+          let fromPurchased = 0n;
+          for (const position of positions) {
+            const index = columns.indexes[position] ?? 0;
+            const event = events[index] as BatchEvent;
+            const applied = applyUsage({
+              feature,
+              counter,
+              purchasedAvailable,
+              quantity: event.quantity,
+            });
+            if (!applied.ok) {
+              rejected.push({ index, code: "limit_exceeded" });
+              refusedEventIds.push({ organizationId, eventId: event.eventId });
+              continue;
+            }
+            counter = applied.counter;
+            purchasedAvailable -= applied.fromPurchased;
+            fromPurchased += applied.fromPurchased;
+            accepted += 1;
           }
-          counter = applied.counter;
-          purchasedAvailable -= applied.fromPurchased;
-          fromPurchased += applied.fromPurchased;
-          accepted += 1;
+          await consumeGrants({
+            tx,
+            organizationId,
+            featureKey,
+            amount: fromPurchased,
+            now: group.now,
+          });
         }
-        await consumeGrants({
-          tx,
-          organizationId,
-          featureKey,
-          amount: fromPurchased,
-          now: first.now,
-        });
         updates.push({
           o: organizationId,
           f: featureKey,
-          p: first.periodStart.toISOString(),
+          p: group.periodStart.toISOString(),
           used: counter.used.toString(),
           used_purchased: counter.usedPurchased.toString(),
           overage: counter.overage.toString(),
@@ -252,7 +308,7 @@ export async function ingestUsageBatch({
         await tx.execute(sql`
           update usage_counters c
              set used = x.used, used_purchased = x.used_purchased, overage = x.overage,
-                 updated_at = ${systemNow.toISOString()}::timestamptz
+                 updated_at = ${now}::timestamptz
             from json_to_recordset(${JSON.stringify(updates)}::json)
                  as x(o text, f text, p timestamptz, used bigint, used_purchased bigint, overage bigint)
            where c.organization_id = x.o and c.feature_key = x.f and c.period_start = x.p`);
@@ -268,4 +324,36 @@ export async function ingestUsageBatch({
     rejected.sort((a, b) => a.index - b.index);
     return { accepted, duplicates, rejected };
   });
+}
+
+/** No limit and only positive quantities: no event can be refused, the counter just adds their sum. */
+function summable(group: Group): boolean {
+  return group.feature.limit === null && group.positive;
+}
+
+/**
+ * When some events were repeats: the positions this transaction inserted. An event id inserted by this
+ * transaction (its row's xmin) belongs to its first occurrence in the batch; later ones are repeats.
+ */
+async function insertedPositions({
+  tx,
+  columns,
+}: {
+  tx: Transaction;
+  columns: { organizations: string[]; eventIds: string[] };
+}): Promise<Set<number>> {
+  const mine = await tx.execute<{ organization_id: string; event_id: string }>(sql`
+    select e.organization_id, e.event_id
+      from usage_events e
+      join unnest(${arrayParam(columns.organizations)}::text[],
+                  ${arrayParam(columns.eventIds)}::text[]) as k(o, e)
+        on e.organization_id = k.o and e.event_id = k.e
+     where e.xmin = pg_current_xact_id()::xid`);
+  const unclaimed = new Set(mine.rows.map((row) => `${row.organization_id}\u0000${row.event_id}`));
+  const fresh = new Set<number>();
+  for (let position = 0; position < columns.eventIds.length; position++) {
+    if (unclaimed.delete(`${columns.organizations[position]}\u0000${columns.eventIds[position]}`))
+      fresh.add(position);
+  }
+  return fresh;
 }
