@@ -17,6 +17,7 @@ import type { RouteModule } from "../app-types.ts";
 import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
 import { catalogKey } from "../schemas/catalog-schemas.ts";
 import { entitlementSummarySchema } from "../schemas/entitlement-schemas.ts";
+import { usageBatchBody, usageBatchValidator } from "../schemas/usage-batch-body.ts";
 import { billingServices } from "./subscriptions.ts";
 
 const orgParams = z.object({ orgId: z.string() });
@@ -258,21 +259,7 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
         summary: "Record usage in bulk",
         description:
           "Up to 10,000 events, each counted once by (organizationId, eventId), in one transaction. Events the caller may not record for, or that would exceed a limit, are rejected by index.",
-        body: z.object({
-          events: z
-            .array(
-              z.object({
-                organizationId: z.string().min(1).max(100),
-                // Unknown features are rejected per event below; no pattern check on the hot path.
-                feature: z.string().min(1).max(64),
-                quantity: z.number().int().min(-1_000_000).max(1_000_000).default(1),
-                eventId: z.string().min(1).max(200),
-                timestamp: z.iso.datetime({ offset: true }).optional(),
-              }),
-            )
-            .min(1)
-            .max(10_000, "send at most 10,000 events per batch"),
-        }),
+        body: usageBatchBody,
         response: {
           200: z.object({
             accepted: z.number().int(),
@@ -281,6 +268,7 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
           }),
         },
       },
+      validatorCompiler: usageBatchValidator,
     },
     async (request) => {
       const principal = request.principal;
