@@ -1,9 +1,12 @@
 /**
  * Entitlement checks over HTTP (`GET /v1/organizations/:orgId/entitlements/:feature`) with autocannon,
- * 50 connections, beside a bare Fastify route answering a constant JSON body in the same run.
+ * 50 connections, beside a bare Fastify route answering a constant JSON body in the same run. Each run
+ * measures the bare route, then the checks; autocannon, both servers and their event loop share one
+ * process, and PostgreSQL runs on the same machine.
  *
- *   npx tsx bench/checks.ts [--seconds 10] [--organizations 100]
+ *   npm run bench:checks -- [--seconds 10] [--runs 3] [--organizations 100]
  */
+import os from "node:os";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import Fastify from "fastify";
@@ -16,10 +19,12 @@ import { createBenchDatabase, machineLine } from "./bench-database.ts";
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
+    runs: { type: "string", default: "3" },
     organizations: { type: "string", default: "100" },
   },
 });
 const duration = Number(values.seconds);
+const runs = Number(values.runs);
 const organizationCount = Number(values.organizations);
 const rootKey = "abono_sk_bench_root_key_0123456789abcdefghij";
 
@@ -35,6 +40,14 @@ async function measure(url: string, requests?: autocannon.Request[]) {
     throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors on ${url}`);
   return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50 };
 }
+
+const load = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
+const row = (name: string, figures: { rps: number; p50: number; p99: number }) =>
+  `${name.padEnd(20)}${figures.rps.toFixed(0).padStart(8)}   ${String(figures.p50).padStart(6)}   ${String(figures.p99).padStart(6)}`;
 
 async function main() {
   const database = await createBenchDatabase();
@@ -78,31 +91,37 @@ async function main() {
         path: `/v1/organizations/${id}/entitlements/${feature}`,
       })),
     );
-    // Warm both servers (and the entitlement cache), then measure the baseline first.
-    await autocannon({ url: bareUrl, connections: 10, amount: 2000 });
+    // Warm both servers and the entitlement cache.
+    await autocannon({ url: bareUrl, connections: 10, amount: 5000 });
     await autocannon({
       url: server.url ?? "",
       connections: 10,
-      amount: 2000,
+      amount: 5000,
       headers: { authorization: `Bearer ${rootKey}` },
       requests: checks,
     });
-    const baseline = await measure(`${bareUrl}/check`);
-    const abono = await measure(server.url ?? "", checks);
+    const { rows } = await server.connection.pool.query(
+      `select count(*)::int as count from pg_stat_activity
+        where datname = current_database() and application_name = 'abono-entitlement-listener'`,
+    );
     console.log(machineLine());
     console.log(
-      `${organizationCount} organizations × 3 features, 50 connections, ${duration} s each`,
+      `${organizationCount} organizations × 3 features, 50 connections, ${duration} s each, ${runs} runs; checks answered ${rows[0]?.count === 1 ? "from memory (listener connected)" : "from the database (no listener)"}`,
     );
-    console.log("                      req/s     p50 ms   p99 ms");
-    console.log(
-      `bare Fastify route  ${baseline.rps.toFixed(0).padStart(8)}   ${String(baseline.p50).padStart(6)}   ${String(baseline.p99).padStart(6)}`,
-    );
-    console.log(
-      `entitlement check   ${abono.rps.toFixed(0).padStart(8)}   ${String(abono.p50).padStart(6)}   ${String(abono.p99).padStart(6)}`,
-    );
-    console.log(
-      `ratio               ${((abono.rps / baseline.rps) * 100).toFixed(1)} % of the bare route`,
-    );
+    const ratios: number[] = [];
+    for (let run = 1; run <= runs; run++) {
+      const before = load();
+      const baseline = await measure(`${bareUrl}/check`);
+      const abono = await measure(server.url ?? "", checks);
+      const ratio = (abono.rps / baseline.rps) * 100;
+      ratios.push(ratio);
+      console.log(`\nrun ${run} (load average ${before} before, ${load()} after)`);
+      console.log("                       req/s   p50 ms   p99 ms");
+      console.log(row("bare Fastify route", baseline));
+      console.log(row("entitlement check", abono));
+      console.log(`ratio               ${ratio.toFixed(1)} % of the bare route`);
+    }
+    console.log(`\nratios: ${ratios.map((ratio) => `${ratio.toFixed(1)} %`).join(", ")}`);
   } finally {
     await bare.close();
     await server.stop();
