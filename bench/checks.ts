@@ -4,7 +4,9 @@
  * measures the bare route, then the checks; autocannon, both servers and their event loop share one
  * process, and PostgreSQL runs on the same machine.
  *
- *   npm run bench:checks -- [--seconds 10] [--runs 3] [--organizations 100]
+ *   npm run bench:checks -- [--seconds 10] [--runs 3] [--organizations 100] [--worker]
+ *
+ * `--worker` runs autocannon in a worker thread, so the servers' event loop does only server work.
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -20,6 +22,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
     runs: { type: "string", default: "3" },
+    worker: { type: "boolean", default: false },
     organizations: { type: "string", default: "100" },
   },
 });
@@ -33,6 +36,7 @@ async function measure(url: string, requests?: autocannon.Request[]) {
     url,
     connections: 50,
     duration,
+    ...(values.worker ? { workers: 1 } : {}),
     headers: { authorization: `Bearer ${rootKey}` },
     ...(requests ? { requests } : {}),
   });
@@ -106,7 +110,7 @@ async function main() {
     );
     console.log(machineLine());
     console.log(
-      `${organizationCount} organizations × 3 features, 50 connections, ${duration} s each, ${runs} runs; checks answered ${rows[0]?.count === 1 ? "from memory (listener connected)" : "from the database (no listener)"}`,
+      `${organizationCount} organizations × 3 features, 50 connections, ${duration} s each, ${runs} runs, autocannon ${values.worker ? "in a worker thread" : "on the servers' event loop"}; checks answered ${rows[0]?.count === 1 ? "from memory (listener connected)" : "from the database (no listener)"}`,
     );
     const ratios: number[] = [];
     for (let run = 1; run <= runs; run++) {
