@@ -6,6 +6,8 @@ export interface PurchaseDetails {
   planName: string;
   interval: "month" | "year";
   amount: string;
+  /** False when nothing was due (100% coupon, free plan, trial). */
+  paid: boolean;
   provider: string;
   invoiceNumber: string | null;
   periodEnd: string | null;
@@ -32,7 +34,9 @@ const english: NotificationMessages = {
   purchaseEmail(details) {
     const lines = [
       `Thank you: ${details.organizationName} is now on ${details.planName} (${details.interval === "month" ? "monthly" : "yearly"}).`,
-      `We received your payment of ${details.amount} through ${details.provider}.`,
+      details.paid
+        ? `We received your payment of ${details.amount} through ${details.provider}.`
+        : "Nothing was due today.",
       ...(details.invoiceNumber ? [`Invoice: ${details.invoiceNumber}.`] : []),
       ...(details.periodEnd ? [`Your current period ends on ${details.periodEnd}.`] : []),
     ];
@@ -46,7 +50,7 @@ const english: NotificationMessages = {
   },
   userPaymentCompleted: (details) => ({
     title: `${details.planName} is active`,
-    body: `Payment of ${details.amount} received. ${details.organizationName} now has ${details.planName}.`,
+    body: `${details.paid ? `Payment of ${details.amount} received. ` : ""}${details.organizationName} now has ${details.planName}.`,
   }),
   adminPaymentReceived: (details) => ({
     title: `Payment received: ${details.organizationName}`,
@@ -62,7 +66,9 @@ const spanish: NotificationMessages = {
   purchaseEmail(details) {
     const lines = [
       `¡Gracias! ${details.organizationName} ya tiene el plan ${details.planName} (${details.interval === "month" ? "mensual" : "anual"}).`,
-      `Recibimos tu pago de ${details.amount} a través de ${details.provider}.`,
+      details.paid
+        ? `Recibimos tu pago de ${details.amount} a través de ${details.provider}.`
+        : "No había nada que pagar hoy.",
       ...(details.invoiceNumber ? [`Factura: ${details.invoiceNumber}.`] : []),
       ...(details.periodEnd ? [`Tu período actual vence el ${details.periodEnd}.`] : []),
     ];
@@ -76,7 +82,7 @@ const spanish: NotificationMessages = {
   },
   userPaymentCompleted: (details) => ({
     title: `${details.planName} está activo`,
-    body: `Recibimos el pago de ${details.amount}. ${details.organizationName} ya tiene ${details.planName}.`,
+    body: `${details.paid ? `Recibimos el pago de ${details.amount}. ` : ""}${details.organizationName} ya tiene ${details.planName}.`,
   }),
   adminPaymentReceived: (details) => ({
     title: `Pago recibido: ${details.organizationName}`,

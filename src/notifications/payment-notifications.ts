@@ -239,6 +239,7 @@ async function loadPurchase({ db, checkoutId }: { db: Database; checkoutId: stri
     planName: row.planName ?? row.checkout.planId,
     interval: row.checkout.interval,
     amount: formatMoney({ amount: row.checkout.amount, currency: row.checkout.currency, locale }),
+    paid: row.checkout.amount > 0n,
     provider: providerLabel(row.checkout.provider),
     invoiceNumber: row.invoiceNumber,
     periodEnd: row.periodEnd

@@ -105,6 +105,7 @@ describe("checkout in test mode", () => {
     await settle();
     const mailbox = await app.request("GET", `/v1/mailbox?to=${customer.email}`);
     expect(mailbox.body.data[0].subject).toBe("Your Plus subscription is active");
+    expect(mailbox.body.data[0].text).toContain("Nothing was due today.");
   });
 
   it("buying a new plan through checkout expires the previous subscription (seed 004)", async () => {
