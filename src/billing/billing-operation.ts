@@ -1,15 +1,13 @@
-import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Config } from "../config.ts";
 import type { Database, Transaction } from "../db/database.ts";
-import { organizations } from "../db/schema/index.ts";
-import { AbonoError, invalidState, notFound } from "../errors.ts";
+import { AbonoError, invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { newId } from "../ids.ts";
 import { type Invoice, recordVoidedInvoice } from "../invoicing/invoices.ts";
 import { queueForScope } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
-import { organizationNow } from "../organizations/organization-now.ts";
+import { lockOrganization } from "../organizations/lock-organization.ts";
 import type { OrganizationRecord } from "../organizations/organization-record.ts";
 import {
   chargeInvoice,
@@ -108,22 +106,12 @@ export async function runBillingOperation<Result>({
   const charges: SucceededCharge[] = [];
   try {
     return await db.transaction(async (tx) => {
-      const [organization] = await tx
-        .select()
-        .from(organizations)
-        .where(eq(organizations.id, organizationId))
-        .for("update");
-      if (!organization) throw notFound("Organization", organizationId);
+      const { organization, now } = await lockOrganization({ tx, organizationId, systemNow });
       if (organization.provisioningStatus !== "active") {
         throw invalidState(
           `Organization ${organizationId} is not provisioned (provisioning is ${organization.provisioningStatus}).`,
         );
       }
-      const now = await organizationNow({
-        executor: tx,
-        testClockId: organization.testClockId,
-        systemNow,
-      });
       const queueName = queueForScope({ testClockId: organization.testClockId });
       const result = await operation({
         tx,
@@ -187,17 +175,8 @@ export async function runBillingOperation<Result>({
     if (error instanceof QuotedInvoice) throw error;
     if (error instanceof PaymentDeclined) {
       const voided = await db.transaction(async (tx) => {
-        const [organization] = await tx
-          .select()
-          .from(organizations)
-          .where(eq(organizations.id, organizationId))
-          .for("update");
-        const now = await organizationNow({
-          executor: tx,
-          testClockId: organization?.testClockId ?? null,
-          systemNow,
-        });
-        const queueName = queueForScope({ testClockId: organization?.testClockId ?? null });
+        const { organization, now } = await lockOrganization({ tx, organizationId, systemNow });
+        const queueName = queueForScope({ testClockId: organization.testClockId });
         const invoice = await recordVoidedInvoice({
           executor: tx,
           invoice: error.invoice,

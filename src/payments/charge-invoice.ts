@@ -95,31 +95,17 @@ export async function chargeInvoice({
     amount: invoice.amountDue,
     currency: invoice.currency,
   });
-  await executor.insert(payments).values({
-    id: paymentId,
-    organizationId: invoice.organizationId,
-    invoiceId: invoice.id,
-    paymentMethodId: method.id,
-    provider: provider.name,
-    providerPaymentId: result.providerPaymentId,
-    amount: invoice.amountDue,
-    currency: invoice.currency,
-    status: "succeeded",
-    createdAt: now,
-  });
-  await markInvoicePaid({ executor, invoiceId: invoice.id, amountPaid: invoice.amountDue, now });
-  await publishEvent({
+  await recordInvoicePayment({
     executor,
-    type: "invoice.paid",
-    organizationId: invoice.organizationId,
-    data: {
-      invoiceId: invoice.id,
-      number: invoice.number,
-      amountPaid: invoice.amountDue,
-      currency: invoice.currency,
+    invoice,
+    payment: {
+      id: paymentId,
+      paymentMethodId: method.id,
+      provider: provider.name,
+      providerPaymentId: result.providerPaymentId,
     },
-    now,
     queueName,
+    now,
   });
   return { ok: true };
 }
@@ -148,36 +134,69 @@ export async function recordPrepaidPayment({
     );
   }
   const paymentId = newId("pay", now.getTime());
+  await recordInvoicePayment({
+    executor,
+    invoice,
+    payment: {
+      id: paymentId,
+      paymentMethodId: null,
+      provider: prepaid.provider,
+      providerPaymentId: prepaid.providerPaymentId,
+    },
+    queueName,
+    now,
+  });
+  return { paymentId, invoiceId: invoice.id };
+}
+
+/**
+ * A successful payment of an invoice's amount due: the payment row (unique on provider and provider
+ * payment id), the invoice paid and `invoice.paid` published, in the caller's transaction. A zero amount
+ * (a prepaid direct activation) is recorded without touching the invoice.
+ */
+async function recordInvoicePayment({
+  executor,
+  invoice,
+  payment,
+  queueName,
+  now,
+}: {
+  executor: Executor;
+  invoice: Invoice;
+  payment: {
+    id: string;
+    paymentMethodId: string | null;
+    provider: string;
+    providerPaymentId: string;
+  };
+  queueName: string | undefined;
+  now: Date;
+}): Promise<void> {
   await executor.insert(payments).values({
-    id: paymentId,
+    ...payment,
     organizationId: invoice.organizationId,
     invoiceId: invoice.id,
-    paymentMethodId: null,
-    provider: prepaid.provider,
-    providerPaymentId: prepaid.providerPaymentId,
-    amount: prepaid.amount,
-    currency: prepaid.currency,
+    amount: invoice.amountDue,
+    currency: invoice.currency,
     status: "succeeded",
     createdAt: now,
   });
-  if (invoice.amountDue > 0n) {
-    await markInvoicePaid({ executor, invoiceId: invoice.id, amountPaid: invoice.amountDue, now });
-    await publishEvent({
-      executor,
-      type: "invoice.paid",
-      organizationId: invoice.organizationId,
-      data: {
-        invoiceId: invoice.id,
-        number: invoice.number,
-        amountPaid: invoice.amountDue,
-        currency: invoice.currency,
-        provider: prepaid.provider,
-      },
-      now,
-      queueName,
-    });
-  }
-  return { paymentId, invoiceId: invoice.id };
+  if (invoice.amountDue === 0n) return;
+  await markInvoicePaid({ executor, invoiceId: invoice.id, amountPaid: invoice.amountDue, now });
+  await publishEvent({
+    executor,
+    type: "invoice.paid",
+    organizationId: invoice.organizationId,
+    data: {
+      invoiceId: invoice.id,
+      number: invoice.number,
+      amountPaid: invoice.amountDue,
+      currency: invoice.currency,
+      provider: payment.provider,
+    },
+    now,
+    queueName,
+  });
 }
 
 /** Keeps a declined attempt on record. */
