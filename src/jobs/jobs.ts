@@ -1,7 +1,7 @@
 import { applyGrantJob } from "../entitlements/purchase-pack.ts";
 import { eventJobs } from "../events/publish-event.ts";
-import { notificationJobs } from "../notifications/payment-notifications.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
+import { notificationJobs } from "../notifications/payment-notifications.ts";
 import { renewBatchJob } from "../subscriptions/renew-batch.ts";
 import { renewalsTask, renewSubscriptionJob } from "../subscriptions/renew-subscription.ts";
 import { dunningTask, retryPaymentJob } from "../subscriptions/retry-payment.ts";
