@@ -66,7 +66,19 @@ export async function handlePaymentSuccess({
   compensate?: boolean;
 }): Promise<PipelineResult> {
   if (payment.checkoutId === null) {
-    return { outcome: "ignored", reason: "the payment names no Abono checkout" };
+    // A charge Abono made itself (a renewal to a stored card): recorded when it was charged.
+    const [recorded] = await services.db
+      .select({ id: payments.id })
+      .from(payments)
+      .where(
+        and(
+          eq(payments.provider, payment.provider),
+          eq(payments.providerPaymentId, payment.providerPaymentId),
+        ),
+      );
+    return recorded
+      ? { outcome: "duplicate", checkout: null }
+      : { outcome: "ignored", reason: "the payment names no Abono checkout" };
   }
   const [found] = await services.db
     .select()

@@ -190,6 +190,16 @@ describe("Stripe stored cards (seed 000)", () => {
       confirm: "true",
     });
 
+    // Stripe's webhook for that off-session charge finds it on record.
+    const succeeded = fake.events.find(
+      (event) =>
+        event.type === "payment_intent.succeeded" &&
+        (event.data.object as { metadata?: { organizationId?: string } }).metadata
+          ?.organizationId === organizationId,
+    );
+    if (!succeeded) throw new Error("no payment_intent.succeeded for the off-session charge");
+    expect((await deliver(succeeded)).body.outcome).toBe("duplicate");
+
     const declining = await createCustomer();
     await app.request("POST", `/v1/organizations/${declining.organizationId}/payment-methods`, {
       body: { provider: "stripe", token: "pm_card_chargeCustomerFail" },
