@@ -1,4 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { OrganizationRole } from "../auth/principal.ts";
 import type { Database } from "../db/database.ts";
 import { organizationMembers, organizations } from "../db/schema/index.ts";
@@ -34,6 +35,7 @@ export async function setMember({
   userId,
   email,
   roles,
+  actor,
   now,
 }: {
   db: Database;
@@ -42,6 +44,7 @@ export async function setMember({
   userId: string;
   email: string | null;
   roles: OrganizationRole[];
+  actor: string;
   now: Date;
 }): Promise<Member> {
   const organization = await getOrganizationRecord({ db, organizationId });
@@ -68,6 +71,17 @@ export async function setMember({
       })
       .returning();
     if (!saved) throw new Error("member upsert returned no row");
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "organization.member_set",
+        actor,
+        organizationId,
+        before: existing ? { userId, roles: existing.roles } : null,
+        after: { userId, roles: saved.roles, email: saved.email },
+      },
+      now,
+    });
     return saved;
   });
   await directory.addUserToGroup({ userId, groupName: organization.identityGroup });
@@ -79,11 +93,15 @@ export async function removeMember({
   directory,
   organizationId,
   userId,
+  actor,
+  now,
 }: {
   db: Database;
   directory: IdentityDirectory;
   organizationId: string;
   userId: string;
+  actor: string;
+  now: Date;
 }): Promise<void> {
   const organization = await getOrganizationRecord({ db, organizationId });
   await db.transaction(async (tx) => {
@@ -99,6 +117,17 @@ export async function removeMember({
       );
     if (!existing) throw notFound("Member", userId);
     if (existing.roles.includes("owner")) await assertAnotherOwner(tx, organizationId, userId);
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "organization.member_removed",
+        actor,
+        organizationId,
+        before: { userId, roles: existing.roles },
+        after: null,
+      },
+      now,
+    });
     await tx
       .delete(organizationMembers)
       .where(

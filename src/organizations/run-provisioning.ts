@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import { organizations, provisioningSteps as stepRecords } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
 import type { ProvisioningContext, ProvisioningStep } from "./provisioning-steps.ts";
@@ -68,6 +69,16 @@ export async function runProvisioning({
         }
       }
       await record(step, "failed", message);
+      await recordAudit({
+        executor: db,
+        entry: {
+          action: "organization.provisioning_failed",
+          actor: organization.createdBy ?? "system",
+          organizationId: organization.id,
+          after: { failedStep: step.name, error: message },
+        },
+        now,
+      });
       await db
         .update(organizations)
         .set({
@@ -80,14 +91,36 @@ export async function runProvisioning({
       return { ok: false, failedStep: step.name, error: message };
     }
   }
-  await db
-    .update(organizations)
-    .set({
-      provisioningStatus: "active",
-      provisioningFailedStep: null,
-      provisioningError: null,
-      updatedAt: now,
-    })
-    .where(eq(organizations.id, organization.id));
+  await db.transaction(async (tx) => {
+    await tx
+      .update(organizations)
+      .set({
+        provisioningStatus: "active",
+        provisioningFailedStep: null,
+        provisioningError: null,
+        updatedAt: now,
+      })
+      .where(eq(organizations.id, organization.id));
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "organization.created",
+        actor: organization.createdBy ?? "system",
+        organizationId: organization.id,
+        after: {
+          id: organization.id,
+          name: organization.name,
+          status: organization.status,
+          currency: organization.currency,
+          billingAnchor: organization.billingAnchor,
+          owner: organization.ownerUserId
+            ? { userId: organization.ownerUserId, email: organization.ownerEmail }
+            : null,
+          steps: steps.map((step) => step.name),
+        },
+      },
+      now,
+    });
+  });
   return { ok: true };
 }

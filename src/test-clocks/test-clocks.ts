@@ -1,4 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { testClocks } from "../db/schema/index.ts";
 import { invalidState, notFound, validationError } from "../errors.ts";
@@ -13,25 +14,34 @@ export async function createTestClock({
   db,
   frozenTime,
   name,
+  actor,
   now,
 }: {
   db: Database;
   frozenTime: Date;
   name: string | null;
+  actor: string;
   now: Date;
 }): Promise<TestClock> {
-  const [clock] = await db
-    .insert(testClocks)
-    .values({
-      id: newId("clock", now.getTime()),
-      name,
-      frozenTime,
-      status: "ready",
-      createdAt: now,
-    })
-    .returning();
-  if (!clock) throw new Error("test clock insert returned no row");
-  return clock;
+  return db.transaction(async (tx) => {
+    const [clock] = await tx
+      .insert(testClocks)
+      .values({
+        id: newId("clock", now.getTime()),
+        name,
+        frozenTime,
+        status: "ready",
+        createdAt: now,
+      })
+      .returning();
+    if (!clock) throw new Error("test clock insert returned no row");
+    await recordAudit({
+      executor: tx,
+      entry: { action: "test_clock.created", actor, organizationId: null, after: clock },
+      now,
+    });
+    return clock;
+  });
 }
 
 export async function getTestClock({ db, clockId }: { db: Database; clockId: string }) {
@@ -52,12 +62,17 @@ export async function advanceTestClock({
   frozenTime,
   tasks,
   logger,
+  actor,
+  now,
   maxPasses = 1000,
   timeoutMs = 120_000,
 }: {
   db: Database;
   clockId: string;
   frozenTime: Date;
+  /** Who advanced it, for the audit trail; `now` is the system time of the request. */
+  actor: string;
+  now: Date;
   tasks: readonly ScheduledTask[];
   logger: Logger;
   maxPasses?: number;
@@ -86,6 +101,17 @@ export async function advanceTestClock({
       "The clock is being advanced by another request, or has moved past that time; read it and try again.",
     );
   }
+  await recordAudit({
+    executor: db,
+    entry: {
+      action: "test_clock.advanced",
+      actor,
+      organizationId: null,
+      before: { id: clockId, frozenTime: current.frozenTime },
+      after: { id: clockId, frozenTime },
+    },
+    now,
+  });
   const deadline = Date.now() + timeoutMs;
   try {
     for (let pass = 0; pass < maxPasses; pass++) {

@@ -163,6 +163,7 @@ describe("GET /v1/audit-logs", () => {
     );
     expect(until.body.data.map((entry: { action: string }) => entry.action)).toEqual([
       "root.balance_adjusted",
+      "organization.created",
     ]);
   });
 
@@ -347,5 +348,56 @@ describe("coverage of the trail", () => {
       after: expect.objectContaining({ revokedAt: expect.any(String) }),
       requestId: revoked.headers.get("x-request-id"),
     });
+  });
+});
+describe("organizations, members and test clocks", () => {
+  it("audits an organization's creation, membership changes and test-clock moves with the actor", async () => {
+    const entries = async (query: string) =>
+      (await app.request("GET", `/v1/audit-logs?${query}`)).body.data as {
+        action: string;
+        actor: string;
+        before: unknown;
+        after: Record<string, unknown> | null;
+        requestId: string | null;
+      }[];
+
+    const created = await entries("organizationId=audit-a&action=organization.created");
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({
+      actor: expect.stringMatching(/^key_/),
+      after: expect.objectContaining({
+        id: "audit-a",
+        owner: { userId: "owner-audit-a", email: null },
+      }),
+    });
+
+    const set = await entries("organizationId=audit-a&action=organization.member_set");
+    expect(set.at(-1)).toMatchObject({
+      actor: "user:owner-audit-a",
+      before: null,
+      after: expect.objectContaining({ userId: "reader", roles: ["member"] }),
+    });
+    const removed = await app.request("DELETE", "/v1/organizations/audit-a/members/reader", {
+      auth: ownerToken,
+    });
+    expect(removed.status).toBe(200);
+    const removal = await entries("organizationId=audit-a&action=organization.member_removed");
+    expect(removal[0]).toMatchObject({
+      actor: "user:owner-audit-a",
+      before: { userId: "reader", roles: ["member"] },
+      requestId: removed.headers.get("x-request-id"),
+    });
+    // Put the reader back for the other tests.
+    await app.request("PUT", "/v1/organizations/audit-a/members/reader", {
+      body: { roles: ["member"] },
+      auth: ownerToken,
+    });
+
+    const clock = await app.request("POST", "/v1/test-clocks", {
+      body: { frozenTime: "2026-01-01T00:00:00Z" },
+    });
+    expect(clock.status).toBe(201);
+    const clockCreated = await entries("action=test_clock.created&limit=1");
+    expect(clockCreated[0]?.after).toMatchObject({ id: clock.body.id });
   });
 });

@@ -393,6 +393,7 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
         userId: request.params.userId,
         email: request.body.email ?? null,
         roles: request.body.roles,
+        actor: request.principal?.id ?? "unknown",
         now: clock(),
       });
       return { ...member, roles: member.roles as z.infer<typeof roleList> };
@@ -416,6 +417,8 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
         directory,
         organizationId: request.params.orgId,
         userId: request.params.userId,
+        actor: request.principal?.id ?? "unknown",
+        now: clock(),
       });
       return { removed: true as const };
     },

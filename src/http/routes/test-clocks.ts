@@ -43,6 +43,7 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
         db,
         frozenTime: new Date(request.body.frozenTime),
         name: request.body.name ?? null,
+        actor: request.principal?.id ?? "unknown",
         now: clock(),
       });
       return reply.code(201).send(created);
@@ -88,6 +89,8 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
         frozenTime: new Date(request.body.frozenTime),
         tasks: scheduledTasks,
         logger: logger.child({ testClockId: request.params.id }),
+        actor: request.principal?.id ?? "unknown",
+        now: clock(),
       });
       return advanced;
     },
