@@ -127,20 +127,21 @@ export async function handlePaymentSuccess({
 
         let subscription: SubscriptionView;
         let invoices: Invoice[];
+        // The quote holds only for the subscription it was made against (none, for a first purchase):
+        // a renewal, another checkout or a plan change since then makes it stale.
+        const live = await findLiveSubscription({
+          executor: tx,
+          organizationId: checkout.organizationId,
+        });
+        if (
+          (live?.id ?? null) !== checkout.basisSubscriptionId ||
+          (live && live.currentPeriodEnd.getTime() !== checkout.basisPeriodEnd?.getTime())
+        ) {
+          throw invalidState(
+            "The organization's subscription changed after the checkout was quoted; the quote no longer applies.",
+          );
+        }
         if (checkout.isUpgrade) {
-          const live = await findLiveSubscription({
-            executor: tx,
-            organizationId: checkout.organizationId,
-          });
-          if (
-            !live ||
-            live.id !== checkout.basisSubscriptionId ||
-            live.currentPeriodEnd.getTime() !== checkout.basisPeriodEnd?.getTime()
-          ) {
-            throw invalidState(
-              "The subscription changed after the checkout was quoted; the quote no longer applies.",
-            );
-          }
           const change = await changePlanWithin(context, {
             organizationId: checkout.organizationId,
             request: { planId: checkout.planId, interval: checkout.interval, timing: "now" },

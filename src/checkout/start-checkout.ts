@@ -82,7 +82,7 @@ export async function startCheckout({
     couponCode: request.couponCode ?? null,
     currency: quote.currency,
     amount: quote.amount,
-    isUpgrade: quote.basis !== null,
+    isUpgrade: quote.isUpgrade,
     quotedAt: quote.quotedAt,
     basisSubscriptionId: quote.basis?.subscriptionId ?? null,
     basisPeriodEnd: quote.basis?.periodEnd ?? null,
@@ -206,7 +206,9 @@ interface Quote {
   planVersion: number;
   quotedAt: Date;
   description: string;
-  /** The live subscription an upgrade is quoted against; null for a new purchase. */
+  /** A change of the live subscription (else a new purchase, replacing a past-due one if any). */
+  isUpgrade: boolean;
+  /** The live subscription when quoted (null: none); a payment finding another one is stale. */
   basis: { subscriptionId: string; periodEnd: Date } | null;
 }
 
@@ -252,6 +254,7 @@ async function quoteCheckout({
       planVersion: plan.version,
       quotedAt: preview.effectiveAt,
       description: `${plan.name}`,
+      isUpgrade: true,
       basis: { subscriptionId: live.id, periodEnd: live.currentPeriodEnd },
     };
   }
@@ -272,6 +275,7 @@ async function quoteCheckout({
     planVersion: plan.version,
     quotedAt: invoice.createdAt,
     description: invoice.lines[0]?.description ?? plan.name,
-    basis: null,
+    isUpgrade: false,
+    basis: live ? { subscriptionId: live.id, periodEnd: live.currentPeriodEnd } : null,
   };
 }

@@ -124,6 +124,35 @@ describe("checkout in test mode", () => {
     expect(upgrade.body.subscription).toMatchObject({ id: first.body.id, planId: "premium" });
   });
 
+  it("two checkouts paid at once for an organization without a plan → one subscription; the other is stale", async () => {
+    const customer = await createCustomer();
+    const results = await Promise.all(
+      ["plus", "premium", "plus"].map((planId) =>
+        app.request("POST", customer.path("/checkouts"), {
+          body: { planId, interval: "month", provider: "sandbox" },
+        }),
+      ),
+    );
+    const statuses = results.map((result) => result.status).sort();
+    expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(1);
+    const { rows } = await app.database.pool.query(
+      "select count(*)::int as live from subscriptions where organization_id = $1 and status = 'active'",
+      [customer.id],
+    );
+    expect(rows[0].live).toBe(1);
+    // Every checkout that did not apply was refused as stale, and none of them charged anything.
+    const refused = results.filter((result) => result.status !== 201);
+    for (const result of refused) {
+      expect(result.status).toBe(409);
+      expect(result.body.error.message).toContain("changed after the checkout was quoted");
+    }
+    const payments = await app.database.pool.query(
+      "select count(*)::int as count from payments where organization_id = $1",
+      [customer.id],
+    );
+    expect(payments.rows[0].count).toBe(3 - refused.length);
+  });
+
   it("an unknown provider, an unconfigured one, and the sandbox outside test mode are clear 400s", async () => {
     const customer = await createCustomer();
     const unknown = await app.request("POST", customer.path("/checkouts"), {

@@ -154,6 +154,34 @@ describe("Stripe checkout", () => {
     expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1 });
   });
 
+  it("two open checkouts both paid: the first applies, the second is stale and refunded", async () => {
+    const { organizationId, checkout: first } = await startCheckout("plus");
+    const second = await app.request("POST", `/v1/organizations/${organizationId}/checkouts`, {
+      body: { planId: "premium", interval: "month", provider: "stripe" },
+    });
+    expect(second.body.checkout).toMatchObject({ isUpgrade: false, amount: 10000 });
+    for (const event of fake.completeCheckout(first.providerCheckoutId).events)
+      await deliver(event);
+    const late = fake.completeCheckout(second.body.checkout.providerCheckoutId);
+    const outcomes = await Promise.all(
+      late.events.map(async (event) => (await deliver(event)).body.outcome as string),
+    );
+    expect(outcomes.filter((outcome) => outcome.startsWith("unapplied: "))).toEqual([
+      expect.stringContaining("changed after the checkout was quoted"),
+    ]);
+    expect(outcomes.filter((outcome) => outcome === "duplicate")).toHaveLength(1);
+    const subscription = await app.request(
+      "GET",
+      `/v1/organizations/${organizationId}/subscription`,
+    );
+    expect(subscription.body.planId).toBe("plus");
+    const refunds = fake.requestsTo("POST", "/v1/refunds");
+    expect(refunds.at(-1)?.body).toMatchObject({
+      payment_intent: late.paymentIntentId,
+      amount: "10000",
+    });
+  });
+
   it("charge.refunded flows back to the payment and the invoice", async () => {
     const { organizationId, checkout } = await startCheckout("plus");
     const { events, paymentIntentId } = fake.completeCheckout(checkout.providerCheckoutId);
