@@ -2,7 +2,7 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { createBillingCatalog } from "../helpers/billing-scenario.ts";
+import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
 
 let app: TestApp;
 let counter = 0;
@@ -108,7 +108,7 @@ describe("checkout in test mode", () => {
     expect(mailbox.body.data[0].text).toContain("Nothing was due today.");
   });
 
-  it("buying a new plan through checkout expires the previous subscription (seed 004)", async () => {
+  it("a checkout for an organization with a live subscription is an upgrade, prorated, through the same pipeline", async () => {
     const customer = await createCustomer();
     await app.request("POST", customer.path("/checkouts"), {
       body: { planId: "plus", interval: "month", provider: "sandbox" },
@@ -151,6 +151,35 @@ describe("checkout in test mode", () => {
       [customer.id],
     );
     expect(payments.rows[0].count).toBe(3 - refused.length);
+  });
+
+  it("a new plan bought while past due expires the previous subscription and creates the active one (seed 004)", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    await app.request("POST", org.path("/subscription"), {
+      body: { planId: "plus", interval: "month" },
+    });
+    await app.request("POST", org.path("/payment-methods"), {
+      body: { provider: "sandbox", token: "pm_sandbox_declined", default: true },
+    });
+    await org.advance("2026-02-01T00:00:00Z");
+    const pastDue = await app.request("GET", org.path("/subscription"));
+    expect(pastDue.body.status).toBe("past_due");
+
+    const bought = await app.request("POST", org.path("/checkouts"), {
+      body: { planId: "premium", interval: "year", provider: "sandbox" },
+    });
+    expect(bought.status).toBe(201);
+    expect(bought.body.checkout).toMatchObject({ isUpgrade: false, amount: 100000 });
+    expect(bought.body.subscription).toMatchObject({ planId: "premium", status: "active" });
+    expect(bought.body.subscription.id).not.toBe(pastDue.body.id);
+    const { rows } = await app.database.pool.query(
+      "select id, status from subscriptions where organization_id = $1 order by created_at",
+      [org.organizationId],
+    );
+    expect(rows).toEqual([
+      { id: pastDue.body.id, status: "expired" },
+      { id: bought.body.subscription.id, status: "active" },
+    ]);
   });
 
   it("an unknown provider, an unconfigured one, and the sandbox outside test mode are clear 400s", async () => {
