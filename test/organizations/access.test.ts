@@ -1,23 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../../src/seeds/seed-demo.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { startJwksServer } from "../helpers/jwks-server.ts";
+import type { TestApp } from "../helpers/app.ts";
+import { startJwtTestApp, type TestIssuer } from "../helpers/jwt-app.ts";
 
 let app: TestApp;
-let issuer: Awaited<ReturnType<typeof startJwksServer>>;
+let issuer: TestIssuer;
 let keyA: string;
 
 beforeAll(async () => {
-  issuer = await startJwksServer();
-  app = await startTestApp({
-    worker: false,
-    environment: {
-      ABONO_JWT_JWKS_URL: issuer.jwksUrl,
-      ABONO_JWT_ISSUER: issuer.issuer,
-      ABONO_JWT_AUDIENCE: issuer.audience,
-    },
-  });
-  await seedDemo({ db: app.server.connection.db, now: new Date() });
+  ({ app, issuer } = await startJwtTestApp());
   await app.request("POST", "/v1/organizations", {
     body: { id: "org-a", name: "Alpha Obras", owner: { userId: "ana", email: "ana@example.com" } },
   });

@@ -1,26 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../../src/seeds/seed-demo.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { startJwksServer } from "../helpers/jwks-server.ts";
+import type { TestApp } from "../helpers/app.ts";
+import { startJwtTestApp, type TestIssuer } from "../helpers/jwt-app.ts";
 
 /** BILLING-RULES "Audit": append-only in the database itself, and readable with filters and cursors. */
 
 let app: TestApp;
-let issuer: Awaited<ReturnType<typeof startJwksServer>>;
+let issuer: TestIssuer;
 let ownerToken: string;
 let memberToken: string;
 
 beforeAll(async () => {
-  issuer = await startJwksServer();
-  app = await startTestApp({
-    worker: false,
-    environment: {
-      ABONO_JWT_JWKS_URL: issuer.jwksUrl,
-      ABONO_JWT_ISSUER: issuer.issuer,
-      ABONO_JWT_AUDIENCE: issuer.audience,
-    },
-  });
-  await seedDemo({ db: app.server.connection.db, now: new Date() });
+  ({ app, issuer } = await startJwtTestApp());
   for (const id of ["audit-a", "audit-b"]) {
     const created = await app.request("POST", "/v1/organizations", {
       body: { id, name: `Org ${id}`, currency: "USD", owner: { userId: `owner-${id}` } },

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rootOnlyRoutes, routeAccessTable } from "../../src/http/root-routes.ts";
-import { seedDemo } from "../../src/seeds/seed-demo.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { startJwksServer } from "../helpers/jwks-server.ts";
+import type { TestApp } from "../helpers/app.ts";
+import { startJwtTestApp, type TestIssuer } from "../helpers/jwt-app.ts";
 
 /**
  * The root-only list (`src/http/root-routes.ts`) is complete and enforced: every listed route refuses a
@@ -11,23 +10,14 @@ import { startJwksServer } from "../helpers/jwks-server.ts";
  */
 
 let app: TestApp;
-let issuer: Awaited<ReturnType<typeof startJwksServer>>;
+let issuer: TestIssuer;
 let keyOfWalk: string;
 let keyOfOther: string;
 let ownerToken: string;
 let memberToken: string;
 
 beforeAll(async () => {
-  issuer = await startJwksServer();
-  app = await startTestApp({
-    worker: false,
-    environment: {
-      ABONO_JWT_JWKS_URL: issuer.jwksUrl,
-      ABONO_JWT_ISSUER: issuer.issuer,
-      ABONO_JWT_AUDIENCE: issuer.audience,
-    },
-  });
-  await seedDemo({ db: app.server.connection.db, now: new Date() });
+  ({ app, issuer } = await startJwtTestApp());
   for (const id of ["walk-org", "other-org"]) {
     const response = await app.request("POST", "/v1/organizations", {
       body: { id, name: `Org ${id}`, owner: { userId: `owner-${id}` } },
