@@ -174,16 +174,6 @@ export async function renewBatch({
       const couponOf = new Map(couponRows.map((coupon) => [coupon.code, coupon]));
       const methodOf = new Map(methods.map((method) => [method.organizationId, method]));
 
-      const [sequence] = await tx
-        .insert(invoiceNumberSequences)
-        .values({ issuer: config.invoicePrefix, lastNumber: work.length })
-        .onConflictDoUpdate({
-          target: invoiceNumberSequences.issuer,
-          set: { lastNumber: sql`${invoiceNumberSequences.lastNumber} + ${work.length}` },
-        })
-        .returning({ lastNumber: invoiceNumberSequences.lastNumber });
-      let nextNumber = (sequence?.lastNumber ?? work.length) - work.length + 1;
-
       const invoiceRows: (typeof invoices.$inferInsert)[] = [];
       const lineRows: (typeof invoiceLines.$inferInsert)[] = [];
       const paymentRows: (typeof payments.$inferInsert)[] = [];
@@ -267,8 +257,6 @@ export async function renewBatch({
           balanceAvailable: balanceOf.get(organizationId) ?? 0n,
         });
         const invoiceId = newId("inv", at.getTime());
-        const number = `${config.invoicePrefix}-${String(nextNumber).padStart(6, "0")}`;
-        nextNumber += 1;
 
         let paid = totals.amountDue === 0n;
         if (!paid) {
@@ -284,7 +272,7 @@ export async function renewBatch({
                   paymentId,
                   invoiceId,
                   organizationId,
-                  description: `Invoice ${number}`,
+                  description: `Renewal invoice ${invoiceId}`,
                 })
               : ({
                   status: "failed",
@@ -318,7 +306,7 @@ export async function renewBatch({
         }
         invoiceRows.push({
           id: invoiceId,
-          number,
+          number: null, // numbered below, once every charge of the batch is done
           organizationId,
           subscriptionId: subscription.id,
           kind: "subscription",
@@ -346,7 +334,7 @@ export async function renewBatch({
             currency: subscription.currency,
             type: "applied_to_invoice",
             invoiceId,
-            description: `Applied to invoice ${number}`,
+            description: "", // names the invoice's number, given below
             actor: null,
             createdAt: at,
           });
@@ -385,7 +373,7 @@ export async function renewBatch({
             organizationId,
             data: {
               invoiceId,
-              number,
+              number: null,
               amountPaid: totals.amountDue,
               currency: subscription.currency,
             },
@@ -413,6 +401,30 @@ export async function renewBatch({
         });
       }
 
+      // Gapless numbers are taken only now, after every provider call of the batch: the issuer's counter
+      // row stays locked from here to the commit, not across up to a hundred charges.
+      const [sequence] = await tx
+        .insert(invoiceNumberSequences)
+        .values({ issuer: config.invoicePrefix, lastNumber: invoiceRows.length })
+        .onConflictDoUpdate({
+          target: invoiceNumberSequences.issuer,
+          set: { lastNumber: sql`${invoiceNumberSequences.lastNumber} + ${invoiceRows.length}` },
+        })
+        .returning({ lastNumber: invoiceNumberSequences.lastNumber });
+      const firstNumber = (sequence?.lastNumber ?? invoiceRows.length) - invoiceRows.length + 1;
+      const numberOf = new Map<string, string>();
+      for (const [index, row] of invoiceRows.entries()) {
+        row.number = `${config.invoicePrefix}-${String(firstNumber + index).padStart(6, "0")}`;
+        numberOf.set(row.id, row.number);
+      }
+      for (const row of ledgerRows) {
+        row.description = `Applied to invoice ${numberOf.get(row.invoiceId ?? "")}`;
+      }
+      for (const event of eventRows) {
+        if (event.type === "invoice.paid") {
+          event.data.number = numberOf.get(String(event.data.invoiceId)) ?? null;
+        }
+      }
       await tx.insert(invoices).values(invoiceRows);
       await tx.insert(invoiceLines).values(lineRows);
       if (paymentRows.length > 0) await tx.insert(payments).values(paymentRows);

@@ -156,6 +156,15 @@ describe("the production cron path", () => {
       "select count(*)::int as count from events where type = 'subscription.renewed' and organization_id like 'cron-%' and published_at is not null",
     );
     expect(published.rows[0].count).toBe(250);
+    // Numbered after the batch's charges, still gapless, and the events name the invoices' numbers.
+    const numbers = await app.database.pool.query(`
+      select count(distinct number)::int as distinct_numbers,
+             (max(substring(number from '[0-9]+$')::int) - min(substring(number from '[0-9]+$')::int) + 1)::int as span,
+             count(*) filter (where e.data->>'number' = i.number)::int as events_with_number
+        from invoices i
+        join events e on e.type = 'invoice.paid' and e.data->>'invoiceId' = i.id
+       where i.organization_id like 'cron-%'`);
+    expect(numbers.rows[0]).toEqual({ distinct_numbers: 250, span: 250, events_with_number: 250 });
   });
 });
 
