@@ -96,18 +96,36 @@ async function markCheckoutFailed({
   });
 }
 
-/** The short text stored on a payment event. */
-export function describeOutcome(result: NoticeResult): string {
+/** What a payment event records of the result: a short outcome and the checkout and payment it concerned. */
+export function summarizeNotice(result: NoticeResult): {
+  outcome: string;
+  checkoutId: string | null;
+  paymentId: string | null;
+} {
   switch (result.outcome) {
     case "ignored":
-      return `ignored: ${result.reason}`;
+      return { outcome: `ignored: ${result.reason}`, checkoutId: null, paymentId: null };
     case "unapplied":
-      return `unapplied: ${result.reason}`;
-    case "refund":
-      return result.result.outcome === "ignored"
-        ? `ignored: ${result.result.reason}`
-        : `refund ${result.result.outcome}`;
-    default:
-      return result.outcome;
+      return {
+        outcome: `unapplied: ${result.reason}`,
+        checkoutId: result.checkout.id,
+        paymentId: result.checkout.paymentId,
+      };
+    case "refund": {
+      const refund = result.result;
+      return refund.outcome === "ignored"
+        ? { outcome: `ignored: ${refund.reason}`, checkoutId: null, paymentId: null }
+        : { outcome: `refund ${refund.outcome}`, checkoutId: null, paymentId: refund.paymentId };
+    }
+    case "failed_payment":
+    case "pending":
+      return { outcome: result.outcome, checkoutId: result.checkoutId, paymentId: null };
+    case "processed":
+    case "duplicate":
+      return {
+        outcome: result.outcome,
+        checkoutId: result.checkout?.id ?? null,
+        paymentId: result.checkout?.paymentId ?? null,
+      };
   }
 }

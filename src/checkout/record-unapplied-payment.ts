@@ -6,13 +6,13 @@ import { publishEvent } from "../events/publish-event.ts";
 import { newId } from "../ids.ts";
 import { enqueueJob } from "../jobs/enqueue-job.ts";
 import { adminUnappliedPaymentJob } from "../notifications/payment-notifications.ts";
-import { applyRefund } from "../payments/apply-refund.ts";
 import type { CheckoutRow } from "./checkout-records.ts";
 import type { PaymentSuccess, PipelineResult } from "./handle-payment-success.ts";
+import { refundUnappliedPaymentJob } from "./refund-unapplied-payment.ts";
 
 /**
  * A payment the pipeline could not apply: kept on record (so a repeated delivery is a no-op), the
- * checkout marked failed, operators notified, and the money refunded through the provider.
+ * checkout marked failed, operators notified, and a job enqueued that refunds it through the provider.
  */
 export async function recordUnappliedPayment({
   services,
@@ -27,7 +27,7 @@ export async function recordUnappliedPayment({
   reason: string;
   systemNow: Date;
 }): Promise<PipelineResult> {
-  const { db, providers, logger } = services;
+  const { db } = services;
   const paymentId = newId("pay", systemNow.getTime());
   const recorded = await db.transaction(async (tx) => {
     const [inserted] = await tx
@@ -78,36 +78,13 @@ export async function recordUnappliedPayment({
       now: systemNow,
     });
     await enqueueJob(tx, adminUnappliedPaymentJob, { paymentId, reason });
+    if (payment.amount > 0n) await enqueueJob(tx, refundUnappliedPaymentJob, { paymentId, reason });
     return failed;
   });
   if (!recorded) return { outcome: "duplicate", checkout };
-  logger.warn({ checkoutId: checkout.id, paymentId, reason }, "payment not applied; refunding");
-
-  const provider = providers.get(payment.provider);
-  if (provider && payment.amount > 0n) {
-    const refund = await provider.refund({
-      providerPaymentId: payment.providerPaymentId,
-      amount: payment.amount,
-      currency: payment.currency,
-      refundId: newId("re", systemNow.getTime()),
-    });
-    if (refund.status === "succeeded") {
-      await applyRefund({
-        db,
-        refund: {
-          provider: payment.provider,
-          providerPaymentId: payment.providerPaymentId,
-          amountRefunded: payment.amount,
-          currency: payment.currency,
-          providerRefundId: refund.providerRefundId,
-        },
-        reason: `Not applied: ${reason}`,
-        actor: `system:${payment.provider}`,
-        now: systemNow,
-      });
-    } else {
-      logger.error({ paymentId, message: refund.message }, "refund of an unapplied payment failed");
-    }
-  }
+  services.logger.warn(
+    { checkoutId: checkout.id, paymentId, reason },
+    "payment not applied; refunding",
+  );
   return { outcome: "unapplied", checkout: recorded, reason };
 }

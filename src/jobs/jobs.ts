@@ -1,3 +1,4 @@
+import { refundUnappliedPaymentJob } from "../checkout/refund-unapplied-payment.ts";
 import { applyGrantJob } from "../entitlements/purchase-pack.ts";
 import { eventJobs } from "../events/publish-event.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
@@ -23,4 +24,5 @@ export const jobRegistry: readonly JobDefinition[] = [
   retryPaymentJob,
   applyGrantJob,
   ...notificationJobs,
+  refundUnappliedPaymentJob,
 ];

@@ -218,6 +218,8 @@ describe("MercadoPago checkout", () => {
     const response = await deliver(notification, signed(notification));
     expect(response.status).toBe(200);
     expect(response.body.outcome).toMatch(/^unapplied: /);
+    // The refund runs as a job (retried if the provider is down).
+    await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
 
     const { rows } = await app.database.pool.query(
       `select p.failure_code, p.status, p.amount_refunded::int as refunded,
@@ -250,5 +252,61 @@ describe("MercadoPago checkout", () => {
       `/v1/organizations/${organizationId}/checkouts/${checkout.id}`,
     );
     expect(status.body).toMatchObject({ status: "failed", failureCode: "not_applied" });
+  });
+
+  it("a refund the provider fails to make is retried by the worker, once it answers again", async () => {
+    const { organizationId, checkout } = await startCheckout("plus", "month");
+    await app.request("POST", `/v1/root/organizations/${organizationId}/plan`, {
+      body: { organizationId, organizationStatus: "suspended", reason: "Fraud review OPS-78" },
+    });
+    const notification = fake.pay(checkout.providerCheckoutId, { status: "approved" });
+    // The SDK itself tries 4 times; all of them fail, so only the job's retry can refund.
+    for (let attempt = 0; attempt < 4; attempt++) {
+      fake.failNext({ method: "POST", path: /\/refunds$/, status: 503 });
+    }
+    const response = await deliver(notification, signed(notification));
+    expect(response.body.outcome).toMatch(/^unapplied: /);
+
+    const deadline = Date.now() + 20_000;
+    let refunded = 0;
+    while (refunded !== 4000 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const { rows } = await app.database.pool.query(
+        "select amount_refunded::int as refunded from payments where organization_id = $1",
+        [organizationId],
+      );
+      refunded = rows[0]?.refunded ?? 0;
+    }
+    expect(refunded).toBe(4000);
+    const attempts = fake.requestsTo("POST", `/v1/payments/${notification.paymentId}/refunds`);
+    expect(attempts.length).toBe(5);
+    // Every attempt carried the same idempotency key: the refund cannot happen twice.
+    expect(new Set(attempts.map((attempt) => attempt.headers["x-idempotency-key"])).size).toBe(1);
+  }, 30_000);
+
+  it("a signed notification MercadoPago cannot confirm → 502 provider_error (delivered again later), stored as failed", async () => {
+    const body = JSON.stringify({
+      id: 987654321,
+      type: "payment",
+      action: "payment.created",
+      data: { id: "555000111" },
+    });
+    const response = await app.request(
+      "POST",
+      "/v1/webhooks/mercadopago?data.id=555000111&type=payment",
+      {
+        auth: null,
+        rawBody: body,
+        headers: {
+          "content-type": "application/json",
+          ...fake.signNotification({ dataId: "555000111", secret }),
+        },
+      },
+    );
+    expect(response.status).toBe(502);
+    expect(response.body.error.code).toBe("provider_error");
+    const events = await app.request("GET", "/v1/payment-events?provider=mercadopago&limit=1");
+    expect(events.body.data[0]).toMatchObject({ verified: true, body });
+    expect(events.body.data[0].outcome).toMatch(/^failed: /);
   });
 });

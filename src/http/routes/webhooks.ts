@@ -1,7 +1,7 @@
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
-import { describeOutcome, handlePaymentNotice } from "../../checkout/handle-payment-notice.ts";
+import { handlePaymentNotice, summarizeNotice } from "../../checkout/handle-payment-notice.ts";
 import { AbonoError } from "../../errors.ts";
 import { WebhookVerificationError } from "../../payments/checkout-provider.ts";
 import { checkoutProviderOf } from "../../payments/checkout-providers.ts";
@@ -90,31 +90,8 @@ export const webhookRoutes: RouteModule = (app, dependencies) => {
           });
         }
 
-        try {
-          const notice = await adapter.interpretWebhook(verified);
-          const result = await handlePaymentNotice({ services, provider, notice, systemNow });
-          const outcome = describeOutcome(result);
-          await completePaymentEvent({
-            db,
-            id: eventId,
-            result: {
-              verified: true,
-              providerEventId: verified.eventId,
-              eventType: verified.eventType,
-              outcome,
-              checkoutId:
-                "checkout" in result
-                  ? (result.checkout?.id ?? null)
-                  : "checkoutId" in result
-                    ? result.checkoutId
-                    : null,
-              paymentId: "checkout" in result ? (result.checkout?.paymentId ?? null) : null,
-            },
-            now: systemNow,
-          });
-          return { received: true as const, outcome };
-        } catch (error) {
-          await completePaymentEvent({
+        const recordFailure = (error: unknown) =>
+          completePaymentEvent({
             db,
             id: eventId,
             result: {
@@ -125,7 +102,36 @@ export const webhookRoutes: RouteModule = (app, dependencies) => {
             },
             now: systemNow,
           });
-          // Not acknowledged: the provider delivers it again later.
+        // Failures are not acknowledged: the provider delivers the event again later.
+        let notice: Awaited<ReturnType<typeof adapter.interpretWebhook>>;
+        try {
+          notice = await adapter.interpretWebhook(verified);
+        } catch (error) {
+          await recordFailure(error);
+          throw new AbonoError(
+            "provider_error",
+            `${provider} could not confirm the event: ${error instanceof Error ? error.message : String(error)}`,
+            { paymentEventId: eventId },
+          );
+        }
+        try {
+          const summary = summarizeNotice(
+            await handlePaymentNotice({ services, provider, notice, systemNow }),
+          );
+          await completePaymentEvent({
+            db,
+            id: eventId,
+            result: {
+              verified: true,
+              providerEventId: verified.eventId,
+              eventType: verified.eventType,
+              ...summary,
+            },
+            now: systemNow,
+          });
+          return { received: true as const, outcome: summary.outcome };
+        } catch (error) {
+          await recordFailure(error);
           throw error;
         }
       },
