@@ -3,49 +3,54 @@ import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
 import { addonPrices, addons, addonVersions } from "../db/schema/index.ts";
 import { tupleIn } from "../db/tuple-in.ts";
-import { notFound, validationError } from "../errors.ts";
-import { archivedAtUpdate, listFilter } from "./catalog-queries.ts";
+import { notFound } from "../errors.ts";
+import { archivedAtUpdate, groupBy, listFilter, versionKey } from "./catalog-queries.ts";
 import type { Addon, AddonDefinition } from "./catalog-types.ts";
-import { loadFeatureMap } from "./features.ts";
 import { validateFeatureValues, validatePrices } from "./validate-catalog-entry.ts";
+import { versionedEntries } from "./versioned-entries.ts";
 
 /** Add-ons: licenses (more seats) and services, bought in quantities on top of a plan. Versioned like plans. */
 
-async function assertValidAddon(executor: Executor, definition: AddonDefinition) {
-  const features = await loadFeatureMap(executor);
-  const problems = [
+type LoadedVersion = Omit<Addon, "kind" | "currentVersion" | "archivedAt" | "createdAt">;
+
+const addonEntries = versionedEntries<AddonDefinition, LoadedVersion, typeof addons.$inferSelect>({
+  noun: "add-on",
+  aNoun: "An add-on",
+  auditName: "addon",
+  path: "/v1/addons",
+  heads: addons,
+  problemsOf: ({ definition, features }) => [
     ...validatePrices({ prices: definition.prices }),
     ...validateFeatureValues({ values: definition.features, features, owner: "addon" }),
-  ];
-  if (problems.length > 0) {
-    throw validationError(`The add-on is invalid: ${problems.join("; ")}`, { problems });
-  }
-}
-
-async function insertVersion(
-  executor: Executor,
-  {
-    addonId,
-    version,
-    definition,
-    now,
-  }: { addonId: string; version: number; definition: AddonDefinition; now: Date },
-) {
-  await executor.insert(addonVersions).values({
-    addonId,
-    version,
-    name: definition.name,
-    description: definition.description,
-    features: definition.features,
-    createdAt: now,
-  });
-  await executor
-    .insert(addonPrices)
-    .values(definition.prices.map((price) => ({ addonId, version, ...price })));
-}
+  ],
+  async insertVersion(executor, { id: addonId, version, definition, now }) {
+    await executor.insert(addonVersions).values({
+      addonId,
+      version,
+      name: definition.name,
+      description: definition.description,
+      features: definition.features,
+      createdAt: now,
+    });
+    await executor
+      .insert(addonPrices)
+      .values(definition.prices.map((price) => ({ addonId, version, ...price })));
+  },
+  loadVersions: (executor, references) =>
+    loadAddonVersions(
+      executor,
+      references.map(({ id, version }) => [id, version]),
+    ),
+  definitionOf: ({ name, description, prices, features }) => ({
+    name,
+    description,
+    prices,
+    features,
+  }),
+});
 
 /** Creates an add-on at version 1 (audited as `catalog.addon_created` by `actor`). */
-export async function createAddon({
+export function createAddon({
   db,
   id,
   kind,
@@ -60,36 +65,11 @@ export async function createAddon({
   actor?: string;
   now: Date;
 }): Promise<Addon> {
-  await db.transaction(async (tx) => {
-    await assertValidAddon(tx, definition);
-    const inserted = await tx
-      .insert(addons)
-      .values({ id, kind, currentVersion: 1, createdAt: now })
-      .onConflictDoNothing()
-      .returning({ id: addons.id });
-    if (inserted.length === 0) {
-      throw validationError(
-        `An add-on with id "${id}" already exists. Choose another id, or edit it with PATCH /v1/addons/${id}.`,
-        { id },
-      );
-    }
-    await insertVersion(tx, { addonId: id, version: 1, definition, now });
-    await recordAudit({
-      executor: tx,
-      entry: {
-        action: "catalog.addon_created",
-        actor,
-        organizationId: null,
-        after: { id, kind, version: 1, ...definition },
-      },
-      now,
-    });
-  });
-  return getAddon({ db, addonId: id });
+  return addonEntries.create({ db, id, head: { kind }, definition, actor, now });
 }
 
 /** Writes the add-on's next version (audited as `catalog.addon_updated` by `actor`). */
-export async function updateAddon({
+export function updateAddon({
   db,
   addonId,
   changes,
@@ -102,42 +82,7 @@ export async function updateAddon({
   actor?: string;
   now: Date;
 }): Promise<Addon> {
-  await db.transaction(async (tx) => {
-    const [addon] = await tx.select().from(addons).where(eq(addons.id, addonId)).for("update");
-    if (!addon) throw notFound("Add-on", addonId);
-    const [current] = await loadAddonVersions(tx, [[addonId, addon.currentVersion]]);
-    if (!current) throw notFound("Add-on version", `${addonId}@${addon.currentVersion}`);
-    const definition: AddonDefinition = {
-      name: current.name,
-      description: current.description,
-      prices: current.prices,
-      features: current.features,
-      ...changes,
-    };
-    await assertValidAddon(tx, definition);
-    const version = addon.currentVersion + 1;
-    await insertVersion(tx, { addonId, version, definition, now });
-    await tx.update(addons).set({ currentVersion: version }).where(eq(addons.id, addonId));
-    await recordAudit({
-      executor: tx,
-      entry: {
-        action: "catalog.addon_updated",
-        actor,
-        organizationId: null,
-        before: {
-          id: addonId,
-          version: addon.currentVersion,
-          name: current.name,
-          description: current.description,
-          prices: current.prices,
-          features: current.features,
-        },
-        after: { id: addonId, version, ...definition },
-      },
-      now,
-    });
-  });
-  return getAddon({ db, addonId });
+  return addonEntries.update({ db, id: addonId, changes, actor, now });
 }
 
 /** Hides an add-on from new purchases, or offers it again (audited by `actor`). */
@@ -181,7 +126,8 @@ export async function setAddonArchived({
   return getAddon({ db, addonId });
 }
 
-export async function getAddon({
+/** An add-on at its current version, or at `version` when given (old versions stay readable). */
+export function getAddon({
   db,
   addonId,
   version,
@@ -190,13 +136,10 @@ export async function getAddon({
   addonId: string;
   version?: number | undefined;
 }): Promise<Addon> {
-  const [addon] = await db.select().from(addons).where(eq(addons.id, addonId));
-  if (!addon) throw notFound("Add-on", addonId);
-  const [loaded] = await loadAddonVersions(db, [[addonId, version ?? addon.currentVersion]]);
-  if (!loaded) throw notFound("Add-on version", `${addonId}@${version}`);
-  return { ...loaded, ...addonRecord(addon) };
+  return addonEntries.get({ db, id: addonId, version });
 }
 
+/** Current versions, ordered by id. Archived add-ons only when asked for. */
 export async function listAddons({
   db,
   includeArchived,
@@ -214,27 +157,10 @@ export async function listAddons({
     .where(listFilter({ archivedAt: addons.archivedAt, includeArchived, key: addons.id, cursor }))
     .orderBy(asc(addons.id))
     .limit(limit);
-  const versions = await loadAddonVersions(
-    db,
-    rows.map((row) => [row.id, row.currentVersion]),
-  );
-  return rows.flatMap((row, index) => {
-    const version = versions[index];
-    return version ? [{ ...version, ...addonRecord(row) }] : [];
-  });
+  return addonEntries.withCurrentVersions(db, rows);
 }
 
-function addonRecord(addon: typeof addons.$inferSelect) {
-  return {
-    kind: addon.kind,
-    currentVersion: addon.currentVersion,
-    archivedAt: addon.archivedAt,
-    createdAt: addon.createdAt,
-  };
-}
-
-type LoadedVersion = Omit<Addon, "kind" | "currentVersion" | "archivedAt" | "createdAt">;
-
+/** Several add-on versions with their prices in two queries, in the order asked for. */
 export async function loadAddonVersions(
   executor: Executor,
   tuples: [string, number][],
@@ -249,8 +175,12 @@ export async function loadAddonVersions(
     .from(addonPrices)
     .where(tupleIn([addonPrices.addonId, addonPrices.version], tuples))
     .orderBy(asc(addonPrices.interval), asc(addonPrices.currency));
+  const keyOf = (row: { addonId: string; version: number }) => versionKey(row.addonId, row.version);
+  const rowOf = new Map(rows.map((row) => [keyOf(row), row]));
+  const pricesOf = groupBy(prices, keyOf);
   return tuples.flatMap(([addonId, version]) => {
-    const row = rows.find((entry) => entry.addonId === addonId && entry.version === version);
+    const key = versionKey(addonId, version);
+    const row = rowOf.get(key);
     if (!row) return [];
     return [
       {
@@ -259,9 +189,11 @@ export async function loadAddonVersions(
         name: row.name,
         description: row.description,
         features: row.features,
-        prices: prices
-          .filter((price) => price.addonId === addonId && price.version === version)
-          .map(({ interval, currency, unitAmount }) => ({ interval, currency, unitAmount })),
+        prices: (pricesOf.get(key) ?? []).map(({ interval, currency, unitAmount }) => ({
+          interval,
+          currency,
+          unitAmount,
+        })),
         versionCreatedAt: row.createdAt,
       },
     ];

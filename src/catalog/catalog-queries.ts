@@ -33,3 +33,18 @@ export function listFilter({
     cursor === undefined ? undefined : gt(key, cursor),
   );
 }
+
+/** One key per `(id, version)` of a versioned entry, to match rows loaded together. */
+export const versionKey = (id: string, version: number) => `${id}@${version}`;
+
+/** `rows` grouped by `keyOf`, each group in the rows' order. */
+export function groupBy<Row>(rows: Row[], keyOf: (row: Row) => string): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}

@@ -89,10 +89,29 @@ describe("add-ons", () => {
       body: { prices: [{ interval: "month", currency: "USD", unitAmount: 1200 }] },
     });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ version: 2, prices: [{ unitAmount: 1200 }] });
+    // Fields not sent keep their values; the head's own columns (kind) come along.
+    expect(patched.body).toMatchObject({
+      version: 2,
+      currentVersion: 2,
+      kind: "license",
+      name: "Extra seat",
+      features: { seats: 1 },
+      prices: [{ interval: "month", currency: "USD", unitAmount: 1200 }],
+    });
+    expect(patched.body.prices).toHaveLength(1);
     const old = await app.request("GET", "/v1/addons/extra-seat?version=1", { auth: memberKey });
-    expect(old.body.prices).toHaveLength(2);
-    expect(old.body.prices[0]).toEqual({ interval: "month", currency: "USD", unitAmount: 900 });
+    expect(old.body).toMatchObject({ version: 1, currentVersion: 2, kind: "license" });
+    expect(old.body.prices).toEqual([
+      { interval: "month", currency: "USD", unitAmount: 900 },
+      { interval: "year", currency: "USD", unitAmount: 9000 },
+    ]);
+    const current = await app.request("GET", "/v1/addons/extra-seat", { auth: memberKey });
+    expect(current.body).toMatchObject({ version: 2, prices: [{ unitAmount: 1200 }] });
+    for (const version of [3, 99999999999]) {
+      const missing = await app.request("GET", `/v1/addons/extra-seat?version=${version}`);
+      expect(missing.status).toBe(404);
+    }
+    expect((await app.request("GET", "/v1/addons/nope")).status).toBe(404);
   });
 
   it("is root-only to write and archives", async () => {

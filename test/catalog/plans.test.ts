@@ -103,15 +103,29 @@ describe("plans", () => {
         features: { PREVENTIVES: false, preventives: 3, encounters: 20 },
       },
     });
+    // Tier order differs from id order ("basic" < "free" < "pro").
+    await app.request("POST", "/v1/plans", {
+      body: {
+        id: "basic",
+        name: "Basic",
+        tier: 10,
+        prices: [{ interval: "month", currency: "USD", unitAmount: 900 }],
+        features: { preventives: 10 },
+      },
+    });
     const list = await app.request("GET", "/v1/plans", { auth: memberKey });
     expect(list.status).toBe(200);
-    expect(list.body.data.map((plan: { id: string }) => plan.id)).toEqual(["free", "pro"]);
-    const paged = await app.request("GET", "/v1/plans?limit=1", { auth: memberKey });
-    expect(paged.body.hasMore).toBe(true);
-    const next = await app.request("GET", `/v1/plans?limit=1&cursor=${paged.body.nextCursor}`, {
-      auth: memberKey,
-    });
-    expect(next.body.data.map((plan: { id: string }) => plan.id)).toEqual(["pro"]);
+    expect(list.body.data.map((plan: { id: string }) => plan.id)).toEqual(["free", "basic", "pro"]);
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? "" : `&cursor=${cursor}`;
+      const page = await app.request("GET", `/v1/plans?limit=1${query}`, { auth: memberKey });
+      expect(page.status).toBe(200);
+      walked.push(...page.body.data.map((plan: { id: string }) => plan.id));
+      cursor = page.body.hasMore ? page.body.nextCursor : null;
+    } while (cursor !== null && walked.length < 10);
+    expect(walked).toEqual(["free", "basic", "pro"]);
     expect((await app.request("GET", "/v1/plans", { auth: null })).status).toBe(401);
   });
 
@@ -267,6 +281,10 @@ describe("plan versions", () => {
   it("answers 404 for an unknown plan or version, and 400 for an empty PATCH", async () => {
     expect((await app.request("GET", "/v1/plans/nope")).status).toBe(404);
     expect((await app.request("GET", "/v1/plans/pro?version=999")).status).toBe(404);
+    // Above what the version column holds: still "no such version", not an internal error.
+    const huge = await app.request("GET", "/v1/plans/pro?version=99999999999");
+    expect(huge.status).toBe(404);
+    expect(huge.body.error.message).toBe('Plan version "pro@99999999999" was not found.');
     expect((await app.request("PATCH", "/v1/plans/nope", { body: { name: "x" } })).status).toBe(
       404,
     );
