@@ -18,16 +18,28 @@ export async function lockOrganization({
   organizationId: string;
   systemNow: Date;
 }): Promise<{ organization: OrganizationRecord; now: Date }> {
-  const [organization] = await tx
-    .select()
-    .from(organizations)
-    .where(eq(organizations.id, organizationId))
-    .for("update");
-  if (!organization) throw notFound("Organization", organizationId);
+  const organization = await lockOrganizationRow({ tx, organizationId });
   const now = await organizationNow({
     executor: tx,
     testClockId: organization.testClockId,
     systemNow,
   });
   return { organization, now };
+}
+
+/** The organization's row lock alone, for changes that keep the caller's time (membership). */
+export async function lockOrganizationRow({
+  tx,
+  organizationId,
+}: {
+  tx: Transaction;
+  organizationId: string;
+}): Promise<OrganizationRecord> {
+  const [organization] = await tx
+    .select()
+    .from(organizations)
+    .where(eq(organizations.id, organizationId))
+    .for("update");
+  if (!organization) throw notFound("Organization", organizationId);
+  return organization;
 }

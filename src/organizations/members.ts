@@ -1,10 +1,11 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { OrganizationRole } from "../auth/principal.ts";
-import type { Database } from "../db/database.ts";
-import { organizationMembers, organizations } from "../db/schema/index.ts";
+import type { Database, Transaction } from "../db/database.ts";
+import { organizationMembers } from "../db/schema/index.ts";
 import { invalidState, notFound } from "../errors.ts";
 import type { IdentityDirectory } from "../identity/identity-directory.ts";
+import { lockOrganizationRow } from "./lock-organization.ts";
 import { getOrganizationRecord } from "./organizations.ts";
 
 export type Member = typeof organizationMembers.$inferSelect;
@@ -47,27 +48,20 @@ export async function setMember({
   actor: string;
   now: Date;
 }): Promise<Member> {
-  const organization = await getOrganizationRecord({ db, organizationId });
-  const member = await db.transaction(async (tx) => {
-    await lockOrganization(tx, organizationId);
-    const [existing] = await tx
-      .select()
-      .from(organizationMembers)
-      .where(
-        and(
-          eq(organizationMembers.organizationId, organizationId),
-          eq(organizationMembers.userId, userId),
-        ),
-      );
+  const { organization, member } = await db.transaction(async (tx) => {
+    // Serializes membership changes of one organization, so two removals cannot leave it without an owner.
+    const organization = await lockOrganizationRow({ tx, organizationId });
+    const existing = await findMember(tx, organizationId, userId);
     if (existing?.roles.includes("owner") && !roles.includes("owner")) {
       await assertAnotherOwner(tx, organizationId, userId);
     }
+    const distinctRoles = [...new Set(roles)];
     const [saved] = await tx
       .insert(organizationMembers)
-      .values({ organizationId, userId, email, roles: [...new Set(roles)], createdAt: now })
+      .values({ organizationId, userId, email, roles: distinctRoles, createdAt: now })
       .onConflictDoUpdate({
         target: [organizationMembers.organizationId, organizationMembers.userId],
-        set: { roles: [...new Set(roles)], ...(email === null ? {} : { email }) },
+        set: { roles: distinctRoles, ...(email === null ? {} : { email }) },
       })
       .returning();
     if (!saved) throw new Error("member upsert returned no row");
@@ -82,7 +76,7 @@ export async function setMember({
       },
       now,
     });
-    return saved;
+    return { organization, member: saved };
   });
   await directory.addUserToGroup({ userId, groupName: organization.identityGroup });
   return member;
@@ -103,18 +97,9 @@ export async function removeMember({
   actor: string;
   now: Date;
 }): Promise<void> {
-  const organization = await getOrganizationRecord({ db, organizationId });
-  await db.transaction(async (tx) => {
-    await lockOrganization(tx, organizationId);
-    const [existing] = await tx
-      .select()
-      .from(organizationMembers)
-      .where(
-        and(
-          eq(organizationMembers.organizationId, organizationId),
-          eq(organizationMembers.userId, userId),
-        ),
-      );
+  const organization = await db.transaction(async (tx) => {
+    const organization = await lockOrganizationRow({ tx, organizationId });
+    const existing = await findMember(tx, organizationId, userId);
     if (!existing) throw notFound("Member", userId);
     if (existing.roles.includes("owner")) await assertAnotherOwner(tx, organizationId, userId);
     await recordAudit({
@@ -128,27 +113,29 @@ export async function removeMember({
       },
       now,
     });
-    await tx
-      .delete(organizationMembers)
-      .where(
-        and(
-          eq(organizationMembers.organizationId, organizationId),
-          eq(organizationMembers.userId, userId),
-        ),
-      );
+    await tx.delete(organizationMembers).where(memberKey(organizationId, userId));
+    return organization;
   });
   await directory.removeUserFromGroup({ userId, groupName: organization.identityGroup });
 }
 
-type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+function memberKey(organizationId: string, userId: string) {
+  return and(
+    eq(organizationMembers.organizationId, organizationId),
+    eq(organizationMembers.userId, userId),
+  );
+}
 
-/** Serializes membership changes of one organization, so two removals cannot leave it without an owner. */
-async function lockOrganization(tx: Transaction, organizationId: string) {
-  await tx
-    .select({ id: organizations.id })
-    .from(organizations)
-    .where(eq(organizations.id, organizationId))
-    .for("update");
+async function findMember(
+  tx: Transaction,
+  organizationId: string,
+  userId: string,
+): Promise<Member | undefined> {
+  const [member] = await tx
+    .select()
+    .from(organizationMembers)
+    .where(memberKey(organizationId, userId));
+  return member;
 }
 
 async function assertAnotherOwner(tx: Transaction, organizationId: string, userId: string) {
