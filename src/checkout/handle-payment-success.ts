@@ -1,11 +1,11 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import {
   type BillingServices,
   type PrepaidPayment,
   runBillingOperation,
 } from "../billing/billing-operation.ts";
-import { checkouts, payments } from "../db/schema/index.ts";
+import { checkouts } from "../db/schema/index.ts";
 import { AbonoError, invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import type { Invoice } from "../invoicing/invoices.ts";
@@ -15,6 +15,7 @@ import {
   purchaseEmailJob,
   userPaymentNotificationJob,
 } from "../notifications/payment-notifications.ts";
+import { findProviderPayment } from "../payments/find-provider-payment.ts";
 import { writeProviderTrace } from "../payments/provider-trace.ts";
 import { changePlanWithin } from "../subscriptions/change-plan.ts";
 import { subscribeWithin } from "../subscriptions/subscribe.ts";
@@ -67,15 +68,11 @@ export async function handlePaymentSuccess({
 }): Promise<PipelineResult> {
   if (payment.checkoutId === null) {
     // A charge Abono made itself (a renewal to a stored card): recorded when it was charged.
-    const [recorded] = await services.db
-      .select({ id: payments.id })
-      .from(payments)
-      .where(
-        and(
-          eq(payments.provider, payment.provider),
-          eq(payments.providerPaymentId, payment.providerPaymentId),
-        ),
-      );
+    const recorded = await findProviderPayment({
+      executor: services.db,
+      provider: payment.provider,
+      providerPaymentId: payment.providerPaymentId,
+    });
     return recorded
       ? { outcome: "duplicate", checkout: null }
       : { outcome: "ignored", reason: "the payment names no Abono checkout" };
@@ -102,15 +99,11 @@ export async function handlePaymentSuccess({
       prepaid,
       async operation(context) {
         const { tx, now } = context;
-        const [already] = await tx
-          .select({ id: payments.id })
-          .from(payments)
-          .where(
-            and(
-              eq(payments.provider, payment.provider),
-              eq(payments.providerPaymentId, payment.providerPaymentId),
-            ),
-          );
+        const already = await findProviderPayment({
+          executor: tx,
+          provider: payment.provider,
+          providerPaymentId: payment.providerPaymentId,
+        });
         const checkout = await getCheckout({ executor: tx, checkoutId: found.id, forUpdate: true });
         if (already) {
           prepaid.recordedBefore = true;

@@ -7,7 +7,7 @@ import { AbonoError, invalidState, notFound, validationError } from "../errors.t
 import { newId } from "../ids.ts";
 import type { Invoice } from "../invoicing/invoices.ts";
 import type { CheckoutProvider } from "../payments/checkout-provider.ts";
-import { checkoutProviderNames, checkoutProviderOf } from "../payments/checkout-providers.ts";
+import { checkoutProviderOf, offeredCheckoutProviders } from "../payments/checkout-providers.ts";
 import { changePlan } from "../subscriptions/change-plan.ts";
 import { quoteSubscribe } from "../subscriptions/subscribe.ts";
 import { findLiveSubscription } from "../subscriptions/subscription-records.ts";
@@ -64,7 +64,7 @@ export async function startCheckout({
   const direct = quote.amount === 0n;
   if (!direct && request.provider === undefined) {
     throw validationError(
-      `provider: required, the checkout comes to ${quote.amount} (minor units, ${quote.currency}); one of ${[...checkoutProviderNames(providers), ...(providers.has("sandbox") ? ["sandbox"] : [])].join(", ") || "none is configured"}.`,
+      `provider: required, the checkout comes to ${quote.amount} (minor units, ${quote.currency}); one of ${offeredCheckoutProviders(providers).join(", ") || "none is configured"}.`,
     );
   }
   const provider = direct ? "direct" : (request.provider ?? "direct");
@@ -192,9 +192,8 @@ function chooseProvider({
   }
   const adapter = checkoutProviderOf(services.providers, name);
   if (!adapter) {
-    const configured = checkoutProviderNames(services.providers);
     throw validationError(
-      `provider: ${name} is not configured here; configured: ${[...configured, ...(services.providers.has("sandbox") ? ["sandbox"] : [])].join(", ") || "none"}. See the README's "Payment providers".`,
+      `provider: ${name} is not configured here; configured: ${offeredCheckoutProviders(services.providers).join(", ") || "none"}. See the README's "Payment providers".`,
     );
   }
   return adapter;

@@ -1,9 +1,10 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { invoices, payments, refunds } from "../db/schema/index.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { newId } from "../ids.ts";
+import { findProviderPayment } from "./find-provider-payment.ts";
 
 export interface ProviderRefund {
   provider: string;
@@ -39,16 +40,12 @@ export async function applyRefund({
   now: Date;
 }): Promise<RefundOutcome> {
   return db.transaction(async (tx) => {
-    const [payment] = await tx
-      .select()
-      .from(payments)
-      .where(
-        and(
-          eq(payments.provider, refund.provider),
-          eq(payments.providerPaymentId, refund.providerPaymentId),
-        ),
-      )
-      .for("update");
+    const payment = await findProviderPayment({
+      executor: tx,
+      provider: refund.provider,
+      providerPaymentId: refund.providerPaymentId,
+      forUpdate: true,
+    });
     if (!payment) {
       return { outcome: "ignored", reason: `no payment ${refund.providerPaymentId} on record` };
     }

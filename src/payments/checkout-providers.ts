@@ -14,6 +14,9 @@ export function checkoutProviderOf(
   return provider && isCheckoutProvider(provider) ? provider : undefined;
 }
 
-export function checkoutProviderNames(providers: PaymentProviders): string[] {
-  return [...providers.values()].filter(isCheckoutProvider).map((provider) => provider.name);
+/** What a checkout may name as its provider here: the configured checkout providers, and the sandbox in test mode. */
+export function offeredCheckoutProviders(providers: PaymentProviders): string[] {
+  return [...providers.values()]
+    .filter((provider) => isCheckoutProvider(provider) || provider.name === "sandbox")
+    .map((provider) => provider.name);
 }
