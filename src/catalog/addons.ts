@@ -1,11 +1,10 @@
-import { asc, eq } from "drizzle-orm";
-import { recordAudit } from "../audit/record-audit.ts";
+import { asc } from "drizzle-orm";
 import type { Database, Executor } from "../db/database.ts";
 import { addonPrices, addons, addonVersions } from "../db/schema/index.ts";
 import { tupleIn } from "../db/tuple-in.ts";
-import { notFound } from "../errors.ts";
-import { archivedAtUpdate, groupBy, listFilter, versionKey } from "./catalog-queries.ts";
+import { groupBy, listFilter, versionKey } from "./catalog-queries.ts";
 import type { Addon, AddonDefinition } from "./catalog-types.ts";
+import { setEntryArchived } from "./set-entry-archived.ts";
 import { validateFeatureValues, validatePrices } from "./validate-catalog-entry.ts";
 import { versionedEntries } from "./versioned-entries.ts";
 
@@ -99,29 +98,16 @@ export async function setAddonArchived({
   actor?: string;
   now: Date;
 }): Promise<Addon> {
-  await db.transaction(async (tx) => {
-    const [before] = await tx
-      .select({ archivedAt: addons.archivedAt })
-      .from(addons)
-      .where(eq(addons.id, addonId))
-      .for("update");
-    if (!before) throw notFound("Add-on", addonId);
-    const [after] = await tx
-      .update(addons)
-      .set({ archivedAt: archivedAtUpdate({ column: addons.archivedAt, archived, now }) })
-      .where(eq(addons.id, addonId))
-      .returning({ archivedAt: addons.archivedAt });
-    await recordAudit({
-      executor: tx,
-      entry: {
-        action: archived ? "catalog.addon_archived" : "catalog.addon_unarchived",
-        actor,
-        organizationId: null,
-        before: { id: addonId, archivedAt: before.archivedAt },
-        after: { id: addonId, archivedAt: after?.archivedAt ?? null },
-      },
-      now,
-    });
+  await setEntryArchived({
+    db,
+    table: addons,
+    key: addons.id,
+    id: addonId,
+    noun: "Add-on",
+    auditName: "addon",
+    archived,
+    actor,
+    now,
   });
   return getAddon({ db, addonId });
 }

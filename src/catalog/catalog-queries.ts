@@ -1,20 +1,7 @@
-import { and, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { and, gt, isNull, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 
-/** Query pieces shared by the catalog's archivable, key-ordered lists. */
-
-/** The new `archived_at`: kept if already archived, `now` when archiving, null when unarchiving. */
-export function archivedAtUpdate({
-  column,
-  archived,
-  now,
-}: {
-  column: AnyPgColumn;
-  archived: boolean;
-  now: Date;
-}): SQL | null {
-  return archived ? sql`coalesce(${column}, ${now.toISOString()}::timestamptz)` : null;
-}
+/** Query pieces shared by the catalog modules. */
 
 /** Live entries only unless `includeArchived`, after `cursor` in key order. */
 export function listFilter({

@@ -1,11 +1,12 @@
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { asc, inArray, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { coupons, plans } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
 import { isSupportedCurrency } from "../money/index.ts";
-import { archivedAtUpdate, listFilter } from "./catalog-queries.ts";
+import { listFilter } from "./catalog-queries.ts";
 import type { Coupon } from "./catalog-types.ts";
+import { setEntryArchived } from "./set-entry-archived.ts";
 
 /**
  * Coupons (BILLING-RULES "Coupons"): `percentOff` 1–100 or `amountOff` + currency; `once`, `repeating`
@@ -112,10 +113,7 @@ export function validateCouponInput({ input, now }: { input: CouponInput; now: D
 }
 
 export async function getCoupon({ db, code }: { db: Database; code: string }): Promise<Coupon> {
-  const [coupon] = await db
-    .select()
-    .from(coupons)
-    .where(sql`upper(${coupons.code}) = upper(${code})`);
+  const [coupon] = await db.select().from(coupons).where(matchesCode(code));
   if (!coupon) throw notFound("Coupon", code);
   return coupon;
 }
@@ -155,24 +153,20 @@ export async function setCouponArchived({
   actor?: string;
   now: Date;
 }): Promise<Coupon> {
-  const coupon = await getCoupon({ db, code });
-  return db.transaction(async (tx) => {
-    const [updated] = await tx
-      .update(coupons)
-      .set({ archivedAt: archivedAtUpdate({ column: coupons.archivedAt, archived, now }) })
-      .where(eq(coupons.code, coupon.code))
-      .returning();
-    await recordAudit({
-      executor: tx,
-      entry: {
-        action: archived ? "catalog.coupon_archived" : "catalog.coupon_unarchived",
-        actor,
-        organizationId: null,
-        before: { code: coupon.code, archivedAt: coupon.archivedAt },
-        after: { code: coupon.code, archivedAt: updated?.archivedAt ?? null },
-      },
-      now,
-    });
-    return updated ?? coupon;
+  const stored = await setEntryArchived({
+    db,
+    table: coupons,
+    key: coupons.code,
+    id: code,
+    match: matchesCode(code),
+    noun: "Coupon",
+    auditName: "coupon",
+    archived,
+    actor,
+    now,
   });
+  return getCoupon({ db, code: stored });
 }
+
+/** Codes are compared without case. */
+const matchesCode = (code: string) => sql`upper(${coupons.code}) = upper(${code})`;

@@ -4,9 +4,10 @@ import type { Database } from "../db/database.ts";
 import { packs } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
 import { isSupportedCurrency } from "../money/index.ts";
-import { archivedAtUpdate, listFilter } from "./catalog-queries.ts";
+import { listFilter } from "./catalog-queries.ts";
 import type { Pack } from "./catalog-types.ts";
 import { loadFeatureMap } from "./features.ts";
+import { setEntryArchived } from "./set-entry-archived.ts";
 
 /** Top-up packs: a fixed quantity of a metered feature sold for a one-off price (e.g. 500 encounters). */
 
@@ -119,32 +120,18 @@ export async function setPackArchived({
   actor?: string;
   now: Date;
 }): Promise<Pack> {
-  return db.transaction(async (tx) => {
-    const [before] = await tx
-      .select({ archivedAt: packs.archivedAt })
-      .from(packs)
-      .where(eq(packs.id, packId))
-      .for("update");
-    if (!before) throw notFound("Pack", packId);
-    const [row] = await tx
-      .update(packs)
-      .set({ archivedAt: archivedAtUpdate({ column: packs.archivedAt, archived, now }) })
-      .where(eq(packs.id, packId))
-      .returning();
-    if (!row) throw notFound("Pack", packId);
-    await recordAudit({
-      executor: tx,
-      entry: {
-        action: archived ? "catalog.pack_archived" : "catalog.pack_unarchived",
-        actor,
-        organizationId: null,
-        before: { id: packId, archivedAt: before.archivedAt },
-        after: { id: packId, archivedAt: row.archivedAt },
-      },
-      now,
-    });
-    return toPack(row);
+  await setEntryArchived({
+    db,
+    table: packs,
+    key: packs.id,
+    id: packId,
+    noun: "Pack",
+    auditName: "pack",
+    archived,
+    actor,
+    now,
   });
+  return getPack({ db, packId });
 }
 
 function toPack(row: typeof packs.$inferSelect): Pack {

@@ -1,11 +1,10 @@
 import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
-import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
 import { planOveragePrices, planPrices, plans, planVersions } from "../db/schema/index.ts";
 import { tupleIn } from "../db/tuple-in.ts";
-import { notFound } from "../errors.ts";
-import { archivedAtUpdate, groupBy, versionKey } from "./catalog-queries.ts";
+import { groupBy, versionKey } from "./catalog-queries.ts";
 import type { Plan, PlanDefinition } from "./catalog-types.ts";
+import { setEntryArchived } from "./set-entry-archived.ts";
 import {
   validateFeatureValues,
   validateOverage,
@@ -119,29 +118,16 @@ export async function setPlanArchived({
   actor?: string;
   now: Date;
 }): Promise<Plan> {
-  await db.transaction(async (tx) => {
-    const [before] = await tx
-      .select({ archivedAt: plans.archivedAt })
-      .from(plans)
-      .where(eq(plans.id, planId))
-      .for("update");
-    if (!before) throw notFound("Plan", planId);
-    const [after] = await tx
-      .update(plans)
-      .set({ archivedAt: archivedAtUpdate({ column: plans.archivedAt, archived, now }) })
-      .where(eq(plans.id, planId))
-      .returning({ archivedAt: plans.archivedAt });
-    await recordAudit({
-      executor: tx,
-      entry: {
-        action: archived ? "catalog.plan_archived" : "catalog.plan_unarchived",
-        actor,
-        organizationId: null,
-        before: { id: planId, archivedAt: before.archivedAt },
-        after: { id: planId, archivedAt: after?.archivedAt ?? null },
-      },
-      now,
-    });
+  await setEntryArchived({
+    db,
+    table: plans,
+    key: plans.id,
+    id: planId,
+    noun: "Plan",
+    auditName: "plan",
+    archived,
+    actor,
+    now,
   });
   return getPlan({ db, planId });
 }

@@ -124,6 +124,18 @@ describe("add-ons", () => {
     expect(archived.body.archived).toBe(true);
     const list = await app.request("GET", "/v1/addons", { auth: memberKey });
     expect(list.body.data.map((addon: { id: string }) => addon.id)).toEqual(["extra-seat"]);
+    const rootList = await app.request("GET", "/v1/addons?includeArchived=true");
+    expect(rootList.body.data.map((addon: { id: string }) => addon.id)).toEqual([
+      "extra-seat",
+      "support",
+    ]);
+    const restored = await app.request("POST", "/v1/addons/support/unarchive");
+    expect(restored.body).toMatchObject({ id: "support", kind: "service", archived: false });
+    const after = await app.request("GET", "/v1/addons", { auth: memberKey });
+    expect(after.body.data.map((addon: { id: string }) => addon.id)).toEqual([
+      "extra-seat",
+      "support",
+    ]);
   });
 });
 
@@ -176,6 +188,32 @@ describe("packs", () => {
     });
     expect(zero.status).toBe(400);
     expect(zero.body.error.message).toMatch(/quantity: must be at least 1/);
+  });
+
+  it("archives a pack: hidden from the list, still readable, offered again on unarchive", async () => {
+    const ids = async (query = "") =>
+      (await app.request("GET", `/v1/packs${query}`)).body.data.map(
+        (pack: { id: string }) => pack.id,
+      );
+    const archived = await app.request("POST", "/v1/packs/encounters-500/archive");
+    expect(archived.status).toBe(200);
+    expect(archived.body).toMatchObject({ id: "encounters-500", archived: true, quantity: 500 });
+    // Archiving again keeps the first archivedAt.
+    const again = await app.request("POST", "/v1/packs/encounters-500/archive");
+    expect(again.body.archivedAt).toBe(archived.body.archivedAt);
+    expect(await ids()).not.toContain("encounters-500");
+    expect(await ids("?includeArchived=true")).toContain("encounters-500");
+    expect((await app.request("GET", "/v1/packs/encounters-500", { auth: memberKey })).status).toBe(
+      200,
+    );
+    const restored = await app.request("POST", "/v1/packs/encounters-500/unarchive");
+    expect(restored.body).toMatchObject({ archived: false, archivedAt: null });
+    expect(await ids()).toContain("encounters-500");
+    expect((await app.request("POST", "/v1/packs/nope/archive")).status).toBe(404);
+    const member = await app.request("POST", "/v1/packs/encounters-500/archive", {
+      auth: memberKey,
+    });
+    expect(member.status).toBe(403);
   });
 
   it("is root-only to write", async () => {
@@ -273,10 +311,27 @@ describe("coupons", () => {
   });
 
   it("archives a coupon so it is hidden from the default list", async () => {
-    await app.request("POST", "/v1/coupons/WELCOME10/archive");
+    // Codes are found without case; the coupon keeps its own.
+    const archived = await app.request("POST", "/v1/coupons/welcome10/archive");
+    expect(archived.status).toBe(200);
+    expect(archived.body).toMatchObject({ code: "WELCOME10", archived: true });
     const list = await app.request("GET", "/v1/coupons");
     expect(list.body.data.map((coupon: { code: string }) => coupon.code)).toEqual(["FOUNDERS"]);
     const all = await app.request("GET", "/v1/coupons?includeArchived=true");
     expect(all.body.data).toHaveLength(2);
+    const audit = await app.request("GET", "/v1/audit-logs?action=catalog.coupon_archived&limit=1");
+    expect(audit.body.data[0]).toMatchObject({
+      before: { code: "WELCOME10", archivedAt: null },
+      after: { code: "WELCOME10", archivedAt: archived.body.archivedAt },
+    });
+
+    const restored = await app.request("POST", "/v1/coupons/WELCOME10/unarchive");
+    expect(restored.body).toMatchObject({ code: "WELCOME10", archived: false });
+    const again = await app.request("GET", "/v1/coupons");
+    expect(again.body.data.map((coupon: { code: string }) => coupon.code)).toEqual([
+      "FOUNDERS",
+      "WELCOME10",
+    ]);
+    expect((await app.request("POST", "/v1/coupons/NOPE/archive")).status).toBe(404);
   });
 });

@@ -312,6 +312,9 @@ describe("archiving", () => {
     expect((await app.request("GET", "/v1/plans/pro-cl", { auth: memberKey })).status).toBe(200);
 
     const restored = await app.request("POST", "/v1/plans/pro-cl/unarchive");
-    expect(restored.body.archived).toBe(false);
+    expect(restored.body).toMatchObject({ id: "pro-cl", archived: false, archivedAt: null });
+    const listAgain = await app.request("GET", "/v1/plans", { auth: memberKey });
+    expect(listAgain.body.data.map((plan: { id: string }) => plan.id)).toContain("pro-cl");
+    expect((await app.request("POST", "/v1/plans/nope/archive")).status).toBe(404);
   });
 });
