@@ -1,37 +1,29 @@
 import { SMTPServer } from "smtp-server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { startTestApp, type TestApp, type TestResponse } from "../helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import {
+  createCheckoutCustomer,
+  paymentCounts,
+  startCheckoutTestApp,
+} from "../helpers/payment-scenario.ts";
 
 let app: TestApp;
-let counter = 0;
-
-async function createCustomer(locale: "en" | "es" = "es") {
-  counter += 1;
-  const response = await app.request("POST", "/v1/organizations", {
-    body: {
-      id: `checkout-${process.pid}-${counter}`,
-      name: `Constructora ${counter}`,
-      currency: "USD",
-      locale,
-      owner: { userId: `carlos-${counter}`, email: `carlos${counter}@example.com` },
-    },
+const createCustomer = (locale: "en" | "es" = "es") =>
+  createCheckoutCustomer(app, {
+    idPrefix: "checkout",
+    name: "Constructora",
+    owner: "carlos",
+    emailDomain: "example.com",
+    locale,
   });
-  expect(response.status).toBe(201);
-  return {
-    id: response.body.id as string,
-    email: `carlos${counter}@example.com`,
-    path: (suffix = "") => `/v1/organizations/${response.body.id}${suffix}`,
-  };
-}
 
 const settle = () =>
   waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
 
 beforeAll(async () => {
-  app = await startTestApp();
-  await createBillingCatalog(app);
+  app = await startCheckoutTestApp();
   await app.request("POST", "/v1/coupons", {
     body: { code: "GRATIS", percentOff: 100, duration: "once" },
   });
@@ -78,13 +70,14 @@ describe("checkout in test mode", () => {
     const adminNotifications = await app.request("GET", "/v1/notifications");
     expect(
       adminNotifications.body.data.filter(
-        (notification: { organizationId: string }) => notification.organizationId === customer.id,
+        (notification: { organizationId: string }) =>
+          notification.organizationId === customer.organizationId,
       ),
     ).toHaveLength(1);
 
     const audit = await app.database.pool.query(
       "select action from audit_logs where organization_id = $1 and action = 'payment.succeeded'",
-      [customer.id],
+      [customer.organizationId],
     );
     expect(audit.rowCount).toBe(1);
   });
@@ -124,33 +117,67 @@ describe("checkout in test mode", () => {
     expect(upgrade.body.subscription).toMatchObject({ id: first.body.id, planId: "premium" });
   });
 
-  it("two checkouts paid at once for an organization without a plan → one subscription; the other is stale", async () => {
+  it("three checkouts quoted at once for an organization without a plan → one subscription; the others are stale", async () => {
     const customer = await createCustomer();
-    const results = await Promise.all(
-      ["plus", "premium", "plus"].map((planId) =>
-        app.request("POST", customer.path("/checkouts"), {
-          body: { planId, interval: "month", provider: "sandbox" },
-        }),
-      ),
-    );
+    // Hold back the checkouts' inserts until all three are quoted (against no subscription), so the
+    // race is the same every run: whichever pays first applies, the other two find its subscription.
+    const barrier = await app.database.pool.connect();
+    let results: TestResponse[];
+    try {
+      await barrier.query("begin");
+      await barrier.query("lock table checkouts in share mode");
+      const requests = Promise.all(
+        ["plus", "premium", "plus"].map((planId) =>
+          app.request("POST", customer.path("/checkouts"), {
+            body: { planId, interval: "month", provider: "sandbox" },
+          }),
+        ),
+      );
+      await vi.waitFor(
+        async () => {
+          const { rows } = await app.database.pool.query(
+            "select count(*)::int as waiting from pg_locks where relation = 'checkouts'::regclass and not granted",
+          );
+          expect(rows[0].waiting).toBe(3);
+        },
+        { timeout: 20_000, interval: 20 },
+      );
+      await barrier.query("commit");
+      results = await requests;
+    } finally {
+      barrier.release();
+    }
     const statuses = results.map((result) => result.status).sort();
-    expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(1);
+    expect(statuses).toEqual([201, 409, 409]);
     const { rows } = await app.database.pool.query(
       "select count(*)::int as live from subscriptions where organization_id = $1 and status = 'active'",
-      [customer.id],
+      [customer.organizationId],
     );
     expect(rows[0].live).toBe(1);
+    const applied = results.find((result) => result.status === 201);
+    const subscription = await app.request("GET", customer.path("/subscription"));
+    expect(subscription.body).toMatchObject({
+      id: applied?.body.subscription.id,
+      planId: applied?.body.checkout.planId,
+      status: "active",
+    });
     // Every checkout that did not apply was refused as stale, and none of them charged anything.
     const refused = results.filter((result) => result.status !== 201);
+    expect(refused).toHaveLength(2);
     for (const result of refused) {
       expect(result.status).toBe(409);
       expect(result.body.error.message).toContain("changed after the checkout was quoted");
     }
-    const payments = await app.database.pool.query(
-      "select count(*)::int as count from payments where organization_id = $1",
-      [customer.id],
+    expect((await paymentCounts(app, customer.organizationId)).payments).toBe(3 - refused.length);
+    const checkouts = await app.database.pool.query(
+      "select status, failure_code from checkouts where organization_id = $1 order by status",
+      [customer.organizationId],
     );
-    expect(payments.rows[0].count).toBe(3 - refused.length);
+    expect(checkouts.rows).toEqual([
+      { status: "completed", failure_code: null },
+      { status: "failed", failure_code: "invalid_state" },
+      { status: "failed", failure_code: "invalid_state" },
+    ]);
   });
 
   it("a new plan bought while past due expires the previous subscription and creates the active one (seed 004)", async () => {
@@ -188,6 +215,9 @@ describe("checkout in test mode", () => {
       body: { planId: "plus", interval: "month", provider: "bitcoin" },
     });
     expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toContain(
+      "provider must be one of stripe, mercadopago, paypal, sandbox",
+    );
     const unconfigured = await app.request("POST", customer.path("/checkouts"), {
       body: { planId: "plus", interval: "month", provider: "paypal" },
     });
@@ -195,6 +225,25 @@ describe("checkout in test mode", () => {
     expect(unconfigured.body.error.message).toContain("paypal is not configured");
     const checkouts = await app.request("GET", customer.path("/checkouts"));
     expect(checkouts.body.data).toHaveLength(0);
+
+    const live = await startTestApp({ worker: false, environment: { ABONO_TEST_MODE: "false" } });
+    try {
+      await createBillingCatalog(live);
+      const organization = await live.request("POST", "/v1/organizations", {
+        body: { id: "live-mode", name: "Live mode", currency: "USD" },
+      });
+      expect(organization.status).toBe(201);
+      const sandbox = await live.request("POST", "/v1/organizations/live-mode/checkouts", {
+        body: { planId: "plus", interval: "month", provider: "sandbox" },
+      });
+      expect(sandbox.status).toBe(400);
+      expect(sandbox.body.error.message).toContain("the sandbox is only available in test mode");
+      expect(
+        (await live.request("GET", "/v1/organizations/live-mode/checkouts")).body.data,
+      ).toEqual([]);
+    } finally {
+      await live.close();
+    }
   });
 
   it("webhooks of providers that are not configured answer 400 and are stored", async () => {
@@ -234,13 +283,10 @@ describe("purchase email over SMTP", () => {
     await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
     const address = smtp.server.address();
     if (!address || typeof address === "string") throw new Error("no SMTP address");
-    smtpApp = await startTestApp({
-      environment: {
-        ABONO_SMTP_URL: `smtp://127.0.0.1:${address.port}`,
-        ABONO_EMAIL_FROM: "Facturación <facturas@example.com>",
-      },
+    smtpApp = await startCheckoutTestApp({
+      ABONO_SMTP_URL: `smtp://127.0.0.1:${address.port}`,
+      ABONO_EMAIL_FROM: "Facturación <facturas@example.com>",
     });
-    await createBillingCatalog(smtpApp);
   });
 
   afterAll(async () => {

@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { createBillingCatalog } from "../helpers/billing-scenario.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { type FakePayPal, startFakePayPal } from "../helpers/fake-paypal.ts";
+import {
+  createCheckoutCustomer,
+  paymentCounts,
+  startCheckoutTestApp,
+} from "../helpers/payment-scenario.ts";
 
 /**
  * PayPal end to end (seed 004, "capture API"): checkout → order at PayPal (the official SDK talking to a
@@ -11,19 +15,15 @@ import { type FakePayPal, startFakePayPal } from "../helpers/fake-paypal.ts";
  */
 let app: TestApp;
 let fake: FakePayPal;
-let counter = 0;
 
 beforeAll(async () => {
   fake = await startFakePayPal();
-  app = await startTestApp({
-    environment: {
-      ABONO_PAYPAL_CLIENT_ID: fake.clientId,
-      ABONO_PAYPAL_CLIENT_SECRET: fake.clientSecret,
-      ABONO_PAYPAL_WEBHOOK_ID: fake.webhookId,
-      ABONO_PAYPAL_API_URL: fake.apiUrl,
-    },
+  app = await startCheckoutTestApp({
+    ABONO_PAYPAL_CLIENT_ID: fake.clientId,
+    ABONO_PAYPAL_CLIENT_SECRET: fake.clientSecret,
+    ABONO_PAYPAL_WEBHOOK_ID: fake.webhookId,
+    ABONO_PAYPAL_API_URL: fake.apiUrl,
   });
-  await createBillingCatalog(app);
 });
 
 afterAll(async () => {
@@ -32,17 +32,13 @@ afterAll(async () => {
 });
 
 async function startCheckout(planId = "premium", interval = "month") {
-  counter += 1;
-  const organization = await app.request("POST", "/v1/organizations", {
-    body: {
-      id: `pp-${process.pid}-${counter}`,
-      name: `Estudio ${counter}`,
-      currency: "USD",
-      locale: "en",
-      owner: { userId: `lucia-${counter}`, email: `lucia${counter}@estudio.example` },
-    },
+  const { organizationId, email } = await createCheckoutCustomer(app, {
+    idPrefix: "pp",
+    name: "Estudio",
+    owner: "lucia",
+    emailDomain: "estudio.example",
+    locale: "en",
   });
-  const organizationId: string = organization.body.id;
   const started = await app.request("POST", `/v1/organizations/${organizationId}/checkouts`, {
     body: { planId, interval, provider: "paypal" },
   });
@@ -50,7 +46,7 @@ async function startCheckout(planId = "premium", interval = "month") {
   const checkout = started.body.checkout;
   return {
     organizationId,
-    email: `lucia${counter}@estudio.example`,
+    email,
     checkout,
     capture: () =>
       app.request("POST", `/v1/organizations/${organizationId}/checkouts/${checkout.id}/capture`),
@@ -71,14 +67,7 @@ function deliver(signed: { headers: Record<string, string>; rawBody: Buffer }) {
   });
 }
 
-async function counts(organizationId: string) {
-  const { rows } = await app.database.pool.query(
-    `select (select count(*)::int from payments where organization_id = $1) as payments,
-            (select count(*)::int from subscriptions where organization_id = $1) as subscriptions`,
-    [organizationId],
-  );
-  return rows[0];
-}
+const counts = (organizationId: string) => paymentCounts(app, organizationId);
 
 describe("PayPal checkout", () => {
   it("checkout → approve → capture → active subscription, entitlement, purchase email; the webhook after it is a no-op", async () => {
@@ -88,6 +77,8 @@ describe("PayPal checkout", () => {
 
     const early = await capture();
     expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe("invalid_state");
+    expect(early.body.error.message).toContain("The buyer has not approved the order");
     expect((await counts(organizationId)).payments).toBe(0);
 
     fake.approve(checkout.providerCheckoutId);
@@ -109,7 +100,7 @@ describe("PayPal checkout", () => {
     const webhook = await deliver(fake.signWebhook(fake.captureCompletedEvent(captureId)));
     expect(webhook.status).toBe(200);
     expect(webhook.body.outcome).toBe("duplicate");
-    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1 });
+    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1, invoices: 1 });
 
     await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
     const mailbox = await app.request("GET", `/v1/mailbox?to=${email}`);
@@ -147,12 +138,13 @@ describe("PayPal checkout", () => {
       }),
     );
     expect(stale.status).toBe(400);
-    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0 });
+    expect(stale.body.error.code).toBe("webhook_signature_invalid");
+    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0, invoices: 0 });
 
     // The genuine delivery then completes the checkout (the webhook path alone).
     const genuine = await deliver(fake.signWebhook(event));
     expect(genuine.body.outcome).toBe("processed");
-    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1 });
+    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1, invoices: 1 });
   });
 
   it("the same webhook 10 times concurrently with a capture → one payment, one subscription", async () => {
@@ -166,7 +158,13 @@ describe("PayPal checkout", () => {
       capture(),
     ]);
     expect(responses.map((response) => response.status)).toEqual(Array(11).fill(200));
-    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1 });
+    // The capture came first: every webhook finds its payment, and capturing again answers the same result.
+    expect(responses.slice(0, 10).map((response) => response.body.outcome)).toEqual(
+      Array(10).fill("duplicate"),
+    );
+    expect(responses[10]?.body.checkout).toMatchObject({ id: checkout.id, status: "completed" });
+    expect(responses[10]?.body.subscription.id).toBe(first.body.subscription.id);
+    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1, invoices: 1 });
   });
 
   it("a declined instrument → 402, the organization stays as it was", async () => {
@@ -175,7 +173,7 @@ describe("PayPal checkout", () => {
     const response = await capture();
     expect(response.status).toBe(402);
     expect(response.body.error.code).toBe("payment_failed");
-    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0 });
+    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0, invoices: 0 });
     const entitlement = await app.request("GET", `/v1/organizations/${organizationId}/entitlement`);
     expect(entitlement.body.planId).toBe("free");
   });

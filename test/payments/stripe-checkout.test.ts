@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import type { TestApp } from "../helpers/app.ts";
+import { createBillingOrganization } from "../helpers/billing-scenario.ts";
 import { type FakeStripe, startFakeStripe } from "../helpers/fake-stripe.ts";
+import {
+  createCheckoutCustomer,
+  paymentCounts,
+  startCheckoutTestApp,
+} from "../helpers/payment-scenario.ts";
 
 /**
  * Stripe end to end: Checkout Session (the official SDK talking to a local fake) → the customer pays →
@@ -11,18 +16,14 @@ import { type FakeStripe, startFakeStripe } from "../helpers/fake-stripe.ts";
  */
 let app: TestApp;
 let fake: FakeStripe;
-let counter = 0;
 
 beforeAll(async () => {
   fake = await startFakeStripe();
-  app = await startTestApp({
-    environment: {
-      ABONO_STRIPE_SECRET_KEY: fake.secretKey,
-      ABONO_STRIPE_WEBHOOK_SECRET: fake.webhookSecret,
-      ABONO_STRIPE_API_URL: fake.apiUrl,
-    },
+  app = await startCheckoutTestApp({
+    ABONO_STRIPE_SECRET_KEY: fake.secretKey,
+    ABONO_STRIPE_WEBHOOK_SECRET: fake.webhookSecret,
+    ABONO_STRIPE_API_URL: fake.apiUrl,
   });
-  await createBillingCatalog(app);
 });
 
 afterAll(async () => {
@@ -30,20 +31,14 @@ afterAll(async () => {
   await fake?.close();
 });
 
-async function createCustomer() {
-  counter += 1;
-  const organization = await app.request("POST", "/v1/organizations", {
-    body: {
-      id: `st-${process.pid}-${counter}`,
-      name: `Clínica ${counter}`,
-      currency: "USD",
-      locale: "es",
-      owner: { userId: `marta-${counter}`, email: `marta${counter}@clinica.example` },
-    },
+const createCustomer = () =>
+  createCheckoutCustomer(app, {
+    idPrefix: "st",
+    name: "Clínica",
+    owner: "marta",
+    emailDomain: "clinica.example",
+    locale: "es",
   });
-  const organizationId: string = organization.body.id;
-  return { organizationId, email: `marta${counter}@clinica.example` };
-}
 
 async function startCheckout(planId = "premium", interval = "month") {
   const customer = await createCustomer();
@@ -65,14 +60,7 @@ function deliver(event: Parameters<FakeStripe["webhookRequest"]>[0], timestamp?:
   });
 }
 
-async function counts(organizationId: string) {
-  const { rows } = await app.database.pool.query(
-    `select (select count(*)::int from payments where organization_id = $1) as payments,
-            (select count(*)::int from subscriptions where organization_id = $1) as subscriptions`,
-    [organizationId],
-  );
-  return rows[0];
-}
+const counts = (organizationId: string) => paymentCounts(app, organizationId);
 
 describe("Stripe checkout", () => {
   it("checkout → paid → webhooks → active subscription, entitlement, purchase email", async () => {
@@ -116,7 +104,8 @@ describe("Stripe checkout", () => {
     expect(bad.body.error.code).toBe("webhook_signature_invalid");
     const stale = await deliver(completed, Math.floor(Date.now() / 1000) - 301);
     expect(stale.status).toBe(400);
-    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0 });
+    expect(stale.body.error.code).toBe("webhook_signature_invalid");
+    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0, invoices: 0 });
   });
 
   it("the same event 10 times concurrently (and its twin event) → one payment, one subscription", async () => {
@@ -131,16 +120,16 @@ describe("Stripe checkout", () => {
     );
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
     expect(responses.filter((response) => response.body.outcome === "processed")).toHaveLength(1);
-    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1 });
+    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1, invoices: 1 });
   });
 
   it("a failed payment leaves the organization as it was; the customer can pay again", async () => {
     const { organizationId, checkout } = await startCheckout("plus");
     const failed = fake.completeCheckout(checkout.providerCheckoutId, { outcome: "failed" });
-    for (const event of failed.events) {
-      expect((await deliver(event)).body.outcome).toBe("failed_payment");
-    }
-    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0 });
+    const failedOutcomes = [];
+    for (const event of failed.events) failedOutcomes.push((await deliver(event)).body.outcome);
+    expect(failedOutcomes).toEqual(["failed_payment"]);
+    expect(await counts(organizationId)).toEqual({ payments: 0, subscriptions: 0, invoices: 0 });
     const entitlement = await app.request("GET", `/v1/organizations/${organizationId}/entitlement`);
     expect(entitlement.body.planId).toBe("free");
     const status = await app.request(
@@ -150,8 +139,10 @@ describe("Stripe checkout", () => {
     expect(status.body).toMatchObject({ status: "failed", failureCode: "card_declined" });
 
     const paid = fake.completeCheckout(checkout.providerCheckoutId);
-    for (const event of paid.events) await deliver(event);
-    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1 });
+    const paidOutcomes = [];
+    for (const event of paid.events) paidOutcomes.push((await deliver(event)).body.outcome);
+    expect(paidOutcomes).toEqual(["processed", "duplicate"]);
+    expect(await counts(organizationId)).toEqual({ payments: 1, subscriptions: 1, invoices: 1 });
   });
 
   it("two open checkouts both paid: the first applies, the second is stale and refunded", async () => {
@@ -175,6 +166,7 @@ describe("Stripe checkout", () => {
       `/v1/organizations/${organizationId}/subscription`,
     );
     expect(subscription.body.planId).toBe("plus");
+    await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
     const refunds = fake.requestsTo("POST", "/v1/refunds");
     expect(refunds.at(-1)?.body).toMatchObject({
       payment_intent: late.paymentIntentId,
@@ -252,10 +244,12 @@ describe("upgrades through checkout (seed 004 isUpgrade)", () => {
     return {
       checkout: started.body.checkout,
       pay: async () => {
-        const { events } = fake.completeCheckout(started.body.checkout.providerCheckoutId);
+        const { events, paymentIntentId } = fake.completeCheckout(
+          started.body.checkout.providerCheckoutId,
+        );
         const outcomes = [];
         for (const event of events) outcomes.push((await deliver(event)).body.outcome as string);
-        return outcomes;
+        return { outcomes, paymentIntentId };
       },
     };
   }
@@ -266,7 +260,7 @@ describe("upgrades through checkout (seed 004 isUpgrade)", () => {
       paymentToken: null,
     });
     const first = await payCheckout(customer.organizationId, "plus");
-    expect(await first.pay()).toEqual(["processed", "duplicate"]);
+    expect((await first.pay()).outcomes).toEqual(["processed", "duplicate"]);
     const before = await app.request("GET", customer.path("/subscription"));
 
     await customer.advance("2026-03-16T00:00:00Z");
@@ -275,12 +269,12 @@ describe("upgrades through checkout (seed 004 isUpgrade)", () => {
     });
     const upgrade = await payCheckout(customer.organizationId, "premium");
     expect(upgrade.checkout).toMatchObject({ isUpgrade: true, amount: preview.body.amountDue });
-    expect(upgrade.checkout.amount).toBeGreaterThan(0);
-    expect(upgrade.checkout.amount).toBeLessThan(10000 - 4000);
+    // 16 of March's 31 days left: round(10000 × 16/31) − round(4000 × 16/31), half away from zero.
+    expect(upgrade.checkout.amount).toBe(5161 - 2065);
 
     // The customer pays a day later: the proration is the quoted one, not recomputed.
     await customer.advance("2026-03-17T00:00:00Z");
-    expect(await upgrade.pay()).toEqual(["processed", "duplicate"]);
+    expect((await upgrade.pay()).outcomes).toEqual(["processed", "duplicate"]);
     const after = await app.request("GET", customer.path("/subscription"));
     expect(after.body).toMatchObject({ id: before.body.id, planId: "premium", status: "active" });
     expect(after.body.currentPeriodEnd).toBe(before.body.currentPeriodEnd);
@@ -301,11 +295,19 @@ describe("upgrades through checkout (seed 004 isUpgrade)", () => {
     const upgrade = await payCheckout(customer.organizationId, "premium");
     // The period ends before the customer pays (the renewal finds no stored card: past due).
     await customer.advance("2026-06-02T00:00:00Z");
-    const outcomes = await upgrade.pay();
-    expect(outcomes[0]).toMatch(/^unapplied: /);
+    const { outcomes, paymentIntentId } = await upgrade.pay();
+    expect(outcomes).toEqual([
+      expect.stringMatching(/^unapplied: .*changed after the checkout was quoted/),
+      "duplicate",
+    ]);
     const subscription = await app.request("GET", customer.path("/subscription"));
     expect(subscription.body.planId).toBe("plus");
+    expect(subscription.body.status).toBe("past_due");
+    await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
     const refunds = fake.requestsTo("POST", "/v1/refunds");
-    expect(refunds.at(-1)?.body).toMatchObject({ amount: String(upgrade.checkout.amount) });
+    expect(refunds.at(-1)?.body).toMatchObject({
+      payment_intent: paymentIntentId,
+      amount: String(upgrade.checkout.amount),
+    });
   });
 });
