@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Database, Executor } from "../db/database.ts";
 import { organizations, paymentMethods } from "../db/schema/index.ts";
-import { validationError } from "../errors.ts";
+import { AbonoError, notFound, validationError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { PaymentMethodRejectedError } from "./payment-provider.ts";
 import type { PaymentProviders } from "./payment-providers.ts";
@@ -35,21 +35,27 @@ export async function addPaymentMethod({
       `Payment provider "${provider}" is not available here; available: ${[...providers.keys()].join(", ") || "none (the sandbox needs ABONO_TEST_MODE=true)"}.`,
     );
   }
-  let description: string;
-  let storedToken = token;
+  const [organization] = await db
+    .select({ email: organizations.ownerEmail })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  if (!organization) throw notFound("Organization", organizationId);
+  let validated: Awaited<ReturnType<typeof adapter.validatePaymentMethod>>;
   try {
-    const email = await db
-      .select({ email: organizations.ownerEmail })
-      .from(organizations)
-      .where(eq(organizations.id, organizationId))
-      .then((rows) => rows[0]?.email ?? null);
-    const validated = await adapter.validatePaymentMethod({ token, organizationId, email });
-    description = validated.description;
-    storedToken = validated.storedToken ?? token;
+    validated = await adapter.validatePaymentMethod({
+      token,
+      organizationId,
+      email: organization.email,
+    });
   } catch (error) {
     if (error instanceof PaymentMethodRejectedError) throw validationError(error.message);
-    throw error;
+    throw new AbonoError(
+      "provider_error",
+      `${provider} could not check the payment method: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
+  const description = validated.description;
+  const storedToken = validated.storedToken ?? token;
   return db.transaction(async (tx) => {
     const current = await defaultPaymentMethod({ executor: tx, organizationId, forUpdate: true });
     const isDefault = makeDefault || current === null;
