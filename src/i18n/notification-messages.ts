@@ -30,6 +30,15 @@ const escapeHtml = (text: string) =>
 const paragraphs = (lines: string[]) =>
   lines.map((line) => `<p>${escapeHtml(line)}</p>`).join("\n");
 
+/** A notification (title and body) as an email to the operators' address. */
+export function notificationEmail(message: { title: string; body: string }): {
+  subject: string;
+  text: string;
+  html: string;
+} {
+  return { subject: message.title, text: message.body, html: paragraphs([message.body]) };
+}
+
 const english: NotificationMessages = {
   purchaseEmail(details) {
     const lines = [

@@ -12,7 +12,11 @@ import {
   subscriptions,
 } from "../db/schema/index.ts";
 import type { Locale } from "../i18n/billing-messages.ts";
-import { notificationMessages, type PurchaseDetails } from "../i18n/notification-messages.ts";
+import {
+  notificationEmail,
+  notificationMessages,
+  type PurchaseDetails,
+} from "../i18n/notification-messages.ts";
 import { newId } from "../ids.ts";
 import { defineJob, type JobContext } from "../jobs/job.ts";
 import { formatMoney } from "../money/index.ts";
@@ -36,27 +40,15 @@ export const purchaseEmailJob = defineJob({
       context.logger.warn({ checkoutId: payload.checkoutId }, "purchase email: no owner email");
       return;
     }
-    const dedupeKey = `purchase:${payload.checkoutId}`;
-    const rendered = notificationMessages(purchase.locale).purchaseEmail(purchase.details);
-    const now = new Date();
-    await context.db
-      .insert(emails)
-      .values({
-        id: newId("eml", now.getTime()),
-        organizationId: purchase.organizationId,
-        template: "purchase",
-        dedupeKey,
-        locale: purchase.locale,
-        to: purchase.ownerEmail,
-        from: context.config.email.from,
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        status: "queued",
-        createdAt: now,
-      })
-      .onConflictDoNothing();
-    await deliverQueued({ context, dedupeKey });
+    await sendEmail({
+      context,
+      organizationId: purchase.organizationId,
+      template: "purchase",
+      dedupeKey: `purchase:${payload.checkoutId}`,
+      locale: purchase.locale,
+      to: purchase.ownerEmail,
+      rendered: notificationMessages(purchase.locale).purchaseEmail(purchase.details),
+    });
   },
 });
 
@@ -99,6 +91,12 @@ export const adminPaymentNotificationJob = defineJob({
       message,
       data: { checkoutId: payload.checkoutId },
     });
+    await emailOperators({
+      context,
+      organizationId: purchase.organizationId,
+      dedupeKey: `admin_payment:${payload.checkoutId}`,
+      message,
+    });
   },
 });
 
@@ -133,6 +131,12 @@ export const adminUnappliedPaymentJob = defineJob({
       message,
       data: { paymentId: payload.paymentId, reason: payload.reason },
     });
+    await emailOperators({
+      context,
+      organizationId: row.organizationId,
+      dedupeKey: `admin_unapplied:${payload.paymentId}`,
+      message,
+    });
   },
 });
 
@@ -142,6 +146,68 @@ export const notificationJobs = [
   adminPaymentNotificationJob,
   adminUnappliedPaymentJob,
 ];
+
+/** Renders once (a retried job finds the row by its dedupe key) and delivers an email. */
+async function sendEmail({
+  context,
+  organizationId,
+  template,
+  dedupeKey,
+  locale,
+  to,
+  rendered,
+}: {
+  context: JobContext;
+  organizationId: string | null;
+  template: string;
+  dedupeKey: string;
+  locale: Locale;
+  to: string;
+  rendered: { subject: string; text: string; html: string };
+}) {
+  const now = new Date();
+  await context.db
+    .insert(emails)
+    .values({
+      id: newId("eml", now.getTime()),
+      organizationId,
+      template,
+      dedupeKey,
+      locale,
+      to,
+      from: context.config.email.from,
+      ...rendered,
+      status: "queued",
+      createdAt: now,
+    })
+    .onConflictDoNothing();
+  await deliverQueued({ context, dedupeKey });
+}
+
+/** Operators' notifications also go to `ABONO_ADMIN_EMAIL` when it is set. */
+async function emailOperators({
+  context,
+  organizationId,
+  dedupeKey,
+  message,
+}: {
+  context: JobContext;
+  organizationId: string;
+  dedupeKey: string;
+  message: { title: string; body: string };
+}) {
+  const to = context.config.email.adminEmail;
+  if (!to) return;
+  await sendEmail({
+    context,
+    organizationId,
+    template: "admin_notification",
+    dedupeKey: `email:${dedupeKey}`,
+    locale: "en",
+    to,
+    rendered: notificationEmail(message),
+  });
+}
 
 async function deliverQueued({ context, dedupeKey }: { context: JobContext; dedupeKey: string }) {
   const [email] = await context.db.select().from(emails).where(eq(emails.dedupeKey, dedupeKey));
