@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
 import type { JwtConfig } from "../config.ts";
+import { unstorableTextProblem } from "../db/storable-text.ts";
 import { unauthenticated } from "../errors.ts";
 import { type OrganizationRole, organizationRoles, type Principal } from "./principal.ts";
 
@@ -25,6 +26,10 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
     }
     if (typeof payload.sub !== "string" || payload.sub.length === 0) {
       throw unauthenticated("The token has no `sub` claim; Abono needs it to identify the user.");
+    }
+    const problem = unstorableTextProblem(payload.sub);
+    if (problem !== null) {
+      throw unauthenticated(`The token's \`sub\` claim ${problem}; it cannot identify a user.`);
     }
     return principalFromClaims({ claims: payload, config });
   };
@@ -61,14 +66,21 @@ export function principalFromClaims({
     apiKeyOrganizationId: null,
     organizationRoles: roles,
     subject: typeof claims.sub === "string" ? claims.sub : null,
-    email: typeof claims.email === "string" ? claims.email : null,
+    email: typeof claims.email === "string" && storable(claims.email) ? claims.email : null,
     groups,
   };
 }
 
+const storable = (text: string) => unstorableTextProblem(text) === null;
+
+/** The groups claim as a list; a group that cannot be stored cannot name any organization, so it is ignored. */
 function readGroups(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === "string");
-  if (typeof value === "string") return value.split(/[\s,]+/).filter((item) => item.length > 0);
+  if (Array.isArray(value)) {
+    return value.filter((item): item is string => typeof item === "string" && storable(item));
+  }
+  if (typeof value === "string") {
+    return value.split(/[\s,]+/).filter((item) => item.length > 0 && storable(item));
+  }
   return [];
 }
 

@@ -9,6 +9,8 @@ import {
 } from "fastify-type-provider-zod";
 import { runWithAuditContext } from "../audit/audit-context.ts";
 import { access } from "../auth/principal.ts";
+import { findUnstorableText } from "../db/storable-text.ts";
+import { validationError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { App, AppDependencies, RouteModule } from "./app-types.ts";
 import { registerAuthentication } from "./authenticate.ts";
@@ -75,6 +77,28 @@ const errorJsonSchema = {
   },
 };
 
+/**
+ * JSON bodies are parsed as before (`__proto__` and `constructor` refused), then refused with 400 when a string
+ * holds text PostgreSQL cannot store (NUL, an unpaired surrogate). Such text can only arrive as a `\u` escape,
+ * so bodies without one are not walked.
+ */
+function refuseUnstorableJson(app: App) {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = body as string;
+    parseJson(request, text, (error, value) => {
+      if (error) return done(error);
+      const found = text.includes("\\u") ? findUnstorableText(value) : null;
+      if (found === null) return done(null, value);
+      const path = found.path === "" ? "body" : `body.${found.path}`;
+      done(
+        validationError(`${path}: ${found.problem}, which cannot be stored; remove it.`, { path }),
+      );
+    });
+  });
+}
+
 export async function buildApp(
   dependencies: AppDependencies,
   { extraRoutes = [] }: { extraRoutes?: readonly RouteModule[] } = {},
@@ -86,6 +110,11 @@ export async function buildApp(
     requestIdHeader: "x-request-id",
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    // A path the router cannot decode, or a parameter over `maxParamLength`: the same error body as any other.
+    frameworkErrors: (error, request, reply) => {
+      reply.header("x-request-id", request.id);
+      return handleError(error, request, reply);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -101,7 +130,13 @@ export async function buildApp(
   );
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    if (request.url.includes("%00")) {
+      throw validationError(
+        "The URL contains a NUL character (%00), which no id, key or value can hold; remove it.",
+      );
+    }
   });
+  refuseUnstorableJson(app);
 
   await app.register(swagger, {
     openapi: {

@@ -46,6 +46,10 @@ function describeClientError(error: Partial<FastifyError>): string {
       return "The body is empty but Content-Type is application/json. Send a JSON body or drop the header.";
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return `The body is not valid JSON: ${error.message ?? ""}`.trim();
+    case "FST_ERR_BAD_URL":
+      return "The URL path is not valid: a percent-encoded part of it does not decode (a stray `%`, or bytes that are not UTF-8). Percent-encode ids and keys with encodeURIComponent.";
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return "A path parameter is too long (over 100 characters); no id or key is that long.";
     default:
       if (error.name === "SyntaxError") return `The body is not valid JSON: ${error.message ?? ""}`;
       return error.message ?? "The request is invalid.";

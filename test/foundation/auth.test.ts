@@ -1,5 +1,6 @@
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { principalFromClaims } from "../../src/auth/jwt.ts";
 import { startTestApp, type TestApp, testRootKey } from "../helpers/app.ts";
 import { startJwksServer } from "../helpers/jwks-server.ts";
 
@@ -196,6 +197,29 @@ describe("JWT", () => {
       expect(response.status).toBe(401);
       expect(response.body.error.code).toBe("unauthenticated");
     }
+  });
+
+  it("rejects a subject PostgreSQL cannot store with 401, and ignores such groups and emails", async () => {
+    const nul = await issuer.sign({ sub: "user\u0000x" });
+    const refused = await app.request("GET", "/v1/me", { auth: nul });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.message).toMatch(/`sub` claim contains a NUL/);
+
+    const odd = await issuer.sign({
+      sub: "odd-claims",
+      email: "odd\u0000@example.com",
+      "cognito:groups": ["org:acme:owner", "org:be\u0000ta:owner", "org:gamma:\ud800"],
+    });
+    const me = await app.request("GET", "/v1/me", { auth: odd });
+    expect(me.status).toBe(200);
+    expect(me.body.organizations).toEqual([{ organizationId: "acme", roles: ["owner"] }]);
+    const keys = await createKey({ scope: "organization", name: "k", organizationId: "acme" }, odd);
+    expect(keys.status).toBe(201);
+    const principal = principalFromClaims({
+      claims: { sub: "odd-claims", email: "odd\u0000@example.com" },
+      config: { rootClaim: "root", rootGroups: [], groupsClaim: "groups", groupRolePattern: /^$/ },
+    });
+    expect(principal.email).toBeNull();
   });
 
   it("rejects a token without a subject", async () => {

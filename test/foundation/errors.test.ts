@@ -129,3 +129,91 @@ describe("error mapping", () => {
     }
   });
 });
+
+describe("input PostgreSQL cannot store answers 400, never 500", () => {
+  const expectValidationError = (response: { status: number; body: any }, message: RegExp) => {
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("validation_error");
+    expect(response.body.error.message).toMatch(message);
+  };
+
+  it("refuses a NUL character in the path or the query string, on the check route too", async () => {
+    for (const path of [
+      "/v1/organizations/%00/entitlement",
+      "/v1/organizations/%00/entitlements/seats",
+      "/v1/organizations/acme%00/usage",
+      "/v1/audit-logs?organizationId=%00",
+      "/v1/api-keys?cursor=a%00",
+    ]) {
+      const method = path.endsWith("/usage") ? "POST" : "GET";
+      const response = await app.request(method, path, {
+        body: method === "POST" ? { feature: "seats", eventId: "e" } : undefined,
+      });
+      expectValidationError(response, /NUL/);
+    }
+  });
+
+  it("refuses a NUL character or an unpaired surrogate anywhere in a JSON body, naming the field", async () => {
+    const named = await app.request("POST", "/v1/organizations", { body: { name: "A\u0000B" } });
+    expectValidationError(named, /^body\.name: contains a NUL character/);
+    expect(named.body.error.details).toEqual({ path: "body.name" });
+
+    const batch = await app.request("POST", "/v1/usage/batch", {
+      body: { events: [{ organizationId: "acme", feature: "seats", eventId: "e\u0000" }] },
+    });
+    expectValidationError(batch, /^body\.events\.0\.eventId: contains a NUL/);
+
+    const surrogate = await app.request("POST", "/v1/root/organizations/acme/plan", {
+      body: { organizationId: "acme", reason: "approved \ud800" },
+    });
+    expectValidationError(surrogate, /^body\.reason: contains an unpaired UTF-16 surrogate/);
+
+    const key = await app.request("POST", "/v1/organizations", {
+      body: { name: "x", "bad\u0000key": 1 },
+    });
+    expectValidationError(key, /^body: has a key that contains a NUL/);
+  });
+
+  it("accepts escaped text PostgreSQL can store (an emoji as a surrogate pair)", async () => {
+    const response = await app.request("POST", "/v1/test-clocks", {
+      rawBody: '{"frozenTime": "2030-01-01T00:00:00Z", "name": "Smile \\ud83d\\ude00 \\u00e9"}',
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.name).toBe("Smile \u{1f600} é");
+  });
+
+  it("refuses date-times outside the years 0001–9999 (UTC)", async () => {
+    const responses = [
+      await app.request("GET", "/v1/audit-logs?until=0000-01-01T00:00:00Z"),
+      await app.request("POST", "/v1/test-clocks", {
+        body: { frozenTime: "9999-12-31T23:59:59-14:00" },
+      }),
+      await app.request("PUT", "/v1/root/organizations/acme/entitlement-overrides/seats", {
+        body: { value: 1, reason: "r", expiresAt: "9999-12-31T20:00:00-10:00" },
+      }),
+      await app.request("POST", "/v1/usage/batch", {
+        body: {
+          events: [
+            {
+              organizationId: "acme",
+              feature: "seats",
+              eventId: "e",
+              timestamp: "0000-06-01T00:00:00Z",
+            },
+          ],
+        },
+      }),
+    ];
+    for (const response of responses)
+      expectValidationError(response, /between the years 0001 and 9999/);
+  });
+
+  it("answers a path the router cannot decode, or an over-long parameter, with the API's error body", async () => {
+    const undecodable = await app.request("GET", "/v1/organizations/%E0%A4%A/entitlement");
+    expectValidationError(undecodable, /percent-encoded/);
+    expect(undecodable.headers.get("x-request-id")).toMatch(/^req_/);
+
+    const long = await app.request("GET", `/v1/organizations/${"o".repeat(101)}/entitlement`);
+    expectValidationError(long, /too long/);
+  });
+});

@@ -13,6 +13,7 @@ const bodies: Record<string, unknown> = {
   "quantity defaulted": { events: [{ ...event, quantity: undefined }, event] },
   "with a timestamp": { events: [{ ...event, timestamp: "2026-03-01T10:00:00+02:00" }] },
   "a bad timestamp": { events: [{ ...event, timestamp: "yesterday" }] },
+  "a timestamp in year 0": { events: [{ ...event, timestamp: "0000-01-01T00:00:00Z" }] },
   "an extra key (stripped)": { events: [{ ...event, note: "x" }] },
   "an extra top-level key": { events: [event], dryRun: true },
   "no events": { events: [] },

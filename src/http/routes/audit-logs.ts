@@ -4,6 +4,7 @@ import { access } from "../../auth/principal.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
 import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
+import { instantInput } from "../schemas/instant-input.ts";
 
 const auditLogSchema = z.object({
   id: z.string(),
@@ -19,8 +20,7 @@ const auditLogSchema = z.object({
 });
 
 const instant = (name: string) =>
-  z.iso
-    .datetime({ offset: true, error: `${name} must be an ISO 8601 date-time` })
+  instantInput(`${name} must be an ISO 8601 date-time`)
     .transform((value) => new Date(value))
     .optional();
 

@@ -18,6 +18,7 @@ import { setOrganizationPlan } from "../../root/set-organization-plan.ts";
 import type { RouteModule } from "../app-types.ts";
 import { catalogKey, currencyInput } from "../schemas/catalog-schemas.ts";
 import { entitlementSummarySchema } from "../schemas/entitlement-schemas.ts";
+import { instantInput } from "../schemas/instant-input.ts";
 import { organizationResponse, organizationSchema } from "./organizations.ts";
 import { billingServices } from "./subscriptions.ts";
 
@@ -279,9 +280,7 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
         body: z.strictObject({
           value: overrideValue,
           reason: reasonInput,
-          expiresAt: z.iso
-            .datetime({ offset: true, error: "expiresAt must be an ISO 8601 date-time" })
-            .optional(),
+          expiresAt: instantInput("expiresAt must be an ISO 8601 date-time").optional(),
         }),
         response: { 200: z.object({ override: overrideSchema, auditLogId: z.string() }) },
       },

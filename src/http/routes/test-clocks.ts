@@ -3,6 +3,7 @@ import { access } from "../../auth/principal.ts";
 import { notFound } from "../../errors.ts";
 import { advanceTestClock, createTestClock, getTestClock } from "../../test-clocks/test-clocks.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
+import { instantInput } from "../schemas/instant-input.ts";
 
 const clockSchema = z.object({
   id: z.string(),
@@ -31,7 +32,7 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
         description:
           "Attach organizations to it at creation (`testClockId`); their time is the clock's.",
         body: z.object({
-          frozenTime: z.iso.datetime({ offset: true }),
+          frozenTime: instantInput(),
           name: z.string().trim().min(1).max(200).optional(),
         }),
         response: { 201: clockSchema },
@@ -77,7 +78,7 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
         description:
           "Moves the clock forward and answers once every piece of due work for its organizations (renewals, trial ends, dunning retries, scheduled changes, queued jobs) has run.",
         params: z.object({ id: z.string() }),
-        body: z.object({ frozenTime: z.iso.datetime({ offset: true }) }),
+        body: z.object({ frozenTime: instantInput() }),
         response: { 200: clockSchema },
       },
     },

@@ -1,6 +1,7 @@
 import type { FastifyRouteSchemaDef, FastifyValidationResult } from "fastify/types/schema.js";
 import { validatorCompiler } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { instantInput } from "./instant-input.ts";
 
 const limits = {
   organizationId: 100,
@@ -9,7 +10,7 @@ const limits = {
   quantity: 1_000_000,
   events: 10_000,
 };
-const timestamp = z.iso.datetime({ offset: true });
+const timestamp = instantInput();
 
 /** The body of `POST /v1/usage/batch`. */
 export const usageBatchBody = z.object({
