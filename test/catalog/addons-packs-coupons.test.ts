@@ -203,6 +203,8 @@ describe("packs", () => {
     expect(again.body.archivedAt).toBe(archived.body.archivedAt);
     expect(await ids()).not.toContain("encounters-500");
     expect(await ids("?includeArchived=true")).toContain("encounters-500");
+    const member = await app.request("GET", "/v1/packs?includeArchived=true", { auth: memberKey });
+    expect(member.body.data.map((pack: { id: string }) => pack.id)).not.toContain("encounters-500");
     expect((await app.request("GET", "/v1/packs/encounters-500", { auth: memberKey })).status).toBe(
       200,
     );
@@ -210,10 +212,10 @@ describe("packs", () => {
     expect(restored.body).toMatchObject({ archived: false, archivedAt: null });
     expect(await ids()).toContain("encounters-500");
     expect((await app.request("POST", "/v1/packs/nope/archive")).status).toBe(404);
-    const member = await app.request("POST", "/v1/packs/encounters-500/archive", {
+    const memberArchive = await app.request("POST", "/v1/packs/encounters-500/archive", {
       auth: memberKey,
     });
-    expect(member.status).toBe(403);
+    expect(memberArchive.status).toBe(403);
   });
 
   it("is root-only to write", async () => {
@@ -291,6 +293,14 @@ describe("coupons", () => {
       body: { code: "TOO", percentOff: 101, duration: "once" },
     });
     expect(tooMuch.status).toBe(400);
+
+    const manyRedemptions = await app.request("POST", "/v1/coupons", {
+      body: { code: "MANY", percentOff: 5, duration: "once", maxRedemptions: 3_000_000_000 },
+    });
+    expect(manyRedemptions.status).toBe(400);
+    expect(manyRedemptions.body.error.message).toMatch(
+      /body\.maxRedemptions: must be at most 2147483647/,
+    );
   });
 
   it("treats codes without case: a second FOUNDERS in lower case is a duplicate", async () => {

@@ -126,6 +126,11 @@ describe("plans", () => {
       cursor = page.body.hasMore ? page.body.nextCursor : null;
     } while (cursor !== null && walked.length < 10);
     expect(walked).toEqual(["free", "basic", "pro"]);
+    for (const cursor of ["pro", "x:pro", "99999999999:pro", "12abc:pro"]) {
+      const bad = await app.request("GET", `/v1/plans?cursor=${cursor}`, { auth: memberKey });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toBe("cursor: use the nextCursor value of the previous page");
+    }
     expect((await app.request("GET", "/v1/plans", { auth: null })).status).toBe(401);
   });
 
@@ -264,6 +269,23 @@ describe("plan versions", () => {
     );
     const after = await app.request("GET", "/v1/plans/pro");
     expect(after.body.version).toBe(current.body.version);
+  });
+
+  it("clears a field sent as null and keeps the fields not sent", async () => {
+    const described = await app.request("PATCH", "/v1/plans/basic", {
+      body: { description: "For small teams" },
+    });
+    expect(described.body).toMatchObject({ description: "For small teams", tier: 10 });
+    const cleared = await app.request("PATCH", "/v1/plans/basic", { body: { description: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({
+      version: described.body.version + 1,
+      name: "Basic",
+      description: null,
+      tier: 10,
+      features: { preventives: 10 },
+      prices: [{ interval: "month", currency: "USD", unitAmount: 900 }],
+    });
   });
 
   it("serializes concurrent edits into consecutive versions", async () => {

@@ -13,13 +13,16 @@ import { registerArchiveRoutes } from "../archive-routes.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 import {
   catalogKey,
+  changesBody,
   featureValuesInput,
   featureValuesOutput,
   fromPrices,
   includeArchivedQuery,
   priceInput,
   priceOutput,
+  showsArchived,
   toPrices,
+  versionQuery,
 } from "../schemas/catalog-schemas.ts";
 
 const addonSchema = z.object({
@@ -92,26 +95,16 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
         tags: ["catalog"],
         summary: "Edit an add-on (creates a new version)",
         params: z.object({ id: z.string() }),
-        body: z
-          .object({
-            name: fields.name.optional(),
-            description: fields.description,
-            prices: fields.prices.optional(),
-            features: fields.features.optional(),
-          })
-          .refine((body) => Object.values(body).some((value) => value !== undefined), {
-            message: "send at least one field to change",
-          }),
+        body: changesBody(fields),
         response: { 200: addonSchema },
       },
     },
     async (request) => {
       const body = request.body;
+      // Fields not sent stay undefined: updateAddon keeps their current values.
       const changes: Partial<AddonDefinition> = {
-        ...(body.name === undefined ? {} : { name: body.name }),
-        ...(body.description === undefined ? {} : { description: body.description }),
-        ...(body.prices === undefined ? {} : { prices: toPrices(body.prices) }),
-        ...(body.features === undefined ? {} : { features: body.features }),
+        ...body,
+        prices: body.prices && toPrices(body.prices),
       };
       return addonResponse(
         await updateAddon({
@@ -137,10 +130,10 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
       },
     },
     async (request) => {
-      const { limit, cursor, includeArchived } = request.query;
+      const { limit, cursor } = request.query;
       const rows = await listAddons({
         db,
-        includeArchived: includeArchived && request.principal?.root === true,
+        includeArchived: showsArchived(request),
         limit: limit + 1,
         cursor,
       });
@@ -157,7 +150,7 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
         tags: ["catalog"],
         summary: "Get an add-on",
         params: z.object({ id: z.string() }),
-        querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
+        querystring: versionQuery,
         response: { 200: addonSchema },
       },
     },

@@ -6,7 +6,12 @@ import { toMinor, toNumber } from "../../money/index.ts";
 import type { RouteModule } from "../app-types.ts";
 import { registerArchiveRoutes } from "../archive-routes.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
-import { catalogKey, currencyInput, includeArchivedQuery } from "../schemas/catalog-schemas.ts";
+import {
+  catalogKey,
+  currencyInput,
+  includeArchivedQuery,
+  showsArchived,
+} from "../schemas/catalog-schemas.ts";
 
 const couponSchema = z.object({
   code: z.string(),
@@ -53,7 +58,12 @@ export const couponRoutes: RouteModule = (app, { db, clock }) => {
           currency: currencyInput.optional(),
           duration: z.enum(["once", "repeating", "forever"]),
           durationInMonths: z.number().int().min(1).max(120).optional(),
-          maxRedemptions: z.number().int().positive().optional(),
+          maxRedemptions: z
+            .number()
+            .int()
+            .positive()
+            .max(2_147_483_647, "must be at most 2147483647")
+            .optional(),
           expiresAt: z.iso.datetime({ offset: true }).optional(),
           planIds: z.array(catalogKey).min(1).max(100).optional(),
         }),
@@ -95,8 +105,13 @@ export const couponRoutes: RouteModule = (app, { db, clock }) => {
       },
     },
     async (request) => {
-      const { limit, cursor, includeArchived } = request.query;
-      const rows = await listCoupons({ db, includeArchived, limit: limit + 1, cursor });
+      const { limit, cursor } = request.query;
+      const rows = await listCoupons({
+        db,
+        includeArchived: showsArchived(request),
+        limit: limit + 1,
+        cursor,
+      });
       const page = toPage(rows, limit, (coupon) => coupon.code);
       return { ...page, data: page.data.map(couponResponse) };
     },

@@ -11,6 +11,7 @@ import {
   catalogKey,
   currencyInput,
   includeArchivedQuery,
+  showsArchived,
 } from "../schemas/catalog-schemas.ts";
 
 const packSchema = z.object({
@@ -83,10 +84,10 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
       },
     },
     async (request) => {
-      const { limit, cursor, includeArchived } = request.query;
+      const { limit, cursor } = request.query;
       const rows = await listPacks({
         db,
-        includeArchived: includeArchived && request.principal?.root === true,
+        includeArchived: showsArchived(request),
         limit: limit + 1,
         cursor,
       });

@@ -16,6 +16,7 @@ import { listQuery, listResponse, toPage } from "../pagination.ts";
 import {
   amountInput,
   catalogKey,
+  changesBody,
   currencyInput,
   featureValuesInput,
   featureValuesOutput,
@@ -23,7 +24,9 @@ import {
   includeArchivedQuery,
   priceInput,
   priceOutput,
+  showsArchived,
   toPrices,
+  versionQuery,
 } from "../schemas/catalog-schemas.ts";
 
 const planFields = {
@@ -39,19 +42,7 @@ const planFields = {
 };
 
 const createBody = z.object({ id: catalogKey, ...planFields });
-const updateBody = z
-  .object({
-    name: planFields.name.optional(),
-    description: planFields.description,
-    tier: planFields.tier,
-    prices: planFields.prices.optional(),
-    trialDays: planFields.trialDays,
-    features: planFields.features.optional(),
-    overage: planFields.overage,
-  })
-  .refine((body) => Object.values(body).some((value) => value !== undefined), {
-    message: "send at least one field to change",
-  });
+const updateBody = changesBody(planFields);
 
 export const planSchema = z.object({
   id: z.string(),
@@ -84,9 +75,9 @@ export function planResponse(plan: Plan): z.infer<typeof planSchema> {
   };
 }
 
-function toOverage(overage: Record<string, { unitAmount: number; currency: string }> | undefined) {
+function toOverage(overage: Record<string, { unitAmount: number; currency: string }>) {
   return Object.fromEntries(
-    Object.entries(overage ?? {}).map(([key, price]) => [
+    Object.entries(overage).map(([key, price]) => [
       key,
       { currency: price.currency, unitAmount: toMinor(price.unitAmount) },
     ]),
@@ -117,7 +108,7 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
         trialDays: body.trialDays ?? 0,
         prices: toPrices(body.prices),
         features: body.features,
-        overage: toOverage(body.overage),
+        overage: toOverage(body.overage ?? {}),
       };
       const plan = await createPlan({
         db,
@@ -146,14 +137,11 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
     },
     async (request) => {
       const body = request.body;
+      // Fields not sent stay undefined: updatePlan keeps their current values.
       const changes: Partial<PlanDefinition> = {
-        ...(body.name === undefined ? {} : { name: body.name }),
-        ...(body.description === undefined ? {} : { description: body.description }),
-        ...(body.tier === undefined ? {} : { tier: body.tier }),
-        ...(body.trialDays === undefined ? {} : { trialDays: body.trialDays }),
-        ...(body.prices === undefined ? {} : { prices: toPrices(body.prices) }),
-        ...(body.features === undefined ? {} : { features: body.features }),
-        ...(body.overage === undefined ? {} : { overage: toOverage(body.overage) }),
+        ...body,
+        prices: body.prices && toPrices(body.prices),
+        overage: body.overage && toOverage(body.overage),
       };
       const plan = await updatePlan({
         db,
@@ -180,10 +168,10 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
       },
     },
     async (request) => {
-      const { limit, cursor, includeArchived } = request.query;
+      const { limit, cursor } = request.query;
       const rows = await listPlans({
         db,
-        includeArchived: includeArchived && request.principal?.root === true,
+        includeArchived: showsArchived(request),
         limit: limit + 1,
         cursor: cursor === undefined ? undefined : parsePlanCursor(cursor),
       });
@@ -201,7 +189,7 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
         summary: "Get a plan",
         description: "The current version, or an earlier one with ?version=N.",
         params: planParams,
-        querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
+        querystring: versionQuery,
         response: { 200: planSchema },
       },
     },
@@ -221,11 +209,12 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
   });
 };
 
+/** `<tier>:<id>` of the last plan of the previous page; the tier must fit the tier column (int4). */
 function parsePlanCursor(cursor: string): { tier: number; id: string } {
-  const separator = cursor.indexOf(":");
-  const tier = Number.parseInt(cursor.slice(0, separator), 10);
-  if (separator < 1 || !Number.isSafeInteger(tier)) {
+  const match = /^(-?\d{1,10}):(.*)$/s.exec(cursor);
+  const tier = Number(match?.[1]);
+  if (match?.[2] === undefined || tier < -2_147_483_648 || tier > 2_147_483_647) {
     throw validationError("cursor: use the nextCursor value of the previous page");
   }
-  return { tier, id: cursor.slice(separator + 1) };
+  return { tier, id: match[2] };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Principal } from "../../auth/principal.ts";
 import type { Price } from "../../catalog/catalog-types.ts";
 import { toMinor, toNumber } from "../../money/index.ts";
 
@@ -51,6 +52,24 @@ export const includeArchivedQuery = z.object({
     .optional()
     .transform((value) => value === "true"),
 });
+
+/** Whether a list shows archived entries: only when root asks for them with `?includeArchived=true`. */
+export const showsArchived = (request: {
+  query: { includeArchived: boolean };
+  principal?: Pick<Principal, "root"> | null;
+}) => request.query.includeArchived && request.principal?.root === true;
+
+/** `?version=N` of a versioned entry (plans, add-ons). */
+export const versionQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
+
+/** A PATCH body of a versioned entry: any of its `fields`, at least one. */
+export const changesBody = <Fields extends z.ZodRawShape>(fields: Fields) =>
+  z
+    .object(fields)
+    .partial()
+    .refine((body) => Object.values(body).some((value) => value !== undefined), {
+      message: "send at least one field to change",
+    });
 
 export const toPrices = (prices: z.infer<typeof priceInput>[]): Price[] =>
   prices.map((price) => ({ ...price, unitAmount: toMinor(price.unitAmount) }));
