@@ -113,6 +113,8 @@ export async function runBillingOperation<Result>({
         );
       }
       const queueName = queueForScope({ testClockId: organization.testClockId });
+      const charge = (invoice: Invoice, at: Date) =>
+        chargeInvoice({ executor: tx, providers, invoice, charges, queueName, now: at });
       const result = await operation({
         tx,
         organization,
@@ -131,35 +133,13 @@ export async function runBillingOperation<Result>({
             });
             return;
           }
-          const outcome = await chargeInvoice({
-            executor: tx,
-            providers,
-            invoice,
-            charges,
-            queueName,
-            now,
-          });
+          const outcome = await charge(invoice, now);
           if (!outcome.ok) throw new PaymentDeclined(invoice, outcome.attempt);
         },
         async chargeOrKeepOpen(invoice, at = now) {
-          const outcome = await chargeInvoice({
-            executor: tx,
-            providers,
-            invoice,
-            charges,
-            queueName,
-            now: at,
-          });
+          const outcome = await charge(invoice, at);
           if (outcome.ok) return true;
-          await recordFailedPayment({ executor: tx, invoice, attempt: outcome.attempt, now: at });
-          await publishEvent({
-            executor: tx,
-            type: "invoice.payment_failed",
-            organizationId,
-            data: { invoiceId: invoice.id, code: outcome.attempt.code },
-            now: at,
-            queueName,
-          });
+          await recordDecline({ tx, invoice, attempt: outcome.attempt, now: at, queueName });
           return false;
         },
       });
@@ -183,7 +163,7 @@ export async function runBillingOperation<Result>({
           numberPrefix: config.invoicePrefix,
           now,
         });
-        await recordFailedPayment({ executor: tx, invoice, attempt: error.attempt, now });
+        await recordDecline({ tx, invoice, attempt: error.attempt, now, queueName });
         await recordAudit({
           executor: tx,
           entry: {
@@ -194,14 +174,6 @@ export async function runBillingOperation<Result>({
           },
           now,
         });
-        await publishEvent({
-          executor: tx,
-          type: "invoice.payment_failed",
-          organizationId,
-          data: { invoiceId: invoice.id, code: error.attempt.code },
-          now,
-          queueName,
-        });
         return invoice;
       });
       throw new AbonoError(
@@ -210,24 +182,69 @@ export async function runBillingOperation<Result>({
         { invoiceId: voided.id, declineCode: error.attempt.code },
       );
     }
-    for (const charge of charges) {
-      const provider = providers.get(charge.provider);
-      try {
-        await provider?.refund({
-          providerPaymentId: charge.providerPaymentId,
-          amount: charge.amount,
-          currency: charge.currency,
-          refundId: newId("pay", systemNow.getTime()),
-        });
-        logger.warn({ organizationId, charge }, "refunded a charge whose operation failed");
-      } catch (refundError) {
-        logger.error(
-          { organizationId, charge, err: refundError },
-          "could not refund a charge whose operation failed",
-        );
-      }
-    }
+    await refundCharges({ providers, logger, charges, organizationId, systemNow });
     throw error;
+  }
+}
+
+/** A declined attempt kept on record, with `invoice.payment_failed` published. */
+async function recordDecline({
+  tx,
+  invoice,
+  attempt,
+  now,
+  queueName,
+}: {
+  tx: Transaction;
+  invoice: Invoice;
+  attempt: FailedAttempt;
+  now: Date;
+  queueName: string | undefined;
+}): Promise<void> {
+  await recordFailedPayment({ executor: tx, invoice, attempt, now });
+  await publishEvent({
+    executor: tx,
+    type: "invoice.payment_failed",
+    organizationId: invoice.organizationId,
+    data: { invoiceId: invoice.id, code: attempt.code },
+    now,
+    queueName,
+  });
+}
+
+/**
+ * Refunds the successful charges of an operation whose transaction failed afterwards (so no payment of
+ * them is on record). A refund that fails is logged for an operator; the others still go ahead.
+ */
+export async function refundCharges({
+  providers,
+  logger,
+  charges,
+  organizationId,
+  systemNow,
+}: {
+  providers: PaymentProviders;
+  logger: Logger;
+  charges: readonly SucceededCharge[];
+  /** The operation's organization; null for a batch, whose charges name their own. */
+  organizationId: string | null;
+  systemNow: Date;
+}): Promise<void> {
+  for (const charge of charges) {
+    try {
+      await providers.get(charge.provider)?.refund({
+        providerPaymentId: charge.providerPaymentId,
+        amount: charge.amount,
+        currency: charge.currency,
+        refundId: newId("pay", systemNow.getTime()),
+      });
+      logger.warn({ organizationId, charge }, "refunded a charge whose operation failed");
+    } catch (refundError) {
+      logger.error(
+        { organizationId, charge, err: refundError },
+        "could not refund a charge whose operation failed",
+      );
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { toJson } from "../audit/record-audit.ts";
-import type { BillingServices } from "../billing/billing-operation.ts";
+import { type BillingServices, refundCharges } from "../billing/billing-operation.ts";
 import { loadAddonVersions } from "../catalog/addons.ts";
 import { loadPlanVersions } from "../catalog/plans.ts";
 import {
@@ -54,8 +54,8 @@ export async function renewBatch({
   due: readonly DueRenewal[];
   systemNow: Date;
 }): Promise<{ renewed: number; pastDue: number; skipped: number }> {
-  const { db, providers, config } = services;
-  const charges: SucceededCharge[] = [];
+  const { db, providers, config, logger } = services;
+  const charges: (SucceededCharge & { organizationId: string })[] = [];
   try {
     return await db.transaction(async (tx) => {
       const dueById = new Map(due.map((entry) => [entry.subscriptionId, entry.dueAt.getTime()]));
@@ -283,6 +283,7 @@ export async function renewBatch({
           paid = result.status === "succeeded";
           if (result.status === "succeeded") {
             charges.push({
+              organizationId,
               provider: provider?.name ?? "",
               providerPaymentId: result.providerPaymentId,
               amount: totals.amountDue,
@@ -478,17 +479,7 @@ export async function renewBatch({
       return { renewed: work.length - pastDue, pastDue, skipped: due.length - work.length };
     });
   } catch (error) {
-    for (const charge of charges) {
-      await providers
-        .get(charge.provider)
-        ?.refund({
-          providerPaymentId: charge.providerPaymentId,
-          amount: charge.amount,
-          currency: charge.currency,
-          refundId: newId("pay", systemNow.getTime()),
-        })
-        .catch(() => {});
-    }
+    await refundCharges({ providers, logger, charges, organizationId: null, systemNow });
     throw error;
   }
 }
