@@ -142,6 +142,7 @@ describe("Idempotency-Key", () => {
     });
     expect(valid.status).toBe(201);
     expect(valid.headers.get("idempotent-replayed")).toBeNull();
+    expect(await executions("fixed")).toBe(1);
   });
 
   it("scopes keys to the caller", async () => {
@@ -199,6 +200,8 @@ describe("Idempotency-Key", () => {
       body,
       idempotencyKey: "create-key-1",
     });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
     expect(second.body.id).toBe(first.body.id);
     const { rows } = await app.database.pool.query(
       "select count(*)::int as count from api_keys where name = 'idempotent-key'",

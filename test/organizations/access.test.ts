@@ -59,6 +59,8 @@ describe("organization access", () => {
       auth: token,
     });
     expect(rename.status).toBe(403);
+    expect(rename.body.error.code).toBe("forbidden");
+    expect((await app.request("GET", "/v1/organizations/org-b")).body.name).toBe("Beta Obras");
   });
 
   it("lets a signed-in user create an organization and become its owner and billing admin", async () => {
@@ -85,14 +87,30 @@ describe("organization access", () => {
       auth: keyA,
     });
     expect(byKey.status).toBe(403);
+    const { rows } = await app.database.pool.query(
+      "select name from organizations where name in ('Delta', 'Epsilon')",
+    );
+    expect(rows).toEqual([]);
   });
 
   it("lets owners manage members but keeps one owner", async () => {
     const ana = await issuer.sign({ sub: "ana" });
-    const added = await app.request("PUT", "/v1/organizations/org-a/members/pedro", {
-      body: { email: "pedro@example.com", roles: ["member"] },
-      auth: ana,
-    });
+    const asAna = (method: string, userId: string, body?: unknown) =>
+      app.request(method, `/v1/organizations/org-a/members/${userId}`, {
+        auth: ana,
+        ...(body === undefined ? {} : { body }),
+      });
+    const roles = async () =>
+      Object.fromEntries(
+        (
+          (await app.request("GET", "/v1/organizations/org-a/members")).body.data as {
+            userId: string;
+            roles: string[];
+          }[]
+        ).map((member) => [member.userId, member.roles]),
+      );
+
+    const added = await asAna("PUT", "pedro", { email: "pedro@example.com", roles: ["member"] });
     expect(added.status).toBe(200);
     const pedro = await issuer.sign({ sub: "pedro" });
     expect((await app.request("GET", "/v1/organizations/org-a", { auth: pedro })).status).toBe(200);
@@ -101,21 +119,20 @@ describe("organization access", () => {
       auth: pedro,
     });
     expect(pedroAdds.status).toBe(403);
-    const lastOwner = await app.request("DELETE", "/v1/organizations/org-a/members/ana", {
-      auth: ana,
-    });
+    expect(await roles()).toEqual({ ana: ["owner", "billing_admin"], pedro: ["member"] });
+
+    const lastOwner = await asAna("DELETE", "ana");
     expect(lastOwner.status).toBe(409);
     expect(lastOwner.body.error.code).toBe("invalid_state");
-    const demote = await app.request("PUT", "/v1/organizations/org-a/members/ana", {
-      body: { roles: ["member"] },
-      auth: ana,
-    });
+    const demote = await asAna("PUT", "ana", { roles: ["member"] });
     expect(demote.status).toBe(409);
-    const removed = await app.request("DELETE", "/v1/organizations/org-a/members/pedro", {
-      auth: ana,
-    });
+    expect(demote.body.error.code).toBe("invalid_state");
+    expect((await roles()).ana).toEqual(["owner", "billing_admin"]);
+
+    const removed = await asAna("DELETE", "pedro");
     expect(removed.status).toBe(200);
     expect((await app.request("GET", "/v1/organizations/org-a", { auth: pedro })).status).toBe(403);
+    expect(await roles()).toEqual({ ana: ["owner", "billing_admin"] });
   });
 });
 

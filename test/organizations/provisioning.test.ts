@@ -22,13 +22,12 @@ describe("provisioning with the built-in directory", () => {
   afterAll(() => app.close());
 
   it("fails at the free entitlement when the catalog has no free plan, undoing the steps before it", async () => {
-    const response = await app.request("POST", "/v1/organizations", {
-      body: {
-        id: "early-bird",
-        name: "Early Bird",
-        owner: { userId: "user-1", email: "ana@example.com" },
-      },
-    });
+    const earlyBird = {
+      id: "early-bird",
+      name: "Early Bird",
+      owner: { userId: "user-1", email: "ana@example.com" },
+    };
+    const response = await app.request("POST", "/v1/organizations", { body: earlyBird });
     expect(response.status).toBe(500);
     expect(response.body.error.details).toEqual({
       organizationId: "early-bird",
@@ -61,13 +60,7 @@ describe("provisioning with the built-in directory", () => {
 
     // Fix the cause, send the same request again: provisioning completes.
     await seedDemo({ db: app.server.connection.db, now: new Date() });
-    const retried = await app.request("POST", "/v1/organizations", {
-      body: {
-        id: "early-bird",
-        name: "Early Bird",
-        owner: { userId: "user-1", email: "ana@example.com" },
-      },
-    });
+    const retried = await app.request("POST", "/v1/organizations", { body: earlyBird });
     expect(retried.status).toBe(201);
     expect(retried.body.provisioning.status).toBe("active");
     expect(await count(app, "billing_customers", "early-bird")).toBe(1);
@@ -297,6 +290,10 @@ describe("provisioning with Amazon Cognito", () => {
     }
     // The group it had created was deleted again.
     expect(cognito.calls.map((call) => call.operation)).toContain("DeleteGroup");
+    expect(cognito.calls.at(-1)).toMatchObject({
+      operation: "DeleteGroup",
+      body: { UserPoolId: "us-east-1_TestPool1", GroupName: "Beta-Works" },
+    });
     expect(cognito.groups.has("Beta-Works")).toBe(false);
 
     cognito.failing.clear();

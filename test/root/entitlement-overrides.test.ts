@@ -31,6 +31,9 @@ const override = (organizationId: string, feature: string, body: Record<string, 
   app.request("PUT", `/v1/root/organizations/${organizationId}/entitlement-overrides/${feature}`, {
     body,
   });
+const overrides = async (organizationId: string) =>
+  (await app.request("GET", `/v1/root/organizations/${organizationId}/entitlement-overrides`)).body
+    .data;
 const check = async (organizationId: string, feature: string) =>
   (await app.request("GET", `/v1/organizations/${organizationId}/entitlements/${feature}`)).body;
 
@@ -173,6 +176,7 @@ describe("entitlement overrides", () => {
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe("validation_error");
     expect(response.body.error.message).toContain(message);
+    expect(await overrides(id)).toEqual([]);
   });
 
   it("answers 404 for a feature outside the catalog or an unknown organization", async () => {
@@ -180,6 +184,7 @@ describe("entitlement overrides", () => {
     const feature = await override(id, "teleportation", { value: true, reason: "x" });
     expect(feature.status).toBe(404);
     expect(feature.body.error.message).toContain("teleportation");
+    expect(await overrides(id)).toEqual([]);
     expect((await override("nobody", "seats", { value: 1, reason: "x" })).status).toBe(404);
     expect(
       (await app.request("GET", "/v1/root/organizations/nobody/entitlement-overrides")).status,
