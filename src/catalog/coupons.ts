@@ -3,10 +3,10 @@ import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { coupons, plans } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
-import { isSupportedCurrency } from "../money/index.ts";
 import { listFilter } from "./catalog-queries.ts";
 import type { Coupon } from "./catalog-types.ts";
 import { setEntryArchived } from "./set-entry-archived.ts";
+import { validateCurrency } from "./validate-catalog-entry.ts";
 
 /**
  * Coupons (BILLING-RULES "Coupons"): `percentOff` 1–100 or `amountOff` + currency; `once`, `repeating`
@@ -76,26 +76,21 @@ export async function createCoupon({
 /** Pure rules a coupon must satisfy before it is stored. */
 export function validateCouponInput({ input, now }: { input: CouponInput; now: Date }): string[] {
   const problems: string[] = [];
-  const hasPercent = input.percentOff !== null;
-  const hasAmount = input.amountOff !== null;
-  if (hasPercent === hasAmount) {
+  const { percentOff, amountOff } = input;
+  if ((percentOff === null) === (amountOff === null)) {
     problems.push(
       "give either percentOff (1–100) or amountOff with a currency, not both and not neither",
     );
   }
-  if (hasPercent && (input.percentOff ?? 0) < 1)
+  if (percentOff !== null && (percentOff < 1 || percentOff > 100)) {
     problems.push("percentOff: must be between 1 and 100");
-  if (hasPercent && (input.percentOff ?? 0) > 100)
-    problems.push("percentOff: must be between 1 and 100");
-  if (hasAmount) {
-    if ((input.amountOff ?? 0n) <= 0n)
-      problems.push("amountOff: must be a positive amount in minor units");
+  }
+  if (amountOff !== null) {
+    if (amountOff <= 0n) problems.push("amountOff: must be a positive amount in minor units");
     if (input.currency === null) {
       problems.push("currency: required with amountOff (the currency the amount is in)");
-    } else if (!isSupportedCurrency(input.currency)) {
-      problems.push(
-        `currency: "${input.currency}" is not an ISO 4217 currency with a known number of decimals; use a code such as USD, EUR or CLP`,
-      );
+    } else {
+      problems.push(...validateCurrency({ currency: input.currency, path: "currency" }));
     }
   } else if (input.currency !== null) {
     problems.push("currency: only allowed with amountOff");

@@ -3,22 +3,15 @@ import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { packs } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
-import { isSupportedCurrency } from "../money/index.ts";
 import { listFilter } from "./catalog-queries.ts";
-import type { Pack } from "./catalog-types.ts";
+import type { Feature, Pack } from "./catalog-types.ts";
 import { loadFeatureMap } from "./features.ts";
 import { setEntryArchived } from "./set-entry-archived.ts";
+import { validateCurrency } from "./validate-catalog-entry.ts";
 
 /** Top-up packs: a fixed quantity of a metered feature sold for a one-off price (e.g. 500 encounters). */
 
-export interface PackInput {
-  id: string;
-  name: string;
-  feature: string;
-  quantity: bigint;
-  price: { currency: string; unitAmount: bigint };
-  expiresAfterDays: number | null;
-}
+export type PackInput = Omit<Pack, "archivedAt" | "createdAt">;
 
 /** Defines a top-up pack (audited as `catalog.pack_created` by `actor`). */
 export async function createPack({
@@ -32,21 +25,7 @@ export async function createPack({
   actor?: string;
   now: Date;
 }): Promise<Pack> {
-  const features = await loadFeatureMap(db);
-  const feature = features.get(input.feature);
-  const problems: string[] = [];
-  if (!feature) {
-    problems.push(
-      `feature: no feature with key "${input.feature}"; create it with POST /v1/features first`,
-    );
-  } else if (feature.kind !== "metered") {
-    problems.push(`feature: packs top up metered features; "${input.feature}" is ${feature.kind}`);
-  }
-  if (!isSupportedCurrency(input.price.currency)) {
-    problems.push(
-      `price.currency: "${input.price.currency}" is not an ISO 4217 currency with a known number of decimals; use a code such as USD, EUR or CLP`,
-    );
-  }
+  const problems = validatePackInput({ input, features: await loadFeatureMap(db) });
   if (problems.length > 0) {
     throw validationError(`The pack is invalid: ${problems.join("; ")}`, { problems });
   }
@@ -78,6 +57,32 @@ export async function createPack({
     });
     return pack;
   });
+}
+
+/** Pure rules a pack must satisfy before it is stored. */
+export function validatePackInput({
+  input,
+  features,
+}: {
+  input: PackInput;
+  features: ReadonlyMap<string, Feature>;
+}): string[] {
+  const feature = features.get(input.feature);
+  const problems: string[] = [];
+  if (!feature) {
+    problems.push(
+      `feature: no feature with key "${input.feature}"; create it with POST /v1/features first`,
+    );
+  } else if (feature.kind !== "metered") {
+    problems.push(`feature: packs top up metered features; "${input.feature}" is ${feature.kind}`);
+  }
+  if (input.quantity <= 0n) problems.push("quantity: must be at least 1");
+  problems.push(...validateCurrency({ currency: input.price.currency, path: "price.currency" }));
+  if (input.price.unitAmount < 0n) problems.push("price.unitAmount: must not be negative");
+  if (input.expiresAfterDays !== null && input.expiresAfterDays <= 0) {
+    problems.push("expiresAfterDays: must be at least 1, or left out for packs that do not expire");
+  }
+  return problems;
 }
 
 export async function getPack({ db, packId }: { db: Database; packId: string }): Promise<Pack> {

@@ -6,6 +6,15 @@ import type { Feature, FeatureValues, OveragePrice, Price } from "./catalog-type
  * so the operator knows what to fix; callers report all of them at once.
  */
 
+/** `currency` must be one whose number of decimals is known, or amounts in it cannot be read. */
+export function validateCurrency({ currency, path }: { currency: string; path: string }) {
+  return isSupportedCurrency(currency)
+    ? []
+    : [
+        `${path}: "${currency}" is not an ISO 4217 currency with a known number of decimals; use a code such as USD, EUR, CLP or MXN`,
+      ];
+}
+
 export function validatePrices({ prices, path = "prices" }: { prices: Price[]; path?: string }) {
   const problems: string[] = [];
   if (prices.length === 0) {
@@ -13,11 +22,9 @@ export function validatePrices({ prices, path = "prices" }: { prices: Price[]; p
   }
   const seen = new Set<string>();
   prices.forEach((price, index) => {
-    if (!isSupportedCurrency(price.currency)) {
-      problems.push(
-        `${path}[${index}].currency: "${price.currency}" is not an ISO 4217 currency with a known number of decimals; use a code such as USD, EUR, CLP or MXN`,
-      );
-    }
+    problems.push(
+      ...validateCurrency({ currency: price.currency, path: `${path}[${index}].currency` }),
+    );
     if (price.unitAmount < 0n) {
       problems.push(`${path}[${index}].unitAmount: must not be negative`);
     }
