@@ -34,7 +34,8 @@ export interface PlanDefinition {
   overage: Record<string, OveragePrice>;
 }
 
-export interface Plan extends PlanDefinition {
+/** A plan or add-on read at one of its versions (`versionedEntries`). */
+interface VersionedEntry {
   id: string;
   version: number;
   currentVersion: number;
@@ -42,6 +43,8 @@ export interface Plan extends PlanDefinition {
   createdAt: Date;
   versionCreatedAt: Date;
 }
+
+export interface Plan extends PlanDefinition, VersionedEntry {}
 
 export interface AddonDefinition {
   name: string;
@@ -50,14 +53,8 @@ export interface AddonDefinition {
   features: FeatureValues;
 }
 
-export interface Addon extends AddonDefinition {
-  id: string;
+export interface Addon extends AddonDefinition, VersionedEntry {
   kind: "license" | "service";
-  version: number;
-  currentVersion: number;
-  archivedAt: Date | null;
-  createdAt: Date;
-  versionCreatedAt: Date;
 }
 
 export interface Pack {
