@@ -1,9 +1,9 @@
 import type { TestApp } from "./app.ts";
 
 /**
- * Scenario builder for billing tests: a catalog with the seed documents' Premium and Plus plans (monthly
- * and annual, USD, no trial), a seat license, and organizations on their own test clock with a payment
- * method.
+ * Scenario builder for billing tests: a catalog with a free plan, the seed documents' Plus and Premium
+ * plans (monthly and annual, USD, no trial), a monthly plan with a 14-day trial, a seat license, and
+ * organizations on their own test clock with a payment method.
  */
 export async function createBillingCatalog(app: TestApp) {
   const post = async (path: string, body: unknown) => {
@@ -14,54 +14,58 @@ export async function createBillingCatalog(app: TestApp) {
   };
   await post("/v1/features", { key: "encounters", name: "Encounters", kind: "metered" });
   await post("/v1/features", { key: "seats", name: "Seats", kind: "limit" });
-  await post("/v1/plans", {
-    id: "free",
-    name: "Free",
-    tier: 0,
-    prices: [
-      { interval: "month", currency: "USD", unitAmount: 0 },
-      { interval: "year", currency: "USD", unitAmount: 0 },
-    ],
-    features: { encounters: 10, seats: 1 },
-  });
-  await post("/v1/plans", {
-    id: "plus",
-    name: "Plus",
-    tier: 20,
-    prices: [
-      { interval: "month", currency: "USD", unitAmount: 4000 },
-      { interval: "year", currency: "USD", unitAmount: 40000 },
-    ],
-    features: { encounters: 500, seats: 5 },
-  });
-  await post("/v1/plans", {
-    id: "premium",
-    name: "Premium",
-    tier: 40,
-    prices: [
-      { interval: "month", currency: "USD", unitAmount: 10000 },
-      { interval: "year", currency: "USD", unitAmount: 100000 },
-    ],
-    features: { encounters: 3000, seats: 25 },
-  });
-  await post("/v1/plans", {
-    id: "trial-pro",
-    name: "Trial Pro",
-    tier: 30,
-    trialDays: 14,
-    prices: [{ interval: "month", currency: "USD", unitAmount: 5000 }],
-    features: { encounters: 1000, seats: 10 },
-  });
+  const plans = [
+    {
+      id: "free",
+      name: "Free",
+      tier: 0,
+      month: 0,
+      year: 0,
+      features: { encounters: 10, seats: 1 },
+    },
+    {
+      id: "plus",
+      name: "Plus",
+      tier: 20,
+      month: 4000,
+      year: 40000,
+      features: { encounters: 500, seats: 5 },
+    },
+    {
+      id: "premium",
+      name: "Premium",
+      tier: 40,
+      month: 10000,
+      year: 100000,
+      features: { encounters: 3000, seats: 25 },
+    },
+    {
+      id: "trial-pro",
+      name: "Trial Pro",
+      tier: 30,
+      trialDays: 14,
+      month: 5000,
+      features: { encounters: 1000, seats: 10 },
+    },
+  ];
+  for (const { month, year, ...plan } of plans) {
+    await post("/v1/plans", { ...plan, prices: usdPrices({ month, year }) });
+  }
   await post("/v1/addons", {
     id: "seat",
     name: "Extra seat",
     kind: "license",
-    prices: [
-      { interval: "month", currency: "USD", unitAmount: 1500 },
-      { interval: "year", currency: "USD", unitAmount: 15000 },
-    ],
+    prices: usdPrices({ month: 1500, year: 15000 }),
     features: { seats: 1 },
   });
+}
+
+/** USD prices in cents: monthly, and yearly when given. */
+function usdPrices({ month, year }: { month: number; year?: number | undefined }) {
+  return [
+    { interval: "month", currency: "USD", unitAmount: month },
+    ...(year === undefined ? [] : [{ interval: "year", currency: "USD", unitAmount: year }]),
+  ];
 }
 
 let counter = 0;
