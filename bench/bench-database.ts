@@ -5,6 +5,11 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded-postgres.ts";
 
+export interface BenchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
 async function admin(url: string, text: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -13,10 +18,13 @@ async function admin(url: string, text: string) {
 }
 
 /**
- * A throw-away database for a benchmark: on DATABASE_URL's server when set, else on an embedded
- * PostgreSQL in a temporary directory. `drop()` removes everything it made.
+ * The PostgreSQL server a benchmark runs on: DATABASE_URL's when set, else an embedded one in a temporary
+ * directory. `createDatabase()` makes a throw-away database on it; `stop()` removes what it started.
  */
-export async function createBenchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function startBenchPostgres(): Promise<{
+  createDatabase(): Promise<BenchDatabase>;
+  stop(): Promise<void>;
+}> {
   let serverUrl = process.env.DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | null = null;
   let temporaryDir: string | null = null;
@@ -27,21 +35,34 @@ export async function createBenchDatabase(): Promise<{ url: string; drop(): Prom
     serverUrl = embedded.connectionString;
     stopEmbedded = embedded.stop;
   }
-  const name = `abono_bench_${randomBytes(4).toString("hex")}`;
-  await admin(serverUrl, `create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
   const server = serverUrl;
   return {
-    url: url.toString(),
-    async drop() {
-      await admin(server, `drop database if exists ${name} with (force)`);
+    async createDatabase() {
+      const name = `abono_bench_${randomBytes(4).toString("hex")}`;
+      await admin(server, `create database ${name}`);
+      const url = new URL(server);
+      url.pathname = `/${name}`;
+      return {
+        url: url.toString(),
+        drop: () => admin(server, `drop database if exists ${name} with (force)`),
+      };
+    },
+    async stop() {
       if (stopEmbedded) await stopEmbedded();
       if (temporaryDir) await fs.rm(temporaryDir, { recursive: true, force: true });
     },
   };
 }
 
-export function machineLine(): string {
-  return `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.floor(os.totalmem() / 2 ** 30)} GiB; node ${process.version}`;
+/** One throw-away database on its own server (see `startBenchPostgres`); `drop()` removes both. */
+export async function createBenchDatabase(): Promise<BenchDatabase> {
+  const postgres = await startBenchPostgres();
+  const database = await postgres.createDatabase();
+  return {
+    url: database.url,
+    async drop() {
+      await database.drop();
+      await postgres.stop();
+    },
+  };
 }

@@ -8,15 +8,12 @@
  *
  * `--worker` runs autocannon in a worker thread, so the servers' event loop does only server work.
  */
-import os from "node:os";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import Fastify from "fastify";
-import { loadConfig } from "../src/config.ts";
-import { createLogger } from "../src/logger.ts";
 import { seedDemo } from "../src/seeds/seed-demo.ts";
-import { startServer } from "../src/server.ts";
-import { createBenchDatabase, machineLine } from "./bench-database.ts";
+import { benchRootKey, startBenchServer } from "./bench-server.ts";
+import { loadAverage, machineLine } from "./machine.ts";
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +26,6 @@ const { values } = parseArgs({
 const duration = Number(values.seconds);
 const runs = Number(values.runs);
 const organizationCount = Number(values.organizations);
-const rootKey = "abono_sk_bench_root_key_0123456789abcdefghij";
 
 async function measure(url: string, requests?: autocannon.Request[]) {
   const result = await autocannon({
@@ -37,7 +33,7 @@ async function measure(url: string, requests?: autocannon.Request[]) {
     connections: 50,
     duration,
     ...(values.worker ? { workers: 1 } : {}),
-    headers: { authorization: `Bearer ${rootKey}` },
+    headers: { authorization: `Bearer ${benchRootKey}` },
     ...(requests ? { requests } : {}),
   });
   if (result.non2xx > 0 || result.errors > 0)
@@ -45,29 +41,11 @@ async function measure(url: string, requests?: autocannon.Request[]) {
   return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50 };
 }
 
-const load = () =>
-  os
-    .loadavg()
-    .map((value) => value.toFixed(2))
-    .join(" ");
 const row = (name: string, figures: { rps: number; p50: number; p99: number }) =>
   `${name.padEnd(20)}${figures.rps.toFixed(0).padStart(8)}   ${String(figures.p50).padStart(6)}   ${String(figures.p99).padStart(6)}`;
 
 async function main() {
-  const database = await createBenchDatabase();
-  const config = loadConfig({
-    DATABASE_URL: database.url,
-    PORT: "0",
-    ABONO_LOG_LEVEL: "silent",
-    ABONO_ROOT_API_KEY: rootKey,
-    ABONO_TEST_MODE: "true",
-  });
-  const server = await startServer({
-    config,
-    logger: createLogger({ level: "silent" }),
-    worker: false,
-    onRootKeyGenerated: () => {},
-  });
+  const abono = await startBenchServer();
   const bare = Fastify({ logger: false });
   bare.get("/check", async () => ({
     feature: "encounters",
@@ -78,15 +56,13 @@ async function main() {
   }));
   const bareUrl = await bare.listen({ port: 0, host: "127.0.0.1" });
   try {
-    await seedDemo({ db: server.connection.db, now: new Date() });
+    await seedDemo({ db: abono.server.connection.db, now: new Date() });
     const organizations: string[] = [];
     for (let index = 0; index < organizationCount; index++) {
-      const response = await fetch(`${server.url}/v1/organizations`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ id: `bench-${index}`, name: `Bench ${index}` }),
+      await abono.call("POST", "/v1/organizations", {
+        id: `bench-${index}`,
+        name: `Bench ${index}`,
       });
-      if (response.status !== 201) throw new Error(await response.text());
       organizations.push(`bench-${index}`);
     }
     const checks = organizations.flatMap((id) =>
@@ -98,13 +74,13 @@ async function main() {
     // Warm both servers and the entitlement cache.
     await autocannon({ url: bareUrl, connections: 10, amount: 5000 });
     await autocannon({
-      url: server.url ?? "",
+      url: abono.url,
       connections: 10,
       amount: 5000,
-      headers: { authorization: `Bearer ${rootKey}` },
+      headers: { authorization: `Bearer ${benchRootKey}` },
       requests: checks,
     });
-    const { rows } = await server.connection.pool.query(
+    const { rows } = await abono.server.connection.pool.query(
       `select count(*)::int as count from pg_stat_activity
         where datname = current_database() and application_name = 'abono-entitlement-listener'`,
     );
@@ -114,22 +90,21 @@ async function main() {
     );
     const ratios: number[] = [];
     for (let run = 1; run <= runs; run++) {
-      const before = load();
+      const before = loadAverage();
       const baseline = await measure(`${bareUrl}/check`);
-      const abono = await measure(server.url ?? "", checks);
-      const ratio = (abono.rps / baseline.rps) * 100;
+      const checked = await measure(abono.url, checks);
+      const ratio = (checked.rps / baseline.rps) * 100;
       ratios.push(ratio);
-      console.log(`\nrun ${run} (load average ${before} before, ${load()} after)`);
+      console.log(`\nrun ${run} (load average ${before} before, ${loadAverage()} after)`);
       console.log("                       req/s   p50 ms   p99 ms");
       console.log(row("bare Fastify route", baseline));
-      console.log(row("entitlement check", abono));
+      console.log(row("entitlement check", checked));
       console.log(`ratio               ${ratio.toFixed(1)} % of the bare route`);
     }
     console.log(`\nratios: ${ratios.map((ratio) => `${ratio.toFixed(1)} %`).join(", ")}`);
   } finally {
     await bare.close();
-    await server.stop();
-    await database.drop();
+    await abono.close();
   }
 }
 

@@ -8,20 +8,12 @@
  *
  * Uses DATABASE_URL's server when set, else an embedded PostgreSQL in a temporary directory.
  */
-import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import { z } from "zod";
 import { runBillingCycle } from "../src/billing/run-billing-cycle.ts";
-import { createFeature } from "../src/catalog/features.ts";
-import { createPlan } from "../src/catalog/plans.ts";
 import { loadConfig } from "../src/config.ts";
 import { openDatabase } from "../src/db/database.ts";
-import { startEmbeddedPostgres } from "../src/db/embedded-postgres.ts";
 import { migrateDatabase } from "../src/db/migrate.ts";
 import { enqueueJobs } from "../src/jobs/enqueue-job.ts";
 import { defineJob } from "../src/jobs/job.ts";
@@ -29,7 +21,10 @@ import { waitForJobs } from "../src/jobs/wait-for-jobs.ts";
 import { startWorker } from "../src/jobs/worker.ts";
 import { createLogger } from "../src/logger.ts";
 import { createPaymentProviders } from "../src/payments/payment-providers.ts";
+import { startBenchPostgres } from "./bench-database.ts";
+import { machineLine } from "./machine.ts";
 import { seedDueSubscriptions } from "./seed-due-subscriptions.ts";
+import { seedPlusPlan } from "./seed-plus-plan.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -44,68 +39,29 @@ const noop = defineJob({
   async handler() {},
 });
 
-async function admin(url: string, text: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(text);
-  await client.end();
-}
-
 const format = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
 
 async function main() {
-  let serverUrl = process.env.DATABASE_URL;
-  let stopEmbedded: (() => Promise<void>) | null = null;
-  let temporaryDir: string | null = null;
-  if (!serverUrl) {
-    temporaryDir = await fs.mkdtemp(path.join(os.tmpdir(), "abono-bench-"));
-    await fs.chmod(temporaryDir, 0o755);
-    const embedded = await startEmbeddedPostgres({ dataDir: temporaryDir, log: () => {} });
-    serverUrl = embedded.connectionString;
-    stopEmbedded = embedded.stop;
-  }
+  const postgres = await startBenchPostgres();
   const logger = createLogger({ level: "warn" });
-  console.log(
-    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.floor(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; worker concurrency ${concurrency}`,
-  );
+  console.log(`${machineLine()}; worker concurrency ${concurrency}`);
   console.log("size      renewals/s   ms/renewal   | baseline no-op jobs/s   ms/job");
   for (const size of sizes) {
-    const name = `abono_bench_${randomBytes(4).toString("hex")}`;
-    await admin(serverUrl, `create database ${name}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
+    const database = await postgres.createDatabase();
     const connection = {
-      ...openDatabase({ connectionString: url.toString(), maxConnections: concurrency + 6 }),
+      ...openDatabase({ connectionString: database.url, maxConnections: concurrency + 6 }),
       embedded: null,
     };
     try {
       await migrateDatabase(connection);
       const config = loadConfig({
-        DATABASE_URL: url.toString(),
+        DATABASE_URL: database.url,
         ABONO_TEST_MODE: "true",
         ABONO_LOG_LEVEL: "warn",
       });
       const db = connection.db;
       const now = new Date();
-      await createFeature({
-        db,
-        input: { key: "encounters", name: "Encounters", kind: "metered", unit: null },
-        now,
-      });
-      await createPlan({
-        db,
-        id: "plus",
-        definition: {
-          name: "Plus",
-          description: null,
-          tier: 1,
-          trialDays: 0,
-          prices: [{ interval: "month", currency: "USD", unitAmount: 4000n }],
-          features: { encounters: 500 },
-          overage: {},
-        },
-        now,
-      });
+      await seedPlusPlan({ db, now });
       const dueAt = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
       const periodStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
       await seedDueSubscriptions({ db, count: size, planId: "plus", periodStart, dueAt });
@@ -147,11 +103,10 @@ async function main() {
       );
     } finally {
       await connection.close();
-      await admin(serverUrl, `drop database if exists ${name} with (force)`);
+      await database.drop();
     }
   }
-  if (stopEmbedded) await stopEmbedded();
-  if (temporaryDir) await fs.rm(temporaryDir, { recursive: true, force: true });
+  await postgres.stop();
 }
 
 await main();

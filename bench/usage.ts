@@ -7,12 +7,9 @@
  *
  *   npm run bench:usage -- [--batches 20] [--runs 3]
  */
-import os from "node:os";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../src/config.ts";
-import { createLogger } from "../src/logger.ts";
-import { startServer } from "../src/server.ts";
-import { createBenchDatabase, machineLine } from "./bench-database.ts";
+import { startBenchServer } from "./bench-server.ts";
+import { loadAverage, machineLine } from "./machine.ts";
 
 const { values } = parseArgs({
   options: {
@@ -23,34 +20,10 @@ const { values } = parseArgs({
 const batches = Number(values.batches);
 const runs = Number(values.runs);
 const perBatch = 10_000;
-const rootKey = "abono_sk_bench_root_key_0123456789abcdefghij";
 
 async function main() {
-  const database = await createBenchDatabase();
-  const config = loadConfig({
-    DATABASE_URL: database.url,
-    PORT: "0",
-    ABONO_LOG_LEVEL: "silent",
-    ABONO_ROOT_API_KEY: rootKey,
-    ABONO_TEST_MODE: "true",
-    ABONO_BODY_LIMIT_BYTES: String(20 * 1024 * 1024),
-  });
-  const server = await startServer({
-    config,
-    logger: createLogger({ level: "silent" }),
-    worker: false,
-    onRootKeyGenerated: () => {},
-  });
-  const call = async (method: string, path: string, body: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (response.status >= 300)
-      throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<{ accepted: number }>;
-  };
+  const abono = await startBenchServer({ ABONO_BODY_LIMIT_BYTES: String(20 * 1024 * 1024) });
+  const call = abono.call;
   try {
     await call("POST", "/v1/features", { key: "api_calls", name: "API calls", kind: "metered" });
     await call("POST", "/v1/plans", {
@@ -69,7 +42,7 @@ async function main() {
         eventId: `r${run}-b${number}-e${index}`,
       }));
 
-    const pool = server.connection.pool;
+    const pool = abono.server.connection.pool;
     await pool.query("create table raw_usage_events (like usage_events including all)");
     const rawInsert = (events: ReturnType<typeof batch>) =>
       pool.query(
@@ -89,16 +62,11 @@ async function main() {
 
     const total = batches * perBatch;
     const rate = (ms: number) => Math.floor((total / ms) * 1000);
-    const load = () =>
-      os
-        .loadavg()
-        .map((value) => value.toFixed(2))
-        .join(" ");
     console.log(machineLine());
     console.log(`${batches} batches × ${perBatch} events, 100 organizations, ${runs} runs`);
     const ratios: number[] = [];
     for (let run = 1; run <= runs; run++) {
-      const before = load();
+      const before = loadAverage();
       const rawStart = performance.now();
       for (let number = 0; number < batches; number++) await rawInsert(batch(run, number));
       const rawMs = performance.now() - rawStart;
@@ -106,22 +74,24 @@ async function main() {
       const abonoStart = performance.now();
       let accepted = 0;
       for (let number = 0; number < batches; number++) {
-        accepted += (await call("POST", "/v1/usage/batch", { events: batch(run, number) }))
-          .accepted;
+        accepted += (
+          await call<{ accepted: number }>("POST", "/v1/usage/batch", {
+            events: batch(run, number),
+          })
+        ).accepted;
       }
       const abonoMs = performance.now() - abonoStart;
       if (accepted !== total) throw new Error(`accepted ${accepted} of ${total}`);
       const ratio = (rate(abonoMs) / rate(rawMs)) * 100;
       ratios.push(ratio);
-      console.log(`\nrun ${run} (load average ${before} before, ${load()} after)`);
+      console.log(`\nrun ${run} (load average ${before} before, ${loadAverage()} after)`);
       console.log(`raw INSERT … SELECT unnest   ${String(rate(rawMs)).padStart(9)} events/s`);
       console.log(`POST /v1/usage/batch          ${String(rate(abonoMs)).padStart(9)} events/s`);
       console.log(`ratio                          ${ratio.toFixed(1)} % of the raw insert`);
     }
     console.log(`\nratios: ${ratios.map((ratio) => `${ratio.toFixed(1)} %`).join(", ")}`);
   } finally {
-    await server.stop();
-    await database.drop();
+    await abono.close();
   }
 }
 

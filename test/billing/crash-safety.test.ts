@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDueSubscriptions } from "../../bench/seed-due-subscriptions.ts";
-import { createFeature } from "../../src/catalog/features.ts";
-import { createPlan } from "../../src/catalog/plans.ts";
+import { seedPlusPlan } from "../../bench/seed-plus-plan.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { runCli } from "../helpers/process.ts";
 
@@ -16,26 +15,7 @@ let database: TestDatabase;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const now = new Date();
-  await createFeature({
-    db: database.db,
-    input: { key: "encounters", name: "Encounters", kind: "metered", unit: null },
-    now,
-  });
-  await createPlan({
-    db: database.db,
-    id: "plus",
-    definition: {
-      name: "Plus",
-      description: null,
-      tier: 1,
-      trialDays: 0,
-      prices: [{ interval: "month", currency: "USD", unitAmount: 4000n }],
-      features: { encounters: 500 },
-      overage: {},
-    },
-    now,
-  });
+  await seedPlusPlan({ db: database.db, now: new Date() });
   await seedDueSubscriptions({
     db: database.db,
     count,
