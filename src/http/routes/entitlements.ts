@@ -1,18 +1,14 @@
-import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
-import { listPlans } from "../../catalog/plans.ts";
 import { checkFeature } from "../../entitlements/check-feature.ts";
 import type { FeatureUse } from "../../entitlements/describe-feature-use.ts";
 import { ingestUsageBatch } from "../../entitlements/ingest-usage-batch.ts";
+import { loadPlanRecommendation } from "../../entitlements/load-plan-recommendation.ts";
 import { purchasePack } from "../../entitlements/purchase-pack.ts";
-import { recommendPlan } from "../../entitlements/recommend-plan.ts";
 import { recordUsage } from "../../entitlements/record-usage.ts";
 import { summarizeEntitlement } from "../../entitlements/summarize-entitlement.ts";
 import { forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
-import { getOrganizationRecord } from "../../organizations/organizations.ts";
-import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
 import type { RouteModule } from "../app-types.ts";
 import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
 import { catalogKey } from "../schemas/catalog-schemas.ts";
@@ -217,31 +213,13 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
       },
     },
     async (request) => {
-      const organizationId = request.params.orgId;
-      const organization = await getOrganizationRecord({ db, organizationId });
-      const { entitlement, now } = await entitlementCache.get({
-        organizationId,
+      const { usage, ...recommendation } = await loadPlanRecommendation({
+        db,
+        cache: entitlementCache,
+        organizationId: request.params.orgId,
         systemNow: clock(),
       });
-      const since = new Date(now.getTime() - 93 * 24 * 60 * 60 * 1000);
-      const { rows } = await db.execute<{ feature_key: string; used: string }>(sql`
-        select feature_key, max(used)::text as used from usage_counters
-         where organization_id = ${organizationId}
-           and (period_start = to_timestamp(0) or period_start >= ${since.toISOString()}::timestamptz)
-         group by feature_key`);
-      const usage = Object.fromEntries(rows.map((row) => [row.feature_key, BigInt(row.used)]));
-      const subscription = await findLiveSubscription({ executor: db, organizationId });
-      const plans = await listPlans({ db, includeArchived: false, limit: 100 });
-      const recommendation = recommendPlan({
-        plans,
-        currentPlanId: entitlement.effective.planId,
-        usage,
-        interval: subscription?.interval ?? "month",
-        currency:
-          organization.currency ?? subscription?.currency ?? plans[0]?.prices[0]?.currency ?? "USD",
-      });
       return {
-        currentPlanId: entitlement.effective.planId,
         ...recommendation,
         usage: Object.fromEntries(
           Object.entries(usage).map(([key, value]) => [key, toNumber(value)]),
