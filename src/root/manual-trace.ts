@@ -1,4 +1,3 @@
-import { and, eq } from "drizzle-orm";
 import type { Executor } from "../db/database.ts";
 import { organizationBillingProviders } from "../db/schema/index.ts";
 
@@ -49,23 +48,4 @@ export async function writeManualTrace({
       target: [organizationBillingProviders.organizationId, organizationBillingProviders.provider],
       set: { data, updatedAt: now },
     });
-}
-
-export async function readManualTrace({
-  executor,
-  organizationId,
-}: {
-  executor: Executor;
-  organizationId: string;
-}): Promise<ManualTrace | null> {
-  const [row] = await executor
-    .select({ data: organizationBillingProviders.data })
-    .from(organizationBillingProviders)
-    .where(
-      and(
-        eq(organizationBillingProviders.organizationId, organizationId),
-        eq(organizationBillingProviders.provider, manualProvider),
-      ),
-    );
-  return row ? (row.data as unknown as ManualTrace) : null;
 }

@@ -13,7 +13,7 @@ import {
   updateOrganization,
 } from "../../organizations/organizations.ts";
 import { readBillingProviders } from "../../payments/provider-trace.ts";
-import { readManualTrace } from "../../root/manual-trace.ts";
+import type { ManualTrace } from "../../root/manual-trace.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 import { currencyInput } from "../schemas/catalog-schemas.ts";
@@ -97,11 +97,11 @@ export async function organizationResponse(
   organization: OrganizationRecord,
 ): Promise<z.infer<typeof organizationSchema>> {
   const steps = await listProvisioningSteps({ db, organizationId: organization.id });
-  const { manual: _manual, ...providers } = await readBillingProviders({
+  // Root's manual trace is one of the records: `manual` (`writeManualTrace`).
+  const { manual, ...providers } = await readBillingProviders({
     executor: db,
     organizationId: organization.id,
   });
-  const manual = await readManualTrace({ executor: db, organizationId: organization.id });
   return {
     id: organization.id,
     number: organization.number,
@@ -128,7 +128,10 @@ export async function organizationResponse(
         updatedAt,
       })),
     },
-    billingProviders: { ...providers, ...(manual ? { manual: { ...manual } } : {}) },
+    billingProviders: {
+      ...providers,
+      ...(manual ? { manual: { ...(manual as unknown as ManualTrace) } } : {}),
+    },
     createdAt: organization.createdAt,
     updatedAt: organization.updatedAt,
   };
