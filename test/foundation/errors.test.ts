@@ -217,3 +217,18 @@ describe("input PostgreSQL cannot store answers 400, never 500", () => {
     expectValidationError(long, /too long/);
   });
 });
+
+describe("unknown ids", () => {
+  it("answer 404 not_found on every organization route, reads included", async () => {
+    for (const path of [
+      "/v1/organizations/no-such-org/payment-methods",
+      "/v1/organizations/no-such-org/invoices",
+      "/v1/organizations/no-such-org/recommendation",
+      "/v1/invoices/inv_missing",
+    ]) {
+      const response = await app.request("GET", path);
+      expect(response.status, path).toBe(404);
+      expect(response.body.error.code).toBe("not_found");
+    }
+  });
+});

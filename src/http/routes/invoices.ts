@@ -31,9 +31,9 @@ async function visibleInvoice(
   principal: Parameters<typeof canActForOrganization>[0]["principal"] | null,
   invoiceId: string,
 ): Promise<Invoice> {
-  const invoice = await getInvoice({ executor: db, invoiceId }).catch(() => null);
+  // An unknown id answers getInvoice's 404; one the caller may not see answers the same.
+  const invoice = await getInvoice({ executor: db, invoiceId });
   if (
-    !invoice ||
     !principal ||
     !canActForOrganization({
       principal,
@@ -247,6 +247,7 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
       },
     },
     async (request) => {
+      await getOrganizationRecord({ db, organizationId: request.params.orgId });
       const methods = await listPaymentMethods({ db, organizationId: request.params.orgId });
       return {
         data: methods.map((method) => ({ ...method, default: method.isDefault })),
