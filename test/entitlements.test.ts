@@ -13,10 +13,7 @@ afterAll(() => app.close());
 
 async function subscribedOrganization(planId = "plus") {
   const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
-  const response = await app.request("POST", org.path("/subscription"), {
-    body: { planId, interval: "month" },
-  });
-  if (response.status !== 201) throw new Error(JSON.stringify(response.body));
+  await org.subscribe(planId);
   return org;
 }
 
@@ -171,9 +168,7 @@ describe("encounter packs (seed 000, Comprar Encounters)", () => {
 
   it("declined → 402 and no grant", async () => {
     const org = await subscribedOrganization();
-    await app.request("POST", org.path("/payment-methods"), {
-      body: { provider: "sandbox", token: "pm_sandbox_declined", default: true },
-    });
+    await org.setDefaultCard("pm_sandbox_declined");
     const response = await app.request("POST", org.path("/purchases"), {
       body: { packId: "encounters-100" },
     });
@@ -195,9 +190,7 @@ describe("encounter packs (seed 000, Comprar Encounters)", () => {
 
   it("charges a one-off invoice without the credit balance; the grant arrives and survives the period reset", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
-    await app.request("POST", org.path("/subscription"), {
-      body: { planId: "premium", interval: "month" },
-    });
+    await org.subscribe("premium");
     await org.advance("2026-01-16T00:00:00Z");
     await app.request("POST", org.path("/subscription/change"), {
       body: { planId: "plus", interval: "month" },

@@ -94,11 +94,16 @@ export async function createBillingOrganization(
   });
   if (organization.status !== 201) throw new Error(JSON.stringify(organization.body));
   const organizationId: string = organization.body.id;
-  if (paymentToken) {
-    await app.request("POST", `/v1/organizations/${organizationId}/payment-methods`, {
-      body: { provider: "sandbox", token: paymentToken },
-    });
-  }
+  const path = (suffix = "") => `/v1/organizations/${organizationId}${suffix}`;
+  const post = async (suffix: string, body: unknown) => {
+    const response = await app.request("POST", path(suffix), { body });
+    if (response.status !== 201) throw new Error(JSON.stringify(response.body));
+    return response.body;
+  };
+  /** Makes a sandbox card the default payment method (`pm_sandbox_declined` declines every charge). */
+  const setDefaultCard = (token: string) =>
+    post("/payment-methods", { provider: "sandbox", token, default: true });
+  if (paymentToken) await post("/payment-methods", { provider: "sandbox", token: paymentToken });
   return {
     organizationId,
     clockId: clock.body.id as string,
@@ -109,7 +114,11 @@ export async function createBillingOrganization(
       if (response.status !== 200) throw new Error(JSON.stringify(response.body));
       return response.body;
     },
-    path: (suffix = "") => `/v1/organizations/${organizationId}${suffix}`,
+    path,
+    setDefaultCard,
+    /** Subscribes to a plan (201, or it throws); the subscription and its first invoice. */
+    subscribe: (planId: string, interval: "month" | "year" = "month") =>
+      post("/subscription", { planId, interval }),
   };
 }
 

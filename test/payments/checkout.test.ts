@@ -182,12 +182,8 @@ describe("checkout in test mode", () => {
 
   it("a new plan bought while past due expires the previous subscription and creates the active one (seed 004)", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
-    await app.request("POST", org.path("/subscription"), {
-      body: { planId: "plus", interval: "month" },
-    });
-    await app.request("POST", org.path("/payment-methods"), {
-      body: { provider: "sandbox", token: "pm_sandbox_declined", default: true },
-    });
+    await org.subscribe("plus");
+    await org.setDefaultCard("pm_sandbox_declined");
     await org.advance("2026-02-01T00:00:00Z");
     const pastDue = await app.request("GET", org.path("/subscription"));
     expect(pastDue.body.status).toBe("past_due");
