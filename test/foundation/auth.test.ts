@@ -24,6 +24,14 @@ afterAll(async () => {
   await issuer.close();
 });
 
+async function keysNamed(...names: string[]) {
+  const { rows } = await app.database.pool.query(
+    "select name, organization_id, created_by from api_keys where name = any($1) order by name",
+    [names],
+  );
+  return rows;
+}
+
 async function createKey(body: Record<string, unknown>, auth: string = testRootKey) {
   return app.request("POST", "/v1/api-keys", { body, auth });
 }
@@ -87,6 +95,8 @@ describe("API keys", () => {
 
     const rootKey = await createKey({ scope: "root", name: "escalate" }, orgKey);
     expect(rootKey.status).toBe(403);
+    expect(rootKey.body.error.code).toBe("forbidden");
+    expect(await keysNamed("escalate")).toEqual([]);
   });
 
   it("rejects a revoked key", async () => {
@@ -162,15 +172,18 @@ describe("JWT", () => {
     expect(own.status).toBe(201);
     expect(own.body.createdBy).toBe("user:owner-1");
     const other = await createKey(
-      { scope: "organization", name: "x", organizationId: "beta" },
+      { scope: "organization", name: "not-for-beta", organizationId: "beta" },
       owner,
     );
     expect(other.status).toBe(403);
     const asMember = await createKey(
-      { scope: "organization", name: "x", organizationId: "acme" },
+      { scope: "organization", name: "not-by-a-member", organizationId: "acme" },
       member,
     );
     expect(asMember.status).toBe(403);
+    expect(await keysNamed("acme server", "not-for-beta", "not-by-a-member")).toEqual([
+      { name: "acme server", organization_id: "acme", created_by: "user:owner-1" },
+    ]);
   });
 
   it("rejects an expired token with 401 and says why", async () => {

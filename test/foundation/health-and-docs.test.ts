@@ -24,8 +24,20 @@ describe("health and documentation", () => {
     });
     const createKey = response.body.paths["/v1/api-keys"].post;
     expect(createKey.security).toEqual([{ bearerAuth: [] }]);
-    expect(createKey.requestBody.content["application/json"].schema).toBeDefined();
-    expect(createKey.responses["4XX"]).toBeDefined();
+    expect(
+      createKey.requestBody.content["application/json"].schema.oneOf.map(
+        (variant: { required: string[] }) => variant.required,
+      ),
+    ).toEqual([
+      ["scope", "name"],
+      ["scope", "name", "organizationId"],
+    ]);
+    expect(
+      createKey.responses["4XX"].content["application/json"].schema.properties.error,
+    ).toMatchObject({
+      required: ["code", "message"],
+      properties: { code: { type: "string" }, message: { type: "string" } },
+    });
     expect(response.body.paths["/health"].get.security).toBeUndefined();
   });
 
