@@ -39,6 +39,9 @@ export async function findUnbilledOverage({
   }));
 }
 
+/** A plan version's overage prices, by metered feature key. */
+export type OveragePrices = Readonly<Record<string, { unitAmount: bigint; currency: string }>>;
+
 /** Overage in arrears (BILLING-RULES "Subscription lifecycle"): quantity × the plan's overage price. */
 export function overageLines({
   overage,
@@ -48,7 +51,7 @@ export function overageLines({
   periodEnd,
 }: {
   overage: readonly UnbilledOverage[];
-  prices: Readonly<Record<string, { unitAmount: bigint; currency: string }>>;
+  prices: OveragePrices;
   currency: string;
   messages: BillingMessages;
   periodEnd: Date;

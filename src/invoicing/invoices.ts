@@ -10,6 +10,7 @@ import {
   computeInvoiceTotals,
   type DraftLine,
   type InvoiceKind,
+  type InvoiceTotals,
 } from "./compute-invoice-totals.ts";
 
 export type InvoiceRow = typeof invoices.$inferSelect;
@@ -60,29 +61,9 @@ export async function issueInvoice({
     balanceAvailable: balance,
   });
   const number = await nextInvoiceNumber({ executor, prefix: numberPrefix });
-  const settled = totals.amountDue === 0n;
   const [row] = await executor
     .insert(invoices)
-    .values({
-      id: draft.id,
-      number,
-      organizationId: draft.organizationId,
-      subscriptionId: draft.subscriptionId,
-      kind: draft.kind,
-      status: settled ? "paid" : "open",
-      billingReason: draft.billingReason,
-      currency: draft.currency,
-      locale: draft.locale,
-      ...totals,
-      amountPaid: 0n,
-      couponCode: totals.discount > 0n ? (draft.coupon?.code ?? null) : null,
-      periodStart: draft.periodStart,
-      periodEnd: draft.periodEnd,
-      periodKey: draft.periodKey,
-      createdAt: now,
-      finalizedAt: now,
-      paidAt: settled ? now : null,
-    })
+    .values(finalizedInvoiceRow({ draft, totals, number, now }))
     .returning();
   if (!row) throw new Error("invoice insert returned no row");
   const lines = await insertLines({ executor, invoiceId: row.id, lines: draft.lines });
@@ -94,7 +75,7 @@ export async function issueInvoice({
       currency: draft.currency,
       type: "applied_to_invoice",
       invoiceId: row.id,
-      description: `Applied to invoice ${number}`,
+      description: appliedToInvoiceDescription(number),
       actor: null,
       now,
     });
@@ -113,6 +94,60 @@ export async function issueInvoice({
     });
   }
   return { ...row, lines };
+}
+
+/**
+ * The row of an invoice finalized at `now` with these totals: `paid` at once when nothing is due,
+ * otherwise `open`. The billing run's batches build their rows with it too, numbered later (`number` null).
+ */
+export function finalizedInvoiceRow({
+  draft,
+  totals,
+  number,
+  now,
+}: {
+  draft: InvoiceDraft;
+  totals: InvoiceTotals;
+  number: string | null;
+  now: Date;
+}): typeof invoices.$inferInsert {
+  const settled = totals.amountDue === 0n;
+  return {
+    id: draft.id,
+    number,
+    organizationId: draft.organizationId,
+    subscriptionId: draft.subscriptionId,
+    kind: draft.kind,
+    status: settled ? "paid" : "open",
+    billingReason: draft.billingReason,
+    currency: draft.currency,
+    locale: draft.locale,
+    ...totals,
+    amountPaid: 0n,
+    couponCode: totals.discount > 0n ? (draft.coupon?.code ?? null) : null,
+    periodStart: draft.periodStart,
+    periodEnd: draft.periodEnd,
+    periodKey: draft.periodKey,
+    createdAt: now,
+    finalizedAt: now,
+    paidAt: settled ? now : null,
+  };
+}
+
+/** The ledger description of credit applied to an invoice. */
+export function appliedToInvoiceDescription(number: string): string {
+  return `Applied to invoice ${number}`;
+}
+
+/** The idempotency key of a subscription's invoice for the period starting at `periodStart`. */
+export function invoicePeriodKey({
+  subscriptionId,
+  periodStart,
+}: {
+  subscriptionId: string;
+  periodStart: Date;
+}): string {
+  return `${subscriptionId}:${periodStart.toISOString()}`;
 }
 
 /**
@@ -190,23 +225,29 @@ async function insertLines({
   lines: readonly (DraftLine | InvoiceLineRow)[];
 }): Promise<InvoiceLineRow[]> {
   if (lines.length === 0) return [];
-  return executor
-    .insert(invoiceLines)
-    .values(
-      lines.map((line, position) => ({
-        invoiceId,
-        position,
-        kind: line.kind,
-        description: line.description,
-        amount: line.amount,
-        quantity: line.quantity,
-        unitAmount: line.unitAmount,
-        proration: line.proration,
-        periodStart: line.periodStart,
-        periodEnd: line.periodEnd,
-      })),
-    )
-    .returning();
+  return executor.insert(invoiceLines).values(invoiceLineRows({ invoiceId, lines })).returning();
+}
+
+/** An invoice's lines as rows, in order. */
+export function invoiceLineRows({
+  invoiceId,
+  lines,
+}: {
+  invoiceId: string;
+  lines: readonly (DraftLine | InvoiceLineRow)[];
+}): (typeof invoiceLines.$inferInsert)[] {
+  return lines.map((line, position) => ({
+    invoiceId,
+    position,
+    kind: line.kind,
+    description: line.description,
+    amount: line.amount,
+    quantity: line.quantity,
+    unitAmount: line.unitAmount,
+    proration: line.proration,
+    periodStart: line.periodStart,
+    periodEnd: line.periodEnd,
+  }));
 }
 
 export function newInvoiceId(now: Date): string {

@@ -1,4 +1,5 @@
 import type { Price } from "../catalog/catalog-types.ts";
+import { type OveragePrices, overageLines, type UnbilledOverage } from "../entitlements/overage.ts";
 import type { BillingMessages } from "../i18n/billing-messages.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import type { Interval, Period } from "../time/index.ts";
@@ -19,22 +20,33 @@ export interface RenewalPendingItem {
 }
 
 /**
- * The lines of a renewal invoice after the plan line: each add-on's full charge for the new period, then
- * the pending prorated items of the period that ended (BILLING-RULES "Licenses and services").
+ * The lines of a renewal invoice, for the single renewal and the billing run's batches alike: the plan
+ * line, each add-on's full charge for the new period, the pending prorated items of the period that ended
+ * (BILLING-RULES "Licenses and services"), then that period's metered overage in arrears at the ended
+ * plan version's prices.
  */
 export function buildRenewalLines({
+  planLine,
   addons,
   pending,
+  overage,
+  overagePrices,
   interval,
   currency,
   period,
+  endedAt,
   messages,
 }: {
+  planLine: DraftLine;
   addons: readonly RenewalAddon[];
   pending: readonly RenewalPendingItem[];
+  overage: readonly UnbilledOverage[];
+  overagePrices: OveragePrices;
   interval: Interval;
   currency: string;
   period: Period;
+  /** The boundary: when the period that ended, ended. */
+  endedAt: Date;
   messages: BillingMessages;
 }): DraftLine[] {
   const addonLines: DraftLine[] = addons.map((addon) => {
@@ -53,6 +65,10 @@ export function buildRenewalLines({
       periodEnd: period.end,
     };
   });
-  const pendingLines = pending.map(pendingItemLine);
-  return [...addonLines, ...pendingLines];
+  return [
+    planLine,
+    ...addonLines,
+    ...pending.map(pendingItemLine),
+    ...overageLines({ overage, prices: overagePrices, currency, messages, periodEnd: endedAt }),
+  ];
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { toJson } from "../audit/record-audit.ts";
 import { type BillingServices, refundCharges } from "../billing/billing-operation.ts";
@@ -18,24 +18,52 @@ import {
   subscriptionItems,
   subscriptions,
 } from "../db/schema/index.ts";
-import { findUnbilledOverage, markOverageBilled, overageLines } from "../entitlements/overage.ts";
+import { findUnbilledOverage, markOverageBilled } from "../entitlements/overage.ts";
 import { type EventType, eventJobs } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
-import { computeInvoiceTotals, type DraftLine } from "../invoicing/compute-invoice-totals.ts";
+import { computeInvoiceTotals } from "../invoicing/compute-invoice-totals.ts";
+import {
+  appliedToInvoiceDescription,
+  finalizedInvoiceRow,
+  type InvoiceDraft,
+  invoiceLineRows,
+  invoicePeriodKey,
+  newInvoiceId,
+} from "../invoicing/invoices.ts";
 import { enqueueJob } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
 import type { SucceededCharge } from "../payments/charge-invoice.ts";
 import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { discountTermsFor } from "./change-plan.ts";
-import type { SubscriptionRow } from "./subscription-records.ts";
+import { planChargeLine } from "./plan-charge-line.ts";
+import { requirePrice, type SubscriptionRow } from "./subscription-records.ts";
+import { toSubscriptionView } from "./subscription-view.ts";
 
 const actor = "system:renewal";
 
 export interface DueRenewal {
   subscriptionId: string;
   dueAt: Date;
+}
+
+/**
+ * A renewal the batch can take: an active subscription with nothing scheduled, not canceled at the period
+ * end and not at the end of its term. Every other boundary goes through `renewSubscription`.
+ */
+export function isPlainRenewal(
+  subscription: Pick<
+    SubscriptionRow,
+    "status" | "cancelAtPeriodEnd" | "scheduledChange" | "endsAt" | "currentPeriodEnd"
+  >,
+): boolean {
+  return (
+    subscription.status === "active" &&
+    !subscription.cancelAtPeriodEnd &&
+    subscription.scheduledChange === null &&
+    (subscription.endsAt === null || subscription.endsAt > subscription.currentPeriodEnd)
+  );
 }
 
 /**
@@ -74,24 +102,25 @@ export async function renewBatch({
         .select()
         .from(subscriptions)
         .where(and(inArray(subscriptions.id, ids), eq(subscriptions.status, "active")));
-      const periodKeyOf = (subscription: SubscriptionRow) => {
-        const period = nextPeriod({
-          anchor: subscription.anchorAt,
-          interval: subscription.interval,
-          period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
-        });
-        return { period, key: `${subscription.id}:${period.start.toISOString()}` };
-      };
       const plain = candidates.filter(
         (subscription) =>
           locales.has(subscription.organizationId) &&
           dueById.get(subscription.id) === subscription.currentPeriodEnd.getTime() &&
           subscription.currentPeriodEnd <= systemNow &&
-          !subscription.cancelAtPeriodEnd &&
-          subscription.scheduledChange === null &&
-          (subscription.endsAt === null || subscription.endsAt > subscription.currentPeriodEnd),
+          isPlainRenewal(subscription),
       );
-      const keyed = plain.map((subscription) => ({ subscription, ...periodKeyOf(subscription) }));
+      const keyed = plain.map((subscription) => {
+        const period = nextPeriod({
+          anchor: subscription.anchorAt,
+          interval: subscription.interval,
+          period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+        });
+        const key = invoicePeriodKey({
+          subscriptionId: subscription.id,
+          periodStart: period.start,
+        });
+        return { subscription, period, key };
+      });
       const existing = keyed.length
         ? await tx
             .select({ key: invoices.periodKey })
@@ -124,7 +153,8 @@ export async function renewBatch({
       const items = await tx
         .select()
         .from(subscriptionItems)
-        .where(inArray(subscriptionItems.subscriptionId, subscriptionIds));
+        .where(inArray(subscriptionItems.subscriptionId, subscriptionIds))
+        .orderBy(asc(subscriptionItems.addonId)); // as listItems
       const pending = await tx
         .select()
         .from(pendingItems)
@@ -133,7 +163,8 @@ export async function renewBatch({
             inArray(pendingItems.organizationId, organizationIds),
             isNull(pendingItems.invoiceId),
           ),
-        );
+        )
+        .orderBy(asc(pendingItems.id));
       const balances = await tx
         .select({
           organizationId: balanceTransactions.organizationId,
@@ -179,12 +210,10 @@ export async function renewBatch({
       const paymentRows: (typeof payments.$inferInsert)[] = [];
       const ledgerRows: (typeof balanceTransactions.$inferInsert)[] = [];
       const auditRows: (typeof auditLogs.$inferInsert)[] = [];
-      const eventRows: {
-        id: string;
+      const eventRows: (typeof events.$inferInsert & {
         type: EventType;
-        organizationId: string;
         data: Record<string, unknown>;
-      }[] = [];
+      })[] = [];
       const updates: {
         id: string;
         status: "active" | "past_due";
@@ -195,77 +224,82 @@ export async function renewBatch({
       const billedPending: { invoiceId: string; ids: string[] }[] = [];
       let pastDue = 0;
 
+      // What renewSubscription does for each, with the charge made here and the writes gathered.
       for (const { subscription, period, key } of work) {
         const at = subscription.currentPeriodEnd;
         const organizationId = subscription.organizationId;
         const locale = locales.get(organizationId) ?? "en";
         const messages = billingMessages(locale);
         const plan = planOf.get(`${subscription.planId}@${subscription.planVersion}`);
-        const price = plan?.prices.find(
-          (entry) =>
-            entry.interval === subscription.interval && entry.currency === subscription.currency,
-        );
-        if (!plan || !price)
-          throw new Error(
-            `No ${subscription.interval} ${subscription.currency} price for ${subscription.planId}`,
-          );
+        if (!plan)
+          throw new Error(`Plan ${subscription.planId}@${subscription.planVersion} not found`);
+        const unitAmount = requirePrice({
+          plan,
+          interval: subscription.interval,
+          currency: subscription.currency,
+        });
+        const ownItems = items.filter((item) => item.subscriptionId === subscription.id);
         const ownPending = pending.filter((item) => item.organizationId === organizationId);
-        const lines: DraftLine[] = [
-          {
-            kind: "plan",
-            description: messages.planCharge({ plan: plan.name, interval: subscription.interval }),
-            amount: price.unitAmount,
-            quantity: 1,
-            unitAmount: price.unitAmount,
-            proration: false,
-            periodStart: period.start,
-            periodEnd: period.end,
-          },
-          ...buildRenewalLines({
-            addons: items
-              .filter((item) => item.subscriptionId === subscription.id)
-              .sort((a, b) => a.addonId.localeCompare(b.addonId))
-              .flatMap((item) => {
-                const addon = addonOf.get(`${item.addonId}@${item.addonVersion}`);
-                return addon
-                  ? [{ name: addon.name, quantity: item.quantity, prices: addon.prices }]
-                  : [];
-              }),
+        const draft: InvoiceDraft = {
+          id: newInvoiceId(at),
+          organizationId,
+          subscriptionId: subscription.id,
+          kind: "subscription",
+          billingReason: "subscription_cycle",
+          currency: subscription.currency,
+          locale,
+          lines: buildRenewalLines({
+            planLine: planChargeLine({
+              planName: plan.name,
+              interval: subscription.interval,
+              unitAmount,
+              period,
+              messages,
+            }),
+            addons: ownItems.flatMap((item) => {
+              const addon = addonOf.get(`${item.addonId}@${item.addonVersion}`);
+              return addon
+                ? [{ name: addon.name, quantity: item.quantity, prices: addon.prices }]
+                : [];
+            }),
             pending: ownPending,
+            overage: overage.filter((entry) => entry.organizationId === organizationId),
+            overagePrices: plan.overage,
             interval: subscription.interval,
             currency: subscription.currency,
             period,
+            endedAt: at,
             messages,
           }),
-          ...overageLines({
-            overage: overage.filter((entry) => entry.organizationId === organizationId),
-            prices: plan.overage,
-            currency: subscription.currency,
-            messages,
-            periodEnd: at,
+          coupon: discountTermsFor({
+            subscription,
+            coupon: subscription.couponCode
+              ? (couponOf.get(subscription.couponCode) ?? null)
+              : null,
+            periodStart: period.start,
           }),
-        ];
-        const discount = discountTermsFor({
-          subscription,
-          coupon: subscription.couponCode ? (couponOf.get(subscription.couponCode) ?? null) : null,
           periodStart: period.start,
-        });
+          periodEnd: period.end,
+          periodKey: key,
+        };
         const totals = computeInvoiceTotals({
-          kind: "subscription",
-          lines,
-          coupon: discount,
+          kind: draft.kind,
+          lines: draft.lines,
+          coupon: draft.coupon,
           balanceAvailable: balanceOf.get(organizationId) ?? 0n,
         });
-        const invoiceId = newId("inv", at.getTime());
+        const invoiceId = draft.id;
 
         let paid = totals.amountDue === 0n;
+        let provider: string | null = null;
+        let failureCode: string | null = null;
         if (!paid) {
           const method = methodOf.get(organizationId);
-          const provider = method ? providers.get(method.provider) : undefined;
+          const adapter = method ? providers.get(method.provider) : undefined;
           const paymentId = newId("pay", at.getTime());
           const result =
-            method && provider
-              ? await provider.charge({
+            method && adapter
+              ? await adapter.charge({
                   token: method.token,
                   amount: totals.amountDue,
                   currency: subscription.currency,
@@ -281,21 +315,24 @@ export async function renewBatch({
                   providerPaymentId: null,
                 } as const);
           paid = result.status === "succeeded";
+          provider = method?.provider ?? "none";
           if (result.status === "succeeded") {
             charges.push({
               organizationId,
-              provider: provider?.name ?? "",
+              provider,
               providerPaymentId: result.providerPaymentId,
               amount: totals.amountDue,
               currency: subscription.currency,
             });
+          } else {
+            failureCode = result.code;
           }
           paymentRows.push({
             id: paymentId,
             organizationId,
             invoiceId,
             paymentMethodId: method?.id ?? null,
-            provider: method?.provider ?? "none",
+            provider,
             providerPaymentId: result.providerPaymentId,
             amount: totals.amountDue,
             currency: subscription.currency,
@@ -305,28 +342,14 @@ export async function renewBatch({
             createdAt: at,
           });
         }
+        // Finalized (numbered below, once every charge of the batch is done), then paid if it was.
         invoiceRows.push({
-          id: invoiceId,
-          number: null, // numbered below, once every charge of the batch is done
-          organizationId,
-          subscriptionId: subscription.id,
-          kind: "subscription",
-          status: paid ? "paid" : "open",
-          billingReason: "subscription_cycle",
-          currency: subscription.currency,
-          locale,
-          ...totals,
-          amountPaid: paid ? totals.amountDue : 0n,
-          couponCode: totals.discount > 0n ? (discount?.code ?? null) : null,
-          periodStart: period.start,
-          periodEnd: period.end,
-          periodKey: key,
-          createdAt: at,
-          finalizedAt: at,
-          paidAt: paid ? at : null,
+          ...finalizedInvoiceRow({ draft, totals, number: null, now: at }),
+          ...(paid && totals.amountDue > 0n
+            ? { status: "paid", amountPaid: totals.amountDue, paidAt: at }
+            : {}),
         });
-        for (const [position, line] of lines.entries())
-          lineRows.push({ invoiceId, position, ...line });
+        lineRows.push(...invoiceLineRows({ invoiceId, lines: draft.lines }));
         if (totals.balanceApplied > 0n) {
           ledgerRows.push({
             id: newId("txn", at.getTime()),
@@ -358,47 +381,45 @@ export async function renewBatch({
           action: paid ? "subscription.renewed" : "subscription.renewal_failed",
           actor,
           organizationId,
-          before: toJson({
-            status: subscription.status,
-            currentPeriodStart: subscription.currentPeriodStart,
-            currentPeriodEnd: subscription.currentPeriodEnd,
-          }),
-          after: toJson({ status, currentPeriodStart: period.start, currentPeriodEnd: period.end }),
+          before: toJson(toSubscriptionView({ subscription, items: ownItems })),
+          after: toJson(
+            toSubscriptionView({
+              subscription: {
+                ...subscription,
+                status,
+                currentPeriodStart: period.start,
+                currentPeriodEnd: period.end,
+              },
+              items: ownItems,
+            }),
+          ),
           metadata: toJson({ invoiceId, amountDue: totals.amountDue }),
           createdAt: at,
         });
+        const event = (type: EventType, data: Record<string, unknown>) =>
+          eventRows.push({
+            id: newId("evt", at.getTime()),
+            type,
+            organizationId,
+            data,
+            createdAt: at,
+          });
         if (paid && totals.amountDue > 0n) {
-          eventRows.push({
-            id: newId("evt", at.getTime()),
-            type: "invoice.paid",
-            organizationId,
-            data: {
-              invoiceId,
-              number: null,
-              amountPaid: totals.amountDue,
-              currency: subscription.currency,
-            },
-          });
-        }
-        if (!paid) {
-          eventRows.push({
-            id: newId("evt", at.getTime()),
-            type: "invoice.payment_failed",
-            organizationId,
-            data: { invoiceId },
-          });
-        }
-        eventRows.push({
-          id: newId("evt", at.getTime()),
-          type: "subscription.renewed",
-          organizationId,
-          data: {
-            subscriptionId: subscription.id,
+          event("invoice.paid", {
             invoiceId,
-            status,
-            periodStart: period.start,
-            periodEnd: period.end,
-          },
+            number: null,
+            amountPaid: totals.amountDue,
+            currency: subscription.currency,
+            provider,
+          });
+        }
+        if (!paid) event("invoice.payment_failed", { invoiceId, code: failureCode });
+        event("subscription.renewed", {
+          subscriptionId: subscription.id,
+          invoiceId,
+          status,
+          periodStart: period.start,
+          periodEnd: period.end,
         });
       }
 
@@ -419,7 +440,7 @@ export async function renewBatch({
         numberOf.set(row.id, row.number);
       }
       for (const row of ledgerRows) {
-        row.description = `Applied to invoice ${numberOf.get(row.invoiceId ?? "")}`;
+        row.description = appliedToInvoiceDescription(numberOf.get(row.invoiceId ?? "") ?? "");
       }
       for (const event of eventRows) {
         if (event.type === "invoice.paid") {
@@ -456,11 +477,13 @@ export async function renewBatch({
                next_payment_attempt_at = c.retry_at, updated_at = c.start
           from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz, "end" timestamptz, retry_at timestamptz)
          where s.id = c.id`);
+      // As setEntitlement: the subscription's plan again (a root override lasts until the renewal).
       await tx.execute(sql`
         update organization_entitlements e
-           set status = c.status,
+           set plan_id = s.plan_id, plan_version = s.plan_version, status = c.status,
+               trial_ends_at = null,
                grace_ends_at = case when c.status = 'past_due' then c.start + make_interval(days => ${graceDays}) end,
-               updated_at = c.start
+               source = 'subscription', manual_features = null, updated_at = c.start
           from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz)
           join subscriptions s on s.id = c.id
          where e.organization_id = s.organization_id`);
@@ -468,7 +491,6 @@ export async function renewBatch({
         eventRows.map((event) => ({
           ...event,
           data: toJson(event.data) as Record<string, unknown>,
-          createdAt: systemNow,
         })),
       );
       for (const job of eventJobs) {

@@ -6,11 +6,10 @@ import { loadAddonVersions } from "../catalog/addons.ts";
 import { getPlan } from "../catalog/plans.ts";
 import type { Database } from "../db/database.ts";
 import { invoices, organizations, subscriptions } from "../db/schema/index.ts";
-import { findUnbilledOverage, markOverageBilled, overageLines } from "../entitlements/overage.ts";
+import { findUnbilledOverage, markOverageBilled } from "../entitlements/overage.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
-import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
-import { issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
+import { invoicePeriodKey, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import { enqueueJobs } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
 import {
@@ -20,11 +19,11 @@ import {
   type ScheduledTask,
   type SchedulerScope,
 } from "../jobs/scheduler.ts";
-import { prorate, prorationFraction } from "../money/index.ts";
-import { addDays, firstPeriod, nextPeriod, type Period } from "../time/index.ts";
+import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { subscriptionDiscount } from "./change-plan.ts";
-import { type DueRenewal, renewBatchJob } from "./renew-batch.ts";
+import { firstPaidPeriod, planChargeLine } from "./plan-charge-line.ts";
+import { type DueRenewal, isPlainRenewal, renewBatchJob } from "./renew-batch.ts";
 import {
   fallBackToFreePlan,
   listItems,
@@ -130,57 +129,33 @@ export async function renewSubscription({
       const messages = billingMessages(organization.locale);
 
       const trialEnding = subscription.status === "trialing";
-      let period: Period;
-      let anchorAt = subscription.anchorAt;
-      let planLine: DraftLine;
       const intervalChanges = scheduled !== null && scheduled.interval !== subscription.interval;
-      if (trialEnding || intervalChanges) {
-        const first = firstPeriod({
-          billingAnchor: organization.billingAnchor,
-          interval,
-          start: at,
-        });
-        period = first.period;
-        anchorAt = first.anchor;
-        planLine = {
-          kind: "plan",
-          description: first.isStub
-            ? messages.firstPeriod({ plan: plan.name })
-            : messages.planCharge({ plan: plan.name, interval }),
-          amount: first.isStub
-            ? prorate({
-                unitAmount,
-                quantity: 1,
-                fraction: prorationFraction({
-                  periodStart: first.fullPeriod.start,
-                  periodEnd: first.fullPeriod.end,
-                  now: first.period.start,
-                }),
-              })
-            : unitAmount,
-          quantity: 1,
-          unitAmount,
-          proration: false,
-          periodStart: period.start,
-          periodEnd: period.end,
-        };
-      } else {
-        period = nextPeriod({
+      // A trial's end or an interval change starts a first period (and anchor) from the boundary.
+      const first =
+        trialEnding || intervalChanges
+          ? firstPaidPeriod({
+              billingAnchor: organization.billingAnchor,
+              interval,
+              start: at,
+              planName: plan.name,
+              unitAmount,
+              messages,
+            })
+          : null;
+      const period =
+        first?.period ??
+        nextPeriod({
           anchor: subscription.anchorAt,
           interval,
           period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
         });
-        planLine = {
-          kind: "plan",
-          description: messages.planCharge({ plan: plan.name, interval }),
-          amount: unitAmount,
-          quantity: 1,
-          unitAmount,
-          proration: false,
-          periodStart: period.start,
-          periodEnd: period.end,
-        };
-      }
+      const anchorAt = first?.anchorAt ?? subscription.anchorAt;
+      const periodKey = invoicePeriodKey({ subscriptionId, periodStart: period.start });
+      const [already] = await tx
+        .select({ id: invoices.id })
+        .from(invoices)
+        .where(eq(invoices.periodKey, periodKey));
+      if (already) return "skipped";
 
       const items = await listItems({ executor: tx, subscriptionId });
       const addons = await loadAddonVersions(
@@ -188,40 +163,31 @@ export async function renewSubscription({
         items.map((item) => [item.addonId, item.addonVersion]),
       );
       const pending = await unbilledPendingItems({ executor: tx, organizationId });
-      const extraLines = buildRenewalLines({
+      const overage = await findUnbilledOverage({
+        executor: tx,
+        organizationIds: [organizationId],
+      });
+      // Overage is billed at the prices of the plan version of the period that ended.
+      const endedPlan = scheduled
+        ? await getPlan({ db: tx, planId: subscription.planId, version: subscription.planVersion })
+        : plan;
+      const lines = buildRenewalLines({
+        planLine:
+          first?.line ??
+          planChargeLine({ planName: plan.name, interval, unitAmount, period, messages }),
         addons: items.flatMap((item, index) => {
           const addon = addons[index];
           return addon ? [{ name: addon.name, quantity: item.quantity, prices: addon.prices }] : [];
         }),
         pending,
+        overage,
+        overagePrices: endedPlan.overage,
         interval,
         currency: subscription.currency,
         period,
+        endedAt: at,
         messages,
       });
-
-      // Metered usage beyond the allowance of the period that ended, at that plan version's overage prices.
-      const endedPlan = scheduled
-        ? await getPlan({ db: tx, planId: subscription.planId, version: subscription.planVersion })
-        : plan;
-      const overage = await findUnbilledOverage({
-        executor: tx,
-        organizationIds: [organizationId],
-      });
-      const overageCharges = overageLines({
-        overage,
-        prices: endedPlan.overage,
-        currency: subscription.currency,
-        messages,
-        periodEnd: at,
-      });
-
-      const periodKey = `${subscription.id}:${period.start.toISOString()}`;
-      const [already] = await tx
-        .select({ id: invoices.id })
-        .from(invoices)
-        .where(eq(invoices.periodKey, periodKey));
-      if (already) return "skipped";
       const invoice = await issueInvoice({
         executor: tx,
         draft: {
@@ -232,7 +198,7 @@ export async function renewSubscription({
           billingReason: trialEnding ? "trial_end" : "subscription_cycle",
           currency: subscription.currency,
           locale: organization.locale,
-          lines: [planLine, ...extraLines, ...overageCharges],
+          lines,
           coupon: await subscriptionDiscount({ tx, subscription, periodStart: period.start }),
           periodStart: period.start,
           periodEnd: period.end,
@@ -343,7 +309,7 @@ export async function findDueRenewals({
   const due = await db
     .select({
       id: subscriptions.id,
-      dueAt: subscriptions.currentPeriodEnd,
+      currentPeriodEnd: subscriptions.currentPeriodEnd,
       status: subscriptions.status,
       cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd,
       scheduledChange: subscriptions.scheduledChange,
@@ -363,13 +329,8 @@ export async function findDueRenewals({
   const plain: DueRenewal[] = [];
   const single: DueRenewal[] = [];
   for (const row of due) {
-    const isPlain =
-      scope.testClockId === null &&
-      row.status === "active" &&
-      !row.cancelAtPeriodEnd &&
-      row.scheduledChange === null &&
-      (row.endsAt === null || row.endsAt > row.dueAt);
-    (isPlain ? plain : single).push({ subscriptionId: row.id, dueAt: row.dueAt });
+    const isPlain = scope.testClockId === null && isPlainRenewal(row);
+    (isPlain ? plain : single).push({ subscriptionId: row.id, dueAt: row.currentPeriodEnd });
   }
   return { plain, single };
 }

@@ -10,14 +10,20 @@ import { getPlan } from "../catalog/plans.ts";
 import { organizations, subscriptions } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
-import { billingMessages } from "../i18n/billing-messages.ts";
+import { type BillingMessages, billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
-import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
-import { prorate, prorationFraction } from "../money/index.ts";
-import { addDays, addInterval, firstPeriod, type Interval, type Period } from "../time/index.ts";
+import {
+  getInvoice,
+  type Invoice,
+  invoicePeriodKey,
+  issueInvoice,
+  newInvoiceId,
+} from "../invoicing/invoices.ts";
+import { addDays, addInterval, type Interval, type Period } from "../time/index.ts";
 import { subscriptionDiscount } from "./change-plan.ts";
 import { registerFounder } from "./founders.ts";
+import { firstPaidPeriod } from "./plan-charge-line.ts";
 import { couponTermsFor, redeemCoupon } from "./redeem-coupon.ts";
 import { findLiveSubscription, requirePrice, setEntitlement } from "./subscription-records.ts";
 import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
@@ -133,55 +139,17 @@ export async function subscribeWithin(
   const messages = billingMessages(organization.locale);
 
   const trialing = plan.trialDays > 0;
-  let period: Period;
-  let line: DraftLine;
-  /** Later periods are counted from here; a trial's renewal picks the anchor when it ends. */
-  let anchorAt: Date;
-  if (trialing) {
-    period = { start: now, end: addDays({ date: now, days: plan.trialDays }) };
-    anchorAt = period.end;
-    line = {
-      kind: "trial",
-      description: messages.trial({ plan: plan.name }),
-      amount: 0n,
-      quantity: 1,
-      unitAmount: 0n,
-      proration: false,
-      periodStart: period.start,
-      periodEnd: period.end,
-    };
-  } else {
-    const first = firstPeriod({
-      billingAnchor: organization.billingAnchor,
-      interval,
-      start: now,
-    });
-    period = first.period;
-    anchorAt = first.anchor;
-    const amount = first.isStub
-      ? prorate({
-          unitAmount,
-          quantity: 1,
-          fraction: prorationFraction({
-            periodStart: first.fullPeriod.start,
-            periodEnd: first.fullPeriod.end,
-            now: first.period.start,
-          }),
-        })
-      : unitAmount;
-    line = {
-      kind: "plan",
-      description: first.isStub
-        ? messages.firstPeriod({ plan: plan.name })
-        : messages.planCharge({ plan: plan.name, interval }),
-      amount,
-      quantity: 1,
-      unitAmount,
-      proration: false,
-      periodStart: period.start,
-      periodEnd: period.end,
-    };
-  }
+  // Later periods are counted from `anchorAt`; a trial's renewal picks the anchor when it ends.
+  const { period, anchorAt, line } = trialing
+    ? trialPeriod({ start: now, days: plan.trialDays, planName: plan.name, messages })
+    : firstPaidPeriod({
+        billingAnchor: organization.billingAnchor,
+        interval,
+        start: now,
+        planName: plan.name,
+        unitAmount,
+        messages,
+      });
 
   const [subscriptionRow] = await tx
     .insert(subscriptions)
@@ -254,7 +222,7 @@ export async function subscribeWithin(
       coupon: discount,
       periodStart: period.start,
       periodEnd: period.end,
-      periodKey: `${subscriptionId}:${period.start.toISOString()}`,
+      periodKey: invoicePeriodKey({ subscriptionId, periodStart: period.start }),
     },
     numberPrefix: services.config.invoicePrefix,
     now,
@@ -299,6 +267,35 @@ export async function subscribeWithin(
   return {
     subscription: view,
     invoice: await getInvoice({ executor: tx, invoiceId: invoice.id }),
+  };
+}
+
+/** A trial from `start`: its period, ending where the first paid period will be anchored, and its free line. */
+function trialPeriod({
+  start,
+  days,
+  planName,
+  messages,
+}: {
+  start: Date;
+  days: number;
+  planName: string;
+  messages: BillingMessages;
+}): { period: Period; anchorAt: Date; line: DraftLine } {
+  const period = { start, end: addDays({ date: start, days }) };
+  return {
+    period,
+    anchorAt: period.end,
+    line: {
+      kind: "trial",
+      description: messages.trial({ plan: planName }),
+      amount: 0n,
+      quantity: 1,
+      unitAmount: 0n,
+      proration: false,
+      periodStart: period.start,
+      periodEnd: period.end,
+    },
   };
 }
 

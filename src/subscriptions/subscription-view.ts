@@ -1,5 +1,9 @@
 import type { Executor } from "../db/database.ts";
-import { listItems, type SubscriptionRow } from "./subscription-records.ts";
+import {
+  listItems,
+  type SubscriptionItemRow,
+  type SubscriptionRow,
+} from "./subscription-records.ts";
 
 export interface SubscriptionView {
   id: string;
@@ -29,6 +33,17 @@ export async function subscriptionView({
   subscription: SubscriptionRow;
 }): Promise<SubscriptionView> {
   const items = await listItems({ executor, subscriptionId: subscription.id });
+  return toSubscriptionView({ subscription, items });
+}
+
+/** The view of a subscription row with its items (ordered by add-on, as `listItems` returns them). */
+export function toSubscriptionView({
+  subscription,
+  items,
+}: {
+  subscription: SubscriptionRow;
+  items: readonly Pick<SubscriptionItemRow, "addonId" | "quantity">[];
+}): SubscriptionView {
   return {
     id: subscription.id,
     organizationId: subscription.organizationId,

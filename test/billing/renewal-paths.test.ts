@@ -1,0 +1,266 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDueSubscriptions } from "../../bench/seed-due-subscriptions.ts";
+import type { BillingServices } from "../../src/billing/billing-operation.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logger.ts";
+import { createPaymentProviders } from "../../src/payments/payment-providers.ts";
+import { renewBatch } from "../../src/subscriptions/renew-batch.ts";
+import { renewSubscription } from "../../src/subscriptions/renew-subscription.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { createBillingCatalog } from "../helpers/billing-scenario.ts";
+
+/**
+ * The billing run renews plain subscriptions in set-based batches (`renewBatch`) and everything else one
+ * by one (`renewSubscription`). For a plain subscription both must write exactly the same thing: twin
+ * organizations with add-ons, pending items, a credit balance, a coupon, metered overage and a root
+ * override go one through each path, and every row they leave is compared.
+ */
+let app: TestApp;
+let services: BillingServices;
+const periodStart = new Date("2026-10-01T00:00:00Z");
+const dueAt = new Date("2026-11-01T00:00:00Z");
+const systemNow = new Date("2026-11-01T00:05:00Z");
+
+beforeAll(async () => {
+  app = await startTestApp({ worker: false });
+  await createBillingCatalog(app);
+  const post = async (path: string, body: unknown) => {
+    const response = await app.request("POST", path, { body });
+    if (response.status !== 201) throw new Error(`${path}: ${JSON.stringify(response.body)}`);
+  };
+  await post("/v1/plans", {
+    id: "metered",
+    name: "Metered",
+    prices: [{ interval: "month", currency: "USD", unitAmount: 4000 }],
+    features: { encounters: 500, seats: 5 },
+    overage: { encounters: { unitAmount: 7, currency: "USD" } },
+  });
+  await post("/v1/addons", {
+    id: "analytics",
+    name: "Analytics",
+    kind: "service",
+    prices: [{ interval: "month", currency: "USD", unitAmount: 500 }],
+    features: {},
+  });
+  await post("/v1/coupons", { code: "TENOFF", percentOff: 10, duration: "forever" });
+  const config = loadConfig({ DATABASE_URL: app.database.url, ABONO_TEST_MODE: "true" });
+  services = {
+    db: app.server.connection.db,
+    config,
+    logger: createLogger({ level: "silent" }),
+    providers: createPaymentProviders({ config }),
+  };
+});
+afterAll(() => app.close());
+
+/** A plain due subscription with everything a renewal invoice can carry. */
+async function seedTwin(prefix: string, token: string) {
+  await seedDueSubscriptions({
+    db: services.db,
+    count: 1,
+    planId: "metered",
+    periodStart,
+    dueAt,
+    prefix,
+  });
+  const organizationId = `${prefix}-1`;
+  const subscriptionId = `sub_${prefix}_1`;
+  const query = (text: string, values: unknown[]) => app.database.pool.query(text, values);
+  await query("update payment_methods set token = $2 where organization_id = $1", [
+    organizationId,
+    token,
+  ]);
+  await query(
+    "update subscriptions set coupon_code = 'TENOFF', coupon_redeemed_at = $2 where id = $1",
+    [subscriptionId, periodStart],
+  );
+  // Items and pending items are inserted out of order: the invoice lists them by add-on and by id.
+  await query(
+    `insert into subscription_items (subscription_id, addon_id, addon_version, quantity, created_at, updated_at)
+     values ($1, 'seat', 1, 2, $2, $2), ($1, 'analytics', 1, 1, $2, $2)`,
+    [subscriptionId, periodStart],
+  );
+  for (const [suffix, amount] of [
+    ["b", -750],
+    ["a", 2032],
+  ] as const) {
+    await query(
+      `insert into pending_items (id, organization_id, subscription_id, description, amount, currency,
+                                  addon_id, quantity, period_start, period_end, created_at)
+       values ($1, $2, $3, $4, $5, 'USD', 'seat', 1, $6, $7, $6)`,
+      [
+        `pi_${prefix}_${suffix}`,
+        organizationId,
+        subscriptionId,
+        `Pending ${suffix}`,
+        amount,
+        new Date("2026-10-11T00:00:00Z"),
+        dueAt,
+      ],
+    );
+  }
+  await query(
+    `insert into balance_transactions (id, organization_id, amount, currency, type, description, actor, created_at)
+     values ($1, $2, 1000, 'USD', 'adjustment', 'Goodwill', 'root', $3)`,
+    [`txn_${prefix}_seed`, organizationId, periodStart],
+  );
+  await query(
+    `insert into usage_counters (organization_id, feature_key, period_start, used, overage, overage_billed, updated_at)
+     values ($1, 'encounters', $2, 500, 30, 0, $2)`,
+    [organizationId, periodStart],
+  );
+  // A root override on the entitlement: the renewal sets it from the subscription again.
+  await query(
+    `update organization_entitlements set plan_id = 'premium', source = 'manual',
+            manual_features = '{"encounters": 9}'::jsonb where organization_id = $1`,
+    [organizationId],
+  );
+  return { organizationId, subscriptionId };
+}
+
+/** Everything a renewal wrote for one organization, with its own ids and numbers made generic. */
+async function renewalRecord({
+  organizationId,
+  subscriptionId,
+}: {
+  organizationId: string;
+  subscriptionId: string;
+}) {
+  const one = async (text: string) => (await app.database.pool.query(text, [organizationId])).rows;
+  const invoices = await one(
+    `select id, number, kind, status, billing_reason, currency, locale, subtotal, discount, total,
+            balance_applied, credited_to_balance, amount_due, amount_paid, coupon_code, period_start,
+            period_end, created_at, finalized_at, paid_at
+       from invoices where organization_id = $1`,
+  );
+  expect(invoices).toHaveLength(1);
+  const { id: invoiceId, number, ...invoice } = invoices[0];
+  const record = {
+    invoice,
+    lines: await one(
+      `select position, kind, description, amount, quantity, unit_amount, proration, period_start, period_end
+         from invoice_lines where invoice_id = (select id from invoices where organization_id = $1)
+        order by position`,
+    ),
+    payments: await one(
+      `select invoice_id, provider, amount, currency, status, failure_code, failure_message, created_at
+         from payments where organization_id = $1`,
+    ),
+    ledger: await one(
+      `select amount, currency, type, invoice_id, description, actor, created_at
+         from balance_transactions where organization_id = $1 order by id`,
+    ),
+    subscription: await one(
+      `select plan_id, plan_version, interval, status, anchor_at, current_period_start, current_period_end,
+              past_due_since, payment_attempts, next_payment_attempt_at, ends_at, scheduled_change, updated_at
+         from subscriptions where organization_id = $1`,
+    ),
+    entitlement: await one(
+      `select plan_id, plan_version, status, trial_ends_at, grace_ends_at, source, manual_features, updated_at
+         from organization_entitlements where organization_id = $1`,
+    ),
+    pending: await one(
+      "select id, invoice_id from pending_items where organization_id = $1 order by id",
+    ),
+    usage: await one(
+      "select overage, overage_billed from usage_counters where organization_id = $1",
+    ),
+    audit: await one(
+      `select action, actor, reason, before, after, metadata, request_id, created_at
+         from audit_logs where organization_id = $1 order by action`,
+    ),
+    events: await one(
+      "select type, data, created_at from events where organization_id = $1 order by type",
+    ),
+  };
+  const prefix = organizationId.slice(0, -"-1".length);
+  return JSON.parse(
+    JSON.stringify(record)
+      .replaceAll(invoiceId, "<invoice>")
+      .replaceAll(number, "<number>")
+      .replaceAll(subscriptionId, "<subscription>")
+      .replaceAll(organizationId, "<organization>")
+      .replaceAll(prefix, "<prefix>"),
+  );
+}
+
+describe("renewal paths", () => {
+  it.each([
+    ["paid", "pm_sandbox_ok"],
+    ["declined", "pm_sandbox_declined"],
+  ])(
+    "a %s plain renewal is the same row for row through renewBatch and renewSubscription",
+    async (name, token) => {
+      const single = await seedTwin(`twin-${name}-single`, token);
+      const batched = await seedTwin(`twin-${name}-batch`, token);
+
+      const outcome = await renewSubscription({
+        services,
+        subscriptionId: single.subscriptionId,
+        dueAt,
+        systemNow,
+      });
+      expect(outcome).toBe(name === "paid" ? "renewed" : "past_due");
+      const counts = await renewBatch({
+        services,
+        due: [{ subscriptionId: batched.subscriptionId, dueAt }],
+        systemNow,
+      });
+      expect(counts).toEqual(
+        name === "paid"
+          ? { renewed: 1, pastDue: 0, skipped: 0 }
+          : { renewed: 0, pastDue: 1, skipped: 0 },
+      );
+
+      const expected = await renewalRecord(single);
+      expect(await renewalRecord(batched)).toEqual(expected);
+
+      // Plan 4000 + analytics 500 + 2 seats 3000 + pending 2032 − 750 + 30 × 7 overage = 8992;
+      // 10 % off the 7710 of non-proration charges = 771; the balance covers 1000 of the 8221.
+      expect(expected.invoice).toMatchObject({
+        subtotal: "8992",
+        discount: "771",
+        total: "8221",
+        balance_applied: "1000",
+        amount_due: "7221",
+        status: name === "paid" ? "paid" : "open",
+      });
+      expect(
+        expected.lines.map((line: { kind: string; amount: string }) => [line.kind, line.amount]),
+      ).toEqual([
+        ["plan", "4000"],
+        ["addon", "500"],
+        ["addon", "3000"],
+        ["pending_item", "2032"],
+        ["pending_item", "-750"],
+        ["overage", "210"],
+      ]);
+      expect(expected.entitlement[0]).toMatchObject({
+        plan_id: "metered",
+        source: "subscription",
+        manual_features: null,
+        status: name === "paid" ? "active" : "past_due",
+      });
+      expect(expected.usage).toEqual([{ overage: "30", overage_billed: "30" }]);
+      expect(
+        expected.pending.every((item: { invoice_id: string }) => item.invoice_id === "<invoice>"),
+      ).toBe(true);
+
+      // Run again: both paths see the period billed and do nothing.
+      await renewSubscription({
+        services,
+        subscriptionId: single.subscriptionId,
+        dueAt,
+        systemNow,
+      });
+      expect(
+        await renewBatch({
+          services,
+          due: [{ subscriptionId: batched.subscriptionId, dueAt }],
+          systemNow,
+        }),
+      ).toEqual({ renewed: 0, pastDue: 0, skipped: 1 });
+      expect(await renewalRecord(batched)).toEqual(expected);
+    },
+  );
+});
