@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { notFound } from "../errors.ts";
 import { describeFeatureUse, type FeatureUse } from "./describe-feature-use.ts";
-import type { EntitlementCache } from "./entitlement-cache.ts";
+import { currentEntitlement, type EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
 
 type CheckRow = {
@@ -73,11 +73,10 @@ async function checkInDatabase({
   });
   let row = await read(guessedPeriod);
   const now = row.frozen_time ? new Date(row.frozen_time) : systemNow;
-  let entitlement = cached?.entitlement;
-  if (!cached || cached.version !== Number(row.version) || now >= cached.entitlement.validUntil) {
-    entitlement = await cache.refresh({ organizationId, version: Number(row.version), systemNow });
-  }
-  if (!entitlement) throw new Error("entitlement not loaded");
+  const version = Number(row.version);
+  const entitlement =
+    currentEntitlement({ cached, version, now }) ??
+    (await cache.refresh({ organizationId, version, systemNow }));
   const feature = entitlement.effective.features.get(featureKey);
   if (!feature) throw notFound("Feature", featureKey);
   const periodStart = counterPeriodStart({

@@ -9,6 +9,12 @@ import { type LoadedEntitlement, loadEntitlement } from "./load-entitlement.ts";
 
 type CheckArgs = { organizationId: string; featureKey: string; systemNow: Date };
 
+/** An entitlement as loaded for one entitlement version. */
+export interface CachedEntitlement {
+  version: number;
+  entitlement: LoadedEntitlement;
+}
+
 export interface EntitlementCache {
   /**
    * The organization's entitlement and its "now": cached, but never older than the last committed change —
@@ -24,7 +30,7 @@ export interface EntitlementCache {
     systemNow: Date;
   }): Promise<Map<string, { entitlement: LoadedEntitlement; now: Date }>>;
   /** The cached entry whatever its version (the caller validates it against a version it read itself). */
-  peek(organizationId: string): { version: number; entitlement: LoadedEntitlement } | undefined;
+  peek(organizationId: string): CachedEntitlement | undefined;
   /** Loads and caches the entitlement for a version the caller read. */
   refresh(args: {
     organizationId: string;
@@ -65,7 +71,7 @@ export function createEntitlementCache({
   listener?: EntitlementListener;
   maxEntries?: number;
 }): EntitlementCache {
-  const entries = new Map<string, { version: number; entitlement: LoadedEntitlement }>();
+  const entries = new Map<string, CachedEntitlement>();
   const live = listener
     ? createLiveEntitlements({ db, pool, freePlanId, listener, maxEntries })
     : undefined;
@@ -102,52 +108,56 @@ export function createEntitlementCache({
     return entitlement;
   }
 
+  /** Each organization's entitlement and "now", after one query for their versions and clocks. */
+  async function getCurrent(organizationIds: readonly string[], systemNow: Date) {
+    const { rows } = await db.execute<{
+      id: string;
+      version: string;
+      frozen_time: Date | null;
+    }>(sql`
+      select o.id, coalesce(v.version, 0)::text as version, c.frozen_time
+        from organizations o
+        left join entitlement_versions v on v.organization_id = o.id
+        left join test_clocks c on c.id = o.test_clock_id
+       where o.id = any(${sql.param([...organizationIds])}::text[])`);
+    const result = new Map<string, { entitlement: LoadedEntitlement; now: Date }>();
+    for (const row of rows) {
+      const version = Number(row.version);
+      const now = row.frozen_time ? new Date(row.frozen_time) : systemNow;
+      const entitlement =
+        currentEntitlement({ cached: entries.get(row.id), version, now }) ??
+        (await refresh({ organizationId: row.id, version, systemNow }));
+      result.set(row.id, { entitlement, now });
+    }
+    return result;
+  }
+
   return {
     answer: (args) => live?.answer(args),
     answerAfterLoad: (args) => (listener?.live ? live?.answerAfterLoad(args) : undefined),
     settle: () => listener?.sync() ?? Promise.resolve(),
-    async getMany({ organizationIds, systemNow }) {
-      const { rows } = await db.execute<{
-        id: string;
-        version: string;
-        frozen_time: Date | null;
-      }>(sql`
-        select o.id, coalesce(v.version, 0)::text as version, c.frozen_time
-          from organizations o
-          left join entitlement_versions v on v.organization_id = o.id
-          left join test_clocks c on c.id = o.test_clock_id
-         where o.id = any(${sql.param([...organizationIds])}::text[])`);
-      const result = new Map<string, { entitlement: LoadedEntitlement; now: Date }>();
-      for (const row of rows) {
-        const version = Number(row.version);
-        const now = row.frozen_time ? new Date(row.frozen_time) : systemNow;
-        const cached = entries.get(row.id);
-        const entitlement =
-          cached && cached.version === version && now < cached.entitlement.validUntil
-            ? cached.entitlement
-            : await refresh({ organizationId: row.id, version, systemNow });
-        result.set(row.id, { entitlement, now });
-      }
-      return result;
-    },
+    getMany: ({ organizationIds, systemNow }) => getCurrent(organizationIds, systemNow),
     peek: (organizationId) => entries.get(organizationId),
     refresh,
     async get({ organizationId, systemNow }) {
-      const { rows } = await db.execute<{ version: string; frozen_time: Date | null }>(sql`
-        select coalesce(v.version, 0)::text as version, c.frozen_time
-          from organizations o
-          left join entitlement_versions v on v.organization_id = o.id
-          left join test_clocks c on c.id = o.test_clock_id
-         where o.id = ${organizationId}`);
-      const row = rows[0];
-      if (!row) throw notFound("Organization", organizationId);
-      const version = Number(row.version);
-      const now = row.frozen_time ? new Date(row.frozen_time) : systemNow;
-      const cached = entries.get(organizationId);
-      if (cached && cached.version === version && now < cached.entitlement.validUntil) {
-        return { entitlement: cached.entitlement, now };
-      }
-      return { entitlement: await refresh({ organizationId, version, systemNow }), now };
+      const found = (await getCurrent([organizationId], systemNow)).get(organizationId);
+      if (!found) throw notFound("Organization", organizationId);
+      return found;
     },
   };
+}
+
+/** The cached entitlement if it may answer for `version` at `now` (same version, horizon not passed). */
+export function currentEntitlement({
+  cached,
+  version,
+  now,
+}: {
+  cached: CachedEntitlement | undefined;
+  version: number;
+  now: Date;
+}): LoadedEntitlement | undefined {
+  return cached !== undefined && cached.version === version && now < cached.entitlement.validUntil
+    ? cached.entitlement
+    : undefined;
 }

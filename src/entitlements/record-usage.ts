@@ -284,13 +284,8 @@ export async function recordUsage({
       })
       .onConflictDoNothing()
       .returning({ eventId: usageEvents.eventId });
-    if (inserted.length === 0) {
-      return {
-        duplicate: true,
-        use: describeFeatureUse({ feature, counter, purchased: purchasedAvailable }),
-      };
-    }
     const current = describeFeatureUse({ feature, counter, purchased: purchasedAvailable });
+    if (inserted.length === 0) return { duplicate: true, use: current };
     if (feature.denial !== null) throw limitExceeded({ featureKey, use: current });
     const applied = applyUsage({ feature, counter, purchasedAvailable, quantity });
     if (!applied.ok)
