@@ -21,12 +21,12 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
-export function generateApiKeySecret(): string {
+function generateApiKeySecret(): string {
   return `${apiKeySecretPrefix}${randomBytes(32).toString("base64url")}`;
 }
 
 /** Secrets are 256-bit random values, so a fast unsalted hash is enough to store them safely. */
-export function hashApiKeySecret(secret: string): string {
+function hashApiKeySecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from "../logger.ts";
 import { type EntitlementChange, parseEntitlementChange } from "./entitlement-change.ts";
 
 /** The channel the triggers of `drizzle/0011_entitlement_notifications.sql` notify on. */
-export const entitlementChannel = "abono_entitlements";
+const entitlementChannel = "abono_entitlements";
 
 export interface EntitlementListenerHandlers {
   /** A committed change, in commit order. */

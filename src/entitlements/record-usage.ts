@@ -46,7 +46,7 @@ export function applyUsage({
 }
 
 /** The usable feature for recording usage, or a clear refusal. */
-export function requireCountable({
+function requireCountable({
   feature,
   featureKey,
   quantity,
@@ -70,13 +70,7 @@ export function requireCountable({
   return feature;
 }
 
-export function limitExceeded({
-  featureKey,
-  use,
-}: {
-  featureKey: string;
-  use: FeatureUse;
-}): AbonoError {
+function limitExceeded({ featureKey, use }: { featureKey: string; use: FeatureUse }): AbonoError {
   return new AbonoError(
     "limit_exceeded",
     use.reason === "limit_reached" || use.reason === null
@@ -92,7 +86,7 @@ export function limitExceeded({
 }
 
 /** Locks (creating if needed) a counter row and reads it with the purchased units available. */
-export async function lockCounter({
+async function lockCounter({
   tx,
   organizationId,
   featureKey,

@@ -39,7 +39,7 @@ import { testClockRoutes } from "./routes/test-clocks.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** Every route group of the API, in documentation order. */
-export const routeModules: readonly RouteModule[] = [
+const routeModules: readonly RouteModule[] = [
   healthRoutes,
   meRoutes,
   apiKeyRoutes,

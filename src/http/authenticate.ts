@@ -93,7 +93,7 @@ function mergeRoles(
 }
 
 /** How long a verified API key is trusted without asking the database again; revocation takes this long. */
-export const apiKeyCacheMs = 5_000;
+const apiKeyCacheMs = 5_000;
 
 /**
  * API keys are checked on every request; a short-lived in-process cache keeps the hot path (entitlement

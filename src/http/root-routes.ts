@@ -61,7 +61,7 @@ const routeKey = (method: string, path: string) => `${method} ${path}`;
 const listed = new Set(rootOnlyRoutes.map((route) => routeKey(route.method, route.path)));
 
 /** Is `METHOD path` (the route's pattern, e.g. `/v1/plans/:planId`) listed as root-only? HEAD follows GET. */
-export function isRootOnlyRoute(method: string, path: string): boolean {
+function isRootOnlyRoute(method: string, path: string): boolean {
   return listed.has(routeKey(method === "HEAD" ? "GET" : method, path));
 }
 

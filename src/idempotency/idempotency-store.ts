@@ -4,11 +4,11 @@ import { idempotencyKeys } from "../db/schema/index.ts";
 import type { ScheduledTask } from "../jobs/scheduler.ts";
 
 /** Responses are replayed for 24 hours (API.md). */
-export const idempotencyRetentionMs = 24 * 60 * 60 * 1000;
+const idempotencyRetentionMs = 24 * 60 * 60 * 1000;
 /** A request still `in_progress` after this long is taken to have died with its process. */
-export const idempotencyLeaseMs = 60 * 1000;
+const idempotencyLeaseMs = 60 * 1000;
 /** How long a concurrent retry waits for the first request to finish before answering 409. */
-export const idempotencyWaitMs = 15 * 1000;
+const idempotencyWaitMs = 15 * 1000;
 const pollIntervalMs = 25;
 
 export type BeginOutcome =

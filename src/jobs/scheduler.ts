@@ -57,7 +57,7 @@ export async function runScheduler({
   return enqueued;
 }
 
-export const schedulerTickName = "scheduler.tick";
+const schedulerTickName = "scheduler.tick";
 
 /** The cron hook: graphile-worker's cron adds one `scheduler.tick` job a minute. */
 export function schedulerTickJob(tasks: readonly ScheduledTask[]) {

@@ -11,7 +11,7 @@ import {
 } from "../invoicing/balance-ledger.ts";
 import { isSupportedCurrency } from "../money/index.ts";
 
-export const balanceAdjustmentAuditAction = "root.balance_adjusted";
+const balanceAdjustmentAuditAction = "root.balance_adjusted";
 
 export interface BalanceAdjustment {
   transaction: BalanceTransaction;

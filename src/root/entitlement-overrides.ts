@@ -11,15 +11,15 @@ import { getOrganizationRecord } from "../organizations/organizations.ts";
 export type EntitlementOverride = typeof entitlementOverrides.$inferSelect;
 export type OverrideValue = boolean | number | null;
 
-export const overrideSetAuditAction = "root.entitlement_override_set";
-export const overrideRemovedAuditAction = "root.entitlement_override_removed";
+const overrideSetAuditAction = "root.entitlement_override_set";
+const overrideRemovedAuditAction = "root.entitlement_override_removed";
 
 /**
  * Does `value` fit the feature's kind? Boolean features take true/false; limit and metered features take a
  * whole number ≥ 0 (the cap or the period allowance), null (unlimited) or false (not included).
  * Returns the problem, or null when the value fits.
  */
-export function overrideValueProblem({
+function overrideValueProblem({
   feature,
   value,
 }: {

@@ -20,7 +20,7 @@ import {
 } from "./compute-root-plan-change.ts";
 import { manualProvider, writeManualTrace } from "./manual-trace.ts";
 
-export const rootPlanAuditAction = "root.organization_plan_set";
+const rootPlanAuditAction = "root.organization_plan_set";
 
 export interface SetOrganizationPlanResult {
   organization: OrganizationRecord;

@@ -27,7 +27,7 @@ const organizationId = z
 
 const statusSchema = z.enum(["active", "suspended", "deleted"]);
 
-export const manualTraceSchema = z
+const manualTraceSchema = z
   .object({
     actor: z.string(),
     at: z.string(),
