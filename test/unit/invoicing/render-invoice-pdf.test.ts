@@ -299,6 +299,8 @@ function expectNoOverlap(segments: PdfTextSegment[]): void {
         top: segment.y + 0.718 * segment.fontSize,
       };
     });
+  // A page whose text was not found would pass every check below.
+  expect(boxes.length).toBeGreaterThan(10);
   const tolerance = 0.5;
   for (const box of boxes) {
     expect(box.left, box.segment.text).toBeGreaterThanOrEqual(50 - tolerance);
