@@ -3,7 +3,7 @@ import { type OveragePrices, overageLines, type UnbilledOverage } from "../entit
 import type { BillingMessages } from "../i18n/billing-messages.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import type { Interval, Period } from "../time/index.ts";
-import { pendingItemLine } from "./settle-pending-items.ts";
+import { pendingItemLine } from "./settle-owed-to-date.ts";
 
 export interface RenewalAddon {
   name: string;

@@ -1,20 +1,24 @@
 import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
-import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import {
+  type BillingContext,
+  type BillingServices,
+  runBillingOperation,
+} from "../billing/billing-operation.ts";
+import type { Plan } from "../catalog/catalog-types.ts";
 import { getPlan } from "../catalog/plans.ts";
 import { subscriptions } from "../db/schema/index.ts";
-import { findUnbilledOverage, overageLines } from "../entitlements/overage.ts";
 import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
-import { billingMessages } from "../i18n/billing-messages.ts";
+import { type BillingMessages, billingMessages } from "../i18n/billing-messages.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
-import { prorate, prorationFraction } from "../money/index.ts";
-import { settlePendingItems } from "./settle-pending-items.ts";
+import { unusedTimeLine } from "./compute-plan-change.ts";
+import { findOwedToDate, settleOwedToDate } from "./settle-owed-to-date.ts";
 import {
   fallBackToFreePlan,
   findLiveSubscription,
   requirePrice,
-  unbilledPendingItems,
+  type SubscriptionRow,
 } from "./subscription-records.ts";
 import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
 
@@ -58,88 +62,30 @@ export async function cancelSubscription({
           .where(eq(subscriptions.id, subscription.id))
           .returning();
       } else {
-        const pending = await unbilledPendingItems({ executor: tx, organizationId });
-        const overage = await findUnbilledOverage({
-          executor: tx,
-          organizationIds: [organizationId],
+        const plan = await getPlan({
+          db: tx,
+          planId: subscription.planId,
+          version: subscription.planVersion,
         });
-        const settlement = await settlePendingItems({
+        const messages = billingMessages(organization.locale);
+        const owed = await findOwedToDate({
+          executor: tx,
+          organizationId,
+          overagePrices: plan.overage,
+          currency: subscription.currency,
+          messages,
+          now,
+        });
+        const settlement = await settleOwedToDate({
           context,
           subscription,
-          pending,
-          overage,
-          overageCharges: overageLines({
-            overage,
-            prices: (
-              await getPlan({
-                db: tx,
-                planId: subscription.planId,
-                version: subscription.planVersion,
-              })
-            ).overage,
-            currency: subscription.currency,
-            messages: billingMessages(organization.locale),
-            periodEnd: now,
-          }),
+          owed,
           billingReason: "settlement_on_cancel",
         });
         if (settlement) issued.push(settlement);
         if (creditUnusedTime && subscription.status === "active") {
-          const plan = await getPlan({
-            db: tx,
-            planId: subscription.planId,
-            version: subscription.planVersion,
-          });
-          const unitAmount = requirePrice({
-            plan,
-            interval: subscription.interval,
-            currency: subscription.currency,
-          });
-          const amount = prorate({
-            unitAmount: -unitAmount,
-            quantity: 1,
-            fraction: prorationFraction({
-              periodStart: subscription.currentPeriodStart,
-              periodEnd: subscription.currentPeriodEnd,
-              now,
-            }),
-          });
-          if (amount !== 0n) {
-            issued.push(
-              await issueInvoice({
-                executor: tx,
-                draft: {
-                  id: newInvoiceId(now),
-                  organizationId,
-                  subscriptionId: subscription.id,
-                  kind: "subscription",
-                  billingReason: "subscription_cancel_credit",
-                  currency: subscription.currency,
-                  locale: organization.locale,
-                  lines: [
-                    {
-                      kind: "proration",
-                      description: billingMessages(organization.locale).unusedTime({
-                        plan: plan.name,
-                      }),
-                      amount,
-                      quantity: 1,
-                      unitAmount,
-                      proration: true,
-                      periodStart: now,
-                      periodEnd: subscription.currentPeriodEnd,
-                    },
-                  ],
-                  coupon: null,
-                  periodStart: now,
-                  periodEnd: subscription.currentPeriodEnd,
-                  periodKey: null,
-                },
-                numberPrefix: services.config.invoicePrefix,
-                now,
-              }),
-            );
-          }
+          const credit = await creditUnusedTimeToBalance({ context, subscription, plan, messages });
+          if (credit) issued.push(credit);
         }
         [updated = subscription] = await tx
           .update(subscriptions)
@@ -187,5 +133,53 @@ export async function cancelSubscription({
         ),
       };
     },
+  });
+}
+
+/**
+ * The operator's option on an immediate cancel: the unused rest of the period as a credit invoice (kind
+ * `subscription`, negative total), which puts it on the balance. Nothing when no time is left.
+ */
+async function creditUnusedTimeToBalance({
+  context: { tx, organization, now, services },
+  subscription,
+  plan,
+  messages,
+}: {
+  context: BillingContext;
+  subscription: SubscriptionRow;
+  plan: Plan;
+  messages: BillingMessages;
+}): Promise<Invoice | null> {
+  const line = unusedTimeLine({
+    planName: plan.name,
+    unitAmount: requirePrice({
+      plan,
+      interval: subscription.interval,
+      currency: subscription.currency,
+    }),
+    period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+    now,
+    messages,
+  });
+  if (line.amount === 0n) return null;
+  return issueInvoice({
+    executor: tx,
+    draft: {
+      id: newInvoiceId(now),
+      organizationId: organization.id,
+      subscriptionId: subscription.id,
+      kind: "subscription",
+      billingReason: "subscription_cancel_credit",
+      currency: subscription.currency,
+      locale: organization.locale,
+      lines: [line],
+      coupon: null,
+      periodStart: now,
+      periodEnd: subscription.currentPeriodEnd,
+      periodKey: null,
+    },
+    numberPrefix: services.config.invoicePrefix,
+    now,
   });
 }

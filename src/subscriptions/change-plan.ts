@@ -9,7 +9,6 @@ import type { Coupon } from "../catalog/catalog-types.ts";
 import { getPlan } from "../catalog/plans.ts";
 import type { Executor } from "../db/database.ts";
 import { coupons, subscriptions } from "../db/schema/index.ts";
-import { findUnbilledOverage, overageLines } from "../entitlements/overage.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
@@ -24,13 +23,12 @@ import type { Interval } from "../time/index.ts";
 import { computePlanChange } from "./compute-plan-change.ts";
 import { registerFounder } from "./founders.ts";
 import { couponTermsFor } from "./redeem-coupon.ts";
-import { pendingItemLine, settlePendingItems } from "./settle-pending-items.ts";
+import { findOwedToDate, settleOwedToDate } from "./settle-owed-to-date.ts";
 import {
   findLiveSubscription,
   requirePrice,
   type SubscriptionRow,
   setEntitlement,
-  unbilledPendingItems,
 } from "./subscription-records.ts";
 import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
 
@@ -161,19 +159,14 @@ export async function changePlanWithin(
   });
 
   // Compute
-  const pending = await unbilledPendingItems({ executor: tx, organizationId });
-  const overage = await findUnbilledOverage({
+  const owed = await findOwedToDate({
     executor: tx,
-    organizationIds: [organizationId],
-  });
-  const overageCharges = overageLines({
-    overage,
-    prices: currentPlan.overage,
+    organizationId,
+    overagePrices: currentPlan.overage,
     currency: subscription.currency,
     messages,
-    periodEnd: now,
+    now,
   });
-  const settlementLines = [...pending.map(pendingItemLine), ...overageCharges];
   const change = computePlanChange({
     current: {
       planId: currentPlan.id,
@@ -201,7 +194,7 @@ export async function changePlanWithin(
   const balance = await availableBalance({ executor: tx, organizationId });
   const settlementTotals = computeInvoiceTotals({
     kind: "settlement",
-    lines: settlementLines,
+    lines: owed.lines,
     coupon: null,
     balanceAvailable: 0n,
   });
@@ -227,10 +220,10 @@ export async function changePlanWithin(
         balanceAfter: balanceBeforeChange - totals.balanceApplied + totals.creditedToBalance,
         effectiveAt: change.effectiveAt,
         settlement:
-          settlementLines.length === 0
+          owed.lines.length === 0
             ? null
             : {
-                lines: settlementLines.map(toPreviewLine),
+                lines: owed.lines.map(toPreviewLine),
                 total: settlementTotals.total,
                 amountDue: settlementTotals.amountDue,
               },
@@ -240,12 +233,10 @@ export async function changePlanWithin(
 
   // Execute: settle what is owed to date first; a decline stops everything here.
   const issued: Invoice[] = [];
-  const settlement = await settlePendingItems({
+  const settlement = await settleOwedToDate({
     context,
     subscription,
-    pending,
-    overage,
-    overageCharges,
+    owed,
     billingReason: "settlement_before_change",
   });
   if (settlement) issued.push(settlement);

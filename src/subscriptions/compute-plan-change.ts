@@ -50,16 +50,13 @@ export function computePlanChange({
   const paidTimeLeft = !trialing && current.unitAmount > 0n;
   const credit: DraftLine[] = paidTimeLeft
     ? [
-        {
-          kind: "proration",
-          description: messages.unusedTime({ plan: current.name }),
-          amount: prorate({ unitAmount: -current.unitAmount, quantity: 1, fraction }),
-          quantity: 1,
+        unusedTimeLine({
+          planName: current.name,
           unitAmount: current.unitAmount,
-          proration: true,
-          periodStart: remaining.start,
-          periodEnd: remaining.end,
-        },
+          period,
+          now,
+          messages,
+        }),
       ]
     : [];
   const sameInterval = current.interval === target.interval;
@@ -104,5 +101,35 @@ export function computePlanChange({
     period: newPeriod,
     resetsAnchor: true,
     effectiveAt: now,
+  };
+}
+
+/**
+ * The credit for the unused rest of a paid period, `−round(unitAmount × f)` over `[now, periodEnd)`
+ * ("Unused time on X"): a plan change's credit line, and the credit of a cancellation that asks for it.
+ */
+export function unusedTimeLine({
+  planName,
+  unitAmount,
+  period,
+  now,
+  messages,
+}: {
+  planName: string;
+  unitAmount: bigint;
+  period: Period;
+  now: Date;
+  messages: BillingMessages;
+}): DraftLine {
+  const fraction = prorationFraction({ periodStart: period.start, periodEnd: period.end, now });
+  return {
+    kind: "proration",
+    description: messages.unusedTime({ plan: planName }),
+    amount: prorate({ unitAmount: -unitAmount, quantity: 1, fraction }),
+    quantity: 1,
+    unitAmount,
+    proration: true,
+    periodStart: now,
+    periodEnd: period.end,
   };
 }

@@ -1,5 +1,13 @@
 import type { BillingContext } from "../billing/billing-operation.ts";
-import { markOverageBilled, type UnbilledOverage } from "../entitlements/overage.ts";
+import type { Executor } from "../db/database.ts";
+import {
+  findUnbilledOverage,
+  markOverageBilled,
+  type OveragePrices,
+  overageLines,
+  type UnbilledOverage,
+} from "../entitlements/overage.ts";
+import type { BillingMessages } from "../i18n/billing-messages.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import { type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import type { RenewalPendingItem } from "./build-renewal-lines.ts";
@@ -7,6 +15,7 @@ import {
   markPendingItemsBilled,
   type PendingItemRow,
   type SubscriptionRow,
+  unbilledPendingItems,
 } from "./subscription-records.ts";
 
 /** A pending prorated item as an invoice line. */
@@ -23,27 +32,60 @@ export function pendingItemLine(item: RenewalPendingItem): DraftLine {
   };
 }
 
+/** What an organization owes for services used to date, and its lines. */
+export interface OwedToDate {
+  pending: PendingItemRow[];
+  overage: UnbilledOverage[];
+  lines: DraftLine[];
+}
+
+/**
+ * What is owed to date (BILLING-RULES "Settlement"): the unbilled pending items and the unbilled metered
+ * overage, at the current plan version's overage prices.
+ */
+export async function findOwedToDate({
+  executor,
+  organizationId,
+  overagePrices,
+  currency,
+  messages,
+  now,
+}: {
+  executor: Executor;
+  organizationId: string;
+  overagePrices: OveragePrices;
+  currency: string;
+  messages: BillingMessages;
+  now: Date;
+}): Promise<OwedToDate> {
+  const pending = await unbilledPendingItems({ executor, organizationId });
+  const overage = await findUnbilledOverage({ executor, organizationIds: [organizationId] });
+  return {
+    pending,
+    overage,
+    lines: [
+      ...pending.map(pendingItemLine),
+      ...overageLines({ overage, prices: overagePrices, currency, messages, periodEnd: now }),
+    ],
+  };
+}
+
 /**
  * Settlement (BILLING-RULES): what is owed to date is invoiced as a `settlement` invoice (the credit balance
  * never applies) and charged at once; a decline aborts the operation. Nothing owed → no invoice.
  */
-export async function settlePendingItems({
+export async function settleOwedToDate({
   context,
   subscription,
-  pending,
-  overage,
-  overageCharges,
+  owed,
   billingReason,
 }: {
   context: Pick<BillingContext, "tx" | "organization" | "now" | "services" | "chargeOrAbort">;
   subscription: SubscriptionRow;
-  pending: readonly PendingItemRow[];
-  /** Unbilled metered overage and its lines (see `overageLines`). */
-  overage: readonly UnbilledOverage[];
-  overageCharges: readonly DraftLine[];
+  owed: OwedToDate;
   billingReason: string;
 }): Promise<Invoice | null> {
-  if (pending.length === 0 && overageCharges.length === 0) return null;
+  if (owed.lines.length === 0) return null;
   const { tx, organization, now, services, chargeOrAbort } = context;
   const settlement = await issueInvoice({
     executor: tx,
@@ -55,7 +97,7 @@ export async function settlePendingItems({
       billingReason,
       currency: subscription.currency,
       locale: organization.locale,
-      lines: [...pending.map(pendingItemLine), ...overageCharges],
+      lines: owed.lines,
       coupon: null,
       periodStart: null,
       periodEnd: now,
@@ -64,8 +106,8 @@ export async function settlePendingItems({
     numberPrefix: services.config.invoicePrefix,
     now,
   });
-  await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: settlement.id });
-  await markOverageBilled({ executor: tx, overage });
+  await markPendingItemsBilled({ executor: tx, items: owed.pending, invoiceId: settlement.id });
+  await markOverageBilled({ executor: tx, overage: owed.overage });
   await chargeOrAbort(settlement);
   return settlement;
 }

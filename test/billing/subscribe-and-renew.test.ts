@@ -314,6 +314,52 @@ describe("cancel", () => {
   });
 });
 
+describe("cancel now settles first (seed 000, Cancelación de Servicios)", () => {
+  it("invoices what is owed to date before ending; a declined settlement cancels nothing", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    await app.request("POST", org.path("/subscription"), {
+      body: { planId: "plus", interval: "month" },
+    });
+    await org.advance("2026-01-11T00:00:00Z");
+    await app.request("POST", org.path("/subscription/items"), {
+      body: { addonId: "seat", quantity: 2 },
+    });
+    await app.request("POST", org.path("/payment-methods"), {
+      body: { provider: "sandbox", token: "pm_sandbox_declined", default: true },
+    });
+    const declined = await app.request("POST", org.path("/subscription/cancel"), {
+      body: { atPeriodEnd: false },
+    });
+    expect(declined.status).toBe(402);
+    expect(declined.body.error.code).toBe("payment_failed");
+    expect((await app.request("GET", org.path("/subscription"))).body.status).toBe("active");
+    const unbilled =
+      "select count(*)::int as count from pending_items where organization_id = $1 and invoice_id is null";
+    expect((await app.database.pool.query(unbilled, [org.organizationId])).rows[0].count).toBe(1);
+
+    await app.request("POST", org.path("/payment-methods"), {
+      body: { provider: "sandbox", token: "pm_sandbox_ok", default: true },
+    });
+    const canceled = await app.request("POST", org.path("/subscription/cancel"), {
+      body: { atPeriodEnd: false },
+    });
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.subscription.status).toBe("canceled");
+    // 2 seats × 1500 × 21/31 days = 2032.26 → 2032, charged at once; no credit unless asked for.
+    expect(canceled.body.invoices).toHaveLength(1);
+    expect(canceled.body.invoices[0]).toMatchObject({
+      kind: "settlement",
+      billingReason: "settlement_on_cancel",
+      total: 2032,
+      balanceApplied: 0,
+      amountPaid: 2032,
+      status: "paid",
+    });
+    expect((await app.database.pool.query(unbilled, [org.organizationId])).rows[0].count).toBe(0);
+    expect(await ledgerSum(app, org.organizationId)).toBe(0);
+  });
+});
+
 describe("invoices", () => {
   it("numbers finalized invoices gaplessly, declined ones included", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
