@@ -1,9 +1,9 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import { fixBillingCurrency } from "../billing/fix-billing-currency.ts";
 import { getPack } from "../catalog/packs.ts";
-import { entitlementGrants, organizations } from "../db/schema/index.ts";
+import { entitlementGrants } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
@@ -71,7 +71,7 @@ export async function purchasePack({
           `Organization ${organizationId} is ${organization.status}; it cannot buy packs.`,
         );
       }
-      const pack = await getPack({ db: services.db, packId });
+      const pack = await getPack({ db: tx, packId });
       if (pack.archivedAt !== null)
         throw validationError(`packId: the pack "${packId}" is archived.`);
       const currency = organization.currency ?? pack.price.currency;
@@ -111,12 +111,7 @@ export async function purchasePack({
         now,
       });
       await chargeOrAbort(invoice);
-      if (organization.currency === null) {
-        await tx
-          .update(organizations)
-          .set({ currency, updatedAt: now })
-          .where(eq(organizations.id, organizationId));
-      }
+      await fixBillingCurrency({ executor: tx, organization, currency, now });
       const grant = { feature: pack.feature, quantity: pack.quantity * BigInt(quantity) };
       await enqueueJob(
         tx,

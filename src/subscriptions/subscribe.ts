@@ -6,8 +6,9 @@ import {
   quoteBillingOperation,
   runBillingOperation,
 } from "../billing/billing-operation.ts";
+import { fixBillingCurrency } from "../billing/fix-billing-currency.ts";
 import { getPlan } from "../catalog/plans.ts";
-import { organizations, subscriptions } from "../db/schema/index.ts";
+import { subscriptions } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { type BillingMessages, billingMessages } from "../i18n/billing-messages.ts";
@@ -229,12 +230,7 @@ export async function subscribeWithin(
   });
   await chargeOrAbort(invoice);
 
-  if (organization.currency === null) {
-    await tx
-      .update(organizations)
-      .set({ currency, updatedAt: now })
-      .where(eq(organizations.id, organizationId));
-  }
+  await fixBillingCurrency({ executor: tx, organization, currency, now });
   await setEntitlement({
     executor: tx,
     organizationId,
