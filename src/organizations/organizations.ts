@@ -9,7 +9,7 @@ import {
   provisioningSteps as stepRecords,
   testClocks,
 } from "../db/schema/index.ts";
-import { AbonoError, conflict, notFound, validationError } from "../errors.ts";
+import { AbonoError, conflict, invalidState, notFound, validationError } from "../errors.ts";
 import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../logger.ts";
@@ -96,7 +96,16 @@ export async function retryProvisioning({
   organizationId: string;
   now: Date;
 }): Promise<OrganizationRecord> {
-  const organization = await claimForRetry({ db: services.db, id: organizationId, now });
+  const organization = await claimForRetry({
+    db: services.db,
+    id: organizationId,
+    now,
+    provisioned: () =>
+      invalidState(
+        `Organization ${organizationId} is provisioned already; there is nothing to retry.`,
+        { organizationId },
+      ),
+  });
   return provision({ services, organization, now });
 }
 
@@ -181,19 +190,31 @@ async function insertOrClaim({
       throw error;
     }
     if (inserted) return inserted;
-    return claimForRetry({ db, id, now });
+    return claimForRetry({
+      db,
+      id,
+      now,
+      provisioned: () =>
+        conflict(`Organization ${id} already exists; choose another id.`, { organizationId: id }),
+    });
   }
   throw conflict(`Another organization holds the identity group ${baseGroup}; try again.`);
 }
 
+/**
+ * Claims an organization whose provisioning failed (or died) to run it again. One being provisioned right
+ * now answers 409; one provisioned already answers the caller's `provisioned` error.
+ */
 async function claimForRetry({
   db,
   id,
   now,
+  provisioned,
 }: {
   db: Database;
   id: string;
   now: Date;
+  provisioned: () => AbonoError;
 }): Promise<OrganizationRecord> {
   const [claimed] = await db
     .update(organizations)
@@ -218,7 +239,7 @@ async function claimForRetry({
       `Organization ${id} is being provisioned right now; read it again in a few seconds.`,
     );
   }
-  throw conflict(`Organization ${id} already exists; choose another id.`, { organizationId: id });
+  throw provisioned();
 }
 
 export async function getOrganizationRecord({

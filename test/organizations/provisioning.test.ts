@@ -307,4 +307,25 @@ describe("provisioning with Amazon Cognito", () => {
     expect(cognito.memberships).toContain("Beta-Works/lucia");
     expect(await count(app, "organization_public_view", "beta-works")).toBe(1);
   });
+
+  it("retries a failed provisioning through its route, and has nothing to retry once it is active", async () => {
+    cognito.failing.add("AdminAddUserToGroup");
+    const failed = await app.request("POST", "/v1/organizations", {
+      body: { id: "gamma-labs", name: "Gamma Labs", owner: { userId: "gabi" } },
+    });
+    expect(failed.status).toBe(500);
+    cognito.failing.clear();
+
+    const retried = await app.request("POST", "/v1/organizations/gamma-labs/provisioning/retry");
+    expect(retried.status).toBe(200);
+    expect(retried.body.provisioning).toMatchObject({ status: "active", failedStep: null });
+    expect(cognito.memberships).toContain("Gamma-Labs/gabi");
+
+    const again = await app.request("POST", "/v1/organizations/gamma-labs/provisioning/retry");
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({
+      code: "invalid_state",
+      message: "Organization gamma-labs is provisioned already; there is nothing to retry.",
+    });
+  });
 });
