@@ -48,6 +48,10 @@ export interface AppDependencies {
 export type RouteModule = (app: App, dependencies: AppDependencies) => void;
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /** Drops a revoked API key from this app's cache of verified keys (`registerAuthentication`). */
+    forgetApiKey(keyId: string): void;
+  }
   interface FastifyContextConfig {
     access?: Access;
   }

@@ -19,6 +19,7 @@ const jwtPattern = /^[\w-]+\.[\w-]+\.[\w-]*$/;
  */
 export function registerAuthentication(app: App, { db, jwtVerifier }: AppDependencies) {
   const apiKeys = apiKeyCache({ lookup: (secret) => principalForApiKey({ db, secret }) });
+  app.decorate("forgetApiKey", (keyId: string) => apiKeys.forget(keyId));
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request) => {
     if (request.is404) return;
@@ -96,20 +97,12 @@ function mergeRoles(
 const apiKeyCacheMs = 5_000;
 
 /**
- * API keys are checked on every request; a short-lived in-process cache keeps the hot path (entitlement
- * checks) from paying a database round trip for the key each time. Unknown keys are never cached.
+ * API keys are checked on every request; a short-lived cache of this app's verified keys keeps the hot path
+ * (entitlement checks) from paying a database round trip for the key each time. Unknown keys are never
+ * cached. `forget` makes a revocation take effect at once in this process; others wait `apiKeyCacheMs`.
  */
-const verifiedKeys = new Map<string, { principal: Principal; until: number }>();
-
-/** Revocation in this process takes effect at once; in other processes within `apiKeyCacheMs`. */
-export function forgetApiKey(keyId: string): void {
-  for (const [secret, entry] of verifiedKeys) {
-    if (entry.principal.id === keyId) verifiedKeys.delete(secret);
-  }
-}
-
 function apiKeyCache({ lookup }: { lookup: (secret: string) => Promise<Principal | null> }) {
-  const entries = verifiedKeys;
+  const entries = new Map<string, { principal: Principal; until: number }>();
   return {
     async lookup(secret: string): Promise<Principal | null> {
       const cached = entries.get(secret);
@@ -122,6 +115,11 @@ function apiKeyCache({ lookup }: { lookup: (secret: string) => Promise<Principal
         entries.delete(secret);
       }
       return principal;
+    },
+    forget(keyId: string): void {
+      for (const [secret, entry] of entries) {
+        if (entry.principal.id === keyId) entries.delete(secret);
+      }
     },
   };
 }

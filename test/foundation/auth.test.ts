@@ -256,3 +256,24 @@ describe("JWT not configured", () => {
     }
   });
 });
+
+describe("the API key cache", () => {
+  it("belongs to one app: the same secret on another database is that database's key", async () => {
+    const other = await startTestApp({ worker: false });
+    try {
+      const rootKeyId = async (test: TestApp) =>
+        (
+          await test.database.pool.query(
+            "select id from api_keys where name = 'Root key from ABONO_ROOT_API_KEY'",
+          )
+        ).rows[0].id;
+      const mine = await app.request("GET", "/v1/me");
+      const theirs = await other.request("GET", "/v1/me");
+      expect(mine.body.id).toBe(await rootKeyId(app));
+      expect(theirs.body.id).toBe(await rootKeyId(other));
+      expect(theirs.body.id).not.toBe(mine.body.id);
+    } finally {
+      await other.close();
+    }
+  });
+});

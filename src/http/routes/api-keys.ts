@@ -5,7 +5,6 @@ import { access, canActForOrganization } from "../../auth/principal.ts";
 import { apiKeys } from "../../db/schema/index.ts";
 import { forbidden, notFound } from "../../errors.ts";
 import type { RouteModule } from "../app-types.ts";
-import { forgetApiKey } from "../authenticate.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 
 const apiKey = z.object({
@@ -124,7 +123,7 @@ export const apiKeyRoutes: RouteModule = (app, { db, clock }) => {
         now: clock(),
       });
       if (!revoked) throw notFound("API key", keyId);
-      forgetApiKey(keyId);
+      app.forgetApiKey(keyId);
       return revoked;
     },
   );
