@@ -512,6 +512,54 @@ describe("batch ingestion", () => {
     );
   });
 
+  it("draws limited metered usage from each organization's purchased units once its allowance is used", async () => {
+    await app.request("POST", "/v1/packs", {
+      body: {
+        id: "encounters-20",
+        name: "20 encounters",
+        feature: "encounters",
+        quantity: 20,
+        price: { currency: "USD", unitAmount: 300 },
+      },
+    });
+    const first = await subscribedOrganization("plus");
+    const second = await subscribedOrganization("plus");
+    for (const [org, used] of [
+      [first, 495],
+      [second, 500],
+    ] as const) {
+      const purchase = await app.request("POST", org.path("/purchases"), {
+        body: { packId: "encounters-20" },
+      });
+      expect(purchase.status).toBe(201);
+      await waitForPurchased(org, 20);
+      const usage = await app.request("POST", org.path("/usage"), {
+        body: { feature: "encounters", quantity: used, eventId: "allowance" },
+      });
+      expect(usage.status).toBe(200);
+    }
+    const events = (org: typeof first, count: number) =>
+      Array.from({ length: count }, (_, index) => ({
+        organizationId: org.organizationId,
+        feature: "encounters",
+        eventId: `pack-${index}`,
+      }));
+    const response = await app.request("POST", "/v1/usage/batch", {
+      body: { events: [...events(first, 10), ...events(second, 25)] },
+    });
+    expect(response.body).toEqual({
+      accepted: 30,
+      duplicates: 0,
+      rejected: [30, 31, 32, 33, 34].map((index) => ({ index, code: "limit_exceeded" })),
+    });
+    expect((await app.request("GET", first.path("/entitlement"))).body.balances.encounters).toEqual(
+      { included: 500, purchased: 15, used: 505, remaining: 15 },
+    );
+    expect(
+      (await app.request("GET", second.path("/entitlement"))).body.balances.encounters,
+    ).toEqual({ included: 500, purchased: 0, used: 520, remaining: 0 });
+  });
+
   it("refuses more than 10,000 events with a clear message", async () => {
     const events = Array.from({ length: 10_001 }, (_, index) => ({
       organizationId: "x",

@@ -6,7 +6,7 @@ import type { Database, Transaction } from "../db/database.ts";
 import type { FeatureEntitlement } from "./compute-effective-entitlement.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
-import { applyUsage, consumeGrants, purchasedUnits } from "./record-usage.ts";
+import { applyUsage, consumeGrants } from "./record-usage.ts";
 
 export interface BatchEvent {
   organizationId: string;
@@ -245,6 +245,13 @@ export async function ingestUsageBatch({
           },
         ]),
       );
+      // Purchased units left for every limited metered counter, read once for all of them.
+      const purchased = await purchasedUnitsOf({
+        tx,
+        groups: counted
+          .map(({ group }) => group)
+          .filter((group) => group.feature.kind === "metered" && group.feature.limit !== null),
+      });
       const refusedEventIds: { organizationId: string; eventId: string }[] = [];
       const updates: {
         o: string;
@@ -263,10 +270,7 @@ export async function ingestUsageBatch({
           counter = { ...counter, used: counter.used + quantity };
           accepted += positions.length;
         } else {
-          let purchasedAvailable =
-            feature.kind === "metered" && feature.limit !== null
-              ? await purchasedUnits({ executor: tx, organizationId, featureKey, now: group.now })
-              : 0n;
+          let purchasedAvailable = purchased.get(groupKey(group)) ?? 0n;
           let fromPurchased = 0n;
           for (const position of positions) {
             const index = columns.indexes[position] ?? 0;
@@ -324,6 +328,34 @@ export async function ingestUsageBatch({
     rejected.sort((a, b) => a.index - b.index);
     return { accepted, duplicates, rejected };
   });
+}
+
+const groupKey = (group: Pick<Group, "organizationId" | "featureKey">) =>
+  `${group.organizationId}\u0000${group.featureKey}`;
+
+/** Units left in the unexpired grants of each group's feature, at its organization's "now", by `groupKey`. */
+async function purchasedUnitsOf({
+  tx,
+  groups,
+}: {
+  tx: Transaction;
+  groups: readonly Group[];
+}): Promise<Map<string, bigint>> {
+  if (groups.length === 0) return new Map();
+  const { rows } = await tx.execute<{ o: string; f: string; remaining: string }>(sql`
+    select k.o, k.f, sum(g.remaining)::text as remaining
+      from unnest(${sql.param(groups.map((group) => group.organizationId))}::text[],
+                  ${sql.param(groups.map((group) => group.featureKey))}::text[],
+                  ${sql.param(groups.map((group) => group.now.toISOString()))}::timestamptz[]) as k(o, f, n)
+      join entitlement_grants g
+        on g.organization_id = k.o and g.feature_key = k.f and (g.expires_at is null or g.expires_at > k.n)
+     group by k.o, k.f`);
+  return new Map(
+    rows.map((row) => [
+      groupKey({ organizationId: row.o, featureKey: row.f }),
+      BigInt(row.remaining),
+    ]),
+  );
 }
 
 /** No limit and only positive quantities: no event can be refused, the counter just adds their sum. */

@@ -130,7 +130,7 @@ async function lockCounter({
   };
 }
 
-export async function purchasedUnits({
+async function purchasedUnits({
   executor,
   organizationId,
   featureKey,
