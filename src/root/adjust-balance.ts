@@ -1,7 +1,6 @@
-import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
-import { organizations } from "../db/schema/index.ts";
+import { fixBillingCurrency } from "../billing/fix-billing-currency.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import {
@@ -73,12 +72,7 @@ export async function adjustBalance({
           `currency: organization ${organizationId} has no billing currency yet; say which with "currency" (it becomes the organization's billing currency).`,
         );
       }
-      if (established === null) {
-        await tx
-          .update(organizations)
-          .set({ currency: resolved, updatedAt: now })
-          .where(eq(organizations.id, organizationId));
-      }
+      await fixBillingCurrency({ executor: tx, organization, currency: resolved, now });
       const before = await availableBalance({ executor: tx, organizationId });
       const after = before + amount;
       if (after < 0n) {
