@@ -213,7 +213,7 @@ async function seed({
   name: string | undefined;
 }) {
   const available = Object.keys(seeds);
-  if (name === undefined || !(name in seeds)) {
+  if (name === undefined || !Object.hasOwn(seeds, name)) {
     console.error(`Usage: abono seed <name>   (available: ${available.join(", ")})`);
     return 2;
   }
@@ -234,6 +234,11 @@ async function seed({
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // An option parseArgs does not know, or one missing its value: a usage error, not a crash.
+    if (String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS_")) {
+      console.error(`${(error as Error).message}\n\n${usage}`);
+      process.exit(2);
+    }
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     process.exit(1);
   },

@@ -65,5 +65,11 @@ describe("abono CLI", () => {
     const unknown = runCli(["frobnicate"], { DATABASE_URL: url });
     expect(await unknown.exited).toBe(2);
     expect(unknown.output()).toMatch(/Unknown command "frobnicate"/);
+    const option = runCli(["keys", "create", "--root", "--colour", "red"], { DATABASE_URL: url });
+    expect(await option.exited).toBe(2);
+    expect(option.output()).toMatch(/Unknown option '--colour'[\s\S]*Usage: abono/);
+    const seed = runCli(["seed", "toString"], { DATABASE_URL: url });
+    expect(await seed.exited).toBe(2);
+    expect(seed.output()).toMatch(/available: demo/);
   });
 });
