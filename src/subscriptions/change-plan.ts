@@ -5,6 +5,7 @@ import {
   type BillingServices,
   runBillingOperation,
 } from "../billing/billing-operation.ts";
+import { loadAddonVersions } from "../catalog/addons.ts";
 import type { Coupon } from "../catalog/catalog-types.ts";
 import { getPlan } from "../catalog/plans.ts";
 import type { Executor } from "../db/database.ts";
@@ -26,6 +27,7 @@ import { couponTermsFor } from "./redeem-coupon.ts";
 import { findOwedToDate, settleOwedToDate } from "./settle-owed-to-date.ts";
 import {
   findLiveSubscription,
+  listItems,
   requirePrice,
   type SubscriptionRow,
   setEntitlement,
@@ -157,6 +159,9 @@ export async function changePlanWithin(
     interval: request.interval,
     currency: subscription.currency,
   });
+  if (request.interval !== subscription.interval) {
+    await requireAddonPrices({ tx, subscription, interval: request.interval });
+  }
 
   // Compute
   const owed = await findOwedToDate({
@@ -371,6 +376,37 @@ export async function changePlanWithin(
       ),
     },
   };
+}
+
+/**
+ * The add-ons keep their versions across a plan change, so each needs a price in the new interval: without
+ * one the renewal could not invoice it. Refused up front (400) instead.
+ */
+async function requireAddonPrices({
+  tx,
+  subscription,
+  interval,
+}: {
+  tx: Executor;
+  subscription: SubscriptionRow;
+  interval: Interval;
+}): Promise<void> {
+  const items = await listItems({ executor: tx, subscriptionId: subscription.id });
+  const addons = await loadAddonVersions(
+    tx,
+    items.map((item) => [item.addonId, item.addonVersion]),
+  );
+  for (const addon of addons) {
+    const priced = addon.prices.some(
+      (price) => price.interval === interval && price.currency === subscription.currency,
+    );
+    if (!priced) {
+      throw validationError(
+        `interval: the add-on "${addon.id}" on this subscription has no ${interval}ly price in ${subscription.currency}; remove it (POST /v1/organizations/${subscription.organizationId}/subscription/items with quantity 0) before changing to ${interval}ly billing.`,
+        { addonId: addon.id },
+      );
+    }
+  }
 }
 
 function toPreviewLine(line: DraftLine): PreviewLine {

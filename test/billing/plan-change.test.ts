@@ -337,6 +337,54 @@ describe("interval changes reset the anchor", () => {
   });
 });
 
+describe("add-ons across an interval change", () => {
+  it("refuses (400) an interval the subscription's add-ons have no price for, now or at period end", async () => {
+    const addon = await app.request("POST", "/v1/addons", {
+      body: {
+        id: "support",
+        name: "Support",
+        kind: "service",
+        prices: [{ interval: "month", currency: "USD", unitAmount: 900 }],
+        features: {},
+      },
+    });
+    expect(addon.status).toBe(201);
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    await app.request("POST", org.path("/subscription"), {
+      body: { planId: "plus", interval: "month" },
+    });
+    await app.request("POST", org.path("/subscription/items"), {
+      body: { addonId: "support", quantity: 1 },
+    });
+    const before = await app.request("GET", org.path("/subscription"));
+    for (const timing of ["now", "period_end"]) {
+      const change = await app.request("POST", org.path("/subscription/change"), {
+        body: { planId: "premium", interval: "year", timing },
+      });
+      expect(change.status).toBe(400);
+      expect(change.body.error).toMatchObject({
+        code: "validation_error",
+        details: { addonId: "support" },
+      });
+      expect(change.body.error.message).toMatch(/no yearly price in USD; remove it/);
+    }
+    expect((await app.request("GET", org.path("/subscription"))).body).toEqual(before.body);
+    // The same interval keeps the add-on; without it the interval change goes through.
+    const sameInterval = await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "premium", interval: "month" },
+    });
+    expect(sameInterval.status).toBe(200);
+    await app.request("POST", org.path("/subscription/items"), {
+      body: { addonId: "support", quantity: 0 },
+    });
+    const toYear = await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "premium", interval: "year" },
+    });
+    expect(toYear.status).toBe(200);
+    expect(toYear.body.subscription).toMatchObject({ planId: "premium", interval: "year" });
+  });
+});
+
 describe("concurrent plan changes", () => {
   it("20 parallel changes on one organization leave one result and a balanced ledger", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
