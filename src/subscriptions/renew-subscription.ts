@@ -158,9 +158,13 @@ export async function renewSubscription({
       if (already) return "skipped";
 
       const items = await listItems({ executor: tx, subscriptionId });
-      const addons = await loadAddonVersions(
-        tx,
-        items.map((item) => [item.addonId, item.addonVersion]),
+      const addonOf = new Map(
+        (
+          await loadAddonVersions(
+            tx,
+            items.map((item) => [item.addonId, item.addonVersion]),
+          )
+        ).map((addon) => [`${addon.id}@${addon.version}`, addon]),
       );
       const pending = await unbilledPendingItems({ executor: tx, organizationId });
       const overage = await findUnbilledOverage({
@@ -175,8 +179,8 @@ export async function renewSubscription({
         planLine:
           first?.line ??
           planChargeLine({ planName: plan.name, interval, unitAmount, period, messages }),
-        addons: items.flatMap((item, index) => {
-          const addon = addons[index];
+        addons: items.flatMap((item) => {
+          const addon = addonOf.get(`${item.addonId}@${item.addonVersion}`);
           return addon ? [{ name: addon.name, quantity: item.quantity, prices: addon.prices }] : [];
         }),
         pending,
