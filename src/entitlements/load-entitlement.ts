@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { loadAddonVersions } from "../catalog/addons.ts";
 import { loadFeatureMap } from "../catalog/features.ts";
 import { loadPlanVersions } from "../catalog/plans.ts";
@@ -64,8 +64,12 @@ export async function loadEntitlement({
     graceEndsAt: null,
     manualFeatures: null,
   };
-  const [plan] = await executor.select().from(plans).where(eq(plans.id, state.planId));
-  const [free] = await executor.select().from(plans).where(eq(plans.id, freePlanId));
+  const planRows = await executor
+    .select()
+    .from(plans)
+    .where(inArray(plans.id, [state.planId, freePlanId]));
+  const plan = planRows.find((row) => row.id === state.planId);
+  const free = planRows.find((row) => row.id === freePlanId);
   const versions = await loadPlanVersions(executor, [
     ...(plan ? [{ planId: plan.id, version: state.planVersion ?? plan.currentVersion }] : []),
     ...(free ? [{ planId: free.id, version: free.currentVersion }] : []),
