@@ -177,9 +177,11 @@ describe("OpenAPI", () => {
       "past_due",
       "canceled",
     ]);
-    expect(
-      operation("/v1/organizations/:orgId", "get").responses["200"].content["application/json"]
-        .schema.properties.billingProviders,
-    ).toBeDefined();
+    const providers = operation("/v1/organizations/:orgId", "get").responses["200"].content[
+      "application/json"
+    ].schema.properties.billingProviders;
+    expect(providers.properties.manual.required).toEqual(
+      expect.arrayContaining(["actor", "at", "changes", "reason", "auditLogId"]),
+    );
   });
 });
