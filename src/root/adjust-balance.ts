@@ -11,6 +11,8 @@ import {
 import { isSupportedCurrency } from "../money/index.ts";
 
 const balanceAdjustmentAuditAction = "root.balance_adjusted";
+/** Amounts leave the API as JSON numbers (`toNumber`): a balance above this could never be shown again. */
+const largestBalance = BigInt(Number.MAX_SAFE_INTEGER);
 
 export interface BalanceAdjustment {
   transaction: BalanceTransaction;
@@ -75,6 +77,12 @@ export async function adjustBalance({
       await fixBillingCurrency({ executor: tx, organization, currency: resolved, now });
       const before = await availableBalance({ executor: tx, organizationId });
       const after = before + amount;
+      if (after > largestBalance) {
+        throw invalidState(
+          `The adjustment would take the credit balance of ${organizationId} past ${largestBalance} minor units, the largest amount the API can report; the largest credit now is ${largestBalance - before}.`,
+          { available: before.toString(), amount: amount.toString(), currency: resolved },
+        );
+      }
       if (after < 0n) {
         throw invalidState(
           `The adjustment would make the credit balance negative: ${organizationId} has ${before} (minor units, ${resolved}) available, so the largest debit is ${-before}.`,

@@ -102,6 +102,22 @@ describe("balance adjustments", () => {
     expect((await adjust(fresh, { amount: -1, reason: "OPS-205" })).status).toBe(409);
   });
 
+  it("never takes the balance past what a JSON number holds exactly: 409 invalid_state and nothing written", async () => {
+    const organizationId = await createOrganization();
+    const largest = Number.MAX_SAFE_INTEGER;
+    expect((await adjust(organizationId, { amount: largest - 10, reason: "OPS-210" })).status).toBe(
+      201,
+    );
+    const over = await adjust(organizationId, { amount: 11, reason: "OPS-211" });
+    expect(over.status).toBe(409);
+    expect(over.body.error.code).toBe("invalid_state");
+    expect(over.body.error.message).toContain("the largest credit now is 10");
+    const balance = await app.request("GET", `/v1/organizations/${organizationId}/balance`);
+    expect(balance.status).toBe(200);
+    expect(balance.body.available).toBe(largest - 10);
+    expect((await adjust(organizationId, { amount: 10, reason: "OPS-212" })).status).toBe(201);
+  });
+
   it("serializes concurrent debits on the organization's lock: 10 × −100 against 500 → exactly 5", async () => {
     const organizationId = await createOrganization();
     await adjust(organizationId, { amount: 500, reason: "OPS-206" });
