@@ -1,7 +1,7 @@
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record-audit.ts";
-import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import type { BillingServices } from "../billing/billing-operation.ts";
 import { loadAddonVersions } from "../catalog/addons.ts";
 import { getPlan } from "../catalog/plans.ts";
 import type { Database } from "../db/database.ts";
@@ -24,11 +24,11 @@ import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { subscriptionDiscount } from "./change-plan.ts";
 import { firstPaidPeriod, planChargeLine } from "./plan-charge-line.ts";
 import { type DueRenewal, isPlainRenewal, renewBatchJob } from "./renew-batch.ts";
+import { runSubscriptionOperation } from "./run-subscription-operation.ts";
 import {
   fallBackToFreePlan,
   listItems,
   markPendingItemsBilled,
-  organizationOfSubscription,
   requirePrice,
   setEntitlement,
   unbilledPendingItems,
@@ -55,27 +55,14 @@ export async function renewSubscription({
   dueAt: Date;
   systemNow: Date;
 }): Promise<"renewed" | "past_due" | "ended" | "skipped"> {
-  const organizationId = await organizationOfSubscription({
-    executor: services.db,
-    subscriptionId,
-  });
-  if (organizationId === null) return "skipped";
-  return runBillingOperation({
+  return runSubscriptionOperation({
     services,
-    organizationId,
+    subscriptionId,
     systemNow,
     actor,
-    async operation({ tx, organization, now, queueName, chargeOrKeepOpen }) {
-      const [subscription] = await tx
-        .select()
-        .from(subscriptions)
-        .where(eq(subscriptions.id, subscriptionId));
-      if (
-        !subscription ||
-        (subscription.status !== "active" && subscription.status !== "trialing")
-      ) {
-        return "skipped";
-      }
+    async operation({ tx, organization, now, queueName, chargeOrKeepOpen, subscription }) {
+      if (subscription.status !== "active" && subscription.status !== "trialing") return "skipped";
+      const organizationId = organization.id;
       const boundary = subscription.currentPeriodEnd;
       if (boundary.getTime() !== dueAt.getTime() || boundary > now) return "skipped";
       const at = boundary;

@@ -1,10 +1,10 @@
 import { and, desc, eq, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record-audit.ts";
-import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
+import type { BillingServices } from "../billing/billing-operation.ts";
 import type { Database } from "../db/database.ts";
 import { invoices, organizations, subscriptions } from "../db/schema/index.ts";
-import { publishEvent } from "../events/publish-event.ts";
+import { type EventType, publishEvent } from "../events/publish-event.ts";
 import { getInvoice } from "../invoicing/invoices.ts";
 import { enqueueJobs } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
@@ -16,11 +16,8 @@ import {
   type SchedulerScope,
 } from "../jobs/scheduler.ts";
 import { addDays } from "../time/index.ts";
-import {
-  fallBackToFreePlan,
-  organizationOfSubscription,
-  setEntitlement,
-} from "./subscription-records.ts";
+import { runSubscriptionOperation } from "./run-subscription-operation.ts";
+import { fallBackToFreePlan, setEntitlement } from "./subscription-records.ts";
 import { subscriptionView } from "./subscription-view.ts";
 
 const actor = "system:dunning";
@@ -42,28 +39,20 @@ export async function retrySubscriptionPayment({
   attemptAt: Date;
   systemNow: Date;
 }): Promise<"recovered" | "retry_scheduled" | "canceled" | "skipped"> {
-  const organizationId = await organizationOfSubscription({
-    executor: services.db,
-    subscriptionId,
-  });
-  if (organizationId === null) return "skipped";
-  return runBillingOperation({
+  return runSubscriptionOperation({
     services,
-    organizationId,
+    subscriptionId,
     systemNow,
     actor,
-    async operation({ tx, now, queueName, chargeOrKeepOpen }) {
-      const [subscription] = await tx
-        .select()
-        .from(subscriptions)
-        .where(eq(subscriptions.id, subscriptionId));
+    async operation({ tx, organization, now, queueName, chargeOrKeepOpen, subscription }) {
       if (
-        subscription?.status !== "past_due" ||
+        subscription.status !== "past_due" ||
         subscription.nextPaymentAttemptAt?.getTime() !== attemptAt.getTime() ||
         attemptAt > now
       ) {
         return "skipped";
       }
+      const organizationId = organization.id;
       const at = attemptAt;
       const [open] = await tx
         .select({ id: invoices.id })
@@ -75,24 +64,37 @@ export async function retrySubscriptionPayment({
       const paid = open
         ? await chargeOrKeepOpen(await getInvoice({ executor: tx, invoiceId: open.id }), at)
         : true;
-      const { dunningRetryDays } = services.config.lifecycle;
       const attempts = subscription.paymentAttempts + 1;
-      const nextRetryDays = dunningRetryDays[attempts - 1];
-      const since = subscription.pastDueSince ?? at;
+      // Retries are counted from the first failure: after 1, 3 and 5 days by default.
+      const nextRetryDays = services.config.lifecycle.dunningRetryDays[attempts - 1];
+      const nextAttemptAt =
+        nextRetryDays === undefined
+          ? null
+          : addDays({ date: subscription.pastDueSince ?? at, days: nextRetryDays });
+      const outcome = paid ? "recovered" : nextAttemptAt ? "retry_scheduled" : "canceled";
+      const changes = {
+        recovered: {
+          status: "active",
+          pastDueSince: null,
+          paymentAttempts: 0,
+          nextPaymentAttemptAt: null,
+        },
+        retry_scheduled: { paymentAttempts: attempts, nextPaymentAttemptAt: nextAttemptAt },
+        canceled: {
+          status: "canceled",
+          canceledAt: at,
+          endedAt: at,
+          paymentAttempts: attempts,
+          nextPaymentAttemptAt: null,
+        },
+      } as const;
 
-      let outcome: "recovered" | "retry_scheduled" | "canceled";
-      if (paid) {
-        outcome = "recovered";
-        await tx
-          .update(subscriptions)
-          .set({
-            status: "active",
-            pastDueSince: null,
-            paymentAttempts: 0,
-            nextPaymentAttemptAt: null,
-            updatedAt: at,
-          })
-          .where(eq(subscriptions.id, subscriptionId));
+      const [after] = await tx
+        .update(subscriptions)
+        .set({ ...changes[outcome], updatedAt: at })
+        .where(eq(subscriptions.id, subscriptionId))
+        .returning();
+      if (outcome === "recovered") {
         await setEntitlement({
           executor: tx,
           organizationId,
@@ -104,29 +106,8 @@ export async function retrySubscriptionPayment({
           source: "subscription",
           now: at,
         });
-      } else if (nextRetryDays !== undefined) {
-        outcome = "retry_scheduled";
-        await tx
-          .update(subscriptions)
-          .set({
-            paymentAttempts: attempts,
-            nextPaymentAttemptAt: addDays({ date: since, days: nextRetryDays }),
-            updatedAt: at,
-          })
-          .where(eq(subscriptions.id, subscriptionId));
-      } else {
-        outcome = "canceled";
-        await tx
-          .update(subscriptions)
-          .set({
-            status: "canceled",
-            canceledAt: at,
-            endedAt: at,
-            paymentAttempts: attempts,
-            nextPaymentAttemptAt: null,
-            updatedAt: at,
-          })
-          .where(eq(subscriptions.id, subscriptionId));
+      }
+      if (outcome === "canceled") {
         if (open) {
           await tx
             .update(invoices)
@@ -140,10 +121,6 @@ export async function retrySubscriptionPayment({
           now: at,
         });
       }
-      const [after] = await tx
-        .select()
-        .from(subscriptions)
-        .where(eq(subscriptions.id, subscriptionId));
       await recordAudit({
         executor: tx,
         entry: {
@@ -158,12 +135,7 @@ export async function retrySubscriptionPayment({
       });
       await publishEvent({
         executor: tx,
-        type:
-          outcome === "recovered"
-            ? "subscription.recovered"
-            : outcome === "canceled"
-              ? "subscription.canceled"
-              : "invoice.payment_failed",
+        type: outcomeEvents[outcome],
         organizationId,
         data: { subscriptionId, invoiceId: open?.id ?? null, attempt: attempts, outcome },
         now: at,
@@ -173,6 +145,12 @@ export async function retrySubscriptionPayment({
     },
   });
 }
+
+const outcomeEvents = {
+  recovered: "subscription.recovered",
+  retry_scheduled: "invoice.payment_failed",
+  canceled: "subscription.canceled",
+} as const satisfies Record<string, EventType>;
 
 export const retryPaymentJob = defineJob({
   name: "subscription.retry_payment",
