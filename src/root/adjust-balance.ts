@@ -36,7 +36,6 @@ export async function adjustBalance({
   reason,
   description,
   actor,
-  requestId,
   systemNow,
 }: {
   services: BillingServices;
@@ -46,7 +45,6 @@ export async function adjustBalance({
   reason: string;
   description: string | undefined;
   actor: string;
-  requestId: string | null;
   systemNow: Date;
 }): Promise<BalanceAdjustment> {
   if (amount === 0n) throw validationError("amount: must not be zero.");
@@ -115,7 +113,6 @@ export async function adjustBalance({
             description: transaction.description,
             ...(established === null ? { currencyFixed: resolved } : {}),
           },
-          requestId,
         },
         now,
       });

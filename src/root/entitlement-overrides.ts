@@ -49,7 +49,6 @@ export async function setEntitlementOverride({
   reason,
   expiresAt,
   actor,
-  requestId,
   systemNow,
 }: {
   db: Database;
@@ -59,7 +58,6 @@ export async function setEntitlementOverride({
   reason: string;
   expiresAt: Date | null;
   actor: string;
-  requestId: string | null;
   systemNow: Date;
 }): Promise<{ override: EntitlementOverride; auditLogId: string }> {
   return db.transaction(async (tx) => {
@@ -94,7 +92,6 @@ export async function setEntitlementOverride({
         before: before ? overrideSnapshot(before) : null,
         after: overrideSnapshot(override),
         metadata: { feature: featureKey, kind: feature.kind },
-        requestId,
       },
       now,
     });
@@ -109,7 +106,6 @@ export async function removeEntitlementOverride({
   featureKey,
   reason,
   actor,
-  requestId,
   systemNow,
 }: {
   db: Database;
@@ -117,7 +113,6 @@ export async function removeEntitlementOverride({
   featureKey: string;
   reason: string;
   actor: string;
-  requestId: string | null;
   systemNow: Date;
 }): Promise<{ override: EntitlementOverride; auditLogId: string }> {
   return db.transaction(async (tx) => {
@@ -142,7 +137,6 @@ export async function removeEntitlementOverride({
         before: overrideSnapshot(removed),
         after: null,
         metadata: { feature: featureKey },
-        requestId,
       },
       now,
     });

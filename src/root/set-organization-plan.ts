@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { currentRequestId } from "../audit/audit-context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { FeatureValues } from "../catalog/catalog-types.ts";
 import { loadPlanVersions } from "../catalog/plans.ts";
@@ -43,7 +44,6 @@ export async function setOrganizationPlan({
   request,
   reason,
   actor,
-  requestId,
   freePlanId,
   pastDueGraceDays,
   systemNow,
@@ -53,7 +53,6 @@ export async function setOrganizationPlan({
   request: RootPlanRequest;
   reason: string;
   actor: string;
-  requestId: string | null;
   freePlanId: string;
   pastDueGraceDays: number;
   systemNow: Date;
@@ -142,7 +141,6 @@ export async function setOrganizationPlan({
           subscriptionId: subscription?.id ?? null,
           warnings: change.warnings,
         },
-        requestId,
       },
       now,
     });
@@ -156,7 +154,7 @@ export async function setOrganizationPlan({
         reason,
         planCatalogFound: change.planCatalogFound,
         auditLogId,
-        requestId,
+        requestId: currentRequestId(),
       },
       now,
     });

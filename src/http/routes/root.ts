@@ -147,7 +147,6 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
         },
         reason: body.reason,
         actor: request.principal?.id ?? "unknown",
-        requestId: request.id,
         freePlanId: config.freePlanId,
         pastDueGraceDays: config.lifecycle.pastDueGraceDays,
         systemNow: clock(),
@@ -211,7 +210,6 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
         reason: request.body.reason,
         description: request.body.description,
         actor: request.principal?.id ?? "unknown",
-        requestId: request.id,
         systemNow: clock(),
       });
       const { transaction } = result;
@@ -294,7 +292,6 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
         reason: request.body.reason,
         expiresAt: request.body.expiresAt ? new Date(request.body.expiresAt) : null,
         actor: request.principal?.id ?? "unknown",
-        requestId: request.id,
         systemNow: clock(),
       });
       return { override: overrideResponse(override), auditLogId };
@@ -335,7 +332,6 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
         featureKey: request.params.feature,
         reason,
         actor: request.principal?.id ?? "unknown",
-        requestId: request.id,
         systemNow: clock(),
       });
       return { removed: true as const, override: overrideResponse(override), auditLogId };
