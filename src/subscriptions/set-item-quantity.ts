@@ -46,15 +46,11 @@ export async function setItemQuantity({
           `Organization ${organizationId} has no active subscription to add ${addonId} to.`,
         );
       }
-      const [existing] = await tx
-        .select()
-        .from(subscriptionItems)
-        .where(
-          and(
-            eq(subscriptionItems.subscriptionId, subscription.id),
-            eq(subscriptionItems.addonId, addonId),
-          ),
-        );
+      const itemKey = and(
+        eq(subscriptionItems.subscriptionId, subscription.id),
+        eq(subscriptionItems.addonId, addonId),
+      );
+      const [existing] = await tx.select().from(subscriptionItems).where(itemKey);
       const addon = await getAddon({ db: tx, addonId, version: existing?.addonVersion });
       if (!existing && addon.archivedAt !== null) {
         throw validationError(
@@ -69,6 +65,7 @@ export async function setItemQuantity({
         plan: addon,
         interval: subscription.interval,
         currency: subscription.currency,
+        what: "Add-on",
       });
 
       if (subscription.status === "active") {
@@ -104,24 +101,9 @@ export async function setItemQuantity({
       }
 
       if (quantity === 0) {
-        await tx
-          .delete(subscriptionItems)
-          .where(
-            and(
-              eq(subscriptionItems.subscriptionId, subscription.id),
-              eq(subscriptionItems.addonId, addonId),
-            ),
-          );
+        await tx.delete(subscriptionItems).where(itemKey);
       } else if (existing) {
-        await tx
-          .update(subscriptionItems)
-          .set({ quantity, updatedAt: now })
-          .where(
-            and(
-              eq(subscriptionItems.subscriptionId, subscription.id),
-              eq(subscriptionItems.addonId, addonId),
-            ),
-          );
+        await tx.update(subscriptionItems).set({ quantity, updatedAt: now }).where(itemKey);
       } else {
         await tx.insert(subscriptionItems).values({
           subscriptionId: subscription.id,

@@ -85,15 +85,17 @@ export async function markPendingItemsBilled({
     );
 }
 
-/** The plan's price for an interval and currency, or a 400 that says which prices exist. */
+/** A plan's (or add-on's) price for an interval and currency, or a 400 that says which prices exist. */
 export function requirePrice({
   plan,
   interval,
   currency,
+  what = "Plan",
 }: {
   plan: Pick<Plan, "id" | "prices">;
   interval: Interval;
   currency: string;
+  what?: "Plan" | "Add-on";
 }): bigint {
   const price = plan.prices.find(
     (entry) => entry.interval === interval && entry.currency === currency,
@@ -101,7 +103,7 @@ export function requirePrice({
   if (!price) {
     const offered = plan.prices.map((entry) => `${entry.interval}/${entry.currency}`).join(", ");
     throw validationError(
-      `Plan "${plan.id}" has no ${interval}ly price in ${currency}; it is offered as ${offered}.`,
+      `${what} "${plan.id}" has no ${interval}ly price in ${currency}; it is offered as ${offered}.`,
     );
   }
   return price.unitAmount;

@@ -382,6 +382,11 @@ describe("add-ons across an interval change", () => {
     });
     expect(toYear.status).toBe(200);
     expect(toYear.body.subscription).toMatchObject({ planId: "premium", interval: "year" });
+    const again = await app.request("POST", org.path("/subscription/items"), {
+      body: { addonId: "support", quantity: 1 },
+    });
+    expect(again.status).toBe(400);
+    expect(again.body.error.message).toMatch(/^Add-on "support" has no yearly price in USD/);
   });
 });
 
