@@ -6,25 +6,20 @@ import {
   runBillingOperation,
 } from "../billing/billing-operation.ts";
 import { loadAddonVersions } from "../catalog/addons.ts";
-import type { Coupon } from "../catalog/catalog-types.ts";
 import { getPlan } from "../catalog/plans.ts";
 import type { Executor } from "../db/database.ts";
-import { coupons, subscriptions } from "../db/schema/index.ts";
+import { subscriptions } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { availableBalance } from "../invoicing/balance-ledger.ts";
-import {
-  type CouponTerms,
-  computeInvoiceTotals,
-  type DraftLine,
-} from "../invoicing/compute-invoice-totals.ts";
+import { computeInvoiceTotals, type DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import type { Interval } from "../time/index.ts";
 import { computePlanChange } from "./compute-plan-change.ts";
 import { registerFounder } from "./founders.ts";
-import { couponTermsFor } from "./redeem-coupon.ts";
 import { findOwedToDate, settleOwedToDate } from "./settle-owed-to-date.ts";
+import { subscriptionDiscount } from "./subscription-discount.ts";
 import {
   findLiveSubscription,
   listItems,
@@ -418,50 +413,4 @@ function toPreviewLine(line: DraftLine): PreviewLine {
     periodEnd: line.periodEnd,
     kind: line.kind,
   };
-}
-
-/**
- * The discount on a subscription invoice for a period starting at `periodStart`: the subscription's coupon
- * while it lasts, otherwise a founder's discount.
- */
-export async function subscriptionDiscount({
-  tx,
-  subscription,
-  periodStart,
-}: {
-  tx: Executor;
-  subscription: Pick<SubscriptionRow, "couponCode" | "couponRedeemedAt" | "founderBenefit">;
-  periodStart: Date;
-}): Promise<(CouponTerms & { code: string }) | null> {
-  const [coupon] =
-    subscription.couponCode === null
-      ? []
-      : await tx.select().from(coupons).where(eq(coupons.code, subscription.couponCode));
-  return discountTermsFor({ subscription, coupon: coupon ?? null, periodStart });
-}
-
-/** Pure part of `subscriptionDiscount`, for callers that loaded the coupon already. */
-export function discountTermsFor({
-  subscription,
-  coupon,
-  periodStart,
-}: {
-  subscription: Pick<SubscriptionRow, "couponRedeemedAt" | "founderBenefit">;
-  coupon: Coupon | null;
-  periodStart: Date;
-}): (CouponTerms & { code: string }) | null {
-  if (coupon && subscription.couponRedeemedAt !== null) {
-    const terms = couponTermsFor({
-      coupon,
-      redeemedAt: subscription.couponRedeemedAt,
-      periodStart,
-      firstInvoice: false,
-    });
-    if (terms) return terms;
-  }
-  const benefit = subscription.founderBenefit;
-  if (benefit?.kind === "discount") {
-    return { code: `FOUNDER-${benefit.seat}`, percentOff: benefit.percentOff, amountOff: null };
-  }
-  return null;
 }

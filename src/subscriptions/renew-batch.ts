@@ -36,8 +36,8 @@ import { defineJob } from "../jobs/job.ts";
 import type { SucceededCharge } from "../payments/charge-invoice.ts";
 import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
-import { discountTermsFor } from "./change-plan.ts";
 import { planChargeLine } from "./plan-charge-line.ts";
+import { discountTermsFor } from "./subscription-discount.ts";
 import { requirePrice, type SubscriptionRow } from "./subscription-records.ts";
 import { toSubscriptionView } from "./subscription-view.ts";
 

@@ -21,10 +21,10 @@ import {
 } from "../jobs/scheduler.ts";
 import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
-import { subscriptionDiscount } from "./change-plan.ts";
 import { firstPaidPeriod, planChargeLine } from "./plan-charge-line.ts";
 import { type DueRenewal, isPlainRenewal, renewBatchJob } from "./renew-batch.ts";
 import { runSubscriptionOperation } from "./run-subscription-operation.ts";
+import { subscriptionDiscount } from "./subscription-discount.ts";
 import {
   fallBackToFreePlan,
   listItems,

@@ -22,10 +22,10 @@ import {
   newInvoiceId,
 } from "../invoicing/invoices.ts";
 import { addDays, addInterval, type Interval, type Period } from "../time/index.ts";
-import { subscriptionDiscount } from "./change-plan.ts";
 import { registerFounder } from "./founders.ts";
 import { firstPaidPeriod } from "./plan-charge-line.ts";
 import { couponTermsFor, redeemCoupon } from "./redeem-coupon.ts";
+import { subscriptionDiscount } from "./subscription-discount.ts";
 import { findLiveSubscription, requirePrice, setEntitlement } from "./subscription-records.ts";
 import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
 
