@@ -51,9 +51,9 @@ export async function setMember({
   const { organization, member } = await db.transaction(async (tx) => {
     // Serializes membership changes of one organization, so two removals cannot leave it without an owner.
     const organization = await lockOrganizationRow({ tx, organizationId });
-    const existing = await findMember(tx, organizationId, userId);
+    const existing = await findMember({ tx, organizationId, userId });
     if (existing?.roles.includes("owner") && !roles.includes("owner")) {
-      await assertAnotherOwner(tx, organizationId, userId);
+      await assertAnotherOwner({ tx, organizationId, userId });
     }
     const distinctRoles = [...new Set(roles)];
     const [saved] = await tx
@@ -99,9 +99,9 @@ export async function removeMember({
 }): Promise<void> {
   const organization = await db.transaction(async (tx) => {
     const organization = await lockOrganizationRow({ tx, organizationId });
-    const existing = await findMember(tx, organizationId, userId);
+    const existing = await findMember({ tx, organizationId, userId });
     if (!existing) throw notFound("Member", userId);
-    if (existing.roles.includes("owner")) await assertAnotherOwner(tx, organizationId, userId);
+    if (existing.roles.includes("owner")) await assertAnotherOwner({ tx, organizationId, userId });
     await recordAudit({
       executor: tx,
       entry: {
@@ -113,32 +113,44 @@ export async function removeMember({
       },
       now,
     });
-    await tx.delete(organizationMembers).where(memberKey(organizationId, userId));
+    await tx.delete(organizationMembers).where(memberKey({ organizationId, userId }));
     return organization;
   });
   await directory.removeUserFromGroup({ userId, groupName: organization.identityGroup });
 }
 
-function memberKey(organizationId: string, userId: string) {
+function memberKey({ organizationId, userId }: { organizationId: string; userId: string }) {
   return and(
     eq(organizationMembers.organizationId, organizationId),
     eq(organizationMembers.userId, userId),
   );
 }
 
-async function findMember(
-  tx: Transaction,
-  organizationId: string,
-  userId: string,
-): Promise<Member | undefined> {
+async function findMember({
+  tx,
+  organizationId,
+  userId,
+}: {
+  tx: Transaction;
+  organizationId: string;
+  userId: string;
+}): Promise<Member | undefined> {
   const [member] = await tx
     .select()
     .from(organizationMembers)
-    .where(memberKey(organizationId, userId));
+    .where(memberKey({ organizationId, userId }));
   return member;
 }
 
-async function assertAnotherOwner(tx: Transaction, organizationId: string, userId: string) {
+async function assertAnotherOwner({
+  tx,
+  organizationId,
+  userId,
+}: {
+  tx: Transaction;
+  organizationId: string;
+  userId: string;
+}) {
   const [row] = await tx
     .select({ owners: sql<number>`count(*)::int` })
     .from(organizationMembers)
