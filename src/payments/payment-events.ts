@@ -34,7 +34,9 @@ export async function recordPaymentEvent({
     verified: false,
     headers: definedEntries(headers, (name) => !secretHeaders.has(name)),
     query: definedEntries(query, () => true),
-    body: body.toString("utf8"),
+    // Kept as received; a NUL byte (which PostgreSQL text cannot hold, and no provider sends) is
+    // written as the escape `\u0000` so that even such a request stays on record.
+    body: body.toString("utf8").replaceAll("\u0000", "\\u0000"),
     receivedAt: now,
   });
   return id;
