@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
@@ -257,18 +257,19 @@ export async function getOrganizationRecord({
   return organization;
 }
 
+/** The provisioning steps of several organizations, in step order, in one query. */
 export async function listProvisioningSteps({
   db,
-  organizationId,
+  organizationIds,
 }: {
   db: Database;
-  organizationId: string;
+  organizationIds: string[];
 }) {
   return db
     .select()
     .from(stepRecords)
-    .where(eq(stepRecords.organizationId, organizationId))
-    .orderBy(asc(stepRecords.position));
+    .where(inArray(stepRecords.organizationId, organizationIds))
+    .orderBy(asc(stepRecords.organizationId), asc(stepRecords.position));
 }
 
 export async function listOrganizations({

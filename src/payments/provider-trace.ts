@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { Executor } from "../db/database.ts";
 import { organizationBillingProviders } from "../db/schema/index.ts";
 
@@ -31,20 +31,23 @@ export async function writeProviderTrace({
     });
 }
 
-/** Every provider's record of the organization, by provider name. */
+/** Every provider's record of each organization: organization id → provider name → record. */
 export async function readBillingProviders({
   executor,
-  organizationId,
+  organizationIds,
 }: {
   executor: Executor;
-  organizationId: string;
-}): Promise<Record<string, Record<string, unknown>>> {
+  organizationIds: string[];
+}): Promise<Map<string, Record<string, Record<string, unknown>>>> {
   const rows = await executor
-    .select({
-      provider: organizationBillingProviders.provider,
-      data: organizationBillingProviders.data,
-    })
+    .select()
     .from(organizationBillingProviders)
-    .where(eq(organizationBillingProviders.organizationId, organizationId));
-  return Object.fromEntries(rows.map((row) => [row.provider, row.data]));
+    .where(inArray(organizationBillingProviders.organizationId, organizationIds));
+  const byOrganization = new Map<string, Record<string, Record<string, unknown>>>();
+  for (const row of rows) {
+    const records = byOrganization.get(row.organizationId) ?? {};
+    records[row.provider] = row.data;
+    byOrganization.set(row.organizationId, records);
+  }
+  return byOrganization;
 }

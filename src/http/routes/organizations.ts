@@ -93,15 +93,42 @@ const roleList = z
   .min(1, "give at least one role: owner, billing_admin or member");
 
 export async function organizationResponse(
-  { db }: Pick<AppDependencies, "db">,
+  dependencies: Pick<AppDependencies, "db">,
   organization: OrganizationRecord,
 ): Promise<z.infer<typeof organizationSchema>> {
-  const steps = await listProvisioningSteps({ db, organizationId: organization.id });
+  const [response] = await organizationResponses(dependencies, [organization]);
+  if (!response) throw new Error("no response for the organization");
+  return response;
+}
+
+/** Responses for several organizations, with their steps and billing providers read once for all. */
+async function organizationResponses(
+  { db }: Pick<AppDependencies, "db">,
+  organizations: OrganizationRecord[],
+): Promise<z.infer<typeof organizationSchema>[]> {
+  const organizationIds = organizations.map((organization) => organization.id);
+  const allSteps = await listProvisioningSteps({ db, organizationIds });
+  const providersOf = await readBillingProviders({ executor: db, organizationIds });
+  return organizations.map((organization) =>
+    organizationBody({
+      organization,
+      steps: allSteps.filter((step) => step.organizationId === organization.id),
+      billingProviders: providersOf.get(organization.id) ?? {},
+    }),
+  );
+}
+
+function organizationBody({
+  organization,
+  steps,
+  billingProviders,
+}: {
+  organization: OrganizationRecord;
+  steps: Awaited<ReturnType<typeof listProvisioningSteps>>;
+  billingProviders: Record<string, Record<string, unknown>>;
+}): z.infer<typeof organizationSchema> {
   // Root's manual trace is one of the records: `manual` (`writeManualTrace`).
-  const { manual, ...providers } = await readBillingProviders({
-    executor: db,
-    organizationId: organization.id,
-  });
+  const { manual, ...providers } = billingProviders;
   return {
     id: organization.id,
     number: organization.number,
@@ -219,7 +246,7 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
       const page = toPage(rows, limit);
       return {
         ...page,
-        data: await Promise.all(page.data.map((row) => organizationResponse(dependencies, row))),
+        data: await organizationResponses(dependencies, page.data),
       };
     },
   );
