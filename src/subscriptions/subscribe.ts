@@ -29,11 +29,6 @@ import { subscriptionDiscount } from "./subscription-discount.ts";
 import { findLiveSubscription, requirePrice, setEntitlement } from "./subscription-records.ts";
 import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
 
-/**
- * The first subscription of an organization: a trial when the plan has trial days, otherwise the first
- * period (prorated to the next 1st with the `first_of_month` anchor) invoiced and charged at once. A
- * declined payment leaves no subscription (402). A 100% coupon or a free plan needs no payment method.
- */
 export interface SubscribeRequest {
   organizationId: string;
   planId: string;
@@ -45,6 +40,11 @@ export interface SubscribeRequest {
   actor: string;
 }
 
+/**
+ * The first subscription of an organization: a trial when the plan has trial days, otherwise the first
+ * period (prorated to the next 1st with the `first_of_month` anchor) invoiced and charged at once. A
+ * declined payment leaves no subscription (402). A 100% coupon or a free plan needs no payment method.
+ */
 export async function subscribe({
   services,
   systemNow,
