@@ -190,6 +190,30 @@ describe("plans", () => {
     expect(lower.body.error.message).toMatch(/upper case/);
   });
 
+  it("refuses amounts an invoice could not hold (price or overage over 10^10 minor units)", async () => {
+    const huge = await app.request("POST", "/v1/plans", {
+      body: {
+        ...proPlan,
+        id: "huge",
+        prices: [{ interval: "month", currency: "USD", unitAmount: 10_000_000_001 }],
+        overage: { encounters: { unitAmount: 9_007_199_254_740_991, currency: "USD" } },
+      },
+    });
+    expect(huge.status).toBe(400);
+    expect(huge.body.error.message).toMatch(
+      /body\.prices\.0\.unitAmount: is too large: at most 10000000000 minor units/,
+    );
+    expect(huge.body.error.message).toMatch(/body\.overage\.encounters\.unitAmount: is too large/);
+    const atLimit = await app.request("POST", "/v1/plans", {
+      body: {
+        ...proPlan,
+        id: "at-limit",
+        prices: [{ interval: "month", currency: "USD", unitAmount: 10_000_000_000 }],
+      },
+    });
+    expect(atLimit.status).toBe(201);
+  });
+
   it("accepts a currency without minor units and stores whole units (CLP)", async () => {
     const response = await app.request("POST", "/v1/plans", {
       body: {

@@ -12,11 +12,18 @@ export const catalogKey = z
     "must be 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit",
   );
 
+/**
+ * The largest catalog amount: 10^10 minor units (100 million in a two-decimal currency). Times the
+ * largest add-on quantity (100,000), a line stays far inside the range every amount is computed and sent
+ * in (PostgreSQL bigint, JSON's safe integers), so no invoice can overflow.
+ */
+export const maxCatalogAmount = 10_000_000_000;
+
 export const amountInput = z
   .number({ error: "must be a number of minor units (e.g. 1999 for 19.99)" })
   .int("must be a whole number of minor units (e.g. 1999 for 19.99)")
   .min(0, "must not be negative")
-  .max(Number.MAX_SAFE_INTEGER, "is too large");
+  .max(maxCatalogAmount, "is too large: at most 10000000000 minor units");
 
 export const currencyInput = z
   .string()
