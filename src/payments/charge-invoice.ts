@@ -4,8 +4,8 @@ import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { newId } from "../ids.ts";
 import { type Invoice, markInvoicePaid } from "../invoicing/invoices.ts";
-import { defaultPaymentMethod } from "./payment-methods.ts";
-import type { ChargeFailureCode } from "./payment-provider.ts";
+import { defaultPaymentMethod, type PaymentMethod } from "./payment-methods.ts";
+import type { ChargeFailureCode, ChargeRequest, ChargeResult } from "./payment-provider.ts";
 import type { PaymentProviders } from "./payment-providers.ts";
 
 export interface FailedAttempt {
@@ -51,38 +51,26 @@ export async function chargeInvoice({
   if (invoice.amountDue === 0n) return { ok: true };
   const paymentId = newId("pay", now.getTime());
   const method = await defaultPaymentMethod({ executor, organizationId: invoice.organizationId });
-  const provider = method ? providers.get(method.provider) : undefined;
-  if (!method || !provider) {
-    return {
-      ok: false,
-      attempt: {
-        paymentId,
-        provider: method?.provider ?? "none",
-        paymentMethodId: method?.id ?? null,
-        providerPaymentId: null,
-        code: "no_payment_method",
-        message: method
-          ? `The payment method's provider (${method.provider}) is not available.`
-          : "The organization has no payment method; add one with POST /v1/organizations/:orgId/payment-methods.",
-      },
-    };
-  }
-  const result = await provider.charge({
-    token: method.token,
-    amount: invoice.amountDue,
-    currency: invoice.currency,
-    paymentId,
-    invoiceId: invoice.id,
-    organizationId: invoice.organizationId,
-    description: `Invoice ${invoice.number ?? invoice.id}`,
+  const providerName = method?.provider ?? "none";
+  const result = await chargeMethod({
+    providers,
+    method,
+    request: {
+      amount: invoice.amountDue,
+      currency: invoice.currency,
+      paymentId,
+      invoiceId: invoice.id,
+      organizationId: invoice.organizationId,
+      description: `Invoice ${invoice.number ?? invoice.id}`,
+    },
   });
   if (result.status === "failed") {
     return {
       ok: false,
       attempt: {
         paymentId,
-        provider: provider.name,
-        paymentMethodId: method.id,
+        provider: providerName,
+        paymentMethodId: method?.id ?? null,
         providerPaymentId: result.providerPaymentId,
         code: result.code,
         message: result.message,
@@ -90,7 +78,7 @@ export async function chargeInvoice({
     };
   }
   charges.push({
-    provider: provider.name,
+    provider: providerName,
     providerPaymentId: result.providerPaymentId,
     amount: invoice.amountDue,
     currency: invoice.currency,
@@ -100,14 +88,41 @@ export async function chargeInvoice({
     invoice,
     payment: {
       id: paymentId,
-      paymentMethodId: method.id,
-      provider: provider.name,
+      paymentMethodId: method?.id ?? null,
+      provider: providerName,
       providerPaymentId: result.providerPaymentId,
     },
     queueName,
     now,
   });
   return { ok: true };
+}
+
+/**
+ * Charges a stored payment method through its provider. No method, or a method whose provider is not
+ * configured here, is a failed charge (`no_payment_method`) with a message saying what to do.
+ */
+export async function chargeMethod({
+  providers,
+  method,
+  request,
+}: {
+  providers: PaymentProviders;
+  method: Pick<PaymentMethod, "provider" | "token"> | null;
+  request: Omit<ChargeRequest, "token">;
+}): Promise<ChargeResult> {
+  const provider = method ? providers.get(method.provider) : undefined;
+  if (!method || !provider) {
+    return {
+      status: "failed",
+      code: "no_payment_method",
+      message: method
+        ? `The payment method's provider (${method.provider}) is not available.`
+        : "The organization has no payment method; add one with POST /v1/organizations/:orgId/payment-methods.",
+      providerPaymentId: null,
+    };
+  }
+  return provider.charge({ ...request, token: method.token });
 }
 
 /**

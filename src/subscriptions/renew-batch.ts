@@ -33,7 +33,7 @@ import {
 } from "../invoicing/invoices.ts";
 import { enqueueJob } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
-import type { SucceededCharge } from "../payments/charge-invoice.ts";
+import { chargeMethod, type SucceededCharge } from "../payments/charge-invoice.ts";
 import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { planChargeLine } from "./plan-charge-line.ts";
@@ -295,25 +295,19 @@ export async function renewBatch({
         let failureCode: string | null = null;
         if (!paid) {
           const method = methodOf.get(organizationId);
-          const adapter = method ? providers.get(method.provider) : undefined;
           const paymentId = newId("pay", at.getTime());
-          const result =
-            method && adapter
-              ? await adapter.charge({
-                  token: method.token,
-                  amount: totals.amountDue,
-                  currency: subscription.currency,
-                  paymentId,
-                  invoiceId,
-                  organizationId,
-                  description: `Renewal invoice ${invoiceId}`,
-                })
-              : ({
-                  status: "failed",
-                  code: "no_payment_method",
-                  message: "No payment method.",
-                  providerPaymentId: null,
-                } as const);
+          const result = await chargeMethod({
+            providers,
+            method: method ?? null,
+            request: {
+              amount: totals.amountDue,
+              currency: subscription.currency,
+              paymentId,
+              invoiceId,
+              organizationId,
+              description: `Renewal invoice ${invoiceId}`,
+            },
+          });
           paid = result.status === "succeeded";
           provider = method?.provider ?? "none";
           if (result.status === "succeeded") {
