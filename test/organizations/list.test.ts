@@ -26,7 +26,7 @@ it("pages through every organization with its own provisioning steps and billing
   const seen: { id: string; steps: string[]; providers: string[]; manualReason?: string }[] = [];
   let cursor: string | null = null;
   do {
-    const page = await app.request(
+    const page: { status: number; body: any } = await app.request(
       "GET",
       `/v1/organizations?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
     );
