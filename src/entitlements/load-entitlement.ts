@@ -107,8 +107,11 @@ export async function loadEntitlement({
     freePlanId,
     freePlanFeatures: freeVersion?.features ?? null,
     features,
-    addons: items.flatMap((item, index) => {
-      const addon = addons[index];
+    // Matched by id and version: the loader leaves out a version it does not find.
+    addons: items.flatMap((item) => {
+      const addon = addons.find(
+        (loaded) => loaded.id === item.addonId && loaded.version === item.addonVersion,
+      );
       return addon ? [{ features: addon.features, quantity: item.quantity }] : [];
     }),
     overrides,
