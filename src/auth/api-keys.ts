@@ -6,7 +6,9 @@ import { apiKeys } from "../db/schema/index.ts";
 import { newId } from "../ids.ts";
 import type { Principal } from "./principal.ts";
 
-export const apiKeySecretPrefix = "abono_sk_";
+import { apiKeySecretPrefix } from "./api-key-secret-prefix.ts";
+
+export { apiKeySecretPrefix };
 
 export type ApiKeyScope = { scope: "root" } | { scope: "organization"; organizationId: string };
 
