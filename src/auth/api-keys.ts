@@ -4,9 +4,8 @@ import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
 import { apiKeys } from "../db/schema/index.ts";
 import { newId } from "../ids.ts";
-import type { Principal } from "./principal.ts";
-
 import { apiKeySecretPrefix } from "./api-key-secret-prefix.ts";
+import type { Principal } from "./principal.ts";
 
 export { apiKeySecretPrefix };
 
