@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { Logger } from "../logger.ts";
 import { isCatalogEmpty } from "../seeds/seed-demo.ts";
 import { startServer } from "../server.ts";
 import { type CommandContext, exitCodes, withContext } from "./command-context.ts";
@@ -45,6 +46,7 @@ async function runService({ config, logger, http }: CommandContext & { http: boo
         process.exit(exitCodes.failed);
       }
       stopping = true;
+      stopWatchingParent();
       logger.info(`${reason}; draining HTTP, stopping the worker and the database`);
       server.stop().then(
         () => {
@@ -59,5 +61,26 @@ async function runService({ config, logger, http }: CommandContext & { http: boo
     };
     process.on("SIGINT", () => shutdown("Received SIGINT"));
     process.on("SIGTERM", () => shutdown("Received SIGTERM"));
+    const stopWatchingParent = watchScriptRunner({
+      logger,
+      onGone: () => shutdown("The npm process that started this one is gone"),
+    });
   });
+}
+
+/**
+ * Started by `npm start` (or another package manager's script runner, which all set
+ * npm_lifecycle_event), this process must not outlive the runner: if the runner is killed outright
+ * (SIGKILL, so it cannot forward a signal), this process is reparented, and stops as on SIGTERM.
+ * Outside a script runner nothing is watched, so a deliberately detached `abono serve` keeps running.
+ */
+function watchScriptRunner({ logger, onGone }: { logger: Logger; onGone: () => void }) {
+  if (!process.env.npm_lifecycle_event) return () => {};
+  const runner = process.ppid;
+  logger.debug({ runner }, "Stopping when the script runner that started this process exits");
+  const timer = setInterval(() => {
+    if (process.ppid !== runner) onGone();
+  }, 250);
+  timer.unref();
+  return () => clearInterval(timer);
 }
