@@ -6,7 +6,6 @@ import {
   organizationEntitlements,
   organizationMembers,
   organizationPublicView,
-  plans,
 } from "../db/schema/index.ts";
 import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import { newId } from "../ids.ts";
