@@ -1,5 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
+import { apiKeySecretPrefix } from "./auth/api-key-secret-prefix.ts";
+
+const rootApiKeyPattern = new RegExp(`^${apiKeySecretPrefix}[A-Za-z0-9_-]{24,}$`);
 
 /**
  * The only module that reads the environment. Everything else receives a `Config`.
@@ -7,9 +10,7 @@ import { z } from "zod";
  */
 
 const booleanString = z
-  .enum(["true", "false", "1", "0", "yes", "no"], {
-    error: (issue) => `must be true or false (got ${JSON.stringify(issue.input)})`,
-  })
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
   .transform((value) => value === "true" || value === "1" || value === "yes");
 
 const commaList = z.string().transform((value) =>
@@ -25,6 +26,23 @@ const port = z.coerce
   .min(0, "must be between 0 and 65535")
   .max(65535, "must be between 0 and 65535");
 
+/** A whole number in [min, max]; one message for every way the value can be wrong. */
+const wholeNumber = (min: number, max: number, unit: string) =>
+  z.coerce
+    .number({ error: `must be a whole number of ${unit} from ${min} to ${max}` })
+    .int()
+    .min(min)
+    .max(max);
+
+/**
+ * Rules between variables run only once every variable is valid on its own (so a bad value is reported
+ * once, by its own rule), and their messages name the variables themselves.
+ */
+const crossField = {
+  path: [],
+  when: (payload: { issues: unknown[] }) => payload.issues.length === 0,
+};
+
 const environmentSchema = z
   .object({
     DATABASE_URL: z
@@ -36,7 +54,10 @@ const environmentSchema = z
     HOST: z.string().min(1).default("127.0.0.1"),
     ABONO_ROOT_API_KEY: z
       .string()
-      .min(24, "must be at least 24 characters long (use a random secret)")
+      .regex(
+        rootApiKeyPattern,
+        `must be "${apiKeySecretPrefix}" followed by at least 24 letters, digits, "_" or "-" (only such bearer tokens are API keys), e.g. ${apiKeySecretPrefix}$(openssl rand -hex 24)`,
+      )
       .optional(),
     ABONO_TEST_MODE: booleanString.optional(),
     ABONO_FREE_PLAN_ID: z.string().min(1).default("free"),
@@ -45,23 +66,9 @@ const environmentSchema = z
         error: "must be one of fatal, error, warn, info, debug, trace, silent",
       })
       .default("info"),
-    ABONO_BODY_LIMIT_BYTES: z.coerce
-      .number({ error: "must be a number of bytes" })
-      .int()
-      .positive()
-      .default(5 * 1024 * 1024),
-    ABONO_WORKER_CONCURRENCY: z.coerce
-      .number({ error: "must be a number" })
-      .int()
-      .min(1)
-      .max(64)
-      .default(4),
-    ABONO_WORKER_POLL_MS: z.coerce
-      .number({ error: "must be a number of milliseconds" })
-      .int()
-      .min(10)
-      .max(60_000)
-      .optional(),
+    ABONO_BODY_LIMIT_BYTES: wholeNumber(1, 1024 * 1024 * 1024, "bytes").default(5 * 1024 * 1024),
+    ABONO_WORKER_CONCURRENCY: wholeNumber(1, 64, "jobs").default(4),
+    ABONO_WORKER_POLL_MS: wholeNumber(10, 60_000, "milliseconds").optional(),
     ABONO_JWT_JWKS_URL: z.url({ error: "must be a URL (the issuer's JWKS endpoint)" }).optional(),
     ABONO_JWT_ISSUER: z.string().min(1).optional(),
     ABONO_JWT_AUDIENCE: commaList.optional(),
@@ -77,7 +84,7 @@ const environmentSchema = z
     ABONO_IDENTITY_DIRECTORY: z
       .enum(["builtin", "cognito"], { error: "must be builtin or cognito" })
       .default("builtin"),
-    ABONO_IDENTITY_ADMIN_GROUP: z.string().min(1).max(128).optional(),
+    ABONO_IDENTITY_ADMIN_GROUP: z.string().max(128, "must be at most 128 characters").optional(),
     ABONO_COGNITO_USER_POOL_ID: z
       .string()
       .regex(/^[\w-]+_[0-9a-zA-Z]+$/, "must be a user pool id such as us-east-1_AbCdEf123")
@@ -90,7 +97,7 @@ const environmentSchema = z
       .string()
       .regex(/^[A-Z0-9]{1,10}$/, "must be 1–10 upper-case letters or digits, e.g. ABN")
       .default("ABN"),
-    ABONO_ISSUER_NAME: z.string().min(1).max(200).default("Abono"),
+    ABONO_ISSUER_NAME: z.string().max(200, "must be at most 200 characters").default("Abono"),
     ABONO_DUNNING_RETRY_DAYS: z
       .string()
       .default("1,3,5")
@@ -107,12 +114,7 @@ const environmentSchema = z
             "must be increasing whole days after the failed renewal, comma-separated, e.g. 1,3,5",
         },
       ),
-    ABONO_PAST_DUE_GRACE_DAYS: z.coerce
-      .number({ error: "must be a number of days" })
-      .int()
-      .min(0)
-      .max(90)
-      .default(7),
+    ABONO_PAST_DUE_GRACE_DAYS: wholeNumber(0, 90, "days").default(7),
     ABONO_ANNUAL_AUTO_RENEW: booleanString.default(false),
     ABONO_FOUNDERS_OPENS_AT: z.iso
       .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
@@ -120,7 +122,7 @@ const environmentSchema = z
     ABONO_FOUNDERS_CLOSES_AT: z.iso
       .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
       .optional(),
-    ABONO_FOUNDERS_SEATS: z.coerce.number({ error: "must be a number" }).int().min(1).optional(),
+    ABONO_FOUNDERS_SEATS: wholeNumber(1, 1_000_000_000, "seats").optional(),
     ABONO_FOUNDERS_BENEFIT: z
       .string()
       .regex(
@@ -161,7 +163,10 @@ const environmentSchema = z
       .string()
       .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
       .optional(),
-    ABONO_EMAIL_FROM: z.string().min(3).default("Abono <billing@localhost>"),
+    ABONO_EMAIL_FROM: z
+      .string()
+      .min(3, "must be a sender address such as Abono <billing@example.com>")
+      .default("Abono <billing@localhost>"),
     ABONO_ADMIN_EMAIL: z.email({ error: "must be an email address" }).optional(),
     ABONO_TENANT_TEMPLATE_SCHEMA: z
       .string()
@@ -175,7 +180,7 @@ const environmentSchema = z
     {
       message:
         "ABONO_COGNITO_USER_POOL_ID and ABONO_COGNITO_REGION are required with the cognito directory",
-      path: ["ABONO_IDENTITY_DIRECTORY"],
+      ...crossField,
     },
   )
   .refine(
@@ -183,7 +188,7 @@ const environmentSchema = z
       Boolean(env.ABONO_COGNITO_ACCESS_KEY_ID) === Boolean(env.ABONO_COGNITO_SECRET_ACCESS_KEY),
     {
       message: "ABONO_COGNITO_ACCESS_KEY_ID and ABONO_COGNITO_SECRET_ACCESS_KEY go together",
-      path: ["ABONO_COGNITO_ACCESS_KEY_ID"],
+      ...crossField,
     },
   )
   .refine(
@@ -197,19 +202,19 @@ const environmentSchema = z
     {
       message:
         "ABONO_FOUNDERS_OPENS_AT, ABONO_FOUNDERS_CLOSES_AT and ABONO_FOUNDERS_SEATS open the founders program together",
-      path: ["ABONO_FOUNDERS_SEATS"],
+      ...crossField,
     },
   )
   .refine((env) => !env.ABONO_STRIPE_WEBHOOK_SECRET || env.ABONO_STRIPE_SECRET_KEY !== undefined, {
     message: "ABONO_STRIPE_WEBHOOK_SECRET needs ABONO_STRIPE_SECRET_KEY",
-    path: ["ABONO_STRIPE_SECRET_KEY"],
+    ...crossField,
   })
   .refine(
     (env) =>
       !env.ABONO_MERCADOPAGO_WEBHOOK_SECRET || env.ABONO_MERCADOPAGO_ACCESS_TOKEN !== undefined,
     {
       message: "ABONO_MERCADOPAGO_WEBHOOK_SECRET needs ABONO_MERCADOPAGO_ACCESS_TOKEN",
-      path: ["ABONO_MERCADOPAGO_ACCESS_TOKEN"],
+      ...crossField,
     },
   )
   .refine(
@@ -218,13 +223,37 @@ const environmentSchema = z
       [env.ABONO_PAYPAL_CLIENT_ID, env.ABONO_PAYPAL_CLIENT_SECRET].every((v) => v !== undefined),
     {
       message: "ABONO_PAYPAL_CLIENT_ID and ABONO_PAYPAL_CLIENT_SECRET go together",
-      path: ["ABONO_PAYPAL_CLIENT_SECRET"],
+      ...crossField,
     },
   )
   .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
     message: "ABONO_JWT_JWKS_URL and ABONO_JWT_ISSUER must be set together to enable JWT auth",
-    path: ["ABONO_JWT_ISSUER"],
+    ...crossField,
   });
+
+/** Variables whose value is a secret (or may carry one): a configuration error never echoes it. */
+const secretVariables = new Set([
+  "DATABASE_URL",
+  "ABONO_ROOT_API_KEY",
+  "ABONO_COGNITO_SECRET_ACCESS_KEY",
+  "ABONO_STRIPE_SECRET_KEY",
+  "ABONO_STRIPE_WEBHOOK_SECRET",
+  "ABONO_MERCADOPAGO_ACCESS_TOKEN",
+  "ABONO_MERCADOPAGO_WEBHOOK_SECRET",
+  "ABONO_PAYPAL_CLIENT_SECRET",
+  "ABONO_SMTP_URL",
+]);
+
+/** The ` (got …)` suffix of a configuration error: added here only, once, never for a secret. */
+function describeValue(name: string, value: string | undefined): string {
+  if (value === undefined) return "";
+  if (secretVariables.has(name)) return ` (got a value of ${value.length} characters, not shown)`;
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  return ` (got ${JSON.stringify(shown)})`;
+}
+
+/** Every variable `loadConfig` reads. */
+export const environmentVariableNames = Object.keys(environmentSchema.shape);
 
 function isValidGroupPattern(pattern: string): boolean {
   try {
@@ -351,9 +380,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
-        const name = issue.path.join(".") || "environment";
-        const got = name in defined ? ` (got ${JSON.stringify(defined[name])})` : "";
-        return `${name}: ${issue.message}${got}`;
+        const name = issue.path.join(".");
+        // A rule between variables names them in its message.
+        if (name === "") return issue.message;
+        return `${name}: ${issue.message}${describeValue(name, defined[name])}`;
       }),
     );
   }

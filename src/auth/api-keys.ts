@@ -2,11 +2,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
-import { apiKeys } from "../db/schema/index.ts";
+import { apiKeys, organizations } from "../db/schema/index.ts";
+import { notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { apiKeySecretPrefix } from "./api-key-secret-prefix.ts";
 import type { Principal } from "./principal.ts";
 
-export const apiKeySecretPrefix = "abono_sk_";
+export { apiKeySecretPrefix };
 
 export type ApiKeyScope = { scope: "root" } | { scope: "organization"; organizationId: string };
 
@@ -32,6 +34,10 @@ function hashApiKeySecret(secret: string): string {
 
 const displayPrefix = (secret: string) => secret.slice(0, apiKeySecretPrefix.length + 6);
 
+/**
+ * Creates a key and returns its secret (shown once; only its hash is stored). An organization key needs
+ * an existing organization: otherwise a `not_found` error.
+ */
 export async function createApiKey({
   executor,
   name,
@@ -47,6 +53,14 @@ export async function createApiKey({
   now: Date;
   secret?: string;
 }): Promise<{ key: ApiKeyRecord; secret: string }> {
+  if (keyScope.scope === "organization") {
+    const [organization] = await executor
+      .select({ id: organizations.id })
+      .from(organizations)
+      .where(eq(organizations.id, keyScope.organizationId));
+    // A key for an organization that does not exist would authenticate as nobody's.
+    if (!organization) throw notFound("Organization", keyScope.organizationId);
+  }
   const [key] = await executor
     .insert(apiKeys)
     .values({

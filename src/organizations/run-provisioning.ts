@@ -4,7 +4,9 @@ import { organizations, provisioningSteps as stepRecords } from "../db/schema/in
 import type { Logger } from "../logger.ts";
 import type { ProvisioningContext, ProvisioningStep } from "./provisioning-steps.ts";
 
-export type ProvisioningOutcome = { ok: true } | { ok: false; failedStep: string; error: string };
+export type ProvisioningOutcome =
+  | { ok: true }
+  | { ok: false; failedStep: string; error: string; cause: unknown };
 
 /**
  * Runs the steps in order, recording each. When one fails, every step done so far (and the failing one,
@@ -88,7 +90,7 @@ export async function runProvisioning({
           updatedAt: now,
         })
         .where(eq(organizations.id, organization.id));
-      return { ok: false, failedStep: step.name, error: message };
+      return { ok: false, failedStep: step.name, error: message, cause: error };
     }
   }
   await db.transaction(async (tx) => {

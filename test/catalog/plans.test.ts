@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { insertBareOrganization } from "../helpers/bare-organization.ts";
 
 let app: TestApp;
 let memberKey: string;
 
 beforeAll(async () => {
   app = await startTestApp({ worker: false });
+  await insertBareOrganization(app, "org_reader");
   memberKey = (
     await app.request("POST", "/v1/api-keys", {
       body: { scope: "organization", organizationId: "org_reader", name: "reader" },

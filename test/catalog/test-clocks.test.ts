@@ -6,6 +6,7 @@ import { defineJob } from "../../src/jobs/job.ts";
 import { jobRegistry, scheduledTasks } from "../../src/jobs/jobs.ts";
 import { queueForScope, type ScheduledTask } from "../../src/jobs/scheduler.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { insertBareOrganization } from "../helpers/bare-organization.ts";
 
 /**
  * A stand-in for billing work: rows with a `due_at` per clock. The scheduled task enqueues a job per due
@@ -60,6 +61,7 @@ beforeAll(async () => {
     jobs: [...jobRegistry, processDueItem],
     scheduledTasks: [...scheduledTasks, dueItemsTask],
   });
+  await insertBareOrganization(app, "org_x");
   await app.database.pool.query(`create table due_items (
     id serial primary key, clock_id text not null, due_at timestamptz not null,
     enqueued boolean not null default false, done boolean not null default false)`);

@@ -2,6 +2,7 @@ import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { principalFromClaims } from "../../src/auth/jwt.ts";
 import { startTestApp, type TestApp, testRootKey } from "../helpers/app.ts";
+import { insertBareOrganization } from "../helpers/bare-organization.ts";
 import { startJwksServer } from "../helpers/jwks-server.ts";
 
 let app: TestApp;
@@ -18,6 +19,8 @@ beforeAll(async () => {
       ABONO_JWT_ROOT_GROUPS: "platform-operators",
     },
   });
+  // Organization keys need an existing organization.
+  for (const id of ["org_a", "acme"]) await insertBareOrganization(app, id);
 });
 afterAll(async () => {
   await app.close();

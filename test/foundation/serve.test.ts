@@ -41,9 +41,15 @@ describe("abono serve with the embedded PostgreSQL", () => {
   it("starts from nothing, answers /health, and stops cleanly on Ctrl-C", async () => {
     const server = runCli(["serve"], environment());
     const started = Date.now();
-    const [, key] = await server.waitForOutput(/^\s+(abono_sk_\S+)$/m);
     const [, url] = await server.waitForOutput(/Abono is listening on (http:\/\/[\d.:]+)/);
-    rootKey = key ?? "";
+    // Standard output is a pipe here, not a terminal: the generated secret goes to an owner-only file,
+    // and the log says where, never the secret itself.
+    const keyFile = path.join(dataDir, "root-api-key");
+    expect(server.output()).toContain(`it is in ${keyFile}`);
+    expect(server.output()).not.toMatch(/abono_sk_/);
+    expect((await fs.stat(keyFile)).mode & 0o777).toBe(0o600);
+    rootKey = (await fs.readFile(keyFile, "utf8")).trim();
+    expect(rootKey).toMatch(/^abono_sk_[\w-]{40,}$/);
     expect(server.output()).toMatch(/The catalog is empty.*\n\n\s+npx abono seed demo/s);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
@@ -70,7 +76,16 @@ describe("abono serve with the embedded PostgreSQL", () => {
     const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${rootKey}` } });
     expect(me.status).toBe(200);
 
-    // `abono keys create` attaches to the running server's database instead of starting another.
+    // `abono seed demo` and `abono keys create` attach to the running server's database instead of
+    // starting another; an organization key needs an existing organization, which needs the free plan.
+    const seed = runCli(["seed", "demo"], environment());
+    expect(await seed.exited).toBe(0);
+    const organization = await fetch(`${url}/v1/organizations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ id: "org_cli", name: "CLI Org" }),
+    });
+    expect(organization.status).toBe(201);
     const keys = runCli(
       ["keys", "create", "--organization", "org_cli", "--name", "cli"],
       environment(),

@@ -21,44 +21,35 @@ describe("provisioning with the built-in directory", () => {
   });
   afterAll(() => app.close());
 
-  it("fails at the free entitlement when the catalog has no free plan, undoing the steps before it", async () => {
+  it("refuses with invalid_state, creating nothing, while the catalog has no free plan", async () => {
     const earlyBird = {
       id: "early-bird",
       name: "Early Bird",
       owner: { userId: "user-1", email: "ana@example.com" },
     };
     const response = await app.request("POST", "/v1/organizations", { body: earlyBird });
-    expect(response.status).toBe(500);
-    expect(response.body.error.details).toEqual({
-      organizationId: "early-bird",
-      failedStep: "free_entitlement",
+    expect(response.status).toBe(409);
+    expect(response.body.error).toMatchObject({
+      code: "invalid_state",
+      details: { freePlanId: "free" },
     });
-    expect(response.body.error.message).toMatch(/free plan "free" .* is not in the catalog/);
-
-    const organization = await app.request("GET", "/v1/organizations/early-bird");
-    expect(organization.body.provisioning).toMatchObject({
-      status: "failed",
-      failedStep: "free_entitlement",
-    });
-    const steps = Object.fromEntries(
-      organization.body.provisioning.steps.map((step: { step: string; status: string }) => [
-        step.step,
-        step.status,
-      ]),
+    expect(response.body.error.message).toMatch(
+      /free plan "free" \(ABONO_FREE_PLAN_ID\) is not in the catalog.*`abono seed demo`/,
     );
-    expect(steps).toEqual({
-      billing_customer: "compensated",
-      core_record: "compensated",
-      free_entitlement: "failed",
-    });
-    expect(await count(app, "billing_customers", "early-bird")).toBe(0);
-    expect(await count(app, "organization_public_view", "early-bird")).toBe(0);
-    expect(await count(app, "organization_members", "early-bird")).toBe(0);
-    expect(
-      (await app.request("GET", "/v1/public/organizations/early-bird", { auth: null })).status,
-    ).toBe(404);
+    expect((await app.request("GET", "/v1/organizations/early-bird")).status).toBe(404);
+    const listed = await app.request("GET", "/v1/organizations");
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toEqual([]);
+    for (const table of [
+      "billing_customers",
+      "organization_public_view",
+      "organization_members",
+      "organization_entitlements",
+    ]) {
+      expect(await count(app, table, "early-bird")).toBe(0);
+    }
 
-    // Fix the cause, send the same request again: provisioning completes.
+    // Fix the cause, send the same request again: the organization is created.
     await seedDemo({ db: app.server.connection.db, now: new Date() });
     const retried = await app.request("POST", "/v1/organizations", { body: earlyBird });
     expect(retried.status).toBe(201);

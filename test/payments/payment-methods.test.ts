@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemo } from "../../src/seeds/seed-demo.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 /** Storing a payment method: what the caller gets when the provider or the organization is not there. */
@@ -13,7 +14,11 @@ beforeAll(async () => {
       ABONO_STRIPE_API_URL: "http://127.0.0.1:1",
     },
   });
-  await app.request("POST", "/v1/organizations", { body: { id: "pm-org", name: "PM Org" } });
+  await seedDemo({ db: app.server.connection.db, now: new Date() });
+  const organization = await app.request("POST", "/v1/organizations", {
+    body: { id: "pm-org", name: "PM Org" },
+  });
+  expect(organization.status).toBe(201);
 });
 
 afterAll(async () => {

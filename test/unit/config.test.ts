@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, environmentVariableNames, loadConfig } from "../../src/config.ts";
 
 describe("loadConfig", () => {
   it("applies API.md's defaults: embedded database, test mode on, 127.0.0.1:8080, free plan", () => {
@@ -31,8 +31,73 @@ describe("loadConfig", () => {
       const message = (error as ConfigError).message;
       expect(message).toMatch(/PORT: must be between 0 and 65535 \(got "99999"\)/);
       expect(message).toMatch(/DATABASE_URL: must be a postgres:\/\//);
-      expect(message).toMatch(/ABONO_ROOT_API_KEY: must be at least 24 characters/);
+      expect(message).toMatch(/ABONO_ROOT_API_KEY: must be "abono_sk_" followed by at least 24/);
+      expect(message).not.toContain("short");
     }
+  });
+
+  it("accepts a root key only in the form that authenticates (abono_sk_ and 24+ characters)", () => {
+    const key = `abono_sk_${"a1_-".repeat(6)}`;
+    expect(loadConfig({ ABONO_ROOT_API_KEY: key }).rootApiKey).toBe(key);
+    for (const refused of ["my-long-random-root-secret-123", "abono_sk_tooshort", `${key} x`]) {
+      expect(() => loadConfig({ ABONO_ROOT_API_KEY: refused })).toThrow(
+        /ABONO_ROOT_API_KEY: must be "abono_sk_" followed by at least 24 letters/,
+      );
+    }
+  });
+
+  it("says what is wrong with every variable once, in its own words, without echoing secrets", () => {
+    const badValues = ["maybe", "-1", "0", "1.5", "100000", "not a url", "x".repeat(300)];
+    let problemsSeen = 0;
+    for (const name of environmentVariableNames) {
+      for (const value of badValues) {
+        let problems: string[] = [];
+        try {
+          loadConfig({ [name]: value });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          problems = (error as ConfigError).problems;
+        }
+        for (const problem of problems) {
+          problemsSeen++;
+          // One problem per bad value, naming the variable: what it must be, or which variables go with it.
+          expect(problems).toHaveLength(1);
+          if (!problem.startsWith(`${name}: must `)) {
+            expect(problem).toContain(name);
+            expect(problem).not.toMatch(/\(got /);
+          }
+          // The value is described at most once, and zod's generic wording never reaches the user.
+          expect(problem.match(/\(got /g)?.length ?? 0).toBeLessThanOrEqual(1);
+          expect(problem).not.toMatch(/Invalid input|Too small|Too big|expected (string|number)/);
+          expect(problem.length).toBeLessThan(400);
+          if (/SECRET|TOKEN|KEY|DATABASE_URL|SMTP_URL/.test(name) && value.length > 1) {
+            expect(problem).not.toContain(value);
+          }
+        }
+      }
+    }
+    expect(problemsSeen).toBeGreaterThan(60);
+    expect(() => loadConfig({ ABONO_TEST_MODE: "maybe" })).toThrow(
+      /^Invalid configuration:\n {2}- ABONO_TEST_MODE: must be true or false \(got "maybe"\)$/,
+    );
+  });
+
+  it("reports a rule between variables once, without a misleading value", () => {
+    const problems = (environment: Record<string, string>) => {
+      try {
+        loadConfig(environment);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ ABONO_FOUNDERS_SEATS: "10" })).toEqual([
+      "ABONO_FOUNDERS_OPENS_AT, ABONO_FOUNDERS_CLOSES_AT and ABONO_FOUNDERS_SEATS open the founders program together",
+    ]);
+    // A variable that is wrong on its own is reported by its own rule only.
+    expect(problems({ ABONO_FOUNDERS_SEATS: "0" })).toEqual([
+      'ABONO_FOUNDERS_SEATS: must be a whole number of seats from 1 to 1000000000 (got "0")',
+    ]);
   });
 
   it("requires the JWKS URL and the issuer together, and parses the role mapping", () => {
