@@ -2,6 +2,7 @@ import type { Executor } from "../db/database.ts";
 import { payments } from "../db/schema/index.ts";
 import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
+import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import { type Invoice, markInvoicePaid } from "../invoicing/invoices.ts";
 import { defaultPaymentMethod, type PaymentMethod } from "./payment-methods.ts";
@@ -61,7 +62,9 @@ export async function chargeInvoice({
       paymentId,
       invoiceId: invoice.id,
       organizationId: invoice.organizationId,
-      description: `Invoice ${invoice.number ?? invoice.id}`,
+      description: billingMessages(invoice.locale === "es" ? "es" : "en").invoiceCharge({
+        reference: invoice.number ?? invoice.id,
+      }),
     },
   });
   if (result.status === "failed") {
