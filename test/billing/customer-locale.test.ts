@@ -51,7 +51,7 @@ const expected = {
 function inflatePdf(pdf: Buffer): Buffer {
   const source = pdf.toString("latin1");
   const inflated = source.replace(
-    /\/Filter \/FlateDecode([^]*?)stream\n([^]*?)\nendstream/g,
+    /\/Filter \/FlateDecode([\s\S]*?)stream\n([\s\S]*?)\nendstream/g,
     (_whole, between: string, data: string) =>
       `${between}stream\n${inflateSync(Buffer.from(data, "latin1")).toString("latin1")}\nendstream`,
   );
