@@ -66,7 +66,7 @@ async function main() {
       organizations.push(`bench-${index}`);
     }
     const checks = organizations.flatMap((id) =>
-      ["encounters", "preventives", "PREVENTIVES"].map((feature) => ({
+      ["encounters", "active_preventives", "preventive_maintenance"].map((feature) => ({
         method: "GET" as const,
         path: `/v1/organizations/${id}/entitlements/${feature}`,
       })),

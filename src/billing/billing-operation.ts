@@ -7,6 +7,7 @@ import { newId } from "../ids.ts";
 import { type Invoice, recordVoidedInvoice } from "../invoicing/invoices.ts";
 import { queueForScope } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
+import { toNumber } from "../money/index.ts";
 import { lockOrganization } from "../organizations/lock-organization.ts";
 import type { OrganizationRecord } from "../organizations/organization-record.ts";
 import {
@@ -153,6 +154,9 @@ export async function runBillingOperation<Result>({
     });
   } catch (error) {
     if (error instanceof QuotedInvoice) throw error;
+    if (error instanceof PaymentDeclined && error.attempt.code === "no_payment_method") {
+      throw await recordNotAttempted({ db, organizationId, systemNow, actor, declined: error });
+    }
     if (error instanceof PaymentDeclined) {
       const voided = await db.transaction(async (tx) => {
         const { organization, now } = await lockOrganization({ tx, organizationId, systemNow });
@@ -179,12 +183,62 @@ export async function runBillingOperation<Result>({
       throw new AbonoError(
         "payment_failed",
         `The payment of ${voided.amountDue} (minor units, ${voided.currency}) was declined: ${error.attempt.message} Nothing was changed.`,
-        { invoiceId: voided.id, declineCode: error.attempt.code },
+        { invoiceId: voided.id, reason: "declined", declineCode: error.attempt.code },
       );
     }
     await refundCharges({ providers, logger, charges, organizationId, systemNow });
     throw error;
   }
+}
+
+/**
+ * A charge that could not even be attempted (no payment method, or its provider is not configured): not
+ * a decline. The operation was rolled back, and no invoice is recorded, so no invoice number is used (an
+ * invoice whose payment was never tried would be a numbered document for nothing). An audit entry keeps
+ * the refusal; the caller gets 402 `payment_failed` with `reason: "no_payment_method"` and how to add one.
+ */
+async function recordNotAttempted({
+  db,
+  organizationId,
+  systemNow,
+  actor,
+  declined,
+}: {
+  db: Database;
+  organizationId: string;
+  systemNow: Date;
+  actor: string;
+  declined: PaymentDeclined;
+}): Promise<AbonoError> {
+  const { invoice, attempt } = declined;
+  await db.transaction(async (tx) => {
+    const { now } = await lockOrganization({ tx, organizationId, systemNow });
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "payment.failed",
+        actor,
+        organizationId,
+        after: {
+          invoiceId: null,
+          amount: invoice.amountDue,
+          currency: invoice.currency,
+          code: attempt.code,
+          billingReason: invoice.billingReason,
+        },
+      },
+      now,
+    });
+  });
+  return new AbonoError(
+    "payment_failed",
+    `No payment was attempted for ${invoice.amountDue} (minor units, ${invoice.currency}): ${attempt.message} Nothing was changed.`,
+    {
+      reason: "no_payment_method",
+      amountDue: toNumber(invoice.amountDue),
+      currency: invoice.currency,
+    },
+  );
 }
 
 /** A declined attempt kept on record, with `invoice.payment_failed` published. */

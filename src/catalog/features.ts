@@ -1,11 +1,16 @@
-import { asc, eq, gt } from "drizzle-orm";
+import { asc, eq, gt, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
 import { features } from "../db/schema/index.ts";
 import { notFound, validationError } from "../errors.ts";
 import type { Feature, FeatureKind } from "./catalog-types.ts";
 
-/** Defines a feature (audited as `catalog.feature_created` by `actor`). */
+/**
+ * Defines a feature (audited as `catalog.feature_created` by `actor`). Keys are unique without regard to
+ * case: `Seats` next to `seats` would be two features nobody can tell apart (and one a client that
+ * normalizes case would never reach). Creations are serialized by a transaction lock, so two keys that
+ * differ only by case cannot both get in by racing. Features created before this rule keep their keys.
+ */
 export async function createFeature({
   db,
   input,
@@ -18,6 +23,18 @@ export async function createFeature({
   now: Date;
 }): Promise<Feature> {
   return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('abono.feature_keys'))`);
+    const [sameKey] = await tx
+      .select({ key: features.key })
+      .from(features)
+      .where(sql`lower(${features.key}) = lower(${input.key})`)
+      .limit(1);
+    if (sameKey && sameKey.key !== input.key) {
+      throw validationError(
+        `key: the feature "${sameKey.key}" exists already, and "${input.key}" differs from it only by case. Feature keys are unique without regard to case; choose a key that says what is different (e.g. "${sameKey.key}_enabled" for an on/off gate next to a limit).`,
+        { key: input.key, existingKey: sameKey.key },
+      );
+    }
     const [created] = await tx
       .insert(features)
       .values({ ...input, createdAt: now })

@@ -2,7 +2,12 @@ import type { Interval } from "../time/index.ts";
 
 export type Locale = "en" | "es";
 
-/** Invoice line descriptions, written in the organization's locale when the line is created. */
+/**
+ * What Abono writes for the customer to read about billing, in the organization's locale, when it is
+ * written: invoice line descriptions, credit balance (ledger) entries, and the description a provider
+ * shows with a charge (e.g. on a receipt). Names from the catalog (plans, add-ons, packs) appear as the
+ * operator wrote them.
+ */
 export interface BillingMessages {
   planCharge(args: { plan: string; interval: Interval }): string;
   firstPeriod(args: { plan: string }): string;
@@ -14,6 +19,12 @@ export interface BillingMessages {
   addonRemoved(args: { addon: string; quantity: number }): string;
   overage(args: { feature: string; quantity: bigint }): string;
   pack(args: { pack: string; quantity: number }): string;
+  /** Ledger: credit balance applied to an invoice (`applied_to_invoice`). */
+  appliedToInvoice(args: { number: string }): string;
+  /** Ledger: an invoice's negative total credited to the balance (`proration_credit`). */
+  creditFromInvoice(args: { number: string }): string;
+  /** A charge's description at the provider, naming the invoice (its number, or its id before it has one). */
+  invoiceCharge(args: { reference: string }): string;
 }
 
 const english: BillingMessages = {
@@ -26,7 +37,10 @@ const english: BillingMessages = {
   addonAdded: ({ addon, quantity }) => `Remaining time on ${quantity} × ${addon}`,
   addonRemoved: ({ addon, quantity }) => `Unused time on ${quantity} × ${addon}`,
   overage: ({ feature, quantity }) => `${feature}: ${quantity} over the included allowance`,
-  pack: ({ pack, quantity }) => (quantity === 1 ? pack : `${pack} × ${quantity}`),
+  pack: ({ pack, quantity }) => `Top-up pack: ${pack}${quantity === 1 ? "" : ` × ${quantity}`}`,
+  appliedToInvoice: ({ number }) => `Applied to invoice ${number}`,
+  creditFromInvoice: ({ number }) => `Credit from invoice ${number}`,
+  invoiceCharge: ({ reference }) => `Invoice ${reference}`,
 };
 
 const spanish: BillingMessages = {
@@ -39,7 +53,11 @@ const spanish: BillingMessages = {
   addonAdded: ({ addon, quantity }) => `Tiempo restante de ${quantity} × ${addon}`,
   addonRemoved: ({ addon, quantity }) => `Tiempo no utilizado de ${quantity} × ${addon}`,
   overage: ({ feature, quantity }) => `${feature}: ${quantity} por encima de lo incluido`,
-  pack: ({ pack, quantity }) => (quantity === 1 ? pack : `${pack} × ${quantity}`),
+  pack: ({ pack, quantity }) =>
+    `Paquete de recarga: ${pack}${quantity === 1 ? "" : ` × ${quantity}`}`,
+  appliedToInvoice: ({ number }) => `Aplicado a la factura ${number}`,
+  creditFromInvoice: ({ number }) => `Saldo a favor de la factura ${number}`,
+  invoiceCharge: ({ reference }) => `Factura ${reference}`,
 };
 
 export function billingMessages(locale: Locale): BillingMessages {

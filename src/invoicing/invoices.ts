@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/database.ts";
 import { invoiceLines, invoiceNumberSequences, invoices } from "../db/schema/index.ts";
 import { notFound } from "../errors.ts";
-import type { Locale } from "../i18n/billing-messages.ts";
+import { billingMessages, type Locale } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import { appendBalanceTransaction, availableBalance } from "./balance-ledger.ts";
 import {
@@ -75,7 +75,7 @@ export async function issueInvoice({
       currency: draft.currency,
       type: "applied_to_invoice",
       invoiceId: row.id,
-      description: appliedToInvoiceDescription(number),
+      description: billingMessages(draft.locale).appliedToInvoice({ number }),
       actor: null,
       now,
     });
@@ -88,7 +88,7 @@ export async function issueInvoice({
       currency: draft.currency,
       type: "proration_credit",
       invoiceId: row.id,
-      description: `Credit from invoice ${number}`,
+      description: billingMessages(draft.locale).creditFromInvoice({ number }),
       actor: null,
       now,
     });
@@ -132,11 +132,6 @@ export function finalizedInvoiceRow({
     finalizedAt: now,
     paidAt: settled ? now : null,
   };
-}
-
-/** The ledger description of credit applied to an invoice. */
-export function appliedToInvoiceDescription(number: string): string {
-  return `Applied to invoice ${number}`;
 }
 
 /** The idempotency key of a subscription's invoice for the period starting at `periodStart`. */

@@ -22,12 +22,18 @@ export interface ProvisioningContext {
 }
 
 /**
+ * What a step's `run` did: `done` (it made what it makes) or `skipped` (the installation does not use it,
+ * e.g. the tenant schema while tenant schemas are off). Recorded as the step's status.
+ */
+export type StepResult = "done" | "skipped";
+
+/**
  * One step of provisioning: `run` makes something exist, `compensate` makes it not exist. Both are
  * idempotent, so a retry may run them again whatever state a crash left behind.
  */
 export interface ProvisioningStep {
   name: string;
-  run(context: ProvisioningContext): Promise<void>;
+  run(context: ProvisioningContext): Promise<StepResult>;
   compensate(context: ProvisioningContext): Promise<void>;
 }
 
@@ -38,6 +44,7 @@ const billingCustomer: ProvisioningStep = {
       .insert(billingCustomers)
       .values({ organizationId: organization.id, id: newId("cus", now.getTime()), createdAt: now })
       .onConflictDoNothing();
+    return "done";
   },
   async compensate({ db, organization }) {
     await db.delete(billingCustomers).where(eq(billingCustomers.organizationId, organization.id));
@@ -71,6 +78,7 @@ const coreRecord: ProvisioningStep = {
           .onConflictDoNothing();
       }
     });
+    return "done";
   },
   async compensate({ db, organization }) {
     await db.transaction(async (tx) => {
@@ -100,6 +108,7 @@ const freeEntitlement: ProvisioningStep = {
         updatedAt: now,
       })
       .onConflictDoNothing();
+    return "done";
   },
   async compensate({ db, organization }) {
     await db
@@ -126,11 +135,12 @@ const identityGroups: ProvisioningStep = {
       description: `Members of ${organization.name} (${organization.id})`,
     });
     const owner = organization.ownerUserId;
-    if (!owner) return;
+    if (!owner) return "done";
     if (config.identity.adminGroup) {
       await directory.addUserToGroup({ userId: owner, groupName: config.identity.adminGroup });
     }
     await directory.addUserToGroup({ userId: owner, groupName: organization.identityGroup });
+    return "done";
   },
   async compensate({ directory, organization }) {
     if (organization.ownerUserId) {
@@ -146,12 +156,14 @@ const identityGroups: ProvisioningStep = {
 const tenantSchema: ProvisioningStep = {
   name: "tenant_schema",
   async run({ db, organization, config }) {
-    if (!config.tenantTemplateSchema || !organization.tenantSchema) return;
+    // Tenant schemas off (ABONO_TENANT_SCHEMAS), or the organization was recorded without one.
+    if (!config.tenantTemplateSchema || !organization.tenantSchema) return "skipped";
     await createTenantSchema({
       db,
       template: config.tenantTemplateSchema,
       schema: organization.tenantSchema,
     });
+    return "done";
   },
   async compensate({ db, organization }) {
     if (organization.tenantSchema)

@@ -4,6 +4,9 @@ import { organizations, provisioningSteps as stepRecords } from "../db/schema/in
 import type { Logger } from "../logger.ts";
 import type { ProvisioningContext, ProvisioningStep } from "./provisioning-steps.ts";
 
+/** A step's recorded status: what its run did (`done`, `skipped`), or what became of it after a failure. */
+export type ProvisioningStepStatus = "done" | "skipped" | "failed" | "compensated";
+
 export type ProvisioningOutcome =
   | { ok: true }
   | { ok: false; failedStep: string; error: string; cause: unknown };
@@ -23,11 +26,7 @@ export async function runProvisioning({
   logger: Logger;
 }): Promise<ProvisioningOutcome> {
   const { db, organization, now } = context;
-  const record = (
-    step: ProvisioningStep,
-    status: "done" | "failed" | "compensated",
-    error: string | null,
-  ) =>
+  const record = (step: ProvisioningStep, status: ProvisioningStepStatus, error: string | null) =>
     db
       .insert(stepRecords)
       .values({
@@ -45,8 +44,7 @@ export async function runProvisioning({
 
   for (const [index, step] of steps.entries()) {
     try {
-      await step.run(context);
-      await record(step, "done", null);
+      await record(step, await step.run(context), null);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       logger.warn(

@@ -2,6 +2,7 @@ import type { Executor } from "../db/database.ts";
 import { payments } from "../db/schema/index.ts";
 import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
+import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import { type Invoice, markInvoicePaid } from "../invoicing/invoices.ts";
 import { defaultPaymentMethod, type PaymentMethod } from "./payment-methods.ts";
@@ -61,7 +62,9 @@ export async function chargeInvoice({
       paymentId,
       invoiceId: invoice.id,
       organizationId: invoice.organizationId,
-      description: `Invoice ${invoice.number ?? invoice.id}`,
+      description: billingMessages(invoice.locale === "es" ? "es" : "en").invoiceCharge({
+        reference: invoice.number ?? invoice.id,
+      }),
     },
   });
   if (result.status === "failed") {
@@ -100,7 +103,8 @@ export async function chargeInvoice({
 
 /**
  * Charges a stored payment method through its provider. No method, or a method whose provider is not
- * configured here, is a failed charge (`no_payment_method`) with a message saying what to do.
+ * configured here, is a charge that cannot be attempted: a failure with code `no_payment_method` and a
+ * message saying so and how to add a payment method (see `noPaymentMethodMessage`).
  */
 export async function chargeMethod({
   providers,
@@ -116,13 +120,31 @@ export async function chargeMethod({
     return {
       status: "failed",
       code: "no_payment_method",
-      message: method
-        ? `The payment method's provider (${method.provider}) is not available.`
-        : "The organization has no payment method; add one with POST /v1/organizations/:orgId/payment-methods.",
+      message: noPaymentMethodMessage({
+        organizationId: request.organizationId,
+        unavailableProvider: method?.provider ?? null,
+      }),
       providerPaymentId: null,
     };
   }
   return provider.charge({ ...request, token: method.token });
+}
+
+/**
+ * Why a charge could not be attempted, and what to do: the organization has no payment method, or its
+ * default one is at a provider this server has not configured.
+ */
+export function noPaymentMethodMessage({
+  organizationId,
+  unavailableProvider,
+}: {
+  organizationId: string;
+  unavailableProvider: string | null;
+}): string {
+  const add = `POST /v1/organizations/${organizationId}/payment-methods`;
+  return unavailableProvider === null
+    ? `Organization ${organizationId} has no payment method, so no charge was attempted. Add one with ${add} (the first one becomes the default).`
+    : `The default payment method of organization ${organizationId} is at ${unavailableProvider}, which is not configured on this server, so no charge was attempted. Add a payment method at a configured provider with ${add} and "default": true, or configure ${unavailableProvider}.`;
 }
 
 /**

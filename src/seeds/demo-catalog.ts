@@ -5,7 +5,9 @@ import type { Interval } from "../time/index.ts";
 
 /**
  * A realistic catalog drawn from the product teams' documents: the free/starter/pro/enterprise ladder with
- * preventive-maintenance limits (demo 5, free 3, pro 100, enterprise 1000) and the PREVENTIVES flag; Plus
+ * preventive maintenance as a gate (`preventive_maintenance`: may the organization use it at all) and a
+ * limit (`active_preventives`: how many preventives may be active at once: demo 5, free 3, pro 100,
+ * enterprise 1000; docs/catalog.md explains how an app checks the two); Plus
  * and Premium with included encounters, monthly and annual; an annual-only Teams plan; seat licenses and a
  * support service; encounter packs; and the FOUNDERS coupon. Prices in USD cents.
  */
@@ -15,8 +17,8 @@ const monthlyAndAnnual = (monthly: bigint) => [usd("month", monthly), usd("year"
 
 export const demoFeatures: { key: string; name: string; kind: FeatureKind; unit: string | null }[] =
   [
-    { key: "PREVENTIVES", name: "Preventive maintenance", kind: "boolean", unit: null },
-    { key: "preventives", name: "Active preventives", kind: "limit", unit: "preventive" },
+    { key: "preventive_maintenance", name: "Preventive maintenance", kind: "boolean", unit: null },
+    { key: "active_preventives", name: "Active preventives", kind: "limit", unit: "preventive" },
     { key: "encounters", name: "Encounters", kind: "metered", unit: "encounter" },
     { key: "seats", name: "User seats", kind: "limit", unit: "seat" },
     { key: "priority_support", name: "Priority support", kind: "boolean", unit: null },
@@ -39,8 +41,8 @@ export const demoPlans: { id: string; definition: PlanDefinition }[] = [
       trialDays: 0,
       prices: [usd("month", 0n)],
       features: {
-        PREVENTIVES: false,
-        preventives: 3,
+        preventive_maintenance: true,
+        active_preventives: 3,
         encounters: 20,
         seats: 1,
         priority_support: false,
@@ -56,8 +58,8 @@ export const demoPlans: { id: string; definition: PlanDefinition }[] = [
       trialDays: 0,
       prices: [usd("month", 0n)],
       features: {
-        PREVENTIVES: true,
-        preventives: 5,
+        preventive_maintenance: true,
+        active_preventives: 5,
         encounters: 10,
         seats: 1,
         priority_support: false,
@@ -72,8 +74,8 @@ export const demoPlans: { id: string; definition: PlanDefinition }[] = [
       trialDays: 14,
       prices: monthlyAndAnnual(1900n),
       features: {
-        PREVENTIVES: true,
-        preventives: 25,
+        preventive_maintenance: true,
+        active_preventives: 25,
         encounters: 200,
         seats: 3,
         priority_support: false,
@@ -88,8 +90,8 @@ export const demoPlans: { id: string; definition: PlanDefinition }[] = [
       trialDays: 14,
       prices: monthlyAndAnnual(2900n),
       features: {
-        PREVENTIVES: true,
-        preventives: 50,
+        preventive_maintenance: true,
+        active_preventives: 50,
         encounters: 500,
         seats: 5,
         priority_support: false,
@@ -105,8 +107,8 @@ export const demoPlans: { id: string; definition: PlanDefinition }[] = [
       trialDays: 14,
       prices: monthlyAndAnnual(4900n),
       features: {
-        PREVENTIVES: true,
-        preventives: 100,
+        preventive_maintenance: true,
+        active_preventives: 100,
         encounters: 1000,
         seats: 10,
         priority_support: false,
@@ -122,8 +124,8 @@ export const demoPlans: { id: string; definition: PlanDefinition }[] = [
       trialDays: 14,
       prices: monthlyAndAnnual(9900n),
       features: {
-        PREVENTIVES: true,
-        preventives: 500,
+        preventive_maintenance: true,
+        active_preventives: 500,
         encounters: 3000,
         seats: 25,
         priority_support: true,
@@ -140,8 +142,8 @@ export const demoPlans: { id: string; definition: PlanDefinition }[] = [
       trialDays: 0,
       prices: [usd("year", 199_000n)],
       features: {
-        PREVENTIVES: true,
-        preventives: 1000,
+        preventive_maintenance: true,
+        active_preventives: 1000,
         encounters: 5000,
         seats: 50,
         priority_support: true,
@@ -156,8 +158,8 @@ export const demoPlans: { id: string; definition: PlanDefinition }[] = [
       trialDays: 0,
       prices: monthlyAndAnnual(29_900n),
       features: {
-        PREVENTIVES: true,
-        preventives: 1000,
+        preventive_maintenance: true,
+        active_preventives: 1000,
         encounters: null,
         seats: null,
         priority_support: true,

@@ -24,7 +24,6 @@ import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import { computeInvoiceTotals } from "../invoicing/compute-invoice-totals.ts";
 import {
-  appliedToInvoiceDescription,
   finalizedInvoiceRow,
   type InvoiceDraft,
   invoiceLineRows,
@@ -305,7 +304,7 @@ export async function renewBatch({
               paymentId,
               invoiceId,
               organizationId,
-              description: `Renewal invoice ${invoiceId}`,
+              description: messages.invoiceCharge({ reference: invoiceId }),
             },
           });
           paid = result.status === "succeeded";
@@ -434,7 +433,11 @@ export async function renewBatch({
         numberOf.set(row.id, row.number);
       }
       for (const row of ledgerRows) {
-        row.description = appliedToInvoiceDescription(numberOf.get(row.invoiceId ?? "") ?? "");
+        row.description = billingMessages(locales.get(row.organizationId) ?? "en").appliedToInvoice(
+          {
+            number: numberOf.get(row.invoiceId ?? "") ?? "",
+          },
+        );
       }
       for (const event of eventRows) {
         if (event.type === "invoice.paid") {

@@ -14,8 +14,8 @@ beforeAll(async () => {
     })
   ).body.secret;
   for (const feature of [
-    { key: "PREVENTIVES", name: "Preventive maintenance", kind: "boolean" },
-    { key: "preventives", name: "Active preventives", kind: "limit", unit: "preventive" },
+    { key: "preventive_maintenance", name: "Preventive maintenance", kind: "boolean" },
+    { key: "active_preventives", name: "Active preventives", kind: "limit", unit: "preventive" },
     { key: "encounters", name: "Encounters", kind: "metered", unit: "encounter" },
   ]) {
     expect((await app.request("POST", "/v1/features", { body: feature })).status).toBe(201);
@@ -32,7 +32,7 @@ const proPlan = {
     { interval: "year", currency: "USD", unitAmount: 49000 },
   ],
   trialDays: 14,
-  features: { PREVENTIVES: true, preventives: 100, encounters: 500 },
+  features: { preventive_maintenance: true, active_preventives: 100, encounters: 500 },
   overage: { encounters: { unitAmount: 25, currency: "USD" } },
 };
 
@@ -41,9 +41,9 @@ describe("features", () => {
     const list = await app.request("GET", "/v1/features", { auth: memberKey });
     expect(list.status).toBe(200);
     expect(list.body.data.map((feature: { key: string }) => feature.key)).toEqual([
-      "PREVENTIVES",
+      "active_preventives",
       "encounters",
-      "preventives",
+      "preventive_maintenance",
     ]);
     const one = await app.request("GET", "/v1/features/encounters", { auth: memberKey });
     expect(one.body).toMatchObject({ key: "encounters", kind: "metered", unit: "encounter" });
@@ -83,7 +83,7 @@ describe("plans", () => {
       name: "Pro",
       tier: 20,
       trialDays: 14,
-      features: { PREVENTIVES: true, preventives: 100, encounters: 500 },
+      features: { preventive_maintenance: true, active_preventives: 100, encounters: 500 },
       overage: { encounters: { unitAmount: 25, currency: "USD" } },
       archived: false,
     });
@@ -102,7 +102,7 @@ describe("plans", () => {
         name: "Free",
         tier: 0,
         prices: [{ interval: "month", currency: "USD", unitAmount: 0 }],
-        features: { PREVENTIVES: false, preventives: 3, encounters: 20 },
+        features: { preventive_maintenance: false, active_preventives: 3, encounters: 20 },
       },
     });
     // Tier order differs from id order ("basic" < "free" < "pro").
@@ -112,7 +112,7 @@ describe("plans", () => {
         name: "Basic",
         tier: 10,
         prices: [{ interval: "month", currency: "USD", unitAmount: 900 }],
-        features: { preventives: 10 },
+        features: { active_preventives: 10 },
       },
     });
     const list = await app.request("GET", "/v1/plans", { auth: memberKey });
@@ -146,8 +146,8 @@ describe("plans", () => {
           { interval: "year", currency: "USD", unitAmount: 100 },
           { interval: "year", currency: "USD", unitAmount: 200 },
         ],
-        features: { unknownFeature: true, preventives: true, PREVENTIVES: 3 },
-        overage: { preventives: { unitAmount: 1, currency: "USD" } },
+        features: { unknownFeature: true, active_preventives: true, preventive_maintenance: 3 },
+        overage: { active_preventives: { unitAmount: 1, currency: "USD" } },
       },
     });
     expect(response.status).toBe(400);
@@ -157,10 +157,12 @@ describe("plans", () => {
     expect(problems.join("\n")).toMatch(/a second yearly price in USD/);
     expect(problems.join("\n")).toMatch(/no feature with key "unknownFeature"; create it/);
     expect(problems.join("\n")).toMatch(
-      /features\.preventives: .* give a whole-number limit, or null/,
+      /features\.active_preventives: .* give a whole-number limit, or null/,
     );
-    expect(problems.join("\n")).toMatch(/features\.PREVENTIVES: .* boolean feature/);
-    expect(problems.join("\n")).toMatch(/overage\.preventives: overage is priced only for metered/);
+    expect(problems.join("\n")).toMatch(/features\.preventive_maintenance: .* boolean feature/);
+    expect(problems.join("\n")).toMatch(
+      /overage\.active_preventives: overage is priced only for metered/,
+    );
     expect((await app.request("GET", "/v1/plans/broken")).status).toBe(404);
   });
 
@@ -222,7 +224,7 @@ describe("plans", () => {
         id: "pro-cl",
         name: "Pro Chile",
         prices: [{ interval: "month", currency: "CLP", unitAmount: 45990 }],
-        features: { preventives: 100 },
+        features: { active_preventives: 100 },
       },
     });
     expect(response.status).toBe(201);
@@ -253,7 +255,7 @@ describe("plan versions", () => {
     const patched = await app.request("PATCH", "/v1/plans/pro", {
       body: {
         prices: [{ interval: "month", currency: "USD", unitAmount: 5900 }],
-        features: { PREVENTIVES: true, preventives: 150, encounters: 600 },
+        features: { preventive_maintenance: true, active_preventives: 150, encounters: 600 },
         overage: { encounters: { unitAmount: 20, currency: "USD" } },
       },
     });
@@ -263,7 +265,7 @@ describe("plan versions", () => {
       currentVersion: before.body.version + 1,
       name: "Pro",
       trialDays: 14,
-      features: { preventives: 150 },
+      features: { active_preventives: 150 },
       prices: [{ interval: "month", currency: "USD", unitAmount: 5900 }],
     });
 
@@ -287,7 +289,7 @@ describe("plan versions", () => {
   it("validates a PATCH against the merged plan and writes nothing when invalid", async () => {
     const current = await app.request("GET", "/v1/plans/pro");
     const response = await app.request("PATCH", "/v1/plans/pro", {
-      body: { features: { preventives: 10 } },
+      body: { features: { active_preventives: 10 } },
     });
     expect(response.status).toBe(400);
     expect(response.body.error.message).toMatch(
@@ -309,7 +311,7 @@ describe("plan versions", () => {
       name: "Basic",
       description: null,
       tier: 10,
-      features: { preventives: 10 },
+      features: { active_preventives: 10 },
       prices: [{ interval: "month", currency: "USD", unitAmount: 900 }],
     });
   });

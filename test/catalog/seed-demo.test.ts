@@ -31,10 +31,25 @@ describe("abono seed demo", () => {
       "teams",
       "enterprise",
     ]);
-    expect(byId.demo.features.preventives).toBe(5);
-    expect(byId.free.features).toMatchObject({ preventives: 3, PREVENTIVES: false });
-    expect(byId.pro.features).toMatchObject({ preventives: 100, PREVENTIVES: true });
-    expect(byId.enterprise.features).toMatchObject({ preventives: 1000, encounters: null });
+    // The preventive maintenance gate (may the organization use it at all) and the limit on active
+    // preventives: every plan that allows some active preventives opens the gate.
+    expect(byId.demo.features).toMatchObject({
+      active_preventives: 5,
+      preventive_maintenance: true,
+    });
+    expect(byId.free.features).toMatchObject({
+      active_preventives: 3,
+      preventive_maintenance: true,
+    });
+    expect(byId.pro.features).toMatchObject({
+      active_preventives: 100,
+      preventive_maintenance: true,
+    });
+    expect(byId.enterprise.features).toMatchObject({ active_preventives: 1000, encounters: null });
+    for (const plan of Object.values(byId) as { features: Record<string, unknown> }[]) {
+      expect(Object.keys(plan.features)).not.toContain("PREVENTIVES");
+      expect(Object.keys(plan.features)).not.toContain("preventives");
+    }
     expect(byId.plus.prices).toEqual([
       { interval: "month", currency: "USD", unitAmount: 2900 },
       { interval: "year", currency: "USD", unitAmount: 29000 },
@@ -48,6 +63,20 @@ describe("abono seed demo", () => {
     ]);
     const founders = await app.request("GET", "/v1/coupons/FOUNDERS");
     expect(founders.body).toMatchObject({ percentOff: 30, duration: "forever" });
+  });
+
+  it("gives every feature a key no other key equals without regard to case", async () => {
+    const features = await app.request("GET", "/v1/features?limit=100");
+    const keys: string[] = features.body.data.map((feature: { key: string }) => feature.key);
+    expect(keys).toEqual(expect.arrayContaining(["preventive_maintenance", "active_preventives"]));
+    expect(new Set(keys.map((key) => key.toLowerCase())).size).toBe(keys.length);
+    const byKey = Object.fromEntries(
+      features.body.data.map((feature: { key: string; kind: string }) => [
+        feature.key,
+        feature.kind,
+      ]),
+    );
+    expect(byKey).toMatchObject({ preventive_maintenance: "boolean", active_preventives: "limit" });
   });
 
   it("names the available seeds on a wrong name", async () => {

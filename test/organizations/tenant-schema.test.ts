@@ -44,6 +44,11 @@ describe("per-tenant data schema", () => {
       body: { id: "tenant-one", name: "Tenant One" },
     });
     expect(response.status).toBe(201);
+    expect(
+      response.body.provisioning.steps.find(
+        (step: { step: string }) => step.step === "tenant_schema",
+      ),
+    ).toMatchObject({ status: "done", error: null });
     const schema: string = response.body.tenantSchema;
     expect(schema).toBe(`tenant_${String(response.body.number).padStart(6, "0")}`);
     expect(schema).toMatch(/^tenant_\d{6}$/);

@@ -16,7 +16,7 @@ const current: EntitlementState = {
   source: "subscription",
   manualFeatures: null,
 };
-const starterFeatures = { preventives: 25, encounters: 200, PREVENTIVES: true };
+const starterFeatures = { active_preventives: 25, encounters: 200, preventive_maintenance: true };
 const base = {
   current,
   catalogPlan: null,

@@ -40,18 +40,26 @@ const check = async (organizationId: string, feature: string) =>
 describe("entitlement overrides", () => {
   it("overrides a limit, a boolean and unlimited; the next check sees each at once", async () => {
     const { id } = await createOrganization();
-    expect(await check(id, "preventives")).toMatchObject({ allowed: true, limit: 3 });
-    const raised = await override(id, "preventives", { value: 40, reason: "Pilot OPS-300" });
+    expect(await check(id, "active_preventives")).toMatchObject({ allowed: true, limit: 3 });
+    const raised = await override(id, "active_preventives", { value: 40, reason: "Pilot OPS-300" });
     expect(raised.status).toBe(200);
     expect(raised.body).toMatchObject({
-      override: { feature: "preventives", value: 40, reason: "Pilot OPS-300", expiresAt: null },
+      override: {
+        feature: "active_preventives",
+        value: 40,
+        reason: "Pilot OPS-300",
+        expiresAt: null,
+      },
       auditLogId: expect.stringMatching(/^aud_/),
     });
-    expect(await check(id, "preventives")).toMatchObject({ allowed: true, limit: 40 });
+    expect(await check(id, "active_preventives")).toMatchObject({ allowed: true, limit: 40 });
 
-    expect(await check(id, "PREVENTIVES")).toMatchObject({ allowed: false, reason: "not_in_plan" });
-    await override(id, "PREVENTIVES", { value: true, reason: "Pilot OPS-300" });
-    expect(await check(id, "PREVENTIVES")).toMatchObject({ allowed: true });
+    expect(await check(id, "priority_support")).toMatchObject({
+      allowed: false,
+      reason: "not_in_plan",
+    });
+    await override(id, "priority_support", { value: true, reason: "Pilot OPS-300" });
+    expect(await check(id, "priority_support")).toMatchObject({ allowed: true });
 
     await override(id, "encounters", { value: null, reason: "Unlimited for the pilot" });
     expect(await check(id, "encounters")).toMatchObject({ allowed: true, limit: null });
@@ -59,14 +67,14 @@ describe("entitlement overrides", () => {
     expect(await check(id, "seats")).toMatchObject({ allowed: false, reason: "not_in_plan" });
 
     const entitlement = (await app.request("GET", `/v1/organizations/${id}/entitlement`)).body;
-    expect(entitlement.limits).toEqual({ preventives: 40, encounters: null, seats: 0 });
-    expect(entitlement.features.PREVENTIVES).toBe(true);
+    expect(entitlement.limits).toEqual({ active_preventives: 40, encounters: null, seats: 0 });
+    expect(entitlement.features.priority_support).toBe(true);
 
     const list = await app.request("GET", `/v1/root/organizations/${id}/entitlement-overrides`);
     expect(list.body.data.map((entry: { feature: string }) => entry.feature)).toEqual([
-      "PREVENTIVES",
+      "active_preventives",
       "encounters",
-      "preventives",
+      "priority_support",
       "seats",
     ]);
     expect(list.body.data.every((entry: { active: boolean }) => entry.active)).toBe(true);
@@ -91,26 +99,26 @@ describe("entitlement overrides", () => {
 
   it("removes an override (reason in the query or the body): the plan's value applies again", async () => {
     const { id } = await createOrganization();
-    await override(id, "preventives", { value: 50, reason: "Temporary" });
+    await override(id, "active_preventives", { value: 50, reason: "Temporary" });
     const withoutReason = await app.request(
       "DELETE",
-      `/v1/root/organizations/${id}/entitlement-overrides/preventives`,
+      `/v1/root/organizations/${id}/entitlement-overrides/active_preventives`,
     );
     expect(withoutReason.status).toBe(400);
     expect(withoutReason.body.error.message).toContain("reason is required");
     const removed = await app.request(
       "DELETE",
-      `/v1/root/organizations/${id}/entitlement-overrides/preventives?reason=${encodeURIComponent("Pilot over OPS-301")}`,
+      `/v1/root/organizations/${id}/entitlement-overrides/active_preventives?reason=${encodeURIComponent("Pilot over OPS-301")}`,
     );
     expect(removed.status).toBe(200);
     expect(removed.body).toMatchObject({
       removed: true,
-      override: { feature: "preventives", value: 50 },
+      override: { feature: "active_preventives", value: 50 },
     });
-    expect(await check(id, "preventives")).toMatchObject({ limit: 3 });
+    expect(await check(id, "active_preventives")).toMatchObject({ limit: 3 });
     const again = await app.request(
       "DELETE",
-      `/v1/root/organizations/${id}/entitlement-overrides/preventives`,
+      `/v1/root/organizations/${id}/entitlement-overrides/active_preventives`,
       { body: { reason: "Twice" } },
     );
     expect(again.status).toBe(404);
@@ -135,35 +143,35 @@ describe("entitlement overrides", () => {
 
   it("expires on the organization's clock", async () => {
     const { id, testClockId } = await createOrganization({ clock: "2026-03-01T00:00:00Z" });
-    const past = await override(id, "preventives", {
+    const past = await override(id, "active_preventives", {
       value: 10,
       reason: "x",
       expiresAt: "2026-02-28T00:00:00Z",
     });
     expect(past.status).toBe(400);
     expect(past.body.error.message).toContain("expiresAt: must be in the future");
-    const set = await override(id, "preventives", {
+    const set = await override(id, "active_preventives", {
       value: 10,
       reason: "One week pilot",
       expiresAt: "2026-03-08T00:00:00Z",
     });
     expect(set.status).toBe(200);
-    expect(await check(id, "preventives")).toMatchObject({ limit: 10 });
+    expect(await check(id, "active_preventives")).toMatchObject({ limit: 10 });
     const advanced = await app.request("POST", `/v1/test-clocks/${testClockId}/advance`, {
       body: { frozenTime: "2026-03-09T00:00:00Z" },
     });
     expect(advanced.status).toBe(200);
-    expect(await check(id, "preventives")).toMatchObject({ limit: 3 });
+    expect(await check(id, "active_preventives")).toMatchObject({ limit: 3 });
     const list = await app.request("GET", `/v1/root/organizations/${id}/entitlement-overrides`);
     expect(list.body.data).toEqual([
-      expect.objectContaining({ feature: "preventives", active: false }),
+      expect.objectContaining({ feature: "active_preventives", active: false }),
     ]);
   });
 
   it.each([
-    ["PREVENTIVES", { value: 3, reason: "x" }, "is a boolean feature"],
-    ["PREVENTIVES", { value: null, reason: "x" }, "is a boolean feature"],
-    ["preventives", { value: true, reason: "x" }, "is a limit feature"],
+    ["preventive_maintenance", { value: 3, reason: "x" }, "is a boolean feature"],
+    ["preventive_maintenance", { value: null, reason: "x" }, "is a boolean feature"],
+    ["active_preventives", { value: true, reason: "x" }, "is a limit feature"],
     ["encounters", { value: -1, reason: "x" }, "value must not be negative"],
     ["encounters", { value: 1.5, reason: "x" }, "value must be"],
     ["encounters", { value: "10", reason: "x" }, "value must be"],

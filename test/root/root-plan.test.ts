@@ -191,8 +191,8 @@ describe("the override", () => {
       planId: "pro",
       status: "active",
       organizationStatus: "active",
-      features: { PREVENTIVES: true, priority_support: false },
-      limits: { preventives: 100, encounters: 1000, seats: 10 },
+      features: { preventive_maintenance: true, priority_support: false },
+      limits: { active_preventives: 100, encounters: 1000, seats: 10 },
     });
     expect(response.body.entitlement).toEqual(
       (await app.request("GET", `/v1/organizations/${organizationId}/entitlement`)).body,
@@ -266,11 +266,11 @@ describe("the override", () => {
     expect(entry.after.entitlement).toMatchObject({
       planId: "legacy-gold",
       planVersion: null,
-      manualFeatures: { preventives: 3, encounters: 20, seats: 1 },
+      manualFeatures: { active_preventives: 3, encounters: 20, seats: 1 },
     });
     const check = await app.request(
       "GET",
-      `/v1/organizations/${organizationId}/entitlements/preventives`,
+      `/v1/organizations/${organizationId}/entitlements/active_preventives`,
     );
     expect(check.body).toMatchObject({ allowed: true, limit: 3 });
     const organization = await app.request("GET", `/v1/organizations/${organizationId}`);
@@ -283,10 +283,10 @@ describe("the override", () => {
       reason: "OPS-78",
     });
     expect((await entitlementRow(organizationId)).manual_features).toMatchObject({
-      preventives: 3,
+      active_preventives: 3,
     });
     const back = await setPlan(organizationId, { organizationId, planId: "pro", reason: "OPS-79" });
-    expect(back.body.entitlement.limits.preventives).toBe(100);
+    expect(back.body.entitlement.limits.active_preventives).toBe(100);
     expect((await entitlementRow(organizationId)).manual_features).toBeNull();
   });
 
@@ -348,7 +348,7 @@ describe("the override", () => {
   it("preserves usage and limits across plan and status changes", async () => {
     const organizationId = await createOrganization();
     await setPlan(organizationId, { organizationId, planId: "starter", reason: "OPS-11" });
-    await recordUsage(organizationId, "preventives", 7);
+    await recordUsage(organizationId, "active_preventives", 7);
     await recordUsage(organizationId, "encounters", 42);
     await recordUsage(organizationId, "seats", 2);
     const override = await app.request(
@@ -369,8 +369,8 @@ describe("the override", () => {
     expect(countersBefore).toHaveLength(3);
     const before = (await app.request("GET", `/v1/organizations/${organizationId}/entitlement`))
       .body;
-    expect(before.usage).toEqual({ preventives: 7, encounters: 42, seats: 2 });
-    expect(before.limits).toEqual({ preventives: 25, encounters: 200, seats: 30 });
+    expect(before.usage).toEqual({ active_preventives: 7, encounters: 42, seats: 2 });
+    expect(before.limits).toEqual({ active_preventives: 25, encounters: 200, seats: 30 });
 
     const upgraded = await setPlan(organizationId, {
       organizationId,
@@ -382,7 +382,7 @@ describe("the override", () => {
     expect(upgraded.body.entitlement.usage).toEqual(before.usage);
     // The plan's limits come from the catalog (normalized by planId); root's own override stays.
     expect(upgraded.body.entitlement.limits).toEqual({
-      preventives: 100,
+      active_preventives: 100,
       encounters: 1000,
       seats: 30,
     });
@@ -413,17 +413,17 @@ describe("the override", () => {
     const organizationId = await createOrganization();
     const check = (feature: string) =>
       app.request("GET", `/v1/organizations/${organizationId}/entitlements/${feature}`);
-    expect((await check("preventives")).body).toMatchObject({ allowed: true, limit: 3 });
-    expect((await check("PREVENTIVES")).body).toMatchObject({ allowed: false });
+    expect((await check("active_preventives")).body).toMatchObject({ allowed: true, limit: 3 });
+    expect((await check("priority_support")).body).toMatchObject({ allowed: false });
     await setPlan(organizationId, { organizationId, planId: "enterprise", reason: "OPS-15" });
-    expect((await check("preventives")).body).toMatchObject({ allowed: true, limit: 1000 });
-    expect((await check("PREVENTIVES")).body).toMatchObject({ allowed: true });
+    expect((await check("active_preventives")).body).toMatchObject({ allowed: true, limit: 1000 });
+    expect((await check("priority_support")).body).toMatchObject({ allowed: true });
     await setPlan(organizationId, {
       organizationId,
       organizationStatus: "suspended",
       reason: "OPS-16",
     });
-    expect((await check("preventives")).body).toMatchObject({
+    expect((await check("active_preventives")).body).toMatchObject({
       allowed: false,
       reason: "organization_inactive",
     });
@@ -434,7 +434,7 @@ describe("the override", () => {
       reason: "OPS-17",
     });
     // Canceled falls back to the free plan's values.
-    expect((await check("preventives")).body).toMatchObject({ allowed: true, limit: 3 });
+    expect((await check("active_preventives")).body).toMatchObject({ allowed: true, limit: 3 });
   });
 
   it("does not touch the subscription", async () => {

@@ -69,7 +69,7 @@ export const provisioningSteps = pgTable(
       .references(() => organizations.id),
     step: text("step").notNull(),
     position: integer("position").notNull(),
-    status: text("status", { enum: ["done", "failed", "compensated"] }).notNull(),
+    status: text("status", { enum: ["done", "skipped", "failed", "compensated"] }).notNull(),
     error: text("error"),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
   },

@@ -162,7 +162,7 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
         tags: ["entitlements"],
         summary: "Buy a top-up pack",
         description:
-          "A one-off invoice charged at once to the default payment method (the credit balance never applies). The units are granted by the worker right after; they do not reset with the period. Declined → 402, no grant.",
+          "A one-off invoice charged at once to the default payment method (the credit balance never applies). The units are granted by the worker right after; they do not reset with the period. Declined → 402, no grant. No payment method → 402 with `details.reason` `no_payment_method` and no invoice.",
         params: orgParams,
         body: z.object({
           packId: catalogKey,

@@ -65,7 +65,11 @@ export const organizationSchema = z.object({
     steps: z.array(
       z.object({
         step: z.string(),
-        status: z.enum(["done", "failed", "compensated"]),
+        status: z
+          .enum(["done", "skipped", "failed", "compensated"])
+          .describe(
+            "`done`: the step made what it makes; `skipped`: this installation does not use the step (e.g. `tenant_schema` while `ABONO_TENANT_SCHEMAS` is off); `failed`: it failed (see `error`); `compensated`: undone after a later step failed.",
+          ),
         error: z.string().nullable(),
         updatedAt: z.date(),
       }),

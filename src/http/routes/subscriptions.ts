@@ -78,7 +78,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         tags: ["subscriptions"],
         summary: "Subscribe to a plan",
         description:
-          "Creates the first subscription: a trial when the plan has trial days, otherwise the first period invoiced and charged at once to the default payment method. Declined → 402 and no subscription.",
+          "Creates the first subscription: a trial when the plan has trial days, otherwise the first period invoiced and charged at once to the default payment method. Declined → 402 and no subscription. No payment method → 402 with `details.reason` `no_payment_method` and no invoice.",
         params: orgParams,
         body: z.object({
           planId: catalogKey,
@@ -190,7 +190,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         tags: ["subscriptions"],
         summary: "Change plan or interval",
         description:
-          "Settles what is owed to date, then prorates by seconds: an upgrade is charged at once (credit balance first), a downgrade credits the balance. `timing: period_end` schedules the change for the renewal. Declined → 402, nothing changed.",
+          "Settles what is owed to date, then prorates by seconds: an upgrade is charged at once (credit balance first), a downgrade credits the balance. `timing: period_end` schedules the change for the renewal. Declined → 402, nothing changed. No payment method → 402 with `details.reason` `no_payment_method` and no invoice.",
         params: orgParams,
         body: changeBody,
         response: { 200: changeResult },
