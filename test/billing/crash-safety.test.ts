@@ -9,8 +9,11 @@ import { runCli } from "../helpers/process.ts";
  * subscription is renewed exactly once — one invoice and one payment per subscription-period.
  */
 const count = 2000;
-const periodStart = new Date("2026-10-01T00:00:00Z");
-const dueAt = new Date("2026-11-01T00:00:00Z");
+// Dates derived from the real clock (the CLI's billing run uses it): the period ended an hour ago, so
+// exactly one period is due on any date, and the next one ends a month from now.
+const dueAt = new Date(Date.now() - 60 * 60 * 1000);
+const periodStart = new Date(dueAt);
+periodStart.setUTCMonth(periodStart.getUTCMonth() - 1);
 let database: TestDatabase;
 
 beforeAll(async () => {
