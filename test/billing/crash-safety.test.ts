@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDueSubscriptions } from "../../bench/seed-due-subscriptions.ts";
 import { seedPlusPlan } from "../../bench/seed-plus-plan.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { duePeriodBefore } from "../helpers/due-period.ts";
 import { runCli } from "../helpers/process.ts";
 
 /**
@@ -9,11 +10,8 @@ import { runCli } from "../helpers/process.ts";
  * subscription is renewed exactly once — one invoice and one payment per subscription-period.
  */
 const count = 2000;
-// Dates derived from the real clock (the CLI's billing run uses it): the period ended an hour ago, so
-// exactly one period is due on any date, and the next one ends a month from now.
-const dueAt = new Date(Date.now() - 60 * 60 * 1000);
-const periodStart = new Date(dueAt);
-periodStart.setUTCMonth(periodStart.getUTCMonth() - 1);
+// Dates derived from the real clock (the CLI's billing run uses it): exactly one period is due on any date.
+const { periodStart, dueAt } = duePeriodBefore(new Date());
 let database: TestDatabase;
 
 beforeAll(async () => {

@@ -8,6 +8,7 @@ import { createPaymentProviders } from "../../src/payments/payment-providers.ts"
 import { renewBatch } from "../../src/subscriptions/renew-batch.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import { duePeriodBefore } from "../helpers/due-period.ts";
 import { readPdfText } from "../helpers/pdf-text.ts";
 
 /**
@@ -127,8 +128,7 @@ describe.each(["es", "en"] as const)("an organization in %s", (locale) => {
       providers: createPaymentProviders({ config }),
     };
     // Dates derived from now, as a billing run finds them: a period that ended an hour ago.
-    const dueAt = new Date(Date.now() - 3_600_000);
-    const periodStart = new Date(dueAt.getTime() - 30 * 86_400_000);
+    const { periodStart, dueAt } = duePeriodBefore(new Date());
     const prefix = `locale-batch-${locale}`;
     await seedDueSubscriptions({
       db: services.db,

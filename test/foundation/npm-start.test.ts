@@ -4,6 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { fakeClockEnvironment } from "../helpers/process.ts";
 
 /**
  * `npm start` as Docker or systemd run it: the npm process is the one that gets the signal. Nothing it
@@ -75,6 +76,7 @@ async function npmStart() {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
+      ...fakeClockEnvironment(),
       ABONO_DATA_DIR: dataDir,
       PORT: "0",
       ABONO_LOG_LEVEL: "info",

@@ -10,10 +10,29 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the `abono` CLI as a child process with exactly the given environment (plus PATH and HOME). */
+/**
+ * The variables of a faked clock (libfaketime, used by `npm run test:future`): a child must read the same
+ * clock as the test that spawns it.
+ */
+export function fakeClockEnvironment(): Record<string, string> {
+  const names = ["LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "DONT_FAKE_MONOTONIC"];
+  return Object.fromEntries(
+    names.flatMap((name) => (process.env[name] ? [[name, process.env[name] ?? ""]] : [])),
+  );
+}
+
+/**
+ * Runs the `abono` CLI as a child process with exactly the given environment (plus PATH, HOME and a
+ * faked clock's variables).
+ */
 export function runCli(args: string[], environment: Record<string, string>): CliProcess {
   const child = spawn(process.execPath, [cliPath, ...args], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...environment },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      ...fakeClockEnvironment(),
+      ...environment,
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
