@@ -51,7 +51,7 @@ export interface ChangePreview {
   discount: bigint;
   balanceApplied: bigint;
   amountDue: bigint;
-  creditToBalance: bigint;
+  creditedToBalance: bigint;
   balanceAfter: bigint;
   effectiveAt: Date;
   /** What is owed to date and is invoiced (and must be paid) before the change; null when nothing is. */
@@ -216,7 +216,7 @@ export async function changePlanWithin(
         discount: totals.discount,
         balanceApplied: totals.balanceApplied,
         amountDue: totals.amountDue,
-        creditToBalance: totals.creditedToBalance,
+        creditedToBalance: totals.creditedToBalance,
         balanceAfter: balanceBeforeChange - totals.balanceApplied + totals.creditedToBalance,
         effectiveAt: change.effectiveAt,
         settlement:

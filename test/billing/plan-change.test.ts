@@ -55,6 +55,8 @@ describe("downgrade and upgrade with proration (seed 000, Plan Review)", () => {
       discount: 0,
       balanceApplied: 0,
       amountDue: 0,
+      // The invoice's name; `creditToBalance` stays one version as a deprecated alias (CHANGELOG.md).
+      creditedToBalance: 3096,
       creditToBalance: 3096,
       balanceAfter: 3096,
       effectiveAt: "2026-01-16T00:00:00.000Z",

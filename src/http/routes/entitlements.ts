@@ -2,7 +2,7 @@ import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import { checkFeature } from "../../entitlements/check-feature.ts";
 import type { FeatureUse } from "../../entitlements/describe-feature-use.ts";
-import { ingestUsageBatch } from "../../entitlements/ingest-usage-batch.ts";
+import { ingestUsageBatch, rejectionCodes } from "../../entitlements/ingest-usage-batch.ts";
 import { loadPlanRecommendation } from "../../entitlements/load-plan-recommendation.ts";
 import { purchasePack } from "../../entitlements/purchase-pack.ts";
 import { recordUsage } from "../../entitlements/record-usage.ts";
@@ -242,7 +242,12 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
           200: z.object({
             accepted: z.number().int(),
             duplicates: z.number().int(),
-            rejected: z.array(z.object({ index: z.number().int(), code: z.string() })),
+            rejected: z.array(
+              z.object({
+                index: z.number().int(),
+                code: z.enum(rejectionCodes).describe("Why the event was refused: docs/errors.md."),
+              }),
+            ),
           }),
         },
       },

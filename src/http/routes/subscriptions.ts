@@ -38,7 +38,15 @@ const previewSchema = z.object({
   discount: z.number().int(),
   balanceApplied: z.number().int(),
   amountDue: z.number().int(),
-  creditToBalance: z.number().int(),
+  creditedToBalance: z
+    .number()
+    .int()
+    .describe("What the change adds to the credit balance (a downgrade); the invoice's name."),
+  creditToBalance: z.number().int().meta({
+    deprecated: true,
+    description:
+      "Deprecated alias of `creditedToBalance`, same value; removed in the next version (CHANGELOG.md).",
+  }),
   balanceAfter: z.number().int(),
   effectiveAt: z.date(),
   settlement: z
@@ -171,7 +179,8 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         discount: toNumber(preview.discount),
         balanceApplied: toNumber(preview.balanceApplied),
         amountDue: toNumber(preview.amountDue),
-        creditToBalance: toNumber(preview.creditToBalance),
+        creditedToBalance: toNumber(preview.creditedToBalance),
+        creditToBalance: toNumber(preview.creditedToBalance),
         balanceAfter: toNumber(preview.balanceAfter),
         settlement: preview.settlement && {
           lines: preview.settlement.lines.map(toPreviewLine),
