@@ -118,22 +118,22 @@ export const couponRoutes: RouteModule = (app, { db, clock }) => {
   );
 
   app.get(
-    "/v1/coupons/:code",
+    "/v1/coupons/:couponCode",
     {
       config: { access: access.root },
       schema: {
         tags: ["catalog"],
         summary: "Get a coupon",
-        params: z.object({ code: z.string() }),
+        params: z.object({ couponCode: z.string() }),
         response: { 200: couponSchema },
       },
     },
-    async (request) => couponResponse(await getCoupon({ db, code: request.params.code })),
+    async (request) => couponResponse(await getCoupon({ db, code: request.params.couponCode })),
   );
 
   registerArchiveRoutes({
     app,
-    path: "/v1/coupons/:id",
+    path: "/v1/coupons/:couponCode",
     noun: "coupon",
     response: couponSchema,
     setArchived: async ({ id, archived, actor }) =>

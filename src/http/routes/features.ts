@@ -62,16 +62,16 @@ export const featureRoutes: RouteModule = (app, { db, clock }) => {
   );
 
   app.get(
-    "/v1/features/:key",
+    "/v1/features/:feature",
     {
       config: { access: access.authenticated },
       schema: {
         tags: ["catalog"],
         summary: "Get a feature",
-        params: z.object({ key: z.string() }),
+        params: z.object({ feature: z.string() }),
         response: { 200: feature },
       },
     },
-    async (request) => getFeature({ db, key: request.params.key }),
+    async (request) => getFeature({ db, key: request.params.feature }),
   );
 };

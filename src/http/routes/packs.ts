@@ -97,22 +97,22 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
   );
 
   app.get(
-    "/v1/packs/:id",
+    "/v1/packs/:packId",
     {
       config: { access: access.authenticated },
       schema: {
         tags: ["catalog"],
         summary: "Get a pack",
-        params: z.object({ id: z.string() }),
+        params: z.object({ packId: z.string() }),
         response: { 200: packSchema },
       },
     },
-    async (request) => packResponse(await getPack({ db, packId: request.params.id })),
+    async (request) => packResponse(await getPack({ db, packId: request.params.packId })),
   );
 
   registerArchiveRoutes({
     app,
-    path: "/v1/packs/:id",
+    path: "/v1/packs/:packId",
     noun: "pack",
     response: packSchema,
     setArchived: async ({ id, archived, actor }) =>

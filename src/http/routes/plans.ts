@@ -201,7 +201,7 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
 
   registerArchiveRoutes({
     app,
-    path: "/v1/plans/:id",
+    path: "/v1/plans/:planId",
     noun: "plan",
     response: planSchema,
     setArchived: async ({ id, archived, actor }) =>
