@@ -145,8 +145,26 @@ const sampleMessages: Partial<Record<string, string>> = {
   rate_limited: "Too many requests; slow down and retry.",
 };
 
-/** Id prefixes by the property that holds the id (a response's `id` takes its resource's from the path). */
-const idPrefixes: Record<string, string> = {
+/** Sample ids by the property that holds them, or by the object they identify (`subscription.id`). */
+const sampleIds: Record<string, string> = {
+  org: "org_01J8Z6Q3M9X2V7K4T5R1N0P8W3",
+  sub: "sub_01J8Z6R0B4C8D2E6F0G4H8J2K6",
+  inv: "inv_01J8Z6R7N1P5Q9R3S7T1V5W9X3",
+  pay: "pay_01J8Z6S2A6B0C4D8E2F6G0H4J8",
+  pm: "pm_01J8Z6S9K3M7N1P5Q9R3S7T1V5",
+  txn: "txn_01J8Z6T4W8X2Y6Z0A4B8C2D6E0",
+  aud: "aud_01J8Z6V1F5G9H3J7K1M5N9P3Q7",
+  clock: "clock_01J8Z6V8R2S6T0V4W8X2Y6Z0A4",
+  evt: "evt_01J8Z6W3B7C1D5E9F3G7H1J5K9",
+  key: "key_01J8Z6X0M4N8P2Q6R0S4T8V2W6",
+  chk: "chk_01J8Z6X7X1Y5Z9A3B7C1D5E9F3",
+  pev: "pev_01J8Z6Y2G6H0J4K8M2N6P0Q4R8",
+  ntf: "ntf_01J8Z6Y9S3T7V1W5X9Y3Z7A1B5",
+  eml: "eml_01J8Z6Z4C8D2E6F0G4H8J2K6M0",
+  req: "req_01J8Z6Z9N3P7Q1R5S9T3V7W1X5",
+  grt: "grt_01J8Z70A4B8C2D6E0F4G8H2J6K0",
+};
+const idByProperty: Record<string, string> = {
   orgId: "org",
   organizationId: "org",
   subscriptionId: "sub",
@@ -159,12 +177,60 @@ const idPrefixes: Record<string, string> = {
   auditLogId: "aud",
   requestId: "req",
 };
+/** The kind of id an `id` property holds, by the object (or the route's collection) it belongs to. */
+const idByOwner: Record<string, string> = {
+  organization: "org",
+  organizations: "org",
+  subscription: "sub",
+  invoice: "inv",
+  invoices: "inv",
+  transactions: "txn",
+  grant: "grt",
+  "test-clocks": "clock",
+  "api-keys": "key",
+  checkouts: "chk",
+  checkout: "chk",
+  "audit-logs": "aud",
+  "payment-events": "pev",
+  notifications: "ntf",
+  mailbox: "eml",
+  "payment-methods": "pm",
+  paymentMethod: "pm",
+  payments: "pay",
+  payment: "pay",
+};
+const catalogIds: Record<string, string> = {
+  plans: "pro",
+  addons: "extra_seats",
+  packs: "encounters_500",
+  features: "encounters",
+};
+
+const catalogNames: Record<string, string> = {
+  plans: "Pro",
+  addons: "Extra seat",
+  packs: "500 encounters",
+  features: "Encounters",
+  coupons: "Founders",
+  "api-keys": "Billing backend",
+};
 
 const sampleTime = "2026-01-15T09:30:00.000Z";
 const moneyName = /amount|total|subtotal|discount|balance|due|paid|refunded|price|available/i;
 
+export interface SampleContext {
+  /** The property that holds the value. */
+  name?: string;
+  /** The property that holds the object the value is in (`subscription` for `subscription.id`). */
+  owner?: string;
+  /** `request`: only required fields and defaults; `response`: every field, nullable ones null. */
+  mode: "request" | "response";
+  depth?: number;
+}
+
 /** A plausible value for a JSON schema: its own example, default, const or first enum, else by name and type. */
-export function sampleFromSchema(schema: JsonSchema, name = "", depth = 0): unknown {
+export function sampleFromSchema(schema: JsonSchema, context: SampleContext): unknown {
+  const { name = "", owner = "", mode, depth = 0 } = context;
   if (depth > 8) return null;
   const examples = schema.examples;
   if (Array.isArray(examples) && examples.length > 0) return examples[0];
@@ -175,25 +241,46 @@ export function sampleFromSchema(schema: JsonSchema, name = "", depth = 0): unkn
   for (const key of ["anyOf", "oneOf", "allOf"]) {
     const variants = schema[key];
     if (Array.isArray(variants)) {
-      const chosen = (variants as JsonSchema[]).find((variant) => variant.type !== "null");
-      if (chosen) return sampleFromSchema(chosen, name, depth + 1);
+      const typed = variants as JsonSchema[];
+      const nullable = typed.some((variant) => variant.type === "null");
+      if (nullable && mode === "response") return null;
+      const chosen = typed.find((variant) => variant.type !== "null");
+      if (chosen) return sampleFromSchema(chosen, context);
     }
   }
-  const type = Array.isArray(schema.type)
-    ? (schema.type as string[]).find((candidate) => candidate !== "null")
-    : schema.type;
+  const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type];
+  if (types.includes("null") && mode === "response") return null;
+  const type = types.find((candidate) => candidate !== "null");
   switch (type) {
     case "object": {
       const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+      const required = new Set((schema.required ?? []) as string[]);
       const sample: Record<string, unknown> = {};
       for (const [key, property] of Object.entries(properties)) {
-        sample[key] = sampleFromSchema(property, key, depth + 1);
+        const explicit = property.examples !== undefined || property.default !== undefined;
+        if (mode === "request" && !required.has(key) && !explicit) continue;
+        sample[key] = sampleFromSchema(property, {
+          name: key,
+          owner: name && name !== "data" ? name : owner,
+          mode,
+          depth: depth + 1,
+        });
+      }
+      // A body whose fields are all optional (a PATCH) still needs one of them.
+      const [first] = Object.entries(properties);
+      if (Object.keys(sample).length === 0 && first && mode === "request") {
+        sample[first[0]] = sampleFromSchema(first[1], {
+          name: first[0],
+          owner: name && name !== "data" ? name : owner,
+          mode,
+          depth: depth + 1,
+        });
       }
       return sample;
     }
     case "array": {
       const items = (schema.items ?? {}) as JsonSchema;
-      return [sampleFromSchema(items, name, depth + 1)];
+      return [sampleFromSchema(items, { ...context, depth: depth + 1 })];
     }
     case "integer":
     case "number": {
@@ -204,33 +291,51 @@ export function sampleFromSchema(schema: JsonSchema, name = "", depth = 0): unkn
     case "boolean":
       return false;
     case "string":
-      return sampleString(schema, name);
+      return sampleString(schema, name, owner);
     default:
       return null;
   }
 }
 
-function sampleString(schema: JsonSchema, name: string): string {
+function sampleString(schema: JsonSchema, name: string, owner: string): string {
   if (schema.format === "date-time" || /At$|Start$|End$|^since$|^until$|Time$/.test(name)) {
     return sampleTime;
   }
-  const prefix = idPrefixes[name];
-  if (prefix) return `${prefix}_01J8Z6Q3M9X2V7K4T5R1N0P8W3`;
+  const idKind = name === "id" ? (idByOwner[owner] ?? "") : (idByProperty[name] ?? "");
+  const id = sampleIds[idKind];
+  if (id) return id;
+  if (name === "id" && catalogIds[owner]) return catalogIds[owner] as string;
   if (name === "currency") return "USD";
-  if (name === "email") return "ana@example.com";
+  if (name === "email" || name === "to") return "ana@example.com";
   if (name === "locale") return "en";
   if (name === "planId") return "pro";
   if (name === "addonId") return "extra_seats";
   if (name === "packId") return "encounters_500";
   if (name === "couponCode" || name === "code") return "FOUNDERS";
   if (name === "feature" || name === "key") return "encounters";
-  if (name === "name") return "Acme Corp";
+  if (name === "eventId") return "usage-2026-01-15-0001";
+  if (name === "name") return catalogNames[owner] ?? "Acme Corp";
   if (name === "reason") return "Support ticket 4312: goodwill credit";
   if (name === "description") return "Pro plan (month)";
-  if (name === "nextCursor" || name === "cursor") return "inv_01J8Z6Q3M9X2V7K4T5R1N0P8W3";
+  if (name === "nextCursor" || name === "cursor") return sampleIds.inv as string;
+  if (name === "actor") return sampleIds.key as string;
   const minimum = typeof schema.minLength === "number" ? schema.minLength : 0;
   return "example".padEnd(minimum, "x");
 }
+
+/** Path segments that name an action on a resource, not a resource. */
+const actions = new Set([
+  "archive",
+  "unarchive",
+  "advance",
+  "provisioning",
+  "retry",
+  "preview-change",
+  "change",
+  "cancel",
+  "items",
+  "capture",
+]);
 
 /** Adds the derived parts to one operation's JSON schema (the swagger transform's output). */
 export function documentOperation({
@@ -259,9 +364,15 @@ export function documentOperation({
     pathHasOrganization: url.includes(":orgId"),
     declared: declaredErrors,
   });
+  // The route's collection (`/v1/organizations/:orgId/invoices` → invoices) names a top-level `id`.
+  const resource =
+    url
+      .split("/")
+      .filter((segment) => segment !== "" && !segment.startsWith(":") && !actions.has(segment))
+      .at(-1) ?? "";
   for (const [status, responseSchema] of Object.entries(response)) {
     if (status.startsWith("2") && responseSchema.content === undefined) {
-      response[status] = withExample(responseSchema);
+      response[status] = withExample(responseSchema, { owner: resource, mode: "response" });
     }
   }
   const headers =
@@ -277,7 +388,9 @@ export function documentOperation({
       : schema.headers;
   return {
     ...schema,
-    ...(body === undefined ? {} : { body: withExample(body) }),
+    ...(body === undefined
+      ? {}
+      : { body: withExample(body, { owner: resource, mode: "request" }) }),
     ...(headers === undefined ? {} : { headers }),
     ...(authenticated ? { security: [{ bearerAuth: [] }] } : {}),
     response: {
@@ -296,8 +409,8 @@ export function documentOperation({
   };
 }
 
-function withExample(schema: JsonSchema): JsonSchema {
+function withExample(schema: JsonSchema, context: SampleContext): JsonSchema {
   const examples = schema.examples;
   if (Array.isArray(examples) && examples.length > 0) return schema;
-  return { ...schema, examples: [sampleFromSchema(schema)] };
+  return { ...schema, examples: [sampleFromSchema(schema, context)] };
 }

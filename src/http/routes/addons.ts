@@ -94,6 +94,8 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "Edit an add-on (creates a new version)",
+        description:
+          "Writes the next version; fields left out keep their values. Live subscriptions keep the version they bought. Root only.",
         params: z.object({ addonId: z.string() }),
         body: changesBody(fields),
         response: { 200: addonSchema },
@@ -125,6 +127,8 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "List add-ons",
+        description:
+          "Add-ons on offer (archived ones too with `includeArchived=true`, root only). Any authenticated caller.",
         querystring: listQuery.extend(includeArchivedQuery.shape),
         response: { 200: listResponse(addonSchema) },
       },
@@ -149,6 +153,8 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "Get an add-on",
+        description:
+          "The add-on's latest version, or the one asked for with `version`. Any authenticated caller.",
         params: z.object({ addonId: z.string() }),
         querystring: versionQuery,
         response: { 200: addonSchema },

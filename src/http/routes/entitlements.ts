@@ -67,6 +67,8 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["entitlements"],
         summary: "The organization's effective entitlement",
+        description:
+          "What the organization may do now: plan, status, boolean features, limits, usage and metered balances (plan + add-ons + packs + overrides, with the organization's and subscription's status applied). Any member, the organization's keys and root.",
         params: orgParams,
         response: { 200: entitlementSummarySchema },
       },
@@ -87,6 +89,8 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["entitlements"],
         summary: "May the organization use a feature, and how much is left?",
+        description:
+          "The hot-path check: `allowed`, the limit, what is used and what remains; when refused, `reason` is `not_in_plan`, `limit_reached`, `organization_inactive` or `subscription_inactive`. Answered from memory when the entitlement is cached.",
         params: z.object({ orgId: z.string(), feature: z.string() }),
         response: { 200: checkSchema },
       },
@@ -113,7 +117,7 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/usage",
     {
-      config: { access: access.organization() },
+      config: { access: access.organization(), errors: ["limit_exceeded"] },
       schema: {
         tags: ["entitlements"],
         summary: "Record usage",
@@ -157,7 +161,10 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/purchases",
     {
-      config: { access: access.organization("owner", "billing_admin") },
+      config: {
+        access: access.organization("owner", "billing_admin"),
+        errors: ["payment_failed", "invalid_state"],
+      },
       schema: {
         tags: ["entitlements"],
         summary: "Buy a top-up pack",

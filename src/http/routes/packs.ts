@@ -42,6 +42,8 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "Create a pack",
+        description:
+          "A top-up of a metered feature bought once (e.g. 500 encounters for USD 60), with an optional expiry in days. Root only.",
         body: z.object({
           id: catalogKey,
           name: z.string().trim().min(1).max(200),
@@ -79,6 +81,8 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "List packs",
+        description:
+          "Packs on offer (archived ones too with `includeArchived=true`, root only). Any authenticated caller.",
         querystring: listQuery.extend(includeArchivedQuery.shape),
         response: { 200: listResponse(packSchema) },
       },
@@ -103,6 +107,7 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "Get a pack",
+        description: "One pack by its id. Any authenticated caller.",
         params: z.object({ packId: z.string() }),
         response: { 200: packSchema },
       },

@@ -109,7 +109,7 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/root/organizations/:orgId/plan",
     {
-      config: { access: access.root },
+      config: { access: access.root, errors: ["confirmation_mismatch"] },
       schema: {
         tags,
         summary: "Set an organization's plan and statuses (danger zone)",
@@ -174,7 +174,7 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/root/organizations/:orgId/balance-adjustments",
     {
-      config: { access: access.root },
+      config: { access: access.root, errors: ["invalid_state"] },
       schema: {
         tags,
         summary: "Adjust an organization's credit balance",

@@ -81,7 +81,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["payment_failed", "invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Subscribe to a plan",
@@ -128,6 +128,8 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["subscriptions"],
         summary: "The organization's subscription",
+        description:
+          "The live subscription: plan and version, interval, status, current period, trial end, add-on items and any scheduled change. 404 when the organization is on the free plan without one.",
         params: orgParams,
         response: { 200: subscriptionSchema },
       },
@@ -150,7 +152,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/preview-change",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Preview a plan change",
@@ -194,7 +196,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/change",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["payment_failed", "invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Change plan or interval",
@@ -225,7 +227,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/cancel",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["payment_failed", "invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Cancel the subscription",
@@ -260,7 +262,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/items",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Set an add-on's quantity",

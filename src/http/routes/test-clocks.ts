@@ -58,6 +58,7 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["test clocks"],
         summary: "Get a test clock",
+        description: "The clock's frozen time and status. Test mode only; root only.",
         params: z.object({ testClockId: z.string() }),
         response: { 200: clockSchema },
       },
@@ -71,7 +72,7 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/test-clocks/:testClockId/advance",
     {
-      config: { access: access.root },
+      config: { access: access.root, errors: ["invalid_state"] },
       schema: {
         tags: ["test clocks"],
         summary: "Advance a test clock",

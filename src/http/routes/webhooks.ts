@@ -30,7 +30,7 @@ export const webhookRoutes: RouteModule = (app, dependencies) => {
     scope.withTypeProvider<ZodTypeProvider>().post(
       "/v1/webhooks/:provider",
       {
-        config: { access: access.public },
+        config: { access: access.public, errors: ["webhook_signature_invalid"] },
         schema: {
           tags: ["payments"],
           summary: "Receive a payment provider's webhook",
