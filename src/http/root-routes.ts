@@ -44,7 +44,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   // Organizations across tenants
   { method: "GET", path: "/v1/organizations" },
   { method: "DELETE", path: "/v1/organizations/:orgId" },
-  // Root operations (seed 003) and the audit trail
+  // Root operations and the audit trail
   { method: "POST", path: "/v1/root/organizations/:orgId/plan" },
   { method: "POST", path: "/v1/root/organizations/:orgId/balance-adjustments" },
   { method: "GET", path: "/v1/root/organizations/:orgId/entitlement-overrides" },

@@ -63,7 +63,7 @@ export type ChangeResult =
   | { preview: false; result: { subscription: SubscriptionView; invoices: Invoice[] } };
 
 /**
- * The one pipeline for previewing and executing a plan change (STYLE.md): setup (lock and load) →
+ * The one pipeline for previewing and executing a plan change, so a preview never differs from what the change does: setup (lock and load) →
  * compute (pure) → validate → preview | execute → publish. A preview runs the same code and stops before
  * writing, so it never disagrees with the change.
  */

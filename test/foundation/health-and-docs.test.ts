@@ -88,7 +88,9 @@ describe("the OpenAPI document describes every operation on its own", () => {
       const name = `${method.toUpperCase()} ${path}`;
       expect(operation.description, name).toMatch(/\w+ \w+/);
       for (const text of [operation.summary ?? "", operation.description ?? ""]) {
-        expect(text, name).not.toMatch(/\ban (?!hour|honest|sdk|http|url|id\b)[b-df-hj-np-tv-z]\w|\ba (?!one\b|one-|once\b)[aeio]\w/i);
+        expect(text, name).not.toMatch(
+          /\ban (?!hour|honest|sdk|http|url|id\b)[b-df-hj-np-tv-z]\w|\ba (?!one\b|one-|once\b)[aeio]\w/i,
+        );
       }
     }
   });

@@ -75,7 +75,7 @@ const checkoutResult = z.object({
   invoices: z.array(invoiceSchema),
 });
 
-/** Seed 004's checkout: start, follow and (PayPal) capture a purchase of a plan. */
+/** Checkout (docs/payments.md): start, follow and (PayPal) capture a purchase of a plan. */
 export const checkoutRoutes: RouteModule = (app, dependencies) => {
   const { db, clock } = dependencies;
   const services = billingServices(dependencies);

@@ -57,7 +57,7 @@ function serializeCheck(check: Check): string {
   return `{"feature":${JSON.stringify(check.feature)},"allowed":${check.allowed},"limit":${check.limit},"used":${check.used},"remaining":${check.remaining}${reason}}`;
 }
 
-/** "May organization X do Y, and how much is left?", and usage reporting: API.md "Entitlements and usage". */
+/** "May organization X do Y, and how much is left?", and usage reporting: docs/entitlements.md. */
 export const entitlementRoutes: RouteModule = (app, dependencies) => {
   const { db, pool, clock, entitlementCache } = dependencies;
   app.get(

@@ -46,7 +46,7 @@ async function visibleInvoice(
   return invoice;
 }
 
-/** Invoices, their PDFs, the credit balance and payment methods: API.md "Invoices and balance". */
+/** Invoices, their PDFs, the credit balance and payment methods: docs/billing.md. */
 export const invoiceRoutes: RouteModule = (app, dependencies) => {
   const { db, clock, providers, config } = dependencies;
 

@@ -41,9 +41,7 @@ const manualTraceSchema = z
     auditLogId: z.string(),
     requestId: z.string().nullable(),
   })
-  .describe(
-    "The last manual change root made (seed 003 `billingProviders.manual`): who, when, what, why.",
-  );
+  .describe("The last manual change root made (`billingProviders.manual`): who, when, what, why.");
 
 export const organizationSchema = z.object({
   id: z.string(),

@@ -73,7 +73,7 @@ const toPreviewLine = (line: { amount: bigint } & Omit<z.infer<typeof previewLin
   amount: toNumber(line.amount),
 });
 
-/** Subscribe, change (with preview), add-ons and cancellation: API.md "Subscription". */
+/** Subscribe, change (with preview), add-ons and cancellation: docs/billing.md. */
 export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   const { db, clock } = dependencies;
   const services = billingServices(dependencies);
