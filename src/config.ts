@@ -308,7 +308,7 @@ export interface Config {
     /** Days after a failed renewal at which payment is retried; after the last, the subscription ends. */
     dunningRetryDays: number[];
     pastDueGraceDays: number;
-    /** BILLING-RULES: annual subscriptions end after one year unless this is set. */
+    /** Annual subscriptions end after one year unless this is set (docs/billing.md "Lifecycle"). */
     annualAutoRenew: boolean;
   };
   founders: FoundersConfig | undefined;

@@ -1,6 +1,6 @@
 /**
  * Typed, expected failures. Every error a client can cause is an `AbonoError` with one of the codes of
- * API.md; `src/http/error-handler.ts` maps them to HTTP in one place.
+ * docs/errors.md; `src/http/error-handler.ts` maps them to HTTP in one place.
  */
 
 export const errorStatus = {

@@ -1,6 +1,6 @@
 import { monotonicFactory } from "ulid";
 
-/** Id prefixes of API.md plus the internal ones. */
+/** Id prefixes: the public ones of README "Concepts" plus the internal ones. */
 export type IdPrefix =
   | "org"
   | "sub"

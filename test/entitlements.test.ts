@@ -153,7 +153,7 @@ describe("gating", () => {
   });
 });
 
-describe("encounter packs (seed 000, Comprar Encounters)", () => {
+describe("encounter packs (top-ups of a metered feature)", () => {
   beforeAll(async () => {
     await app.request("POST", "/v1/packs", {
       body: {
@@ -258,7 +258,7 @@ describe("pack expiry", () => {
   });
 });
 
-describe("plan recommendation (seed 000, Cambiar de Plan)", () => {
+describe("plan recommendation (from usage)", () => {
   it("recommends the cheapest plan that covers recent usage, with the reason", async () => {
     const org = await subscribedOrganization("premium");
     await app.request("POST", org.path("/usage"), {

@@ -166,7 +166,7 @@ export async function principalForApiKey({
 }
 
 /**
- * The bootstrap rule of API.md: with `ABONO_ROOT_API_KEY` set, that secret is a root key (stored hashed);
+ * The bootstrap rule (README, `ABONO_ROOT_API_KEY`): with `ABONO_ROOT_API_KEY` set, that secret is a root key (stored hashed);
  * without it, a root key is generated the first time no active root key exists, and returned once so the
  * caller can print it.
  */

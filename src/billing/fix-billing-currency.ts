@@ -4,7 +4,7 @@ import { organizations } from "../db/schema/index.ts";
 import type { OrganizationRecord } from "../organizations/organization-record.ts";
 
 /**
- * BILLING-RULES "Money": an organization has one billing currency, fixed by the first thing it pays for.
+ * docs/billing.md "Money and periods": an organization has one billing currency, fixed by the first thing it pays for.
  * Records `currency` when the organization has none yet; later calls leave it as it is.
  */
 export async function fixBillingCurrency({

@@ -9,7 +9,7 @@ import { setEntryArchived } from "./set-entry-archived.ts";
 import { validateCurrency } from "./validate-catalog-entry.ts";
 
 /**
- * Coupons (BILLING-RULES "Coupons"): `percentOff` 1–100 or `amountOff` + currency; `once`, `repeating`
+ * Coupons (docs/billing.md "Coupons"): `percentOff` 1–100 or `amountOff` + currency; `once`, `repeating`
  * (`durationInMonths`) or `forever`; optional `maxRedemptions`, `expiresAt` and allowed `planIds`.
  * Codes are unique regardless of case.
  */

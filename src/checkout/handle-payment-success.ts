@@ -44,7 +44,7 @@ export type PipelineResult =
   | { outcome: "unapplied"; checkout: CheckoutRow; reason: string };
 
 /**
- * `handle_payment_subscription_success` (seed 004, BILLING-RULES "Payment success pipeline"): one
+ * `handle_payment_subscription_success` (docs/payments.md "The payment success pipeline"): one
  * transaction per provider payment, under the organization's lock. Insert the payment (unique on provider
  * and provider payment id: a repeat returns the first result) → a new purchase expires the previous
  * subscription and creates the active one (`subscribe`), an upgrade changes the live subscription with the

@@ -35,7 +35,7 @@ export interface CheckoutStarted {
 }
 
 /**
- * Seed 004's checkout: the customer picks a plan, interval, coupon and provider. Abono quotes the amount
+ * A checkout (docs/payments.md "Checkout"): the customer picks a plan, interval, coupon and provider. Abono quotes the amount
  * with the same code that will apply it (a new subscription's first invoice, or an upgrade's proration),
  * then either completes at once (nothing to pay — 100% coupon, free plan, trial — or the sandbox) through
  * the payment success pipeline, or creates the provider's checkout and returns where to send the customer.

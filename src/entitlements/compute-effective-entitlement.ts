@@ -50,7 +50,7 @@ export interface EffectiveEntitlement {
 }
 
 /**
- * The effective entitlement (BILLING-RULES "Entitlements"): the plan version's values, plus add-ons, then
+ * The effective entitlement (docs/entitlements.md): the plan version's values, plus add-ons, then
  * root overrides; gated by status. A suspended or deleted organization gets nothing; a canceled
  * entitlement, a trial past its end (until the trial-end job runs) and a past-due one past its grace
  * period get the free plan's values. A feature the plan does not define is denied, never unlimited.

@@ -16,15 +16,19 @@ export interface BatchEvent {
   timestamp: Date | null;
 }
 
-export type RejectionCode =
-  | "forbidden"
-  | "not_found"
-  | "unknown_feature"
-  | "not_countable"
-  | "limit_exceeded"
-  | "organization_inactive"
-  | "subscription_inactive"
-  | "not_in_plan";
+/** Why one event of a batch was refused (`rejected[].code`; listed in docs/errors.md). */
+export const rejectionCodes = [
+  "forbidden",
+  "not_found",
+  "unknown_feature",
+  "not_countable",
+  "limit_exceeded",
+  "organization_inactive",
+  "subscription_inactive",
+  "not_in_plan",
+] as const;
+
+export type RejectionCode = (typeof rejectionCodes)[number];
 
 export interface BatchResult {
   accepted: number;

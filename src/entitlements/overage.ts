@@ -42,7 +42,7 @@ export async function findUnbilledOverage({
 /** A plan version's overage prices, by metered feature key. */
 export type OveragePrices = Readonly<Record<string, { unitAmount: bigint; currency: string }>>;
 
-/** Overage in arrears (BILLING-RULES "Subscription lifecycle"): quantity × the plan's overage price. */
+/** Overage in arrears (docs/billing.md "Lifecycle"): quantity × the plan's overage price. */
 export function overageLines({
   overage,
   prices,

@@ -41,7 +41,7 @@ export const applyGrantJob = defineJob({
 });
 
 /**
- * Buys a top-up pack (BILLING-RULES "Top-up packs"): a `one_off` invoice charged at once to the default
+ * Buys a top-up pack (docs/entitlements.md "Packs"): a `one_off` invoice charged at once to the default
  * payment method, the credit balance never applied. The grant job is enqueued in the payment's
  * transaction; the worker adds the units. Declined → 402 and no grant.
  */

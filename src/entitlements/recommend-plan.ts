@@ -6,7 +6,7 @@ export interface PlanRecommendation {
 }
 
 /**
- * Seed 000 "Cambiar de Plan": the cheapest offered plan whose limits cover the organization's recent
+ * Plan recommendation (docs/entitlements.md "Recommendation"): the cheapest offered plan whose limits cover the organization's recent
  * usage (the highest use of each limit or metered feature in recent periods), with the reason. Plans
  * without a price in the organization's currency and interval are not candidates.
  */

@@ -227,7 +227,7 @@ async function saveCounter({
 }
 
 /**
- * Records one usage event atomically (BILLING-RULES "Entitlements"): the counter row is locked, so N
+ * Records one usage event atomically (docs/entitlements.md "Recording usage"): the counter row is locked, so N
  * parallel requests against K remaining succeed exactly min(N, K) times; a repeated `eventId` counts once;
  * a refused event leaves nothing behind (409 `limit_exceeded`).
  */

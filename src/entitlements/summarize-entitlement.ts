@@ -6,7 +6,7 @@ import type { EntitlementStatus } from "./compute-effective-entitlement.ts";
 import { describeFeatureUse } from "./describe-feature-use.ts";
 import { counterPeriodStart, type LoadedEntitlement } from "./load-entitlement.ts";
 
-/** API.md `GET /v1/organizations/:orgId/entitlement`: counts leave as integers. */
+/** `GET /v1/organizations/:orgId/entitlement` (docs/entitlements.md): counts leave as integers. */
 export interface EntitlementSummary {
   organizationId: string;
   planId: string;

@@ -12,6 +12,7 @@ import type { Access, Principal } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import type { EntitlementCache } from "../entitlements/entitlement-cache.ts";
+import type { ErrorCode } from "../errors.ts";
 import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import type { ScheduledTask } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
@@ -54,6 +55,11 @@ declare module "fastify" {
   }
   interface FastifyContextConfig {
     access?: Access;
+    /**
+     * Error codes the route answers beyond those its access, parameters and body imply (OpenAPI lists
+     * both, by status: `src/http/openapi-operation.ts`).
+     */
+    errors?: readonly ErrorCode[];
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -16,6 +16,7 @@ import type { App, AppDependencies, RouteModule } from "./app-types.ts";
 import { registerAuthentication } from "./authenticate.ts";
 import { handleError } from "./error-handler.ts";
 import { registerIdempotency } from "./idempotency.ts";
+import { documentOperation } from "./openapi-operation.ts";
 import { registerReadYourWrites } from "./read-your-writes.ts";
 import { registerRootOnlyRoutes } from "./root-routes.ts";
 import { addonRoutes } from "./routes/addons.ts";
@@ -60,22 +61,6 @@ const routeModules: readonly RouteModule[] = [
   rootRoutes,
   auditLogRoutes,
 ];
-
-const errorJsonSchema = {
-  type: "object",
-  description: "An error: `code` is one of API.md's codes; `message` says how to fix the request.",
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: {
-        code: { type: "string" },
-        message: { type: "string" },
-        details: { type: "object", additionalProperties: true },
-      },
-    },
-  },
-};
 
 /**
  * JSON bodies are parsed as before (`__proto__` and `constructor` refused), then refused with 400 when a string
@@ -145,7 +130,7 @@ export async function buildApp(
         title: "Abono API",
         version: "1",
         description:
-          "Subscription billing and entitlements. Authenticate with `Authorization: Bearer <API key or JWT>`. Every POST/PATCH/DELETE accepts `Idempotency-Key`.",
+          "Subscription billing and entitlements. Authenticate with `Authorization: Bearer <API key or JWT>`. Every authenticated POST/PUT/PATCH/DELETE accepts `Idempotency-Key`. Error codes, their statuses and what to do: docs/errors.md in the repository.",
       },
       components: {
         securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } },
@@ -153,16 +138,15 @@ export async function buildApp(
     },
     transform: (input) => {
       const transformed = jsonSchemaTransform(input);
-      const routeAccess = input.route.config?.access ?? access.authenticated;
-      const schema = transformed.schema as Record<string, unknown>;
-      const response = (schema.response ?? {}) as Record<string, unknown>;
       return {
         ...transformed,
-        schema: {
-          ...schema,
-          ...(routeAccess.kind === "public" ? {} : { security: [{ bearerAuth: [] }] }),
-          response: { ...response, "4XX": errorJsonSchema, "5XX": errorJsonSchema },
-        },
+        schema: documentOperation({
+          schema: transformed.schema as Record<string, unknown>,
+          method: String(input.route.method),
+          url: input.url,
+          routeAccess: input.route.config?.access ?? access.authenticated,
+          declaredErrors: input.route.config?.errors ?? [],
+        }),
       } as typeof transformed;
     },
   });

@@ -14,12 +14,13 @@ export function registerArchiveRoutes({
   setArchived,
 }: {
   app: App;
-  /** e.g. `/v1/plans/:id` */
-  path: string;
+  /** The resource's path, ending with its parameter: `/v1/plans/:planId`. */
+  path: `${string}/:${string}`;
   noun: string;
   response: z.ZodType;
   setArchived(args: { id: string; archived: boolean; actor: string }): Promise<unknown>;
 }) {
+  const parameter = path.slice(path.lastIndexOf(":") + 1);
   for (const [action, archived] of [
     ["archive", true],
     ["unarchive", false],
@@ -31,16 +32,19 @@ export function registerArchiveRoutes({
         schema: {
           tags: ["catalog"],
           summary: archived
-            ? `Archive a ${noun} (hidden from new purchases)`
+            ? `Archive ${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun} (hidden from new purchases)`
             : `Offer an archived ${noun} again`,
-          params: z.object({ id: z.string() }),
+          description: archived
+            ? `Hides the ${noun} from new purchases; existing subscriptions and purchases keep it, and it stays readable. Root only.`
+            : `Undoes an archive: the ${noun} is offered for new purchases again. Root only.`,
+          params: z.object({ [parameter]: z.string() }),
           response: { 200: response },
         },
       },
       // The response schema is the resource's own, so the serializer checks the shape at run time.
       async (request, reply) => {
         const result = await setArchived({
-          id: request.params.id,
+          id: (request.params as Record<string, string>)[parameter] ?? "",
           archived,
           actor: request.principal?.id ?? "unknown",
         });

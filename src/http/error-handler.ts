@@ -9,7 +9,7 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
-/** The one place where errors become HTTP responses (API.md "Errors"). */
+/** The one place where errors become HTTP responses (codes and statuses: docs/errors.md). */
 export function toErrorResponse(
   error: unknown,
   requestId: string,

@@ -12,7 +12,7 @@ const mutatingMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * `Idempotency-Key` on every mutating route (API.md): same key and same request within 24 h → the first
+ * `Idempotency-Key` on every mutating route (README "Concepts"): same key and same request within 24 h → the first
  * response is replayed; same key with a different request → 409 `idempotency_key_reused`; a concurrent
  * duplicate waits for the first execution and replays it. Keys are scoped to the caller. Requests that fail
  * validation are not recorded; a 5xx releases the key so a retry runs again.

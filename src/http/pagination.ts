@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** `?limit=&cursor=` of API.md lists. A cursor is the sort key of the last item of the previous page. */
+/** `?limit=&cursor=` of every list (README "Concepts"). A cursor is the sort key of the last item of the previous page. */
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).max(200).optional(),

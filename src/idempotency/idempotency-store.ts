@@ -3,7 +3,7 @@ import type { Database } from "../db/database.ts";
 import { idempotencyKeys } from "../db/schema/index.ts";
 import type { ScheduledTask } from "../jobs/scheduler.ts";
 
-/** Responses are replayed for 24 hours (API.md). */
+/** Responses are replayed for 24 hours (README "Concepts"). */
 const idempotencyRetentionMs = 24 * 60 * 60 * 1000;
 /** A request still `in_progress` after this long is taken to have died with its process. */
 const idempotencyLeaseMs = 60 * 1000;

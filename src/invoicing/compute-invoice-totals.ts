@@ -28,9 +28,9 @@ export interface InvoiceTotals {
 }
 
 /**
- * The order of BILLING-RULES: lines → coupon discount (on non-proration charges only) → credit balance
+ * The order of docs/billing.md "Invoices": lines → coupon discount (on non-proration charges only) → credit balance
  * (subscription invoices only) → amount due. Nothing goes below zero: a negative total is credited to the
- * balance instead (API.md's totals rules).
+ * balance instead.
  */
 export function computeInvoiceTotals({
   kind,

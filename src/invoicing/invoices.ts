@@ -35,7 +35,7 @@ export interface InvoiceDraft {
 }
 
 /**
- * Finalizes an invoice in the caller's transaction: totals in BILLING-RULES order, the next gapless
+ * Finalizes an invoice in the caller's transaction: totals in the order of docs/billing.md "Invoices", the next gapless
  * number, the lines, and the balance movements (credit consumed by a subscription invoice, or a negative
  * total credited). An invoice with nothing to pay is `paid` at once; otherwise it is `open` for payment.
  */

@@ -23,7 +23,7 @@ import { formatMoney } from "../money/index.ts";
 import { createMailer } from "./mailer.ts";
 
 /**
- * The follow-ups of a successful payment (seed 004): a purchase email to the organization's owner, an
+ * The follow-ups of a successful payment (docs/payments.md "Emails and notifications"): a purchase email to the organization's owner, an
  * in-app notification for its users, and one for the platform's operators. Each is its own job, enqueued
  * in the payment's transaction, and idempotent by a dedupe key: a retried job does its work once.
  */

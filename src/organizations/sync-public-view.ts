@@ -10,7 +10,7 @@ export interface PublicView {
 }
 
 /**
- * Brings the public view (`GET /v1/public/organizations/:id`) in step with the organization, in the
+ * Brings the public view (`GET /v1/public/organizations/:orgId`) in step with the organization, in the
  * caller's transaction: same name and status, `isActive` exactly when the status is `active`.
  */
 export async function syncPublicView({

@@ -3,7 +3,7 @@ import type { Executor } from "../db/database.ts";
 import { organizationBillingProviders } from "../db/schema/index.ts";
 
 /**
- * Records, under the organization's billing providers (seed 003 `billingProviders.<provider>`), what a
+ * Records, under the organization's billing providers (`billingProviders.<provider>`), what a
  * provider last did for it: merged into the provider's record, in the caller's transaction.
  */
 export async function writeProviderTrace({

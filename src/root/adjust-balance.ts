@@ -24,7 +24,7 @@ export interface BalanceAdjustment {
 
 /**
  * Root credits (amount > 0) or debits (amount < 0) an organization's credit balance with an `adjustment`
- * ledger entry (BILLING-RULES "Credit balance"). Runs as a billing operation: the organization's row lock
+ * ledger entry (docs/billing.md "Credit balance"). Runs as a billing operation: the organization's row lock
  * is held, so the balance read is the balance written against, and it never goes below zero. The entry is
  * in the organization's billing currency; an organization without one yet gets the currency given here.
  */

@@ -6,7 +6,7 @@ import { addDays } from "../time/index.ts";
 export const entitlementStatuses = ["trialing", "active", "past_due", "canceled"] as const;
 export const rootOrganizationStatuses = ["active", "suspended", "deleted"] as const;
 
-/** What root asked for (seed 003 `rootSetOrganizationPlan`); every field is optional. */
+/** What root asked for (`POST /v1/root/organizations/:orgId/plan`); every field is optional. */
 export interface RootPlanRequest {
   planId?: string | undefined;
   entitlementStatus?: EntitlementStatus | undefined;
@@ -35,7 +35,7 @@ export interface RootPlanChange {
 }
 
 /**
- * Root's manual override of an organization's plan and statuses, computed without I/O (BILLING-RULES
+ * Root's manual override of an organization's plan and statuses, computed without I/O (docs/root-and-audit.md
  * "Root override"). Usage is never part of it (counters are not touched). Limits are preserved: a plan in
  * the catalog brings its own catalog values (limits are normalized by plan), root's per-feature overrides
  * stay as they are, and a plan the catalog does not have keeps the previous plan's values in force

@@ -1,7 +1,7 @@
 import type { Executor } from "../db/database.ts";
 import { organizationBillingProviders } from "../db/schema/index.ts";
 
-/** The billing provider name under which root's manual changes are traced (seed 003 `billingProviders.manual`). */
+/** The billing provider name under which root's manual changes are traced (the organization's `billingProviders.manual`). */
 export const manualProvider = "manual";
 
 /** The last manual change root made to an organization's plan or status: who, when, what and why. */

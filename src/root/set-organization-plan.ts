@@ -31,7 +31,7 @@ export interface SetOrganizationPlanResult {
 }
 
 /**
- * Seed 003 `rootSetOrganizationPlan`: root sets an organization's plan, entitlement status and organization
+ * The danger-zone override (docs/root-and-audit.md): root sets an organization's plan, entitlement status and organization
  * status. One transaction holding the organization's row lock: the entitlement (only when `planId` or
  * `entitlementStatus` is sent), the organization status and its public view, the manual trace under the
  * billing providers and the audit entry with before/after all commit together or not at all. Usage

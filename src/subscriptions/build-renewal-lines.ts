@@ -22,7 +22,7 @@ export interface RenewalPendingItem {
 /**
  * The lines of a renewal invoice, for the single renewal and the billing run's batches alike: the plan
  * line, each add-on's full charge for the new period, the pending prorated items of the period that ended
- * (BILLING-RULES "Licenses and services"), then that period's metered overage in arrears at the ended
+ * (docs/billing.md "Add-ons"), then that period's metered overage in arrears at the ended
  * plan version's prices.
  */
 export function buildRenewalLines({

@@ -51,7 +51,7 @@ export interface ChangePreview {
   discount: bigint;
   balanceApplied: bigint;
   amountDue: bigint;
-  creditToBalance: bigint;
+  creditedToBalance: bigint;
   balanceAfter: bigint;
   effectiveAt: Date;
   /** What is owed to date and is invoiced (and must be paid) before the change; null when nothing is. */
@@ -63,7 +63,7 @@ export type ChangeResult =
   | { preview: false; result: { subscription: SubscriptionView; invoices: Invoice[] } };
 
 /**
- * The one pipeline for previewing and executing a plan change (STYLE.md): setup (lock and load) →
+ * The one pipeline for previewing and executing a plan change, so a preview never differs from what the change does: setup (lock and load) →
  * compute (pure) → validate → preview | execute → publish. A preview runs the same code and stops before
  * writing, so it never disagrees with the change.
  */
@@ -216,7 +216,7 @@ export async function changePlanWithin(
         discount: totals.discount,
         balanceApplied: totals.balanceApplied,
         amountDue: totals.amountDue,
-        creditToBalance: totals.creditedToBalance,
+        creditedToBalance: totals.creditedToBalance,
         balanceAfter: balanceBeforeChange - totals.balanceApplied + totals.creditedToBalance,
         effectiveAt: change.effectiveAt,
         settlement:

@@ -20,7 +20,7 @@ export interface PlanChangeComputation {
 }
 
 /**
- * Proration of an immediate plan change (BILLING-RULES "Proration"), by seconds:
+ * Proration of an immediate plan change (docs/billing.md "Changing plan"), by seconds:
  * same interval → credit `−round(old × f)` and charge `+round(new × f)` over `[now, periodEnd)`;
  * interval change, or from a free plan or a trial → credit the unused paid time, then a full new period
  * starts now at the full new price. `timing: "period_end"` changes nothing now.

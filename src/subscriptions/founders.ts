@@ -5,7 +5,7 @@ import { type FounderBenefit, foundersMembers } from "../db/schema/index.ts";
 import type { Interval } from "../time/index.ts";
 
 /**
- * The founders program (seed 004): while it is open, an organization that takes an annual subscription
+ * The founders program (docs/billing.md "Lifecycle"): while it is open, an organization that takes an annual subscription
  * becomes a founder, up to the configured number of seats, and its benefit (a discount, or the price of
  * the plan version it bought locked) is recorded on the subscription. Seats are handed out one at a time
  * (a transaction-scoped lock), so the limit holds under concurrency.

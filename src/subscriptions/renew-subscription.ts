@@ -69,7 +69,7 @@ export async function renewSubscription({
       const before = await subscriptionView({ executor: tx, subscription });
 
       const scheduled = subscription.scheduledChange;
-      // Canceled at period end, or an annual subscription's year is over (BILLING-RULES): it ends here.
+      // Canceled at period end, or an annual subscription's year is over (docs/billing.md "Lifecycle"): it ends here.
       const annualEnd =
         subscription.endsAt !== null && subscription.endsAt <= boundary && scheduled === null;
       if (subscription.cancelAtPeriodEnd || annualEnd) {

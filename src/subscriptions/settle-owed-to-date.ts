@@ -40,7 +40,7 @@ export interface OwedToDate {
 }
 
 /**
- * What is owed to date (BILLING-RULES "Settlement"): the unbilled pending items and the unbilled metered
+ * What is owed to date (docs/billing.md "Changing plan", step 1): the unbilled pending items and the unbilled metered
  * overage, at the current plan version's overage prices.
  */
 export async function findOwedToDate({
@@ -71,7 +71,7 @@ export async function findOwedToDate({
 }
 
 /**
- * Settlement (BILLING-RULES): what is owed to date is invoiced as a `settlement` invoice (the credit balance
+ * Settlement (docs/billing.md "Changing plan"): what is owed to date is invoiced as a `settlement` invoice (the credit balance
  * never applies) and charged at once; a decline aborts the operation. Nothing owed → no invoice.
  */
 export async function settleOwedToDate({

@@ -100,7 +100,7 @@ export async function subscribeWithin(
   }
   const live = await findLiveSubscription({ executor: tx, organizationId });
   if (live && replaceExisting) {
-    // Seed 004: buying a new plan marks the previous subscription expired, in the same transaction.
+    // Buying a new plan outright marks the previous subscription expired, in the same transaction.
     await tx
       .update(subscriptions)
       .set({ status: "expired", endedAt: now, updatedAt: now })

@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-describe("downgrade and upgrade with proration (seed 000, Plan Review)", () => {
+describe("downgrade and upgrade with proration (Premium → Plus mid-period)", () => {
   it("Premium 10000 → Plus 4000 on day 16 of a 31-day period credits 3096 to the balance", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
     const subscribed = await app.request("POST", org.path("/subscription"), {
@@ -55,6 +55,8 @@ describe("downgrade and upgrade with proration (seed 000, Plan Review)", () => {
       discount: 0,
       balanceApplied: 0,
       amountDue: 0,
+      // The invoice's name; `creditToBalance` stays one version as a deprecated alias (CHANGELOG.md).
+      creditedToBalance: 3096,
       creditToBalance: 3096,
       balanceAfter: 3096,
       effectiveAt: "2026-01-16T00:00:00.000Z",
@@ -176,7 +178,7 @@ describe("downgrade and upgrade with proration (seed 000, Plan Review)", () => {
   });
 });
 
-describe("settlement before a plan change (seed 000, Cancelación de Servicios)", () => {
+describe("settlement before a plan change (what is owed to date is paid first)", () => {
   it("invoices what is owed to date first; declined → 402 and nothing changes", async () => {
     const org = await createBillingOrganization(app, { start: "2026-05-01T00:00:00Z" });
     await app.request("POST", org.path("/subscription"), {

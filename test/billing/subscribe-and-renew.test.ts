@@ -176,7 +176,7 @@ describe("subscribe", () => {
   });
 });
 
-describe("licenses and services (seed 000, Comprar Licencias y Servicios)", () => {
+describe("licenses and services (add-ons billed on the next invoice)", () => {
   it("a license added mid-period issues no invoice; the renewal carries the prorated line and the full charge", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
     await app.request("POST", org.path("/subscription"), {
@@ -314,7 +314,7 @@ describe("cancel", () => {
   });
 });
 
-describe("cancel now settles first (seed 000, Cancelación de Servicios)", () => {
+describe("cancel now settles first (what is owed to date is paid first)", () => {
   it("invoices what is owed to date before ending; a declined settlement cancels nothing", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
     await app.request("POST", org.path("/subscription"), {

@@ -118,7 +118,7 @@ describe("error mapping", () => {
     expect(response.headers.get("x-request-id")).toMatch(/^req_[0-9a-z]{26}$/);
   });
 
-  it("maps every API.md code to its status", () => {
+  it("maps every error code (docs/errors.md) to its status", () => {
     for (const [code, status] of Object.entries(errorStatus)) {
       const mapped = toErrorResponse(
         new AbonoError(code as keyof typeof errorStatus, "m"),

@@ -180,7 +180,7 @@ describe("checkout in test mode", () => {
     ]);
   });
 
-  it("a new plan bought while past due expires the previous subscription and creates the active one (seed 004)", async () => {
+  it("a new plan bought while past due expires the previous subscription and creates the active one", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
     await org.subscribe("plus");
     await org.setDefaultCard("pm_sandbox_declined");

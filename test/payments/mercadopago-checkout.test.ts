@@ -9,7 +9,7 @@ import {
 } from "../helpers/payment-scenario.ts";
 
 /**
- * MercadoPago end to end (seed 004): checkout → preference at MercadoPago (the official SDK talking to a
+ * MercadoPago end to end (webhook): checkout → preference at MercadoPago (the official SDK talking to a
  * local fake) → the customer pays → signed notification → Abono fetches the payment to confirm → payment
  * success pipeline → subscription, entitlement, purchase email.
  */

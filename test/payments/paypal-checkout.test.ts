@@ -9,7 +9,7 @@ import {
 } from "../helpers/payment-scenario.ts";
 
 /**
- * PayPal end to end (seed 004, "capture API"): checkout → order at PayPal (the official SDK talking to a
+ * PayPal end to end (capture API): checkout → order at PayPal (the official SDK talking to a
  * local fake) → the buyer approves → Abono captures → payment success pipeline; the
  * `PAYMENT.CAPTURE.COMPLETED` webhook for the same capture is then a no-op.
  */

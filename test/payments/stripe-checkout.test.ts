@@ -12,7 +12,7 @@ import {
 /**
  * Stripe end to end: Checkout Session (the official SDK talking to a local fake) → the customer pays →
  * signed `checkout.session.completed` and `payment_intent.succeeded` → the payment success pipeline, once;
- * and seed 000's stored card charged off-session with PaymentIntents.
+ * and a stored card charged off-session with PaymentIntents.
  */
 let app: TestApp;
 let fake: FakeStripe;
@@ -186,7 +186,7 @@ describe("Stripe checkout", () => {
   });
 });
 
-describe("Stripe stored cards (seed 000)", () => {
+describe("Stripe stored cards", () => {
   it("a card stored on the organization's Stripe customer pays the subscription off-session; a decline → 402", async () => {
     const { organizationId } = await createCustomer();
     const method = await app.request(
@@ -235,7 +235,7 @@ describe("Stripe stored cards (seed 000)", () => {
   });
 });
 
-describe("upgrades through checkout (seed 004 isUpgrade)", () => {
+describe("upgrades through checkout (isUpgrade)", () => {
   async function payCheckout(organizationId: string, planId: string) {
     const started = await app.request("POST", `/v1/organizations/${organizationId}/checkouts`, {
       body: { planId, interval: "month", provider: "stripe" },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../helpers/app.ts";
 import { startJwtTestApp, type TestIssuer } from "../helpers/jwt-app.ts";
 
-/** BILLING-RULES "Audit": append-only in the database itself, and readable with filters and cursors. */
+/** The audit trail (docs/root-and-audit.md): append-only in the database itself, and readable with filters and cursors. */
 
 let app: TestApp;
 let issuer: TestIssuer;

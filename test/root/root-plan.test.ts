@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../helpers/app.ts";
 import { startJwtTestApp, type TestIssuer } from "../helpers/jwt-app.ts";
 
-/** Seed 003 `rootSetOrganizationPlan`: one test per guardrail, plus the trace, the cache and replays. */
+/** Root's danger-zone plan override: one test per guardrail, plus the trace, the cache and replays. */
 
 let app: TestApp;
 let issuer: TestIssuer;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, environmentVariableNames, loadConfig } from "../../src/config.ts";
 
 describe("loadConfig", () => {
-  it("applies API.md's defaults: embedded database, test mode on, 127.0.0.1:8080, free plan", () => {
+  it("applies the README's defaults: embedded database, test mode on, 127.0.0.1:8080, free plan", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       databaseUrl: undefined,

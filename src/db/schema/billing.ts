@@ -325,7 +325,7 @@ export const events = pgTable(
   (table) => [index("events_organization_id_idx").on(table.organizationId, table.id)],
 );
 
-/** The founders program (seed 004): one seat per organization, numbered, within the configured count. */
+/** The founders program (docs/billing.md "Lifecycle"): one seat per organization, numbered, within the configured count. */
 export const foundersMembers = pgTable("founders_members", {
   organizationId: text("organization_id")
     .primaryKey()

@@ -76,7 +76,7 @@ export const provisioningSteps = pgTable(
   (table) => [primaryKey({ columns: [table.organizationId, table.step] })],
 );
 
-/** The public view of an organization (`GET /v1/public/organizations/:id`), kept in step with its status. */
+/** The public view of an organization (`GET /v1/public/organizations/:orgId`), kept in step with its status. */
 export const organizationPublicView = pgTable("organization_public_view", {
   organizationId: text("organization_id")
     .primaryKey()

@@ -42,7 +42,7 @@ export const checkouts = pgTable(
     couponCode: text("coupon_code"),
     currency: text("currency").notNull(),
     amount: bigint("amount", { mode: "bigint" }).notNull(),
-    /** A plan change of a live subscription (seed 004 `isUpgrade`), quoted at `quotedAt`. */
+    /** A plan change of a live subscription (`isUpgrade`), quoted at `quotedAt`. */
     isUpgrade: boolean("is_upgrade").notNull(),
     quotedAt: at("quoted_at").notNull(),
     /** The subscription and period the quote was computed from; a payment after they changed is stale. */
@@ -170,7 +170,7 @@ export const notifications = pgTable(
 
 /**
  * Per organization and billing provider, the provider's current record of it (customer id, last manual
- * change…): seed 003's `billingProviders.<name>`.
+ * change…): the organization's `billingProviders.<name>`.
  */
 export const organizationBillingProviders = pgTable(
   "organization_billing_providers",

@@ -88,13 +88,15 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
   );
 
   app.patch(
-    "/v1/addons/:id",
+    "/v1/addons/:addonId",
     {
       config: { access: access.root },
       schema: {
         tags: ["catalog"],
         summary: "Edit an add-on (creates a new version)",
-        params: z.object({ id: z.string() }),
+        description:
+          "Writes the next version; fields left out keep their values. Live subscriptions keep the version they bought. Root only.",
+        params: z.object({ addonId: z.string() }),
         body: changesBody(fields),
         response: { 200: addonSchema },
       },
@@ -109,7 +111,7 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
       return addonResponse(
         await updateAddon({
           db,
-          addonId: request.params.id,
+          addonId: request.params.addonId,
           changes,
           actor: request.principal?.id ?? "unknown",
           now: clock(),
@@ -125,6 +127,8 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "List add-ons",
+        description:
+          "Add-ons on offer (archived ones too with `includeArchived=true`, root only). Any authenticated caller.",
         querystring: listQuery.extend(includeArchivedQuery.shape),
         response: { 200: listResponse(addonSchema) },
       },
@@ -143,26 +147,28 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
   );
 
   app.get(
-    "/v1/addons/:id",
+    "/v1/addons/:addonId",
     {
       config: { access: access.authenticated },
       schema: {
         tags: ["catalog"],
         summary: "Get an add-on",
-        params: z.object({ id: z.string() }),
+        description:
+          "The add-on's latest version, or the one asked for with `version`. Any authenticated caller.",
+        params: z.object({ addonId: z.string() }),
         querystring: versionQuery,
         response: { 200: addonSchema },
       },
     },
     async (request) =>
       addonResponse(
-        await getAddon({ db, addonId: request.params.id, version: request.query.version }),
+        await getAddon({ db, addonId: request.params.addonId, version: request.query.version }),
       ),
   );
 
   registerArchiveRoutes({
     app,
-    path: "/v1/addons/:id",
+    path: "/v1/addons/:addonId",
     noun: "add-on",
     response: addonSchema,
     setArchived: async ({ id, archived, actor }) =>

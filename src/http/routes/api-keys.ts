@@ -32,7 +32,7 @@ export const apiKeyRoutes: RouteModule = (app, { db, clock }) => {
   app.post(
     "/v1/api-keys",
     {
-      config: { access: access.authenticated },
+      config: { access: access.authenticated, errors: ["not_found"] },
       schema: {
         tags: ["api keys"],
         summary: "Create an API key",
@@ -87,6 +87,8 @@ export const apiKeyRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["api keys"],
         summary: "List API keys",
+        description:
+          "Every API key, newest first, without secrets (a secret is shown once, when the key is created). Root only.",
         querystring: listQuery,
         response: { 200: listResponse(apiKey) },
       },
@@ -110,6 +112,8 @@ export const apiKeyRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["api keys"],
         summary: "Revoke an API key",
+        description:
+          "The key stops authenticating. The key stays listed with its revocation time. Root only.",
         params: z.object({ keyId: z.string() }),
         response: { 200: apiKey },
       },

@@ -47,7 +47,7 @@ const auditLogResponse = (row: AuditLogRow): z.infer<typeof auditLogSchema> => (
 const description =
   "Newest first. The trail is append-only: the database refuses any UPDATE, DELETE or TRUNCATE of it. Filters: `action` (e.g. `root.organization_plan_set`), `actor`, `since` (inclusive) and `until` (exclusive) as ISO 8601 date-times.";
 
-/** The audit trail (BILLING-RULES "Audit"): root reads all of it; an organization's admins read theirs. */
+/** The audit trail (docs/root-and-audit.md "The audit trail"): root reads all of it; an organization's admins read theirs. */
 export const auditLogRoutes: RouteModule = (app, { db }) => {
   app.get(
     "/v1/audit-logs",

@@ -75,7 +75,7 @@ const checkoutResult = z.object({
   invoices: z.array(invoiceSchema),
 });
 
-/** Seed 004's checkout: start, follow and (PayPal) capture a purchase of a plan. */
+/** Checkout (docs/payments.md): start, follow and (PayPal) capture a purchase of a plan. */
 export const checkoutRoutes: RouteModule = (app, dependencies) => {
   const { db, clock } = dependencies;
   const services = billingServices(dependencies);
@@ -83,7 +83,7 @@ export const checkoutRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/checkouts",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["invalid_state"] },
       schema: {
         tags: ["checkout"],
         summary: "Start a checkout for a plan",
@@ -137,6 +137,8 @@ export const checkoutRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["checkout"],
         summary: "The organization's checkouts, newest first",
+        description:
+          "Every checkout started for the organization with its provider, status and result. Owners, billing admins and root.",
         params: orgParams,
         querystring: listQuery,
         response: { 200: listResponse(checkoutSchema) },
@@ -167,6 +169,8 @@ export const checkoutRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["checkout"],
         summary: "A checkout (poll it after the customer returns from the provider)",
+        description:
+          "The checkout's status (`open`, `completed`, `failed`, `canceled`, `stale`) and, once paid, what it created. Poll it after the buyer comes back from the provider's page.",
         params: checkoutParams,
         response: { 200: checkoutSchema },
       },
@@ -184,7 +188,7 @@ export const checkoutRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/checkouts/:checkoutId/capture",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["payment_failed", "invalid_state"] },
       schema: {
         tags: ["checkout"],
         summary: "Capture an approved checkout (PayPal)",

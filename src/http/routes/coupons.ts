@@ -45,28 +45,47 @@ export const couponRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "Create a coupon",
-        body: z.object({
-          code: catalogKey,
-          name: z.string().trim().min(1).max(200).optional(),
-          percentOff: z.number().int().min(1, "must be 1–100").max(100, "must be 1–100").optional(),
-          amountOff: z
-            .number()
-            .int("must be a whole number of minor units")
-            .positive("must be positive")
-            .max(Number.MAX_SAFE_INTEGER)
-            .optional(),
-          currency: currencyInput.optional(),
-          duration: z.enum(["once", "repeating", "forever"]),
-          durationInMonths: z.number().int().min(1).max(120).optional(),
-          maxRedemptions: z
-            .number()
-            .int()
-            .positive()
-            .max(2_147_483_647, "must be at most 2147483647")
-            .optional(),
-          expiresAt: z.iso.datetime({ offset: true }).optional(),
-          planIds: z.array(catalogKey).min(1).max(100).optional(),
-        }),
+        description:
+          "`percentOff` (1–100) or `amountOff` with a currency; `once`, `repeating` (for `durationInMonths`) or `forever`; optional `maxRedemptions`, `expiresAt` and allowed `planIds`. Codes are unique without regard to case. Root only.",
+        body: z
+          .object({
+            code: catalogKey,
+            name: z.string().trim().min(1).max(200).optional(),
+            percentOff: z
+              .number()
+              .int()
+              .min(1, "must be 1–100")
+              .max(100, "must be 1–100")
+              .optional(),
+            amountOff: z
+              .number()
+              .int("must be a whole number of minor units")
+              .positive("must be positive")
+              .max(Number.MAX_SAFE_INTEGER)
+              .optional(),
+            currency: currencyInput.optional(),
+            duration: z.enum(["once", "repeating", "forever"]),
+            durationInMonths: z.number().int().min(1).max(120).optional(),
+            maxRedemptions: z
+              .number()
+              .int()
+              .positive()
+              .max(2_147_483_647, "must be at most 2147483647")
+              .optional(),
+            expiresAt: z.iso.datetime({ offset: true }).optional(),
+            planIds: z.array(catalogKey).min(1).max(100).optional(),
+          })
+          .meta({
+            examples: [
+              {
+                code: "FOUNDERS",
+                name: "Founders",
+                percentOff: 20,
+                duration: "forever",
+                maxRedemptions: 100,
+              },
+            ],
+          }),
         response: { 201: couponSchema },
       },
     },
@@ -100,6 +119,8 @@ export const couponRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "List coupons",
+        description:
+          "Every coupon with how often it was redeemed (`timesRedeemed`) (archived ones too with `includeArchived=true`). Root only.",
         querystring: listQuery.extend(includeArchivedQuery.shape),
         response: { 200: listResponse(couponSchema) },
       },
@@ -118,22 +139,23 @@ export const couponRoutes: RouteModule = (app, { db, clock }) => {
   );
 
   app.get(
-    "/v1/coupons/:code",
+    "/v1/coupons/:couponCode",
     {
       config: { access: access.root },
       schema: {
         tags: ["catalog"],
         summary: "Get a coupon",
-        params: z.object({ code: z.string() }),
+        description: "One coupon by its code, found without regard to case. Root only.",
+        params: z.object({ couponCode: z.string() }),
         response: { 200: couponSchema },
       },
     },
-    async (request) => couponResponse(await getCoupon({ db, code: request.params.code })),
+    async (request) => couponResponse(await getCoupon({ db, code: request.params.couponCode })),
   );
 
   registerArchiveRoutes({
     app,
-    path: "/v1/coupons/:id",
+    path: "/v1/coupons/:couponCode",
     noun: "coupon",
     response: couponSchema,
     setArchived: async ({ id, archived, actor }) =>

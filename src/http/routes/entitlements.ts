@@ -2,7 +2,7 @@ import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import { checkFeature } from "../../entitlements/check-feature.ts";
 import type { FeatureUse } from "../../entitlements/describe-feature-use.ts";
-import { ingestUsageBatch } from "../../entitlements/ingest-usage-batch.ts";
+import { ingestUsageBatch, rejectionCodes } from "../../entitlements/ingest-usage-batch.ts";
 import { loadPlanRecommendation } from "../../entitlements/load-plan-recommendation.ts";
 import { purchasePack } from "../../entitlements/purchase-pack.ts";
 import { recordUsage } from "../../entitlements/record-usage.ts";
@@ -57,7 +57,7 @@ function serializeCheck(check: Check): string {
   return `{"feature":${JSON.stringify(check.feature)},"allowed":${check.allowed},"limit":${check.limit},"used":${check.used},"remaining":${check.remaining}${reason}}`;
 }
 
-/** "May organization X do Y, and how much is left?", and usage reporting: API.md "Entitlements and usage". */
+/** "May organization X do Y, and how much is left?", and usage reporting: docs/entitlements.md. */
 export const entitlementRoutes: RouteModule = (app, dependencies) => {
   const { db, pool, clock, entitlementCache } = dependencies;
   app.get(
@@ -67,6 +67,8 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["entitlements"],
         summary: "The organization's effective entitlement",
+        description:
+          "What the organization may do now: plan, status, boolean features, limits, usage and metered balances (plan + add-ons + packs + overrides, with the organization's and subscription's status applied). Any member, the organization's keys and root.",
         params: orgParams,
         response: { 200: entitlementSummarySchema },
       },
@@ -87,6 +89,8 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["entitlements"],
         summary: "May the organization use a feature, and how much is left?",
+        description:
+          "The hot-path check: `allowed`, the limit, what is used and what remains; when refused, `reason` is `not_in_plan`, `limit_reached`, `organization_inactive` or `subscription_inactive`. Answered from memory when the entitlement is cached.",
         params: z.object({ orgId: z.string(), feature: z.string() }),
         response: { 200: checkSchema },
       },
@@ -113,7 +117,7 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/usage",
     {
-      config: { access: access.organization() },
+      config: { access: access.organization(), errors: ["limit_exceeded"] },
       schema: {
         tags: ["entitlements"],
         summary: "Record usage",
@@ -157,7 +161,10 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/purchases",
     {
-      config: { access: access.organization("owner", "billing_admin") },
+      config: {
+        access: access.organization("owner", "billing_admin"),
+        errors: ["payment_failed", "invalid_state"],
+      },
       schema: {
         tags: ["entitlements"],
         summary: "Buy a top-up pack",
@@ -242,7 +249,12 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
           200: z.object({
             accepted: z.number().int(),
             duplicates: z.number().int(),
-            rejected: z.array(z.object({ index: z.number().int(), code: z.string() })),
+            rejected: z.array(
+              z.object({
+                index: z.number().int(),
+                code: z.enum(rejectionCodes).describe("Why the event was refused: docs/errors.md."),
+              }),
+            ),
           }),
         },
       },

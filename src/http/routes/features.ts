@@ -22,6 +22,8 @@ export const featureRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "Define a feature",
+        description:
+          "A feature plans switch on (`boolean`), cap (`limit`, a live count the app reports up and down) or meter per period (`metered`, with a `unit`). Root only.",
         body: z.object({
           key: catalogKey,
           name: z.string().trim().min(1).max(200),
@@ -50,6 +52,7 @@ export const featureRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "List features",
+        description: "The catalog's features, by key. Any authenticated caller.",
         querystring: listQuery,
         response: { 200: listResponse(feature) },
       },
@@ -62,16 +65,17 @@ export const featureRoutes: RouteModule = (app, { db, clock }) => {
   );
 
   app.get(
-    "/v1/features/:key",
+    "/v1/features/:feature",
     {
       config: { access: access.authenticated },
       schema: {
         tags: ["catalog"],
         summary: "Get a feature",
-        params: z.object({ key: z.string() }),
+        description: "One feature of the catalog by its key. Any authenticated caller.",
+        params: z.object({ feature: z.string() }),
         response: { 200: feature },
       },
     },
-    async (request) => getFeature({ db, key: request.params.key }),
+    async (request) => getFeature({ db, key: request.params.feature }),
   );
 };

@@ -46,7 +46,7 @@ async function visibleInvoice(
   return invoice;
 }
 
-/** Invoices, their PDFs, the credit balance and payment methods: API.md "Invoices and balance". */
+/** Invoices, their PDFs, the credit balance and payment methods: docs/billing.md. */
 export const invoiceRoutes: RouteModule = (app, dependencies) => {
   const { db, clock, providers, config } = dependencies;
 
@@ -84,6 +84,8 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["invoices"],
         summary: "Get an invoice",
+        description:
+          "One invoice with its lines and totals. The organization's owners and billing admins, and root; others get 404.",
         params: z.object({ invoiceId: z.string() }),
         response: { 200: invoiceSchema },
       },
@@ -101,8 +103,17 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["invoices"],
         summary: "The invoice as a PDF",
-        description: "In the organization's locale (es or en).",
+        description:
+          "The invoice rendered as a PDF in the organization's locale (es or en), served inline with the invoice number as the file name. The organization's owners and billing admins, and root; others get 404.",
         params: z.object({ invoiceId: z.string() }),
+        response: {
+          200: {
+            description: "The PDF document.",
+            content: {
+              "application/pdf": { schema: z.string().meta({ format: "binary" }) },
+            },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -127,10 +138,13 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
           lines: invoice.lines,
         },
       });
-      return reply
-        .type("application/pdf")
-        .header("content-disposition", `inline; filename="${invoice.number ?? invoice.id}.pdf"`)
-        .send(pdf);
+      return (
+        reply
+          .type("application/pdf")
+          .header("content-disposition", `inline; filename="${invoice.number ?? invoice.id}.pdf"`)
+          // The 200 schema only documents the PDF: Fastify sends a Buffer as is, never through a serializer.
+          .send(pdf as never)
+      );
     },
   );
 
@@ -236,6 +250,8 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["invoices"],
         summary: "List payment methods",
+        description:
+          "The organization's stored payment methods; one is the default. Owners, billing admins and root.",
         params: orgParams,
         response: {
           200: z.object({

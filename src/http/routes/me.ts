@@ -12,6 +12,8 @@ export const meRoutes: RouteModule = (app) => {
       schema: {
         tags: ["api keys"],
         summary: "The authenticated caller",
+        description:
+          "Who the server takes the caller to be: the key or user id, whether it is root, and its roles per organization. Use it to check an API key or how a JWT's claims map to roles.",
         response: {
           200: z.object({
             id: z.string(),

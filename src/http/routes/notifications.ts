@@ -45,6 +45,8 @@ export const notificationRoutes: RouteModule = (app, { db, config }) => {
       schema: {
         tags: ["notifications"],
         summary: "Notifications for the platform's operators (root)",
+        description:
+          "Notifications meant for the platform's operators (payments received, payments that could not be applied…), newest first. Root only.",
         querystring: listQuery,
         response: { 200: listResponse(notificationSchema) },
       },
@@ -65,6 +67,8 @@ export const notificationRoutes: RouteModule = (app, { db, config }) => {
       schema: {
         tags: ["notifications"],
         summary: "Notifications for the organization's users",
+        description:
+          "Notifications meant for the organization's users (a payment completed…), newest first. Its members and root.",
         params: z.object({ orgId: z.string() }),
         querystring: listQuery,
         response: { 200: listResponse(notificationSchema) },

@@ -41,9 +41,7 @@ const manualTraceSchema = z
     auditLogId: z.string(),
     requestId: z.string().nullable(),
   })
-  .describe(
-    "The last manual change root made (seed 003 `billingProviders.manual`): who, when, what, why.",
-  );
+  .describe("The last manual change root made (`billingProviders.manual`): who, when, what, why.");
 
 export const organizationSchema = z.object({
   id: z.string(),
@@ -178,7 +176,7 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations",
     {
-      config: { access: access.authenticated },
+      config: { access: access.authenticated, errors: ["not_found", "invalid_state"] },
       schema: {
         tags: ["organizations"],
         summary: "Create an organization",
@@ -240,6 +238,8 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["organizations"],
         summary: "List organizations",
+        description:
+          "Every organization with its provisioning steps and billing providers, by id. Root only.",
         querystring: listQuery,
         response: { 200: listResponse(organizationSchema) },
       },
@@ -262,6 +262,8 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["organizations"],
         summary: "Get an organization",
+        description:
+          "The organization with its status, locale, provisioning steps and billing providers. Its members and root.",
         params: orgParams,
         response: { 200: organizationSchema },
       },
@@ -339,10 +341,12 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/provisioning/retry",
     {
-      config: { access: access.organization("owner") },
+      config: { access: access.organization("owner"), errors: ["invalid_state"] },
       schema: {
         tags: ["organizations"],
         summary: "Retry a failed provisioning",
+        description:
+          "Runs the organization's provisioning again after a step failed (identity group, tenant schema…); its steps are shown in the answer. The organization's owners and root.",
         params: orgParams,
         response: { 200: organizationSchema },
       },
@@ -361,6 +365,8 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["organizations"],
         summary: "The public view of an organization",
+        description:
+          "What anyone may know without credentials: id, name, status and whether it is active.",
         params: orgParams,
         response: {
           200: z.object({
@@ -382,6 +388,8 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["organizations"],
         summary: "List members",
+        description:
+          "The organization's members with their roles (`owner`, `billing_admin`, `member`). Its members and root.",
         params: orgParams,
         response: {
           200: z.object({
@@ -410,10 +418,12 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
   app.put(
     "/v1/organizations/:orgId/members/:userId",
     {
-      config: { access: access.organization("owner") },
+      config: { access: access.organization("owner"), errors: ["invalid_state"] },
       schema: {
         tags: ["organizations"],
         summary: "Add a member or set a member's roles",
+        description:
+          "Adds the user to the organization, or replaces their roles, and adds them to the organization's group in the identity directory. The organization's owners and root.",
         params: z.object({ orgId: z.string(), userId: z.string().min(1).max(200) }),
         body: z.object({ email: z.email().optional(), roles: roleList }),
         response: { 200: memberSchema },
@@ -437,10 +447,12 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
   app.delete(
     "/v1/organizations/:orgId/members/:userId",
     {
-      config: { access: access.organization("owner") },
+      config: { access: access.organization("owner"), errors: ["invalid_state"] },
       schema: {
         tags: ["organizations"],
         summary: "Remove a member",
+        description:
+          "Removes the user from the organization. The last owner cannot be removed (409 `invalid_state`). The organization's owners and root.",
         params: z.object({ orgId: z.string(), userId: z.string() }),
         response: { 200: z.object({ removed: z.literal(true) }) },
       },

@@ -42,6 +42,8 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "Create a pack",
+        description:
+          "A top-up of a metered feature bought once (e.g. 500 encounters for USD 60), with an optional expiry in days. Root only.",
         body: z.object({
           id: catalogKey,
           name: z.string().trim().min(1).max(200),
@@ -79,6 +81,8 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "List packs",
+        description:
+          "Packs on offer (archived ones too with `includeArchived=true`, root only). Any authenticated caller.",
         querystring: listQuery.extend(includeArchivedQuery.shape),
         response: { 200: listResponse(packSchema) },
       },
@@ -97,22 +101,23 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
   );
 
   app.get(
-    "/v1/packs/:id",
+    "/v1/packs/:packId",
     {
       config: { access: access.authenticated },
       schema: {
         tags: ["catalog"],
         summary: "Get a pack",
-        params: z.object({ id: z.string() }),
+        description: "One pack by its id. Any authenticated caller.",
+        params: z.object({ packId: z.string() }),
         response: { 200: packSchema },
       },
     },
-    async (request) => packResponse(await getPack({ db, packId: request.params.id })),
+    async (request) => packResponse(await getPack({ db, packId: request.params.packId })),
   );
 
   registerArchiveRoutes({
     app,
-    path: "/v1/packs/:id",
+    path: "/v1/packs/:packId",
     noun: "pack",
     response: packSchema,
     setArchived: async ({ id, archived, actor }) =>

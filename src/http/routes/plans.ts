@@ -95,6 +95,8 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
       schema: {
         tags: ["catalog"],
         summary: "Create a plan",
+        description:
+          "Version 1 of a plan: its prices per interval and currency, trial days, feature values (`true`/`false`, a limit, or `null` for unlimited) and overage prices for metered features. Every feature it names must exist. Root only.",
         body: createBody,
         response: { 201: planSchema },
       },
@@ -201,7 +203,7 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
 
   registerArchiveRoutes({
     app,
-    path: "/v1/plans/:id",
+    path: "/v1/plans/:planId",
     noun: "plan",
     response: planSchema,
     setArchived: async ({ id, archived, actor }) =>

@@ -99,7 +99,7 @@ const transactionSchema = z.object({
 });
 
 /**
- * Root operations (seed 003): the plan and status override with its danger-zone confirmation, balance
+ * Root operations (docs/root-and-audit.md): the plan and status override with its danger-zone confirmation, balance
  * adjustments and per-feature entitlement overrides. Every route here is listed in `../root-routes.ts`;
  * every change holds the organization's row lock and writes an audit entry with actor, reason and request id.
  */
@@ -109,12 +109,12 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/root/organizations/:orgId/plan",
     {
-      config: { access: access.root },
+      config: { access: access.root, errors: ["confirmation_mismatch"] },
       schema: {
         tags,
         summary: "Set an organization's plan and statuses (danger zone)",
         description:
-          "Seed 003 `rootSetOrganizationPlan`. `organizationId` must repeat the path's id (else 400 `confirmation_mismatch`, nothing changed) and `reason` is required. Without `planId` and `entitlementStatus` the entitlement is not touched. `organizationStatus` also syncs the public view (`status`, `isActive`). A `planId` missing from the catalog is applied as a manual override: the previous plan's values stay in force, the answer carries a warning and the audit entry `planCatalogFound: false`. Usage counters, add-ons, grants and per-feature overrides are preserved; the subscription is not changed. Writes the manual trace (`billingProviders.manual` on the organization) and an audit entry with before/after. `entitlement` is the effective entitlement afterwards, as `GET /v1/organizations/:orgId/entitlement` returns it.",
+          "The danger zone (docs/root-and-audit.md). `organizationId` must repeat the path's id (else 400 `confirmation_mismatch`, nothing changed) and `reason` is required. Without `planId` and `entitlementStatus` the entitlement is not touched. `organizationStatus` also syncs the public view (`status`, `isActive`). A `planId` missing from the catalog is applied as a manual override: the previous plan's values stay in force, the answer carries a warning and the audit entry `planCatalogFound: false`. Usage counters, add-ons, grants and per-feature overrides are preserved; the subscription is not changed. Writes the manual trace (`billingProviders.manual` on the organization) and an audit entry with before/after. `entitlement` is the effective entitlement afterwards, as `GET /v1/organizations/:orgId/entitlement` returns it.",
         params: orgParams,
         body: planBody,
         response: {
@@ -174,7 +174,7 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/root/organizations/:orgId/balance-adjustments",
     {
-      config: { access: access.root },
+      config: { access: access.root, errors: ["invalid_state"] },
       schema: {
         tags,
         summary: "Adjust an organization's credit balance",

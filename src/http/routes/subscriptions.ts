@@ -38,7 +38,15 @@ const previewSchema = z.object({
   discount: z.number().int(),
   balanceApplied: z.number().int(),
   amountDue: z.number().int(),
-  creditToBalance: z.number().int(),
+  creditedToBalance: z
+    .number()
+    .int()
+    .describe("What the change adds to the credit balance (a downgrade); the invoice's name."),
+  creditToBalance: z.number().int().meta({
+    deprecated: true,
+    description:
+      "Deprecated alias of `creditedToBalance`, same value; removed in the next version (CHANGELOG.md).",
+  }),
   balanceAfter: z.number().int(),
   effectiveAt: z.date(),
   settlement: z
@@ -65,7 +73,7 @@ const toPreviewLine = (line: { amount: bigint } & Omit<z.infer<typeof previewLin
   amount: toNumber(line.amount),
 });
 
-/** Subscribe, change (with preview), add-ons and cancellation: API.md "Subscription". */
+/** Subscribe, change (with preview), add-ons and cancellation: docs/billing.md. */
 export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   const { db, clock } = dependencies;
   const services = billingServices(dependencies);
@@ -73,7 +81,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["payment_failed", "invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Subscribe to a plan",
@@ -120,6 +128,8 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["subscriptions"],
         summary: "The organization's subscription",
+        description:
+          "The live subscription: plan and version, interval, status, current period, trial end, add-on items and any scheduled change. 404 when the organization is on the free plan without one.",
         params: orgParams,
         response: { 200: subscriptionSchema },
       },
@@ -142,7 +152,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/preview-change",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Preview a plan change",
@@ -171,7 +181,8 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         discount: toNumber(preview.discount),
         balanceApplied: toNumber(preview.balanceApplied),
         amountDue: toNumber(preview.amountDue),
-        creditToBalance: toNumber(preview.creditToBalance),
+        creditedToBalance: toNumber(preview.creditedToBalance),
+        creditToBalance: toNumber(preview.creditedToBalance),
         balanceAfter: toNumber(preview.balanceAfter),
         settlement: preview.settlement && {
           lines: preview.settlement.lines.map(toPreviewLine),
@@ -185,7 +196,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/change",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["payment_failed", "invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Change plan or interval",
@@ -216,7 +227,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/cancel",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["payment_failed", "invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Cancel the subscription",
@@ -251,7 +262,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/items",
     {
-      config: { access: billingRoles },
+      config: { access: billingRoles, errors: ["invalid_state"] },
       schema: {
         tags: ["subscriptions"],
         summary: "Set an add-on's quantity",

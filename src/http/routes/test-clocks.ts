@@ -52,32 +52,33 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
   );
 
   app.get(
-    "/v1/test-clocks/:id",
+    "/v1/test-clocks/:testClockId",
     {
       config: { access: access.root },
       schema: {
         tags: ["test clocks"],
         summary: "Get a test clock",
-        params: z.object({ id: z.string() }),
+        description: "The clock's frozen time and status. Test mode only; root only.",
+        params: z.object({ testClockId: z.string() }),
         response: { 200: clockSchema },
       },
     },
     async (request) => {
       requireTestMode(dependencies);
-      return getTestClock({ db, clockId: request.params.id });
+      return getTestClock({ db, clockId: request.params.testClockId });
     },
   );
 
   app.post(
-    "/v1/test-clocks/:id/advance",
+    "/v1/test-clocks/:testClockId/advance",
     {
-      config: { access: access.root },
+      config: { access: access.root, errors: ["invalid_state"] },
       schema: {
         tags: ["test clocks"],
         summary: "Advance a test clock",
         description:
           "Moves the clock forward and answers once every piece of due work for its organizations (renewals, trial ends, dunning retries, scheduled changes, queued jobs) has run.",
-        params: z.object({ id: z.string() }),
+        params: z.object({ testClockId: z.string() }),
         body: z.object({ frozenTime: instantInput() }),
         response: { 200: clockSchema },
       },
@@ -86,10 +87,10 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
       requireTestMode(dependencies);
       const advanced = await advanceTestClock({
         db,
-        clockId: request.params.id,
+        clockId: request.params.testClockId,
         frozenTime: new Date(request.body.frozenTime),
         tasks: scheduledTasks,
-        logger: logger.child({ testClockId: request.params.id }),
+        logger: logger.child({ testClockId: request.params.testClockId }),
         actor: request.principal?.id ?? "unknown",
         now: clock(),
       });

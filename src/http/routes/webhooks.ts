@@ -12,7 +12,7 @@ import { billingServices } from "./subscriptions.ts";
 const webhookProviders = ["stripe", "mercadopago", "paypal", "apple", "google"] as const;
 
 /**
- * `POST /v1/webhooks/:provider` (API.md "Payments in"). The body is read as raw bytes (signatures are
+ * `POST /v1/webhooks/:provider` (docs/payments.md "Webhooks"). The body is read as raw bytes (signatures are
  * computed over them) and stored before anything else; then the provider's adapter verifies it, says what
  * it means, and the notice runs the payment success pipeline, a decline or a refund. A bad, stale or
  * unverifiable signature → 400 `webhook_signature_invalid`, nothing changed; a repeat → 200, no effect.
@@ -30,7 +30,7 @@ export const webhookRoutes: RouteModule = (app, dependencies) => {
     scope.withTypeProvider<ZodTypeProvider>().post(
       "/v1/webhooks/:provider",
       {
-        config: { access: access.public },
+        config: { access: access.public, errors: ["webhook_signature_invalid"] },
         schema: {
           tags: ["payments"],
           summary: "Receive a payment provider's webhook",

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Invoice } from "../../invoicing/invoices.ts";
 import { toNumber } from "../../money/index.ts";
 
-/** Response shapes of API.md's Subscription and Invoices sections; amounts leave as integers. */
+/** Response shapes of subscriptions and invoices (docs/billing.md); amounts leave as integers. */
 
 export const invoiceLineSchema = z.object({
   description: z.string(),

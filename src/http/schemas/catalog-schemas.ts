@@ -43,15 +43,18 @@ export const priceOutput = z.object({
   unitAmount: z.number().int(),
 });
 
-export const featureValuesInput = z.record(
-  catalogKey,
-  z.union([z.boolean(), z.number().int("limits are whole numbers"), z.null()]),
-);
+const featureValuesExample = { seats: 5, encounters: 500, api_access: true, projects: null };
 
-export const featureValuesOutput = z.record(
-  z.string(),
-  z.union([z.boolean(), z.number(), z.null()]),
-);
+export const featureValuesInput = z
+  .record(catalogKey, z.union([z.boolean(), z.number().int("limits are whole numbers"), z.null()]))
+  .meta({
+    description: "Per feature key: `true`/`false`, a limit, or `null` for unlimited.",
+    examples: [featureValuesExample],
+  });
+
+export const featureValuesOutput = z
+  .record(z.string(), z.union([z.boolean(), z.number(), z.null()]))
+  .meta({ examples: [featureValuesExample] });
 
 export const includeArchivedQuery = z.object({
   includeArchived: z

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** API.md `GET /v1/organizations/:orgId/entitlement`, also returned by root's plan override. */
+/** `GET /v1/organizations/:orgId/entitlement` (docs/entitlements.md), also returned by root's plan override. */
 export const entitlementSummarySchema = z.object({
   organizationId: z.string(),
   planId: z.string(),

@@ -4,7 +4,7 @@ const earliest = Date.parse("0001-01-01T00:00:00.000Z");
 const latest = Date.parse("9999-12-31T23:59:59.999Z");
 
 /**
- * An ISO 8601 date-time with an offset (API.md timestamps), in years 0001–9999 once in UTC: a date outside
+ * An ISO 8601 date-time with an offset (the API's timestamps), in years 0001–9999 once in UTC: a date outside
  * them (`0000-01-01T00:00:00Z`, `9999-12-31T23:00:00-14:00`) has no ISO form PostgreSQL accepts.
  * `error` replaces zod's message for a value that is not an ISO date-time at all.
  */
