@@ -1,7 +1,7 @@
 import type { Executor } from "../db/database.ts";
 import { auditLogs } from "../db/schema/index.ts";
 import { newId } from "../ids.ts";
-import { currentRequestId } from "./audit-context.ts";
+import { currentClientRequestId, currentRequestId } from "./audit-context.ts";
 
 /** Who did something: an API key id (`key_…`), a user (`user:<sub>`), or `system:<job>` for automation. */
 export type Actor = string;
@@ -42,6 +42,7 @@ export async function recordAudit({
     after: toJson(entry.after),
     metadata: toJson(entry.metadata),
     requestId: entry.requestId ?? currentRequestId(),
+    clientRequestId: currentClientRequestId(),
     createdAt: now,
   });
   return id;

@@ -14,6 +14,7 @@ import { validationError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { App, AppDependencies, RouteModule } from "./app-types.ts";
 import { registerAuthentication } from "./authenticate.ts";
+import { clientRequestId } from "./client-request-id.ts";
 import { handleError } from "./error-handler.ts";
 import { registerIdempotency } from "./idempotency.ts";
 import { documentOperation } from "./openapi-operation.ts";
@@ -91,8 +92,9 @@ export async function buildApp(
   const app = Fastify({
     loggerInstance: dependencies.logger as FastifyBaseLogger,
     bodyLimit: dependencies.config.bodyLimitBytes,
+    // Always our own id: a caller's X-Request-Id is kept apart, validated (see clientRequestId).
     genReqId: () => newId("req"),
-    requestIdHeader: "x-request-id",
+    requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: "idle",
     // A path the router cannot decode, or a parameter over `maxParamLength`: the same error body as any other.
@@ -162,7 +164,10 @@ export async function buildApp(
   registerAuthentication(app, dependencies);
   // Everything from here to the handler runs in the request's audit context: audit entries get its id.
   app.addHook("preHandler", (request, _reply, done) =>
-    runWithAuditContext({ requestId: request.id }, done),
+    runWithAuditContext(
+      { requestId: request.id, clientRequestId: clientRequestId(request.headers["x-request-id"]) },
+      done,
+    ),
   );
   registerIdempotency(app, dependencies);
   registerReadYourWrites(app, dependencies);

@@ -116,6 +116,7 @@ describe("GET /v1/audit-logs", () => {
       after: expect.objectContaining({ organization: { status: "active" } }),
       metadata: expect.objectContaining({ provider: "manual", entitlementChanged: false }),
       requestId: byUser.headers.get("x-request-id"),
+      clientRequestId: null,
       createdAt: expect.any(String),
     });
     expect(all.body.data[1].id).toBe(plan.body.auditLogId);
@@ -393,5 +394,48 @@ describe("organizations, members and test clocks", () => {
     expect(clock.status).toBe(201);
     const clockCreated = await entries("action=test_clock.created&limit=1");
     expect(clockCreated[0]?.after).toMatchObject({ id: clock.body.id });
+  });
+});
+
+describe("request ids", () => {
+  const lastEntry = async (organizationId: string) => {
+    const { rows } = await app.database.pool.query(
+      "select request_id, client_request_id from audit_logs where organization_id = $1 order by id desc limit 1",
+      [organizationId],
+    );
+    return rows[0];
+  };
+
+  it("answers and records Abono's own request id, keeping a well-formed client id apart", async () => {
+    const response = await app.request("POST", "/v1/root/organizations/audit-b/plan", {
+      body: { organizationId: "audit-b", planId: "pro", reason: "OPS-201" },
+      headers: { "x-request-id": "client-trace-4f1c.9_A:b/c" },
+    });
+    expect(response.status).toBe(200);
+    const ours = response.headers.get("x-request-id");
+    expect(ours).toMatch(/^req_/);
+    expect(await lastEntry("audit-b")).toEqual({
+      request_id: ours,
+      client_request_id: "client-trace-4f1c.9_A:b/c",
+    });
+    const listed = await app.request("GET", "/v1/audit-logs?organizationId=audit-b&limit=1");
+    expect(listed.body.data[0]).toMatchObject({
+      requestId: ours,
+      clientRequestId: "client-trace-4f1c.9_A:b/c",
+    });
+  });
+
+  it("never stores an overlong, Abono-lookalike or badly formed client id", async () => {
+    for (const value of ["x".repeat(8000), "req_01JAAAAAAAAAAAAAAAAAAAAAAA", "has space", "ünï"]) {
+      const response = await app.request("POST", "/v1/root/organizations/audit-b/plan", {
+        body: { organizationId: "audit-b", planId: "free", reason: "OPS-202" },
+        headers: { "x-request-id": value },
+      });
+      expect(response.status).toBe(200);
+      const ours = response.headers.get("x-request-id");
+      expect(ours).toMatch(/^req_/);
+      expect(ours).not.toBe(value);
+      expect(await lastEntry("audit-b")).toEqual({ request_id: ours, client_request_id: null });
+    }
   });
 });

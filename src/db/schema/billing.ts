@@ -302,6 +302,8 @@ export const auditLogs = pgTable(
     after: jsonb("after"),
     metadata: jsonb("metadata"),
     requestId: text("request_id"),
+    /** The caller's own `X-Request-Id`, validated (1–128 safe characters); Abono's id is `request_id`. */
+    clientRequestId: text("client_request_id"),
     createdAt: at("created_at").notNull(),
   },
   (table) => [

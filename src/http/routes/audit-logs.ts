@@ -15,7 +15,16 @@ const auditLogSchema = z.object({
   before: z.unknown().describe("The state before the change (JSON), or null."),
   after: z.unknown().describe("The state after the change (JSON), or null."),
   metadata: z.record(z.string(), z.unknown()).nullable(),
-  requestId: z.string().nullable().describe("The HTTP request (`x-request-id`) that made it."),
+  requestId: z
+    .string()
+    .nullable()
+    .describe("Abono's id of the HTTP request that made it (answered in `x-request-id`)."),
+  clientRequestId: z
+    .string()
+    .nullable()
+    .describe(
+      "The caller's own `X-Request-Id` on that request, when it was 1–128 characters of `A–Z a–z 0–9 . _ : / @ + = -` and not shaped like Abono's ids; else null.",
+    ),
   createdAt: z.date(),
 });
 
@@ -41,6 +50,7 @@ const auditLogResponse = (row: AuditLogRow): z.infer<typeof auditLogSchema> => (
   after: row.after ?? null,
   metadata: (row.metadata as Record<string, unknown> | null) ?? null,
   requestId: row.requestId,
+  clientRequestId: row.clientRequestId,
   createdAt: row.createdAt,
 });
 
