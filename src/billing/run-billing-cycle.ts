@@ -45,37 +45,49 @@ export async function runBillingCycle({
     const now = clock();
     const { plain, single } = await findDueRenewals({ db, now, scope });
     const dueRetries = await findDueRetries({ db, now, scope });
-    const units: (() => Promise<unknown>)[] = [];
+    // Each unit reports what it committed itself: a subscription renewed by another run meanwhile, or
+    // whose organization another operation holds, counts nothing here (and the next pass sees it again).
+    const units: (() => Promise<Committed>)[] = [];
     for (let start = 0; start < plain.length; start += renewalBatchSize) {
       const due = plain.slice(start, start + renewalBatchSize);
-      units.push(() => renewBatch({ services, due, systemNow: clock() }));
+      units.push(async () => {
+        const outcome = await renewBatch({ services, due, systemNow: clock() });
+        return { renewals: outcome.renewed + outcome.pastDue, retries: 0 };
+      });
     }
     for (const entry of single) {
-      units.push(() =>
-        renewSubscription({
+      units.push(async () => {
+        const outcome = await renewSubscription({
           services,
           subscriptionId: entry.subscriptionId,
           dueAt: entry.dueAt,
           systemNow: clock(),
-        }),
-      );
+        });
+        return { renewals: outcome === "renewed" || outcome === "past_due" ? 1 : 0, retries: 0 };
+      });
     }
     for (const entry of dueRetries) {
-      units.push(() =>
-        retrySubscriptionPayment({
+      units.push(async () => {
+        const outcome = await retrySubscriptionPayment({
           services,
           subscriptionId: entry.subscriptionId,
           attemptAt: entry.attemptAt,
           systemNow: clock(),
-        }),
-      );
+        });
+        return { renewals: 0, retries: outcome === "skipped" ? 0 : 1 };
+      });
     }
     if (units.length === 0) break;
-    await runWithConcurrency({ units, concurrency });
-    renewals += plain.length + single.length;
-    retries += dueRetries.length;
+    const committed = await runWithConcurrency({ units, concurrency });
+    renewals += committed.renewals;
+    retries += committed.retries;
     logger.info(
-      { pass: passes, renewals: plain.length + single.length, retries: dueRetries.length },
+      {
+        pass: passes,
+        due: plain.length + single.length + dueRetries.length,
+        renewals: committed.renewals,
+        retries: committed.retries,
+      },
       "billing run pass finished",
     );
     if (passes > 1000) throw new Error("The billing run did not settle after 1000 passes");
@@ -83,20 +95,31 @@ export async function runBillingCycle({
   return { passes, renewals, retries, durationMs: performance.now() - started };
 }
 
+/** What one unit of the run committed: invoices issued by renewals, and payment retries made. */
+interface Committed {
+  renewals: number;
+  retries: number;
+}
+
 async function runWithConcurrency({
   units,
   concurrency,
 }: {
-  units: (() => Promise<unknown>)[];
+  units: (() => Promise<Committed>)[];
   concurrency: number;
-}): Promise<void> {
+}): Promise<Committed> {
+  const total: Committed = { renewals: 0, retries: 0 };
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, units.length) }, async () => {
     while (next < units.length) {
       const unit = units[next];
       next += 1;
-      if (unit) await unit();
+      if (!unit) continue;
+      const committed = await unit();
+      total.renewals += committed.renewals;
+      total.retries += committed.retries;
     }
   });
   await Promise.all(lanes);
+  return total;
 }
