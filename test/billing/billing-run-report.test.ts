@@ -8,16 +8,15 @@ import { type DatabaseHandle, openDatabase } from "../../src/db/database.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createPaymentProviders } from "../../src/payments/payment-providers.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { duePeriodBefore } from "../helpers/due-period.ts";
 
 /**
  * Two billing runs overlap over the same due subscriptions: each reports only the renewals it committed
  * itself, so the two reports add up to the invoices written, and a run afterwards reports none.
  */
 const count = 300;
-// Dates derived from the real clock (the billing run uses it): the period ended an hour ago.
-const dueAt = new Date(Date.now() - 60 * 60 * 1000);
-const periodStart = new Date(dueAt);
-periodStart.setUTCMonth(periodStart.getUTCMonth() - 1);
+// Dates derived from the real clock (the billing run uses it): exactly one period is due on any date.
+const { periodStart, dueAt } = duePeriodBefore(new Date());
 let database: TestDatabase;
 const handles: DatabaseHandle[] = [];
 
