@@ -15,6 +15,8 @@ export const errorStatus = {
   invalid_state: 409,
   idempotency_key_reused: 409,
   limit_exceeded: 409,
+  /** The request body is over the size limit (ABONO_BODY_LIMIT_BYTES). */
+  payload_too_large: 413,
   rate_limited: 429,
   internal_error: 500,
   /** A payment provider failed to answer (not the caller's fault); retry later. */

@@ -45,9 +45,8 @@ export function principalFromClaims({
   const groups = readGroups(claims[config.groupsClaim]);
   const rootClaim = claims[config.rootClaim];
   const root =
-    rootClaim === true ||
-    rootClaim === "true" ||
-    groups.some((group) => config.rootGroups.includes(group));
+    // Only the JSON boolean true: a string "true", 1 or "yes" is not root (docs/authentication.md).
+    rootClaim === true || groups.some((group) => config.rootGroups.includes(group));
   const roles = new Map<string, Set<OrganizationRole>>();
   for (const group of groups) {
     const match = config.groupRolePattern.exec(group);

@@ -28,6 +28,9 @@ export function toErrorResponse(
 
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
+  if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return respond("payload_too_large", describeClientError(fastifyError));
+  }
   if (typeof status === "number" && status >= 400 && status < 500) {
     if (status === 404) return respond("not_found", fastifyError.message ?? "Not found.");
     if (status === 429) return respond("rate_limited", "Too many requests; slow down and retry.");

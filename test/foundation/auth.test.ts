@@ -137,6 +137,24 @@ describe("JWT", () => {
     expect((await app.request("GET", "/v1/api-keys", { auth: token })).status).toBe(200);
   });
 
+  it("grants root only for the boolean true, never a string or number that looks like it", async () => {
+    for (const [index, value] of [
+      "true",
+      "TRUE",
+      1,
+      "1",
+      "yes",
+      ["true"],
+      { root: true },
+    ].entries()) {
+      const token = await issuer.sign({ sub: `not-root-${index}`, root: value });
+      const me = await app.request("GET", "/v1/me", { auth: token });
+      expect(me.status).toBe(200);
+      expect(me.body.root).toBe(false);
+      expect((await app.request("GET", "/v1/api-keys", { auth: token })).status).toBe(403);
+    }
+  });
+
   it("maps a configured root group to root", async () => {
     const token = await issuer.sign({
       sub: "operator-2",

@@ -71,12 +71,12 @@ describe("error mapping", () => {
     expect(response.body.error.details.issues[0].path).toMatch(/^querystring/);
   });
 
-  it("answers 400 validation_error for an oversize body", async () => {
+  it("answers 413 payload_too_large for an oversize body", async () => {
     const response = await app.request("POST", "/test/echo", {
       body: { name: "x".repeat(5000), quantity: 1 },
     });
-    expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe("validation_error");
+    expect(response.status).toBe(413);
+    expect(response.body.error.code).toBe("payload_too_large");
     expect(response.body.error.message).toMatch(/too large/);
   });
 
