@@ -14,6 +14,7 @@ import { validationError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { App, AppDependencies, RouteModule } from "./app-types.ts";
 import { registerAuthentication } from "./authenticate.ts";
+import { clientErrorHandler } from "./client-error-handler.ts";
 import { clientRequestId } from "./client-request-id.ts";
 import { handleError } from "./error-handler.ts";
 import { registerIdempotency } from "./idempotency.ts";
@@ -97,6 +98,8 @@ export async function buildApp(
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    // Requests Node's HTTP parser refuses before routing: the same error body as any other.
+    clientErrorHandler,
     // A path the router cannot decode, or a parameter over `maxParamLength`: the same error body as any other.
     frameworkErrors: (error, request, reply) => {
       reply.header("x-request-id", request.id);
