@@ -21,6 +21,8 @@ Commands:
   billing-run [--concurrency <n>]
                         Renew every due subscription and retry due payments now, then exit
   seed demo             Load the demo catalog (plans, add-ons, packs, coupons); safe to repeat
+  audit verify [--anchor <seq>:<hash>]
+                        Check the audit trail's hash chain; exit 1 at the first broken link
   help                  Show this help
 
 Configuration comes from environment variables; see README.md.`;
@@ -55,6 +57,12 @@ async function main(argv: string[]): Promise<number> {
       return billingRun({ config, logger, args: rest });
     case "seed":
       return seed({ config, logger, name: rest[0] });
+    case "audit":
+      return (await import("./audit/audit-command.ts")).auditCommand({
+        config,
+        logger,
+        args: rest,
+      });
     default:
       console.error(`Unknown command "${command}".\n\n${usage}`);
       return 2;

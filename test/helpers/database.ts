@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../../src/db/database.ts";
-import { adminQuery, withDatabase } from "../global-setup.ts";
+import { adminQuery, testAppRole, withDatabase, withRole } from "../global-setup.ts";
 
 export interface TestDatabase extends DatabaseHandle {
+  /** As the server's (owner) user; `pool` and `db` connect with it. */
   url: string;
+  /** The same database as the restricted role the service runs as (`testAppRole`). */
+  appUrl: string;
   name: string;
   drop(): Promise<void>;
 }
@@ -28,6 +31,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     ...handle,
     url,
+    appUrl: withRole(url, testAppRole),
     name,
     async drop() {
       await handle.close();
