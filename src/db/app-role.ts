@@ -42,6 +42,26 @@ export async function grantAppRole({
     grant usage, select, update on all sequences in schema graphile_worker to ${who};
     grant execute on all functions in schema graphile_worker to ${who};
   `);
+  // graphile-worker turns row-level security on for its tables (no policy: only the owner sees rows).
+  // A policy per table lets the service role through. Created only when missing: dropping or altering a
+  // policy locks the table, which a busy worker would feel at every start.
+  const { rows } = await client.query<{ name: string; covered: boolean }>(
+    `select c.relname as name,
+            exists (select 1 from pg_policies p
+                     where p.schemaname = n.nspname and p.tablename = c.relname
+                       and p.policyname = 'abono_service' and $1 = any(p.roles)) as covered
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'graphile_worker' and c.relkind in ('r', 'p') and c.relrowsecurity`,
+    [role],
+  );
+  for (const { name, covered } of rows) {
+    if (covered) continue;
+    const table = `graphile_worker.${client.escapeIdentifier(name)}`;
+    await client.query(`drop policy if exists abono_service on ${table}`);
+    await client.query(
+      `create policy abono_service on ${table} for all to ${who} using (true) with check (true)`,
+    );
+  }
 }
 
 export interface RoleDescription {
