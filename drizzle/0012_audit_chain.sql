@@ -31,9 +31,11 @@ CREATE FUNCTION abono_audit_instant(value timestamptz) RETURNS text
   SELECT to_char(value AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
 --> statement-breakpoint
+-- PL/pgSQL rather than SQL: its plan is cached per session, which makes the link about four times cheaper.
 CREATE FUNCTION abono_audit_chain_hash(link_seq bigint, link_prev_hash text, link_chained_at timestamptz, entry audit_logs)
-  RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT encode(sha256(convert_to(
+  RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN encode(sha256(convert_to(
     'abono-audit-chain/1'
     || E'\n' || abono_audit_field(link_seq::text)
     || E'\n' || abono_audit_field(link_prev_hash)
@@ -48,14 +50,17 @@ CREATE FUNCTION abono_audit_chain_hash(link_seq bigint, link_prev_hash text, lin
     || E'\n' || abono_audit_field(entry.metadata::text)
     || E'\n' || abono_audit_field(entry.request_id)
     || E'\n' || abono_audit_field(abono_audit_instant(entry.created_at)),
-    'UTF8')), 'hex')
+    'UTF8')), 'hex');
+END;
 $$;
 --> statement-breakpoint
--- Appends the link of one entry. The advisory lock makes links one at a time per database; as this runs
--- at commit, it is held only from here to the end of the commit. Under READ COMMITTED each statement
--- sees the link the previous holder committed; the primary key on seq refuses a fork in any case.
-CREATE FUNCTION abono_audit_chain_link(entry audit_logs) RETURNS void
-  LANGUAGE plpgsql AS $$
+-- Appends the link of one new entry, at the commit of its transaction (the trigger below is deferred).
+-- The advisory lock makes links one at a time per database; taken at commit, it is held only from here to
+-- the end of the commit. Under READ COMMITTED each statement sees the link the previous holder committed;
+-- the primary key on seq refuses a fork in any case. SECURITY DEFINER: it runs as the migration owner, so
+-- the service's role needs no privilege on audit_chain but SELECT.
+CREATE FUNCTION abono_audit_chain_append() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   head_seq bigint;
   head_hash text;
@@ -69,21 +74,11 @@ BEGIN
   END IF;
   link_at := clock_timestamp();
   INSERT INTO audit_chain (seq, audit_id, format, prev_hash, hash, chained_at)
-  VALUES (head_seq + 1, entry.id, 1, head_hash,
-          abono_audit_chain_hash(head_seq + 1, head_hash, link_at, entry), link_at);
-END;
-$$;
---> statement-breakpoint
--- Runs as the migration owner, so the service's role needs no privilege on audit_chain but SELECT.
-CREATE FUNCTION abono_audit_chain_append() RETURNS trigger
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-BEGIN
-  PERFORM abono_audit_chain_link(NEW);
+  VALUES (head_seq + 1, NEW.id, 1, head_hash,
+          abono_audit_chain_hash(head_seq + 1, head_hash, link_at, NEW), link_at);
   RETURN NULL;
 END;
 $$;
---> statement-breakpoint
-REVOKE ALL ON FUNCTION abono_audit_chain_link(audit_logs) FROM PUBLIC;
 --> statement-breakpoint
 CREATE CONSTRAINT TRIGGER audit_logs_chain
   AFTER INSERT ON audit_logs
@@ -102,9 +97,17 @@ CREATE TRIGGER audit_chain_no_truncate
 DO $$
 DECLARE
   entry audit_logs;
+  head_seq bigint := 0;
+  head_hash text := repeat('0', 64);
+  link_at timestamptz;
 BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('abono.audit_chain'));
   FOR entry IN SELECT * FROM audit_logs ORDER BY id LOOP
-    PERFORM abono_audit_chain_link(entry);
+    link_at := clock_timestamp();
+    INSERT INTO audit_chain (seq, audit_id, format, prev_hash, hash, chained_at)
+    VALUES (head_seq + 1, entry.id, 1, head_hash,
+            abono_audit_chain_hash(head_seq + 1, head_hash, link_at, entry), link_at)
+    RETURNING seq, hash INTO head_seq, head_hash;
   END LOOP;
 END;
 $$;

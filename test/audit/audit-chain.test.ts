@@ -1,3 +1,5 @@
+import fs from "node:fs/promises";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { recordAudit } from "../../src/audit/record-audit.ts";
 import { verifyAuditChain } from "../../src/audit/verify-audit-chain.ts";
@@ -227,6 +229,34 @@ describe("the hash chain", () => {
         anchor: { seq: before.head.seq, hash: before.head.hash },
       }),
     ).toMatchObject({ ok: false, problem: { kind: "anchor_mismatch", seq: "5" } });
+  });
+});
+
+describe("the migration that introduced the chain", () => {
+  it("links the entries written before it, oldest first", async () => {
+    const { owner, app } = await database();
+    // Entries as they were before the chain existed: written with its trigger off.
+    await owner.pool.query("alter table audit_logs disable trigger audit_logs_chain");
+    const ids = await seedEntries(owner);
+    await owner.pool.query("alter table audit_logs enable trigger audit_logs_chain");
+    expect((await verifyAuditChain({ pool: app.pool })).ok).toBe(false);
+
+    const migration = await fs.readFile(
+      path.resolve(import.meta.dirname, "../../drizzle/0012_audit_chain.sql"),
+      "utf8",
+    );
+    const backfill = migration.split("--> statement-breakpoint").at(-1) ?? "";
+    expect(backfill).toMatch(/FOR entry IN SELECT \* FROM audit_logs ORDER BY id/);
+    await owner.pool.query(backfill);
+
+    const { rows } = await app.pool.query(
+      "select audit_id from audit_chain order by audit_chain.seq",
+    );
+    expect(rows.map((row) => row.audit_id)).toEqual([...ids].sort());
+    expect(await verifyAuditChain({ pool: app.pool })).toMatchObject({ ok: true, count: 5 });
+    // New entries continue the chain.
+    await seedEntries(app, 1);
+    expect(await verifyAuditChain({ pool: app.pool })).toMatchObject({ ok: true, count: 6 });
   });
 });
 
