@@ -49,6 +49,10 @@ const environmentSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection URL")
       .optional(),
+    ABONO_MIGRATION_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection URL")
+      .optional(),
     ABONO_DATA_DIR: z.string().min(1).default("./.abono"),
     PORT: port.default(8080),
     HOST: z.string().min(1).default("127.0.0.1"),
@@ -226,6 +230,10 @@ const environmentSchema = z
       ...crossField,
     },
   )
+  .refine((env) => !env.ABONO_MIGRATION_DATABASE_URL || env.DATABASE_URL !== undefined, {
+    message: "ABONO_MIGRATION_DATABASE_URL needs DATABASE_URL (the service's own role)",
+    path: ["ABONO_MIGRATION_DATABASE_URL"],
+  })
   .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
     message: "ABONO_JWT_JWKS_URL and ABONO_JWT_ISSUER must be set together to enable JWT auth",
     ...crossField,
@@ -285,7 +293,10 @@ export type IdentityConfig =
     };
 
 export interface Config {
+  /** The service's own role; unset means the embedded database. */
   databaseUrl: string | undefined;
+  /** The tables' owner, for migrations, when DATABASE_URL is a restricted role. */
+  migrationDatabaseUrl: string | undefined;
   dataDir: string;
   port: number;
   host: string;
@@ -391,6 +402,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   const testMode = env.ABONO_TEST_MODE ?? env.DATABASE_URL === undefined;
   return {
     databaseUrl: env.DATABASE_URL,
+    migrationDatabaseUrl: env.ABONO_MIGRATION_DATABASE_URL,
     dataDir: path.resolve(env.ABONO_DATA_DIR),
     port: env.PORT,
     host: env.HOST,

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { ensureLoginRole, grantAppRole } from "../src/db/app-role.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { startEmbeddedPostgres } from "../src/db/embedded-postgres.ts";
 import { migrateDatabase } from "../src/db/migrate.ts";
@@ -27,6 +28,18 @@ export default async function setup(project: TestProject) {
   await adminQuery(serverUrl, `create database ${templateName}`);
   const template = openDatabase({ connectionString: withDatabase(serverUrl, templateName) });
   await migrateDatabase(template);
+  // The test apps run as a restricted role, as the service does in production: a missing grant fails.
+  await ensureLoginRole({
+    adminUrl: serverUrl,
+    role: testAppRole.user,
+    password: testAppRole.password,
+  });
+  const client = await template.pool.connect();
+  try {
+    await grantAppRole({ client, role: testAppRole.user });
+  } finally {
+    client.release();
+  }
   await template.close();
 
   project.provide("serverUrl", serverUrl);
@@ -37,6 +50,17 @@ export default async function setup(project: TestProject) {
     if (embeddedStop) await embeddedStop();
     if (temporaryDir) await fs.rm(temporaryDir, { recursive: true, force: true });
   };
+}
+
+/** The restricted login role test apps connect as (DATABASE_URL); migrations run as the server's user. */
+export const testAppRole = { user: "abono_test_app", password: "abono_test_app_password" };
+
+/** `url` logged in as another role. */
+export function withRole(url: string, role: { user: string; password: string }): string {
+  const parsed = new URL(url);
+  parsed.username = encodeURIComponent(role.user);
+  parsed.password = encodeURIComponent(role.password);
+  return parsed.toString();
 }
 
 export function withDatabase(url: string, database: string): string {

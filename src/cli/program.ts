@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { registerAudit } from "./audit.ts";
 import { registerBillingRun } from "./billing-run.ts";
 import { registerKeys } from "./keys.ts";
 import { registerMigrate } from "./migrate.ts";
@@ -13,6 +14,7 @@ const commands: readonly ((program: Command) => void)[] = [
   registerKeys,
   registerBillingRun,
   registerSeed,
+  registerAudit,
 ];
 
 const { version } = JSON.parse(

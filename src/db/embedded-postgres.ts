@@ -6,6 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { ensureLoginRole } from "./app-role.ts";
 
 /**
  * The embedded PostgreSQL used when no DATABASE_URL is given. Real PostgreSQL binaries come from the
@@ -18,7 +19,13 @@ import pg from "pg";
  */
 
 export interface EmbeddedPostgres {
+  /** The cluster's superuser, who owns the tables and runs migrations. */
   connectionString: string;
+  /**
+   * The service's own login role (`abono_app`): neither superuser nor owner, granted by the migrations
+   * what the service needs. Its password is generated once and kept in `<dataDir>/app-credentials.json`.
+   */
+  appConnectionString: string;
   /** True when this process started (or adopted) the server and so must stop it. */
   owned: boolean;
   stop(): Promise<void>;
@@ -30,6 +37,7 @@ interface Credentials {
 }
 
 const databaseName = "abono";
+const appRole = "abono_app";
 
 export async function startEmbeddedPostgres({
   dataDir,
@@ -56,15 +64,21 @@ export async function startEmbeddedPostgres({
     const ownerPid = Number.parseInt(await fs.readFile(ownerFile, "utf8").catch(() => ""), 10);
     const ownerAlive = Number.isInteger(ownerPid) && ownerPid !== process.pid && isAlive(ownerPid);
     const connectionString = connectionUrl(credentials, running.port, databaseName);
+    const appConnectionString = await ensureAppRole({
+      dataDir,
+      adminUrl: connectionUrl(credentials, running.port, "postgres"),
+      port: running.port,
+    });
     if (ownerAlive) {
       log(`Using the embedded PostgreSQL of the running Abono process ${ownerPid}`);
-      return { connectionString, owned: false, stop: async () => {} };
+      return { connectionString, appConnectionString, owned: false, stop: async () => {} };
     }
     log(`Adopting the embedded PostgreSQL left running (pid ${running.pid})`);
     await fs.writeFile(ownerFile, String(process.pid));
     const watchdog = startPostgresWatchdog({ pid: running.pid, clusterDir });
     return {
       connectionString,
+      appConnectionString,
       owned: true,
       stop: () => stopServer(running.pid, ownerFile).finally(watchdog.release),
     };
@@ -101,9 +115,11 @@ export async function startEmbeddedPostgres({
   const watchdog = startPostgresWatchdog({ pid, clusterDir });
 
   const adminUrl = connectionUrl(credentials, port, "postgres");
+  let appConnectionString: string;
   try {
     await waitUntilReady({ url: adminUrl, pid, logPath: path.join(dataDir, "postgres.log") });
     await createDatabaseIfMissing(adminUrl, databaseName);
+    appConnectionString = await ensureAppRole({ dataDir, adminUrl, port });
   } catch (error) {
     await stopServer(pid, ownerFile).finally(watchdog.release);
     throw error;
@@ -111,6 +127,7 @@ export async function startEmbeddedPostgres({
   log(`Embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${clusterDir})`);
   return {
     connectionString: connectionUrl(credentials, port, databaseName),
+    appConnectionString,
     owned: true,
     stop: () => stopServer(pid, ownerFile).finally(watchdog.release),
   };
@@ -143,6 +160,32 @@ function startPostgresWatchdog({ pid, clusterDir }: { pid: number; clusterDir: s
   watchdog.stdin?.on("error", () => {});
   watchdog.unref();
   return { release: () => watchdog.stdin?.end() };
+}
+
+/**
+ * The service's restricted login role: created on first use with a random password kept in
+ * `<dataDir>/app-credentials.json` (owner-only), and its password re-applied on each start.
+ */
+async function ensureAppRole({
+  dataDir,
+  adminUrl,
+  port,
+}: {
+  dataDir: string;
+  adminUrl: string;
+  port: number;
+}): Promise<string> {
+  const file = path.join(dataDir, "app-credentials.json");
+  const generated = { user: appRole, password: randomBytes(24).toString("base64url") };
+  try {
+    // `wx`: two processes starting at once keep whichever file was written first.
+    await fs.writeFile(file, JSON.stringify(generated), { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  const credentials = JSON.parse(await fs.readFile(file, "utf8")) as Credentials;
+  await ensureLoginRole({ adminUrl, role: credentials.user, password: credentials.password });
+  return connectionUrl(credentials, port, databaseName);
 }
 
 function connectionUrl({ user, password }: Credentials, port: number, database: string): string {

@@ -51,6 +51,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "PUT", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "DELETE", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "GET", path: "/v1/audit-logs" },
+  { method: "GET", path: "/v1/audit-logs/verify" },
   // Payments in and what went out
   { method: "GET", path: "/v1/payment-events" },
   { method: "GET", path: "/v1/notifications" },

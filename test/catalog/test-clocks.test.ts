@@ -65,6 +65,7 @@ beforeAll(async () => {
   await app.database.pool.query(`create table due_items (
     id serial primary key, clock_id text not null, due_at timestamptz not null,
     enqueued boolean not null default false, done boolean not null default false)`);
+  await app.database.grantAppRole();
 });
 afterAll(() => app.close());
 

@@ -39,6 +39,7 @@ beforeAll(async () => {
   await app.database.pool.query(
     "create table test_executions (id serial primary key, label text not null)",
   );
+  await app.database.grantAppRole();
 });
 afterAll(() => app.close());
 

@@ -58,7 +58,9 @@ export async function startTestApp({
 } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
-    DATABASE_URL: database.url,
+    // As in production: the service's queries run as a restricted role, migrations as the owner.
+    DATABASE_URL: database.appUrl,
+    ABONO_MIGRATION_DATABASE_URL: database.url,
     PORT: "0",
     ABONO_LOG_LEVEL: process.env.ABONO_TEST_LOG_LEVEL ?? "silent",
     ABONO_ROOT_API_KEY: testRootKey,

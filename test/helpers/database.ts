@@ -1,11 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
+import { grantAppRole } from "../../src/db/app-role.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/database.ts";
-import { adminQuery, withDatabase } from "../global-setup.ts";
+import { adminQuery, testAppRole, withDatabase, withRole } from "../global-setup.ts";
 
 export interface TestDatabase extends DatabaseHandle {
+  /** As the server's (owner) user; `pool` and `db` connect with it. */
   url: string;
+  /** The same database as the restricted role the service runs as (`testAppRole`). */
+  appUrl: string;
   name: string;
+  /** Grants the service's role its privileges again, on tables a test created (as the owner). */
+  grantAppRole(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -28,7 +34,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     ...handle,
     url,
+    appUrl: withRole(url, testAppRole),
     name,
+    async grantAppRole() {
+      const client = await handle.pool.connect();
+      try {
+        await grantAppRole({ client, role: testAppRole.user });
+      } finally {
+        client.release();
+      }
+    },
     async drop() {
       await handle.close();
       await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../../src/seeds/seed-demo.ts";
+import { testAppRole } from "../global-setup.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 let app: TestApp;
@@ -38,7 +39,9 @@ describe("per-tenant data schema", () => {
         status_id int not null references tickets_template.statuses (id),
         title text not null check (length(title) > 0)
       );
-      create index tickets_title_idx on tickets_template.tickets (title);`);
+      create index tickets_title_idx on tickets_template.tickets (title);
+      grant usage on schema tickets_template to ${testAppRole.user};
+      grant select on all tables in schema tickets_template to ${testAppRole.user};`);
 
     const response = await app.request("POST", "/v1/organizations", {
       body: { id: "tenant-one", name: "Tenant One" },

@@ -35,59 +35,87 @@ const setPlan = (organizationId: string, body: Record<string, unknown>) =>
   });
 
 describe("append-only in the database", () => {
-  it("refuses UPDATE, DELETE and TRUNCATE of audit rows, even as direct SQL through the app's own pool", async () => {
-    const response = await setPlan("audit-a", { planId: "pro", reason: "OPS-100" });
-    expect(response.status).toBe(200);
-    const id: string = response.body.auditLogId;
+  // Two layers: the service's own role has no UPDATE, DELETE or TRUNCATE privilege at all, and for the
+  // tables' owner (or a superuser) a trigger refuses them. What an owner does with triggers switched off
+  // is found by the hash chain (test/audit/audit-chain.test.ts).
+  const layers = [
     // The pool the running server itself uses: same role, same connection settings.
-    const pool = app.server.connection.pool;
-    const read = async () =>
-      (await pool.query("select id, action, actor, reason from audit_logs where id = $1", [id]))
-        .rows[0];
-    const original = await read();
-    expect(original).toMatchObject({ id, action: "root.organization_plan_set", reason: "OPS-100" });
+    {
+      name: "the service's own pool",
+      pool: () => app.server.connection.pool,
+      refusal: "permission",
+    },
+    { name: "the tables' owner", pool: () => app.database.pool, refusal: "trigger" },
+  ] as const;
+  const refused = (refusal: "permission" | "trigger", table: string, operation: string) =>
+    refusal === "permission"
+      ? new RegExp(`permission denied for table ${table}`)
+      : new RegExp(`append-only: ${operation} is not allowed`);
 
-    await expect(
-      pool.query("update audit_logs set reason = 'rewritten' where id = $1", [id]),
-    ).rejects.toThrow(/append-only: UPDATE is not allowed/);
-    await expect(pool.query("update audit_logs set actor = 'someone-else'")).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(pool.query("delete from audit_logs where id = $1", [id])).rejects.toThrow(
-      /append-only: DELETE is not allowed/,
-    );
-    await expect(pool.query("delete from audit_logs")).rejects.toThrow(/append-only/);
-    await expect(pool.query("truncate audit_logs")).rejects.toThrow(
-      /append-only: TRUNCATE is not allowed/,
-    );
-    // Inside an explicit transaction too.
-    const client = await pool.connect();
-    try {
-      await client.query("begin");
-      await expect(client.query("delete from audit_logs where id = $1", [id])).rejects.toThrow(
-        /append-only/,
+  for (const { name, pool: poolOf, refusal } of layers) {
+    it(`refuses UPDATE, DELETE and TRUNCATE of audit rows as direct SQL through ${name}`, async () => {
+      const response = await setPlan("audit-a", { planId: "pro", reason: "OPS-100" });
+      expect(response.status).toBe(200);
+      const id: string = response.body.auditLogId;
+      const pool = poolOf();
+      const read = async () =>
+        (await pool.query("select id, action, actor, reason from audit_logs where id = $1", [id]))
+          .rows[0];
+      const original = await read();
+      expect(original).toMatchObject({
+        id,
+        action: "root.organization_plan_set",
+        reason: "OPS-100",
+      });
+
+      await expect(
+        pool.query("update audit_logs set reason = 'rewritten' where id = $1", [id]),
+      ).rejects.toThrow(refused(refusal, "audit_logs", "UPDATE"));
+      await expect(pool.query("update audit_logs set actor = 'someone-else'")).rejects.toThrow(
+        refused(refusal, "audit_logs", "UPDATE"),
       );
-      await client.query("rollback");
-    } finally {
-      client.release();
-    }
-    expect(await read()).toEqual(original);
-  });
+      await expect(pool.query("delete from audit_logs where id = $1", [id])).rejects.toThrow(
+        refused(refusal, "audit_logs", "DELETE"),
+      );
+      await expect(pool.query("delete from audit_logs")).rejects.toThrow(
+        refused(refusal, "audit_logs", "DELETE"),
+      );
+      await expect(pool.query("truncate audit_logs")).rejects.toThrow(
+        refused(refusal, "audit_logs", "TRUNCATE"),
+      );
+      // Inside an explicit transaction too.
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        await expect(client.query("delete from audit_logs where id = $1", [id])).rejects.toThrow(
+          refused(refusal, "audit_logs", "DELETE"),
+        );
+        await client.query("rollback");
+      } finally {
+        client.release();
+      }
+      expect(await read()).toEqual(original);
+    });
+  }
 
-  it("keeps the balance ledger append-only the same way", async () => {
+  it("keeps the balance ledger append-only the same way, through both", async () => {
     const adjusted = await app.request(
       "POST",
       "/v1/root/organizations/audit-b/balance-adjustments",
       { body: { amount: 100, reason: "Goodwill OPS-101" } },
     );
     expect(adjusted.status).toBe(201);
-    const pool = app.server.connection.pool;
-    await expect(
-      pool.query("update balance_transactions set amount = 1000000 where id = $1", [
-        adjusted.body.transaction.id,
-      ]),
-    ).rejects.toThrow(/append-only/);
-    await expect(pool.query("delete from balance_transactions")).rejects.toThrow(/append-only/);
+    for (const { pool: poolOf, refusal } of layers) {
+      const pool = poolOf();
+      await expect(
+        pool.query("update balance_transactions set amount = 1000000 where id = $1", [
+          adjusted.body.transaction.id,
+        ]),
+      ).rejects.toThrow(refused(refusal, "balance_transactions", "UPDATE"));
+      await expect(pool.query("delete from balance_transactions")).rejects.toThrow(
+        refused(refusal, "balance_transactions", "DELETE"),
+      );
+    }
   });
 });
 

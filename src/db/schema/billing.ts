@@ -313,6 +313,22 @@ export const auditLogs = pgTable(
   ],
 );
 
+/**
+ * The audit trail's hash chain: one link per audit entry, in commit order, written by a database trigger
+ * at the commit of the transaction that inserted the entry (migration 0012). `hash` is SHA-256 over the
+ * link's fields, the entry's fields and `prevHash` (format 1: see src/audit/audit-chain-hash.ts);
+ * `abono audit verify` recomputes the chain. Append-only like `audit_logs`.
+ */
+export const auditChain = pgTable("audit_chain", {
+  seq: bigint("seq", { mode: "bigint" }).primaryKey(),
+  auditId: text("audit_id").notNull().unique(),
+  format: integer("format").notNull(),
+  prevHash: text("prev_hash").notNull(),
+  hash: text("hash").notNull(),
+  /** The database's clock when the link was made (the commit), not the entry's `createdAt`. */
+  chainedAt: at("chained_at").notNull(),
+});
+
 /** Domain events (`subscription.changed`, `invoice.paid`, …), written with the change that causes them. */
 export const events = pgTable(
   "events",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type AuditLogRow, listAuditLogs } from "../../audit/list-audit-logs.ts";
+import { verifyAuditChain } from "../../audit/verify-audit-chain.ts";
 import { access } from "../../auth/principal.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
 import type { RouteModule } from "../app-types.ts";
@@ -27,6 +28,35 @@ const auditLogSchema = z.object({
     ),
   createdAt: z.date(),
 });
+
+const chainVerificationSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    count: z.number().int(),
+    head: z
+      .object({ seq: z.string(), hash: z.string(), auditId: z.string() })
+      .nullable()
+      .describe("The newest link; null while the trail is empty."),
+  }),
+  z.object({
+    ok: z.literal(false),
+    verified: z.number().int().describe("Links verified before the broken one."),
+    problem: z.object({
+      kind: z.enum([
+        "modified",
+        "missing",
+        "deleted",
+        "broken_link",
+        "unchained",
+        "unknown_format",
+        "anchor_mismatch",
+      ]),
+      seq: z.string().nullable(),
+      auditId: z.string().nullable(),
+      message: z.string(),
+    }),
+  }),
+]);
 
 const instant = (name: string) =>
   instantInput(`${name} must be an ISO 8601 date-time`)
@@ -58,7 +88,7 @@ const description =
   "Newest first. The trail is append-only: the database refuses any UPDATE, DELETE or TRUNCATE of it. Filters: `action` (e.g. `root.organization_plan_set`), `actor`, `since` (inclusive) and `until` (exclusive) as ISO 8601 date-times.";
 
 /** The audit trail (docs/root-and-audit.md "The audit trail"): root reads all of it; an organization's admins read theirs. */
-export const auditLogRoutes: RouteModule = (app, { db }) => {
+export const auditLogRoutes: RouteModule = (app, { db, pool }) => {
   app.get(
     "/v1/audit-logs",
     {
@@ -104,6 +134,42 @@ export const auditLogRoutes: RouteModule = (app, { db }) => {
       });
       const page = toPage(rows, limit);
       return { ...page, data: page.data.map(auditLogResponse) };
+    },
+  );
+
+  app.get(
+    "/v1/audit-logs/verify",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["audit"],
+        summary: "Verify the audit trail's hash chain",
+        description:
+          "Recomputes the whole hash chain (as `abono audit verify`) and answers what it found: `ok` with the number of entries and the head link to record outside the database, or the first broken link. `anchorSeq` and `anchorHash` (together) check that a head recorded earlier is still in the chain. The time grows with the trail (about a second per 100,000 entries).",
+        querystring: z
+          .object({
+            anchorSeq: z
+              .string()
+              .regex(/^[1-9]\d{0,18}$/, "anchorSeq must be a link number")
+              .optional(),
+            anchorHash: z
+              .string()
+              .regex(/^[0-9a-f]{64}$/, "anchorHash must be a SHA-256 hash in lower-case hex")
+              .optional(),
+          })
+          .refine((query) => (query.anchorSeq === undefined) === (query.anchorHash === undefined), {
+            message: "anchorSeq and anchorHash go together",
+          }),
+        response: { 200: chainVerificationSchema },
+      },
+    },
+    async (request) => {
+      const { anchorSeq, anchorHash } = request.query;
+      const anchor =
+        anchorSeq !== undefined && anchorHash !== undefined
+          ? { seq: anchorSeq, hash: anchorHash }
+          : undefined;
+      return verifyAuditChain({ pool, anchor });
     },
   );
 };
