@@ -242,7 +242,7 @@ describe("the migration that introduced the chain", () => {
     expect((await verifyAuditChain({ pool: app.pool })).ok).toBe(false);
 
     const migration = await fs.readFile(
-      path.resolve(import.meta.dirname, "../../drizzle/0012_audit_chain.sql"),
+      path.resolve(import.meta.dirname, "../../drizzle/0013_audit_chain.sql"),
       "utf8",
     );
     const backfill = migration.split("--> statement-breakpoint").at(-1) ?? "";
