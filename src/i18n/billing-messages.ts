@@ -9,11 +9,11 @@ export interface BillingMessages {
   trial(args: { plan: string }): string;
   unusedTime(args: { plan: string }): string;
   remainingTime(args: { plan: string }): string;
-  addonCharge(args: { addon: string; quantity: number }): string;
-  addonAdded(args: { addon: string; quantity: number }): string;
-  addonRemoved(args: { addon: string; quantity: number }): string;
+  addonCharge(args: { addon: string; quantity: number | bigint }): string;
+  addonAdded(args: { addon: string; quantity: number | bigint }): string;
+  addonRemoved(args: { addon: string; quantity: number | bigint }): string;
   overage(args: { feature: string; quantity: bigint }): string;
-  pack(args: { pack: string; quantity: number }): string;
+  pack(args: { pack: string; quantity: number | bigint }): string;
 }
 
 const english: BillingMessages = {
@@ -26,7 +26,7 @@ const english: BillingMessages = {
   addonAdded: ({ addon, quantity }) => `Remaining time on ${quantity} × ${addon}`,
   addonRemoved: ({ addon, quantity }) => `Unused time on ${quantity} × ${addon}`,
   overage: ({ feature, quantity }) => `${feature}: ${quantity} over the included allowance`,
-  pack: ({ pack, quantity }) => (quantity === 1 ? pack : `${pack} × ${quantity}`),
+  pack: ({ pack, quantity }) => (Number(quantity) === 1 ? pack : `${pack} × ${quantity}`),
 };
 
 const spanish: BillingMessages = {
@@ -39,7 +39,7 @@ const spanish: BillingMessages = {
   addonAdded: ({ addon, quantity }) => `Tiempo restante de ${quantity} × ${addon}`,
   addonRemoved: ({ addon, quantity }) => `Tiempo no utilizado de ${quantity} × ${addon}`,
   overage: ({ feature, quantity }) => `${feature}: ${quantity} por encima de lo incluido`,
-  pack: ({ pack, quantity }) => (quantity === 1 ? pack : `${pack} × ${quantity}`),
+  pack: ({ pack, quantity }) => (Number(quantity) === 1 ? pack : `${pack} × ${quantity}`),
 };
 
 export function billingMessages(locale: Locale): BillingMessages {

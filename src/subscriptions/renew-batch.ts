@@ -37,6 +37,7 @@ import { chargeMethod, type SucceededCharge } from "../payments/charge-invoice.t
 import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { planChargeLine } from "./plan-charge-line.ts";
+import { renewBatchOrRecordFailures } from "./renewal-failures.ts";
 import { discountTermsFor } from "./subscription-discount.ts";
 import { requirePrice, type SubscriptionRow } from "./subscription-records.ts";
 import { toSubscriptionView } from "./subscription-view.ts";
@@ -468,7 +469,9 @@ export async function renewBatch({
            set status = c.status, current_period_start = c.start, current_period_end = c."end",
                past_due_since = case when c.status = 'past_due' then c.start end,
                payment_attempts = case when c.status = 'past_due' then 1 else 0 end,
-               next_payment_attempt_at = c.retry_at, updated_at = c.start
+               next_payment_attempt_at = c.retry_at, updated_at = c.start,
+               renewal_failed_at = null, renewal_error = null, renewal_attempts = 0,
+               next_renewal_attempt_at = null
           from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz, "end" timestamptz, retry_at timestamptz)
          where s.id = c.id`);
       // As setEntitlement: the subscription's plan again (a root override lasts until the renewal).
@@ -506,7 +509,7 @@ export const renewBatchJob = defineJob({
     renewals: z.array(z.object({ subscriptionId: z.string(), dueAt: z.iso.datetime() })).min(1),
   }),
   async handler({ payload, context }) {
-    await renewBatch({
+    await renewBatchOrRecordFailures({
       services: context,
       due: payload.renewals.map((entry) => ({
         subscriptionId: entry.subscriptionId,
