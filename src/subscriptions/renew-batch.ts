@@ -222,6 +222,8 @@ export async function renewBatch({
         end: Date;
         retryAt: Date | null;
       }[] = [];
+      // Real-time organizations only: the charges of this batch happen now, however late the run is.
+      const attemptedAt = systemNow;
       const billedPending: { invoiceId: string; ids: string[] }[] = [];
       let pastDue = 0;
 
@@ -296,7 +298,7 @@ export async function renewBatch({
         let failureCode: string | null = null;
         if (!paid) {
           const method = methodOf.get(organizationId);
-          const paymentId = newId("pay", at.getTime());
+          const paymentId = newId("pay", systemNow.getTime());
           const result = await chargeMethod({
             providers,
             method: method ?? null,
@@ -334,7 +336,8 @@ export async function renewBatch({
             status: paid ? "succeeded" : "failed",
             failureCode: result.status === "failed" ? result.code : null,
             failureMessage: result.status === "failed" ? result.message : null,
-            createdAt: at,
+            // When the attempt really happened (a late run is late), not the period's boundary.
+            createdAt: systemNow,
           });
         }
         // Finalized (numbered below, once every charge of the batch is done), then paid if it was.
@@ -369,7 +372,7 @@ export async function renewBatch({
           end: period.end,
           retryAt: paid
             ? null
-            : addDays({ date: at, days: config.lifecycle.dunningRetryDays[0] ?? 1 }),
+            : addDays({ date: attemptedAt, days: config.lifecycle.dunningRetryDays[0] ?? 1 }),
         });
         auditRows.push({
           id: newId("aud", at.getTime()),
@@ -467,7 +470,7 @@ export async function renewBatch({
       await tx.execute(sql`
         update subscriptions s
            set status = c.status, current_period_start = c.start, current_period_end = c."end",
-               past_due_since = case when c.status = 'past_due' then c.start end,
+               past_due_since = case when c.status = 'past_due' then ${attemptedAt.toISOString()}::timestamptz end,
                payment_attempts = case when c.status = 'past_due' then 1 else 0 end,
                next_payment_attempt_at = c.retry_at, updated_at = c.start,
                renewal_failed_at = null, renewal_error = null, renewal_attempts = 0,
@@ -479,7 +482,7 @@ export async function renewBatch({
         update organization_entitlements e
            set plan_id = s.plan_id, plan_version = s.plan_version, status = c.status,
                trial_ends_at = null,
-               grace_ends_at = case when c.status = 'past_due' then c.start + make_interval(days => ${graceDays}) end,
+               grace_ends_at = case when c.status = 'past_due' then ${attemptedAt.toISOString()}::timestamptz + make_interval(days => ${graceDays}) end,
                source = 'subscription', manual_features = null, updated_at = c.start
           from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz)
           join subscriptions s on s.id = c.id

@@ -209,7 +209,10 @@ export async function renewSubscription({
       });
       await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: invoice.id });
       await markOverageBilled({ executor: tx, overage });
-      const paid = await chargeOrKeepOpen(invoice, at);
+      // The charge happens now: a run that starts late does not date it back to the boundary (whose
+      // time the invoice keeps). A test clock that jumped ahead simulates the time in between instead.
+      const attemptAt = organization.testClockId === null ? now : at;
+      const paid = await chargeOrKeepOpen(invoice, attemptAt);
       const status = paid ? "active" : "past_due";
       const { dunningRetryDays, pastDueGraceDays, annualAutoRenew } = services.config.lifecycle;
       const firstRetryDays = dunningRetryDays[0] ?? 1;
@@ -227,9 +230,9 @@ export async function renewSubscription({
           ...(intervalChanges
             ? { endsAt: interval === "year" && !annualAutoRenew ? period.end : null }
             : {}),
-          pastDueSince: paid ? null : at,
+          pastDueSince: paid ? null : attemptAt,
           paymentAttempts: paid ? 0 : 1,
-          nextPaymentAttemptAt: paid ? null : addDays({ date: at, days: firstRetryDays }),
+          nextPaymentAttemptAt: paid ? null : addDays({ date: attemptAt, days: firstRetryDays }),
           ...renewalFailureCleared,
           updatedAt: at,
         })
@@ -242,7 +245,7 @@ export async function renewSubscription({
         planVersion: plan.version,
         status,
         trialEndsAt: null,
-        graceEndsAt: paid ? null : addDays({ date: at, days: pastDueGraceDays }),
+        graceEndsAt: paid ? null : addDays({ date: attemptAt, days: pastDueGraceDays }),
         source: "subscription",
         now: at,
       });
