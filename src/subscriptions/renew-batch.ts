@@ -344,7 +344,7 @@ export async function renewBatch({
         invoiceRows.push({
           ...finalizedInvoiceRow({ draft, totals, number: null, now: at }),
           ...(paid && totals.amountDue > 0n
-            ? { status: "paid", amountPaid: totals.amountDue, paidAt: at }
+            ? { status: "paid", amountPaid: totals.amountDue, paidAt: attemptedAt }
             : {}),
         });
         lineRows.push(...invoiceLineRows({ invoiceId, lines: draft.lines }));
@@ -394,24 +394,30 @@ export async function renewBatch({
           metadata: toJson({ invoiceId, amountDue: totals.amountDue }),
           createdAt: at,
         });
-        const event = (type: EventType, data: Record<string, unknown>) =>
+        const event = (type: EventType, data: Record<string, unknown>, createdAt = at) =>
           eventRows.push({
-            id: newId("evt", at.getTime()),
+            id: newId("evt", createdAt.getTime()),
             type,
             organizationId,
             data,
-            createdAt: at,
+            createdAt,
           });
         if (paid && totals.amountDue > 0n) {
-          event("invoice.paid", {
-            invoiceId,
-            number: null,
-            amountPaid: totals.amountDue,
-            currency: subscription.currency,
-            provider,
-          });
+          event(
+            "invoice.paid",
+            {
+              invoiceId,
+              number: null,
+              amountPaid: totals.amountDue,
+              currency: subscription.currency,
+              provider,
+            },
+            attemptedAt,
+          );
         }
-        if (!paid) event("invoice.payment_failed", { invoiceId, code: failureCode });
+        if (!paid) {
+          event("invoice.payment_failed", { invoiceId, code: failureCode }, attemptedAt);
+        }
         event("subscription.renewed", {
           subscriptionId: subscription.id,
           invoiceId,
