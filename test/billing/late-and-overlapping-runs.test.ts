@@ -188,3 +188,95 @@ describe("two billing runs that overlap", () => {
     }
   }, 120_000);
 });
+
+describe("a billing run with one renewal that cannot be made", () => {
+  // Its own database: the other tests' subscriptions would fall due at this pinned clock too.
+  let own: TestDatabase;
+  let ownServices: BillingServices;
+  beforeAll(async () => {
+    own = await createTestDatabase();
+    await seedPlusPlan({ db: own.db, now: new Date() });
+    ownServices = { ...services, db: own.db };
+  });
+  afterAll(() => own.drop());
+  const query = async (text: string, values: unknown[] = []) =>
+    (await own.pool.query(text, values)).rows;
+
+  it("renews the rest of its batch, records the failing one, and does not retry it before its backoff", async () => {
+    const services = ownServices;
+    const dueAt = new Date(Date.UTC(new Date().getUTCFullYear() + 3, 8, 1));
+    const periodStart = new Date(Date.UTC(new Date().getUTCFullYear() + 3, 7, 1));
+    await seedDueSubscriptions({
+      db: own.db,
+      count: 5,
+      planId: "plus",
+      periodStart,
+      dueAt,
+      prefix: "broken",
+    });
+    // The plan has no EUR price: this renewal fails the same way however often it runs.
+    await query("update subscriptions set currency = 'EUR' where organization_id = 'broken-3'");
+    const runAt = new Date(dueAt.getTime() + 60_000);
+    const report = await runBillingCycle({
+      services,
+      concurrency: 2,
+      clock: () => runAt,
+      logger: services.logger,
+    });
+    expect(report).toMatchObject({ renewals: 4, failed: 1 });
+
+    const subscriptions = await query(
+      `select organization_id, status, renewal_attempts, renewal_error, next_renewal_attempt_at
+         from subscriptions where organization_id like 'broken-%' order by organization_id`,
+    );
+    expect(subscriptions.filter((row) => row.renewal_attempts === 0)).toHaveLength(4);
+    expect(subscriptions[2]).toMatchObject({
+      organization_id: "broken-3",
+      status: "active",
+      renewal_attempts: 1,
+      next_renewal_attempt_at: new Date(runAt.getTime() + 5 * 60_000),
+    });
+    expect(subscriptions[2].renewal_error).toMatch(/EUR/);
+    const entitlement = await query(
+      "select status, grace_ends_at from organization_entitlements where organization_id = 'broken-3'",
+    );
+    expect(entitlement).toEqual([
+      { status: "past_due", grace_ends_at: new Date(runAt.getTime() + 7 * day) },
+    ]);
+
+    // Before the backoff nothing is tried; after it, one more attempt.
+    const early = await runBillingCycle({
+      services,
+      concurrency: 2,
+      clock: () => new Date(runAt.getTime() + 60_000),
+      logger: services.logger,
+    });
+    expect(early).toMatchObject({ passes: 1, renewals: 0, failed: 0 });
+    const later = await runBillingCycle({
+      services,
+      concurrency: 2,
+      clock: () => new Date(runAt.getTime() + 6 * 60_000),
+      logger: services.logger,
+    });
+    expect(later).toMatchObject({ renewals: 0, failed: 1 });
+    const audit = await query(
+      "select count(*)::int as count from audit_logs where organization_id = 'broken-3' and action = 'subscription.renewal_errored'",
+    );
+    expect(audit[0].count).toBe(2);
+
+    // Fixed by the operator: the next attempt renews it and clears the record.
+    await query("update subscriptions set currency = 'USD' where organization_id = 'broken-3'");
+    const fixed = await runBillingCycle({
+      services,
+      concurrency: 2,
+      clock: () => new Date(runAt.getTime() + 60 * 60_000),
+      logger: services.logger,
+    });
+    expect(fixed).toMatchObject({ renewals: 1, failed: 0 });
+    expect(
+      await query(
+        "select renewal_attempts, renewal_failed_at, next_renewal_attempt_at from subscriptions where organization_id = 'broken-3'",
+      ),
+    ).toEqual([{ renewal_attempts: 0, renewal_failed_at: null, next_renewal_attempt_at: null }]);
+  });
+});
