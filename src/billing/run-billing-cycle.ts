@@ -1,17 +1,23 @@
 import type { Logger } from "../logger.ts";
-import { renewBatch } from "../subscriptions/renew-batch.ts";
+import { findDueRenewals, renewalBatchSize } from "../subscriptions/renew-subscription.ts";
 import {
-  findDueRenewals,
-  renewalBatchSize,
-  renewSubscription,
-} from "../subscriptions/renew-subscription.ts";
+  renewBatchOrRecordFailures,
+  renewOrRecordFailure,
+} from "../subscriptions/renewal-failures.ts";
 import { findDueRetries, retrySubscriptionPayment } from "../subscriptions/retry-payment.ts";
 import type { BillingServices } from "./billing-operation.ts";
+import { isTransientError } from "./is-transient-error.ts";
 
 export interface BillingCycleReport {
   passes: number;
+  /** Renewal invoices this run itself committed (paid or left open for dunning). */
   renewals: number;
+  /** Payment retries this run itself made. */
   retries: number;
+  /** Subscriptions this run ended at their boundary (canceled at period end, annual expiry). */
+  ended: number;
+  /** Renewals and retries that failed: recorded for an operator, or left for a later run. */
+  failed: number;
   durationMs: number;
 }
 
@@ -21,7 +27,11 @@ export interface BillingCycleReport {
  * process — plain renewals in set-based batches, other boundaries one by one — `concurrency` at a time,
  * pass after pass until nothing is due. Every unit is its own transaction and invoices are keyed by
  * (subscription, period), so killing the run at any point and starting it again renews each due
- * subscription exactly once. Domain events are left in the outbox for the service's worker.
+ * subscription exactly once. The report counts what this run committed, not what it found: with another
+ * run at the same time, what one commits the other skips, and the two reports add up to the invoices
+ * made. A renewal that fails for good is recorded (see `recordRenewalFailure`) and waits for its backoff;
+ * one that fails transiently is left for a later run, not retried in this one. Domain events are left in
+ * the outbox for the service's worker.
  */
 export async function runBillingCycle({
   services,
@@ -37,89 +47,106 @@ export async function runBillingCycle({
   const started = performance.now();
   const { db } = services;
   const scope = { testClockId: null };
+  const counts = { renewals: 0, retries: 0, ended: 0, failed: 0 };
+  // What failed transiently in this run: a later run (or the cron) tries it again, not the next pass.
+  const leftForLater = new Set<string>();
+  const failedTransiently = (subscriptionIds: readonly string[], error: unknown) => {
+    for (const id of subscriptionIds) leftForLater.add(id);
+    counts.failed += subscriptionIds.length;
+    logger.warn(
+      { err: error, subscriptionIds },
+      "billing work failed transiently; left for a later run",
+    );
+  };
   let passes = 0;
-  let renewals = 0;
-  let retries = 0;
   for (;;) {
     passes += 1;
     const now = clock();
-    const { plain, single } = await findDueRenewals({ db, now, scope });
-    const dueRetries = await findDueRetries({ db, now, scope });
-    // Each unit reports what it committed itself: a subscription renewed by another run meanwhile, or
-    // whose organization another operation holds, counts nothing here (and the next pass sees it again).
-    const units: (() => Promise<Committed>)[] = [];
+    const found = await findDueRenewals({ db, now, scope });
+    const pending = (entry: { subscriptionId: string }) => !leftForLater.has(entry.subscriptionId);
+    const plain = found.plain.filter(pending);
+    const single = found.single.filter(pending);
+    const dueRetries = (await findDueRetries({ db, now, scope })).filter(pending);
+    const units: (() => Promise<void>)[] = [];
     for (let start = 0; start < plain.length; start += renewalBatchSize) {
       const due = plain.slice(start, start + renewalBatchSize);
       units.push(async () => {
-        const outcome = await renewBatch({ services, due, systemNow: clock() });
-        return { renewals: outcome.renewed + outcome.pastDue, retries: 0 };
+        try {
+          const result = await renewBatchOrRecordFailures({ services, due, systemNow: clock() });
+          counts.renewals += result.renewed + result.pastDue;
+          counts.failed += result.failed;
+        } catch (error) {
+          failedTransiently(
+            due.map((entry) => entry.subscriptionId),
+            error,
+          );
+        }
       });
     }
     for (const entry of single) {
       units.push(async () => {
-        const outcome = await renewSubscription({
-          services,
-          subscriptionId: entry.subscriptionId,
-          dueAt: entry.dueAt,
-          systemNow: clock(),
-        });
-        return { renewals: outcome === "renewed" || outcome === "past_due" ? 1 : 0, retries: 0 };
+        try {
+          const outcome = await renewOrRecordFailure({
+            services,
+            subscriptionId: entry.subscriptionId,
+            dueAt: entry.dueAt,
+            systemNow: clock(),
+          });
+          if (outcome === "renewed" || outcome === "past_due") counts.renewals += 1;
+          if (outcome === "ended") counts.ended += 1;
+          if (outcome === "failed") counts.failed += 1;
+        } catch (error) {
+          failedTransiently([entry.subscriptionId], error);
+        }
       });
     }
     for (const entry of dueRetries) {
       units.push(async () => {
-        const outcome = await retrySubscriptionPayment({
-          services,
-          subscriptionId: entry.subscriptionId,
-          attemptAt: entry.attemptAt,
-          systemNow: clock(),
-        });
-        return { renewals: 0, retries: outcome === "skipped" ? 0 : 1 };
+        try {
+          const outcome = await retrySubscriptionPayment({
+            services,
+            subscriptionId: entry.subscriptionId,
+            attemptAt: entry.attemptAt,
+            systemNow: clock(),
+          });
+          if (outcome !== "skipped") counts.retries += 1;
+        } catch (error) {
+          if (!isTransientError(error)) throw error;
+          failedTransiently([entry.subscriptionId], error);
+        }
       });
     }
     if (units.length === 0) break;
-    const committed = await runWithConcurrency({ units, concurrency });
-    renewals += committed.renewals;
-    retries += committed.retries;
+    const before = { ...counts };
+    await runWithConcurrency({ units, concurrency });
     logger.info(
       {
         pass: passes,
-        due: plain.length + single.length + dueRetries.length,
-        renewals: committed.renewals,
-        retries: committed.retries,
+        renewals: counts.renewals - before.renewals,
+        retries: counts.retries - before.retries,
+        failed: counts.failed - before.failed,
       },
       "billing run pass finished",
     );
     if (passes > 1000) throw new Error("The billing run did not settle after 1000 passes");
   }
-  return { passes, renewals, retries, durationMs: performance.now() - started };
-}
-
-/** What one unit of the run committed: invoices issued by renewals, and payment retries made. */
-interface Committed {
-  renewals: number;
-  retries: number;
+  return { passes, ...counts, durationMs: performance.now() - started };
 }
 
 async function runWithConcurrency({
   units,
   concurrency,
 }: {
-  units: (() => Promise<Committed>)[];
+  units: (() => Promise<void>)[];
   concurrency: number;
-}): Promise<Committed> {
-  const total: Committed = { renewals: 0, retries: 0 };
+}): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, units.length) }, async () => {
     while (next < units.length) {
       const unit = units[next];
       next += 1;
-      if (!unit) continue;
-      const committed = await unit();
-      total.renewals += committed.renewals;
-      total.retries += committed.retries;
+      if (unit) await unit();
     }
   });
   await Promise.all(lanes);
-  return total;
 }

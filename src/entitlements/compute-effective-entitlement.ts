@@ -20,7 +20,7 @@ export interface EntitlementInputs {
   freePlanId: string;
   freePlanFeatures: FeatureValues | null;
   features: ReadonlyMap<string, Feature>;
-  addons: readonly { features: FeatureValues; quantity: number }[];
+  addons: readonly { features: FeatureValues; quantity: bigint }[];
   overrides: readonly {
     featureKey: string;
     value: boolean | number | null;
@@ -89,7 +89,7 @@ export function computeEffectiveEntitlement(inputs: EntitlementInputs): Effectiv
       if (enabled && limit !== null && subscriptionActive) {
         for (const addon of inputs.addons) {
           const increment = addon.features[feature.key];
-          if (typeof increment === "number") limit += BigInt(increment) * BigInt(addon.quantity);
+          if (typeof increment === "number") limit += BigInt(increment) * addon.quantity;
         }
       }
     }

@@ -7,6 +7,7 @@ import type { FeatureEntitlement } from "./compute-effective-entitlement.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
 import { applyUsage, consumeGrants } from "./record-usage.ts";
+import { maxUsageCounter } from "./usage-maximums.ts";
 
 export interface BatchEvent {
   organizationId: string;
@@ -270,7 +271,7 @@ export async function ingestUsageBatch({
         let counter = counterOf.get(
           `${organizationId}\u0000${featureKey}\u0000${group.periodStart.getTime()}`,
         ) ?? { used: 0n, usedPurchased: 0n, overage: 0n };
-        if (summable(group)) {
+        if (summable(group) && counter.used + quantity <= maxUsageCounter) {
           counter = { ...counter, used: counter.used + quantity };
           accepted += positions.length;
         } else {

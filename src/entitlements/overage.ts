@@ -64,7 +64,7 @@ export function overageLines({
         kind: "overage" as const,
         description: messages.overage({ feature: entry.featureKey, quantity: entry.quantity }),
         amount: price.unitAmount * entry.quantity,
-        quantity: Number(entry.quantity),
+        quantity: entry.quantity,
         unitAmount: price.unitAmount,
         proration: false,
         periodStart: entry.periodStart,

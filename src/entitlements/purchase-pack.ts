@@ -95,7 +95,7 @@ export async function purchasePack({
               kind: "pack",
               description: billingMessages(organization.locale).pack({ pack: pack.name, quantity }),
               amount: pack.price.unitAmount * BigInt(quantity),
-              quantity,
+              quantity: BigInt(quantity),
               unitAmount: pack.price.unitAmount,
               proration: false,
               periodStart: null,

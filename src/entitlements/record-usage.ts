@@ -6,6 +6,7 @@ import type { FeatureEntitlement } from "./compute-effective-entitlement.ts";
 import { type CounterState, describeFeatureUse, type FeatureUse } from "./describe-feature-use.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
+import { maxUsageCounter } from "./usage-maximums.ts";
 
 /** What one more use of `quantity` does to a counter, or why it is refused. */
 export function applyUsage({
@@ -18,10 +19,17 @@ export function applyUsage({
   counter: CounterState;
   purchasedAvailable: bigint;
   quantity: bigint;
-}): { ok: true; counter: CounterState; fromPurchased: bigint } | { ok: false } {
+}):
+  | { ok: true; counter: CounterState; fromPurchased: bigint }
+  | { ok: false; reason: "limit_reached" | "counter_maximum" } {
+  if (quantity > 0n && counter.used + quantity > maxUsageCounter) {
+    return { ok: false, reason: "counter_maximum" };
+  }
   if (feature.kind === "limit") {
     const used = counter.used + quantity;
-    if (quantity > 0n && feature.limit !== null && used > feature.limit) return { ok: false };
+    if (quantity > 0n && feature.limit !== null && used > feature.limit) {
+      return { ok: false, reason: "limit_reached" };
+    }
     return { ok: true, counter: { ...counter, used: used < 0n ? 0n : used }, fromPurchased: 0n };
   }
   if (feature.limit === null) {
@@ -33,7 +41,7 @@ export function applyUsage({
   const rest = quantity - fromIncluded;
   const fromPurchased = rest < purchasedAvailable ? rest : purchasedAvailable;
   const overage = rest - fromPurchased;
-  if (overage > 0n && feature.overagePrice === null) return { ok: false };
+  if (overage > 0n && feature.overagePrice === null) return { ok: false, reason: "limit_reached" };
   return {
     ok: true,
     counter: {
@@ -282,6 +290,18 @@ export async function recordUsage({
     if (inserted.length === 0) return { duplicate: true, use: current };
     if (feature.denial !== null) throw limitExceeded({ featureKey, use: current });
     const applied = applyUsage({ feature, counter, purchasedAvailable, quantity });
+    if (!applied.ok && applied.reason === "counter_maximum") {
+      throw new AbonoError(
+        "limit_exceeded",
+        `The ${featureKey} counter would pass its maximum of ${maxUsageCounter} units per period (used ${counter.used}); nothing was recorded.`,
+        {
+          feature: featureKey,
+          reason: "counter_maximum",
+          used: Number(counter.used),
+          maximum: Number(maxUsageCounter),
+        },
+      );
+    }
     if (!applied.ok)
       throw limitExceeded({ featureKey, use: { ...current, reason: "limit_reached" } });
     await consumeGrants({ tx, organizationId, featureKey, amount: applied.fromPurchased, now });

@@ -14,11 +14,11 @@ export interface BillingMessages {
   trial(args: { plan: string }): string;
   unusedTime(args: { plan: string }): string;
   remainingTime(args: { plan: string }): string;
-  addonCharge(args: { addon: string; quantity: number }): string;
-  addonAdded(args: { addon: string; quantity: number }): string;
-  addonRemoved(args: { addon: string; quantity: number }): string;
+  addonCharge(args: { addon: string; quantity: number | bigint }): string;
+  addonAdded(args: { addon: string; quantity: number | bigint }): string;
+  addonRemoved(args: { addon: string; quantity: number | bigint }): string;
   overage(args: { feature: string; quantity: bigint }): string;
-  pack(args: { pack: string; quantity: number }): string;
+  pack(args: { pack: string; quantity: number | bigint }): string;
   /** Ledger: credit balance applied to an invoice (`applied_to_invoice`). */
   appliedToInvoice(args: { number: string }): string;
   /** Ledger: an invoice's negative total credited to the balance (`proration_credit`). */
@@ -37,7 +37,8 @@ const english: BillingMessages = {
   addonAdded: ({ addon, quantity }) => `Remaining time on ${quantity} × ${addon}`,
   addonRemoved: ({ addon, quantity }) => `Unused time on ${quantity} × ${addon}`,
   overage: ({ feature, quantity }) => `${feature}: ${quantity} over the included allowance`,
-  pack: ({ pack, quantity }) => `Top-up pack: ${pack}${quantity === 1 ? "" : ` × ${quantity}`}`,
+  pack: ({ pack, quantity }) =>
+    `Top-up pack: ${pack}${Number(quantity) === 1 ? "" : ` × ${quantity}`}`,
   appliedToInvoice: ({ number }) => `Applied to invoice ${number}`,
   creditFromInvoice: ({ number }) => `Credit from invoice ${number}`,
   invoiceCharge: ({ reference }) => `Invoice ${reference}`,
@@ -54,7 +55,7 @@ const spanish: BillingMessages = {
   addonRemoved: ({ addon, quantity }) => `Tiempo no utilizado de ${quantity} × ${addon}`,
   overage: ({ feature, quantity }) => `${feature}: ${quantity} por encima de lo incluido`,
   pack: ({ pack, quantity }) =>
-    `Paquete de recarga: ${pack}${quantity === 1 ? "" : ` × ${quantity}`}`,
+    `Paquete de recarga: ${pack}${Number(quantity) === 1 ? "" : ` × ${quantity}`}`,
   appliedToInvoice: ({ number }) => `Aplicado a la factura ${number}`,
   creditFromInvoice: ({ number }) => `Saldo a favor de la factura ${number}`,
   invoiceCharge: ({ reference }) => `Factura ${reference}`,

@@ -22,6 +22,16 @@ export interface NotificationMessages {
     title: string;
     body: string;
   };
+  adminRenewalFailed(args: RenewalFailureDetails): { title: string; body: string };
+}
+
+/** A renewal that failed for a reason a retry does not fix by itself (operators only). */
+export interface RenewalFailureDetails {
+  organizationName: string;
+  subscriptionId: string;
+  attempts: number;
+  error: string;
+  nextAttemptAt: string;
 }
 
 const escapeHtml = (text: string) =>
@@ -69,6 +79,10 @@ const english: NotificationMessages = {
     title: `Payment not applied: ${organizationName}`,
     body: `A payment of ${amount} from ${organizationName} could not be applied and was refunded: ${reason}`,
   }),
+  adminRenewalFailed: ({ organizationName, subscriptionId, attempts, error, nextAttemptAt }) => ({
+    title: `Renewal failed: ${organizationName}`,
+    body: `The renewal of subscription ${subscriptionId} (${organizationName}) failed ${attempts === 1 ? "once" : `${attempts} times`} and nothing was invoiced: ${error} It is tried again at ${nextAttemptAt}; access follows the past-due grace period meanwhile.`,
+  }),
 };
 
 const spanish: NotificationMessages = {
@@ -100,6 +114,10 @@ const spanish: NotificationMessages = {
   adminPaymentUnapplied: ({ organizationName, amount, reason }) => ({
     title: `Pago no aplicado: ${organizationName}`,
     body: `Un pago de ${amount} de ${organizationName} no pudo aplicarse y fue reembolsado: ${reason}`,
+  }),
+  adminRenewalFailed: ({ organizationName, subscriptionId, attempts, error, nextAttemptAt }) => ({
+    title: `Renovación fallida: ${organizationName}`,
+    body: `La renovación de la suscripción ${subscriptionId} (${organizationName}) falló ${attempts === 1 ? "una vez" : `${attempts} veces`} y no se facturó nada: ${error} Se reintenta el ${nextAttemptAt}; mientras tanto el acceso sigue el período de gracia por falta de pago.`,
   }),
 };
 

@@ -1,3 +1,4 @@
+import { invalidState } from "../errors.ts";
 import { percentOf } from "../money/index.ts";
 
 export type InvoiceKind = "subscription" | "one_off" | "settlement";
@@ -6,7 +7,7 @@ export interface DraftLine {
   kind: "plan" | "addon" | "proration" | "pending_item" | "overage" | "pack" | "trial";
   description: string;
   amount: bigint;
-  quantity: number | null;
+  quantity: bigint | null;
   unitAmount: bigint | null;
   proration: boolean;
   periodStart: Date | null;
@@ -28,6 +29,24 @@ export interface InvoiceTotals {
 }
 
 /**
+ * The largest amount (minor units) a line or an invoice may come to: JSON's largest safe integer, the
+ * range every amount is sent in (and well inside PostgreSQL's bigint).
+ */
+export const maxInvoiceAmount = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Refuses an invoice with a line or a sum beyond `maxInvoiceAmount` (which no retry will fix). */
+function requireInvoiceable(lines: readonly DraftLine[], subtotal: bigint): void {
+  const tooLarge = (amount: bigint) => amount > maxInvoiceAmount || -amount > maxInvoiceAmount;
+  const line = lines.find((entry) => tooLarge(entry.amount));
+  if (line || tooLarge(subtotal)) {
+    throw invalidState(
+      `The invoice is too large to issue: ${line ? `the line "${line.description}" comes to ${line.amount}` : `its lines come to ${subtotal}`} minor units, beyond the largest invoice amount (${maxInvoiceAmount}). Check the quantities and prices it is made of.`,
+      { amount: String(line?.amount ?? subtotal), maximum: String(maxInvoiceAmount) },
+    );
+  }
+}
+
+/**
  * The order of docs/billing.md "Invoices": lines → coupon discount (on non-proration charges only) → credit balance
  * (subscription invoices only) → amount due. Nothing goes below zero: a negative total is credited to the
  * balance instead.
@@ -44,6 +63,7 @@ export function computeInvoiceTotals({
   balanceAvailable: bigint;
 }): InvoiceTotals {
   const subtotal = lines.reduce((sum, line) => sum + line.amount, 0n);
+  requireInvoiceable(lines, subtotal);
   const discountable = lines
     .filter((line) => !line.proration && line.amount > 0n)
     .reduce((sum, line) => sum + line.amount, 0n);

@@ -3,6 +3,7 @@ import { applyGrantJob } from "../entitlements/purchase-pack.ts";
 import { eventJobs } from "../events/publish-event.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
 import { notificationJobs } from "../notifications/payment-notifications.ts";
+import { adminRenewalFailedJob } from "../notifications/renewal-notifications.ts";
 import { renewBatchJob } from "../subscriptions/renew-batch.ts";
 import { renewalsTask, renewSubscriptionJob } from "../subscriptions/renew-subscription.ts";
 import { dunningTask, retryPaymentJob } from "../subscriptions/retry-payment.ts";
@@ -24,5 +25,6 @@ export const jobRegistry: readonly JobDefinition[] = [
   retryPaymentJob,
   applyGrantJob,
   ...notificationJobs,
+  adminRenewalFailedJob,
   refundUnappliedPaymentJob,
 ];

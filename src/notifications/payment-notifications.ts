@@ -185,7 +185,7 @@ async function sendEmail({
 }
 
 /** Operators' notifications also go to `ABONO_ADMIN_EMAIL` when it is set. */
-async function emailOperators({
+export async function emailOperators({
   context,
   organizationId,
   dedupeKey,
@@ -234,7 +234,7 @@ async function deliverQueued({ context, dedupeKey }: { context: JobContext; dedu
   }
 }
 
-async function insertNotification({
+export async function insertNotification({
   db,
   audience,
   organizationId,

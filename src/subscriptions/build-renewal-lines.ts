@@ -7,14 +7,14 @@ import { pendingItemLine } from "./settle-owed-to-date.ts";
 
 export interface RenewalAddon {
   name: string;
-  quantity: number;
+  quantity: bigint;
   prices: Price[];
 }
 
 export interface RenewalPendingItem {
   description: string;
   amount: bigint;
-  quantity: number | null;
+  quantity: bigint | null;
   periodStart: Date;
   periodEnd: Date;
 }
@@ -57,7 +57,7 @@ export function buildRenewalLines({
     return {
       kind: "addon",
       description: messages.addonCharge({ addon: addon.name, quantity: addon.quantity }),
-      amount: price.unitAmount * BigInt(addon.quantity),
+      amount: price.unitAmount * addon.quantity,
       quantity: addon.quantity,
       unitAmount: price.unitAmount,
       proration: false,

@@ -30,7 +30,7 @@ export function planChargeLine({
     amount: cutFrom
       ? prorate({
           unitAmount,
-          quantity: 1,
+          quantity: 1n,
           fraction: prorationFraction({
             periodStart: cutFrom.start,
             periodEnd: cutFrom.end,
@@ -38,7 +38,7 @@ export function planChargeLine({
           }),
         })
       : unitAmount,
-    quantity: 1,
+    quantity: 1n,
     unitAmount,
     proration: false,
     periodStart: period.start,

@@ -36,6 +36,7 @@ import { chargeMethod, type SucceededCharge } from "../payments/charge-invoice.t
 import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { planChargeLine } from "./plan-charge-line.ts";
+import { renewBatchOrRecordFailures } from "./renewal-failures.ts";
 import { discountTermsFor } from "./subscription-discount.ts";
 import { requirePrice, type SubscriptionRow } from "./subscription-records.ts";
 import { toSubscriptionView } from "./subscription-view.ts";
@@ -220,6 +221,8 @@ export async function renewBatch({
         end: Date;
         retryAt: Date | null;
       }[] = [];
+      // Real-time organizations only: the charges of this batch happen now, however late the run is.
+      const attemptedAt = systemNow;
       const billedPending: { invoiceId: string; ids: string[] }[] = [];
       let pastDue = 0;
 
@@ -294,7 +297,7 @@ export async function renewBatch({
         let failureCode: string | null = null;
         if (!paid) {
           const method = methodOf.get(organizationId);
-          const paymentId = newId("pay", at.getTime());
+          const paymentId = newId("pay", systemNow.getTime());
           const result = await chargeMethod({
             providers,
             method: method ?? null,
@@ -332,14 +335,15 @@ export async function renewBatch({
             status: paid ? "succeeded" : "failed",
             failureCode: result.status === "failed" ? result.code : null,
             failureMessage: result.status === "failed" ? result.message : null,
-            createdAt: at,
+            // When the attempt really happened (a late run is late), not the period's boundary.
+            createdAt: systemNow,
           });
         }
         // Finalized (numbered below, once every charge of the batch is done), then paid if it was.
         invoiceRows.push({
           ...finalizedInvoiceRow({ draft, totals, number: null, now: at }),
           ...(paid && totals.amountDue > 0n
-            ? { status: "paid", amountPaid: totals.amountDue, paidAt: at }
+            ? { status: "paid", amountPaid: totals.amountDue, paidAt: attemptedAt }
             : {}),
         });
         lineRows.push(...invoiceLineRows({ invoiceId, lines: draft.lines }));
@@ -367,7 +371,7 @@ export async function renewBatch({
           end: period.end,
           retryAt: paid
             ? null
-            : addDays({ date: at, days: config.lifecycle.dunningRetryDays[0] ?? 1 }),
+            : addDays({ date: attemptedAt, days: config.lifecycle.dunningRetryDays[0] ?? 1 }),
         });
         auditRows.push({
           id: newId("aud", at.getTime()),
@@ -389,24 +393,30 @@ export async function renewBatch({
           metadata: toJson({ invoiceId, amountDue: totals.amountDue }),
           createdAt: at,
         });
-        const event = (type: EventType, data: Record<string, unknown>) =>
+        const event = (type: EventType, data: Record<string, unknown>, createdAt = at) =>
           eventRows.push({
-            id: newId("evt", at.getTime()),
+            id: newId("evt", createdAt.getTime()),
             type,
             organizationId,
             data,
-            createdAt: at,
+            createdAt,
           });
         if (paid && totals.amountDue > 0n) {
-          event("invoice.paid", {
-            invoiceId,
-            number: null,
-            amountPaid: totals.amountDue,
-            currency: subscription.currency,
-            provider,
-          });
+          event(
+            "invoice.paid",
+            {
+              invoiceId,
+              number: null,
+              amountPaid: totals.amountDue,
+              currency: subscription.currency,
+              provider,
+            },
+            attemptedAt,
+          );
         }
-        if (!paid) event("invoice.payment_failed", { invoiceId, code: failureCode });
+        if (!paid) {
+          event("invoice.payment_failed", { invoiceId, code: failureCode }, attemptedAt);
+        }
         event("subscription.renewed", {
           subscriptionId: subscription.id,
           invoiceId,
@@ -469,9 +479,11 @@ export async function renewBatch({
       await tx.execute(sql`
         update subscriptions s
            set status = c.status, current_period_start = c.start, current_period_end = c."end",
-               past_due_since = case when c.status = 'past_due' then c.start end,
+               past_due_since = case when c.status = 'past_due' then ${attemptedAt.toISOString()}::timestamptz end,
                payment_attempts = case when c.status = 'past_due' then 1 else 0 end,
-               next_payment_attempt_at = c.retry_at, updated_at = c.start
+               next_payment_attempt_at = c.retry_at, updated_at = c.start,
+               renewal_failed_at = null, renewal_error = null, renewal_attempts = 0,
+               next_renewal_attempt_at = null
           from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz, "end" timestamptz, retry_at timestamptz)
          where s.id = c.id`);
       // As setEntitlement: the subscription's plan again (a root override lasts until the renewal).
@@ -479,7 +491,7 @@ export async function renewBatch({
         update organization_entitlements e
            set plan_id = s.plan_id, plan_version = s.plan_version, status = c.status,
                trial_ends_at = null,
-               grace_ends_at = case when c.status = 'past_due' then c.start + make_interval(days => ${graceDays}) end,
+               grace_ends_at = case when c.status = 'past_due' then ${attemptedAt.toISOString()}::timestamptz + make_interval(days => ${graceDays}) end,
                source = 'subscription', manual_features = null, updated_at = c.start
           from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz)
           join subscriptions s on s.id = c.id
@@ -509,7 +521,7 @@ export const renewBatchJob = defineJob({
     renewals: z.array(z.object({ subscriptionId: z.string(), dueAt: z.iso.datetime() })).min(1),
   }),
   async handler({ payload, context }) {
-    await renewBatch({
+    await renewBatchOrRecordFailures({
       services: context,
       due: payload.renewals.map((entry) => ({
         subscriptionId: entry.subscriptionId,

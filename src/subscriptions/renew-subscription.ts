@@ -1,4 +1,4 @@
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { BillingServices } from "../billing/billing-operation.ts";
@@ -23,6 +23,7 @@ import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
 import { firstPaidPeriod, planChargeLine } from "./plan-charge-line.ts";
 import { type DueRenewal, isPlainRenewal, renewBatchJob } from "./renew-batch.ts";
+import { renewOrRecordFailure } from "./renewal-failures.ts";
 import { runSubscriptionOperation } from "./run-subscription-operation.ts";
 import { subscriptionDiscount } from "./subscription-discount.ts";
 import {
@@ -36,6 +37,14 @@ import {
 import { subscriptionView } from "./subscription-view.ts";
 
 const actor = "system:renewal";
+
+/** A renewal that went through (or ended the subscription) clears an earlier failure's record. */
+const renewalFailureCleared = {
+  renewalFailedAt: null,
+  renewalError: null,
+  renewalAttempts: 0,
+  nextRenewalAttemptAt: null,
+};
 
 /**
  * Moves a subscription across the period boundary `dueAt` (a period end or a trial end): ends it if it
@@ -76,7 +85,7 @@ export async function renewSubscription({
         const status = subscription.cancelAtPeriodEnd ? "canceled" : "expired";
         const [ended] = await tx
           .update(subscriptions)
-          .set({ status, endedAt: at, updatedAt: at })
+          .set({ status, endedAt: at, updatedAt: at, ...renewalFailureCleared })
           .where(eq(subscriptions.id, subscription.id))
           .returning();
         await fallBackToFreePlan({
@@ -200,7 +209,10 @@ export async function renewSubscription({
       });
       await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: invoice.id });
       await markOverageBilled({ executor: tx, overage });
-      const paid = await chargeOrKeepOpen(invoice, at);
+      // The charge happens now: a run that starts late does not date it back to the boundary (whose
+      // time the invoice keeps). A test clock that jumped ahead simulates the time in between instead.
+      const attemptAt = organization.testClockId === null ? now : at;
+      const paid = await chargeOrKeepOpen(invoice, attemptAt);
       const status = paid ? "active" : "past_due";
       const { dunningRetryDays, pastDueGraceDays, annualAutoRenew } = services.config.lifecycle;
       const firstRetryDays = dunningRetryDays[0] ?? 1;
@@ -218,9 +230,10 @@ export async function renewSubscription({
           ...(intervalChanges
             ? { endsAt: interval === "year" && !annualAutoRenew ? period.end : null }
             : {}),
-          pastDueSince: paid ? null : at,
+          pastDueSince: paid ? null : attemptAt,
           paymentAttempts: paid ? 0 : 1,
-          nextPaymentAttemptAt: paid ? null : addDays({ date: at, days: firstRetryDays }),
+          nextPaymentAttemptAt: paid ? null : addDays({ date: attemptAt, days: firstRetryDays }),
+          ...renewalFailureCleared,
           updatedAt: at,
         })
         .where(eq(subscriptions.id, subscriptionId))
@@ -232,7 +245,7 @@ export async function renewSubscription({
         planVersion: plan.version,
         status,
         trialEndsAt: null,
-        graceEndsAt: paid ? null : addDays({ date: at, days: pastDueGraceDays }),
+        graceEndsAt: paid ? null : addDays({ date: attemptAt, days: pastDueGraceDays }),
         source: "subscription",
         now: at,
       });
@@ -271,7 +284,7 @@ export const renewSubscriptionJob = defineJob({
   name: "subscription.renew",
   payload: z.object({ subscriptionId: z.string(), dueAt: z.iso.datetime() }),
   async handler({ payload, context }) {
-    await renewSubscription({
+    await renewOrRecordFailure({
       services: context,
       subscriptionId: payload.subscriptionId,
       dueAt: new Date(payload.dueAt),
@@ -305,6 +318,7 @@ export async function findDueRenewals({
       cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd,
       scheduledChange: subscriptions.scheduledChange,
       endsAt: subscriptions.endsAt,
+      renewalAttempts: subscriptions.renewalAttempts,
     })
     .from(subscriptions)
     .innerJoin(organizations, eq(organizations.id, subscriptions.organizationId))
@@ -312,6 +326,11 @@ export async function findDueRenewals({
       and(
         inArray(subscriptions.status, ["active", "trialing"]),
         lte(subscriptions.currentPeriodEnd, now),
+        // A renewal that failed waits for its backoff (see `recordRenewalFailure`).
+        or(
+          isNull(subscriptions.nextRenewalAttemptAt),
+          lte(subscriptions.nextRenewalAttemptAt, now),
+        ),
         sql`${organizations.testClockId} is not distinct from ${scope.testClockId}`,
       ),
     )
@@ -320,7 +339,8 @@ export async function findDueRenewals({
   const plain: DueRenewal[] = [];
   const single: DueRenewal[] = [];
   for (const row of due) {
-    const isPlain = scope.testClockId === null && isPlainRenewal(row);
+    // One that failed before goes alone, so it cannot take a batch down with it again.
+    const isPlain = scope.testClockId === null && row.renewalAttempts === 0 && isPlainRenewal(row);
     (isPlain ? plain : single).push({ subscriptionId: row.id, dueAt: row.currentPeriodEnd });
   }
   return { plain, single };

@@ -53,7 +53,9 @@ export async function retrySubscriptionPayment({
         return "skipped";
       }
       const organizationId = organization.id;
-      const at = attemptAt;
+      // The attempt happens now (a late run is late); a test clock that jumped ahead simulates the time
+      // in between, so its attempts happen at their scheduled instants.
+      const at = organization.testClockId === null ? now : attemptAt;
       const [open] = await tx
         .select({ id: invoices.id })
         .from(invoices)
@@ -65,12 +67,17 @@ export async function retrySubscriptionPayment({
         ? await chargeOrKeepOpen(await getInvoice({ executor: tx, invoiceId: open.id }), at)
         : true;
       const attempts = subscription.paymentAttempts + 1;
-      // Retries are counted from the first failure: after 1, 3 and 5 days by default.
-      const nextRetryDays = services.config.lifecycle.dunningRetryDays[attempts - 1];
+      // Retries come 1, 3 and 5 days after the first failure by default, each spaced from the attempt
+      // before it as it really happened: a late attempt pushes the next ones back instead of bunching them.
+      const retryDays = services.config.lifecycle.dunningRetryDays;
+      const nextRetryDays = retryDays[attempts - 1];
       const nextAttemptAt =
         nextRetryDays === undefined
           ? null
-          : addDays({ date: subscription.pastDueSince ?? at, days: nextRetryDays });
+          : addDays({
+              date: at,
+              days: Math.max(nextRetryDays - (retryDays[attempts - 2] ?? 0), 0),
+            });
       const outcome = paid ? "recovered" : nextAttemptAt ? "retry_scheduled" : "canceled";
       const changes = {
         recovered: {

@@ -58,9 +58,10 @@ export async function setItemQuantity({
         );
       }
       const before = await subscriptionView({ executor: tx, subscription });
-      const previous = existing?.quantity ?? 0;
-      const delta = quantity - previous;
-      if (delta === 0) return before;
+      const target = BigInt(quantity);
+      const previous = existing?.quantity ?? 0n;
+      const delta = target - previous;
+      if (delta === 0n) return before;
       const unitAmount = requirePrice({
         plan: addon,
         interval: subscription.interval,
@@ -75,10 +76,10 @@ export async function setItemQuantity({
           now,
         });
         const messages = billingMessages(organization.locale);
-        const added = delta > 0;
+        const added = delta > 0n;
         const amount = prorate({
           unitAmount: added ? unitAmount : -unitAmount,
-          quantity: Math.abs(delta),
+          quantity: added ? delta : -delta,
           fraction,
         });
         if (amount !== 0n) {
@@ -103,13 +104,13 @@ export async function setItemQuantity({
       if (quantity === 0) {
         await tx.delete(subscriptionItems).where(itemKey);
       } else if (existing) {
-        await tx.update(subscriptionItems).set({ quantity, updatedAt: now }).where(itemKey);
+        await tx.update(subscriptionItems).set({ quantity: target, updatedAt: now }).where(itemKey);
       } else {
         await tx.insert(subscriptionItems).values({
           subscriptionId: subscription.id,
           addonId,
           addonVersion: addon.version,
-          quantity,
+          quantity: target,
           createdAt: now,
           updatedAt: now,
         });
@@ -131,7 +132,12 @@ export async function setItemQuantity({
         executor: tx,
         type: "subscription.changed",
         organizationId,
-        data: { subscriptionId: subscription.id, addonId, quantity, previousQuantity: previous },
+        data: {
+          subscriptionId: subscription.id,
+          addonId,
+          quantity,
+          previousQuantity: Number(previous),
+        },
         now,
         queueName,
       });

@@ -286,7 +286,7 @@ function trialPeriod({
       kind: "trial",
       description: messages.trial({ plan: planName }),
       amount: 0n,
-      quantity: 1,
+      quantity: 1n,
       unitAmount: 0n,
       proration: false,
       periodStart: period.start,

@@ -1,4 +1,5 @@
 import type { Executor } from "../db/database.ts";
+import { toNumber } from "../money/index.ts";
 import {
   listItems,
   type SubscriptionItemRow,
@@ -59,7 +60,7 @@ export function toSubscriptionView({
     canceledAt: subscription.canceledAt,
     endedAt: subscription.endedAt,
     couponCode: subscription.couponCode,
-    items: items.map((item) => ({ addonId: item.addonId, quantity: item.quantity })),
+    items: items.map((item) => ({ addonId: item.addonId, quantity: toNumber(item.quantity) })),
     scheduledChange: subscription.scheduledChange,
     createdAt: subscription.createdAt,
   };

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { testClocks } from "../db/schema/index.ts";
@@ -8,7 +8,21 @@ import { runScheduler, type ScheduledTask, testClockQueue } from "../jobs/schedu
 import { waitForJobs } from "../jobs/wait-for-jobs.ts";
 import type { Logger } from "../logger.ts";
 
-export type TestClock = typeof testClocks.$inferSelect;
+export type TestClockRow = typeof testClocks.$inferSelect;
+
+/** Due work of a clock's organizations that failed and waits for a retry (see `dueWorkFailures`). */
+export interface DueWorkFailure {
+  /** `renewal` for a renewal on record as failing; otherwise the failed job's task, e.g. `subscription.retry_payment`. */
+  work: string;
+  organizationId: string | null;
+  subscriptionId: string | null;
+  attempts: number;
+  error: string;
+  nextAttemptAt: Date | null;
+}
+
+/** A clock with what is failing among its organizations' due work (empty when all of it went through). */
+export type TestClock = TestClockRow & { failures: DueWorkFailure[] };
 
 export async function createTestClock({
   db,
@@ -40,21 +54,87 @@ export async function createTestClock({
       entry: { action: "test_clock.created", actor, organizationId: null, after: clock },
       now,
     });
-    return clock;
+    return { ...clock, failures: [] };
   });
 }
 
-export async function getTestClock({ db, clockId }: { db: Database; clockId: string }) {
+export async function getTestClock({
+  db,
+  clockId,
+}: {
+  db: Database;
+  clockId: string;
+}): Promise<TestClock> {
   const [clock] = await db.select().from(testClocks).where(eq(testClocks.id, clockId));
   if (!clock) throw notFound("Test clock", clockId);
-  return clock;
+  return { ...clock, failures: await dueWorkFailures({ db, clockId }) };
+}
+
+/**
+ * What is failing among a clock's due work: renewals on record as failed (flagged on the subscription,
+ * retried after a backoff) and jobs of the clock's queue whose last attempt failed.
+ */
+export async function dueWorkFailures({
+  db,
+  clockId,
+}: {
+  db: Database;
+  clockId: string;
+}): Promise<DueWorkFailure[]> {
+  const renewals = await db.execute<{
+    subscription_id: string;
+    organization_id: string;
+    renewal_attempts: number;
+    renewal_error: string | null;
+    next_renewal_attempt_at: string | null;
+  }>(sql`
+    select s.id as subscription_id, s.organization_id, s.renewal_attempts, s.renewal_error,
+           s.next_renewal_attempt_at
+      from subscriptions s
+      join organizations o on o.id = s.organization_id
+     where o.test_clock_id = ${clockId} and s.renewal_failed_at is not null
+     order by s.id`);
+  const jobs = await db.execute<{
+    task: string;
+    payload: { subscriptionId?: unknown } | null;
+    attempts: number;
+    last_error: string;
+    run_at: string;
+  }>(sql`
+    select task.identifier as task, job.payload, job.attempts, job.last_error, job.run_at
+      from graphile_worker._private_jobs job
+      join graphile_worker._private_tasks task on task.id = job.task_id
+      join graphile_worker._private_job_queues queue on queue.id = job.job_queue_id
+     where queue.queue_name = ${testClockQueue(clockId)} and job.last_error is not null
+     order by job.id`);
+  return [
+    ...renewals.rows.map((row) => ({
+      work: "renewal",
+      organizationId: row.organization_id,
+      subscriptionId: row.subscription_id,
+      attempts: row.renewal_attempts,
+      error: row.renewal_error ?? "",
+      nextAttemptAt: row.next_renewal_attempt_at ? new Date(row.next_renewal_attempt_at) : null,
+    })),
+    ...jobs.rows.map((row) => ({
+      work: row.task,
+      organizationId: null,
+      subscriptionId:
+        typeof row.payload?.subscriptionId === "string" ? row.payload.subscriptionId : null,
+      attempts: row.attempts,
+      error: row.last_error.split("\n")[0] ?? row.last_error,
+      nextAttemptAt: new Date(row.run_at),
+    })),
+  ];
 }
 
 /**
  * Moves a clock forward and runs everything that falls due on the way, with the same scheduler the
  * production cron uses. Returns once no due work is left and every job it caused has finished: work can
- * cause more work (a failed renewal schedules a retry), so the scheduler runs again until a pass finds
- * nothing.
+ * cause more work (a declined renewal schedules a retry), so the scheduler runs again until a pass finds
+ * nothing. Work that fails is not run again and again: a renewal that fails for good is recorded and
+ * waits for its backoff, and a pass whose jobs failed ends the advance. Either way the clock answers
+ * `failed` with the failures instead of `ready`, and may be advanced again.
  */
 export async function advanceTestClock({
   db,
@@ -91,7 +171,7 @@ export async function advanceTestClock({
     .where(
       and(
         eq(testClocks.id, clockId),
-        eq(testClocks.status, "ready"),
+        inArray(testClocks.status, ["ready", "failed"]),
         sql`${testClocks.frozenTime} < ${frozenTime.toISOString()}::timestamptz`,
       ),
     )
@@ -113,6 +193,7 @@ export async function advanceTestClock({
     now,
   });
   const deadline = Date.now() + timeoutMs;
+  let failures: DueWorkFailure[] = [];
   try {
     for (let pass = 0; pass < maxPasses; pass++) {
       const enqueued = await runScheduler({
@@ -124,9 +205,18 @@ export async function advanceTestClock({
       });
       await waitForJobs({ db, queueName: testClockQueue(clockId), deadline });
       if (enqueued === 0) break;
+      // A failed job waits for its retry; another pass would enqueue it again at once.
+      const failedJobs = (await dueWorkFailures({ db, clockId })).filter(
+        (failure) => failure.work !== "renewal",
+      );
+      if (failedJobs.length > 0) break;
     }
+    failures = await dueWorkFailures({ db, clockId });
   } finally {
-    await db.update(testClocks).set({ status: "ready" }).where(eq(testClocks.id, clockId));
+    await db
+      .update(testClocks)
+      .set({ status: failures.length > 0 ? "failed" : "ready" })
+      .where(eq(testClocks.id, clockId));
   }
   return getTestClock({ db, clockId });
 }

@@ -91,6 +91,15 @@ export const subscriptions = pgTable(
     pastDueSince: at("past_due_since"),
     paymentAttempts: integer("payment_attempts").notNull().default(0),
     nextPaymentAttemptAt: at("next_payment_attempt_at"),
+    /**
+     * A renewal that failed for a reason a retry will not fix by itself (not a decline: those go to
+     * dunning): when it first failed, why, how many attempts so far, and when the scheduler tries again
+     * (exponential backoff). Cleared by the renewal that succeeds.
+     */
+    renewalFailedAt: at("renewal_failed_at"),
+    renewalError: text("renewal_error"),
+    renewalAttempts: integer("renewal_attempts").notNull().default(0),
+    nextRenewalAttemptAt: at("next_renewal_attempt_at"),
     /** Annual subscriptions end here (one year after they start) instead of renewing. */
     endsAt: at("ends_at"),
     founderBenefit: jsonb("founder_benefit").$type<FounderBenefit>(),
@@ -118,7 +127,7 @@ export const subscriptionItems = pgTable(
       .references(() => subscriptions.id),
     addonId: text("addon_id").notNull(),
     addonVersion: integer("addon_version").notNull(),
-    quantity: integer("quantity").notNull(),
+    quantity: bigint("quantity", { mode: "bigint" }).notNull(),
     createdAt: at("created_at").notNull(),
     updatedAt: at("updated_at").notNull(),
   },
@@ -141,7 +150,7 @@ export const pendingItems = pgTable(
     amount: amount("amount"),
     currency: text("currency").notNull(),
     addonId: text("addon_id"),
-    quantity: integer("quantity"),
+    quantity: bigint("quantity", { mode: "bigint" }),
     periodStart: at("period_start").notNull(),
     periodEnd: at("period_end").notNull(),
     invoiceId: text("invoice_id"),
@@ -211,7 +220,7 @@ export const invoiceLines = pgTable(
     kind: text("kind").notNull(),
     description: text("description").notNull(),
     amount: amount("amount"),
-    quantity: integer("quantity"),
+    quantity: bigint("quantity", { mode: "bigint" }),
     unitAmount: bigint("unit_amount", { mode: "bigint" }),
     proration: boolean("proration").notNull(),
     periodStart: at("period_start"),

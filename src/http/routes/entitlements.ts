@@ -7,6 +7,7 @@ import { loadPlanRecommendation } from "../../entitlements/load-plan-recommendat
 import { purchasePack } from "../../entitlements/purchase-pack.ts";
 import { recordUsage } from "../../entitlements/record-usage.ts";
 import { summarizeEntitlement } from "../../entitlements/summarize-entitlement.ts";
+import { maxUsageEventQuantity } from "../../entitlements/usage-maximums.ts";
 import { forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import type { RouteModule } from "../app-types.ts";
@@ -122,11 +123,19 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
         tags: ["entitlements"],
         summary: "Record usage",
         description:
-          "Atomic: never exceeds a limit under concurrency; a repeated eventId counts once. Over the limit → 409 limit_exceeded and nothing recorded, unless the plan prices overage (then it is billed in arrears). Negative quantities lower limit features (a preventive deactivated).",
+          "Atomic: never exceeds a limit under concurrency; a repeated eventId counts once. At most 1,000,000 units per event (400) and 10^12 units per counter and period (409 limit_exceeded, reason counter_maximum). Over the limit → 409 limit_exceeded and nothing recorded, unless the plan prices overage (then it is billed in arrears). Negative quantities lower limit features (a preventive deactivated).",
         params: orgParams,
         body: z.object({
           feature: catalogKey,
-          quantity: z.number().int().min(-1_000_000).max(1_000_000).default(1),
+          quantity: z
+            .number()
+            .int()
+            .min(
+              -maxUsageEventQuantity,
+              `must be at least -${maxUsageEventQuantity} units per event`,
+            )
+            .max(maxUsageEventQuantity, `must be at most ${maxUsageEventQuantity} units per event`)
+            .default(1),
           eventId: z.string().min(1).max(200),
         }),
         response: {

@@ -9,8 +9,28 @@ const clockSchema = z.object({
   id: z.string(),
   name: z.string().nullable(),
   frozenTime: z.date(),
-  status: z.enum(["ready", "advancing"]),
+  status: z.enum(["ready", "advancing", "failed"]).meta({
+    description:
+      "`failed`: the last advance left due work failing (listed in `failures`); the clock can be advanced again.",
+  }),
   createdAt: z.date(),
+  failures: z
+    .array(
+      z.object({
+        work: z.string().meta({
+          description:
+            "`renewal` for a renewal on record as failing (retried after a backoff), else the failed job's task",
+        }),
+        organizationId: z.string().nullable(),
+        subscriptionId: z.string().nullable(),
+        attempts: z.number().int(),
+        error: z.string(),
+        nextAttemptAt: z.date().nullable(),
+      }),
+    )
+    .meta({
+      description: "Due work of the clock's organizations that failed and waits for a retry.",
+    }),
 });
 
 function requireTestMode({ config }: AppDependencies) {
@@ -77,7 +97,7 @@ export const testClockRoutes: RouteModule = (app, dependencies) => {
         tags: ["test clocks"],
         summary: "Advance a test clock",
         description:
-          "Moves the clock forward and answers once every piece of due work for its organizations (renewals, trial ends, dunning retries, scheduled changes, queued jobs) has run.",
+          'Moves the clock forward and answers once every piece of due work for its organizations (renewals, trial ends, dunning retries, scheduled changes, queued jobs) has run. When some of it failed, the clock answers `status: "failed"` with what failed in `failures` (a failed renewal is retried after a backoff, on a later advance); otherwise `ready`.',
         params: z.object({ testClockId: z.string() }),
         body: z.object({ frozenTime: instantInput() }),
         response: { 200: clockSchema },

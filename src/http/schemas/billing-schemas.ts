@@ -54,7 +54,7 @@ export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema>
     lines: invoice.lines.map((line) => ({
       description: line.description,
       amount: toNumber(line.amount),
-      quantity: line.quantity,
+      quantity: line.quantity === null ? null : toNumber(line.quantity),
       unitAmount: line.unitAmount === null ? null : toNumber(line.unitAmount),
       proration: line.proration,
       periodStart: line.periodStart,

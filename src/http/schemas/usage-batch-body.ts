@@ -1,13 +1,14 @@
 import type { FastifyRouteSchemaDef, FastifyValidationResult } from "fastify/types/schema.js";
 import { validatorCompiler } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { maxUsageEventQuantity } from "../../entitlements/usage-maximums.ts";
 import { instantInput } from "./instant-input.ts";
 
 const limits = {
   organizationId: 100,
   feature: 64,
   eventId: 200,
-  quantity: 1_000_000,
+  quantity: maxUsageEventQuantity,
   events: 10_000,
 };
 const timestamp = instantInput();
@@ -20,7 +21,12 @@ export const usageBatchBody = z.object({
         organizationId: z.string().min(1).max(limits.organizationId),
         // Unknown features are rejected per event by the ingestion; no pattern check on the hot path.
         feature: z.string().min(1).max(limits.feature),
-        quantity: z.number().int().min(-limits.quantity).max(limits.quantity).default(1),
+        quantity: z
+          .number()
+          .int()
+          .min(-limits.quantity, `must be at least -${limits.quantity} units per event`)
+          .max(limits.quantity, `must be at most ${limits.quantity} units per event`)
+          .default(1),
         eventId: z.string().min(1).max(limits.eventId),
         timestamp: timestamp.optional(),
       }),
