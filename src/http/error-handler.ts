@@ -14,15 +14,20 @@ export function toErrorResponse(
   error: unknown,
   requestId: string,
 ): { status: number; body: ErrorBody } {
-  if (error instanceof AbonoError) return respond(error.code, error.message, error.details);
+  if (error instanceof AbonoError) return respondCapped(error.code, error.message, error.details);
 
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((issue) => ({
+    const shown = error.validation.slice(0, reportedProblemLimit).map((issue) => ({
       path: `${error.validationContext ?? "request"}${issue.instancePath.replaceAll("/", ".")}`,
       message: issue.message ?? "is invalid",
     }));
-    const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
-    return respond("validation_error", `The request is invalid: ${summary}`, { issues });
+    const total = error.validation.length;
+    const summary =
+      shown.map((issue) => `${issue.path}: ${issue.message}`).join("; ") + moreNote(total);
+    return respond("validation_error", `The request is invalid: ${summary}`, {
+      issues: shown,
+      ...(total > shown.length ? { issueCount: total } : {}),
+    });
   }
   if (isResponseSerializationError(error)) return internal(requestId);
 
@@ -57,6 +62,45 @@ function describeClientError(error: Partial<FastifyError>): string {
       if (error.name === "SyntaxError") return `The body is not valid JSON: ${error.message ?? ""}`;
       return error.message ?? "The request is invalid.";
   }
+}
+
+/**
+ * How many issues or problems an error body lists; the rest are counted (`details.issueCount`,
+ * `details.<list>Count`) and noted in the message, so that input with thousands of faults cannot make
+ * an error body of megabytes.
+ */
+export const reportedProblemLimit = 20;
+const messageLimit = 4000;
+
+function moreNote(total: number): string {
+  return total > reportedProblemLimit ? `; and ${total - reportedProblemLimit} more` : "";
+}
+
+/** A domain error whose details list many problems: keep the first ones, count the rest. */
+function respondCapped(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  if (details === undefined) return respond(code, truncate(message));
+  const capped: Record<string, unknown> = {};
+  let note = "";
+  for (const [key, value] of Object.entries(details)) {
+    if (Array.isArray(value) && value.length > reportedProblemLimit) {
+      capped[key] = value.slice(0, reportedProblemLimit);
+      capped[`${key.replace(/s$/, "")}Count`] = value.length;
+      note ||= moreNote(value.length);
+      if (key === "problems" && value.every((item) => typeof item === "string")) {
+        const prefix = message.slice(0, message.indexOf(": ") + 2);
+        if (message.startsWith(prefix) && message.endsWith(value.join("; "))) {
+          message = `${prefix}${value.slice(0, reportedProblemLimit).join("; ")}`;
+        }
+      }
+    } else capped[key] = value;
+  }
+  return respond(code, truncate(message + note), capped);
+}
+
+function truncate(message: string): string {
+  return message.length <= messageLimit
+    ? message
+    : `${message.slice(0, messageLimit)}… (${message.length - messageLimit} more characters)`;
 }
 
 function respond(code: ErrorCode, message: string, details?: Record<string, unknown>) {

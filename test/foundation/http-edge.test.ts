@@ -57,3 +57,51 @@ describe("malformed HTTP before routing", () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe("error bodies stay small however many problems the input has", () => {
+  const manyKeys = (count: number, value: unknown) =>
+    Object.fromEntries(Array.from({ length: count }, (_, index) => [`unknown_${index}`, value]));
+  const plan = (features: Record<string, unknown>) => ({
+    id: "huge",
+    name: "Huge",
+    prices: [{ interval: "month", currency: "USD", unitAmount: 100 }],
+    features,
+  });
+
+  it("reports the first schema issues and how many there were in all", async () => {
+    const response = await app.request("POST", "/v1/plans", {
+      body: plan(manyKeys(200_000, 1.5)),
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("validation_error");
+    expect(JSON.stringify(response.body).length).toBeLessThan(16_384);
+    expect(response.body.error.details.issueCount).toBe(200_000);
+    expect(response.body.error.details.issues).toHaveLength(20);
+    expect(response.body.error.details.issues[0].path).toBe("body.features.unknown_0");
+    expect(response.body.error.message).toMatch(/body\.features\.unknown_0: /);
+    expect(response.body.error.message).toMatch(/and 199980 more/);
+  });
+
+  it("reports the first domain problems (unknown feature keys) and how many there were in all", async () => {
+    const response = await app.request("POST", "/v1/plans", {
+      body: plan(manyKeys(200_000, true)),
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("validation_error");
+    expect(JSON.stringify(response.body).length).toBeLessThan(16_384);
+    expect(response.body.error.details.problemCount).toBe(200_000);
+    expect(response.body.error.details.problems).toHaveLength(20);
+    expect(response.body.error.message).toMatch(/unknown_0/);
+    expect(response.body.error.message).toMatch(/and 199980 more/);
+  });
+
+  it("keeps every issue when there are few", async () => {
+    const response = await app.request("POST", "/v1/plans", {
+      body: plan(manyKeys(3, 1.5)),
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details.issues).toHaveLength(3);
+    expect(response.body.error.details.issueCount).toBeUndefined();
+    expect(response.body.error.message).not.toMatch(/more/);
+  });
+});
