@@ -232,7 +232,7 @@ const environmentSchema = z
   )
   .refine((env) => !env.ABONO_MIGRATION_DATABASE_URL || env.DATABASE_URL !== undefined, {
     message: "ABONO_MIGRATION_DATABASE_URL needs DATABASE_URL (the service's own role)",
-    path: ["ABONO_MIGRATION_DATABASE_URL"],
+    ...crossField,
   })
   .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
     message: "ABONO_JWT_JWKS_URL and ABONO_JWT_ISSUER must be set together to enable JWT auth",
@@ -242,6 +242,7 @@ const environmentSchema = z
 /** Variables whose value is a secret (or may carry one): a configuration error never echoes it. */
 const secretVariables = new Set([
   "DATABASE_URL",
+  "ABONO_MIGRATION_DATABASE_URL",
   "ABONO_ROOT_API_KEY",
   "ABONO_COGNITO_SECRET_ACCESS_KEY",
   "ABONO_STRIPE_SECRET_KEY",
