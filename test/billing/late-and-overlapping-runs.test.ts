@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createPaymentProviders } from "../../src/payments/payment-providers.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { duePeriodBefore } from "../helpers/due-period.ts";
 import { runCli } from "../helpers/process.ts";
 
 /**
@@ -156,12 +157,12 @@ describe("two billing runs that overlap", () => {
     try {
       await seedPlusPlan({ db: cliDatabase.db, now: new Date() });
       // Due in real time: the CLI's billing run uses the system clock.
-      const dueAt = new Date(Date.now() - 3_600_000);
+      const { periodStart, dueAt } = duePeriodBefore(new Date());
       await seedDueSubscriptions({
         db: cliDatabase.db,
         count: 800,
         planId: "plus",
-        periodStart: new Date(dueAt.getTime() - 30 * day),
+        periodStart,
         dueAt,
         prefix: "cli",
       });
