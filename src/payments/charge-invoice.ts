@@ -2,6 +2,7 @@ import type { Executor } from "../db/database.ts";
 import { payments } from "../db/schema/index.ts";
 import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
+import { nextProviderChargeKey } from "../idempotency/idempotency-context.ts";
 import { newId } from "../ids.ts";
 import { type Invoice, markInvoicePaid } from "../invoicing/invoices.ts";
 import { defaultPaymentMethod, type PaymentMethod } from "./payment-methods.ts";
@@ -15,6 +16,8 @@ export interface FailedAttempt {
   providerPaymentId: string | null;
   code: ChargeFailureCode;
   message: string;
+  /** The provider may have charged (see `ChargeResult`). */
+  outcomeUnknown: boolean;
 }
 
 export interface SucceededCharge {
@@ -62,6 +65,7 @@ export async function chargeInvoice({
       invoiceId: invoice.id,
       organizationId: invoice.organizationId,
       description: `Invoice ${invoice.number ?? invoice.id}`,
+      idempotencyKey: nextProviderChargeKey(invoice.organizationId) ?? undefined,
     },
   });
   if (result.status === "failed") {
@@ -74,6 +78,7 @@ export async function chargeInvoice({
         providerPaymentId: result.providerPaymentId,
         code: result.code,
         message: result.message,
+        outcomeUnknown: result.outcomeUnknown === true,
       },
     };
   }
