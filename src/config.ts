@@ -1,6 +1,11 @@
 import path from "node:path";
 import { z } from "zod";
 import { apiKeySecretPrefix } from "./auth/api-key-secret-prefix.ts";
+import {
+  defaultIdempotencyTiming,
+  type IdempotencyTiming,
+  shortenedIdempotencyTiming,
+} from "./idempotency/idempotency-timing.ts";
 
 const rootApiKeyPattern = new RegExp(`^${apiKeySecretPrefix}[A-Za-z0-9_-]{24,}$`);
 
@@ -64,6 +69,13 @@ const environmentSchema = z
       )
       .optional(),
     ABONO_TEST_MODE: booleanString.optional(),
+    /** Tests only (honoured in test mode): a shorter Idempotency-Key lease, to test takeovers quickly. */
+    ABONO_TEST_IDEMPOTENCY_LEASE_MS: z.coerce
+      .number({ error: "must be a number of milliseconds" })
+      .int("must be a whole number of milliseconds")
+      .min(100, "must be at least 100 (milliseconds)")
+      .max(60_000, "must be at most 60000 (milliseconds)")
+      .optional(),
     ABONO_FREE_PLAN_ID: z.string().min(1).default("free"),
     ABONO_LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -309,6 +321,8 @@ export interface Config {
   workerConcurrency: number;
   /** How often the worker looks for jobs it was not notified of (queued behind others, scheduled). */
   workerPollIntervalMs: number;
+  /** The Idempotency-Key lease and its heartbeat (docs/idempotency.md). */
+  idempotency: IdempotencyTiming;
   jwt: JwtConfig | undefined;
   identity: IdentityConfig;
   /** When set, each organization gets a PostgreSQL schema `tenant_<6 digits>` copied from this one. */
@@ -383,6 +397,16 @@ export class ConfigError extends Error {
   }
 }
 
+function idempotencyTimingOf(leaseMs: number | undefined, testMode: boolean): IdempotencyTiming {
+  if (leaseMs === undefined) return defaultIdempotencyTiming;
+  if (!testMode) {
+    throw new ConfigError([
+      "ABONO_TEST_IDEMPOTENCY_LEASE_MS: is for tests only and needs ABONO_TEST_MODE=true; unset it (the lease is 60 s)",
+    ]);
+  }
+  return shortenedIdempotencyTiming(leaseMs);
+}
+
 /** Parses the environment once. Unknown variables are ignored; bad values throw a `ConfigError`. */
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
   const defined = Object.fromEntries(
@@ -414,6 +438,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     bodyLimitBytes: env.ABONO_BODY_LIMIT_BYTES,
     workerConcurrency: env.ABONO_WORKER_CONCURRENCY,
     workerPollIntervalMs: env.ABONO_WORKER_POLL_MS ?? (testMode ? 100 : 1000),
+    idempotency: idempotencyTimingOf(env.ABONO_TEST_IDEMPOTENCY_LEASE_MS, testMode),
     jwt:
       env.ABONO_JWT_JWKS_URL && env.ABONO_JWT_ISSUER
         ? {

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Database, Transaction } from "../db/database.ts";
 import { AbonoError, invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
+import { IdempotencyClaimLostError } from "../idempotency/idempotency-store.ts";
 import { newId } from "../ids.ts";
 import { type Invoice, recordVoidedInvoice } from "../invoicing/invoices.ts";
 import { queueForScope } from "../jobs/scheduler.ts";
@@ -135,6 +136,15 @@ export async function runBillingOperation<Result>({
             return;
           }
           const outcome = await charge(invoice, now);
+          if (!outcome.ok && outcome.attempt.outcomeUnknown) {
+            // Not a decline: the customer may have been charged. Nothing is committed; a retry with the
+            // same Idempotency-Key sends the same provider key and finds out.
+            throw new AbonoError(
+              "provider_error",
+              `The payment provider did not say whether the payment of ${invoice.amountDue} (minor units, ${invoice.currency}) went through: ${outcome.attempt.message} Nothing was changed; retry with the same Idempotency-Key.`,
+              { provider: outcome.attempt.provider },
+            );
+          }
           if (!outcome.ok) throw new PaymentDeclined(invoice, outcome.attempt);
         },
         async chargeOrKeepOpen(invoice, at = now) {
@@ -185,6 +195,18 @@ export async function runBillingOperation<Result>({
         `The payment of ${voided.amountDue} (minor units, ${voided.currency}) was declined: ${error.attempt.message} Nothing was changed.`,
         { invoiceId: voided.id, reason: "declined", declineCode: error.attempt.code },
       );
+    }
+    if (error instanceof IdempotencyClaimLostError) {
+      // The charges were made under the request's provider key: the execution that took the key over
+      // sends the same key and records the same provider payment, so refunding here would take back a
+      // payment it keeps. Logged for reconciliation in case no execution ever records them.
+      if (charges.length > 0) {
+        logger.error(
+          { organizationId, charges },
+          "a request that lost its Idempotency-Key charged before its commit was refused; the attempt that took the key over reuses these provider payments (refund any that no payment on record names)",
+        );
+      }
+      throw error;
     }
     await refundCharges({ providers, logger, charges, organizationId, systemNow });
     throw error;

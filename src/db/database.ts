@@ -1,5 +1,6 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
+import { currentCommitGuard } from "./commit-guard.ts";
 import * as schema from "./schema/index.ts";
 
 export type Database = NodePgDatabase<typeof schema>;
@@ -33,6 +34,22 @@ export function openDatabase({
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
-  const db = drizzle({ client: pool, schema });
+  const db = guardCommits(drizzle({ client: pool, schema }));
   return { pool, db, close: () => pool.end() };
+}
+
+/**
+ * Every top-level transaction runs the current commit guard (src/db/commit-guard.ts), if any, as its
+ * last statement: a transaction opened for a request that lost its Idempotency-Key rolls back.
+ */
+function guardCommits(db: Database): Database {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((run, config) =>
+    transaction(async (tx) => {
+      const result = await run(tx);
+      const guard = currentCommitGuard();
+      if (guard) await guard(tx);
+      return result;
+    }, config)) as Database["transaction"];
+  return db;
 }

@@ -13,6 +13,7 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import type { EntitlementCache } from "../entitlements/entitlement-cache.ts";
 import type { ErrorCode } from "../errors.ts";
+import type { IdempotencyClaim } from "../idempotency/idempotency-store.ts";
 import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import type { ScheduledTask } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
@@ -63,6 +64,7 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     principal: Principal | null;
-    idempotency: { principal: string; key: string } | null;
+    /** The Idempotency-Key this request executes under; `stop` ends its lease's heartbeat. */
+    idempotency: { claim: IdempotencyClaim; stop(): void } | null;
   }
 }

@@ -1,11 +1,18 @@
 import { createHash } from "node:crypto";
 import stringify from "safe-stable-stringify";
+import { runWithCommitGuard } from "../db/commit-guard.ts";
 import { AbonoError, conflict, validationError } from "../errors.ts";
+import { runWithIdempotencyClaim } from "../idempotency/idempotency-context.ts";
 import {
+  type BeginOutcome,
   beginIdempotentRequest,
   completeIdempotentRequest,
+  fenceIdempotentClaim,
+  type IdempotencyClaim,
   releaseIdempotentRequest,
+  renewIdempotentClaim,
 } from "../idempotency/idempotency-store.ts";
+import type { Logger } from "../logger.ts";
 import type { App, AppDependencies } from "./app-types.ts";
 
 const mutatingMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -16,27 +23,72 @@ const keyPattern = /^[\x21-\x7e]{1,255}$/;
  * response is replayed; same key with a different request → 409 `idempotency_key_reused`; a concurrent
  * duplicate waits for the first execution and replays it. Keys are scoped to the caller. Requests that fail
  * validation are not recorded; a 5xx releases the key so a retry runs again.
+ *
+ * While the request runs, a heartbeat renews its lease on the key, and every transaction it opens checks,
+ * just before committing, that the key is still its own (the fencing token); an execution that lost the
+ * key to a takeover commits nothing (docs/idempotency.md).
  */
-export function registerIdempotency(app: App, { db, clock }: AppDependencies) {
+export function registerIdempotency(app: App, { db, clock, config, logger }: AppDependencies) {
   app.decorateRequest("idempotency", null);
 
-  app.addHook("preHandler", async (request, reply) => {
-    if (!mutatingMethods.has(request.method)) return;
+  app.addHook("preHandler", (request, reply, done) => {
+    if (!mutatingMethods.has(request.method)) return done();
     const header = request.headers["idempotency-key"];
-    if (header === undefined) return;
+    if (header === undefined) return done();
     if (typeof header !== "string" || !keyPattern.test(header)) {
-      throw validationError(
-        "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).",
+      return done(
+        validationError(
+          "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).",
+        ),
       );
     }
     const principal = request.principal;
-    if (principal === null) return; // public routes (webhooks) deduplicate by their own event ids
+    if (principal === null) return done(); // public routes (webhooks) deduplicate by their own event ids
 
     const path = request.url;
     const requestHash = createHash("sha256")
       .update(`${request.method} ${path}\n${stringify(request.body ?? null)}`)
       .digest("hex");
-    const outcome = await beginIdempotentRequest({
+    const answer = (outcome: BeginOutcome) => {
+      switch (outcome.kind) {
+        case "started": {
+          const { claim } = outcome;
+          request.idempotency = {
+            claim,
+            stop: startHeartbeat({
+              db,
+              claim,
+              clock,
+              intervalMs: config.idempotency.heartbeatMs,
+              logger,
+            }),
+          };
+          // The handler runs with the claim: its transactions are fenced, its charges keyed by it.
+          const guard = (tx: Parameters<typeof fenceIdempotentClaim>[0]["executor"]) =>
+            fenceIdempotentClaim({ executor: tx, claim, now: clock() });
+          return runWithCommitGuard(guard, () => runWithIdempotencyClaim(claim, () => done()));
+        }
+        case "replay":
+          reply.code(outcome.status).header("idempotent-replayed", "true");
+          if (outcome.contentType) reply.header("content-type", outcome.contentType);
+          reply.send(outcome.body);
+          return;
+        case "reused":
+          return done(
+            new AbonoError(
+              "idempotency_key_reused",
+              `This Idempotency-Key was already used for a different request (${outcome.originalMethod} ${outcome.originalPath} with another body). Use a new key for a new request.`,
+            ),
+          );
+        case "in_progress":
+          return done(
+            conflict(
+              "A request with this Idempotency-Key is still being processed. Retry in a few seconds.",
+            ),
+          );
+      }
+    };
+    beginIdempotentRequest({
       db,
       principal: principal.id,
       key: header,
@@ -44,43 +96,87 @@ export function registerIdempotency(app: App, { db, clock }: AppDependencies) {
       method: request.method,
       path,
       clock,
-    });
-    switch (outcome.kind) {
-      case "started":
-        request.idempotency = { principal: principal.id, key: header };
-        return;
-      case "replay":
-        reply.code(outcome.status).header("idempotent-replayed", "true");
-        if (outcome.contentType) reply.header("content-type", outcome.contentType);
-        return reply.send(outcome.body);
-      case "reused":
-        throw new AbonoError(
-          "idempotency_key_reused",
-          `This Idempotency-Key was already used for a different request (${outcome.originalMethod} ${outcome.originalPath} with another body). Use a new key for a new request.`,
-        );
-      case "in_progress":
-        throw conflict(
-          "A request with this Idempotency-Key is still being processed. Retry in a few seconds.",
-        );
-    }
+      timing: config.idempotency,
+    }).then(answer, done);
   });
 
   app.addHook("onSend", async (request, reply, payload) => {
-    const claim = request.idempotency;
-    if (claim === null) return payload;
+    const running = request.idempotency;
+    if (running === null) return payload;
     request.idempotency = null;
+    running.stop();
+    const { claim } = running;
     if (reply.statusCode >= 500 || typeof payload !== "string") {
-      await releaseIdempotentRequest({ db, ...claim });
+      await releaseIdempotentRequest({ db, claim });
     } else {
       const contentType = reply.getHeader("content-type");
-      await completeIdempotentRequest({
+      const stored = await completeIdempotentRequest({
         db,
-        ...claim,
+        claim,
         status: reply.statusCode,
         body: payload,
         contentType: typeof contentType === "string" ? contentType : null,
       });
+      if (!stored) {
+        request.log.warn(
+          { idempotencyKey: claim.key, status: reply.statusCode },
+          "the Idempotency-Key was taken over while this request ran; its response is not stored",
+        );
+      }
     }
     return payload;
   });
+
+  // A request that ends without a response (the client went away) stops renewing its lease too.
+  app.addHook("onResponse", async (request) => {
+    request.idempotency?.stop();
+  });
+  app.addHook("onRequestAbort", async (request) => {
+    request.idempotency?.stop();
+  });
+}
+
+/**
+ * Renews the claim's lease every `intervalMs` until stopped. A renewal that finds the key taken over
+ * stops; one that fails (the database unreachable) is retried at the next beat, and if none gets
+ * through before the lease lapses the fence refuses the request's commits.
+ */
+function startHeartbeat({
+  db,
+  claim,
+  clock,
+  intervalMs,
+  logger,
+}: {
+  db: AppDependencies["db"];
+  claim: IdempotencyClaim;
+  clock: () => Date;
+  intervalMs: number;
+  logger: Logger;
+}): () => void {
+  let renewing = false;
+  const timer = setInterval(() => {
+    if (renewing) return;
+    renewing = true;
+    renewIdempotentClaim({ db, claim, now: clock() })
+      .then((held) => {
+        if (held) return;
+        clearInterval(timer);
+        logger.warn(
+          { idempotencyKey: claim.key },
+          "the Idempotency-Key's lease was lost to another attempt; this request will commit nothing",
+        );
+      })
+      .catch((error: unknown) => {
+        logger.warn(
+          { err: error, idempotencyKey: claim.key },
+          "could not renew an Idempotency-Key lease",
+        );
+      })
+      .finally(() => {
+        renewing = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -3,6 +3,7 @@ import { payments } from "../db/schema/index.ts";
 import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
+import { nextProviderChargeKey } from "../idempotency/idempotency-context.ts";
 import { newId } from "../ids.ts";
 import { type Invoice, markInvoicePaid } from "../invoicing/invoices.ts";
 import { defaultPaymentMethod, type PaymentMethod } from "./payment-methods.ts";
@@ -16,6 +17,8 @@ export interface FailedAttempt {
   providerPaymentId: string | null;
   code: ChargeFailureCode;
   message: string;
+  /** The provider may have charged (see `ChargeResult`). */
+  outcomeUnknown: boolean;
 }
 
 export interface SucceededCharge {
@@ -65,6 +68,7 @@ export async function chargeInvoice({
       description: billingMessages(invoice.locale === "es" ? "es" : "en").invoiceCharge({
         reference: invoice.number ?? invoice.id,
       }),
+      idempotencyKey: nextProviderChargeKey(invoice.organizationId) ?? undefined,
     },
   });
   if (result.status === "failed") {
@@ -77,6 +81,7 @@ export async function chargeInvoice({
         providerPaymentId: result.providerPaymentId,
         code: result.code,
         message: result.message,
+        outcomeUnknown: result.outcomeUnknown === true,
       },
     };
   }

@@ -23,8 +23,15 @@ export interface ChargeRequest {
   token: string;
   amount: bigint;
   currency: string;
-  /** Our payment id; providers use it as their idempotency key. */
+  /** Our payment id; providers use it as their idempotency key unless `idempotencyKey` is given. */
   paymentId: string;
+  /**
+   * The provider idempotency key when the charge is made for a request with an Idempotency-Key: the
+   * same for every execution of that request (src/idempotency/idempotency-context.ts), so a second
+   * execution gets the first one's payment instead of a second charge. Only parameters that are the
+   * same in every execution may then be sent with it.
+   */
+  idempotencyKey?: string | undefined;
   invoiceId: string;
   organizationId: string;
   description: string;
@@ -45,6 +52,11 @@ export type ChargeResult =
       code: ChargeFailureCode;
       message: string;
       providerPaymentId: string | null;
+      /**
+       * No answer says whether the customer was charged (a timeout, a 5xx): an operation that must not
+       * go on without the payment answers 502 and a retry finds the outcome with the same idempotency key.
+       */
+      outcomeUnknown?: boolean;
     };
 
 export interface RefundRequest {

@@ -218,6 +218,8 @@ export class FakeStripe {
   >();
   private readonly idempotent = new Map<string, { fingerprint: string; reply: Reply }>();
   private failures: { status: number; remaining: number; path: string | undefined }[] = [];
+  private holds: { ms: number; remaining: number; path: string | undefined }[] = [];
+  private readonly heldReplies = new Set<() => void>();
   private server: http.Server | undefined;
   private origin: string | undefined;
 
@@ -250,6 +252,7 @@ export class FakeStripe {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    for (const release of this.heldReplies) release();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -265,6 +268,15 @@ export class FakeStripe {
     path?: string;
   } = {}) {
     this.failures.push({ status, remaining: times, path });
+  }
+
+  /**
+   * The next `times` requests (to `path`, if given) are carried out at once (a PaymentIntent is created
+   * and confirmed, its idempotency key saved) but answered only after `ms`: a slow Stripe, or one whose
+   * answer never reaches a process that dies meanwhile. `close()` answers held requests at once.
+   */
+  holdNext({ ms, times = 1, path }: { ms: number; times?: number; path?: string }) {
+    this.holds.push({ ms, remaining: times, path });
   }
 
   requestsTo(method: string, path: string): RecordedStripeRequest[] {
@@ -439,6 +451,23 @@ export class FakeStripe {
       this.idempotent.set(idempotencyKey, { fingerprint, reply });
     }
     recorded.status = reply.status;
+    const hold = this.holds.find(
+      (candidate) =>
+        candidate.remaining > 0 && (!candidate.path || candidate.path === url.pathname),
+    );
+    if (hold) {
+      hold.remaining -= 1;
+      await new Promise<void>((resolve) => {
+        const release = () => {
+          clearTimeout(timer);
+          this.heldReplies.delete(release);
+          resolve();
+        };
+        const timer = setTimeout(release, hold.ms);
+        this.heldReplies.add(release);
+      });
+      if (response.destroyed) return;
+    }
     response.writeHead(reply.status, {
       "content-type": "application/json",
       "request-id": stripeId("req"),

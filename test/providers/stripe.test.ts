@@ -354,6 +354,56 @@ describe("charge", () => {
     ]);
   });
 
+  it("bounds a charge by its timeout: no answer in time is a processing error whose outcome is unknown", async () => {
+    const impatient = createStripeProvider(
+      { secretKey: fake.secretKey, webhookSecret: undefined, apiUrl: fake.apiUrl },
+      { maxNetworkRetries: 0, timeoutMs: 200 },
+    );
+    const { storedToken } = await storedCard();
+    fake.holdNext({ path: "/v1/payment_intents", ms: 1_000 });
+    const started = Date.now();
+    const result = await impatient.charge(chargeRequest(storedToken));
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(result).toMatchObject({
+      status: "failed",
+      code: "processing_error",
+      outcomeUnknown: true,
+    });
+  });
+
+  it("under a request's provider key, a second execution gets the first one's PaymentIntent; its parameters carry no id of the execution", async () => {
+    const { storedToken } = await storedCard();
+    const idempotencyKey = unique("abono-request");
+    const firstExecution = await stripe.charge(chargeRequest(storedToken, { idempotencyKey }));
+    const secondExecution = await stripe.charge(chargeRequest(storedToken, { idempotencyKey }));
+    expect(firstExecution.status).toBe("succeeded");
+    expect(secondExecution).toEqual(firstExecution);
+    const sent = fake.requestsTo("POST", "/v1/payment_intents").slice(-2);
+    expect(sent.map((request) => [request.idempotencyKey, request.replayed])).toEqual([
+      [idempotencyKey, false],
+      [idempotencyKey, true],
+    ]);
+    expect(sent[0]?.body.metadata).toEqual({
+      organizationId: "org_charge",
+      chargeKey: idempotencyKey,
+    });
+  });
+
+  it("does not take a replayed PaymentIntent that was refunded since for a payment", async () => {
+    const { storedToken } = await storedCard();
+    const idempotencyKey = unique("abono-request");
+    const firstExecution = await stripe.charge(chargeRequest(storedToken, { idempotencyKey }));
+    if (firstExecution.status !== "succeeded") throw new Error("the first charge failed");
+    fake.refund(firstExecution.providerPaymentId);
+    const secondExecution = await stripe.charge(chargeRequest(storedToken, { idempotencyKey }));
+    expect(secondExecution).toMatchObject({
+      status: "failed",
+      code: "processing_error",
+      providerPaymentId: firstExecution.providerPaymentId,
+      message: expect.stringMatching(/was refunded since; retry with a new Idempotency-Key/),
+    });
+  });
+
   it("returns a processing error when Stripe cannot be reached", async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));

@@ -2,7 +2,9 @@ import { index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-or
 
 /**
  * One row per (caller, Idempotency-Key). `in_progress` while the first request runs; `completed` holds
- * the response that every retry replays until `expires_at` (24 h).
+ * the response that every retry replays until `expires_at` (24 h). `fencing_token` names the execution
+ * that holds the key: a takeover after an expired lease changes it, and only the holder of the current
+ * token may commit (docs/idempotency.md).
  */
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
@@ -16,7 +18,9 @@ export const idempotencyKeys = pgTable(
     responseStatus: integer("response_status"),
     responseBody: text("response_body"),
     responseContentType: text("response_content_type"),
+    /** Renewed by the running request's heartbeat; older than the lease means its process died. */
     lockedAt: timestamp("locked_at", { withTimezone: true }).notNull(),
+    fencingToken: text("fencing_token").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },

@@ -5,6 +5,11 @@ import {
   Preference,
   MercadoPagoConfig as SdkConfig,
 } from "mercadopago";
+import {
+  providerMaxNetworkRetries,
+  providerRequestTimeoutMs,
+  providerRetryDelayCapMs,
+} from "../../payments/provider-timeouts.ts";
 import { MercadoPagoApiError } from "./mercadopago-api-error.ts";
 import { withSdkOrigin } from "./with-sdk-origin.ts";
 
@@ -41,8 +46,17 @@ export function createMercadoPagoApi({
   apiUrl: string | undefined;
 }): MercadoPagoApi {
   const origin = apiOrigin(apiUrl);
+  // The SDK's defaults (60 s per try, 3 retries up to 30 s apart) could outlast an Idempotency-Key lease.
+  const bounds = {
+    timeout: providerRequestTimeoutMs,
+    maxRetries: providerMaxNetworkRetries,
+    maxDelay: providerRetryDelayCapMs,
+  };
   const sdkConfig = (idempotencyKey?: string) =>
-    new SdkConfig({ accessToken, options: idempotencyKey ? { idempotencyKey } : {} });
+    new SdkConfig({
+      accessToken,
+      options: idempotencyKey ? { ...bounds, idempotencyKey } : bounds,
+    });
   const send = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
     try {
       return await withSdkOrigin({ apiUrl: origin, call });

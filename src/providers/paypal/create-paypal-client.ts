@@ -6,6 +6,7 @@ import {
   PaymentsController,
 } from "@paypal/paypal-server-sdk";
 import type { PayPalConfig } from "../../config.ts";
+import { providerRequestTimeoutMs } from "../../payments/provider-timeouts.ts";
 import { paypalApiOrigin, paypalEnvironmentOrigins } from "./paypal-api-origin.ts";
 import { createPayPalTokenCache, tokenRefreshMarginSeconds } from "./paypal-token-cache.ts";
 
@@ -30,7 +31,8 @@ export function createPayPalClient(config: PayPalConfig): PayPalClient {
   const tokens = createPayPalTokenCache();
   const configuration: Partial<Configuration> = {
     environment: config.environment === "production" ? Environment.Production : Environment.Sandbox,
-    timeout: 30_000,
+    // Per request; the SDK retries no POST, so one call is the token request and the call itself.
+    timeout: providerRequestTimeoutMs,
     clientCredentialsAuthCredentials: {
       oAuthClientId: config.clientId,
       oAuthClientSecret: config.clientSecret,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { providerRequestTimeoutMs } from "../../payments/provider-timeouts.ts";
 import type { PayPalClient } from "./create-paypal-client.ts";
 import { PayPalApiError } from "./paypal-api-error.ts";
 
@@ -28,7 +29,7 @@ export async function requestWebhookVerification({
         accept: "application/json",
       },
       body,
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(providerRequestTimeoutMs),
     });
     text = await response.text();
   } catch (error) {

@@ -5,10 +5,14 @@ import { stripeFailureCode } from "./stripe-failure-code.ts";
 import { parseStripeStoredToken } from "./stripe-stored-token.ts";
 
 /**
- * Charges a stored card off-session with one confirmed PaymentIntent. The idempotency key is Abono's
- * payment id, so a retried charge (a network retry, a crashed job run again) is answered with the first
- * PaymentIntent instead of charging twice. Declines and Stripe-side trouble come back as a failed result
- * (renewals charge many organizations in one batch; one bad card or outage must not abort it). Only
+ * Charges a stored card off-session with one confirmed PaymentIntent. The idempotency key is the
+ * request's provider key when the charge is made for an HTTP request with an Idempotency-Key (the same in
+ * every execution of that request), otherwise Abono's payment id, so a retried charge (a network retry, a
+ * second execution of the request, a crashed job run again) is answered with the first PaymentIntent
+ * instead of charging twice. With the request's key, the parameters carry no id minted by this execution
+ * (Stripe refuses a key reused with other parameters). Declines and Stripe-side trouble come back as a
+ * failed result (renewals charge many organizations in one batch; one bad card or outage must not abort
+ * it); trouble that leaves the outcome unknown (timeout, 5xx) is marked `outcomeUnknown`. Only
  * non-Stripe errors are thrown: an amount beyond the safe range or a bug.
  */
 export async function chargeWithStripe({
@@ -40,20 +44,71 @@ export async function chargeWithStripe({
         automatic_payment_methods: { enabled: true, allow_redirects: "never" },
         confirm: true,
         off_session: true,
-        description: request.description,
-        metadata: {
-          paymentId: request.paymentId,
-          invoiceId: request.invoiceId,
-          organizationId: request.organizationId,
-        },
+        ...chargeDescription(request),
       },
-      { idempotencyKey: request.paymentId },
+      { idempotencyKey: request.idempotencyKey ?? request.paymentId },
     );
+    if (isReplayed(intent) && (await wasRefunded({ stripe, intent }))) {
+      return {
+        status: "failed",
+        code: "processing_error",
+        message: `The first attempt of this request charged PaymentIntent ${intent.id} and it was refunded since; retry with a new Idempotency-Key to charge again.`,
+        providerPaymentId: intent.id,
+      };
+    }
     return chargeResultOf(intent);
   } catch (error) {
     if (error instanceof Stripe.errors.StripeError) return failedCharge(error);
     throw error;
   }
+}
+
+/**
+ * The description and metadata: this payment's and invoice's ids, or, under a request's provider key,
+ * only what every execution of the request sends alike (the payment row keeps the PaymentIntent id).
+ */
+function chargeDescription(request: ChargeRequest): {
+  description: string;
+  metadata: Record<string, string>;
+} {
+  if (request.idempotencyKey === undefined) {
+    return {
+      description: request.description,
+      metadata: {
+        paymentId: request.paymentId,
+        invoiceId: request.invoiceId,
+        organizationId: request.organizationId,
+      },
+    };
+  }
+  return {
+    description: `Abono charge for organization ${request.organizationId}`,
+    metadata: { organizationId: request.organizationId, chargeKey: request.idempotencyKey },
+  };
+}
+
+/** Stripe answered from an earlier request with the same idempotency key. */
+function isReplayed(intent: Stripe.Response<Stripe.PaymentIntent>): boolean {
+  const replayed = intent.lastResponse?.headers?.["idempotent-replayed"];
+  return replayed === "true";
+}
+
+/**
+ * Whether a replayed PaymentIntent's charge was refunded since (an execution that failed after charging
+ * refunds its charge, and the retry must not take that payment for its own).
+ */
+async function wasRefunded({
+  stripe,
+  intent,
+}: {
+  stripe: Stripe;
+  intent: Stripe.PaymentIntent;
+}): Promise<boolean> {
+  if (intent.status !== "succeeded" || !intent.latest_charge) return false;
+  const chargeId =
+    typeof intent.latest_charge === "string" ? intent.latest_charge : intent.latest_charge.id;
+  const charge = await stripe.charges.retrieve(chargeId);
+  return charge.amount_refunded > 0;
 }
 
 /**
@@ -119,5 +174,19 @@ function failedCharge(error: InstanceType<typeof Stripe.errors.StripeError>): Ch
     code: "processing_error",
     message: `Stripe could not process the charge (${error.rawType ?? error.type}${error.statusCode ? ` ${error.statusCode}` : ""}): ${error.message}`,
     providerPaymentId,
+    ...(leavesOutcomeUnknown(error) ? { outcomeUnknown: true } : {}),
   };
+}
+
+/**
+ * No answer (a timeout or a lost connection) or a server error: Stripe may have charged. An
+ * idempotency error (the key was used with other parameters) means an earlier execution's charge may
+ * stand under this key.
+ */
+function leavesOutcomeUnknown(error: InstanceType<typeof Stripe.errors.StripeError>): boolean {
+  return (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeIdempotencyError ||
+    (error instanceof Stripe.errors.StripeAPIError && (error.statusCode ?? 500) >= 500)
+  );
 }

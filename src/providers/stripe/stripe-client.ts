@@ -1,11 +1,15 @@
 import Stripe from "stripe";
+import {
+  providerMaxNetworkRetries,
+  providerRequestTimeoutMs,
+} from "../../payments/provider-timeouts.ts";
 
 /**
  * Retries on connection errors, 409s and 5xx. Safe because every write Abono sends carries an
  * idempotency key (payment id, refund id, checkout id, organization id), so a retried request is
  * answered with the first response instead of charging twice.
  */
-const defaultMaxNetworkRetries = 2;
+const defaultMaxNetworkRetries = providerMaxNetworkRetries;
 
 /**
  * Builds the Stripe SDK client. `apiUrl` is an origin (`http://127.0.0.1:54321` for the fake Stripe in
@@ -17,14 +21,18 @@ export function createStripeClient({
   secretKey,
   apiUrl,
   maxNetworkRetries = defaultMaxNetworkRetries,
+  timeoutMs = providerRequestTimeoutMs,
 }: {
   secretKey: string;
   apiUrl: string | undefined;
   maxNetworkRetries?: number;
+  timeoutMs?: number;
 }): Stripe {
   return new Stripe(secretKey, {
     ...(apiUrl === undefined ? {} : stripeOrigin(apiUrl)),
     maxNetworkRetries,
+    // The SDK's default is 80 s per try; a call must end well within an Idempotency-Key lease.
+    timeout: timeoutMs,
     telemetry: false,
     appInfo: { name: "Abono" },
   });

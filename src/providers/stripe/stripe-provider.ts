@@ -11,6 +11,8 @@ import { verifyStripeWebhook } from "./verify-stripe-webhook.ts";
 export interface StripeProviderOptions {
   /** The SDK's automatic retries (connection errors, 409, 5xx); default 2. Tests set 0. */
   maxNetworkRetries?: number;
+  /** One request's timeout; default `providerRequestTimeoutMs`. Tests shorten it. */
+  timeoutMs?: number;
 }
 
 /**
@@ -26,6 +28,7 @@ export function createStripeProvider(
     secretKey: config.secretKey,
     apiUrl: config.apiUrl,
     maxNetworkRetries: options.maxNetworkRetries,
+    timeoutMs: options.timeoutMs,
   });
   return {
     name: "stripe",
