@@ -1,7 +1,9 @@
+import { and, eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Config } from "../config.ts";
 import type { Database, Transaction } from "../db/database.ts";
-import { AbonoError, invalidState } from "../errors.ts";
+import { payments } from "../db/schema/index.ts";
+import { AbonoError, conflict, invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { IdempotencyClaimLostError } from "../idempotency/idempotency-store.ts";
 import { newId } from "../ids.ts";
@@ -208,7 +210,13 @@ export async function runBillingOperation<Result>({
       }
       throw error;
     }
-    await refundCharges({ providers, logger, charges, organizationId, systemNow });
+    const kept = await refundCharges({ db, providers, logger, charges, organizationId, systemNow });
+    if (kept.length > 0) {
+      throw conflict(
+        `An earlier attempt of this request already made and recorded this payment (${kept.map((charge) => `${charge.provider} ${charge.providerPaymentId}`).join(", ")}), and its response was lost. Nothing else was changed; see the organization's invoices.`,
+        { providerPaymentIds: kept.map((charge) => charge.providerPaymentId) },
+      );
+    }
     throw error;
   }
 }
@@ -290,24 +298,38 @@ async function recordDecline({
 
 /**
  * Refunds the successful charges of an operation whose transaction failed afterwards (so no payment of
- * them is on record). A refund that fails is logged for an operator; the others still go ahead.
+ * them is on record by this operation). A charge on record as another execution's payment (the same
+ * request executed again, answered with the same provider payment) is kept and returned. A refund that fails is logged for an operator; the others still go ahead.
  */
 export async function refundCharges({
+  db,
   providers,
   logger,
   charges,
   organizationId,
   systemNow,
 }: {
+  db: Database;
   providers: PaymentProviders;
   logger: Logger;
   charges: readonly SucceededCharge[];
   /** The operation's organization; null for a batch, whose charges name their own. */
   organizationId: string | null;
   systemNow: Date;
-}): Promise<void> {
+}): Promise<SucceededCharge[]> {
+  const kept: SucceededCharge[] = [];
   for (const charge of charges) {
     try {
+      if (await isPaymentOnRecord({ db, charge })) {
+        // Another execution of the same request recorded this very provider payment (it was answered
+        // with it under the request's provider idempotency key): it is paid for, not to be refunded.
+        logger.warn(
+          { organizationId, charge },
+          "kept a charge whose operation failed: the provider payment is on record for another execution",
+        );
+        kept.push(charge);
+        continue;
+      }
       await providers.get(charge.provider)?.refund({
         providerPaymentId: charge.providerPaymentId,
         amount: charge.amount,
@@ -322,6 +344,28 @@ export async function refundCharges({
       );
     }
   }
+  return kept;
+}
+
+async function isPaymentOnRecord({
+  db,
+  charge,
+}: {
+  db: Database;
+  charge: SucceededCharge;
+}): Promise<boolean> {
+  const [found] = await db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(
+      and(
+        eq(payments.provider, charge.provider),
+        eq(payments.providerPaymentId, charge.providerPaymentId),
+        eq(payments.status, "succeeded"),
+      ),
+    )
+    .limit(1);
+  return found !== undefined;
 }
 
 /**

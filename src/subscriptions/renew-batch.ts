@@ -510,7 +510,7 @@ export async function renewBatch({
       return { renewed: work.length - pastDue, pastDue, skipped: due.length - work.length };
     });
   } catch (error) {
-    await refundCharges({ providers, logger, charges, organizationId: null, systemNow });
+    await refundCharges({ db, providers, logger, charges, organizationId: null, systemNow });
     throw error;
   }
 }

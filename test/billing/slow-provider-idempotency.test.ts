@@ -260,4 +260,28 @@ describe("a charge slower than the Idempotency-Key lease, retried on another pro
     expect(again.replayed).toBe("true");
     expect(again.body).toEqual(retry.body);
   }, 60_000);
+
+  it("when a process died after committing but before storing its response, the retry records nothing twice and refunds nothing", async () => {
+    const organizationId = await customer(second);
+    const path = `/v1/organizations/${organizationId}/purchases`;
+    const body = { packId: "encounters-500" };
+    const key = `lost-response-${organizationId}`;
+    const done = await call(second, "POST", path, body, key);
+    expect(done.status).toBe(201);
+    // As if the process had died right after its commit: the key is still in progress, its lease lapsed.
+    await database.pool.query(
+      `update idempotency_keys set state = 'in_progress', response_status = null, response_body = null,
+              locked_at = now() - interval '1 hour'
+        where key = $1`,
+      [key],
+    );
+    const retry = await call(second, "POST", path, body, key);
+    expect(retry.status).toBe(409);
+    expect(retry.body.error.message).toMatch(/already made and recorded this payment/);
+    expect(paymentIntentsOf(organizationId)).toHaveLength(1);
+    expect(fake.requestsTo("POST", "/v1/refunds")).toHaveLength(0);
+    await expect
+      .poll(() => recorded(organizationId), { timeout: 10_000 })
+      .toEqual({ invoices: 1, payments: 1, succeeded: 1, grants: 1 });
+  }, 60_000);
 });

@@ -22,6 +22,24 @@ describe("loadConfig", () => {
     expect(loadConfig({ DATABASE_URL: url, ABONO_TEST_MODE: "true" }).testMode).toBe(true);
   });
 
+  it("keeps the 60 s Idempotency-Key lease, shortened only in test mode by ABONO_TEST_IDEMPOTENCY_LEASE_MS", () => {
+    const url = "postgres://postgres@127.0.0.1:5432/abono";
+    expect(loadConfig({ DATABASE_URL: url }).idempotency).toEqual({
+      leaseMs: 60_000,
+      heartbeatMs: 15_000,
+    });
+    expect(
+      loadConfig({
+        DATABASE_URL: url,
+        ABONO_TEST_MODE: "true",
+        ABONO_TEST_IDEMPOTENCY_LEASE_MS: "1000",
+      }).idempotency,
+    ).toEqual({ leaseMs: 1_000, heartbeatMs: 250 });
+    expect(() =>
+      loadConfig({ DATABASE_URL: url, ABONO_TEST_IDEMPOTENCY_LEASE_MS: "1000" }),
+    ).toThrow(/ABONO_TEST_IDEMPOTENCY_LEASE_MS: is for tests only and needs ABONO_TEST_MODE=true/);
+  });
+
   it("reports every bad value with the variable's name", () => {
     try {
       loadConfig({ PORT: "99999", DATABASE_URL: "mysql://x", ABONO_ROOT_API_KEY: "short" });
