@@ -102,7 +102,8 @@ export function registerIdempotency(app: App, { db, clock, config, logger }: App
 
   app.addHook("onSend", async (request, reply, payload) => {
     const running = request.idempotency;
-    if (running === null) return payload;
+    // undefined on routes registered before this hook's decoration (the documentation pages)
+    if (running == null) return payload;
     request.idempotency = null;
     running.stop();
     const { claim } = running;
