@@ -155,14 +155,6 @@ export async function buildApp(
       } as typeof transformed;
     },
   });
-  await app.register(async (documentation) => {
-    documentation.addHook("onRoute", (route) => {
-      route.config = { ...route.config, access: access.public };
-    });
-    await documentation.register(swaggerUi, { routePrefix: "/docs" });
-    documentation.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  });
-
   registerRootOnlyRoutes(app);
   registerAuthentication(app, dependencies);
   // Everything from here to the handler runs in the request's audit context: audit entries get its id.
@@ -174,6 +166,14 @@ export async function buildApp(
   );
   registerIdempotency(app, dependencies);
   registerReadYourWrites(app, dependencies);
+  // After the request decorations above, so the documentation pages' requests carry them too.
+  await app.register(async (documentation) => {
+    documentation.addHook("onRoute", (route) => {
+      route.config = { ...route.config, access: access.public };
+    });
+    await documentation.register(swaggerUi, { routePrefix: "/docs" });
+    documentation.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  });
   for (const routes of [...routeModules, ...extraRoutes]) routes(app, dependencies);
   return app;
 }

@@ -102,8 +102,7 @@ export function registerIdempotency(app: App, { db, clock, config, logger }: App
 
   app.addHook("onSend", async (request, reply, payload) => {
     const running = request.idempotency;
-    // undefined on routes registered before this hook's decoration (the documentation pages)
-    if (running == null) return payload;
+    if (running === null) return payload;
     request.idempotency = null;
     running.stop();
     const { claim } = running;
