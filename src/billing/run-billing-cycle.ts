@@ -68,52 +68,40 @@ export async function runBillingCycle({
     const single = found.single.filter(pending);
     const dueRetries = (await findDueRetries({ db, now, scope })).filter(pending);
     const units: (() => Promise<void>)[] = [];
-    for (let start = 0; start < plain.length; start += renewalBatchSize) {
-      const due = plain.slice(start, start + renewalBatchSize);
+    // A unit's transient failure leaves its subscriptions for a later run; renewals record any other
+    // failure themselves (answered "failed"), so what else escapes is a fault and ends the run.
+    const addUnit = (subscriptionIds: readonly string[], work: () => Promise<void>) =>
       units.push(async () => {
         try {
+          await work();
+        } catch (error) {
+          if (!isTransientError(error)) throw error;
+          failedTransiently(subscriptionIds, error);
+        }
+      });
+    for (let start = 0; start < plain.length; start += renewalBatchSize) {
+      const due = plain.slice(start, start + renewalBatchSize);
+      addUnit(
+        due.map((entry) => entry.subscriptionId),
+        async () => {
           const result = await renewBatchOrRecordFailures({ services, due, systemNow: clock() });
           counts.renewals += result.renewed + result.pastDue;
           counts.failed += result.failed;
-        } catch (error) {
-          failedTransiently(
-            due.map((entry) => entry.subscriptionId),
-            error,
-          );
-        }
-      });
+        },
+      );
     }
     for (const entry of single) {
-      units.push(async () => {
-        try {
-          const outcome = await renewOrRecordFailure({
-            services,
-            subscriptionId: entry.subscriptionId,
-            dueAt: entry.dueAt,
-            systemNow: clock(),
-          });
-          if (outcome === "renewed" || outcome === "past_due") counts.renewals += 1;
-          if (outcome === "ended") counts.ended += 1;
-          if (outcome === "failed") counts.failed += 1;
-        } catch (error) {
-          failedTransiently([entry.subscriptionId], error);
-        }
+      addUnit([entry.subscriptionId], async () => {
+        const outcome = await renewOrRecordFailure({ services, ...entry, systemNow: clock() });
+        if (outcome === "renewed" || outcome === "past_due") counts.renewals += 1;
+        if (outcome === "ended") counts.ended += 1;
+        if (outcome === "failed") counts.failed += 1;
       });
     }
     for (const entry of dueRetries) {
-      units.push(async () => {
-        try {
-          const outcome = await retrySubscriptionPayment({
-            services,
-            subscriptionId: entry.subscriptionId,
-            attemptAt: entry.attemptAt,
-            systemNow: clock(),
-          });
-          if (outcome !== "skipped") counts.retries += 1;
-        } catch (error) {
-          if (!isTransientError(error)) throw error;
-          failedTransiently([entry.subscriptionId], error);
-        }
+      addUnit([entry.subscriptionId], async () => {
+        const outcome = await retrySubscriptionPayment({ services, ...entry, systemNow: clock() });
+        if (outcome !== "skipped") counts.retries += 1;
       });
     }
     if (units.length === 0) break;

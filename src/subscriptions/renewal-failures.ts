@@ -10,6 +10,7 @@ import { lockOrganization } from "../organizations/lock-organization.ts";
 import { addDays } from "../time/index.ts";
 import { type DueRenewal, renewBatch } from "./renew-batch.ts";
 import { renewSubscription } from "./renew-subscription.ts";
+import { organizationOfSubscription } from "./subscription-records.ts";
 
 const actor = "system:renewal";
 
@@ -118,17 +119,10 @@ export async function recordRenewalFailure({
   const { db, config, logger } = services;
   const message = describeError(error);
   logger.error({ err: error, subscriptionId, dueAt }, "renewal failed; recorded for an operator");
+  const organizationId = await organizationOfSubscription({ executor: db, subscriptionId });
+  if (organizationId === null) return;
   await db.transaction(async (tx) => {
-    const [owner] = await tx
-      .select({ organizationId: subscriptions.organizationId })
-      .from(subscriptions)
-      .where(eq(subscriptions.id, subscriptionId));
-    if (!owner) return;
-    const { organization, now } = await lockOrganization({
-      tx,
-      organizationId: owner.organizationId,
-      systemNow,
-    });
+    const { organization, now } = await lockOrganization({ tx, organizationId, systemNow });
     const [subscription] = await tx
       .select()
       .from(subscriptions)
