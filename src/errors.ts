@@ -44,6 +44,23 @@ export class AbonoError extends Error {
 export const validationError = (message: string, details?: Record<string, unknown>) =>
   new AbonoError("validation_error", message, details);
 
+/** How many problems an error lists; the rest are counted, so thousands of faults never make a huge body. */
+export const reportedProblemLimit = 20;
+
+/**
+ * 400 for an entry with several problems (a plan, a pack, an organization…): the first
+ * `reportedProblemLimit` are listed in the message and `details.problems`, the total in
+ * `details.problemCount` when some were left out.
+ */
+export function invalidEntry(what: string, problems: readonly string[]): AbonoError {
+  const shown = problems.slice(0, reportedProblemLimit);
+  const more = problems.length - shown.length;
+  return validationError(
+    `${what} is invalid: ${shown.join("; ")}${more > 0 ? `; and ${more} more` : ""}`,
+    { problems: shown, ...(more > 0 ? { problemCount: problems.length } : {}) },
+  );
+}
+
 export const notFound = (what: string, id: string) =>
   new AbonoError("not_found", `${what} ${JSON.stringify(id)} was not found.`, { id });
 

@@ -2,7 +2,7 @@ import { asc, inArray, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { coupons, plans } from "../db/schema/index.ts";
-import { notFound, validationError } from "../errors.ts";
+import { invalidEntry, notFound, validationError } from "../errors.ts";
 import { listFilter } from "./catalog-queries.ts";
 import type { Coupon } from "./catalog-types.ts";
 import { setEntryArchived } from "./set-entry-archived.ts";
@@ -50,7 +50,7 @@ export async function createCoupon({
     }
   }
   if (problems.length > 0) {
-    throw validationError(`The coupon is invalid: ${problems.join("; ")}`, { problems });
+    throw invalidEntry("The coupon", problems);
   }
   return db.transaction(async (tx) => {
     const [created] = await tx

@@ -2,7 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import { packs } from "../db/schema/index.ts";
-import { notFound, validationError } from "../errors.ts";
+import { invalidEntry, notFound, validationError } from "../errors.ts";
 import { listFilter } from "./catalog-queries.ts";
 import type { Feature, Pack } from "./catalog-types.ts";
 import { loadFeatureMap } from "./features.ts";
@@ -27,7 +27,7 @@ export async function createPack({
 }): Promise<Pack> {
   const problems = validatePackInput({ input, features: await loadFeatureMap(db) });
   if (problems.length > 0) {
-    throw validationError(`The pack is invalid: ${problems.join("; ")}`, { problems });
+    throw invalidEntry("The pack", problems);
   }
   return db.transaction(async (tx) => {
     const [created] = await tx

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database, Executor } from "../db/database.ts";
 import type { addons, plans } from "../db/schema/index.ts";
-import { notFound, validationError } from "../errors.ts";
+import { invalidEntry, notFound, validationError } from "../errors.ts";
 import type { Feature } from "./catalog-types.ts";
 import { loadFeatureMap } from "./features.ts";
 
@@ -55,7 +55,7 @@ export function versionedEntries<
   async function assertValid(executor: Executor, definition: Definition) {
     const problems = kind.problemsOf({ definition, features: await loadFeatureMap(executor) });
     if (problems.length > 0) {
-      throw validationError(`The ${kind.noun} is invalid: ${problems.join("; ")}`, { problems });
+      throw invalidEntry(`The ${kind.noun}`, problems);
     }
   }
 

@@ -3,7 +3,7 @@ import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
 } from "fastify-type-provider-zod";
-import { AbonoError, type ErrorCode, errorStatus } from "../errors.ts";
+import { AbonoError, type ErrorCode, errorStatus, reportedProblemLimit } from "../errors.ts";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
@@ -14,7 +14,10 @@ export function toErrorResponse(
   error: unknown,
   requestId: string,
 ): { status: number; body: ErrorBody } {
-  if (error instanceof AbonoError) return respondCapped(error.code, error.message, error.details);
+  // Domain errors list at most `reportedProblemLimit` problems at their source (`invalidEntry`); any
+  // message is still capped here.
+  if (error instanceof AbonoError)
+    return respond(error.code, truncate(error.message), error.details);
 
   if (hasZodFastifySchemaValidationErrors(error)) {
     const shown = error.validation.slice(0, reportedProblemLimit).map((issue) => ({
@@ -64,37 +67,10 @@ function describeClientError(error: Partial<FastifyError>): string {
   }
 }
 
-/**
- * How many issues or problems an error body lists; the rest are counted (`details.issueCount`,
- * `details.<list>Count`) and noted in the message, so that input with thousands of faults cannot make
- * an error body of megabytes.
- */
-export const reportedProblemLimit = 20;
 const messageLimit = 4000;
 
 function moreNote(total: number): string {
   return total > reportedProblemLimit ? `; and ${total - reportedProblemLimit} more` : "";
-}
-
-/** A domain error whose details list many problems: keep the first ones, count the rest. */
-function respondCapped(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-  if (details === undefined) return respond(code, truncate(message));
-  const capped: Record<string, unknown> = {};
-  let note = "";
-  for (const [key, value] of Object.entries(details)) {
-    if (Array.isArray(value) && value.length > reportedProblemLimit) {
-      capped[key] = value.slice(0, reportedProblemLimit);
-      capped[`${key.replace(/s$/, "")}Count`] = value.length;
-      note ||= moreNote(value.length);
-      if (key === "problems" && value.every((item) => typeof item === "string")) {
-        const prefix = message.slice(0, message.indexOf(": ") + 2);
-        if (message.startsWith(prefix) && message.endsWith(value.join("; "))) {
-          message = `${prefix}${value.slice(0, reportedProblemLimit).join("; ")}`;
-        }
-      }
-    } else capped[key] = value;
-  }
-  return respond(code, truncate(message + note), capped);
 }
 
 function truncate(message: string): string {

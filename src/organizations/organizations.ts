@@ -9,7 +9,7 @@ import {
   provisioningSteps as stepRecords,
   testClocks,
 } from "../db/schema/index.ts";
-import { AbonoError, conflict, invalidState, notFound, validationError } from "../errors.ts";
+import { AbonoError, conflict, invalidEntry, invalidState, notFound } from "../errors.ts";
 import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../logger.ts";
@@ -79,7 +79,7 @@ export async function createOrganization({
     }
   }
   if (problems.length > 0) {
-    throw validationError(`The organization is invalid: ${problems.join("; ")}`, { problems });
+    throw invalidEntry("The organization", problems);
   }
 
   // Checked before anything is created; the provisioning step checks again.
