@@ -144,13 +144,16 @@ const heldBy = (claim: IdempotencyClaim) =>
     eq(idempotencyKeys.fencingToken, claim.token),
   );
 
-/** Renews the claim's lease (the heartbeat). False when the key was taken over or is gone. */
+/**
+ * Renews the claim's lease (the heartbeat, on `db`; the fence, inside a transaction). False when the key
+ * was taken over or is gone.
+ */
 export async function renewIdempotentClaim({
   db,
   claim,
   now,
 }: {
-  db: Database;
+  db: Executor;
   claim: IdempotencyClaim;
   now: Date;
 }): Promise<boolean> {
@@ -177,12 +180,9 @@ export async function fenceIdempotentClaim({
   claim: IdempotencyClaim;
   now: Date;
 }): Promise<void> {
-  const held = await executor
-    .update(idempotencyKeys)
-    .set({ lockedAt: now })
-    .where(heldBy(claim))
-    .returning({ key: idempotencyKeys.key });
-  if (held.length === 0) throw new IdempotencyClaimLostError(claim);
+  if (!(await renewIdempotentClaim({ db: executor, claim, now }))) {
+    throw new IdempotencyClaimLostError(claim);
+  }
 }
 
 /** Stores the response to replay. False (nothing written) when the key is no longer this claim's. */
