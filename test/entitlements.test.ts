@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { testClockQueue } from "../src/jobs/scheduler.ts";
 import { waitForJobs } from "../src/jobs/wait-for-jobs.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
-import { createBillingCatalog, createBillingOrganization } from "./helpers/billing-scenario.ts";
+import {
+  createBillingCatalog,
+  createBillingOrganization,
+  createEncounterPack,
+} from "./helpers/billing-scenario.ts";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -154,17 +158,7 @@ describe("gating", () => {
 });
 
 describe("encounter packs (top-ups of a metered feature)", () => {
-  beforeAll(async () => {
-    await app.request("POST", "/v1/packs", {
-      body: {
-        id: "encounters-100",
-        name: "100 encounters",
-        feature: "encounters",
-        quantity: 100,
-        price: { currency: "USD", unitAmount: 1500 },
-      },
-    });
-  });
+  beforeAll(() => createEncounterPack(app));
 
   it("declined → 402 and no grant", async () => {
     const org = await subscribedOrganization();

@@ -7,7 +7,11 @@ import { createLogger } from "../../src/logger.ts";
 import { createPaymentProviders } from "../../src/payments/payment-providers.ts";
 import { renewBatch } from "../../src/subscriptions/renew-batch.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import {
+  createBillingCatalog,
+  createBillingOrganization,
+  createEncounterPack,
+} from "../helpers/billing-scenario.ts";
 import { duePeriodBefore } from "../helpers/due-period.ts";
 import { readPdfText } from "../helpers/pdf-text.ts";
 
@@ -20,16 +24,7 @@ let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp();
   await createBillingCatalog(app);
-  const pack = await app.request("POST", "/v1/packs", {
-    body: {
-      id: "encounters-100",
-      name: "100 encounters",
-      feature: "encounters",
-      quantity: 100,
-      price: { currency: "USD", unitAmount: 1500 },
-    },
-  });
-  if (pack.status !== 201) throw new Error(JSON.stringify(pack.body));
+  await createEncounterPack(app);
 });
 afterAll(() => app.close());
 

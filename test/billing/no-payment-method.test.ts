@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import {
+  createBillingCatalog,
+  createBillingOrganization,
+  createEncounterPack,
+} from "../helpers/billing-scenario.ts";
 
 /**
  * A charge that cannot even be attempted (no payment method on file) is not a decline: the answer says
@@ -13,16 +17,7 @@ let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp();
   await createBillingCatalog(app);
-  const pack = await app.request("POST", "/v1/packs", {
-    body: {
-      id: "encounters-100",
-      name: "100 encounters",
-      feature: "encounters",
-      quantity: 100,
-      price: { currency: "USD", unitAmount: 1500 },
-    },
-  });
-  if (pack.status !== 201) throw new Error(JSON.stringify(pack.body));
+  await createEncounterPack(app);
 });
 afterAll(() => app.close());
 

@@ -60,6 +60,20 @@ export async function createBillingCatalog(app: TestApp) {
   });
 }
 
+/** The pack `encounters-100`: 100 encounters (a metered feature of `createBillingCatalog`) for 15.00 USD. */
+export async function createEncounterPack(app: TestApp) {
+  const pack = await app.request("POST", "/v1/packs", {
+    body: {
+      id: "encounters-100",
+      name: "100 encounters",
+      feature: "encounters",
+      quantity: 100,
+      price: { currency: "USD", unitAmount: 1500 },
+    },
+  });
+  if (pack.status !== 201) throw new Error(JSON.stringify(pack.body));
+}
+
 /** USD prices in cents: monthly, and yearly when given. */
 function usdPrices({ month, year }: { month: number; year?: number | undefined }) {
   return [
