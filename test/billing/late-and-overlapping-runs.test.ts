@@ -150,6 +150,8 @@ describe("two billing runs that overlap", () => {
     );
     expect(count).toBe(450);
     expect(reports.reduce((sum, report) => sum + report.renewals, 0)).toBe(450);
+    // Nothing is left: a run afterwards commits, and reports, nothing.
+    expect(await run()).toMatchObject({ renewals: 0, retries: 0 });
   });
 
   it("print, between them, exactly the renewals committed (two abono billing-run processes)", async () => {
