@@ -6,6 +6,7 @@ import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
 import { createLogger } from "../../src/logger.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import { duePeriodBefore } from "../helpers/due-period.ts";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -124,12 +125,14 @@ describe("renewals", () => {
 describe("the production cron path", () => {
   it("renews real-time subscriptions through batch jobs, once, however often the scheduler runs", async () => {
     const db = app.server.connection.db;
+    // The scheduler reads the real clock: exactly one period is due on any date.
+    const { periodStart, dueAt } = duePeriodBefore(new Date());
     await seedDueSubscriptions({
       db,
       count: 250,
       planId: "plus",
-      periodStart: new Date("2026-10-01T00:00:00Z"),
-      dueAt: new Date("2026-11-01T00:00:00Z"),
+      periodStart,
+      dueAt,
       prefix: "cron",
     });
     const logger = createLogger({ level: "silent" });
@@ -149,7 +152,8 @@ describe("the production cron path", () => {
         from invoices where organization_id like 'cron-%'`);
     expect(rows[0]).toEqual({ invoices: 250, subscriptions: 250, total: 250 * 4000, paid: 250 });
     const renewed = await app.database.pool.query(
-      "select count(*)::int as count from subscriptions where organization_id like 'cron-%' and current_period_start = '2026-11-01T00:00:00Z'",
+      "select count(*)::int as count from subscriptions where organization_id like 'cron-%' and current_period_start = $1",
+      [dueAt],
     );
     expect(renewed.rows[0].count).toBe(250);
     const published = await app.database.pool.query(
