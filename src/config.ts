@@ -83,6 +83,22 @@ const environmentSchema = z
       })
       .default("info"),
     ABONO_BODY_LIMIT_BYTES: wholeNumber(1, 1024 * 1024 * 1024, "bytes").default(5 * 1024 * 1024),
+    ABONO_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, "milliseconds").default(30_000),
+    ABONO_HEADERS_TIMEOUT_MS: wholeNumber(500, 600_000, "milliseconds").default(10_000),
+    ABONO_CONNECTION_TIMEOUT_MS: wholeNumber(1000, 3_600_000, "milliseconds").default(120_000),
+    ABONO_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(1000, 600_000, "milliseconds").default(72_000),
+    ABONO_MAX_CONNECTIONS: wholeNumber(1, 1_000_000, "connections").default(1000),
+    ABONO_TRUST_PROXY: z
+      .string()
+      .regex(
+        /^(true|false|[0-9]{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/,
+        "must be true, false, a number of proxy hops, or comma-separated proxy addresses/CIDRs",
+      )
+      .default("false"),
+    ABONO_WEBHOOK_BODY_LIMIT_BYTES: wholeNumber(1024, 16 * 1024 * 1024, "bytes").default(
+      256 * 1024,
+    ),
+    ABONO_WEBHOOK_RATE_LIMIT: wholeNumber(1, 1_000_000, "requests per minute").default(1200),
     ABONO_WORKER_CONCURRENCY: wholeNumber(1, 64, "jobs").default(4),
     ABONO_WORKER_POLL_MS: wholeNumber(10, 60_000, "milliseconds").optional(),
     ABONO_JWT_JWKS_URL: z.url({ error: "must be a URL (the issuer's JWKS endpoint)" }).optional(),
@@ -246,6 +262,10 @@ const environmentSchema = z
     message: "ABONO_MIGRATION_DATABASE_URL needs DATABASE_URL (the service's own role)",
     ...crossField,
   })
+  .refine((env) => env.ABONO_HEADERS_TIMEOUT_MS <= env.ABONO_REQUEST_TIMEOUT_MS, {
+    message: "ABONO_HEADERS_TIMEOUT_MS must not be longer than ABONO_REQUEST_TIMEOUT_MS",
+    ...crossField,
+  })
   .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
     message: "ABONO_JWT_JWKS_URL and ABONO_JWT_ISSUER must be set together to enable JWT auth",
     ...crossField,
@@ -318,6 +338,8 @@ export interface Config {
   freePlanId: string;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Timeouts, the connection cap and the webhook route's own limits (README "Configuration"). */
+  http: HttpLimits;
   workerConcurrency: number;
   /** How often the worker looks for jobs it was not notified of (queued behind others, scheduled). */
   workerPollIntervalMs: number;
@@ -340,6 +362,26 @@ export interface Config {
   founders: FoundersConfig | undefined;
   providers: ProvidersConfig;
   email: EmailConfig;
+}
+
+export interface HttpLimits {
+  /** The whole request (headers and body) must arrive within this; a slower one answers 408. */
+  requestTimeoutMs: number;
+  /** The headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** A connection with no traffic in either direction for this long is closed. */
+  connectionTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this many open ones are closed at once. */
+  maxConnections: number;
+  /** Fastify's `trustProxy`: which `X-Forwarded-For` hops to believe for the client's address. */
+  trustProxy: boolean | number | string[];
+  webhooks: {
+    bodyLimitBytes: number;
+    /** Requests per minute from one source address to `POST /v1/webhooks/:provider` (per process). */
+    ratePerMinute: number;
+  };
 }
 
 /** Payment providers configured in this deployment; each is off unless its credentials are set. */
@@ -436,6 +478,18 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     freePlanId: env.ABONO_FREE_PLAN_ID,
     logLevel: env.ABONO_LOG_LEVEL,
     bodyLimitBytes: env.ABONO_BODY_LIMIT_BYTES,
+    http: {
+      requestTimeoutMs: env.ABONO_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: env.ABONO_HEADERS_TIMEOUT_MS,
+      connectionTimeoutMs: env.ABONO_CONNECTION_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.ABONO_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.ABONO_MAX_CONNECTIONS,
+      trustProxy: trustProxyOf(env.ABONO_TRUST_PROXY),
+      webhooks: {
+        bodyLimitBytes: env.ABONO_WEBHOOK_BODY_LIMIT_BYTES,
+        ratePerMinute: env.ABONO_WEBHOOK_RATE_LIMIT,
+      },
+    },
     workerConcurrency: env.ABONO_WORKER_CONCURRENCY,
     workerPollIntervalMs: env.ABONO_WORKER_POLL_MS ?? (testMode ? 100 : 1000),
     idempotency: idempotencyTimingOf(env.ABONO_TEST_IDEMPOTENCY_LEASE_MS, testMode),
@@ -497,6 +551,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
           }
         : undefined,
   };
+}
+
+function trustProxyOf(value: string): boolean | number | string[] {
+  if (value === "true" || value === "false") return value === "true";
+  if (/^[0-9]+$/.test(value)) return Number(value);
+  return value.split(",").map((address) => address.trim());
 }
 
 function providersConfig(env: z.infer<typeof environmentSchema>): ProvidersConfig {

@@ -15,6 +15,8 @@ export const errorStatus = {
   invalid_state: 409,
   idempotency_key_reused: 409,
   limit_exceeded: 409,
+  /** The request did not arrive in time (ABONO_REQUEST_TIMEOUT_MS, ABONO_HEADERS_TIMEOUT_MS). */
+  request_timeout: 408,
   /** The request body is over the size limit (ABONO_BODY_LIMIT_BYTES). */
   payload_too_large: 413,
   rate_limited: 429,

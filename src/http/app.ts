@@ -86,13 +86,51 @@ function refuseUnstorableJson(app: App) {
   });
 }
 
+/**
+ * Connections beyond `max` open ones are closed by Node as they arrive; the operator hears of it at most
+ * once a minute.
+ */
+function capConnections(app: App, max: number, logger: AppDependencies["logger"]) {
+  app.server.maxConnections = max;
+  let lastWarning = 0;
+  let dropped = 0;
+  app.server.on("drop", () => {
+    dropped += 1;
+    const now = Date.now();
+    if (now - lastWarning < 60_000) return;
+    lastWarning = now;
+    logger.warn(
+      { dropped, maxConnections: max },
+      "connections refused: ABONO_MAX_CONNECTIONS are open",
+    );
+    dropped = 0;
+  });
+}
+
+/** Trust the first `hops` proxies in front of the service (as Fastify's numeric `trustProxy` does). */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 export async function buildApp(
   dependencies: AppDependencies,
   { extraRoutes = [] }: { extraRoutes?: readonly RouteModule[] } = {},
 ): Promise<App> {
+  const limits = dependencies.config.http;
   const app = Fastify({
     loggerInstance: dependencies.logger as FastifyBaseLogger,
     bodyLimit: dependencies.config.bodyLimitBytes,
+    // A slow client cannot hold a connection: the request must arrive in time, idle connections close.
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      // How often Node looks for requests over their timeout (its default, 30 s, would let one run late).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    trustProxy:
+      typeof limits.trustProxy === "number" ? trustHops(limits.trustProxy) : limits.trustProxy,
     // Always our own id: a caller's X-Request-Id is kept apart, validated (see clientRequestId).
     genReqId: () => newId("req"),
     requestIdHeader: false,
@@ -107,6 +145,7 @@ export async function buildApp(
     },
   }).withTypeProvider<ZodTypeProvider>();
 
+  capConnections(app, limits.maxConnections, dependencies.logger);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);

@@ -8,13 +8,20 @@ import type { ErrorBody } from "./error-handler.ts";
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
-  const body: ErrorBody = {
-    error: { code: "validation_error", message: describeParseError(error.code) },
-  };
+  const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+  const body: ErrorBody = timedOut
+    ? {
+        error: {
+          code: "request_timeout",
+          message:
+            "The request did not arrive in time: send the headers and the whole body promptly (see ABONO_REQUEST_TIMEOUT_MS).",
+        },
+      }
+    : { error: { code: "validation_error", message: describeParseError(error.code) } };
   const json = JSON.stringify(body);
   if (socket.writable) {
     socket.write(
-      "HTTP/1.1 400 Bad Request\r\n" +
+      `HTTP/1.1 ${timedOut ? "408 Request Timeout" : "400 Bad Request"}\r\n` +
         "Content-Type: application/json; charset=utf-8\r\n" +
         `Content-Length: ${Buffer.byteLength(json)}\r\n` +
         "Connection: close\r\n\r\n" +
@@ -28,8 +35,6 @@ function describeParseError(code: string | undefined): string {
   switch (code) {
     case "HPE_HEADER_OVERFLOW":
       return "The request could not be read: malformed HTTP request (its headers are too large).";
-    case "ERR_HTTP_REQUEST_TIMEOUT":
-      return "The request could not be read: malformed HTTP request (it did not arrive in time).";
     default:
       return "The request could not be read: malformed HTTP request (a bad request line, a header with a newline or a forbidden character, or bytes that are not HTTP).";
   }

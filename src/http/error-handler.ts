@@ -50,7 +50,7 @@ export function toErrorResponse(
 function describeClientError(error: Partial<FastifyError>): string {
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return "The request body is too large. Send a smaller body (see ABONO_BODY_LIMIT_BYTES).";
+      return "The request body is too large. Send a smaller body (see ABONO_BODY_LIMIT_BYTES, and ABONO_WEBHOOK_BODY_LIMIT_BYTES for provider webhooks).";
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return "Unsupported Content-Type. Send JSON with `Content-Type: application/json`.";
     case "FST_ERR_CTP_EMPTY_JSON_BODY":

@@ -28,6 +28,7 @@ const codeMeanings: Partial<Record<string, string>> = {
   invalid_state: "the operation does not fit the resource's current state",
   idempotency_key_reused: "this Idempotency-Key was used for a different request",
   limit_exceeded: "the usage would exceed the feature's limit; nothing recorded",
+  request_timeout: "the request did not arrive in time",
   payload_too_large: "the body is over the size limit",
   rate_limited: "too many requests; retry later",
   internal_error: "a failure of ours; quote `details.requestId`",
@@ -141,8 +142,11 @@ const sampleMessages: Partial<Record<string, string>> = {
   idempotency_key_reused:
     "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
   limit_exceeded: 'Feature "active_projects" is at its limit (3 of 3).',
+  request_timeout:
+    "The request did not arrive in time: send the headers and the whole body promptly.",
   payload_too_large: "The request body is too large. Send a smaller body.",
-  rate_limited: "Too many requests; slow down and retry.",
+  rate_limited:
+    "Too many webhook requests from this address: at most 1200 a minute. Retry in 12 seconds.",
 };
 
 /** Sample ids by the property that holds them, or by the object they identify (`subscription.id`). */

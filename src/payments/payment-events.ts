@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import { paymentEvents } from "../db/schema/index.ts";
@@ -8,9 +9,14 @@ export type PaymentEventRow = typeof paymentEvents.$inferSelect;
 /** Headers never stored: credentials a proxy might forward. */
 const secretHeaders = new Set(["authorization", "cookie", "proxy-authorization"]);
 
+/** Of a request that could not be verified, only this many bytes of the body are kept (with its hash). */
+export const unverifiedBodyExcerptBytes = 2048;
+
 /**
- * Stores an inbound provider request exactly as received, before anything else looks at it: even a
- * request that fails verification, or that Abono cannot process, stays on record.
+ * Stores an inbound provider request once its signature has been checked, before anything acts on it:
+ * a verified request is kept exactly as received; one that failed verification (which anyone can send)
+ * keeps only its first bytes, with the SHA-256 and size of the whole body, so it cannot fill the database
+ * yet stays on record.
  */
 export async function recordPaymentEvent({
   db,
@@ -18,6 +24,7 @@ export async function recordPaymentEvent({
   headers,
   query,
   body,
+  rejection,
   now,
 }: {
   db: Database;
@@ -25,18 +32,26 @@ export async function recordPaymentEvent({
   headers: Record<string, string | undefined>;
   query: Record<string, string | undefined>;
   body: Buffer;
+  /** Why verification failed, and what that means for the event; absent for a verified request. */
+  rejection?: { verificationError: string; outcome: string };
   now: Date;
 }): Promise<string> {
   const id = newId("pev", now.getTime());
+  const kept = rejection ? body.subarray(0, unverifiedBodyExcerptBytes) : body;
   await db.insert(paymentEvents).values({
     id,
     provider,
-    verified: false,
+    verified: rejection === undefined,
+    verificationError: rejection?.verificationError ?? null,
+    outcome: rejection?.outcome ?? null,
+    processedAt: rejection ? now : null,
     headers: definedEntries(headers, (name) => !secretHeaders.has(name)),
     query: definedEntries(query, () => true),
-    // Kept as received; a NUL byte (which PostgreSQL text cannot hold, and no provider sends) is
-    // written as the escape `\u0000` so that even such a request stays on record.
-    body: body.toString("utf8").replaceAll("\u0000", "\\u0000"),
+    // A NUL byte (which PostgreSQL text cannot hold, and no provider sends) is written as the escape
+    // `\u0000` so that even such a request stays on record.
+    body: kept.toString("utf8").replaceAll("\u0000", "\\u0000"),
+    bodySha256: createHash("sha256").update(body).digest("hex"),
+    bodyBytes: body.length,
     receivedAt: now,
   });
   return id;

@@ -118,6 +118,31 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("sets the HTTP edge's timeouts, connection cap, proxy trust and webhook limits", () => {
+    expect(loadConfig({}).http).toEqual({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      connectionTimeoutMs: 120_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 1000,
+      trustProxy: false,
+      webhooks: { bodyLimitBytes: 262_144, ratePerMinute: 1200 },
+    });
+    expect(loadConfig({ ABONO_TRUST_PROXY: "2" }).http.trustProxy).toBe(2);
+    expect(loadConfig({ ABONO_TRUST_PROXY: "true" }).http.trustProxy).toBe(true);
+    expect(loadConfig({ ABONO_TRUST_PROXY: "10.0.0.0/8, 127.0.0.1" }).http.trustProxy).toEqual([
+      "10.0.0.0/8",
+      "127.0.0.1",
+    ]);
+    expect(() =>
+      loadConfig({ ABONO_REQUEST_TIMEOUT_MS: "5000", ABONO_HEADERS_TIMEOUT_MS: "6000" }),
+    ).toThrow("ABONO_HEADERS_TIMEOUT_MS must not be longer than ABONO_REQUEST_TIMEOUT_MS");
+    expect(() => loadConfig({ ABONO_MAX_CONNECTIONS: "0" })).toThrow(
+      "ABONO_MAX_CONNECTIONS: must be a whole number of connections from 1 to 1000000",
+    );
+    expect(() => loadConfig({ ABONO_TRUST_PROXY: "maybe" })).toThrow("ABONO_TRUST_PROXY");
+  });
+
   it("requires the JWKS URL and the issuer together, and parses the role mapping", () => {
     expect(() => loadConfig({ ABONO_JWT_ISSUER: "https://issuer" })).toThrow(/set together/);
     const config = loadConfig({

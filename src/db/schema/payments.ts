@@ -82,7 +82,11 @@ export const paymentEvents = pgTable(
     verificationError: text("verification_error"),
     headers: jsonb("headers").$type<Record<string, string>>().notNull(),
     query: jsonb("query").$type<Record<string, string>>().notNull(),
+    /** The body as received when verified; of an unverified request, its first bytes only. */
     body: text("body").notNull(),
+    /** SHA-256 (hex) of the whole body as received, and its size in bytes. */
+    bodySha256: text("body_sha256"),
+    bodyBytes: integer("body_bytes"),
     /** What Abono did with it: `processed`, `duplicate`, `ignored: …`, `failed: …`. */
     outcome: text("outcome"),
     checkoutId: text("checkout_id"),

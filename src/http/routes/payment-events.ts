@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
-import { listPaymentEvents } from "../../payments/payment-events.ts";
+import { listPaymentEvents, unverifiedBodyExcerptBytes } from "../../payments/payment-events.ts";
 import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 
@@ -16,7 +16,12 @@ const paymentEventSchema = z.object({
   paymentId: z.string().nullable(),
   headers: z.record(z.string(), z.string()),
   query: z.record(z.string(), z.string()),
-  body: z.string(),
+  body: z
+    .string()
+    .describe("The body as received; of an unverified request, its first 2 KiB only."),
+  bodySha256: z.string().nullable().describe("SHA-256 (hex) of the whole body as received."),
+  bodyBytes: z.number().int().nullable().describe("Size of the whole body as received, in bytes."),
+  bodyTruncated: z.boolean().describe("Whether `body` holds only the first bytes of the body."),
   receivedAt: z.date(),
   processedAt: z.date().nullable(),
 });
@@ -48,7 +53,14 @@ export const paymentEventRoutes: RouteModule = (app, { db }) => {
         limit,
         cursor,
       });
-      return toPage(rows, limit);
+      return toPage(
+        rows.map((row) => ({
+          ...row,
+          bodyTruncated:
+            !row.verified && row.bodyBytes !== null && row.bodyBytes > unverifiedBodyExcerptBytes,
+        })),
+        limit,
+      );
     },
   );
 };
