@@ -10,7 +10,12 @@ import { subscribe } from "../../subscriptions/subscribe.ts";
 import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
 import { subscriptionView } from "../../subscriptions/subscription-view.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
-import { invoiceResponse, invoiceSchema, subscriptionSchema } from "../schemas/billing-schemas.ts";
+import {
+  invoiceResponse,
+  invoiceSchema,
+  lineDiscount,
+  subscriptionSchema,
+} from "../schemas/billing-schemas.ts";
 import { catalogKey, currencyInput, intervalSchema } from "../schemas/catalog-schemas.ts";
 
 const orgParams = z.object({ orgId: z.string() });
@@ -25,6 +30,7 @@ const changeBody = z.object({
 const previewLine = z.object({
   description: z.string(),
   amount: z.number().int(),
+  discount: lineDiscount,
   proration: z.boolean(),
   periodStart: z.date().nullable(),
   periodEnd: z.date().nullable(),
@@ -50,8 +56,29 @@ const previewSchema = z.object({
   balanceAfter: z.number().int(),
   effectiveAt: z.date(),
   settlement: z
-    .object({ lines: z.array(previewLine), total: z.number().int(), amountDue: z.number().int() })
-    .nullable(),
+    .object({
+      lines: z.array(previewLine),
+      subtotal: z.number().int(),
+      discount: z
+        .number()
+        .int()
+        .describe("What the prorated add-on charges being settled carry of the coupon."),
+      total: z.number().int(),
+      amountDue: z
+        .number()
+        .int()
+        .describe("Charged at once, before the change (never from the balance)."),
+      creditedToBalance: z
+        .number()
+        .int()
+        .describe(
+          "What the settlement adds to the credit balance when it nets negative (add-ons removed mid-period); the invoice's name.",
+        ),
+    })
+    .nullable()
+    .describe(
+      "What is owed to date and is invoiced (kind `settlement`) before the change, with that invoice's totals; null when nothing is owed.",
+    ),
 });
 
 const changeResult = z.object({
@@ -68,9 +95,15 @@ export function billingServices({
   return { db, providers, config, logger };
 }
 
-const toPreviewLine = (line: { amount: bigint } & Omit<z.infer<typeof previewLine>, "amount">) => ({
+const toPreviewLine = (
+  line: { amount: bigint; discount: bigint } & Omit<
+    z.infer<typeof previewLine>,
+    "amount" | "discount"
+  >,
+) => ({
   ...line,
   amount: toNumber(line.amount),
+  discount: toNumber(line.discount),
 });
 
 /** Subscribe, change (with preview), add-ons and cancellation: docs/billing.md. */
@@ -186,8 +219,11 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         balanceAfter: toNumber(preview.balanceAfter),
         settlement: preview.settlement && {
           lines: preview.settlement.lines.map(toPreviewLine),
+          subtotal: toNumber(preview.settlement.subtotal),
+          discount: toNumber(preview.settlement.discount),
           total: toNumber(preview.settlement.total),
           amountDue: toNumber(preview.settlement.amountDue),
+          creditedToBalance: toNumber(preview.settlement.creditedToBalance),
         },
       };
     },
