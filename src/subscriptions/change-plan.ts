@@ -218,6 +218,7 @@ export async function changePlanWithin(
     charges,
     coupon: couponInForce,
     period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+    anchor: subscription.anchorAt,
     trialing: subscription.status === "trialing",
     now: prorationAt ?? now,
     timing: request.timing,

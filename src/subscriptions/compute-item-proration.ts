@@ -1,6 +1,6 @@
 import type { CouponTerms } from "../invoicing/compute-invoice-totals.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
-import type { Period } from "../time/index.ts";
+import { type Interval, type Period, pricedPeriod } from "../time/index.ts";
 import { computeUnusedValue, type PeriodCharge } from "./compute-unused-value.ts";
 import { proratedChargeDiscount } from "./prorated-charge-discount.ts";
 
@@ -17,6 +17,8 @@ export function computeItemProration({
   previous,
   target,
   period,
+  anchor,
+  interval,
   now,
   charges,
   coupon,
@@ -25,6 +27,9 @@ export function computeItemProration({
   previous: bigint;
   target: bigint;
   period: Period;
+  /** The subscription's anchor and interval: a stub is priced over the full interval (`pricedPeriod`). */
+  anchor: Date;
+  interval: Interval;
   now: Date;
   /** The add-on's charges of the current period (`loadPeriodCharges`). */
   charges: readonly PeriodCharge[];
@@ -33,10 +38,15 @@ export function computeItemProration({
 }): { amount: bigint; discount: bigint } | null {
   const delta = target - previous;
   if (delta > 0n) {
+    const pricedOver = pricedPeriod({ period, anchor, interval });
     const amount = prorate({
       unitAmount,
       quantity: delta,
-      fraction: prorationFraction({ periodStart: period.start, periodEnd: period.end, now }),
+      fraction: prorationFraction({
+        periodStart: pricedOver.start,
+        periodEnd: pricedOver.end,
+        now,
+      }),
     });
     if (amount === 0n) return null;
     return { amount, discount: proratedChargeDiscount({ amount, coupon, carriedOver: 0n }) };

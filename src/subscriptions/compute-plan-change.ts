@@ -1,7 +1,7 @@
 import type { BillingMessages } from "../i18n/billing-messages.ts";
 import type { CouponTerms, DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import { prorate, prorationFraction } from "../money/index.ts";
-import { addInterval, type Interval, type Period } from "../time/index.ts";
+import { addInterval, type Interval, type Period, pricedPeriod } from "../time/index.ts";
 import { type PeriodAddon, periodChargeLines } from "./period-charge-lines.ts";
 import type { PeriodCharges } from "./period-charges.ts";
 import { proratedChargeDiscount } from "./prorated-charge-discount.ts";
@@ -25,7 +25,8 @@ export interface PlanChangeComputation {
 
 /**
  * Proration of an immediate plan change (docs/billing.md "Changing plan"), by seconds,
- * `f = (periodEnd − now) / (periodEnd − periodStart)`:
+ * `f = (periodEnd − now) / (periodEnd − periodStart)` (over the full interval for a `first_of_month`
+ * stub, as the stub was charged: `pricedPeriod`):
  * - same interval: a credit for the plan's unused time, worth what was charged for it
  *   (`computeUnusedValue`), and `+round(new × f)` for the new plan's remaining time, discounted by the
  *   coupon in force (`proratedChargeDiscount`), over `[now, periodEnd)`; add-ons go on unchanged;
@@ -42,6 +43,7 @@ export function computePlanChange({
   charges,
   coupon,
   period,
+  anchor,
   trialing,
   now,
   timing,
@@ -57,6 +59,8 @@ export function computePlanChange({
   /** The coupon (or founder's discount) in force for the current period. */
   coupon: CouponTerms | null;
   period: Period;
+  /** The subscription's anchor: a first period that ends at it is a stub, priced over the full interval. */
+  anchor: Date;
   trialing: boolean;
   now: Date;
   timing: "now" | "period_end";
@@ -76,10 +80,15 @@ export function computePlanChange({
       periodEnd: period.end,
       messages,
     });
+    const pricedOver = pricedPeriod({ period, anchor, interval: current.interval });
     const amount = prorate({
       unitAmount: target.unitAmount,
       quantity: 1,
-      fraction: prorationFraction({ periodStart: period.start, periodEnd: period.end, now }),
+      fraction: prorationFraction({
+        periodStart: pricedOver.start,
+        periodEnd: pricedOver.end,
+        now,
+      }),
     });
     return {
       lines: [

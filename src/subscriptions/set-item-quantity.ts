@@ -79,6 +79,8 @@ export async function setItemQuantity({
           previous,
           target,
           period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+          anchor: subscription.anchorAt,
+          interval: subscription.interval,
           now,
           charges: charges.addons.get(addonId) ?? [],
           coupon: await subscriptionDiscount({

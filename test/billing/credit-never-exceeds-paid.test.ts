@@ -39,6 +39,12 @@ beforeAll(async () => {
   await post("/v1/coupons", { code: "FREE100", percentOff: 100, duration: "forever" });
   await post("/v1/coupons", { code: "ONCE100", percentOff: 100, duration: "once" });
   await post("/v1/coupons", { code: "QUARTER", percentOff: 25, duration: "forever" });
+  await post("/v1/coupons", {
+    code: "FIVEOFF",
+    amountOff: 500,
+    currency: "USD",
+    duration: "forever",
+  });
 });
 afterAll(() => app.close());
 
@@ -172,6 +178,45 @@ describe("a credit for unused time is never more than what was charged for it", 
       amountPaid: 375,
       couponCode: "QUARTER",
     });
+  });
+
+  it("an amount-off coupon is taken once a period: a change moves its unused part to the new plan", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    const subscribed = await app.request("POST", org.path("/subscription"), {
+      body: { planId: "standard", interval: "month", couponCode: "FIVEOFF" },
+    });
+    expect(subscribed.body.invoice).toMatchObject({ subtotal: 2000, discount: 500, total: 1500 });
+    await org.advance("2026-01-16T12:00:00Z");
+    const change = await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "premium", interval: "month" },
+    });
+    // Half of the 1500 paid comes back (750), with half of the 500 off it had (250); half of Premium
+    // is 5000, and those 250 off go to it: 4750. Over January the coupon took 250 + 250 = 500.
+    const invoice = change.body.invoices[0];
+    expect(amounts(invoice.lines)).toEqual([-750, 5000]);
+    expect(invoice.lines.map((line: { discount: number }) => line.discount)).toEqual([0, 250]);
+    expect(invoice).toMatchObject({ subtotal: 4250, discount: 250, total: 4000, amountPaid: 4000 });
+    await org.advance("2026-02-01T00:00:00Z");
+    const [renewal] = (await app.request("GET", org.path("/invoices"))).body.data;
+    expect(renewal).toMatchObject({ subtotal: 10000, discount: 500, total: 9500 });
+  });
+
+  it("a first_of_month stub: its unused time is worth the stub's price, not a month's", async () => {
+    const org = await createBillingOrganization(app, {
+      start: "2026-01-30T00:00:00Z",
+      billingAnchor: "first_of_month",
+    });
+    const subscribed = await org.subscribe("plus");
+    // 30 January to 1 February: 2 of January's 31 days, 4000 × 2/31 = 258.06 → 258.
+    expect(subscribed.invoice.total).toBe(258);
+    await org.advance("2026-01-31T00:00:00Z");
+    const change = await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "premium", interval: "month" },
+    });
+    // Half of the 258 paid comes back (129); the last day of January on Premium is priced as the stub
+    // was, over the month: 10000 × 1/31 = 322.58 → 323.
+    expect(amounts(change.body.invoices[0].lines)).toEqual([-129, 323]);
+    expect(change.body.invoices[0]).toMatchObject({ total: 194, amountPaid: 194 });
   });
 
   it("licenses under a 100% forever coupon: 10 added at 23:59, billed free, removed at 00:01 credit nothing", async () => {
