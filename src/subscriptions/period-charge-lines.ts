@@ -13,13 +13,14 @@ export interface PeriodAddon {
 }
 
 /**
- * The lines that start a period, for every path that starts one: subscribing (and subscribing again),
- * a change that starts a new period (interval change, leaving a free plan or a trial), an interval change
- * at renewal, a trial's end, and every renewal, single or batched. docs/billing.md "Periods": the plan's
- * price and each add-on's price × quantity for the interval, in the subscription's currency; a first
- * period cut short by the `first_of_month` anchor (`cutFrom`) charges each of them prorated over the full
- * period it is cut from; a trial is one free line (add-ons are billed from its end). Renewals add the
- * ended period's pending items and overage after these lines; changes put their credits before them.
+ * The lines that start a period (docs/billing.md "The lines that start a period"), for every path that
+ * starts one: subscribing (and subscribing again), a change that starts a new period (interval change,
+ * leaving a free plan or a trial), an interval change at renewal, a trial's end, and every renewal,
+ * single or batched. The plan's price and each add-on's price × quantity for the interval, in the
+ * subscription's currency; a first period cut short by the `first_of_month` anchor (`cutFrom`) charges
+ * each of them prorated over the full period it is cut from; a trial is one free line (add-ons are
+ * billed from its end). Renewals add the ended period's pending items and overage after these lines;
+ * changes put their credits before them.
  */
 export function periodChargeLines({
   plan,
