@@ -114,6 +114,30 @@ describe("computeItemProration", () => {
     ).toEqual({ amount: -2250n, discount: 0n });
   });
 
+  it('docs/billing.md "Add-ons": 2 seats billed 3000 for March, removed on the 15th', () => {
+    const march = { start: at("2026-03-01T00:00:00Z"), end: at("2026-04-01T00:00:00Z") };
+    const billed = (discount: bigint): PeriodCharge[] => [
+      { amount: 3000n, discount, periodStart: march.start, periodEnd: march.end },
+    ];
+    const removal = {
+      ...base,
+      period: march,
+      anchor: march.start,
+      now: at("2026-03-15T00:00:00Z"),
+      previous: 2n,
+      coupon: null,
+    };
+    expect(computeItemProration({ ...removal, target: 0n, charges: billed(0n) })?.amount).toBe(
+      -1645n,
+    );
+    expect(computeItemProration({ ...removal, target: 0n, charges: billed(750n) })?.amount).toBe(
+      -1234n,
+    );
+    expect(computeItemProration({ ...removal, target: 1n, charges: billed(0n) })?.amount).toBe(
+      -823n,
+    );
+  });
+
   it("prices seats added in a first_of_month stub over the whole month, as the stub was", () => {
     // The stub 30 January → 1 February; on the 31st one of January's 31 days is left.
     const stub = { start: at("2026-01-30T00:00:00Z"), end: january.end };
