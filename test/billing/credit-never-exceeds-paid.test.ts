@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from "../helpers/app.ts";
 import {
   createBillingCatalog,
   createBillingOrganization,
+  createCoupons,
   ledgerSum,
 } from "../helpers/billing-scenario.ts";
 
@@ -36,15 +37,7 @@ beforeAll(async () => {
       features: { encounters: 100, seats: 3 },
     });
   }
-  await post("/v1/coupons", { code: "FREE100", percentOff: 100, duration: "forever" });
-  await post("/v1/coupons", { code: "ONCE100", percentOff: 100, duration: "once" });
-  await post("/v1/coupons", { code: "QUARTER", percentOff: 25, duration: "forever" });
-  await post("/v1/coupons", {
-    code: "FIVEOFF",
-    amountOff: 500,
-    currency: "USD",
-    duration: "forever",
-  });
+  await createCoupons(app);
 });
 afterAll(() => app.close());
 

@@ -2,8 +2,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import {
+  couponKinds,
   createBillingCatalog,
   createBillingOrganization,
+  createCoupons,
   ledgerSum,
 } from "../helpers/billing-scenario.ts";
 
@@ -11,22 +13,13 @@ let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp();
   await createBillingCatalog(app);
-  for (const coupon of [
-    { code: "FREE100", percentOff: 100, duration: "forever" },
-    { code: "ONCE100", percentOff: 100, duration: "once" },
-    { code: "QUARTER", percentOff: 25, duration: "forever" },
-    { code: "HALF2", percentOff: 50, duration: "repeating", durationInMonths: 2 },
-    { code: "FIVEOFF", amountOff: 500, currency: "USD", duration: "forever" },
-  ]) {
-    const response = await app.request("POST", "/v1/coupons", { body: coupon });
-    if (response.status !== 201) throw new Error(JSON.stringify(response.body));
-  }
+  await createCoupons(app);
 });
 afterAll(() => app.close());
 
 const plan = fc.constantFrom("free", "plus", "premium", "trial-pro");
 const interval = fc.constantFrom("month", "year");
-const coupon = fc.constantFrom(null, "FREE100", "ONCE100", "QUARTER", "HALF2", "FIVEOFF");
+const coupon = fc.constantFrom(null, ...couponKinds.map((kind) => kind.code));
 const operations = ({ coupons }: { coupons: boolean }) =>
   fc.oneof(
     fc.record({

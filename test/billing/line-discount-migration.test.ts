@@ -2,7 +2,11 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import {
+  createBillingCatalog,
+  createBillingOrganization,
+  createCoupons,
+} from "../helpers/billing-scenario.ts";
 
 /**
  * Migration 0016 gives lines issued before it what new lines store: each invoice's coupon discount
@@ -14,10 +18,9 @@ let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp();
   await createBillingCatalog(app);
-  const coupon = await app.request("POST", "/v1/coupons", {
-    body: { code: "ODD555", amountOff: 555, currency: "USD", duration: "forever" },
-  });
-  expect(coupon.status).toBe(201);
+  await createCoupons(app, [
+    { code: "ODD555", amountOff: 555, currency: "USD", duration: "forever" },
+  ]);
 });
 afterAll(() => app.close());
 
