@@ -1,6 +1,7 @@
 ALTER TABLE "invoice_lines" ADD COLUMN "discount" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "invoice_lines" ADD COLUMN "addon_id" text;--> statement-breakpoint
 ALTER TABLE "pending_items" ADD COLUMN "discount" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "pending_items_subscription_period_idx" ON "pending_items" USING btree ("subscription_id","period_end");--> statement-breakpoint
 -- Lines issued before this migration: each invoice's coupon discount is shared over the charges it applied
 -- to (positive lines that are not prorated) in proportion to their amounts, the units left over going to
 -- the largest remainders, earlier lines first (as allocateProportionally does for new invoices).

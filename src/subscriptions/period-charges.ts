@@ -22,7 +22,7 @@ export async function loadPeriodCharges({
   subscription,
 }: {
   executor: Executor;
-  subscription: Pick<SubscriptionRow, "id" | "currentPeriodEnd">;
+  subscription: Pick<SubscriptionRow, "id" | "organizationId" | "currentPeriodEnd">;
 }): Promise<PeriodCharges> {
   const lines = await executor
     .select({
@@ -36,6 +36,7 @@ export async function loadPeriodCharges({
     .innerJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))
     .where(
       and(
+        eq(invoices.organizationId, subscription.organizationId),
         eq(invoices.subscriptionId, subscription.id),
         eq(invoices.status, "paid"),
         inArray(invoiceLines.kind, ["plan", "addon", "proration"]),

@@ -162,6 +162,8 @@ export const pendingItems = pgTable(
     index("pending_items_unbilled_idx")
       .on(table.organizationId)
       .where(sql`${table.invoiceId} is null`),
+    /** The add-ons' prorated items of a subscription's current period (`loadPeriodCharges`). */
+    index("pending_items_subscription_period_idx").on(table.subscriptionId, table.periodEnd),
   ],
 );
 
