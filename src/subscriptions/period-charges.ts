@@ -26,6 +26,7 @@ export async function loadPeriodCharges({
 }): Promise<PeriodCharges> {
   const lines = await executor
     .select({
+      kind: invoiceLines.kind,
       addonId: invoiceLines.addonId,
       amount: invoiceLines.amount,
       discount: invoiceLines.discount,
@@ -62,14 +63,19 @@ export async function loadPeriodCharges({
     )
     .orderBy(pendingItems.id);
   const charges: PeriodCharges = { plan: [], addons: new Map() };
-  for (const { addonId, periodStart, ...charge } of [...lines, ...pending]) {
+  const add = (addonId: string, charge: PeriodCharge) =>
+    charges.addons.set(addonId, [...(charges.addons.get(addonId) ?? []), charge]);
+  const periodEnd = subscription.currentPeriodEnd;
+  for (const { kind, addonId, periodStart, amount, discount } of lines) {
     if (periodStart === null) continue;
-    const entry = { ...charge, periodStart, periodEnd: subscription.currentPeriodEnd };
-    if (addonId === null) {
-      charges.plan.push(entry);
-    } else {
-      charges.addons.set(addonId, [...(charges.addons.get(addonId) ?? []), entry]);
-    }
+    const charge = { amount, discount, periodStart, periodEnd };
+    if (addonId !== null) add(addonId, charge);
+    // An add-on line that does not say which add-on it is (issued before lines named their add-on, and
+    // not recognised by the migration) is no charge of the plan: it is left out.
+    else if (kind !== "addon") charges.plan.push(charge);
+  }
+  for (const { addonId, periodStart, amount, discount } of pending) {
+    if (addonId !== null) add(addonId, { amount, discount, periodStart, periodEnd });
   }
   return charges;
 }
