@@ -81,4 +81,24 @@ describe("a change that starts a new period bills the add-ons", () => {
     const [renewal] = (await app.request("GET", org.path("/invoices"))).body.data;
     expect(renewal.lines.map((line: { amount: number }) => line.amount)).toEqual([40000, 30000]);
   });
+
+  it("an immediate cancel that credits unused time credits the add-ons' too", async () => {
+    const org = await plusWithTwoSeats();
+    const canceled = await app.request("POST", org.path("/subscription/cancel"), {
+      body: { atPeriodEnd: false, creditUnusedTime: true },
+    });
+    expect(canceled.status).toBe(200);
+    const [credit] = canceled.body.invoices;
+    expect(
+      credit.lines.map((line: { description: string; amount: number }) => [
+        line.description,
+        line.amount,
+      ]),
+    ).toEqual([
+      ["Unused time on Plus", -2000],
+      ["Unused time on 2 × Extra seat", -1500],
+    ]);
+    expect(credit).toMatchObject({ total: -3500, creditedToBalance: 3500 });
+    expect((await app.request("GET", org.path("/balance"))).body.available).toBe(3500);
+  });
 });
