@@ -1,5 +1,5 @@
 import { invalidState } from "../errors.ts";
-import { percentOf } from "../money/index.ts";
+import { allocateProportionally, percentOf } from "../money/index.ts";
 
 export type InvoiceKind = "subscription" | "one_off" | "settlement";
 
@@ -12,6 +12,14 @@ export interface DraftLine {
   proration: boolean;
   periodStart: Date | null;
   periodEnd: Date | null;
+  /**
+   * The discount a prorated line carries by itself (docs/billing.md "Coupons and prorated lines"): set
+   * on lines built with it, and on every line once `discountLines` has shared the coupon out. Unset on
+   * full charges until then.
+   */
+  discount?: bigint;
+  /** The add-on the line charges or credits; unset for the plan and other lines. */
+  addonId?: string | null;
 }
 
 export interface CouponTerms {
@@ -47,9 +55,9 @@ function requireInvoiceable(lines: readonly DraftLine[], subtotal: bigint): void
 }
 
 /**
- * The order of docs/billing.md "Invoices": lines → coupon discount (on non-proration charges only) → credit balance
- * (subscription invoices only) → amount due. Nothing goes below zero: a negative total is credited to the
- * balance instead.
+ * The order of docs/billing.md "Invoices": lines → discount (the coupon on full charges, plus what prorated
+ * lines carry: `discountLines`) → credit balance (subscription invoices only) → amount due. Nothing goes
+ * below zero: a negative total is credited to the balance instead.
  */
 export function computeInvoiceTotals({
   kind,
@@ -64,10 +72,10 @@ export function computeInvoiceTotals({
 }): InvoiceTotals {
   const subtotal = lines.reduce((sum, line) => sum + line.amount, 0n);
   requireInvoiceable(lines, subtotal);
-  const discountable = lines
-    .filter((line) => !line.proration && line.amount > 0n)
-    .reduce((sum, line) => sum + line.amount, 0n);
-  const discount = coupon === null ? 0n : computeDiscount({ coupon, discountable });
+  const discount = discountLines({ lines, coupon }).reduce(
+    (sum, line) => sum + (line.discount ?? 0n),
+    0n,
+  );
   const total = subtotal - discount;
   if (total < 0n) {
     return {
@@ -91,7 +99,35 @@ export function computeInvoiceTotals({
   };
 }
 
-function computeDiscount({ coupon, discountable }: { coupon: CouponTerms; discountable: bigint }) {
+/**
+ * Every line with its discount set: a prorated line keeps the discount it carries (none when it carries
+ * none); the coupon's discount on the full charges (positive lines that are not prorated) is computed on
+ * their sum (a percentage of it, or the amount off up to it) and shared over them in proportion to their
+ * amounts, so that the lines' discounts add up to the invoice's.
+ */
+export function discountLines({
+  lines,
+  coupon,
+}: {
+  lines: readonly DraftLine[];
+  coupon: CouponTerms | null;
+}): DraftLine[] {
+  const isFullCharge = (line: DraftLine) =>
+    line.discount === undefined && !line.proration && line.amount > 0n;
+  const charges = lines.filter(isFullCharge).map((line) => line.amount);
+  const discountable = charges.reduce((sum, amount) => sum + amount, 0n);
+  const discount = coupon === null ? 0n : couponDiscount({ coupon, discountable });
+  const shares = allocateProportionally({ total: discount, weights: charges });
+  let next = 0;
+  return lines.map((line) => {
+    if (!isFullCharge(line)) return { ...line, discount: line.discount ?? 0n };
+    const share = shares[next] ?? 0n;
+    next += 1;
+    return { ...line, discount: share };
+  });
+}
+
+function couponDiscount({ coupon, discountable }: { coupon: CouponTerms; discountable: bigint }) {
   if (discountable <= 0n) return 0n;
   if (coupon.percentOff !== null)
     return percentOf({ amount: discountable, percent: coupon.percentOff });

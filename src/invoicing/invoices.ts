@@ -9,6 +9,7 @@ import {
   type CouponTerms,
   computeInvoiceTotals,
   type DraftLine,
+  discountLines,
   type InvoiceKind,
   type InvoiceTotals,
 } from "./compute-invoice-totals.ts";
@@ -66,7 +67,11 @@ export async function issueInvoice({
     .values(finalizedInvoiceRow({ draft, totals, number, now }))
     .returning();
   if (!row) throw new Error("invoice insert returned no row");
-  const lines = await insertLines({ executor, invoiceId: row.id, lines: draft.lines });
+  const lines = await insertLines({
+    executor,
+    invoiceId: row.id,
+    lines: discountLines({ lines: draft.lines, coupon: draft.coupon }),
+  });
   if (totals.balanceApplied > 0n) {
     await appendBalanceTransaction({
       executor,
@@ -223,7 +228,7 @@ async function insertLines({
   return executor.insert(invoiceLines).values(invoiceLineRows({ invoiceId, lines })).returning();
 }
 
-/** An invoice's lines as rows, in order. */
+/** An invoice's lines as rows, in order; draft lines are given with their discounts (`discountLines`). */
 export function invoiceLineRows({
   invoiceId,
   lines,
@@ -237,6 +242,8 @@ export function invoiceLineRows({
     kind: line.kind,
     description: line.description,
     amount: line.amount,
+    discount: line.discount ?? 0n,
+    addonId: line.addonId ?? null,
     quantity: line.quantity,
     unitAmount: line.unitAmount,
     proration: line.proration,

@@ -2,6 +2,7 @@
  * The only place in Abono that multiplies, divides or rounds money. Amounts are `bigint` minor units;
  * rounding is half away from zero, once per line.
  */
+export { allocateProportionally } from "./allocate-proportionally.ts";
 export { currencyExponent, requireSupportedCurrency } from "./currency-exponent.ts";
 export { divideRounded } from "./divide-rounded.ts";
 export { type DisplayLocale, formatMoney } from "./format-money.ts";
@@ -11,6 +12,7 @@ export { MoneyError } from "./money-error.ts";
 export { multiplyRatio } from "./multiply-ratio.ts";
 export { type PercentOfInput, percentOf } from "./percent-of.ts";
 export { prorate } from "./prorate.ts";
+export { prorateSum, type Share } from "./prorate-sum.ts";
 export { type ProrationFraction, prorationFraction } from "./proration-fraction.ts";
 export { toDecimalString } from "./to-decimal-string.ts";
 export { toMinor } from "./to-minor.ts";

@@ -1,33 +1,31 @@
-import type { Price } from "../catalog/catalog-types.ts";
 import { type OveragePrices, overageLines, type UnbilledOverage } from "../entitlements/overage.ts";
 import type { BillingMessages } from "../i18n/billing-messages.ts";
 import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import type { Interval, Period } from "../time/index.ts";
+import { type PeriodAddon, periodChargeLines } from "./period-charge-lines.ts";
 import { pendingItemLine } from "./settle-owed-to-date.ts";
-
-export interface RenewalAddon {
-  name: string;
-  quantity: bigint;
-  prices: Price[];
-}
 
 export interface RenewalPendingItem {
   description: string;
   amount: bigint;
+  /** The coupon discount the prorated charge carries (0 for a credit, which is valued net already). */
+  discount: bigint;
+  addonId: string | null;
   quantity: bigint | null;
   periodStart: Date;
   periodEnd: Date;
 }
 
 /**
- * The lines of a renewal invoice, for the single renewal and the billing run's batches alike: the plan
- * line, each add-on's full charge for the new period, the pending prorated items of the period that ended
- * (docs/billing.md "Add-ons"), then that period's metered overage in arrears at the ended
- * plan version's prices.
+ * The lines of a renewal invoice, for the single renewal and the billing run's batches alike: the lines
+ * that start the new period (`periodChargeLines`: the plan, each add-on's full charge), the pending
+ * prorated items of the period that ended (docs/billing.md "Add-ons"), then that period's metered overage
+ * in arrears at the ended plan version's prices.
  */
 export function buildRenewalLines({
-  planLine,
+  plan,
   addons,
+  cutFrom = null,
   pending,
   overage,
   overagePrices,
@@ -37,8 +35,10 @@ export function buildRenewalLines({
   endedAt,
   messages,
 }: {
-  planLine: DraftLine;
-  addons: readonly RenewalAddon[];
+  plan: { name: string; unitAmount: bigint };
+  addons: readonly PeriodAddon[];
+  /** The full period a first period cut short by the `first_of_month` anchor is cut from. */
+  cutFrom?: Period | null;
   pending: readonly RenewalPendingItem[];
   overage: readonly UnbilledOverage[];
   overagePrices: OveragePrices;
@@ -49,25 +49,8 @@ export function buildRenewalLines({
   endedAt: Date;
   messages: BillingMessages;
 }): DraftLine[] {
-  const addonLines: DraftLine[] = addons.map((addon) => {
-    const price = addon.prices.find(
-      (entry) => entry.interval === interval && entry.currency === currency,
-    );
-    if (!price) throw new Error(`Add-on ${addon.name} has no ${interval}ly price in ${currency}`);
-    return {
-      kind: "addon",
-      description: messages.addonCharge({ addon: addon.name, quantity: addon.quantity }),
-      amount: price.unitAmount * addon.quantity,
-      quantity: addon.quantity,
-      unitAmount: price.unitAmount,
-      proration: false,
-      periodStart: period.start,
-      periodEnd: period.end,
-    };
-  });
   return [
-    planLine,
-    ...addonLines,
+    ...periodChargeLines({ plan, addons, interval, currency, period, cutFrom, messages }),
     ...pending.map(pendingItemLine),
     ...overageLines({ overage, prices: overagePrices, currency, messages, periodEnd: endedAt }),
   ];

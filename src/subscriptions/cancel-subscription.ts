@@ -5,6 +5,7 @@ import {
   type BillingServices,
   runBillingOperation,
 } from "../billing/billing-operation.ts";
+import { loadAddonVersions } from "../catalog/addons.ts";
 import type { Plan } from "../catalog/catalog-types.ts";
 import { getPlan } from "../catalog/plans.ts";
 import { subscriptions } from "../db/schema/index.ts";
@@ -12,15 +13,18 @@ import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { type BillingMessages, billingMessages } from "../i18n/billing-messages.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
-import { unusedTimeLine } from "./compute-plan-change.ts";
+import { periodAddons } from "./period-addons.ts";
+import { loadPeriodCharges } from "./period-charges.ts";
 import { findOwedToDate, settleOwedToDate } from "./settle-owed-to-date.ts";
 import {
   fallBackToFreePlan,
   findLiveSubscription,
+  listItems,
   requirePrice,
   type SubscriptionRow,
 } from "./subscription-records.ts";
 import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
+import { unusedTimeLines } from "./unused-time-lines.ts";
 
 /**
  * Cancels at the period end (default: access continues until then, the renewal ends it) or now. Canceling
@@ -137,8 +141,10 @@ export async function cancelSubscription({
 }
 
 /**
- * The operator's option on an immediate cancel: the unused rest of the period as a credit invoice (kind
- * `subscription`, negative total), which puts it on the balance. Nothing when no time is left.
+ * The operator's option on an immediate cancel: the unused rest of the period, of the plan and of each
+ * add-on, as a credit invoice (kind `subscription`, negative total) that puts it on the balance. Each
+ * credit is worth what was actually charged for that time (`unusedTimeLines`). Nothing when nothing is
+ * worth crediting.
  */
 async function creditUnusedTimeToBalance({
   context: { tx, organization, now, services },
@@ -151,18 +157,31 @@ async function creditUnusedTimeToBalance({
   plan: Plan;
   messages: BillingMessages;
 }): Promise<Invoice | null> {
-  const line = unusedTimeLine({
-    planName: plan.name,
-    unitAmount: requirePrice({
-      plan,
-      interval: subscription.interval,
-      currency: subscription.currency,
-    }),
-    period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+  const items = await listItems({ executor: tx, subscriptionId: subscription.id });
+  const addons = await loadAddonVersions(
+    tx,
+    items.map((item) => [item.addonId, item.addonVersion]),
+  );
+  const { interval, currency } = subscription;
+  const { lines } = unusedTimeLines({
+    plan: { name: plan.name, unitAmount: requirePrice({ plan, interval, currency }) },
+    addons: periodAddons({ items, addons }).map((item) => ({
+      addonId: item.addonId,
+      name: item.name,
+      quantity: item.quantity,
+      unitAmount: requirePrice({
+        plan: { id: item.addonId, prices: [...item.prices] },
+        interval,
+        currency,
+        what: "Add-on",
+      }),
+    })),
+    charges: await loadPeriodCharges({ executor: tx, subscription }),
     now,
+    periodEnd: subscription.currentPeriodEnd,
     messages,
   });
-  if (line.amount === 0n) return null;
+  if (lines.every((line) => line.amount === 0n)) return null;
   return issueInvoice({
     executor: tx,
     draft: {
@@ -173,7 +192,7 @@ async function creditUnusedTimeToBalance({
       billingReason: "subscription_cancel_credit",
       currency: subscription.currency,
       locale: organization.locale,
-      lines: [line],
+      lines: lines.filter((line) => line.amount !== 0n),
       coupon: null,
       periodStart: now,
       periodEnd: subscription.currentPeriodEnd,

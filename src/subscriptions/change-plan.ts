@@ -7,17 +7,23 @@ import {
 } from "../billing/billing-operation.ts";
 import { loadAddonVersions } from "../catalog/addons.ts";
 import { getPlan } from "../catalog/plans.ts";
-import type { Executor } from "../db/database.ts";
 import { subscriptions } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { availableBalance } from "../invoicing/balance-ledger.ts";
-import { computeInvoiceTotals, type DraftLine } from "../invoicing/compute-invoice-totals.ts";
+import {
+  computeInvoiceTotals,
+  type DraftLine,
+  discountLines,
+} from "../invoicing/compute-invoice-totals.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import type { Interval } from "../time/index.ts";
 import { computePlanChange } from "./compute-plan-change.ts";
 import { registerFounder } from "./founders.ts";
+import { periodAddons } from "./period-addons.ts";
+import type { PeriodAddon } from "./period-charge-lines.ts";
+import { loadPeriodCharges } from "./period-charges.ts";
 import { findOwedToDate, settleOwedToDate } from "./settle-owed-to-date.ts";
 import { subscriptionDiscount } from "./subscription-discount.ts";
 import {
@@ -38,6 +44,8 @@ export interface ChangeRequest {
 export interface PreviewLine {
   description: string;
   amount: bigint;
+  /** The part of the discount on this line. */
+  discount: bigint;
   proration: boolean;
   periodStart: Date | null;
   periodEnd: Date | null;
@@ -54,8 +62,19 @@ export interface ChangePreview {
   creditedToBalance: bigint;
   balanceAfter: bigint;
   effectiveAt: Date;
-  /** What is owed to date and is invoiced (and must be paid) before the change; null when nothing is. */
-  settlement: { lines: PreviewLine[]; total: bigint; amountDue: bigint } | null;
+  /**
+   * What is owed to date and is invoiced before the change, with the totals of that invoice: it is paid
+   * (`amountDue`), or, when removed add-ons make it negative, credited to the balance
+   * (`creditedToBalance`). Null when nothing is owed.
+   */
+  settlement: {
+    lines: PreviewLine[];
+    subtotal: bigint;
+    discount: bigint;
+    total: bigint;
+    amountDue: bigint;
+    creditedToBalance: bigint;
+  } | null;
 }
 
 export type ChangeResult =
@@ -154,9 +173,23 @@ export async function changePlanWithin(
     interval: request.interval,
     currency: subscription.currency,
   });
+  const items = await listItems({ executor: tx, subscriptionId: subscription.id });
+  const addons = periodAddons({
+    items,
+    addons: await loadAddonVersions(
+      tx,
+      items.map((item) => [item.addonId, item.addonVersion]),
+    ),
+  });
   if (request.interval !== subscription.interval) {
-    await requireAddonPrices({ tx, subscription, interval: request.interval });
+    requireAddonPrices({ subscription, addons, interval: request.interval });
   }
+  const charges = await loadPeriodCharges({ executor: tx, subscription });
+  const couponInForce = await subscriptionDiscount({
+    tx,
+    subscription,
+    periodStart: subscription.currentPeriodStart,
+  });
 
   // Compute
   const owed = await findOwedToDate({
@@ -180,17 +213,21 @@ export async function changePlanWithin(
       interval: request.interval,
       unitAmount: targetAmount,
     },
+    addons,
+    currency: subscription.currency,
+    charges,
+    coupon: couponInForce,
     period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+    anchor: subscription.anchorAt,
     trialing: subscription.status === "trialing",
     now: prorationAt ?? now,
     timing: request.timing,
     messages,
   });
-  const coupon = await subscriptionDiscount({
-    tx,
-    subscription,
-    periodStart: change.period.start,
-  });
+  // The coupon of the invoice: for a new period, the coupon in force for it (on its full charges).
+  const coupon = change.resetsAnchor
+    ? await subscriptionDiscount({ tx, subscription, periodStart: change.period.start })
+    : couponInForce;
   const balance = await availableBalance({ executor: tx, organizationId });
   const settlementTotals = computeInvoiceTotals({
     kind: "settlement",
@@ -211,7 +248,7 @@ export async function changePlanWithin(
       preview: true as const,
       result: {
         currency: subscription.currency,
-        lines: change.lines.map(toPreviewLine),
+        lines: discountLines({ lines: change.lines, coupon }).map(toPreviewLine),
         subtotal: totals.subtotal,
         discount: totals.discount,
         balanceApplied: totals.balanceApplied,
@@ -223,9 +260,12 @@ export async function changePlanWithin(
           owed.lines.length === 0
             ? null
             : {
-                lines: owed.lines.map(toPreviewLine),
+                lines: discountLines({ lines: owed.lines, coupon: null }).map(toPreviewLine),
+                subtotal: settlementTotals.subtotal,
+                discount: settlementTotals.discount,
                 total: settlementTotals.total,
                 amountDue: settlementTotals.amountDue,
+                creditedToBalance: settlementTotals.creditedToBalance,
               },
       },
     };
@@ -377,28 +417,23 @@ export async function changePlanWithin(
  * The add-ons keep their versions across a plan change, so each needs a price in the new interval: without
  * one the renewal could not invoice it. Refused up front (400) instead.
  */
-async function requireAddonPrices({
-  tx,
+function requireAddonPrices({
   subscription,
+  addons,
   interval,
 }: {
-  tx: Executor;
   subscription: SubscriptionRow;
+  addons: readonly PeriodAddon[];
   interval: Interval;
-}): Promise<void> {
-  const items = await listItems({ executor: tx, subscriptionId: subscription.id });
-  const addons = await loadAddonVersions(
-    tx,
-    items.map((item) => [item.addonId, item.addonVersion]),
-  );
+}): void {
   for (const addon of addons) {
     const priced = addon.prices.some(
       (price) => price.interval === interval && price.currency === subscription.currency,
     );
     if (!priced) {
       throw validationError(
-        `interval: the add-on "${addon.id}" on this subscription has no ${interval}ly price in ${subscription.currency}; remove it (POST /v1/organizations/${subscription.organizationId}/subscription/items with quantity 0) before changing to ${interval}ly billing.`,
-        { addonId: addon.id },
+        `interval: the add-on "${addon.addonId}" on this subscription has no ${interval}ly price in ${subscription.currency}; remove it (POST /v1/organizations/${subscription.organizationId}/subscription/items with quantity 0) before changing to ${interval}ly billing.`,
+        { addonId: addon.addonId },
       );
     }
   }
@@ -408,6 +443,7 @@ function toPreviewLine(line: DraftLine): PreviewLine {
   return {
     description: line.description,
     amount: line.amount,
+    discount: line.discount ?? 0n,
     proration: line.proration,
     periodStart: line.periodStart,
     periodEnd: line.periodEnd,

@@ -22,7 +22,7 @@ import { findUnbilledOverage, markOverageBilled } from "../entitlements/overage.
 import { type EventType, eventJobs } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
-import { computeInvoiceTotals } from "../invoicing/compute-invoice-totals.ts";
+import { computeInvoiceTotals, discountLines } from "../invoicing/compute-invoice-totals.ts";
 import {
   finalizedInvoiceRow,
   type InvoiceDraft,
@@ -35,7 +35,7 @@ import { defineJob } from "../jobs/job.ts";
 import { chargeMethod, type SucceededCharge } from "../payments/charge-invoice.ts";
 import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
-import { planChargeLine } from "./plan-charge-line.ts";
+import { periodAddons } from "./period-addons.ts";
 import { renewBatchOrRecordFailures } from "./renewal-failures.ts";
 import { discountTermsFor } from "./subscription-discount.ts";
 import { requirePrice, type SubscriptionRow } from "./subscription-records.ts";
@@ -198,9 +198,6 @@ export async function renewBatch({
         }),
       );
       const planOf = new Map(plansLoaded.map((plan) => [`${plan.id}@${plan.version}`, plan]));
-      const addonOf = new Map(
-        addonVersions.map((addon) => [`${addon.id}@${addon.version}`, addon]),
-      );
       const balanceOf = new Map(balances.map((row) => [row.organizationId, BigInt(row.sum)]));
       const couponOf = new Map(couponRows.map((coupon) => [coupon.code, coupon]));
       const methodOf = new Map(methods.map((method) => [method.organizationId, method]));
@@ -251,19 +248,8 @@ export async function renewBatch({
           currency: subscription.currency,
           locale,
           lines: buildRenewalLines({
-            planLine: planChargeLine({
-              planName: plan.name,
-              interval: subscription.interval,
-              unitAmount,
-              period,
-              messages,
-            }),
-            addons: ownItems.flatMap((item) => {
-              const addon = addonOf.get(`${item.addonId}@${item.addonVersion}`);
-              return addon
-                ? [{ name: addon.name, quantity: item.quantity, prices: addon.prices }]
-                : [];
-            }),
+            plan: { name: plan.name, unitAmount },
+            addons: periodAddons({ items: ownItems, addons: addonVersions }),
             pending: ownPending,
             overage: overage.filter((entry) => entry.organizationId === organizationId),
             overagePrices: plan.overage,
@@ -346,7 +332,12 @@ export async function renewBatch({
             ? { status: "paid", amountPaid: totals.amountDue, paidAt: attemptedAt }
             : {}),
         });
-        lineRows.push(...invoiceLineRows({ invoiceId, lines: draft.lines }));
+        lineRows.push(
+          ...invoiceLineRows({
+            invoiceId,
+            lines: discountLines({ lines: draft.lines, coupon: draft.coupon }),
+          }),
+        );
         if (totals.balanceApplied > 0n) {
           ledgerRows.push({
             id: newId("txn", at.getTime()),

@@ -21,7 +21,8 @@ import {
 } from "../jobs/scheduler.ts";
 import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
-import { firstPaidPeriod, planChargeLine } from "./plan-charge-line.ts";
+import { firstPaidPeriod } from "./first-paid-period.ts";
+import { periodAddons } from "./period-addons.ts";
 import { type DueRenewal, isPlainRenewal, renewBatchJob } from "./renew-batch.ts";
 import { renewOrRecordFailure } from "./renewal-failures.ts";
 import { runSubscriptionOperation } from "./run-subscription-operation.ts";
@@ -129,14 +130,7 @@ export async function renewSubscription({
       // A trial's end or an interval change starts a first period (and anchor) from the boundary.
       const first =
         trialEnding || intervalChanges
-          ? firstPaidPeriod({
-              billingAnchor: organization.billingAnchor,
-              interval,
-              start: at,
-              planName: plan.name,
-              unitAmount,
-              messages,
-            })
+          ? firstPaidPeriod({ billingAnchor: organization.billingAnchor, interval, start: at })
           : null;
       const period =
         first?.period ??
@@ -154,13 +148,9 @@ export async function renewSubscription({
       if (already) return "skipped";
 
       const items = await listItems({ executor: tx, subscriptionId });
-      const addonOf = new Map(
-        (
-          await loadAddonVersions(
-            tx,
-            items.map((item) => [item.addonId, item.addonVersion]),
-          )
-        ).map((addon) => [`${addon.id}@${addon.version}`, addon]),
+      const addonOf = await loadAddonVersions(
+        tx,
+        items.map((item) => [item.addonId, item.addonVersion]),
       );
       const pending = await unbilledPendingItems({ executor: tx, organizationId });
       const overage = await findUnbilledOverage({
@@ -172,13 +162,9 @@ export async function renewSubscription({
         ? await getPlan({ db: tx, planId: subscription.planId, version: subscription.planVersion })
         : plan;
       const lines = buildRenewalLines({
-        planLine:
-          first?.line ??
-          planChargeLine({ planName: plan.name, interval, unitAmount, period, messages }),
-        addons: items.flatMap((item) => {
-          const addon = addonOf.get(`${item.addonId}@${item.addonVersion}`);
-          return addon ? [{ name: addon.name, quantity: item.quantity, prices: addon.prices }] : [];
-        }),
+        plan: { name: plan.name, unitAmount },
+        addons: periodAddons({ items, addons: addonOf }),
+        cutFrom: first?.cutFrom ?? null,
         pending,
         overage,
         overagePrices: endedPlan.overage,

@@ -7,14 +7,16 @@ import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
-import { prorate, prorationFraction } from "../money/index.ts";
+import { computeItemProration } from "./compute-item-proration.ts";
+import { loadPeriodCharges } from "./period-charges.ts";
+import { subscriptionDiscount } from "./subscription-discount.ts";
 import { findLiveSubscription, requirePrice } from "./subscription-records.ts";
 import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
 
 /**
  * Sets how many of an add-on (licenses, services) the subscription has. A change mid-period creates a
- * pending prorated item, `±round(unitAmount × |Δquantity| × f)`, that the next subscription invoice
- * carries; no invoice is issued now. During a trial nothing is prorated (charges start at trial end).
+ * pending prorated item (`computeItemProration`) that the next subscription invoice carries; no invoice
+ * is issued now. During a trial nothing is prorated (charges start at trial end).
  */
 export async function setItemQuantity({
   services,
@@ -70,27 +72,34 @@ export async function setItemQuantity({
       });
 
       if (subscription.status === "active") {
-        const fraction = prorationFraction({
-          periodStart: subscription.currentPeriodStart,
-          periodEnd: subscription.currentPeriodEnd,
-          now,
-        });
         const messages = billingMessages(organization.locale);
-        const added = delta > 0n;
-        const amount = prorate({
-          unitAmount: added ? unitAmount : -unitAmount,
-          quantity: added ? delta : -delta,
-          fraction,
+        const charges = await loadPeriodCharges({ executor: tx, subscription });
+        const proration = computeItemProration({
+          unitAmount,
+          previous,
+          target,
+          period: { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd },
+          anchor: subscription.anchorAt,
+          interval: subscription.interval,
+          now,
+          charges: charges.addons.get(addonId) ?? [],
+          coupon: await subscriptionDiscount({
+            tx,
+            subscription,
+            periodStart: subscription.currentPeriodStart,
+          }),
         });
-        if (amount !== 0n) {
+        if (proration) {
           await tx.insert(pendingItems).values({
             id: newId("pi", now.getTime()),
             organizationId,
             subscriptionId: subscription.id,
-            description: added
-              ? messages.addonAdded({ addon: addon.name, quantity: delta })
-              : messages.addonRemoved({ addon: addon.name, quantity: -delta }),
-            amount,
+            description:
+              delta > 0n
+                ? messages.addonAdded({ addon: addon.name, quantity: delta })
+                : messages.addonRemoved({ addon: addon.name, quantity: -delta }),
+            amount: proration.amount,
+            discount: proration.discount,
             currency: subscription.currency,
             addonId,
             quantity: delta,

@@ -24,6 +24,8 @@ export function pendingItemLine(item: RenewalPendingItem): DraftLine {
     kind: "pending_item",
     description: item.description,
     amount: item.amount,
+    discount: item.discount,
+    addonId: item.addonId,
     quantity: item.quantity,
     unitAmount: null,
     proration: true,

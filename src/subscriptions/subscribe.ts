@@ -11,9 +11,8 @@ import { getPlan } from "../catalog/plans.ts";
 import { subscriptions } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
-import { type BillingMessages, billingMessages } from "../i18n/billing-messages.ts";
+import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
-import type { DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import {
   getInvoice,
   type Invoice,
@@ -22,8 +21,9 @@ import {
   newInvoiceId,
 } from "../invoicing/invoices.ts";
 import { addDays, addInterval, type Interval, type Period } from "../time/index.ts";
+import { firstPaidPeriod } from "./first-paid-period.ts";
 import { registerFounder } from "./founders.ts";
-import { firstPaidPeriod } from "./plan-charge-line.ts";
+import { periodChargeLines } from "./period-charge-lines.ts";
 import { couponTermsFor, redeemCoupon } from "./redeem-coupon.ts";
 import { subscriptionDiscount } from "./subscription-discount.ts";
 import { findLiveSubscription, requirePrice, setEntitlement } from "./subscription-records.ts";
@@ -141,16 +141,20 @@ export async function subscribeWithin(
 
   const trialing = plan.trialDays > 0;
   // Later periods are counted from `anchorAt`; a trial's renewal picks the anchor when it ends.
-  const { period, anchorAt, line } = trialing
-    ? trialPeriod({ start: now, days: plan.trialDays, planName: plan.name, messages })
-    : firstPaidPeriod({
-        billingAnchor: organization.billingAnchor,
-        interval,
-        start: now,
-        planName: plan.name,
-        unitAmount,
-        messages,
-      });
+  const { period, anchorAt, cutFrom } = trialing
+    ? trialPeriod({ start: now, days: plan.trialDays })
+    : firstPaidPeriod({ billingAnchor: organization.billingAnchor, interval, start: now });
+  // A new subscription has no add-on items yet.
+  const lines = periodChargeLines({
+    plan: { name: plan.name, unitAmount },
+    addons: [],
+    interval,
+    currency,
+    period,
+    cutFrom,
+    trial: trialing,
+    messages,
+  });
 
   const [subscriptionRow] = await tx
     .insert(subscriptions)
@@ -219,7 +223,7 @@ export async function subscribeWithin(
       billingReason: "subscription_create",
       currency,
       locale: organization.locale,
-      lines: [line],
+      lines,
       coupon: discount,
       periodStart: period.start,
       periodEnd: period.end,
@@ -266,33 +270,14 @@ export async function subscribeWithin(
   };
 }
 
-/** A trial from `start`: its period, ending where the first paid period will be anchored, and its free line. */
-function trialPeriod({
-  start,
-  days,
-  planName,
-  messages,
-}: {
-  start: Date;
-  days: number;
-  planName: string;
-  messages: BillingMessages;
-}): { period: Period; anchorAt: Date; line: DraftLine } {
+/** A trial from `start`: its period, ending where the first paid period will be anchored. */
+function trialPeriod({ start, days }: { start: Date; days: number }): {
+  period: Period;
+  anchorAt: Date;
+  cutFrom: null;
+} {
   const period = { start, end: addDays({ date: start, days }) };
-  return {
-    period,
-    anchorAt: period.end,
-    line: {
-      kind: "trial",
-      description: messages.trial({ plan: planName }),
-      amount: 0n,
-      quantity: 1n,
-      unitAmount: 0n,
-      proration: false,
-      periodStart: period.start,
-      periodEnd: period.end,
-    },
-  };
+  return { period, anchorAt: period.end, cutFrom: null };
 }
 
 function chooseCurrency({

@@ -11,5 +11,6 @@ export { createManualClock, type ManualClock } from "./manual-clock.ts";
 export { nextPeriod } from "./next-period.ts";
 export type { Period } from "./period.ts";
 export { periodContaining } from "./period-containing.ts";
+export { pricedPeriod } from "./priced-period.ts";
 export { systemClock } from "./system-clock.ts";
 export { TimeError } from "./time-error.ts";

@@ -90,23 +90,27 @@ describe("downgrade and upgrade with proration (Premium → Plus mid-period)", (
       invoiceId: change.body.invoices[0].id,
     });
 
-    // The reverse upgrade on day 20: 12 of 31 days left. Net 3871 − 1548 = 2323, paid from the balance first.
+    // The reverse upgrade on day 20: 12 of 31 days left. Plus's unused time is worth what was paid for it:
+    // 2065 for the 16 days from day 16, 12 of them unused → 1548.75; and Premium's credit (5161) was
+    // 0.22 short of its unused 12 days (10000 × 12/31 − 5161 × 12/16 = 3870.97 − 3870.75). Together
+    // 1548.97 → 1549. Premium's remaining time: 10000 × 12/31 = 3870.97 → 3871. Net 3871 − 1549 = 2322,
+    // paid from the balance first.
     await org.advance("2026-01-20T00:00:00Z");
     const upgrade = await app.request("POST", org.path("/subscription/change"), {
       body: { planId: "premium", interval: "month" },
     });
     expect(upgrade.status).toBe(200);
     expect(upgrade.body.invoices[0].lines.map((line: { amount: number }) => line.amount)).toEqual([
-      -1548, 3871,
+      -1549, 3871,
     ]);
     expect(upgrade.body.invoices[0]).toMatchObject({
-      total: 2323,
-      balanceApplied: 2323,
+      total: 2322,
+      balanceApplied: 2322,
       amountDue: 0,
       status: "paid",
     });
-    expect((await app.request("GET", org.path("/balance"))).body.available).toBe(773);
-    expect(await ledgerSum(app, org.organizationId)).toBe(773);
+    expect((await app.request("GET", org.path("/balance"))).body.available).toBe(774);
+    expect(await ledgerSum(app, org.organizationId)).toBe(774);
   });
 
   it("charges an upgrade at once, applying the balance before the card", async () => {
@@ -239,6 +243,63 @@ describe("settlement before a plan change (what is owed to date is paid first)",
       balanceApplied: 0,
       status: "paid",
     });
+  });
+
+  it("a settlement that nets negative (seats removed) is credited, and the preview says so", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-02-01T00:00:00Z" });
+    await org.subscribe("plus", "month");
+    await app.request("POST", org.path("/subscription/items"), {
+      body: { addonId: "seat", quantity: 2 },
+    });
+    await org.advance("2026-03-01T00:00:00Z"); // renewal: Plus 4000, 2 seats 3000, February's seats 3000
+    // 15 March 00:00: 17 of March's 31 days left. The 2 seats billed 3000 for March are worth
+    // 3000 × 17/31 = 1645.16 → 1645, credited on the next invoice (pending).
+    await org.advance("2026-03-15T00:00:00Z");
+    await app.request("POST", org.path("/subscription/items"), {
+      body: { addonId: "seat", quantity: 0 },
+    });
+    const preview = await app.request("POST", org.path("/subscription/preview-change"), {
+      body: { planId: "premium", interval: "month" },
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.body.settlement).toMatchObject({
+      subtotal: -1645,
+      discount: 0,
+      total: -1645,
+      amountDue: 0,
+      creditedToBalance: 1645,
+    });
+    expect(preview.body.settlement.lines).toEqual([
+      expect.objectContaining({ amount: -1645, discount: 0, kind: "pending_item" }),
+    ]);
+    // The change: Plus's unused 17 days (4000 × 17/31 = 2193.55 → 2194) against Premium's
+    // (10000 × 17/31 = 5483.87 → 5484): 3290, of which the settlement's 1645 is paid from the balance.
+    expect(preview.body).toMatchObject({
+      subtotal: 3290,
+      balanceApplied: 1645,
+      amountDue: 1645,
+      creditedToBalance: 0,
+      balanceAfter: 0,
+    });
+
+    const change = await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "premium", interval: "month" },
+    });
+    expect(change.status).toBe(200);
+    const [settlement, invoice] = change.body.invoices;
+    expect(settlement).toMatchObject({
+      kind: "settlement",
+      total: preview.body.settlement.total,
+      amountDue: preview.body.settlement.amountDue,
+      creditedToBalance: preview.body.settlement.creditedToBalance,
+    });
+    expect(invoice).toMatchObject({
+      subtotal: preview.body.subtotal,
+      balanceApplied: preview.body.balanceApplied,
+      amountDue: preview.body.amountDue,
+    });
+    const balance = await app.request("GET", org.path("/balance"));
+    expect(balance.body.available).toBe(preview.body.balanceAfter);
   });
 
   it("issues no settlement invoice when nothing is owed", async () => {

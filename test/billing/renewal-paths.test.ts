@@ -138,7 +138,8 @@ async function renewalRecord({
   const record = {
     invoice,
     lines: await one(
-      `select position, kind, description, amount, quantity, unit_amount, proration, period_start, period_end
+      `select position, kind, description, amount, discount, addon_id, quantity, unit_amount, proration,
+              period_start, period_end
          from invoice_lines where invoice_id = (select id from invoices where organization_id = $1)
         order by position`,
     ),
@@ -225,15 +226,23 @@ describe("renewal paths", () => {
         amount_due: "7221",
         status: name === "paid" ? "paid" : "open",
       });
+      // The 771 off is shared over the full charges in proportion: 400, 50, 300 and 21.
       expect(
-        expected.lines.map((line: { kind: string; amount: string }) => [line.kind, line.amount]),
+        expected.lines.map(
+          (line: { kind: string; amount: string; discount: string; addon_id: string | null }) => [
+            line.kind,
+            line.amount,
+            line.discount,
+            line.addon_id,
+          ],
+        ),
       ).toEqual([
-        ["plan", "4000"],
-        ["addon", "500"],
-        ["addon", "3000"],
-        ["pending_item", "2032"],
-        ["pending_item", "-750"],
-        ["overage", "210"],
+        ["plan", "4000", "400", null],
+        ["addon", "500", "50", "analytics"],
+        ["addon", "3000", "300", "seat"],
+        ["pending_item", "2032", "0", "seat"],
+        ["pending_item", "-750", "0", "seat"],
+        ["overage", "210", "21", null],
       ]);
       expect(expected.entitlement[0]).toMatchObject({
         plan_id: "metered",

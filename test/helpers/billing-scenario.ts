@@ -74,6 +74,29 @@ export async function createEncounterPack(app: TestApp) {
   if (pack.status !== 201) throw new Error(JSON.stringify(pack.body));
 }
 
+/**
+ * Coupons of every kind the money rules treat apart: 100% `forever` and `once`, 25% `forever`, 50% for 2
+ * months, 5.00 (USD) off every month.
+ */
+export const couponKinds = [
+  { code: "FREE100", percentOff: 100, duration: "forever" },
+  { code: "ONCE100", percentOff: 100, duration: "once" },
+  { code: "QUARTER", percentOff: 25, duration: "forever" },
+  { code: "HALF2", percentOff: 50, duration: "repeating", durationInMonths: 2 },
+  { code: "FIVEOFF", amountOff: 500, currency: "USD", duration: "forever" },
+] as const;
+
+/** Creates coupons (201, or it throws); `couponKinds` by default. */
+export async function createCoupons(
+  app: TestApp,
+  coupons: readonly Record<string, unknown>[] = couponKinds,
+) {
+  for (const coupon of coupons) {
+    const response = await app.request("POST", "/v1/coupons", { body: coupon });
+    if (response.status !== 201) throw new Error(JSON.stringify(response.body));
+  }
+}
+
 /** USD prices in cents: monthly, and yearly when given. */
 function usdPrices({ month, year }: { month: number; year?: number | undefined }) {
   return [

@@ -149,6 +149,8 @@ export const pendingItems = pgTable(
     description: text("description").notNull(),
     amount: amount("amount"),
     currency: text("currency").notNull(),
+    /** The coupon discount the prorated charge carries (docs/billing.md "Coupons and prorated lines"). */
+    discount: amount("discount").default(sql`0`),
     addonId: text("addon_id"),
     quantity: bigint("quantity", { mode: "bigint" }),
     periodStart: at("period_start").notNull(),
@@ -160,6 +162,8 @@ export const pendingItems = pgTable(
     index("pending_items_unbilled_idx")
       .on(table.organizationId)
       .where(sql`${table.invoiceId} is null`),
+    /** The add-ons' prorated items of a subscription's current period (`loadPeriodCharges`). */
+    index("pending_items_subscription_period_idx").on(table.subscriptionId, table.periodEnd),
   ],
 );
 
@@ -220,6 +224,13 @@ export const invoiceLines = pgTable(
     kind: text("kind").notNull(),
     description: text("description").notNull(),
     amount: amount("amount"),
+    /**
+     * The part of the invoice's discount on this line: `amount − discount` is what the line actually
+     * charged, which its unused time is later valued at.
+     */
+    discount: amount("discount").default(sql`0`),
+    /** The add-on a line charges or credits (null for the plan and other lines). */
+    addonId: text("addon_id"),
     quantity: bigint("quantity", { mode: "bigint" }),
     unitAmount: bigint("unit_amount", { mode: "bigint" }),
     proration: boolean("proration").notNull(),

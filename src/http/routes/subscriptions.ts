@@ -10,7 +10,12 @@ import { subscribe } from "../../subscriptions/subscribe.ts";
 import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
 import { subscriptionView } from "../../subscriptions/subscription-view.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
-import { invoiceResponse, invoiceSchema, subscriptionSchema } from "../schemas/billing-schemas.ts";
+import {
+  invoiceResponse,
+  invoiceSchema,
+  lineDiscount,
+  subscriptionSchema,
+} from "../schemas/billing-schemas.ts";
 import { catalogKey, currencyInput, intervalSchema } from "../schemas/catalog-schemas.ts";
 
 const orgParams = z.object({ orgId: z.string() });
@@ -25,6 +30,7 @@ const changeBody = z.object({
 const previewLine = z.object({
   description: z.string(),
   amount: z.number().int(),
+  discount: lineDiscount,
   proration: z.boolean(),
   periodStart: z.date().nullable(),
   periodEnd: z.date().nullable(),
@@ -50,8 +56,29 @@ const previewSchema = z.object({
   balanceAfter: z.number().int(),
   effectiveAt: z.date(),
   settlement: z
-    .object({ lines: z.array(previewLine), total: z.number().int(), amountDue: z.number().int() })
-    .nullable(),
+    .object({
+      lines: z.array(previewLine),
+      subtotal: z.number().int(),
+      discount: z
+        .number()
+        .int()
+        .describe("What the prorated add-on charges being settled carry of the coupon."),
+      total: z.number().int(),
+      amountDue: z
+        .number()
+        .int()
+        .describe("Charged at once, before the change (never from the balance)."),
+      creditedToBalance: z
+        .number()
+        .int()
+        .describe(
+          "What the settlement adds to the credit balance when it nets negative (add-ons removed mid-period); the invoice's name.",
+        ),
+    })
+    .nullable()
+    .describe(
+      "What is owed to date and is invoiced (kind `settlement`) before the change, with that invoice's totals; null when nothing is owed.",
+    ),
 });
 
 const changeResult = z.object({
@@ -68,9 +95,15 @@ export function billingServices({
   return { db, providers, config, logger };
 }
 
-const toPreviewLine = (line: { amount: bigint } & Omit<z.infer<typeof previewLine>, "amount">) => ({
+const toPreviewLine = (
+  line: { amount: bigint; discount: bigint } & Omit<
+    z.infer<typeof previewLine>,
+    "amount" | "discount"
+  >,
+) => ({
   ...line,
   amount: toNumber(line.amount),
+  discount: toNumber(line.discount),
 });
 
 /** Subscribe, change (with preview), add-ons and cancellation: docs/billing.md. */
@@ -157,7 +190,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         tags: ["subscriptions"],
         summary: "Preview a plan change",
         description:
-          "Runs the change pipeline up to the point of writing: the exact lines and totals the change would produce.",
+          'Runs the change pipeline up to the point of writing: the exact lines and totals the change would produce, with each line\'s discount, and the settlement of what is owed to date (its totals, including what it credits to the balance when it nets negative). Credits for unused time are worth what was paid for that time (docs/billing.md "What unused time is worth"); prorated charges carry the coupon in force.',
         params: orgParams,
         body: changeBody,
         response: { 200: previewSchema },
@@ -186,8 +219,11 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         balanceAfter: toNumber(preview.balanceAfter),
         settlement: preview.settlement && {
           lines: preview.settlement.lines.map(toPreviewLine),
+          subtotal: toNumber(preview.settlement.subtotal),
+          discount: toNumber(preview.settlement.discount),
           total: toNumber(preview.settlement.total),
           amountDue: toNumber(preview.settlement.amountDue),
+          creditedToBalance: toNumber(preview.settlement.creditedToBalance),
         },
       };
     },
@@ -201,7 +237,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         tags: ["subscriptions"],
         summary: "Change plan or interval",
         description:
-          "Settles what is owed to date, then prorates by seconds: an upgrade is charged at once (credit balance first), a downgrade credits the balance. `timing: period_end` schedules the change for the renewal. Declined → 402, nothing changed. No payment method → 402 with `details.reason` `no_payment_method` and no invoice.",
+          "Settles what is owed to date, then prorates by seconds: the unused time is credited at what was paid for it (never more), the new plan's remaining time is charged under the coupon in force; an upgrade is charged at once (credit balance first), a downgrade credits the balance. A change of interval (or from a free plan or a trial) starts a new period billed like any other: the plan and every add-on for the new interval, after crediting their unused time. `timing: period_end` schedules the change for the renewal. Declined → 402, nothing changed. No payment method → 402 with `details.reason` `no_payment_method` and no invoice.",
         params: orgParams,
         body: changeBody,
         response: { 200: changeResult },
@@ -232,7 +268,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         tags: ["subscriptions"],
         summary: "Cancel the subscription",
         description:
-          "At the period end by default (access continues until then), or now (`atPeriodEnd: false`): no refund; root may credit the unused time to the balance with `creditUnusedTime`.",
+          "At the period end by default (access continues until then), or now (`atPeriodEnd: false`): no refund; root may credit the unused time of the plan and its add-ons to the balance with `creditUnusedTime`, worth what was paid for it.",
         params: orgParams,
         body: z
           .object({
@@ -267,7 +303,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         tags: ["subscriptions"],
         summary: "Set an add-on's quantity",
         description:
-          "Licenses and services. A change mid-period adds a prorated pending item to the next subscription invoice; no invoice is issued now. Quantity 0 removes the add-on.",
+          "Licenses and services. A change mid-period adds a prorated pending item to the next subscription invoice; no invoice is issued now: units added are charged for the rest of the period under the coupon in force, units removed are credited their share of what the add-on's charges of the period are still worth (nothing for units billed at 100% off). Quantity 0 removes the add-on.",
         params: orgParams,
         body: z.object({ addonId: catalogKey, quantity: z.number().int().min(0).max(100_000) }),
         response: { 200: subscriptionSchema },

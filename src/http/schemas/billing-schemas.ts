@@ -4,9 +4,18 @@ import { toNumber } from "../../money/index.ts";
 
 /** Response shapes of subscriptions and invoices (docs/billing.md); amounts leave as integers. */
 
+/** A line's share of the discount (docs/billing.md "Coupons and prorated lines"). */
+export const lineDiscount = z
+  .number()
+  .int()
+  .describe(
+    "The part of the discount on this line: the coupon's share of a full charge, or what a prorated charge carries. `amount − discount` is what the line charges. 0 on credits for unused time, which are valued at what was paid already.",
+  );
+
 export const invoiceLineSchema = z.object({
   description: z.string(),
   amount: z.number().int(),
+  discount: lineDiscount,
   quantity: z.number().int().nullable(),
   unitAmount: z.number().int().nullable(),
   proration: z.boolean(),
@@ -54,6 +63,7 @@ export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema>
     lines: invoice.lines.map((line) => ({
       description: line.description,
       amount: toNumber(line.amount),
+      discount: toNumber(line.discount),
       quantity: line.quantity === null ? null : toNumber(line.quantity),
       unitAmount: line.unitAmount === null ? null : toNumber(line.unitAmount),
       proration: line.proration,
