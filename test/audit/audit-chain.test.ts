@@ -5,7 +5,7 @@ import { recordAudit } from "../../src/audit/record-audit.ts";
 import { verifyAuditChain } from "../../src/audit/verify-audit-chain.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/db/database.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { runCli } from "../helpers/process.ts";
+import { processTestTimeout, runCli } from "../helpers/process.ts";
 
 /**
  * The audit trail is a hash chain: each entry gets a link at its commit, and `verifyAuditChain`
@@ -260,7 +260,7 @@ describe("the migration that introduced the chain", () => {
   });
 });
 
-describe("abono audit verify", () => {
+describe("abono audit verify", { timeout: processTestTimeout }, () => {
   it("prints the count and head, and exits non-zero naming the first broken link", async () => {
     const { owner, app } = await database();
     const ids = await seedEntries(app);

@@ -5,7 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { adminQuery, withDatabase } from "../global-setup.ts";
-import { type CliProcess, runCli } from "../helpers/process.ts";
+import { type CliProcess, processTestTimeout, runCli } from "../helpers/process.ts";
 
 /** The CLI against an external database (DATABASE_URL): nothing embedded is started. */
 const name = `abono_cli_${randomBytes(4).toString("hex")}`;
@@ -29,7 +29,7 @@ async function tables(): Promise<string[]> {
   }
 }
 
-describe("abono CLI", () => {
+describe("abono CLI", { timeout: processTestTimeout }, () => {
   it("migrate applies Abono's and the worker's migrations to an empty database, twice without harm", async () => {
     for (let run = 0; run < 2; run++) {
       const migrate = runCli(["migrate"], { DATABASE_URL: url, ABONO_LOG_LEVEL: "info" });
@@ -106,7 +106,7 @@ async function exitWithin(cli: CliProcess, ms: number): Promise<number | null | 
   return outcome;
 }
 
-describe("abono --help and --version", () => {
+describe("abono --help and --version", { timeout: processTestTimeout }, () => {
   const usages: Record<string, RegExp> = {
     "": /Usage: abono \[options\] \[command\][\s\S]*serve[\s\S]*worker[\s\S]*migrate[\s\S]*keys[\s\S]*billing-run[\s\S]*seed/,
     serve: /Usage: abono serve/,

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/process.ts";
+import { processTestTimeout, runCli } from "../helpers/process.ts";
 
 /**
  * `npm start` as a user runs it: no DATABASE_URL, so the process starts its own PostgreSQL in
@@ -35,7 +35,7 @@ function isAlive(pid: number) {
   }
 }
 
-describe("abono serve with the embedded PostgreSQL", () => {
+describe("abono serve with the embedded PostgreSQL", { timeout: processTestTimeout }, () => {
   let rootKey = "";
 
   it("starts from nothing, answers /health, and stops cleanly on Ctrl-C", async () => {

@@ -61,3 +61,9 @@ export function runCli(args: string[], environment: Record<string, string>): Cli
     },
   };
 }
+
+/**
+ * Tests that start CLI or service processes check what the processes do, not how fast: each start compiles
+ * TypeScript and may take several seconds on a busy machine, so such tests get this much time.
+ */
+export const processTestTimeout = 120_000;
