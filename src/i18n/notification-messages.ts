@@ -23,6 +23,10 @@ export interface NotificationMessages {
     body: string;
   };
   adminRenewalFailed(args: RenewalFailureDetails): { title: string; body: string };
+  adminWebhookDisabled(args: { endpointId: string; destination: string; reason: string }): {
+    title: string;
+    body: string;
+  };
 }
 
 /** A renewal that failed for a reason a retry does not fix by itself (operators only). */
@@ -83,6 +87,10 @@ const english: NotificationMessages = {
     title: `Renewal failed: ${organizationName}`,
     body: `The renewal of subscription ${subscriptionId} (${organizationName}) failed ${attempts === 1 ? "once" : `${attempts} times`} and nothing was invoiced: ${error} It is tried again at ${nextAttemptAt}; access follows the past-due grace period meanwhile.`,
   }),
+  adminWebhookDisabled: ({ endpointId, destination, reason }) => ({
+    title: `Webhook endpoint disabled: ${destination}`,
+    body: `Webhook endpoint ${endpointId} (${destination}) was disabled: ${reason} Its events wait undelivered; once the receiver works again, enable it with POST /v1/webhook-endpoints/${endpointId}/enable and they are sent in order.`,
+  }),
 };
 
 const spanish: NotificationMessages = {
@@ -118,6 +126,10 @@ const spanish: NotificationMessages = {
   adminRenewalFailed: ({ organizationName, subscriptionId, attempts, error, nextAttemptAt }) => ({
     title: `Renovación fallida: ${organizationName}`,
     body: `La renovación de la suscripción ${subscriptionId} (${organizationName}) falló ${attempts === 1 ? "una vez" : `${attempts} veces`} y no se facturó nada: ${error} Se reintenta el ${nextAttemptAt}; mientras tanto el acceso sigue el período de gracia por falta de pago.`,
+  }),
+  adminWebhookDisabled: ({ endpointId, destination, reason }) => ({
+    title: `Endpoint de webhooks desactivado: ${destination}`,
+    body: `El endpoint de webhooks ${endpointId} (${destination}) fue desactivado: ${reason} Sus eventos esperan sin entregarse; cuando el receptor vuelva a funcionar, actívalo con POST /v1/webhook-endpoints/${endpointId}/enable y se envían en orden.`,
   }),
 };
 

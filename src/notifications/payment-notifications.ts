@@ -192,7 +192,7 @@ export async function emailOperators({
   message,
 }: {
   context: JobContext;
-  organizationId: string;
+  organizationId: string | null;
   dedupeKey: string;
   message: { title: string; body: string };
 }) {
@@ -247,7 +247,7 @@ export async function insertNotification({
 }: {
   db: Database;
   audience: "admin" | "user";
-  organizationId: string;
+  organizationId: string | null;
   userId: string | null;
   kind: string;
   dedupeKey: string;
