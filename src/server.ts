@@ -89,7 +89,7 @@ export async function startServer({
         pollIntervalMs: config.workerPollIntervalMs,
         dependencies,
       });
-      await kickStreams({ executor: connection.db, now: clock() });
+      await kickStreams({ executor: connection.db, now: clock(), includeLeased: true });
     }
     let url: string | null = null;
     if (http) {

@@ -22,8 +22,11 @@ import { sendToEndpoint } from "./send-to-endpoint.ts";
 import { deliverStreamJobName, enqueueStreams } from "./stream-jobs.ts";
 import type { WebhookEndpointRow } from "./webhook-endpoints.ts";
 
-/** The lease outlasts the longest attempt by this much. */
-const leaseMarginMs = 30_000;
+/**
+ * How long a stream's lease lasts: twice the longest attempt and five seconds, renewed before every
+ * attempt. A worker killed mid-delivery holds its streams no longer than this.
+ */
+export const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 5000;
 /** Deliveries sent by one run of a stream's job before it makes way for others. */
 const deliveriesPerRun = 100;
 /** When another worker holds the stream: look again this soon (it usually lets go within moments). */
@@ -74,7 +77,7 @@ export async function deliverStream({
       stream,
       token,
       now,
-      until: new Date(now.getTime() + config.webhooks.timeoutMs + leaseMarginMs),
+      until: new Date(now.getTime() + leaseMs(config.webhooks.timeoutMs)),
     });
     if (!leased) {
       await enqueueStreams({

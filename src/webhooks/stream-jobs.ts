@@ -58,12 +58,18 @@ export async function kickStreams({
   executor,
   endpointId,
   now,
+  includeLeased = false,
   limit = 10_000,
 }: {
   executor: Executor;
   endpointId?: string;
   /** The system time (deliveries are scheduled by it). */
   now: Date;
+  /**
+   * Also streams someone holds (a worker's start: a holder that died with the previous process lets go
+   * when its lease runs out, and the job waits for that).
+   */
+  includeLeased?: boolean;
   limit?: number;
 }): Promise<number> {
   const { rows } = await executor.execute<{ endpoint_id: string; stream: string }>(sql`
@@ -73,9 +79,13 @@ export async function kickStreams({
      where d.status = 'pending'
        and d.next_attempt_at <= ${now.toISOString()}::timestamptz
        ${endpointId === undefined ? sql`` : sql`and d.endpoint_id = ${endpointId}`}
-       and not exists (
+       ${
+         includeLeased
+           ? sql``
+           : sql`and not exists (
          select 1 from webhook_streams s
-          where s.endpoint_id = d.endpoint_id and s.stream = d.stream and s.leased_until > ${now.toISOString()}::timestamptz)
+          where s.endpoint_id = d.endpoint_id and s.stream = d.stream and s.leased_until > ${now.toISOString()}::timestamptz)`
+       }
      limit ${limit}`);
   await enqueueStreams({
     executor,

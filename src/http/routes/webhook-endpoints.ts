@@ -197,7 +197,7 @@ export const webhookEndpointRoutes: RouteModule = (app, { db, config, clock }) =
               ? "Stops deliveries to the endpoint: new events are not queued for it, and what is pending waits. Root only."
               : "Resumes deliveries: what is pending is sent, in each organization's sequence order, and the failure clock starts afresh. Root only.",
           params: endpointParams,
-          body: z.object({ reason: z.string().trim().min(1).max(500).optional() }).optional(),
+          body: z.object({ reason: z.string().trim().min(1).max(500).optional() }).nullish(),
           response: { 200: webhookEndpointSchema },
         },
       },
