@@ -87,7 +87,7 @@ async function destinationProblems({
     if (url) {
       const refused = await refuseDestination({ url, policy });
       if (refused) problems.push(`${field}: ${refused}`);
-      if (destination.kind === "sqs" && !/^\/\d{12}\/[\w-]{1,80}$/.test(url.pathname)) {
+      if (destination.kind === "sqs" && !/^\/\d{12}\/[\w-]{1,75}(\.fifo)?$/.test(url.pathname)) {
         problems.push(
           "queueUrl: must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/subscription.fifo",
         );
