@@ -1,3 +1,9 @@
+CREATE TABLE "message_preferences" (
+	"organization_id" text PRIMARY KEY NOT NULL,
+	"non_essential_emails" boolean NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "event_sequences" (
 	"organization_id" text PRIMARY KEY NOT NULL,
 	"last_sequence" bigint NOT NULL
@@ -73,6 +79,8 @@ ALTER TABLE "events" ALTER COLUMN "sequence" SET NOT NULL;--> statement-breakpoi
 ALTER TABLE "events" ADD COLUMN "schema_version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE "events" ADD COLUMN "previous" jsonb;--> statement-breakpoint
 ALTER TABLE "features" ADD COLUMN "usage_thresholds" integer[];--> statement-breakpoint
+ALTER TABLE "emails" ADD COLUMN "attachments" jsonb;--> statement-breakpoint
+ALTER TABLE "message_preferences" ADD CONSTRAINT "message_preferences_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_endpoint_id_webhook_endpoints_id_fk" FOREIGN KEY ("endpoint_id") REFERENCES "public"."webhook_endpoints"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_delivery_attempts" ADD CONSTRAINT "webhook_delivery_attempts_delivery_id_webhook_deliveries_id_fk" FOREIGN KEY ("delivery_id") REFERENCES "public"."webhook_deliveries"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_streams" ADD CONSTRAINT "webhook_streams_endpoint_id_webhook_endpoints_id_fk" FOREIGN KEY ("endpoint_id") REFERENCES "public"."webhook_endpoints"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

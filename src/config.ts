@@ -200,6 +200,7 @@ const environmentSchema = z
       .min(3, "must be a sender address such as Abono <billing@example.com>")
       .default("Abono <billing@localhost>"),
     ABONO_ADMIN_EMAIL: z.email({ error: "must be an email address" }).optional(),
+    ABONO_PORTAL_URL: z.url({ error: "must be a URL" }).optional(),
     ABONO_WEBHOOK_ALLOW_PRIVATE_URLS: booleanString.optional(),
     ABONO_WEBHOOK_ALLOWED_HOSTS: commaList.default([]),
     ABONO_WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000, "milliseconds").default(10_000),
@@ -458,6 +459,8 @@ export interface EmailConfig {
   smtpUrl: string | undefined;
   from: string;
   adminEmail: string | undefined;
+  /** The billing portal, linked from emails that ask the customer to act (a failed payment). */
+  portalUrl: string | undefined;
 }
 
 export interface FoundersConfig {
@@ -558,6 +561,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       smtpUrl: env.ABONO_SMTP_URL,
       from: env.ABONO_EMAIL_FROM,
       adminEmail: env.ABONO_ADMIN_EMAIL,
+      portalUrl: env.ABONO_PORTAL_URL,
     },
     webhooks: {
       allowPrivateUrls: env.ABONO_WEBHOOK_ALLOW_PRIVATE_URLS ?? testMode,

@@ -33,6 +33,7 @@ import { featureRoutes } from "./routes/features.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { invoiceRoutes } from "./routes/invoices.ts";
 import { meRoutes } from "./routes/me.ts";
+import { messagePreferenceRoutes } from "./routes/message-preferences.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
@@ -64,6 +65,7 @@ const routeModules: readonly RouteModule[] = [
   webhookRoutes,
   paymentEventRoutes,
   notificationRoutes,
+  messagePreferenceRoutes,
   eventRoutes,
   webhookEndpointRoutes,
   webhookDeliveryRoutes,

@@ -3,6 +3,7 @@ import { applyGrantJob } from "../entitlements/purchase-pack.ts";
 import { eventJobs } from "../events/event-jobs.ts";
 import { trialWillEndJob, trialWillEndTask } from "../events/trial-will-end.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
+import { eventMessageJob } from "../notifications/event-messages.ts";
 import { notificationJobs } from "../notifications/payment-notifications.ts";
 import { adminRenewalFailedJob } from "../notifications/renewal-notifications.ts";
 import { adminWebhookDisabledJob } from "../notifications/webhook-notifications.ts";
@@ -34,4 +35,5 @@ export const jobRegistry: readonly JobDefinition[] = [
   refundUnappliedPaymentJob,
   trialWillEndJob,
   adminWebhookDisabledJob,
+  eventMessageJob,
 ];
