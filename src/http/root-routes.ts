@@ -21,6 +21,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "DELETE", path: "/v1/api-keys/:keyId" },
   // Catalog ("Plan Settings")
   { method: "POST", path: "/v1/features" },
+  { method: "PUT", path: "/v1/features/:feature/usage-thresholds" },
   { method: "POST", path: "/v1/plans" },
   { method: "PATCH", path: "/v1/plans/:planId" },
   { method: "POST", path: "/v1/plans/:planId/archive" },

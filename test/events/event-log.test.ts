@@ -255,4 +255,54 @@ describe("the event log", () => {
       "webhook-signature",
     ]);
   });
+
+  it("uses a feature's own thresholds, once per metered period", async () => {
+    const set = await app.request("PUT", "/v1/features/encounters/usage-thresholds", {
+      body: { percents: [90, 50] },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body.usageThresholds).toEqual([50, 90]);
+    expect(
+      (
+        await app.request("PUT", "/v1/features/nothing/usage-thresholds", {
+          body: { percents: [50] },
+        })
+      ).status,
+    ).toBe(404);
+    try {
+      const org = await createBillingOrganization(app, { start: "2026-06-01T00:00:00Z" });
+      await org.subscribe("plus");
+      for (const [index, quantity] of [200, 60, 200, 30].entries()) {
+        const usage = await app.request("POST", org.path("/usage"), {
+          body: { feature: "encounters", quantity, eventId: `encounters-${index}` },
+        });
+        expect(usage.status).toBe(200);
+      }
+      const thresholds = (await eventsOf(org.organizationId)).filter(
+        (event) => event.type === "usage.threshold_reached",
+      );
+      expect(thresholds.map((event) => event.data)).toEqual([
+        {
+          feature: "encounters",
+          kind: "metered",
+          threshold: 50,
+          used: 260,
+          limit: 500,
+          periodStart: "2026-06-01T00:00:00.000Z",
+        },
+        {
+          feature: "encounters",
+          kind: "metered",
+          threshold: 90,
+          used: 460,
+          limit: 500,
+          periodStart: "2026-06-01T00:00:00.000Z",
+        },
+      ]);
+    } finally {
+      await app.request("PUT", "/v1/features/encounters/usage-thresholds", {
+        body: { percents: null },
+      });
+    }
+  });
 });
