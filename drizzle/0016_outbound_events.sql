@@ -119,9 +119,11 @@ $$;
 -- {id?, type, organizationId, data, previous?, createdAt, schemaVersion?, queueName?} (queueName: by default
 -- the organization's test clock queue, if any). Each organization's
 -- events get the next numbers of its sequence: its event_sequences row stays locked until the commit, so
--- numbers follow commit order with no gap. One job per (type, queue) carries the new events' ids.
+-- numbers follow commit order with no gap. One job per (type, queue) carries the new events' ids (their
+-- messages to people), and every enabled webhook endpoint or queue taking a type gets its delivery.
 CREATE FUNCTION abono_publish_events(p_events jsonb) RETURNS TABLE (event_id text, event_sequence bigint)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 BEGIN
   RETURN QUERY
   WITH input AS (
@@ -161,8 +163,32 @@ BEGIN
                'queue_name', i.queue_name))
         FROM written w JOIN input i ON i.id = w.id
        GROUP BY w.type, i.queue_name))
+  ), deliveries AS (
+    -- Each enabled endpoint taking the type gets its delivery in this very transaction: a stream's
+    -- deliveries become visible in sequence order, so its worker never sends one before an earlier one.
+    INSERT INTO webhook_deliveries AS d
+      (id, endpoint_id, event_id, event_type, organization_id, stream, sequence, status, attempts,
+       next_attempt_at, created_at)
+    SELECT 'whd_' || substr(abono_event_id(now()), 5), e.id, w.id, w.type, i.organization_id, i.stream,
+           w.sequence, 'pending', 0, now(), now()
+      FROM written w
+      JOIN input i ON i.id = w.id
+      JOIN webhook_endpoints e
+        ON e.status = 'enabled' AND ('*' = ANY (e.event_types) OR w.type = ANY (e.event_types))
+    ON CONFLICT (endpoint_id, event_id) DO NOTHING
+    RETURNING d.endpoint_id, d.stream
+  ), streams AS (
+    -- The stream's job (src/webhooks/stream-jobs.ts): one per stream, keyed; one waiting for a retry
+    -- keeps its time (job_key_preserve_run_at), so new events queue behind the failing one.
+    SELECT count(*) AS added FROM graphile_worker.add_jobs(array(
+      SELECT json_populate_record(null::graphile_worker.job_spec, json_build_object(
+               'identifier', 'webhook.deliver',
+               'payload', json_build_object('endpointId', s.endpoint_id, 'stream', s.stream),
+               'job_key', 'webhook:' || s.endpoint_id || ':' || s.stream,
+               'max_attempts', 25))
+        FROM (SELECT DISTINCT endpoint_id, stream FROM deliveries) s), true)
   )
-  SELECT w.id, w.sequence FROM written w CROSS JOIN jobs;
+  SELECT w.id, w.sequence FROM written w CROSS JOIN jobs CROSS JOIN streams;
   -- The transaction's latest event time, for the events SQL publishes at its commit (entitlement.updated).
   PERFORM set_config('abono.event_time', abono_iso(greatest(
             nullif(current_setting('abono.event_time', true), '')::timestamptz,

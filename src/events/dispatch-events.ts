@@ -1,7 +1,6 @@
 import { and, asc, inArray, isNull } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import { events } from "../db/schema/index.ts";
-import { fanOutToEndpoints } from "../webhooks/fan-out-deliveries.ts";
 import type { EventRow } from "./event-envelope.ts";
 
 /** Something that reacts to published events inside their dispatch transaction (messages to people…). */
@@ -12,9 +11,10 @@ export type EventConsumer = (args: {
 }) => Promise<unknown>;
 
 /**
- * The outbox's consumer: in one transaction, a delivery to every endpoint that takes each event (and its
- * stream's job), each consumer's follow-ups, and the events marked published. Running it again for the
- * same events adds nothing (deliveries and messages are unique per event).
+ * The outbox's consumer: in one transaction, each consumer's follow-ups (messages to people) and the
+ * events marked published. Running it again for the same events adds nothing (messages are unique per
+ * event). Webhook and queue deliveries are not made here: they are written with the event itself
+ * (`abono_publish_events`), so each stream's deliveries appear in sequence order.
  */
 export async function dispatchEvents({
   db,
@@ -34,7 +34,6 @@ export async function dispatchEvents({
       .where(inArray(events.id, [...eventIds]))
       .orderBy(asc(events.organizationId), asc(events.sequence));
     if (rows.length === 0) return;
-    await fanOutToEndpoints({ tx, events: rows, now });
     for (const consume of consumers) await consume({ tx, events: rows, now });
     await tx
       .update(events)

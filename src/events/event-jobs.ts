@@ -12,8 +12,7 @@ const eventPayload = z.object({ eventIds: z.array(z.string()).min(1) });
 
 /**
  * One job per event type (`subscription.plan_changed`, `invoice.paid`, …), enqueued with the event in
- * its transaction: it dispatches the events to webhook endpoints and queues, and to the messages sent to
- * people, then marks them published.
+ * its transaction: it dispatches the events to the messages sent to people, then marks them published.
  */
 export const eventJobs = [...eventTypes, ...retiredEventTypes].map((type) =>
   defineJob({

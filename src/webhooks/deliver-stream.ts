@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
@@ -31,6 +31,14 @@ export const leaseMs = (timeoutMs: number) => 2 * timeoutMs + 5000;
 const deliveriesPerRun = 100;
 /** When another worker holds the stream: look again this soon (it usually lets go within moments). */
 const busyRetryMs = 1000;
+/** When the endpoint has as many streams in flight as it may: look again this soon. */
+const endpointBusyRetryMs = 2000;
+
+/**
+ * How many of one endpoint's streams may be in flight at once: half the delivery pool, so a receiver that
+ * hangs never takes every slot from the others.
+ */
+export const streamsPerEndpoint = (concurrency: number) => Math.max(1, Math.floor(concurrency / 2));
 
 type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
@@ -71,19 +79,20 @@ export async function deliverStream({
   const ref = { endpointId, stream };
   for (let sent = 0; sent < deliveriesPerRun; sent++) {
     const now = new Date();
-    const leased = await takeLease({
+    const lease = await takeLease({
       db,
       endpointId,
       stream,
       token,
       now,
       until: new Date(now.getTime() + leaseMs(config.webhooks.timeoutMs)),
+      endpointLimit: streamsPerEndpoint(config.webhooks.concurrency),
     });
-    if (!leased) {
+    if (lease !== "taken") {
       await enqueueStreams({
         executor: db,
         streams: [ref],
-        delayMs: busyRetryMs,
+        delayMs: lease === "stream_busy" ? busyRetryMs : endpointBusyRetryMs,
         preserveRunAt: true,
       });
       return;
@@ -129,6 +138,11 @@ export async function deliverStream({
   await enqueueStreams({ executor: db, streams: [ref], preserveRunAt: false });
 }
 
+/**
+ * Takes (or renews) the stream's lease: refused while another worker holds it (`stream_busy`), or while
+ * the endpoint has `endpointLimit` other streams in flight (`endpoint_busy`; counted under a lock on the
+ * endpoint, so the limit holds across workers).
+ */
 async function takeLease({
   db,
   endpointId,
@@ -136,6 +150,7 @@ async function takeLease({
   token,
   now,
   until,
+  endpointLimit,
 }: {
   db: Database;
   endpointId: string;
@@ -143,17 +158,30 @@ async function takeLease({
   token: string;
   now: Date;
   until: Date;
-}): Promise<boolean> {
-  const taken = await db
-    .insert(webhookStreams)
-    .values({ endpointId, stream, leasedUntil: until, leaseToken: token })
-    .onConflictDoUpdate({
-      target: [webhookStreams.endpointId, webhookStreams.stream],
-      set: { leasedUntil: until, leaseToken: token },
-      setWhere: sql`${webhookStreams.leasedUntil} <= ${now.toISOString()}::timestamptz or ${webhookStreams.leaseToken} = ${token}`,
-    })
-    .returning({ token: webhookStreams.leaseToken });
-  return taken.length > 0;
+  endpointLimit: number;
+}): Promise<"taken" | "stream_busy" | "endpoint_busy"> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`abono.webhook:${endpointId}`}))`);
+    const others = await tx.$count(
+      webhookStreams,
+      and(
+        eq(webhookStreams.endpointId, endpointId),
+        sql`${webhookStreams.stream} <> ${stream}`,
+        gt(webhookStreams.leasedUntil, now),
+      ),
+    );
+    if (others >= endpointLimit) return "endpoint_busy";
+    const taken = await tx
+      .insert(webhookStreams)
+      .values({ endpointId, stream, leasedUntil: until, leaseToken: token })
+      .onConflictDoUpdate({
+        target: [webhookStreams.endpointId, webhookStreams.stream],
+        set: { leasedUntil: until, leaseToken: token },
+        setWhere: sql`${webhookStreams.leasedUntil} <= ${now.toISOString()}::timestamptz or ${webhookStreams.leaseToken} = ${token}`,
+      })
+      .returning({ token: webhookStreams.leaseToken });
+    return taken.length > 0 ? "taken" : "stream_busy";
+  });
 }
 
 async function releaseLease({
@@ -248,7 +276,7 @@ async function attemptDelivery({
     ? "The endpoint answered 410 Gone."
     : failingSince !== null &&
         finishedAt.getTime() - failingSince.getTime() >= config.webhooks.disableAfterMs
-      ? `Every delivery failed for ${Math.round(config.webhooks.disableAfterMs / 3_600_000)} hours or more (since ${failingSince.toISOString()}); the last: ${describeFailure(result)}`
+      ? `Every attempt failed since ${failingSince.toISOString()} (${describeDuration(config.webhooks.disableAfterMs)} or more without a success); the last: ${describeFailure(result)}`
       : null;
   await db.transaction(async (tx) => {
     await tx.insert(webhookDeliveryAttempts).values({
@@ -309,6 +337,22 @@ async function attemptDelivery({
   }
   if (delivered) return { kind: "delivered" };
   return delayMs === null ? { kind: "given_up" } : { kind: "retry", delayMs };
+}
+
+/** `5 days`, `36 hours`, `90 seconds`: the largest unit that divides the duration. */
+export function describeDuration(ms: number): string {
+  for (const [unit, size] of [
+    ["day", 86_400_000],
+    ["hour", 3_600_000],
+    ["minute", 60_000],
+    ["second", 1000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) {
+      const count = ms / size;
+      return `${count} ${unit}${count === 1 ? "" : "s"}`;
+    }
+  }
+  return `${ms} ms`;
 }
 
 function describeFailure(result: AttemptResult): string {

@@ -412,11 +412,6 @@ export function signingSecrets(endpoint: WebhookEndpointRow, now: Date): string[
     : [endpoint.secret];
 }
 
-/** Whether an endpoint takes events of this type. */
-export function endpointTakes(endpoint: Pick<WebhookEndpointRow, "eventTypes">, type: string) {
-  return endpoint.eventTypes.includes("*") || endpoint.eventTypes.includes(type);
-}
-
 export function requireEnabled(endpoint: WebhookEndpointRow) {
   if (endpoint.status !== "enabled") {
     throw invalidState(

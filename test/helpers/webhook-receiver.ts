@@ -61,6 +61,8 @@ export async function startWebhookReceiver({
   const seen = new Set<string>();
   let secrets: string[] = [];
   const open = new Set<http.ServerResponse>();
+  /** The most requests held open at once (`hang`). */
+  const stats = { maxHanging: 0 };
 
   const server = http.createServer((request, response) => {
     let body = "";
@@ -89,6 +91,8 @@ export async function startWebhookReceiver({
       const answer = await respond(entry, received.length - 1);
       if (answer.hang) {
         open.add(response);
+        stats.maxHanging = Math.max(stats.maxHanging, open.size);
+        response.on("close", () => open.delete(response));
         return;
       }
       if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
@@ -105,6 +109,7 @@ export async function startWebhookReceiver({
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hooks`,
+    stats,
     received,
     processed,
     /** The secrets the receiver accepts (set it from the endpoint's creation answer). */
