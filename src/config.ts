@@ -31,6 +31,22 @@ const port = z.coerce
   .min(0, "must be between 0 and 65535")
   .max(65535, "must be between 0 and 65535");
 
+const durationUnits: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** `5s`, `30m`, `2h`, `5d`, `250ms` in milliseconds; null when it is not such a duration. */
+export function parseDuration(value: string): number | null {
+  const match = /^(\d{1,9})(ms|s|m|h|d)$/.exec(value);
+  if (!match) return null;
+  const milliseconds = Number(match[1]) * (durationUnits[match[2] ?? ""] ?? 0);
+  return milliseconds > 0 && milliseconds <= 366 * 86_400_000 ? milliseconds : null;
+}
+
 /** A whole number in [min, max]; one message for every way the value can be wrong. */
 const wholeNumber = (min: number, max: number, unit: string) =>
   z.coerce
@@ -200,6 +216,42 @@ const environmentSchema = z
       .min(3, "must be a sender address such as Abono <billing@example.com>")
       .default("Abono <billing@localhost>"),
     ABONO_ADMIN_EMAIL: z.email({ error: "must be an email address" }).optional(),
+    ABONO_PORTAL_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_WEBHOOK_ALLOW_PRIVATE_URLS: booleanString.optional(),
+    ABONO_WEBHOOK_ALLOWED_HOSTS: commaList.default([]),
+    ABONO_WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000, "milliseconds").default(10_000),
+    ABONO_WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .default("5s,5m,30m,2h,5h,10h,10h,10h,10h,10h,10h")
+      .transform((value, context) => {
+        const delays = value.split(",").map((item) => parseDuration(item.trim()));
+        if (delays.length === 0 || delays.some((delay) => delay === null)) {
+          context.addIssue({
+            code: "custom",
+            message:
+              "must be comma-separated delays such as 5s,5m,30m,2h (units ms, s, m, h, d), one per retry",
+          });
+          return z.NEVER;
+        }
+        return delays as number[];
+      }),
+    ABONO_WEBHOOK_DISABLE_AFTER: z
+      .string()
+      .default("5d")
+      .transform((value, context) => {
+        const delay = parseDuration(value.trim());
+        if (delay === null) {
+          context.addIssue({
+            code: "custom",
+            message: "must be a duration such as 5d, 12h or 30m (units ms, s, m, h, d)",
+          });
+          return z.NEVER;
+        }
+        return delay;
+      }),
+    ABONO_WEBHOOK_CONCURRENCY: wholeNumber(1, 256, "deliveries").default(8),
+    ABONO_SQS_ACCESS_KEY_ID: z.string().min(1).optional(),
+    ABONO_SQS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     ABONO_TENANT_TEMPLATE_SCHEMA: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL schema name")
@@ -266,6 +318,13 @@ const environmentSchema = z
     message: "ABONO_HEADERS_TIMEOUT_MS must not be longer than ABONO_REQUEST_TIMEOUT_MS",
     ...crossField,
   })
+  .refine(
+    (env) => Boolean(env.ABONO_SQS_ACCESS_KEY_ID) === Boolean(env.ABONO_SQS_SECRET_ACCESS_KEY),
+    {
+      message: "ABONO_SQS_ACCESS_KEY_ID and ABONO_SQS_SECRET_ACCESS_KEY go together",
+      ...crossField,
+    },
+  )
   .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
     message: "ABONO_JWT_JWKS_URL and ABONO_JWT_ISSUER must be set together to enable JWT auth",
     ...crossField,
@@ -283,6 +342,7 @@ const secretVariables = new Set([
   "ABONO_MERCADOPAGO_WEBHOOK_SECRET",
   "ABONO_PAYPAL_CLIENT_SECRET",
   "ABONO_SMTP_URL",
+  "ABONO_SQS_SECRET_ACCESS_KEY",
 ]);
 
 /** The ` (got …)` suffix of a configuration error: added here only, once, never for a secret. */
@@ -362,6 +422,24 @@ export interface Config {
   founders: FoundersConfig | undefined;
   providers: ProvidersConfig;
   email: EmailConfig;
+  webhooks: WebhooksConfig;
+}
+
+/** Outbound delivery of events (docs/events.md "Webhook endpoints"). */
+export interface WebhooksConfig {
+  /** Private, loopback and link-local destinations (and plain http) are refused unless this is set. */
+  allowPrivateUrls: boolean;
+  /** Hosts allowed even when they resolve to private addresses (an internal receiver). */
+  allowedHosts: string[];
+  timeoutMs: number;
+  /** Milliseconds before each retry; after the last, a delivery is given up (`failed`). */
+  retrySchedule: number[];
+  /** An endpoint failing for this long without a success is disabled and the operators are told. */
+  disableAfterMs: number;
+  /** Deliveries run in parallel by this process, apart from the other jobs. */
+  concurrency: number;
+  /** Explicit credentials for SQS destinations; unset: the AWS SDK's default chain. */
+  sqsCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
 export interface HttpLimits {
@@ -423,6 +501,8 @@ export interface EmailConfig {
   smtpUrl: string | undefined;
   from: string;
   adminEmail: string | undefined;
+  /** The billing portal, linked from emails that ask the customer to act (a failed payment). */
+  portalUrl: string | undefined;
 }
 
 export interface FoundersConfig {
@@ -535,6 +615,22 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       smtpUrl: env.ABONO_SMTP_URL,
       from: env.ABONO_EMAIL_FROM,
       adminEmail: env.ABONO_ADMIN_EMAIL,
+      portalUrl: env.ABONO_PORTAL_URL,
+    },
+    webhooks: {
+      allowPrivateUrls: env.ABONO_WEBHOOK_ALLOW_PRIVATE_URLS ?? testMode,
+      allowedHosts: env.ABONO_WEBHOOK_ALLOWED_HOSTS.map((host) => host.toLowerCase()),
+      timeoutMs: env.ABONO_WEBHOOK_TIMEOUT_MS,
+      retrySchedule: env.ABONO_WEBHOOK_RETRY_SCHEDULE,
+      disableAfterMs: env.ABONO_WEBHOOK_DISABLE_AFTER,
+      concurrency: env.ABONO_WEBHOOK_CONCURRENCY,
+      sqsCredentials:
+        env.ABONO_SQS_ACCESS_KEY_ID && env.ABONO_SQS_SECRET_ACCESS_KEY
+          ? {
+              accessKeyId: env.ABONO_SQS_ACCESS_KEY_ID,
+              secretAccessKey: env.ABONO_SQS_SECRET_ACCESS_KEY,
+            }
+          : undefined,
     },
     founders:
       env.ABONO_FOUNDERS_OPENS_AT && env.ABONO_FOUNDERS_CLOSES_AT && env.ABONO_FOUNDERS_SEATS

@@ -21,7 +21,10 @@ export type IdPrefix =
   | "pev"
   | "re"
   | "eml"
-  | "ntf";
+  | "ntf"
+  | "whe"
+  | "whd"
+  | "wha";
 
 /**
  * ulid's default PRNG asks `crypto.getRandomValues` for one byte per character, 16 calls per id (~2 µs,

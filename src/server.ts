@@ -17,6 +17,8 @@ import { type ScheduledTask, schedulerCron, schedulerTickJob } from "./jobs/sche
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import type { Logger } from "./logger.ts";
 import { createPaymentProviders } from "./payments/payment-providers.ts";
+import { deliverStreamJob } from "./webhooks/deliver-stream.ts";
+import { kickStreams } from "./webhooks/stream-jobs.ts";
 
 export interface RunningServer {
   url: string | null;
@@ -54,6 +56,7 @@ export async function startServer({
 }): Promise<RunningServer> {
   const connection = await connect({ config, logger });
   let worker: Worker | null = null;
+  let deliveryWorker: Worker | null = null;
   let app: App | null = null;
   let listener: EntitlementListener | null = null;
   let ready = false;
@@ -68,14 +71,25 @@ export async function startServer({
 
     const providers = createPaymentProviders({ config });
     if (runWorker) {
+      const dependencies = { db: connection.db, config, logger, providers };
       worker = await startWorker({
         pool: connection.pool,
         jobs: [...jobs, schedulerTickJob(scheduledTasks)],
         cron: [schedulerCron],
         concurrency: config.workerConcurrency,
         pollIntervalMs: config.workerPollIntervalMs,
-        dependencies: { db: connection.db, config, logger, providers },
+        dependencies,
       });
+      // Outbound deliveries run apart, with their own concurrency: slow or hanging receivers never hold
+      // up renewals, grants or emails. Whatever a stopped or killed worker left pending resumes now.
+      deliveryWorker = await startWorker({
+        pool: connection.pool,
+        jobs: [deliverStreamJob],
+        concurrency: config.webhooks.concurrency,
+        pollIntervalMs: config.workerPollIntervalMs,
+        dependencies,
+      });
+      await kickStreams({ executor: connection.db, now: clock(), includeLeased: true });
     }
     let url: string | null = null;
     if (http) {
@@ -118,6 +132,7 @@ export async function startServer({
         ready = false;
         await app?.close();
         await listener?.stop();
+        await deliveryWorker?.stop();
         await worker?.stop();
         await connection.close();
       },
@@ -125,6 +140,7 @@ export async function startServer({
   } catch (error) {
     await app?.close().catch(() => {});
     await listener?.stop().catch(() => {});
+    await deliveryWorker?.stop().catch(() => {});
     await worker?.stop().catch(() => {});
     await connection.close().catch(() => {});
     throw error;

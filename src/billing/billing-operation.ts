@@ -290,7 +290,13 @@ async function recordDecline({
     executor: tx,
     type: "invoice.payment_failed",
     organizationId: invoice.organizationId,
-    data: { invoiceId: invoice.id, code: attempt.code },
+    data: {
+      invoiceId: invoice.id,
+      code: attempt.code,
+      paymentId: attempt.paymentId,
+      amount: invoice.amountDue,
+      currency: invoice.currency,
+    },
     now,
     queueName,
   });

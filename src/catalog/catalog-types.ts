@@ -9,6 +9,8 @@ export interface Feature {
   name: string;
   kind: FeatureKind;
   unit: string | null;
+  /** Percentages of the limit that publish `usage.threshold_reached`; null or absent: 80 and 100. */
+  usageThresholds?: number[] | null;
   createdAt: Date;
 }
 

@@ -55,6 +55,53 @@ export async function createFeature({
   });
 }
 
+/**
+ * Sets the percentages of a limit or metered feature's limit at which `usage.threshold_reached` is
+ * published (null: the defaults, 80 and 100). Audited as `catalog.feature_thresholds_set`.
+ */
+export async function setUsageThresholds({
+  db,
+  key,
+  percents,
+  actor,
+  now,
+}: {
+  db: Database;
+  key: string;
+  percents: number[] | null;
+  actor: string;
+  now: Date;
+}): Promise<Feature> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(features).where(eq(features.key, key)).for("update");
+    if (!before) throw notFound("Feature", key);
+    if (before.kind === "boolean") {
+      throw validationError(
+        `"${key}" is a boolean feature; usage thresholds are for limit and metered features.`,
+      );
+    }
+    const sorted = percents === null ? null : [...new Set(percents)].sort((a, b) => a - b);
+    const [updated] = await tx
+      .update(features)
+      .set({ usageThresholds: sorted })
+      .where(eq(features.key, key))
+      .returning();
+    if (!updated) throw notFound("Feature", key);
+    await recordAudit({
+      executor: tx,
+      entry: {
+        action: "catalog.feature_thresholds_set",
+        actor,
+        organizationId: null,
+        before: { usageThresholds: before.usageThresholds },
+        after: { usageThresholds: updated.usageThresholds },
+      },
+      now,
+    });
+    return updated;
+  });
+}
+
 export async function getFeature({ db, key }: { db: Database; key: string }): Promise<Feature> {
   const [feature] = await db.select().from(features).where(eq(features.key, key));
   if (!feature) throw notFound("Feature", key);

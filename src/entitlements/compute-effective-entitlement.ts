@@ -39,6 +39,8 @@ export interface FeatureEntitlement {
   overagePrice: { unitAmount: bigint; currency: string } | null;
   /** Set when the feature is denied whatever the usage. */
   denial: DenialReason | null;
+  /** The catalog's thresholds for `usage.threshold_reached` (null or absent: the defaults). */
+  usageThresholds?: readonly number[] | null;
 }
 
 export interface EffectiveEntitlement {
@@ -115,6 +117,7 @@ export function computeEffectiveEntitlement(inputs: EntitlementInputs): Effectiv
       limit,
       overagePrice: subscriptionActive ? (inputs.overagePrices[feature.key] ?? null) : null,
       denial,
+      usageThresholds: feature.usageThresholds ?? null,
     });
   }
   return {

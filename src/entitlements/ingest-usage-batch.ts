@@ -3,6 +3,7 @@ import type { Principal } from "../auth/principal.ts";
 import { canActForOrganization } from "../auth/principal.ts";
 import { arrayParam } from "../db/array-param.ts";
 import type { Database, Transaction } from "../db/database.ts";
+import { publishUsageThresholds, type UsageChange } from "../events/usage-thresholds.ts";
 import type { FeatureEntitlement } from "./compute-effective-entitlement.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
@@ -266,11 +267,13 @@ export async function ingestUsageBatch({
         used_purchased: string;
         overage: string;
       }[] = [];
+      const usageChanges: UsageChange[] = [];
       for (const { group, positions, quantity } of counted) {
         const { organizationId, featureKey, feature } = group;
         let counter = counterOf.get(
           `${organizationId}\u0000${featureKey}\u0000${group.periodStart.getTime()}`,
         ) ?? { used: 0n, usedPurchased: 0n, overage: 0n };
+        const usedBefore = counter.used;
         if (summable(group) && counter.used + quantity <= maxUsageCounter) {
           counter = { ...counter, used: counter.used + quantity };
           accepted += positions.length;
@@ -304,6 +307,15 @@ export async function ingestUsageBatch({
             now: group.now,
           });
         }
+        usageChanges.push({
+          organizationId,
+          featureKey,
+          feature,
+          before: usedBefore,
+          after: counter.used,
+          periodStart: group.periodStart,
+          now: group.now,
+        });
         updates.push({
           o: organizationId,
           f: featureKey,
@@ -322,6 +334,7 @@ export async function ingestUsageBatch({
                  as x(o text, f text, p timestamptz, used bigint, used_purchased bigint, overage bigint)
            where c.organization_id = x.o and c.feature_key = x.f and c.period_start = x.p`);
       }
+      await publishUsageThresholds({ executor: tx, changes: usageChanges });
       if (refusedEventIds.length > 0) {
         await tx.execute(sql`
           delete from usage_events e

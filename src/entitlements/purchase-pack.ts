@@ -5,6 +5,7 @@ import { fixBillingCurrency } from "../billing/fix-billing-currency.ts";
 import { getPack } from "../catalog/packs.ts";
 import { entitlementGrants } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
+import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
@@ -12,7 +13,10 @@ import { enqueueJob } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
 import { addDays } from "../time/index.ts";
 
-/** Applies a paid pack's units to the organization: idempotent by its source (the invoice). */
+/**
+ * Applies a paid pack's units to the organization, with `pack.granted` in the same transaction:
+ * idempotent by its source (the invoice).
+ */
 export const applyGrantJob = defineJob({
   name: "entitlements.apply_grant",
   payload: z.object({
@@ -22,21 +26,41 @@ export const applyGrantJob = defineJob({
     source: z.string(),
     expiresAt: z.iso.datetime().nullable(),
     grantedAt: z.iso.datetime(),
+    packId: z.string().optional(),
   }),
   async handler({ payload, context }) {
-    await context.db
-      .insert(entitlementGrants)
-      .values({
-        id: newId("grt", Date.parse(payload.grantedAt)),
-        organizationId: payload.organizationId,
-        featureKey: payload.feature,
-        quantity: BigInt(payload.quantity),
-        remaining: BigInt(payload.quantity),
-        source: payload.source,
-        expiresAt: payload.expiresAt ? new Date(payload.expiresAt) : null,
-        createdAt: new Date(payload.grantedAt),
-      })
-      .onConflictDoNothing({ target: entitlementGrants.source });
+    const grantedAt = new Date(payload.grantedAt);
+    await context.db.transaction(async (tx) => {
+      const [grant] = await tx
+        .insert(entitlementGrants)
+        .values({
+          id: newId("grt", grantedAt.getTime()),
+          organizationId: payload.organizationId,
+          featureKey: payload.feature,
+          quantity: BigInt(payload.quantity),
+          remaining: BigInt(payload.quantity),
+          source: payload.source,
+          expiresAt: payload.expiresAt ? new Date(payload.expiresAt) : null,
+          createdAt: grantedAt,
+        })
+        .onConflictDoNothing({ target: entitlementGrants.source })
+        .returning();
+      if (!grant) return;
+      await publishEvent({
+        executor: tx,
+        type: "pack.granted",
+        organizationId: grant.organizationId,
+        data: {
+          grantId: grant.id,
+          packId: payload.packId ?? null,
+          feature: grant.featureKey,
+          quantity: grant.quantity,
+          invoiceId: grant.source,
+          expiresAt: grant.expiresAt,
+        },
+        now: grantedAt,
+      });
+    });
   },
 });
 
@@ -126,6 +150,7 @@ export async function purchasePack({
               ? null
               : addDays({ date: now, days: pack.expiresAfterDays }).toISOString(),
           grantedAt: now.toISOString(),
+          packId,
         },
         { queueName },
       );

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/database.ts";
 import { entitlementGrants, usageCounters, usageEvents } from "../db/schema/index.ts";
 import { AbonoError, validationError } from "../errors.ts";
+import { publishUsageThresholds } from "../events/usage-thresholds.ts";
 import type { FeatureEntitlement } from "./compute-effective-entitlement.ts";
 import { type CounterState, describeFeatureUse, type FeatureUse } from "./describe-feature-use.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
@@ -312,6 +313,20 @@ export async function recordUsage({
       periodStart,
       counter: applied.counter,
       now,
+    });
+    await publishUsageThresholds({
+      executor: tx,
+      changes: [
+        {
+          organizationId,
+          featureKey,
+          feature,
+          before: counter.used,
+          after: applied.counter.used,
+          periodStart,
+          now,
+        },
+      ],
     });
     return {
       duplicate: false,

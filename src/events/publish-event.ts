@@ -1,79 +1,100 @@
-import { inArray } from "drizzle-orm";
-import { z } from "zod";
-import { toJson } from "../audit/record-audit.ts";
+import { sql } from "drizzle-orm";
 import type { Executor } from "../db/database.ts";
-import { events } from "../db/schema/index.ts";
 import { newId } from "../ids.ts";
-import { enqueueJob } from "../jobs/enqueue-job.ts";
-import { defineJob } from "../jobs/job.ts";
+import { derivedEvents, type EncodedEvent } from "./derived-events.ts";
+import {
+  type EventData,
+  type EventPrevious,
+  type EventType,
+  eventCatalog,
+} from "./event-catalog.ts";
 
-export const eventTypes = [
-  "subscription.created",
-  "subscription.changed",
-  "subscription.canceled",
-  "subscription.renewed",
-  "subscription.expired",
-  "subscription.recovered",
-  "invoice.paid",
-  "invoice.payment_failed",
-  "invoice.voided",
-  "balance.changed",
-  "checkout.completed",
-  "checkout.failed",
-  "payment.refunded",
-  "payment.unapplied",
-] as const;
-export type EventType = (typeof eventTypes)[number];
+export type { EventType } from "./event-catalog.ts";
 
-/** One event, or many of the same type (the billing run's batches). */
-const eventPayload = z.object({ eventIds: z.array(z.string()).min(1) });
-
-/**
- * One job per event type (`subscription.changed`, `invoice.paid`, …). Publishing marks the event
- * published; outbound webhooks and notifications hang off these jobs.
- */
-export const eventJobs = eventTypes.map((type) =>
-  defineJob({
-    name: type,
-    payload: eventPayload,
-    async handler({ payload, context }) {
-      await context.db
-        .update(events)
-        .set({ publishedAt: new Date() })
-        .where(inArray(events.id, payload.eventIds));
-    },
-  }),
-);
+/** One event to publish: its type, organization, payload (bigints and Dates allowed) and "now". */
+export type NewEvent<Type extends EventType = EventType> = {
+  [T in Type]: {
+    type: T;
+    organizationId: string | null;
+    data: EventData<T>;
+    /** For the types that have one (`subscription.plan_changed`…): the values before the change. */
+    previous?: EventPrevious<T>;
+    /** The organization's time (its test clock's, if any). */
+    now: Date;
+    /** The organization's job queue (its test clock's), so a clock's advance waits for the event. */
+    queueName?: string | undefined;
+  };
+}[Type];
 
 /**
- * Records a domain event and enqueues its job, in the caller's transaction (the outbox): the event exists
- * and is delivered exactly when the change that caused it commits.
+ * Records a domain event and enqueues its job, in the caller's transaction (the outbox): the event exists,
+ * with the next number of its organization's sequence, exactly when the change that caused it commits.
+ * Events that follow from it (`payment.succeeded` after `invoice.paid`…) are published with it.
  */
-export async function publishEvent({
+export async function publishEvent<Type extends EventType>({
   executor,
-  type,
-  organizationId,
-  data,
-  now,
-  queueName,
+  ...event
 }: {
   executor: Executor;
-  type: EventType;
+  type: Type;
   organizationId: string | null;
-  data: Record<string, unknown>;
+  data: EventData<Type>;
+  previous?: EventPrevious<Type>;
   now: Date;
   queueName?: string | undefined;
 }): Promise<string> {
-  const id = newId("evt", now.getTime());
-  await executor.insert(events).values({
-    id,
-    type,
-    organizationId,
-    data: toJson(data) as Record<string, unknown>,
-    createdAt: now,
-  });
-  const job = eventJobs.find((candidate) => candidate.name === type);
-  if (!job) throw new Error(`No job for event ${type}`);
-  await enqueueJob(executor, job, { eventIds: [id] }, { queueName });
-  return id;
+  const [first] = await publishEvents({ executor, events: [event as NewEvent] });
+  if (!first) throw new Error(`The event ${event.type} was not recorded`);
+  return first.id;
+}
+
+/**
+ * Many events in one statement (the billing run's batches): each organization's events are numbered in
+ * the order given. Returns the ids and sequence numbers of the given events (not of derived ones).
+ */
+export async function publishEvents({
+  executor,
+  events,
+}: {
+  executor: Executor;
+  events: readonly NewEvent[];
+}): Promise<{ id: string; sequence: number }[]> {
+  if (events.length === 0) return [];
+  const rows: Record<string, unknown>[] = [];
+  const ids: string[] = [];
+  for (const event of events) {
+    const encoded = encodeEvent(event);
+    const id = newId("evt", event.now.getTime());
+    ids.push(id);
+    for (const [index, item] of [encoded, ...derivedEvents(encoded)].entries()) {
+      const definition = eventCatalog[item.type];
+      rows.push({
+        id: index === 0 ? id : newId("evt", event.now.getTime()),
+        type: item.type,
+        organizationId: event.organizationId,
+        // Derived events are built from encoded data: parsing checks them against their schema too.
+        data: index === 0 ? item.data : definition.data.parse(item.data),
+        previous: item.previous,
+        createdAt: event.now.toISOString(),
+        schemaVersion: definition.version,
+        queueName: event.queueName ?? null,
+      });
+    }
+  }
+  const { rows: written } = await executor.execute<{ event_id: string; event_sequence: string }>(
+    sql`select event_id, event_sequence::text from abono_publish_events(${JSON.stringify(rows)}::jsonb)`,
+  );
+  const sequenceOf = new Map(written.map((row) => [row.event_id, Number(row.event_sequence)]));
+  return ids.map((id) => ({ id, sequence: sequenceOf.get(id) ?? 0 }));
+}
+
+/** The payload in its JSON form, checked against the catalog (a mismatch is a bug: it throws). */
+function encodeEvent(event: NewEvent): EncodedEvent {
+  const definition = eventCatalog[event.type];
+  const data = definition.data.parse(event.data) as Record<string, unknown>;
+  const previous =
+    event.previous === undefined || definition.previous === undefined
+      ? null
+      : (definition.previous.parse(event.previous) as Record<string, unknown>);
+  return { type: event.type, data, previous };
 }

@@ -11,6 +11,7 @@ import { runWithAuditContext } from "../audit/audit-context.ts";
 import { access } from "../auth/principal.ts";
 import { findUnstorableText } from "../db/storable-text.ts";
 import { validationError } from "../errors.ts";
+import { eventWebhooksDocument } from "../events/event-webhooks-document.ts";
 import { newId } from "../ids.ts";
 import type { App, AppDependencies, RouteModule } from "./app-types.ts";
 import { registerAuthentication } from "./authenticate.ts";
@@ -27,10 +28,12 @@ import { auditLogRoutes } from "./routes/audit-logs.ts";
 import { checkoutRoutes } from "./routes/checkouts.ts";
 import { couponRoutes } from "./routes/coupons.ts";
 import { entitlementRoutes } from "./routes/entitlements.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { featureRoutes } from "./routes/features.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { invoiceRoutes } from "./routes/invoices.ts";
 import { meRoutes } from "./routes/me.ts";
+import { messagePreferenceRoutes } from "./routes/message-preferences.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
@@ -39,6 +42,8 @@ import { planRoutes } from "./routes/plans.ts";
 import { rootRoutes } from "./routes/root.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
+import { webhookDeliveryRoutes } from "./routes/webhook-deliveries.ts";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** Every route group of the API, in documentation order. */
@@ -60,6 +65,10 @@ const routeModules: readonly RouteModule[] = [
   webhookRoutes,
   paymentEventRoutes,
   notificationRoutes,
+  messagePreferenceRoutes,
+  eventRoutes,
+  webhookEndpointRoutes,
+  webhookDeliveryRoutes,
   rootRoutes,
   auditLogRoutes,
 ];
@@ -179,6 +188,8 @@ export async function buildApp(
       components: {
         securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } },
       },
+      // What Abono sends to webhook endpoints: one entry per event type (docs/events.md).
+      webhooks: eventWebhooksDocument(),
     },
     transform: (input) => {
       const transformed = jsonSchemaTransform(input);

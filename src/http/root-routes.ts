@@ -21,6 +21,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "DELETE", path: "/v1/api-keys/:keyId" },
   // Catalog ("Plan Settings")
   { method: "POST", path: "/v1/features" },
+  { method: "PUT", path: "/v1/features/:feature/usage-thresholds" },
   { method: "POST", path: "/v1/plans" },
   { method: "PATCH", path: "/v1/plans/:planId" },
   { method: "POST", path: "/v1/plans/:planId/archive" },
@@ -56,6 +57,20 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "GET", path: "/v1/payment-events" },
   { method: "GET", path: "/v1/notifications" },
   { method: "GET", path: "/v1/mailbox" },
+  // Outbound events: webhook endpoints, SQS destinations and their delivery log
+  { method: "POST", path: "/v1/webhook-endpoints" },
+  { method: "GET", path: "/v1/webhook-endpoints" },
+  { method: "GET", path: "/v1/webhook-endpoints/:endpointId" },
+  { method: "PATCH", path: "/v1/webhook-endpoints/:endpointId" },
+  { method: "DELETE", path: "/v1/webhook-endpoints/:endpointId" },
+  { method: "POST", path: "/v1/webhook-endpoints/:endpointId/disable" },
+  { method: "POST", path: "/v1/webhook-endpoints/:endpointId/enable" },
+  { method: "POST", path: "/v1/webhook-endpoints/:endpointId/rotate-secret" },
+  { method: "POST", path: "/v1/webhook-endpoints/:endpointId/test" },
+  { method: "POST", path: "/v1/webhook-endpoints/:endpointId/replay" },
+  { method: "GET", path: "/v1/webhook-deliveries" },
+  { method: "GET", path: "/v1/webhook-deliveries/:deliveryId" },
+  { method: "POST", path: "/v1/webhook-deliveries/:deliveryId/retry" },
 ];
 
 const routeKey = (method: string, path: string) => `${method} ${path}`;

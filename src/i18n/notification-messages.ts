@@ -23,6 +23,24 @@ export interface NotificationMessages {
     body: string;
   };
   adminRenewalFailed(args: RenewalFailureDetails): { title: string; body: string };
+  adminWebhookDisabled(args: { endpointId: string; destination: string; reason: string }): {
+    title: string;
+    body: string;
+  };
+  /** A charge Abono made itself (a renewal, a plan change, a pack, a trial's end). */
+  adminChargeReceived(args: ChargeDetails): { title: string; body: string };
+  adminPaymentFailed(args: Omit<ChargeDetails, "reason"> & { code: string }): {
+    title: string;
+    body: string;
+  };
+}
+
+export interface ChargeDetails {
+  organizationName: string;
+  amount: string;
+  invoiceNumber: string;
+  /** The invoice's billing reason (`subscription_cycle`, `pack_purchase`…). */
+  reason: string;
 }
 
 /** A renewal that failed for a reason a retry does not fix by itself (operators only). */
@@ -34,10 +52,10 @@ export interface RenewalFailureDetails {
   nextAttemptAt: string;
 }
 
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
-const paragraphs = (lines: string[]) =>
+export const paragraphs = (lines: string[]) =>
   lines.map((line) => `<p>${escapeHtml(line)}</p>`).join("\n");
 
 /** A notification (title and body) as an email to the operators' address. */
@@ -83,6 +101,18 @@ const english: NotificationMessages = {
     title: `Renewal failed: ${organizationName}`,
     body: `The renewal of subscription ${subscriptionId} (${organizationName}) failed ${attempts === 1 ? "once" : `${attempts} times`} and nothing was invoiced: ${error} It is tried again at ${nextAttemptAt}; access follows the past-due grace period meanwhile.`,
   }),
+  adminWebhookDisabled: ({ endpointId, destination, reason }) => ({
+    title: `Webhook endpoint disabled: ${destination}`,
+    body: `Webhook endpoint ${endpointId} (${destination}) was disabled: ${reason} Its events wait undelivered; once the receiver works again, enable it with POST /v1/webhook-endpoints/${endpointId}/enable and they are sent in order.`,
+  }),
+  adminChargeReceived: ({ organizationName, amount, invoiceNumber, reason }) => ({
+    title: `Payment received: ${organizationName}`,
+    body: `${organizationName} paid ${amount} for invoice ${invoiceNumber} (${reason}).`,
+  }),
+  adminPaymentFailed: ({ organizationName, amount, invoiceNumber, code }) => ({
+    title: `Payment failed: ${organizationName}`,
+    body: `The payment of ${amount} for invoice ${invoiceNumber} of ${organizationName} was declined (${code}); it is retried on the dunning schedule.`,
+  }),
 };
 
 const spanish: NotificationMessages = {
@@ -118,6 +148,18 @@ const spanish: NotificationMessages = {
   adminRenewalFailed: ({ organizationName, subscriptionId, attempts, error, nextAttemptAt }) => ({
     title: `Renovación fallida: ${organizationName}`,
     body: `La renovación de la suscripción ${subscriptionId} (${organizationName}) falló ${attempts === 1 ? "una vez" : `${attempts} veces`} y no se facturó nada: ${error} Se reintenta el ${nextAttemptAt}; mientras tanto el acceso sigue el período de gracia por falta de pago.`,
+  }),
+  adminWebhookDisabled: ({ endpointId, destination, reason }) => ({
+    title: `Endpoint de webhooks desactivado: ${destination}`,
+    body: `El endpoint de webhooks ${endpointId} (${destination}) fue desactivado: ${reason} Sus eventos esperan sin entregarse; cuando el receptor vuelva a funcionar, actívalo con POST /v1/webhook-endpoints/${endpointId}/enable y se envían en orden.`,
+  }),
+  adminChargeReceived: ({ organizationName, amount, invoiceNumber, reason }) => ({
+    title: `Pago recibido: ${organizationName}`,
+    body: `${organizationName} pagó ${amount} por la factura ${invoiceNumber} (${reason}).`,
+  }),
+  adminPaymentFailed: ({ organizationName, amount, invoiceNumber, code }) => ({
+    title: `Pago fallido: ${organizationName}`,
+    body: `El pago de ${amount} de la factura ${invoiceNumber} de ${organizationName} fue rechazado (${code}); se reintenta según el calendario de cobro.`,
   }),
 };
 

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Executor } from "../db/database.ts";
 import { balanceTransactions, type balanceTransactionTypes } from "../db/schema/index.ts";
+import { publishEvent } from "../events/publish-event.ts";
 import { newId } from "../ids.ts";
 
 export type BalanceTransactionType = (typeof balanceTransactionTypes)[number];
@@ -61,6 +62,20 @@ export async function appendBalanceTransaction({
     })
     .returning();
   if (!created) throw new Error("balance transaction insert returned no row");
+  await publishEvent({
+    executor,
+    type: "balance.changed",
+    organizationId,
+    data: {
+      transactionId: created.id,
+      type,
+      amount,
+      available: await availableBalance({ executor, organizationId }),
+      currency,
+      invoiceId,
+    },
+    now,
+  });
   return created;
 }
 

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/database.ts";
 import { invoiceLines, invoiceNumberSequences, invoices } from "../db/schema/index.ts";
 import { notFound } from "../errors.ts";
+import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages, type Locale } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import { appendBalanceTransaction, availableBalance } from "./balance-ledger.ts";
@@ -72,6 +73,7 @@ export async function issueInvoice({
     invoiceId: row.id,
     lines: discountLines({ lines: draft.lines, coupon: draft.coupon }),
   });
+  await publishInvoiceCreated({ executor, invoice: row, now });
   if (totals.balanceApplied > 0n) {
     await appendBalanceTransaction({
       executor,
@@ -173,7 +175,44 @@ export async function recordVoidedInvoice({
     .returning();
   if (!saved) throw new Error("invoice insert returned no row");
   const savedLines = await insertLines({ executor, invoiceId: saved.id, lines });
+  await publishInvoiceCreated({ executor, invoice: saved, now });
+  await publishEvent({
+    executor,
+    type: "invoice.voided",
+    organizationId: saved.organizationId,
+    data: { invoiceId: saved.id, number: saved.number, reason: "payment_declined" },
+    now,
+  });
   return { ...saved, lines: savedLines };
+}
+
+/** `invoice.created` for a finalized invoice (and `credit_note.created` when its total is negative). */
+async function publishInvoiceCreated({
+  executor,
+  invoice,
+  now,
+}: {
+  executor: Executor;
+  invoice: InvoiceRow;
+  now: Date;
+}): Promise<void> {
+  await publishEvent({
+    executor,
+    type: "invoice.created",
+    organizationId: invoice.organizationId,
+    data: {
+      invoiceId: invoice.id,
+      number: invoice.number,
+      subscriptionId: invoice.subscriptionId,
+      kind: invoice.kind,
+      billingReason: invoice.billingReason,
+      status: invoice.status,
+      currency: invoice.currency,
+      total: invoice.total,
+      amountDue: invoice.amountDue,
+    },
+    now,
+  });
 }
 
 export async function markInvoicePaid({

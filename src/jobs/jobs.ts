@@ -1,12 +1,16 @@
 import { refundUnappliedPaymentJob } from "../checkout/refund-unapplied-payment.ts";
 import { applyGrantJob } from "../entitlements/purchase-pack.ts";
-import { eventJobs } from "../events/publish-event.ts";
+import { eventJobs } from "../events/event-jobs.ts";
+import { trialWillEndJob, trialWillEndTask } from "../events/trial-will-end.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
+import { eventMessageJob } from "../notifications/event-messages.ts";
 import { notificationJobs } from "../notifications/payment-notifications.ts";
 import { adminRenewalFailedJob } from "../notifications/renewal-notifications.ts";
+import { adminWebhookDisabledJob } from "../notifications/webhook-notifications.ts";
 import { renewBatchJob } from "../subscriptions/renew-batch.ts";
 import { renewalsTask, renewSubscriptionJob } from "../subscriptions/renew-subscription.ts";
 import { dunningTask, retryPaymentJob } from "../subscriptions/retry-payment.ts";
+import { webhookSweepTask } from "../webhooks/webhook-sweep.ts";
 import type { JobDefinition } from "./job.ts";
 import type { ScheduledTask } from "./scheduler.ts";
 
@@ -15,6 +19,8 @@ export const scheduledTasks: readonly ScheduledTask[] = [
   purgeExpiredIdempotencyKeys,
   renewalsTask,
   dunningTask,
+  trialWillEndTask,
+  webhookSweepTask,
 ];
 
 /** Every job the worker runs, besides the scheduler's own tick. */
@@ -27,4 +33,7 @@ export const jobRegistry: readonly JobDefinition[] = [
   ...notificationJobs,
   adminRenewalFailedJob,
   refundUnappliedPaymentJob,
+  trialWillEndJob,
+  adminWebhookDisabledJob,
+  eventMessageJob,
 ];

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Database } from "../db/database.ts";
 import {
   checkouts,
+  type EmailAttachment,
   emails,
   invoices,
   notifications,
@@ -18,6 +19,8 @@ import {
   type PurchaseDetails,
 } from "../i18n/notification-messages.ts";
 import { newId } from "../ids.ts";
+import { invoicePdfFile } from "../invoicing/invoice-pdf-file.ts";
+import { getInvoice } from "../invoicing/invoices.ts";
 import { defineJob, type JobContext } from "../jobs/job.ts";
 import { formatMoney } from "../money/index.ts";
 import { createMailer } from "./mailer.ts";
@@ -48,6 +51,9 @@ export const purchaseEmailJob = defineJob({
       locale: purchase.locale,
       to: purchase.ownerEmail,
       rendered: notificationMessages(purchase.locale).purchaseEmail(purchase.details),
+      attachments: purchase.paidInvoiceId
+        ? [{ kind: "invoice_pdf", invoiceId: purchase.paidInvoiceId }]
+        : [],
     });
   },
 });
@@ -147,8 +153,11 @@ export const notificationJobs = [
   adminUnappliedPaymentJob,
 ];
 
-/** Renders once (a retried job finds the row by its dedupe key) and delivers an email. */
-async function sendEmail({
+/**
+ * Renders once (a retried job finds the row by its dedupe key) and delivers an email; its attachments
+ * (an invoice's PDF) are rendered when it is sent.
+ */
+export async function sendEmail({
   context,
   organizationId,
   template,
@@ -156,6 +165,7 @@ async function sendEmail({
   locale,
   to,
   rendered,
+  attachments = [],
 }: {
   context: JobContext;
   organizationId: string | null;
@@ -164,6 +174,7 @@ async function sendEmail({
   locale: Locale;
   to: string;
   rendered: { subject: string; text: string; html: string };
+  attachments?: EmailAttachment[];
 }) {
   const now = new Date();
   await context.db
@@ -177,6 +188,7 @@ async function sendEmail({
       to,
       from: context.config.email.from,
       ...rendered,
+      attachments: attachments.length > 0 ? attachments : null,
       status: "queued",
       createdAt: now,
     })
@@ -192,7 +204,7 @@ export async function emailOperators({
   message,
 }: {
   context: JobContext;
-  organizationId: string;
+  organizationId: string | null;
   dedupeKey: string;
   message: { title: string; body: string };
 }) {
@@ -219,6 +231,7 @@ async function deliverQueued({ context, dedupeKey }: { context: JobContext; dedu
     subject: email.subject,
     text: email.text,
     html: email.html,
+    attachments: await renderAttachments({ context, attachments: email.attachments ?? [] }),
   });
   await context.db
     .update(emails)
@@ -234,6 +247,26 @@ async function deliverQueued({ context, dedupeKey }: { context: JobContext; dedu
   }
 }
 
+async function renderAttachments({
+  context,
+  attachments,
+}: {
+  context: JobContext;
+  attachments: readonly EmailAttachment[];
+}) {
+  const files = [];
+  for (const attachment of attachments) {
+    const invoice = await getInvoice({ executor: context.db, invoiceId: attachment.invoiceId });
+    const file = await invoicePdfFile({
+      executor: context.db,
+      invoice,
+      issuerName: context.config.issuerName,
+    });
+    files.push({ ...file, contentType: "application/pdf" });
+  }
+  return files;
+}
+
 export async function insertNotification({
   db,
   audience,
@@ -247,7 +280,7 @@ export async function insertNotification({
 }: {
   db: Database;
   audience: "admin" | "user";
-  organizationId: string;
+  organizationId: string | null;
   userId: string | null;
   kind: string;
   dedupeKey: string;
@@ -285,6 +318,7 @@ async function loadPurchase({ db, checkoutId }: { db: Database; checkoutId: stri
       ownerUserId: organizations.ownerUserId,
       planName: planVersions.name,
       invoiceNumber: invoices.number,
+      invoiceAmountPaid: invoices.amountPaid,
       periodEnd: subscriptions.currentPeriodEnd,
     })
     .from(checkouts)
@@ -317,6 +351,9 @@ async function loadPurchase({ db, checkoutId }: { db: Database; checkoutId: stri
   });
   return {
     organizationId: row.checkout.organizationId,
+    /** The checkout's invoice when something was paid: its PDF goes with the purchase email. */
+    paidInvoiceId:
+      row.checkout.invoiceId && (row.invoiceAmountPaid ?? 0n) > 0n ? row.checkout.invoiceId : null,
     locale: row.locale,
     ownerEmail: row.ownerEmail,
     ownerUserId: row.ownerUserId,

@@ -19,6 +19,7 @@ import { identityGroupNameFor, tenantSchemaNameFor } from "./identity-group-name
 import { lockOrganization } from "./lock-organization.ts";
 import type { OrganizationRecord } from "./organization-record.ts";
 import { provisioningSteps } from "./provisioning-steps.ts";
+import { publishOrganizationChanges } from "./publish-organization-changes.ts";
 import { requireFreePlan } from "./require-free-plan.ts";
 import { runProvisioning } from "./run-provisioning.ts";
 import { syncPublicView } from "./sync-public-view.ts";
@@ -336,6 +337,7 @@ export async function updateOrganization({
       .returning();
     if (!updated) throw notFound("Organization", organizationId);
     await syncPublicView({ executor: tx, organization: updated, now });
+    await publishOrganizationChanges({ executor: tx, before, after: updated, now });
     if (updated.status !== before.status) {
       await recordAudit({
         executor: tx,

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import { organizations, provisioningSteps as stepRecords } from "../db/schema/index.ts";
+import { publishEvent } from "../events/publish-event.ts";
 import type { Logger } from "../logger.ts";
 import type { ProvisioningContext, ProvisioningStep } from "./provisioning-steps.ts";
 
@@ -118,6 +119,22 @@ export async function runProvisioning({
             : null,
           steps: steps.map((step) => step.name),
         },
+      },
+      now,
+    });
+    await publishEvent({
+      executor: tx,
+      type: "organization.created",
+      organizationId: organization.id,
+      data: {
+        organizationId: organization.id,
+        name: organization.name,
+        status: organization.status,
+        currency: organization.currency,
+        locale: organization.locale,
+        billingAnchor: organization.billingAnchor,
+        ownerUserId: organization.ownerUserId,
+        testClockId: organization.testClockId,
       },
       now,
     });

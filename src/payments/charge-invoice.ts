@@ -235,6 +235,7 @@ async function recordInvoicePayment({
       amountPaid: invoice.amountDue,
       currency: invoice.currency,
       provider: payment.provider,
+      paymentId: payment.id,
     },
     now,
     queueName,

@@ -2,7 +2,6 @@ import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
 import { fixBillingCurrency } from "../billing/fix-billing-currency.ts";
 import { invalidState, validationError } from "../errors.ts";
-import { publishEvent } from "../events/publish-event.ts";
 import {
   appendBalanceTransaction,
   availableBalance,
@@ -58,7 +57,7 @@ export async function adjustBalance({
     organizationId,
     systemNow,
     actor,
-    async operation({ tx, organization, now, queueName }) {
+    async operation({ tx, organization, now }) {
       const established = organization.currency;
       if (established !== null && currency !== undefined && currency !== established) {
         throw validationError(
@@ -116,14 +115,7 @@ export async function adjustBalance({
         },
         now,
       });
-      await publishEvent({
-        executor: tx,
-        type: "balance.changed",
-        organizationId,
-        data: { transactionId: transaction.id, amount, available: after, currency: resolved },
-        now,
-        queueName,
-      });
+      // balance.changed is published with the ledger entry (appendBalanceTransaction).
       return { transaction, available: after, currency: resolved, auditLogId };
     },
   });

@@ -12,6 +12,7 @@ import {
 } from "../db/schema/index.ts";
 import { lockOrganization } from "../organizations/lock-organization.ts";
 import type { OrganizationRecord } from "../organizations/organization-record.ts";
+import { publishOrganizationChanges } from "../organizations/publish-organization-changes.ts";
 import { syncPublicView } from "../organizations/sync-public-view.ts";
 import { findLiveSubscription } from "../subscriptions/subscription-records.ts";
 import {
@@ -107,6 +108,12 @@ export async function setOrganizationPlan({
           .where(eq(organizations.id, organizationId))
           .returning();
         if (row) updated = row;
+        await publishOrganizationChanges({
+          executor: tx,
+          before: organization,
+          after: updated,
+          now,
+        });
       }
       // Sent means synced, even when the status is unchanged: it repairs a view that drifted.
       publicViewAfter = await syncPublicView({ executor: tx, organization: updated, now });

@@ -122,14 +122,25 @@ export async function cancelSubscription({
         },
         now,
       });
-      await publishEvent({
-        executor: tx,
-        type: "subscription.canceled",
-        organizationId,
-        data: { subscriptionId: subscription.id, atPeriodEnd },
-        now,
-        queueName,
-      });
+      await publishEvent(
+        atPeriodEnd
+          ? {
+              executor: tx,
+              type: "subscription.updated",
+              organizationId,
+              data: { subscriptionId: subscription.id, reason: "cancellation_scheduled" },
+              now,
+              queueName,
+            }
+          : {
+              executor: tx,
+              type: "subscription.canceled",
+              organizationId,
+              data: { subscriptionId: subscription.id, atPeriodEnd, endedAt: now },
+              now,
+              queueName,
+            },
+      );
       return {
         subscription: after,
         invoices: await Promise.all(

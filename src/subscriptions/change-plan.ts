@@ -390,18 +390,30 @@ export async function changePlanWithin(
     },
     now,
   });
-  await publishEvent({
-    executor: tx,
-    type: "subscription.changed",
-    organizationId,
-    data: {
-      subscriptionId: subscription.id,
-      from: { planId: before.planId, interval: before.interval },
-      to: request,
-    },
-    now,
-    queueName,
-  });
+  await publishEvent(
+    request.timing === "period_end"
+      ? {
+          executor: tx,
+          type: "subscription.updated",
+          organizationId,
+          data: {
+            subscriptionId: subscription.id,
+            reason: "change_scheduled",
+            scheduledChange: { planId: request.planId, interval: request.interval },
+          },
+          now,
+          queueName,
+        }
+      : {
+          executor: tx,
+          type: "subscription.plan_changed",
+          organizationId,
+          data: { subscriptionId: subscription.id, planId: after.planId, interval: after.interval },
+          previous: { planId: before.planId, interval: before.interval },
+          now,
+          queueName,
+        },
+  );
   return {
     preview: false as const,
     result: {

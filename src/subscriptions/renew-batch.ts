@@ -8,7 +8,6 @@ import {
   auditLogs,
   balanceTransactions,
   coupons,
-  events,
   invoiceLines,
   invoiceNumberSequences,
   invoices,
@@ -19,7 +18,8 @@ import {
   subscriptions,
 } from "../db/schema/index.ts";
 import { findUnbilledOverage, markOverageBilled } from "../entitlements/overage.ts";
-import { type EventType, eventJobs } from "../events/publish-event.ts";
+import type { EventData } from "../events/event-catalog.ts";
+import { type EventType, type NewEvent, publishEvents } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import { computeInvoiceTotals, discountLines } from "../invoicing/compute-invoice-totals.ts";
@@ -30,7 +30,6 @@ import {
   invoicePeriodKey,
   newInvoiceId,
 } from "../invoicing/invoices.ts";
-import { enqueueJob } from "../jobs/enqueue-job.ts";
 import { defineJob } from "../jobs/job.ts";
 import { chargeMethod, type SucceededCharge } from "../payments/charge-invoice.ts";
 import { addDays, nextPeriod } from "../time/index.ts";
@@ -207,10 +206,7 @@ export async function renewBatch({
       const paymentRows: (typeof payments.$inferInsert)[] = [];
       const ledgerRows: (typeof balanceTransactions.$inferInsert)[] = [];
       const auditRows: (typeof auditLogs.$inferInsert)[] = [];
-      const eventRows: (typeof events.$inferInsert & {
-        type: EventType;
-        data: Record<string, unknown>;
-      })[] = [];
+      const eventRows: NewEvent[] = [];
       const updates: {
         id: string;
         status: "active" | "past_due";
@@ -281,9 +277,10 @@ export async function renewBatch({
         let paid = totals.amountDue === 0n;
         let provider: string | null = null;
         let failureCode: string | null = null;
+        let paymentId: string | null = null;
         if (!paid) {
           const method = methodOf.get(organizationId);
-          const paymentId = newId("pay", systemNow.getTime());
+          paymentId = newId("pay", systemNow.getTime());
           const result = await chargeMethod({
             providers,
             method: method ?? null,
@@ -384,14 +381,30 @@ export async function renewBatch({
           metadata: toJson({ invoiceId, amountDue: totals.amountDue }),
           createdAt: at,
         });
-        const event = (type: EventType, data: Record<string, unknown>, createdAt = at) =>
-          eventRows.push({
-            id: newId("evt", createdAt.getTime()),
-            type,
-            organizationId,
-            data,
-            createdAt,
+        const event = <Type extends EventType>(type: Type, data: EventData<Type>, now = at) =>
+          eventRows.push({ type, organizationId, data, now } as NewEvent);
+        // Numbered below, with the invoices.
+        event("invoice.created", {
+          invoiceId,
+          number: null,
+          subscriptionId: subscription.id,
+          kind: draft.kind,
+          billingReason: draft.billingReason,
+          status: totals.amountDue === 0n ? "paid" : "open",
+          currency: subscription.currency,
+          total: totals.total,
+          amountDue: totals.amountDue,
+        });
+        if (totals.balanceApplied > 0n) {
+          event("balance.changed", {
+            transactionId: ledgerRows.at(-1)?.id ?? "",
+            type: "applied_to_invoice",
+            amount: -totals.balanceApplied,
+            available: (balanceOf.get(organizationId) ?? 0n) - totals.balanceApplied,
+            currency: subscription.currency,
+            invoiceId,
           });
+        }
         if (paid && totals.amountDue > 0n) {
           event(
             "invoice.paid",
@@ -401,12 +414,23 @@ export async function renewBatch({
               amountPaid: totals.amountDue,
               currency: subscription.currency,
               provider,
+              ...(paymentId ? { paymentId } : {}),
             },
             attemptedAt,
           );
         }
         if (!paid) {
-          event("invoice.payment_failed", { invoiceId, code: failureCode }, attemptedAt);
+          event(
+            "invoice.payment_failed",
+            {
+              invoiceId,
+              code: failureCode,
+              ...(paymentId ? { paymentId } : {}),
+              amount: totals.amountDue,
+              currency: subscription.currency,
+            },
+            attemptedAt,
+          );
         }
         event("subscription.renewed", {
           subscriptionId: subscription.id,
@@ -441,7 +465,7 @@ export async function renewBatch({
         );
       }
       for (const event of eventRows) {
-        if (event.type === "invoice.paid") {
+        if (event.type === "invoice.paid" || event.type === "invoice.created") {
           event.data.number = numberOf.get(String(event.data.invoiceId)) ?? null;
         }
       }
@@ -487,17 +511,7 @@ export async function renewBatch({
           from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz)
           join subscriptions s on s.id = c.id
          where e.organization_id = s.organization_id`);
-      await tx.insert(events).values(
-        eventRows.map((event) => ({
-          ...event,
-          data: toJson(event.data) as Record<string, unknown>,
-        })),
-      );
-      for (const job of eventJobs) {
-        const ofType = eventRows.filter((event) => event.type === job.name);
-        if (ofType.length > 0)
-          await enqueueJob(tx, job, { eventIds: ofType.map((event) => event.id) });
-      }
+      await publishEvents({ executor: tx, events: eventRows });
       return { renewed: work.length - pastDue, pastDue, skipped: due.length - work.length };
     });
   } catch (error) {

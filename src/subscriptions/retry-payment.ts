@@ -155,7 +155,7 @@ export async function retrySubscriptionPayment({
 
 const outcomeEvents = {
   recovered: "subscription.recovered",
-  retry_scheduled: "invoice.payment_failed",
+  retry_scheduled: "subscription.past_due",
   canceled: "subscription.canceled",
 } as const satisfies Record<string, EventType>;
 

@@ -139,10 +139,11 @@ export async function setItemQuantity({
       });
       await publishEvent({
         executor: tx,
-        type: "subscription.changed",
+        type: "subscription.updated",
         organizationId,
         data: {
           subscriptionId: subscription.id,
+          reason: "items_changed",
           addonId,
           quantity,
           previousQuantity: Number(previous),

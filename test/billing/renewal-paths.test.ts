@@ -115,16 +115,23 @@ async function seedTwin(prefix: string, token: string) {
             manual_features = '{"encounters": 9}'::jsonb where organization_id = $1`,
     [organizationId],
   );
-  return { organizationId, subscriptionId };
+  // Compared below: the events the renewal published, after those of the seeding.
+  const seeded = await query(
+    "select coalesce(max(sequence), 0)::int as last from events where organization_id = $1",
+    [organizationId],
+  );
+  return { organizationId, subscriptionId, seededEvents: seeded.rows[0].last as number };
 }
 
 /** Everything a renewal wrote for one organization, with its own ids and numbers made generic. */
 async function renewalRecord({
   organizationId,
   subscriptionId,
+  seededEvents,
 }: {
   organizationId: string;
   subscriptionId: string;
+  seededEvents: number;
 }) {
   const one = async (text: string) => (await app.database.pool.query(text, [organizationId])).rows;
   const invoices = await one(
@@ -170,13 +177,24 @@ async function renewalRecord({
       `select action, actor, reason, before, after, metadata, request_id, created_at
          from audit_logs where organization_id = $1 order by action`,
     ),
-    events: await one(
-      "select type, data, created_at from events where organization_id = $1 order by type",
-    ),
+    events: (
+      await app.database.pool.query(
+        "select type, data, created_at from events where organization_id = $1 and sequence > $2 order by type, sequence",
+        [organizationId, seededEvents],
+      )
+    ).rows,
   };
+  // Generated ids the two paths cannot share, in the order they were made.
+  const transactionIds = await one(
+    `select id from balance_transactions where organization_id = $1
+     union all select id from (select id from payments where organization_id = $1 order by id) p`,
+  );
   const prefix = organizationId.slice(0, -"-1".length);
+  let text = JSON.stringify(record);
+  for (const [index, { id }] of transactionIds.entries())
+    text = text.replaceAll(id, `<id ${index}>`);
   return JSON.parse(
-    JSON.stringify(record)
+    text
       .replaceAll(invoiceId, "<invoice>")
       .replaceAll(number, "<number>")
       .replaceAll(subscriptionId, "<subscription>")

@@ -204,6 +204,9 @@ describe("the OpenAPI document describes every operation on its own", () => {
       "entitlement-overrides": "feature",
       checkouts: "checkoutId",
       webhooks: "provider",
+      events: "eventId",
+      "webhook-endpoints": "endpointId",
+      "webhook-deliveries": "deliveryId",
     };
     const seen: Record<string, Set<string>> = {};
     for (const { path } of operations) {

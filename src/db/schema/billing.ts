@@ -349,18 +349,29 @@ export const auditChain = pgTable("audit_chain", {
   chainedAt: at("chained_at").notNull(),
 });
 
-/** Domain events (`subscription.changed`, `invoice.paid`, …), written with the change that causes them. */
+/**
+ * Domain events (`subscription.plan_changed`, `invoice.paid`, …; the catalog is src/events/event-catalog.ts),
+ * written with the change that causes them. `sequence` numbers each organization's events 1, 2, 3… in
+ * commit order (docs/events.md).
+ */
 export const events = pgTable(
   "events",
   {
     id: text("id").primaryKey(),
     type: text("type").notNull(),
     organizationId: text("organization_id"),
+    sequence: bigint("sequence", { mode: "number" }).notNull(),
+    schemaVersion: integer("schema_version").notNull().default(1),
     data: jsonb("data").notNull(),
+    previous: jsonb("previous"),
     createdAt: at("created_at").notNull(),
     publishedAt: at("published_at"),
   },
-  (table) => [index("events_organization_id_idx").on(table.organizationId, table.id)],
+  (table) => [
+    index("events_organization_id_idx").on(table.organizationId, table.id),
+    uniqueIndex("events_organization_sequence_idx").on(table.organizationId, table.sequence),
+    index("events_type_idx").on(table.type, table.id),
+  ],
 );
 
 /** The founders program (docs/billing.md "Lifecycle"): one seat per organization, numbered, within the configured count. */

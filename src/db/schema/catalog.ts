@@ -31,6 +31,8 @@ export const features = pgTable(
     name: text("name").notNull(),
     kind: text("kind", { enum: ["boolean", "limit", "metered"] }).notNull(),
     unit: text("unit"),
+    /** Percentages of the limit at which `usage.threshold_reached` is published; null: 80 and 100. */
+    usageThresholds: integer("usage_thresholds").array(),
     createdAt: createdAt(),
   },
   (table) => [check("features_kind", sql`${table.kind} in ('boolean', 'limit', 'metered')`)],

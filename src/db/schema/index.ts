@@ -6,3 +6,4 @@ export * from "./idempotency-keys.ts";
 export * from "./organizations.ts";
 export * from "./payments.ts";
 export * from "./test-clocks.ts";
+export * from "./webhooks.ts";

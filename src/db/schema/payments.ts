@@ -141,6 +141,8 @@ export const emails = pgTable(
     text: text("text").notNull(),
     html: text("html").notNull(),
     status: text("status", { enum: ["queued", "sent", "failed"] }).notNull(),
+    /** Files rendered when the email is sent (an invoice's PDF): `[{kind: "invoice_pdf", invoiceId}]`. */
+    attachments: jsonb("attachments").$type<EmailAttachment[]>(),
     messageId: text("message_id"),
     error: text("error"),
     createdAt: at("created_at").notNull(),
@@ -148,6 +150,25 @@ export const emails = pgTable(
   },
   (table) => [index("emails_organization_id_idx").on(table.organizationId, table.id)],
 );
+
+/** A file an email carries, rendered when it is sent. */
+export interface EmailAttachment {
+  kind: "invoice_pdf";
+  invoiceId: string;
+}
+
+/**
+ * What an organization receives besides the essential messages (receipts, failed payments, the end of a
+ * trial or a subscription, credit notes): the non-essential emails (usage at 80 % and 100 % of a limit).
+ * No row: everything.
+ */
+export const messagePreferences = pgTable("message_preferences", {
+  organizationId: text("organization_id")
+    .primaryKey()
+    .references(() => organizations.id),
+  nonEssentialEmails: boolean("non_essential_emails").notNull(),
+  updatedAt: at("updated_at").notNull(),
+});
 
 /** In-app notifications for the platform's operators (`admin`) and an organization's users (`user`). */
 export const notifications = pgTable(

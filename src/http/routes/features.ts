@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
-import { createFeature, getFeature, listFeatures } from "../../catalog/features.ts";
+import {
+  createFeature,
+  getFeature,
+  listFeatures,
+  setUsageThresholds,
+} from "../../catalog/features.ts";
 import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 import { catalogKey } from "../schemas/catalog-schemas.ts";
@@ -10,6 +15,12 @@ const feature = z.object({
   name: z.string(),
   kind: z.enum(["boolean", "limit", "metered"]),
   unit: z.string().nullable(),
+  usageThresholds: z
+    .array(z.int())
+    .nullish()
+    .describe(
+      "Percentages of the limit at which `usage.threshold_reached` is published; null: 80 and 100",
+    ),
   createdAt: z.date(),
 });
 
@@ -77,5 +88,31 @@ export const featureRoutes: RouteModule = (app, { db, clock }) => {
       },
     },
     async (request) => getFeature({ db, key: request.params.feature }),
+  );
+
+  app.put(
+    "/v1/features/:feature/usage-thresholds",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["catalog"],
+        summary: "Set a feature's usage thresholds",
+        description:
+          "The percentages of a limit or metered feature's limit at which `usage.threshold_reached` is published (and the organization emailed), e.g. `[50, 80, 100]`; `null` restores the defaults, 80 and 100. Root only.",
+        params: z.object({ feature: z.string() }),
+        body: z.object({
+          percents: z.array(z.int().min(1).max(1000)).min(1).max(10).nullable(),
+        }),
+        response: { 200: feature },
+      },
+    },
+    async (request) =>
+      setUsageThresholds({
+        db,
+        key: request.params.feature,
+        percents: request.body.percents,
+        actor: request.principal?.id ?? "unknown",
+        now: clock(),
+      }),
   );
 };

@@ -1,11 +1,9 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { access, canActForOrganization } from "../../auth/principal.ts";
-import { organizations } from "../../db/schema/index.ts";
 import { notFound } from "../../errors.ts";
 import { availableBalance, listBalanceTransactions } from "../../invoicing/balance-ledger.ts";
+import { invoicePdfFile } from "../../invoicing/invoice-pdf-file.ts";
 import { getInvoice, type Invoice, listInvoices } from "../../invoicing/invoices.ts";
-import { renderInvoicePdf } from "../../invoicing/render-invoice-pdf.ts";
 import { toNumber } from "../../money/index.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
 import { addPaymentMethod, listPaymentMethods } from "../../payments/payment-methods.ts";
@@ -122,28 +120,13 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
         request.principal,
         request.params.invoiceId,
       );
-      const [organization] = await db
-        .select({ id: organizations.id, name: organizations.name })
-        .from(organizations)
-        .where(eq(organizations.id, invoice.organizationId));
-      const pdf = await renderInvoicePdf({
-        document: {
-          ...invoice,
-          locale: invoice.locale === "es" ? "es" : "en",
-          issuerName: config.issuerName,
-          customer: {
-            id: invoice.organizationId,
-            name: organization?.name ?? invoice.organizationId,
-          },
-          lines: invoice.lines,
-        },
-      });
+      const pdf = await invoicePdfFile({ executor: db, invoice, issuerName: config.issuerName });
       return (
         reply
           .type("application/pdf")
-          .header("content-disposition", `inline; filename="${invoice.number ?? invoice.id}.pdf"`)
+          .header("content-disposition", `inline; filename="${pdf.filename}"`)
           // The 200 schema only documents the PDF: Fastify sends a Buffer as is, never through a serializer.
-          .send(pdf as never)
+          .send(pdf.content as never)
       );
     },
   );

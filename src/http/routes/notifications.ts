@@ -31,6 +31,10 @@ const emailSchema = z.object({
   text: z.string(),
   html: z.string(),
   status: z.enum(["queued", "sent", "failed"]),
+  attachments: z
+    .array(z.object({ kind: z.literal("invoice_pdf"), invoiceId: z.string() }))
+    .nullable()
+    .describe("Files sent with the email (an invoice's PDF), rendered when it was sent"),
   error: z.string().nullable(),
   createdAt: z.date(),
   sentAt: z.date().nullable(),

@@ -1,0 +1,247 @@
+import type { Locale } from "./billing-messages.ts";
+import { escapeHtml, paragraphs } from "./notification-messages.ts";
+
+/**
+ * The messages people get because of an event (docs/events.md "Messages to people"): an email (plain text
+ * and HTML) to the organization's owner and an in-app notification for its users, in the organization's
+ * locale. Amounts and dates arrive formatted in that locale.
+ */
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface RenderedNotice {
+  title: string;
+  body: string;
+}
+
+export interface ReceiptDetails {
+  organizationName: string;
+  invoiceNumber: string;
+  amount: string;
+  /** The invoice's lines, each `description: amount`. */
+  lines: string[];
+  provider: string;
+}
+
+export interface PaymentFailedDetails {
+  organizationName: string;
+  invoiceNumber: string;
+  amount: string;
+  /** When payment is tried again, if it is. */
+  nextAttempt: string | null;
+  /** Where the customer updates the payment method (the billing portal), when there is one. */
+  portalUrl: string | null;
+}
+
+export interface TrialEndingDetails {
+  organizationName: string;
+  planName: string;
+  trialEndsAt: string;
+}
+
+export interface SubscriptionEndedDetails {
+  organizationName: string;
+  planName: string;
+  endedAt: string;
+  /** `expired`: the end of an annual term; `canceled`: a cancellation or failed payments. */
+  reason: "canceled" | "expired" | "payment_failed";
+}
+
+export interface CreditNoteDetails {
+  organizationName: string;
+  invoiceNumber: string;
+  amount: string;
+}
+
+export interface UsageThresholdDetails {
+  organizationName: string;
+  featureName: string;
+  threshold: number;
+  used: string;
+  limit: string;
+}
+
+export interface EventMessages {
+  receiptEmail(details: ReceiptDetails): RenderedEmail;
+  receiptNotice(details: ReceiptDetails): RenderedNotice;
+  paymentFailedEmail(details: PaymentFailedDetails): RenderedEmail;
+  paymentFailedNotice(details: PaymentFailedDetails): RenderedNotice;
+  trialEndingEmail(details: TrialEndingDetails): RenderedEmail;
+  trialEndingNotice(details: TrialEndingDetails): RenderedNotice;
+  subscriptionEndedEmail(details: SubscriptionEndedDetails): RenderedEmail;
+  subscriptionEndedNotice(details: SubscriptionEndedDetails): RenderedNotice;
+  creditNoteEmail(details: CreditNoteDetails): RenderedEmail;
+  creditNoteNotice(details: CreditNoteDetails): RenderedNotice;
+  usageThresholdEmail(details: UsageThresholdDetails): RenderedEmail;
+  usageThresholdNotice(details: UsageThresholdDetails): RenderedNotice;
+}
+
+/** An email from its subject, paragraphs and an optional bulleted list after the first paragraph. */
+function email(subject: string, lines: string[], list: string[] = []): RenderedEmail {
+  const [first = "", ...rest] = lines;
+  return {
+    subject,
+    text: [first, ...list.map((item) => `- ${item}`), ...rest].join("\n"),
+    html: [
+      paragraphs([first]),
+      ...(list.length > 0
+        ? [`<ul>\n${list.map((item) => `<li>${escapeHtml(item)}</li>`).join("\n")}\n</ul>`]
+        : []),
+      paragraphs(rest),
+    ]
+      .filter((part) => part !== "")
+      .join("\n"),
+  };
+}
+
+const english: EventMessages = {
+  receiptEmail: (details) =>
+    email(
+      `Receipt for invoice ${details.invoiceNumber}`,
+      [
+        `We received ${details.organizationName}'s payment of ${details.amount} through ${details.provider} for invoice ${details.invoiceNumber}:`,
+        "The invoice is attached as a PDF. Thank you!",
+      ],
+      details.lines,
+    ),
+  receiptNotice: (details) => ({
+    title: `Payment received: ${details.amount}`,
+    body: `Invoice ${details.invoiceNumber} of ${details.organizationName} is paid.`,
+  }),
+  paymentFailedEmail: (details) =>
+    email(`Your payment of ${details.amount} failed`, [
+      `We could not charge ${details.amount} for invoice ${details.invoiceNumber} of ${details.organizationName}.`,
+      details.portalUrl
+        ? `To keep your plan, update your payment method at ${details.portalUrl}.`
+        : "To keep your plan, update your payment method.",
+      details.nextAttempt
+        ? `We will try again on ${details.nextAttempt}; your access continues meanwhile.`
+        : "Your access continues during the grace period.",
+    ]),
+  paymentFailedNotice: (details) => ({
+    title: `Payment failed: ${details.amount}`,
+    body: `Invoice ${details.invoiceNumber} could not be charged. Update the payment method to keep the plan.`,
+  }),
+  trialEndingEmail: (details) =>
+    email(`Your ${details.planName} trial ends on ${details.trialEndsAt}`, [
+      `The trial of ${details.planName} for ${details.organizationName} ends on ${details.trialEndsAt}.`,
+      "Your first period will then be charged to your payment method; make sure it is up to date, or cancel before that date if you do not want to continue.",
+    ]),
+  trialEndingNotice: (details) => ({
+    title: `Trial ends on ${details.trialEndsAt}`,
+    body: `The ${details.planName} trial ends on ${details.trialEndsAt}; the first period is charged then.`,
+  }),
+  subscriptionEndedEmail: (details) =>
+    email(`Your ${details.planName} subscription has ended`, [
+      details.reason === "expired"
+        ? `The ${details.planName} subscription of ${details.organizationName} reached the end of its term on ${details.endedAt}.`
+        : details.reason === "payment_failed"
+          ? `The ${details.planName} subscription of ${details.organizationName} was canceled on ${details.endedAt} because its payment could not be collected.`
+          : `The ${details.planName} subscription of ${details.organizationName} was canceled on ${details.endedAt}.`,
+      "Your organization is now on the free plan. You can subscribe again at any time.",
+    ]),
+  subscriptionEndedNotice: (details) => ({
+    title: `${details.planName} has ended`,
+    body: `${details.organizationName} is on the free plan since ${details.endedAt}.`,
+  }),
+  creditNoteEmail: (details) =>
+    email(`A credit of ${details.amount} was issued`, [
+      `We issued ${details.organizationName} a credit of ${details.amount} (document ${details.invoiceNumber}). It was added to your credit balance and applies to your next subscription invoices.`,
+      "The credit note is attached as a PDF.",
+    ]),
+  creditNoteNotice: (details) => ({
+    title: `Credit issued: ${details.amount}`,
+    body: `${details.amount} was added to the credit balance (${details.invoiceNumber}).`,
+  }),
+  usageThresholdEmail: (details) =>
+    email(`You have used ${details.threshold} % of your ${details.featureName}`, [
+      `${details.organizationName} has used ${details.used} of ${details.limit} ${details.featureName} (${details.threshold} %).`,
+      details.threshold >= 100
+        ? "The limit is reached: buy a pack or move to a larger plan to keep going."
+        : "Consider a pack or a larger plan before the limit is reached.",
+    ]),
+  usageThresholdNotice: (details) => ({
+    title: `${details.threshold} % of ${details.featureName} used`,
+    body: `${details.used} of ${details.limit} ${details.featureName} used.`,
+  }),
+};
+
+const spanish: EventMessages = {
+  receiptEmail: (details) =>
+    email(
+      `Recibo de la factura ${details.invoiceNumber}`,
+      [
+        `Recibimos el pago de ${details.amount} de ${details.organizationName} a través de ${details.provider} por la factura ${details.invoiceNumber}:`,
+        "La factura va adjunta en PDF. ¡Gracias!",
+      ],
+      details.lines,
+    ),
+  receiptNotice: (details) => ({
+    title: `Pago recibido: ${details.amount}`,
+    body: `La factura ${details.invoiceNumber} de ${details.organizationName} está pagada.`,
+  }),
+  paymentFailedEmail: (details) =>
+    email(`Tu pago de ${details.amount} no se pudo cobrar`, [
+      `No pudimos cobrar ${details.amount} por la factura ${details.invoiceNumber} de ${details.organizationName}.`,
+      details.portalUrl
+        ? `Para mantener tu plan, actualiza tu medio de pago en ${details.portalUrl}.`
+        : "Para mantener tu plan, actualiza tu medio de pago.",
+      details.nextAttempt
+        ? `Volveremos a intentarlo el ${details.nextAttempt}; mientras tanto mantienes el acceso.`
+        : "Mantienes el acceso durante el período de gracia.",
+    ]),
+  paymentFailedNotice: (details) => ({
+    title: `Pago fallido: ${details.amount}`,
+    body: `No se pudo cobrar la factura ${details.invoiceNumber}. Actualiza el medio de pago para mantener el plan.`,
+  }),
+  trialEndingEmail: (details) =>
+    email(`Tu prueba de ${details.planName} termina el ${details.trialEndsAt}`, [
+      `La prueba de ${details.planName} de ${details.organizationName} termina el ${details.trialEndsAt}.`,
+      "Entonces se cobrará el primer período a tu medio de pago; verifica que esté al día, o cancela antes de esa fecha si no quieres continuar.",
+    ]),
+  trialEndingNotice: (details) => ({
+    title: `La prueba termina el ${details.trialEndsAt}`,
+    body: `La prueba de ${details.planName} termina el ${details.trialEndsAt}; entonces se cobra el primer período.`,
+  }),
+  subscriptionEndedEmail: (details) =>
+    email(`Tu suscripción a ${details.planName} terminó`, [
+      details.reason === "expired"
+        ? `La suscripción a ${details.planName} de ${details.organizationName} llegó al final de su plazo el ${details.endedAt}.`
+        : details.reason === "payment_failed"
+          ? `La suscripción a ${details.planName} de ${details.organizationName} se canceló el ${details.endedAt} porque no se pudo cobrar su pago.`
+          : `La suscripción a ${details.planName} de ${details.organizationName} se canceló el ${details.endedAt}.`,
+      "Tu organización está ahora en el plan gratuito. Puedes volver a suscribirte cuando quieras.",
+    ]),
+  subscriptionEndedNotice: (details) => ({
+    title: `${details.planName} terminó`,
+    body: `${details.organizationName} está en el plan gratuito desde el ${details.endedAt}.`,
+  }),
+  creditNoteEmail: (details) =>
+    email(`Emitimos un crédito de ${details.amount}`, [
+      `Emitimos a ${details.organizationName} un crédito de ${details.amount} (documento ${details.invoiceNumber}). Se sumó a tu saldo a favor y se aplica a tus próximas facturas de suscripción.`,
+      "La nota de crédito va adjunta en PDF.",
+    ]),
+  creditNoteNotice: (details) => ({
+    title: `Crédito emitido: ${details.amount}`,
+    body: `Se sumaron ${details.amount} al saldo a favor (${details.invoiceNumber}).`,
+  }),
+  usageThresholdEmail: (details) =>
+    email(`Usaste el ${details.threshold} % de tus ${details.featureName}`, [
+      `${details.organizationName} usó ${details.used} de ${details.limit} ${details.featureName} (${details.threshold} %).`,
+      details.threshold >= 100
+        ? "Llegaste al límite: compra un paquete o pasa a un plan mayor para seguir."
+        : "Considera un paquete o un plan mayor antes de llegar al límite.",
+    ]),
+  usageThresholdNotice: (details) => ({
+    title: `${details.threshold} % de ${details.featureName} usado`,
+    body: `Usaste ${details.used} de ${details.limit} ${details.featureName}.`,
+  }),
+};
+
+export function eventMessages(locale: Locale): EventMessages {
+  return locale === "es" ? spanish : english;
+}

@@ -1,0 +1,358 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import {
+  checkouts,
+  events,
+  features,
+  messagePreferences,
+  organizations,
+  planVersions,
+  subscriptions,
+} from "../db/schema/index.ts";
+import type { EventConsumer } from "../events/dispatch-events.ts";
+import type { EventType } from "../events/event-catalog.ts";
+import type { Locale } from "../i18n/billing-messages.ts";
+import { eventMessages, type RenderedEmail, type RenderedNotice } from "../i18n/event-messages.ts";
+import { notificationMessages } from "../i18n/notification-messages.ts";
+import { getInvoice } from "../invoicing/invoices.ts";
+import { enqueueJobs } from "../jobs/enqueue-job.ts";
+import { defineJob, type JobContext } from "../jobs/job.ts";
+import { formatMoney } from "../money/index.ts";
+import { emailOperators, insertNotification, sendEmail } from "./payment-notifications.ts";
+
+/**
+ * The messages people get because of an event (docs/events.md "Messages to people"): an email to the
+ * organization's owner, an in-app notification for its users and, for payments, one for the operators.
+ * Each (event, template) is one job, enqueued when the event is dispatched; the email and notifications
+ * are unique by event and template, so a repeated dispatch or job sends nothing twice.
+ */
+export const messageTemplates = [
+  "receipt",
+  "payment_failed",
+  "trial_ending",
+  "subscription_ended",
+  "credit_note",
+  "usage_threshold",
+] as const;
+export type MessageTemplate = (typeof messageTemplates)[number];
+
+const templatesByType: Partial<Record<EventType, MessageTemplate>> = {
+  "payment.succeeded": "receipt",
+  "payment.failed": "payment_failed",
+  "subscription.trial_will_end": "trial_ending",
+  "subscription.canceled": "subscription_ended",
+  "subscription.expired": "subscription_ended",
+  "credit_note.created": "credit_note",
+  "usage.threshold_reached": "usage_threshold",
+};
+
+/** Emails an organization may opt out of (`nonEssentialEmails: false`); the others always go. */
+export const nonEssentialTemplates: ReadonlySet<MessageTemplate> = new Set(["usage_threshold"]);
+
+export const eventMessageJob = defineJob({
+  name: "notification.event_message",
+  payload: z.object({ eventId: z.string(), template: z.enum(messageTemplates) }),
+  maxAttempts: 10,
+  async handler({ payload, context }) {
+    await sendEventMessage({ context, ...payload });
+  },
+});
+
+/** Enqueues the message jobs of the dispatched events (one per event and template). */
+const enqueueEventMessages: EventConsumer = async ({ tx, events: dispatched }) => {
+  const entries = dispatched.flatMap((event) => {
+    const template = templatesByType[event.type as EventType];
+    if (!template || event.organizationId === null) return [];
+    return [
+      {
+        payload: { eventId: event.id, template },
+        options: { jobKey: `message:${event.id}:${template}` },
+      },
+    ];
+  });
+  await enqueueJobs(tx, eventMessageJob, entries);
+};
+
+export const eventMessageConsumers: readonly EventConsumer[] = [enqueueEventMessages];
+
+interface Composed {
+  email: RenderedEmail | null;
+  notice: RenderedNotice;
+  /** The invoice whose PDF goes with the email. */
+  invoiceId?: string;
+  /** For the operators, in English. */
+  operators?: { title: string; body: string; email: boolean };
+}
+
+const formatDate = (date: Date, locale: Locale) =>
+  new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(date);
+
+async function sendEventMessage({
+  context,
+  eventId,
+  template,
+}: {
+  context: JobContext;
+  eventId: string;
+  template: MessageTemplate;
+}): Promise<void> {
+  const { db } = context;
+  const [event] = await db.select().from(events).where(eq(events.id, eventId));
+  if (!event?.organizationId) return;
+  const [organization] = await db
+    .select()
+    .from(organizations)
+    .where(eq(organizations.id, event.organizationId));
+  if (!organization) return;
+  const locale: Locale = organization.locale;
+  const data = event.data as Record<string, unknown>;
+  const composed = await compose({
+    context,
+    template,
+    type: event.type,
+    at: event.createdAt,
+    data,
+    locale,
+    organization,
+  });
+  if (!composed) return;
+  const [preferences] = await db
+    .select()
+    .from(messagePreferences)
+    .where(eq(messagePreferences.organizationId, organization.id));
+  const emailWanted =
+    !nonEssentialTemplates.has(template) || (preferences?.nonEssentialEmails ?? true);
+  if (composed.email && organization.ownerEmail && emailWanted) {
+    await sendEmail({
+      context,
+      organizationId: organization.id,
+      template,
+      dedupeKey: `${template}:${eventId}`,
+      locale,
+      to: organization.ownerEmail,
+      rendered: composed.email,
+      attachments: composed.invoiceId
+        ? [{ kind: "invoice_pdf", invoiceId: composed.invoiceId }]
+        : [],
+    });
+  }
+  await insertNotification({
+    db,
+    audience: "user",
+    organizationId: organization.id,
+    userId: organization.ownerUserId,
+    kind: template,
+    dedupeKey: `${template}:user:${eventId}`,
+    locale,
+    message: composed.notice,
+    data: { eventId, eventType: event.type, ...data },
+  });
+  if (composed.operators) {
+    const dedupeKey = `${template}:admin:${eventId}`;
+    await insertNotification({
+      db,
+      audience: "admin",
+      organizationId: organization.id,
+      userId: null,
+      kind: template,
+      dedupeKey,
+      locale: "en",
+      message: composed.operators,
+      data: { eventId, eventType: event.type, ...data },
+    });
+    if (composed.operators.email) {
+      await emailOperators({
+        context,
+        organizationId: organization.id,
+        dedupeKey,
+        message: composed.operators,
+      });
+    }
+  }
+}
+
+/** The message of one template for one event, or null when there is none to send. */
+async function compose({
+  context,
+  template,
+  type,
+  at,
+  data,
+  locale,
+  organization,
+}: {
+  context: JobContext;
+  template: MessageTemplate;
+  type: string;
+  /** When the event happened (the organization's time). */
+  at: Date;
+  data: Record<string, unknown>;
+  locale: Locale;
+  organization: typeof organizations.$inferSelect;
+}): Promise<Composed | null> {
+  const { db } = context;
+  const messages = eventMessages(locale);
+  const organizationName = organization.name;
+  const money = (amount: unknown, currency: unknown, as: Locale = locale) =>
+    formatMoney({ amount: BigInt(Number(amount)), currency: String(currency), locale: as });
+  switch (template) {
+    case "receipt": {
+      const invoiceId = String(data.invoiceId);
+      // A checkout's purchase email (with the same PDF) is its receipt.
+      const [checkout] = await db
+        .select({ id: checkouts.id })
+        .from(checkouts)
+        .where(eq(checkouts.invoiceId, invoiceId));
+      if (checkout) return null;
+      const invoice = await getInvoice({ executor: db, invoiceId });
+      const details = {
+        organizationName,
+        invoiceNumber: invoice.number ?? invoice.id,
+        amount: money(data.amount, data.currency),
+        lines: invoice.lines.map(
+          (line) => `${line.description}: ${money(line.amount, invoice.currency)}`,
+        ),
+        provider: String(data.provider ?? "—"),
+      };
+      const english = notificationMessages("en");
+      return {
+        email: messages.receiptEmail(details),
+        notice: messages.receiptNotice(details),
+        invoiceId,
+        operators: {
+          ...english.adminChargeReceived({
+            organizationName,
+            amount: money(data.amount, data.currency, "en"),
+            invoiceNumber: details.invoiceNumber,
+            reason: invoice.billingReason,
+          }),
+          email: false,
+        },
+      };
+    }
+    case "payment_failed": {
+      const invoice = await getInvoice({ executor: db, invoiceId: String(data.invoiceId) });
+      // A declined plan change or purchase was refused to the caller at once: its invoice is void.
+      if (invoice.status === "void") return null;
+      const [subscription] = invoice.subscriptionId
+        ? await db
+            .select({ nextAttemptAt: subscriptions.nextPaymentAttemptAt })
+            .from(subscriptions)
+            .where(eq(subscriptions.id, invoice.subscriptionId))
+        : [];
+      const details = {
+        organizationName,
+        invoiceNumber: invoice.number ?? invoice.id,
+        amount: money(invoice.amountDue, invoice.currency),
+        nextAttempt: subscription?.nextAttemptAt
+          ? formatDate(subscription.nextAttemptAt, locale)
+          : null,
+        portalUrl: context.config.email.portalUrl ?? null,
+      };
+      return {
+        email: messages.paymentFailedEmail(details),
+        notice: messages.paymentFailedNotice(details),
+        operators: {
+          ...notificationMessages("en").adminPaymentFailed({
+            organizationName,
+            amount: money(invoice.amountDue, invoice.currency, "en"),
+            invoiceNumber: details.invoiceNumber,
+            code: String(data.code ?? "unknown"),
+          }),
+          email: true,
+        },
+      };
+    }
+    case "trial_ending": {
+      const planName = await subscriptionPlanName({
+        context,
+        subscriptionId: String(data.subscriptionId),
+      });
+      if (planName === null) return null;
+      const details = {
+        organizationName,
+        planName,
+        trialEndsAt: formatDate(new Date(String(data.trialEndsAt)), locale),
+      };
+      return {
+        email: messages.trialEndingEmail(details),
+        notice: messages.trialEndingNotice(details),
+      };
+    }
+    case "subscription_ended": {
+      const planName = await subscriptionPlanName({
+        context,
+        subscriptionId: String(data.subscriptionId),
+      });
+      if (planName === null) return null;
+      const details = {
+        organizationName,
+        planName,
+        endedAt: formatDate(data.endedAt ? new Date(String(data.endedAt)) : at, locale),
+        reason:
+          type === "subscription.expired"
+            ? ("expired" as const)
+            : data.outcome === "canceled"
+              ? ("payment_failed" as const)
+              : ("canceled" as const),
+      };
+      return {
+        email: messages.subscriptionEndedEmail(details),
+        notice: messages.subscriptionEndedNotice(details),
+      };
+    }
+    case "credit_note": {
+      const invoiceId = String(data.invoiceId);
+      const details = {
+        organizationName,
+        invoiceNumber: String(data.number ?? invoiceId),
+        amount: money(data.amount, data.currency),
+      };
+      return {
+        email: messages.creditNoteEmail(details),
+        notice: messages.creditNoteNotice(details),
+        invoiceId,
+      };
+    }
+    case "usage_threshold": {
+      const [feature] = await db
+        .select({ name: features.name })
+        .from(features)
+        .where(inArray(features.key, [String(data.feature)]));
+      const count = (value: unknown) => new Intl.NumberFormat(locale).format(Number(value));
+      const details = {
+        organizationName,
+        featureName: feature?.name ?? String(data.feature),
+        threshold: Number(data.threshold),
+        used: count(data.used),
+        limit: count(data.limit),
+      };
+      return {
+        email: messages.usageThresholdEmail(details),
+        notice: messages.usageThresholdNotice(details),
+      };
+    }
+  }
+}
+
+/** The name of a subscription's plan, in the version it is on; null when there is no such subscription. */
+async function subscriptionPlanName({
+  context,
+  subscriptionId,
+}: {
+  context: JobContext;
+  subscriptionId: string;
+}): Promise<string | null> {
+  const [row] = await context.db
+    .select({ planId: subscriptions.planId, name: planVersions.name })
+    .from(subscriptions)
+    .leftJoin(
+      planVersions,
+      and(
+        eq(planVersions.planId, subscriptions.planId),
+        eq(planVersions.version, subscriptions.planVersion),
+      ),
+    )
+    .where(eq(subscriptions.id, subscriptionId));
+  return row ? (row.name ?? row.planId) : null;
+}
