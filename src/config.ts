@@ -150,6 +150,16 @@ const environmentSchema = z
     ABONO_PUBLIC_URL: z.url({ error: "must be the URL this service is reached at" }).optional(),
     ABONO_CHECKOUT_SUCCESS_URL: z.url({ error: "must be a URL" }).optional(),
     ABONO_CHECKOUT_CANCEL_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_PORTAL_FRAME_ANCESTORS: z
+      .string()
+      .regex(
+        /^[^;\r\n,]+$/,
+        "must be a space-separated list of CSP sources (e.g. 'self' https://app.example.com), without ';' or ','",
+      )
+      .default("'self'"),
+    ABONO_PORTAL_COOKIE_SAMESITE: z
+      .enum(["lax", "strict", "none"], { error: "must be lax, strict or none" })
+      .default("lax"),
     ABONO_STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret key (sk_test_… or sk_live_…)")
@@ -340,6 +350,18 @@ export interface Config {
   founders: FoundersConfig | undefined;
   providers: ProvidersConfig;
   email: EmailConfig;
+  portal: PortalConfig;
+}
+
+/** The billing portal's sessions and framing (docs/portal.md). */
+export interface PortalConfig {
+  /** ABONO_PUBLIC_URL when set: portal links start with it; otherwise with the request's own origin. */
+  publicUrl: string | undefined;
+  /** The CSP `frame-ancestors` of portal pages: who may show the portal in an iframe. */
+  frameAncestors: string;
+  cookieSameSite: "lax" | "strict" | "none";
+  /** The session cookie is `Secure` when the public URL is https, and always with SameSite=None. */
+  secureCookie: boolean;
 }
 
 /** Payment providers configured in this deployment; each is off unless its credentials are set. */
@@ -477,6 +499,14 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       annualAutoRenew: env.ABONO_ANNUAL_AUTO_RENEW,
     },
     providers: providersConfig(env),
+    portal: {
+      publicUrl: env.ABONO_PUBLIC_URL?.replace(/\/$/, ""),
+      frameAncestors: env.ABONO_PORTAL_FRAME_ANCESTORS,
+      cookieSameSite: env.ABONO_PORTAL_COOKIE_SAMESITE,
+      secureCookie:
+        env.ABONO_PORTAL_COOKIE_SAMESITE === "none" ||
+        (env.ABONO_PUBLIC_URL?.startsWith("https:") ?? false),
+    },
     email: {
       smtpUrl: env.ABONO_SMTP_URL,
       from: env.ABONO_EMAIL_FROM,

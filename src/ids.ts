@@ -21,7 +21,8 @@ export type IdPrefix =
   | "pev"
   | "re"
   | "eml"
-  | "ntf";
+  | "ntf"
+  | "ps";
 
 /**
  * ulid's default PRNG asks `crypto.getRandomValues` for one byte per character, 16 calls per id (~2 µs,
