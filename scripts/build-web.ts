@@ -48,7 +48,20 @@ export async function ensureWebBuild({ log = console.log }: { log?: (line: strin
   if (built === hash) return false;
   log("Building the billing portal (web/ → web/dist)…");
   const { build } = await import("vite");
-  await build({ configFile: path.join(webDir, "vite.config.ts"), logLevel: "warn" });
+  // React's production build whatever NODE_ENV the caller has (vitest's global setup runs with "test",
+  // which would make Vite and the React plugin build for development).
+  const callerEnvironment = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({
+      configFile: path.join(webDir, "vite.config.ts"),
+      mode: "production",
+      logLevel: "warn",
+    });
+  } finally {
+    if (callerEnvironment === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = callerEnvironment;
+  }
   await fs.writeFile(stampFile, hash);
   return true;
 }

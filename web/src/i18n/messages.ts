@@ -47,7 +47,7 @@ export const en = {
   "overview.trialLeft": "{days} days left in your trial (until {date}).",
   "overview.trialLeftOne": "1 day left in your trial (until {date}).",
   "overview.pastDue":
-    "Your last payment failed. Update your payment method: we retry automatically, and you keep access until {date}.",
+    "Your last payment failed. Update your payment method: we retry the payment automatically, and you keep access for a few days meanwhile.",
   "overview.pastDueAction": "Update payment method",
   "overview.cancelScheduled":
     "Your subscription ends on {date}; after that you move to the free plan.",
@@ -75,15 +75,17 @@ export const en = {
   "overview.nextInvoiceDue": "To be charged",
 
   "plans.heading": "Change plan",
-  "plans.intro": "Compare plans. Prices are per {interval}, before any coupon.",
+  "plans.intro": "Compare plans. Prices per {period}, before any coupon.",
   "plans.month": "Monthly",
   "plans.year": "Yearly",
   "plans.perMonth": "/ month",
   "plans.perYear": "/ year",
+  "plans.period.month": "month",
+  "plans.period.year": "year",
   "plans.current": "Current plan",
   "plans.recommended": "Recommended for you",
   "plans.choose": "Choose {plan}",
-  "plans.noPrice": "Not offered {interval}",
+  "plans.noPrice": "Not offered per {period}",
   "plans.unlimited": "Unlimited",
   "plans.trial": "{days}-day free trial",
   "plans.empty": "No plans are offered yet.",
@@ -139,7 +141,7 @@ export const en = {
   "addons.license": "License",
   "addons.service": "Service",
   "addons.quantity": "Quantity",
-  "addons.price": "{amount} each {interval}",
+  "addons.price": "{amount} each per {period}",
   "addons.update": "Save quantity",
   "addons.saved": "Saved. The prorated amount appears on your next invoice below.",
   "addons.needsSubscription": "Subscribe to a plan first to add licenses or services.",
@@ -259,8 +261,7 @@ export const en = {
   "error.network": "We could not reach the server. Check your connection and try again.",
   "error.generic": "Something went wrong. Try again; if it persists, contact support.",
 
-  "feature.boolean.on": "{name}",
-  "feature.limit": "{value} {name}",
+  "plans.featureValue": "{name}: {value}",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -311,7 +312,7 @@ export const es: Messages = {
   "overview.trialLeft": "Te quedan {days} días de prueba (hasta el {date}).",
   "overview.trialLeftOne": "Te queda 1 día de prueba (hasta el {date}).",
   "overview.pastDue":
-    "Tu último pago falló. Actualiza tu medio de pago: reintentamos automáticamente y mantienes el acceso hasta el {date}.",
+    "Tu último pago falló. Actualiza tu medio de pago: reintentamos el cobro automáticamente y mientras tanto mantienes el acceso unos días.",
   "overview.pastDueAction": "Actualizar medio de pago",
   "overview.cancelScheduled": "Tu suscripción termina el {date}; después pasarás al plan gratuito.",
   "overview.undoCancel": "Mantener mi suscripción",
@@ -338,15 +339,17 @@ export const es: Messages = {
   "overview.nextInvoiceDue": "A cobrar",
 
   "plans.heading": "Cambiar de plan",
-  "plans.intro": "Compara los planes. Precios por {interval}, antes de cupones.",
+  "plans.intro": "Compara los planes. Precios por {period}, antes de cupones.",
   "plans.month": "Mensual",
   "plans.year": "Anual",
   "plans.perMonth": "/ mes",
   "plans.perYear": "/ año",
+  "plans.period.month": "mes",
+  "plans.period.year": "año",
   "plans.current": "Plan actual",
   "plans.recommended": "Recomendado para ti",
   "plans.choose": "Elegir {plan}",
-  "plans.noPrice": "No se ofrece {interval}",
+  "plans.noPrice": "No se ofrece por {period}",
   "plans.unlimited": "Ilimitado",
   "plans.trial": "{days} días de prueba gratis",
   "plans.empty": "Todavía no hay planes disponibles.",
@@ -403,7 +406,7 @@ export const es: Messages = {
   "addons.license": "Licencia",
   "addons.service": "Servicio",
   "addons.quantity": "Cantidad",
-  "addons.price": "{amount} cada una por {interval}",
+  "addons.price": "{amount} cada una por {period}",
   "addons.update": "Guardar cantidad",
   "addons.saved": "Guardado. El importe prorrateado aparece en tu próxima factura, abajo.",
   "addons.needsSubscription": "Primero suscríbete a un plan para sumar licencias o servicios.",
@@ -523,8 +526,7 @@ export const es: Messages = {
   "error.network": "No pudimos conectar con el servidor. Revisa tu conexión y vuelve a intentar.",
   "error.generic": "Algo salió mal. Vuelve a intentar; si sigue pasando, contacta a soporte.",
 
-  "feature.boolean.on": "{name}",
-  "feature.limit": "{value} {name}",
+  "plans.featureValue": "{name}: {value}",
 };
 
 export const locales = ["en", "es"] as const;

@@ -1,0 +1,77 @@
+import type { ReactNode } from "react";
+import { useI18n } from "../i18n/i18n.tsx";
+
+export interface AmountLine {
+  description: string;
+  amount: number;
+  periodStart?: string | null;
+  periodEnd?: string | null;
+}
+
+/** Lines of an invoice or a preview, with their periods and signed amounts. */
+export function AmountTable({
+  caption,
+  lines,
+  currency,
+  totals = [],
+  testId,
+}: {
+  caption: string;
+  lines: AmountLine[];
+  currency: string;
+  totals?: { label: string; amount: number; strong?: boolean; testId?: string; note?: ReactNode }[];
+  testId?: string;
+}) {
+  const { t, money, date } = useI18n();
+  const showPeriods = lines.some((line) => line.periodStart && line.periodEnd);
+  return (
+    <div className="table-wrap">
+      <table className="amounts" data-testid={testId}>
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("review.description")}</th>
+            {showPeriods ? <th scope="col">{t("review.period")}</th> : null}
+            <th scope="col" className="number">
+              {t("review.amount")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {lines.map((line, index) => (
+            // Lines have no ids; their order is their identity.
+            // biome-ignore lint/suspicious/noArrayIndexKey: see above
+            <tr key={index}>
+              <td>{line.description}</td>
+              {showPeriods ? (
+                <td className="muted">
+                  {line.periodStart && line.periodEnd
+                    ? `${date(line.periodStart)} – ${date(line.periodEnd)}`
+                    : ""}
+                </td>
+              ) : null}
+              <td className={`number${line.amount < 0 ? " credit" : ""}`} data-amount={line.amount}>
+                {money(line.amount, currency)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        {totals.length > 0 ? (
+          <tfoot>
+            {totals.map((total) => (
+              <tr key={total.label} className={total.strong ? "strong" : undefined}>
+                <th scope="row" colSpan={showPeriods ? 2 : 1}>
+                  {total.label}
+                  {total.note ? <div className="note">{total.note}</div> : null}
+                </th>
+                <td className="number" data-testid={total.testId} data-amount={total.amount}>
+                  {money(total.amount, currency)}
+                </td>
+              </tr>
+            ))}
+          </tfoot>
+        ) : null}
+      </table>
+    </div>
+  );
+}
