@@ -67,7 +67,7 @@ function PortalApp({ path }: { path: string }) {
   const fallbackLocale = storedLocale() ?? browserLocale();
   if (portal.isPending || portal.error) {
     return (
-      <I18nProvider initial={fallbackLocale}>
+      <I18nProvider key="loading" initial={fallbackLocale}>
         <main id="main" className="standalone">
           {portal.error ? (
             <LoadError error={portal.error} retry={() => portal.refetch()} />
@@ -81,7 +81,7 @@ function PortalApp({ path }: { path: string }) {
   if (!portal.data) {
     const returnPage = path.endsWith("/checkout/success") || path.endsWith("/checkout/cancel");
     return (
-      <I18nProvider initial={fallbackLocale}>
+      <I18nProvider key="no-session" initial={fallbackLocale}>
         {returnPage ? (
           <CheckoutReturnWithoutSession canceled={path.endsWith("/cancel")} />
         ) : (
@@ -91,7 +91,8 @@ function PortalApp({ path }: { path: string }) {
     );
   }
   return (
-    <I18nProvider initial={storedLocale() ?? portal.data.locale}>
+    // Keyed: the loading screen's provider (browser language) must not carry its state over.
+    <I18nProvider key="portal" initial={storedLocale() ?? portal.data.locale}>
       <PortalProvider portal={portal.data}>
         <PortalShell>
           <Screen path={path} portal={portal.data} />

@@ -24,6 +24,8 @@ export function AmountTable({
 }) {
   const { t, money, date } = useI18n();
   const showPeriods = lines.some((line) => line.periodStart && line.periodEnd);
+  const period = (line: AmountLine) =>
+    line.periodStart && line.periodEnd ? `${date(line.periodStart)} – ${date(line.periodEnd)}` : "";
   return (
     <div className="table-wrap">
       <table className="amounts" data-testid={testId}>
@@ -31,7 +33,11 @@ export function AmountTable({
         <thead>
           <tr>
             <th scope="col">{t("review.description")}</th>
-            {showPeriods ? <th scope="col">{t("review.period")}</th> : null}
+            {showPeriods ? (
+              <th scope="col" className="period">
+                {t("review.period")}
+              </th>
+            ) : null}
             <th scope="col" className="number">
               {t("review.amount")}
             </th>
@@ -42,14 +48,13 @@ export function AmountTable({
             // Lines have no ids; their order is their identity.
             // biome-ignore lint/suspicious/noArrayIndexKey: see above
             <tr key={index}>
-              <td>{line.description}</td>
-              {showPeriods ? (
-                <td className="muted">
-                  {line.periodStart && line.periodEnd
-                    ? `${date(line.periodStart)} – ${date(line.periodEnd)}`
-                    : ""}
-                </td>
-              ) : null}
+              <td>
+                {line.description}
+                {showPeriods && period(line) ? (
+                  <div className="line-period muted small">{period(line)}</div>
+                ) : null}
+              </td>
+              {showPeriods ? <td className="period muted">{period(line)}</td> : null}
               <td className={`number${line.amount < 0 ? " credit" : ""}`} data-amount={line.amount}>
                 {money(line.amount, currency)}
               </td>
@@ -60,7 +65,7 @@ export function AmountTable({
           <tfoot>
             {totals.map((total) => (
               <tr key={total.label} className={total.strong ? "strong" : undefined}>
-                <th scope="row" colSpan={showPeriods ? 2 : 1}>
+                <th scope="row" colSpan={showPeriods ? 2 : 1} className="total-label">
                   {total.label}
                   {total.note ? <div className="note">{total.note}</div> : null}
                 </th>
