@@ -22,6 +22,16 @@ export function chromiumPath(): string | null {
   }
 }
 
+/**
+ * Whether this machine runs the browser tests: with Chromium installed, and always under CI (where a
+ * missing Chromium then fails the tests instead of skipping them). Skipping says so.
+ */
+export function browserTestsRun(file: string): boolean {
+  if (chromiumPath() !== null || process.env.CI !== undefined) return true;
+  console.warn(`${file}: browser tests NOT RUN: install Chromium (apt-get install -y chromium)`);
+  return false;
+}
+
 export async function launchChromium(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error("Chromium is not installed (apt-get install -y chromium)");

@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingOrganization } from "../helpers/billing-scenario.ts";
-import { chromiumPath, launchChromium, openPortal, screenshot } from "../helpers/browser.ts";
+import { browserTestsRun, launchChromium, openPortal, screenshot } from "../helpers/browser.ts";
 import { createPortalCatalog, premiumCustomerOnDay16 } from "../helpers/portal-scenario.ts";
 import { createPortalLink } from "../helpers/portal-session.ts";
 
@@ -12,7 +12,7 @@ import { createPortalLink } from "../helpers/portal-session.ts";
  * declined upgrade, checkouts with a 100% coupon and with the sandbox, a member who only looks, and links
  * that no longer open.
  */
-const runs = chromiumPath() !== null || process.env.CI !== undefined;
+const runs = browserTestsRun("portal-scenarios");
 let app: TestApp;
 let browser: Browser;
 /** The service's clock, moved forward to expire links. */

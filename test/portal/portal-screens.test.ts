@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingOrganization } from "../helpers/billing-scenario.ts";
 import {
-  chromiumPath,
+  browserTestsRun,
   desktop,
   launchChromium,
   openPortal,
@@ -20,7 +20,7 @@ import { createPortalLink } from "../helpers/portal-session.ts";
  * renders its data, axe-core finds no serious accessibility violation, nothing overflows sideways, and a
  * screenshot is saved under test-artifacts/portal for people to look at.
  */
-const runs = chromiumPath() !== null || process.env.CI !== undefined;
+const runs = browserTestsRun("portal-screens");
 let app: TestApp;
 let browser: Browser;
 let organizationId: string;
