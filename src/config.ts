@@ -157,6 +157,10 @@ const environmentSchema = z
         "must be a space-separated list of CSP sources (e.g. 'self' https://app.example.com), without ';' or ','",
       )
       .default("'self'"),
+    ABONO_PORTAL_ACCENT_COLOR: z
+      .string()
+      .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "must be a hex color such as #1d4ed8")
+      .optional(),
     ABONO_PORTAL_COOKIE_SAMESITE: z
       .enum(["lax", "strict", "none"], { error: "must be lax, strict or none" })
       .default("lax"),
@@ -359,6 +363,8 @@ export interface PortalConfig {
   publicUrl: string | undefined;
   /** The CSP `frame-ancestors` of portal pages: who may show the portal in an iframe. */
   frameAncestors: string;
+  /** The portal's accent color (buttons, links, the current section); unset: its own blue. */
+  accentColor: string | undefined;
   cookieSameSite: "lax" | "strict" | "none";
   /** The session cookie is `Secure` when the public URL is https, and always with SameSite=None. */
   secureCookie: boolean;
@@ -502,6 +508,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     portal: {
       publicUrl: env.ABONO_PUBLIC_URL?.replace(/\/$/, ""),
       frameAncestors: env.ABONO_PORTAL_FRAME_ANCESTORS,
+      accentColor: env.ABONO_PORTAL_ACCENT_COLOR,
       cookieSameSite: env.ABONO_PORTAL_COOKIE_SAMESITE,
       secureCookie:
         env.ABONO_PORTAL_COOKIE_SAMESITE === "none" ||

@@ -11,6 +11,12 @@ export const portalDistDir = path.resolve(import.meta.dirname, "../../web/dist")
 /** Pages of the web app outside /portal: the public pricing page and the checkout return pages. */
 const publicPagePaths = ["/plans", "/checkout/success", "/checkout/cancel"] as const;
 
+/** The page with the configured accent color (a validated hex color) set on its root. */
+function themed(html: string, accentColor: string | undefined): string {
+  if (!accentColor) return html;
+  return html.replace("</head>", `<style>:root{--accent:${accentColor}}</style></head>`);
+}
+
 /**
  * The billing portal (docs/portal.md), served by the API process: hashed assets under /portal/assets with a
  * year-long immutable cache; every other /portal path, /plans and the checkout return pages answer the app's
@@ -52,7 +58,7 @@ export const portalPages: RouteModule = (app, { config }) => {
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "same-origin")
         .header("content-security-policy", `frame-ancestors ${frameAncestors}`)
-        .send(html);
+        .send(themed(html, config.portal.accentColor));
     };
 
     pages.get("/portal", (_request, reply) => reply.redirect("/portal/", 301));

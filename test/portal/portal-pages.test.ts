@@ -9,7 +9,10 @@ let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp({
     worker: false,
-    environment: { ABONO_PORTAL_FRAME_ANCESTORS: "'self' https://app.example.com" },
+    environment: {
+      ABONO_PORTAL_FRAME_ANCESTORS: "'self' https://app.example.com",
+      ABONO_PORTAL_ACCENT_COLOR: "#0f766e",
+    },
   });
 });
 afterAll(() => app.close());
@@ -28,7 +31,9 @@ describe("portal pages", () => {
       expect(response.status, page).toBe(200);
       expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
       expect(response.headers.get("cache-control")).toBe("no-cache");
-      expect(await response.text()).toContain('<div id="root">');
+      const html = await response.text();
+      expect(html).toContain('<div id="root">');
+      expect(html).toContain("<style>:root{--accent:#0f766e}</style></head>");
       expect(response.headers.get("content-security-policy")).toBe(
         page === "/plans" ? "frame-ancestors *" : "frame-ancestors 'self' https://app.example.com",
       );

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingOrganization } from "../helpers/billing-scenario.ts";
 import { browserTestsRun, launchChromium, openPortal, screenshot } from "../helpers/browser.ts";
+import { startJwksServer } from "../helpers/jwks-server.ts";
 import { createPortalCatalog, premiumCustomerOnDay16 } from "../helpers/portal-scenario.ts";
 import { createPortalLink } from "../helpers/portal-session.ts";
 
@@ -15,18 +16,29 @@ import { createPortalLink } from "../helpers/portal-session.ts";
 const runs = browserTestsRun("portal-scenarios");
 let app: TestApp;
 let browser: Browser;
+let issuer: Awaited<ReturnType<typeof startJwksServer>>;
 /** The service's clock, moved forward to expire links. */
 let offsetMs = 0;
 
 beforeAll(async () => {
   if (!runs) return;
-  app = await startTestApp({ clock: () => new Date(Date.now() + offsetMs) });
+  issuer = await startJwksServer();
+  app = await startTestApp({
+    clock: () => new Date(Date.now() + offsetMs),
+    // A host product's users sign in with its JWTs (docs/authentication.md).
+    environment: {
+      ABONO_JWT_JWKS_URL: issuer.jwksUrl,
+      ABONO_JWT_ISSUER: issuer.issuer,
+      ABONO_JWT_AUDIENCE: issuer.audience,
+    },
+  });
   await createPortalCatalog(app);
   browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
   await app?.close();
+  await issuer?.close();
 });
 
 const amountsOf = (page: Page, testId: string) =>
@@ -308,6 +320,50 @@ describe.skipIf(!runs)("who gets in", () => {
     await second.goto(`${app.baseUrl}/portal/`);
     await second.waitForSelector("[data-testid=no-session]");
     await other.close();
+    await context.close();
+  });
+  it("opens with the host product's JWT in the URL fragment: the user's role applies, the token leaves the address bar", async () => {
+    const created = await app.request("POST", "/v1/organizations", {
+      body: {
+        id: `jwt-${process.pid}`,
+        name: "Constructora JWT",
+        currency: "USD",
+        locale: "es",
+        owner: { userId: "ana", email: "ana@example.com" },
+      },
+    });
+    expect(created.status).toBe(201);
+    const organizationId: string = created.body.id;
+    await app.request("PUT", `/v1/organizations/${organizationId}/members/mia`, {
+      body: { roles: ["member"] },
+    });
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    const ana = await issuer.sign({ sub: "ana" });
+    await page.goto(
+      `${app.baseUrl}/portal/payment-methods?org=${organizationId}#access_token=${ana}`,
+    );
+    await page.waitForSelector("[data-testid=add-card]");
+    expect(page.url()).toBe(`${app.baseUrl}/portal/payment-methods?org=${organizationId}`);
+    expect(await page.getByTestId("organization").innerText()).toBe("Constructora JWT");
+    expect(await page.locator("html").getAttribute("lang")).toBe("es");
+    // Changes go with the bearer token (no cookie, no CSRF token needed), and there is no session to end.
+    await page.getByTestId("add-card").click();
+    await expect.poll(() => page.locator("[data-testid^=method-]").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Cerrar sesión" }).count()).toBe(0);
+
+    const mia = await issuer.sign({ sub: "mia" });
+    const memberPage = await context.newPage();
+    await memberPage.goto(`${app.baseUrl}/portal/?org=${organizationId}#access_token=${mia}`);
+    await memberPage.waitForSelector("[data-testid=plan-name]");
+    expect(await memberPage.getByRole("navigation").getByRole("link").allInnerTexts()).toEqual([
+      "Resumen",
+      "Cambiar de plan",
+    ]);
+    // Another organization's portal is not theirs.
+    const outsider = await context.newPage();
+    await outsider.goto(`${app.baseUrl}/portal/?org=other-org#access_token=${mia}`);
+    await outsider.waitForSelector("[data-testid=no-session]");
     await context.close();
   });
 });

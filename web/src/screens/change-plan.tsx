@@ -25,7 +25,12 @@ export function ChangePlan() {
   const planList = plans.data.data;
   const tierOf = (planId: string | null | undefined) =>
     planList.find((plan) => plan.id === planId)?.tier ?? 0;
-  const recommended = recommendation.data?.recommendedPlanId ?? null;
+  const priceOf = (planId: string | null) =>
+    planList.find((plan) => plan.id === planId)?.prices.find((price) => price.interval === interval)
+      ?.unitAmount ?? 0;
+  // A free plan is reached by cancelling, not by a plan change: recommended only to those without a subscription.
+  const suggested = recommendation.data?.recommendedPlanId ?? null;
+  const recommended = live === null || priceOf(suggested) > 0 ? suggested : null;
   const reason =
     recommended && recommended !== currentPlanId
       ? tierOf(recommended) > tierOf(currentPlanId)

@@ -67,6 +67,14 @@ export function PlanCards({
 }) {
   const { t, money, number } = useI18n();
   const featureName = (key: string) => features.find((feature) => feature.key === key)?.name ?? key;
+  // The same features in the same order on every card, so plans compare line by line: amounts first.
+  const featureKeys = [...new Set(plans.flatMap((plan) => Object.keys(plan.features)))].sort(
+    (a, b) => {
+      const flag = (key: string) =>
+        features.find((feature) => feature.key === key)?.kind === "boolean" ? 1 : 0;
+      return flag(a) - flag(b) || featureName(a).localeCompare(featureName(b));
+    },
+  );
   return (
     <ul className="plan-grid">
       {plans.map((plan) => {
@@ -117,19 +125,24 @@ export function PlanCards({
               <p className="trial">{t("plans.trial", { days: plan.trialDays })}</p>
             ) : null}
             <ul className="plan-features">
-              {Object.entries(plan.features)
-                .filter(([, value]) => value !== false)
-                .map(([key, value]) => (
-                  <li key={key}>
-                    <span aria-hidden="true">✓</span>{" "}
-                    {value === true
+              {featureKeys.map((key) => {
+                const value = plan.features[key];
+                const included = value !== undefined && value !== false && value !== 0;
+                return (
+                  <li key={key} className={included ? undefined : "excluded"}>
+                    <span aria-hidden="true">{included ? "✓" : "✗"}</span>{" "}
+                    {value === true || !included
                       ? featureName(key)
                       : t("plans.featureValue", {
                           name: featureName(key),
                           value: value === null ? t("plans.unlimited") : number(Number(value)),
                         })}
+                    {included ? null : (
+                      <span className="visually-hidden">: {t("overview.notIncluded")}</span>
+                    )}
                   </li>
-                ))}
+                );
+              })}
             </ul>
             <div className="plan-card-action">{action(plan, price)}</div>
           </li>
