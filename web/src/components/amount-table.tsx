@@ -65,7 +65,14 @@ export function AmountTable({
           <tfoot>
             {totals.map((total) => (
               <tr key={total.label} className={total.strong ? "strong" : undefined}>
-                <th scope="row" colSpan={showPeriods ? 2 : 1} className="total-label">
+                {showPeriods ? (
+                  // Spanning the period column on wide screens; the narrow twin is used when that column is hidden.
+                  <th scope="row" colSpan={2} className="total-label wide">
+                    {total.label}
+                    {total.note ? <div className="note">{total.note}</div> : null}
+                  </th>
+                ) : null}
+                <th scope="row" className={`total-label${showPeriods ? " narrow" : ""}`}>
                   {total.label}
                   {total.note ? <div className="note">{total.note}</div> : null}
                 </th>

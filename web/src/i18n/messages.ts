@@ -98,9 +98,9 @@ export const en = {
   "review.when": "When",
   "review.now": "Now, with proration",
   "review.periodEnd": "At the end of the period ({date}), without proration",
-  "review.settlement": "Usage to date, charged before the change",
+  "review.settlement": "Owed to date, charged before the change",
   "review.settlementNote":
-    "Before a plan change, what you owe for usage so far is charged to your card. If that payment fails, the plan is not changed.",
+    "Before a plan change, what you owe to date (usage over your limits, licenses added this period) is charged to your card. If that payment fails, the plan is not changed.",
   "review.lines": "Plan change",
   "review.description": "Description",
   "review.period": "Period",
@@ -363,9 +363,9 @@ export const es: Messages = {
   "review.when": "Cuándo",
   "review.now": "Ahora, con prorrateo",
   "review.periodEnd": "Al final del período ({date}), sin prorrateo",
-  "review.settlement": "Consumo a la fecha, cobrado antes del cambio",
+  "review.settlement": "Lo adeudado a la fecha, cobrado antes del cambio",
   "review.settlementNote":
-    "Antes de cambiar de plan se cobra a tu tarjeta lo que debes por el consumo hasta hoy. Si ese pago falla, el plan no cambia.",
+    "Antes de cambiar de plan se cobra a tu tarjeta lo que debes a la fecha (consumo por encima de tus límites, licencias sumadas en este período). Si ese pago falla, el plan no cambia.",
   "review.lines": "Cambio de plan",
   "review.description": "Descripción",
   "review.period": "Período",
