@@ -130,7 +130,7 @@ describe.skipIf(!runs)("billing in the portal", () => {
     await page.getByTestId("confirm-change").click();
     await page.waitForSelector("[data-testid=change-error]");
     expect(await page.getByTestId("change-error").innerText()).toBe(
-      "Your payment method was declined. Nothing was changed. Check your card or use another one.",
+      "Your payment method was declined. Nothing was changed. Check your card or use another one.\nPayment methods",
     );
     await screenshot(page, "scenario-declined-en");
     expect(new URL(page.url()).pathname).toBe("/portal/plans/review");

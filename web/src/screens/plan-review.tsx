@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, unwrap } from "../api/client.ts";
+import { ApiError, api, unwrap } from "../api/client.ts";
 import { errorText } from "../api/error-text.ts";
 import { usePlans, useSubscription } from "../api/queries.ts";
 import { Alert } from "../components/alert.tsx";
@@ -11,7 +11,7 @@ import { LoadError, Loading } from "../components/loading.tsx";
 import { flash } from "../flash.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { usePortal } from "../portal-context.tsx";
-import { navigate, useLocation } from "../router.tsx";
+import { Link, navigate, useLocation } from "../router.tsx";
 import type { Interval } from "./plan-cards.tsx";
 
 /**
@@ -181,7 +181,10 @@ export function PlanReview() {
           </p>
           {confirm.error ? (
             <Alert tone="error" testId="change-error">
-              {errorText(confirm.error, i18n)}
+              <p>{errorText(confirm.error, i18n)}</p>
+              {confirm.error instanceof ApiError && confirm.error.code === "payment_failed" ? (
+                <Link to="/portal/payment-methods">{t("nav.paymentMethods")}</Link>
+              ) : null}
             </Alert>
           ) : null}
           <div className="actions">
