@@ -129,9 +129,11 @@ describe.skipIf(!runs)("billing in the portal", () => {
     expect(await amountsOf(page, "change-lines")).toEqual([-2065, 5161]);
     await page.getByTestId("confirm-change").click();
     await page.waitForSelector("[data-testid=change-error]");
-    expect(await page.getByTestId("change-error").innerText()).toBe(
-      "Your payment method was declined. Nothing was changed. Check your card or use another one.\nPayment methods",
+    const error = page.getByTestId("change-error");
+    expect(await error.locator("p").innerText()).toBe(
+      "Your payment method was declined. Nothing was changed. Check your card or use another one.",
     );
+    expect(await error.getByRole("link").getAttribute("href")).toBe("/portal/payment-methods");
     await screenshot(page, "scenario-declined-en");
     expect(new URL(page.url()).pathname).toBe("/portal/plans/review");
     const subscription = await app.request("GET", org.path("/subscription"));
