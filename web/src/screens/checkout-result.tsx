@@ -1,5 +1,5 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import { api, unwrap } from "../api/client.ts";
 import { keys, usePlans, useSubscription } from "../api/queries.ts";
 import { Alert } from "../components/alert.tsx";
@@ -42,6 +42,24 @@ export function CheckoutSuccess() {
     refetchInterval: (current) => (current.state.data?.status === "open" ? 1_500 : false),
   });
   const status = checkout.data?.status;
+  // PayPal confirms a payment when the return page captures the approved order (docs/payments.md);
+  // whichever of the capture and the webhook comes first completes the checkout, once.
+  const captured = useRef(false);
+  const capture = useMutation({
+    mutationFn: (checkoutId: string) =>
+      unwrap(
+        api.POST("/v1/organizations/{orgId}/checkouts/{checkoutId}/capture", {
+          params: { path: { orgId: organizationId, checkoutId } },
+        }),
+      ),
+    onSettled: () => checkout.refetch(),
+  });
+  useEffect(() => {
+    const current = checkout.data;
+    if (current?.provider !== "paypal" || current.status !== "open" || captured.current) return;
+    captured.current = true;
+    capture.mutate(current.id);
+  }, [checkout.data, capture]);
   useEffect(() => {
     if (status === "completed") void queryClient.invalidateQueries({ queryKey: [organizationId] });
   }, [status, organizationId, queryClient]);
