@@ -182,6 +182,20 @@ const environmentSchema = z
     ABONO_PUBLIC_URL: z.url({ error: "must be the URL this service is reached at" }).optional(),
     ABONO_CHECKOUT_SUCCESS_URL: z.url({ error: "must be a URL" }).optional(),
     ABONO_CHECKOUT_CANCEL_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_PORTAL_FRAME_ANCESTORS: z
+      .string()
+      .regex(
+        /^[^;\r\n,]+$/,
+        "must be a space-separated list of CSP sources (e.g. 'self' https://app.example.com), without ';' or ','",
+      )
+      .default("'self'"),
+    ABONO_PORTAL_ACCENT_COLOR: z
+      .string()
+      .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "must be a hex color such as #1d4ed8")
+      .optional(),
+    ABONO_PORTAL_COOKIE_SAMESITE: z
+      .enum(["lax", "strict", "none"], { error: "must be lax, strict or none" })
+      .default("lax"),
     ABONO_STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret key (sk_test_… or sk_live_…)")
@@ -423,6 +437,7 @@ export interface Config {
   providers: ProvidersConfig;
   email: EmailConfig;
   webhooks: WebhooksConfig;
+  portal: PortalConfig;
 }
 
 /** Outbound delivery of events (docs/events.md "Webhook endpoints"). */
@@ -460,6 +475,19 @@ export interface HttpLimits {
     /** Requests per minute from one source address to `POST /v1/webhooks/:provider` (per process). */
     ratePerMinute: number;
   };
+}
+
+/** The billing portal's sessions and framing (docs/portal.md). */
+export interface PortalConfig {
+  /** ABONO_PUBLIC_URL when set: portal links start with it; otherwise with the request's own origin. */
+  publicUrl: string | undefined;
+  /** The CSP `frame-ancestors` of portal pages: who may show the portal in an iframe. */
+  frameAncestors: string;
+  /** The portal's accent color (buttons, links, the current section); unset: its own blue. */
+  accentColor: string | undefined;
+  cookieSameSite: "lax" | "strict" | "none";
+  /** The session cookie is `Secure` when the public URL is https, and always with SameSite=None. */
+  secureCookie: boolean;
 }
 
 /** Payment providers configured in this deployment; each is off unless its credentials are set. */
@@ -611,6 +639,15 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       annualAutoRenew: env.ABONO_ANNUAL_AUTO_RENEW,
     },
     providers: providersConfig(env),
+    portal: {
+      publicUrl: env.ABONO_PUBLIC_URL?.replace(/\/$/, ""),
+      frameAncestors: env.ABONO_PORTAL_FRAME_ANCESTORS,
+      accentColor: env.ABONO_PORTAL_ACCENT_COLOR,
+      cookieSameSite: env.ABONO_PORTAL_COOKIE_SAMESITE,
+      secureCookie:
+        env.ABONO_PORTAL_COOKIE_SAMESITE === "none" ||
+        (env.ABONO_PUBLIC_URL?.startsWith("https:") ?? false),
+    },
     email: {
       smtpUrl: env.ABONO_SMTP_URL,
       from: env.ABONO_EMAIL_FROM,

@@ -24,7 +24,8 @@ export type IdPrefix =
   | "ntf"
   | "whe"
   | "whd"
-  | "wha";
+  | "wha"
+  | "ps";
 
 /**
  * ulid's default PRNG asks `crypto.getRandomValues` for one byte per character, 16 calls per id (~2 µs,

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { ensureWebBuild } from "../scripts/build-web.ts";
 import { ensureLoginRole, grantAppRole } from "../src/db/app-role.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { startEmbeddedPostgres } from "../src/db/embedded-postgres.ts";
@@ -10,9 +11,12 @@ import { migrateDatabase } from "../src/db/migrate.ts";
 
 /**
  * Real PostgreSQL for every test: DATABASE_URL when set, else an embedded server in a temporary
- * directory. One migrated template database is made per run; each test file clones it.
+ * directory. One migrated template database is made per run; each test file clones it. The billing portal
+ * (web/) is built first when its build is missing or stale.
  */
 export default async function setup(project: TestProject) {
+  // The billing portal the service serves (and the browser tests drive), built unless up to date.
+  await ensureWebBuild();
   let embeddedStop: (() => Promise<void>) | null = null;
   let temporaryDir: string | null = null;
   let serverUrl = process.env.DATABASE_URL;

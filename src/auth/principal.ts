@@ -1,11 +1,14 @@
 export const organizationRoles = ["owner", "billing_admin", "member"] as const;
 export type OrganizationRole = (typeof organizationRoles)[number];
 
-/** Who is calling. Built by the auth hook from an API key or a JWT. */
+/** Who is calling. Built by the auth hook from an API key, a JWT or a billing portal session cookie. */
 export interface Principal {
-  /** Stable actor id, used for audit and to scope Idempotency-Keys: `key_…` or `user:<sub>`. */
+  /**
+   * Stable actor id, used for audit and to scope Idempotency-Keys: `key_…`, `user:<sub>` or `portal:ps_…`
+   * (a portal session; its creation is audited with who made it).
+   */
   id: string;
-  kind: "api_key" | "user";
+  kind: "api_key" | "user" | "portal_session";
   root: boolean;
   /** Set for an organization-scoped secret key: it may act for that organization only. */
   apiKeyOrganizationId: string | null;

@@ -150,6 +150,7 @@ export async function runBillingOperation<Result>({
           if (!outcome.ok) throw new PaymentDeclined(invoice, outcome.attempt);
         },
         async chargeOrKeepOpen(invoice, at = now) {
+          if (quote) throw new QuotedInvoice(invoice);
           const outcome = await charge(invoice, at);
           if (outcome.ok) return true;
           await recordDecline({ tx, invoice, attempt: outcome.attempt, now: at, queueName });
@@ -389,11 +390,20 @@ export async function quoteBillingOperation({
   actor: string;
   operation(context: BillingContext): Promise<unknown>;
 }): Promise<Invoice> {
+  const invoice = await quotedInvoice(() =>
+    runBillingOperation({ ...rest, operation, quote: true }),
+  );
+  if (invoice === null) throw invalidState("The operation ended without an invoice to quote.");
+  return invoice;
+}
+
+/** The invoice a billing operation run with `quote: true` stopped at, or null if it charged nothing. */
+export async function quotedInvoice(run: () => Promise<unknown>): Promise<Invoice | null> {
   try {
-    await runBillingOperation({ ...rest, operation, quote: true });
+    await run();
   } catch (error) {
     if (error instanceof QuotedInvoice) return error.invoice;
     throw error;
   }
-  throw invalidState("The operation ended without an invoice to quote.");
+  return null;
 }

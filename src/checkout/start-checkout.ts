@@ -199,9 +199,14 @@ function chooseProvider({
   return adapter;
 }
 
-interface Quote {
+export interface CheckoutQuote {
   amount: bigint;
   currency: string;
+  /** What the amount is made of: the first invoice's (or the plan change's) lines and totals. */
+  lines: { description: string; amount: bigint }[];
+  subtotal: bigint;
+  discount: bigint;
+  balanceApplied: bigint;
   planVersion: number;
   quotedAt: Date;
   description: string;
@@ -211,7 +216,11 @@ interface Quote {
   basis: { subscriptionId: string; periodEnd: Date } | null;
 }
 
-async function quoteCheckout({
+/**
+ * What a checkout would charge, by the code that will charge it: a new subscription's first invoice, or the
+ * live subscription's change (an upgrade). Invalid plans, intervals and coupons fail as the checkout would.
+ */
+export async function quoteCheckout({
   services,
   organizationId,
   request,
@@ -223,7 +232,7 @@ async function quoteCheckout({
   request: CheckoutStart;
   actor: string;
   systemNow: Date;
-}): Promise<Quote> {
+}): Promise<CheckoutQuote> {
   const plan = await getPlan({ db: services.db, planId: request.planId });
   const live = await findLiveSubscription({ executor: services.db, organizationId });
   if (live && live.status !== "past_due") {
@@ -250,6 +259,10 @@ async function quoteCheckout({
     return {
       amount: preview.amountDue,
       currency: preview.currency,
+      lines: [...(preview.settlement?.lines ?? []), ...preview.lines],
+      subtotal: preview.subtotal,
+      discount: preview.discount,
+      balanceApplied: preview.balanceApplied,
       planVersion: plan.version,
       quotedAt: preview.effectiveAt,
       description: `${plan.name}`,
@@ -271,6 +284,10 @@ async function quoteCheckout({
   return {
     amount: invoice.amountDue,
     currency: invoice.currency,
+    lines: invoice.lines,
+    subtotal: invoice.subtotal,
+    discount: invoice.discount,
+    balanceApplied: invoice.balanceApplied,
     planVersion: plan.version,
     quotedAt: invoice.createdAt,
     description: invoice.lines[0]?.description ?? plan.name,

@@ -80,11 +80,16 @@ const catalog = {
   },
   "subscription.updated": {
     description:
-      "Something about a subscription changed that is not a plan change: add-on quantities (`items_changed`), a plan change scheduled for the period end (`change_scheduled`) or a cancellation scheduled for the period end (`cancellation_scheduled`).",
+      "Something about a subscription changed that is not a plan change: add-on quantities (`items_changed`), a plan change scheduled for the period end (`change_scheduled`), a cancellation scheduled for the period end (`cancellation_scheduled`) or such a cancellation undone (`cancellation_undone`).",
     version: 1,
     data: z.object({
       subscriptionId,
-      reason: z.enum(["items_changed", "change_scheduled", "cancellation_scheduled"]),
+      reason: z.enum([
+        "items_changed",
+        "change_scheduled",
+        "cancellation_scheduled",
+        "cancellation_undone",
+      ]),
       addonId: z.string().optional(),
       quantity: integerField.optional(),
       previousQuantity: integerField.optional(),

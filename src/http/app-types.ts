@@ -18,6 +18,7 @@ import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import type { ScheduledTask } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
 import type { PaymentProviders } from "../payments/payment-providers.ts";
+import type { PortalSession } from "../portal/portal-sessions.ts";
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -61,9 +62,13 @@ declare module "fastify" {
      * both, by status: `src/http/openapi-operation.ts`).
      */
     errors?: readonly ErrorCode[];
+    /** A billing portal session may call this route although it is not an organization's (docs/portal.md). */
+    portalSession?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** Set when the request is authenticated by a billing portal session cookie. */
+    portalSession: { session: PortalSession; csrfToken: string } | null;
     /** The Idempotency-Key this request executes under; `stop` ends its lease's heartbeat. */
     idempotency: { claim: IdempotencyClaim; stop(): void } | null;
   }

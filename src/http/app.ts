@@ -20,6 +20,7 @@ import { clientRequestId } from "./client-request-id.ts";
 import { handleError } from "./error-handler.ts";
 import { registerIdempotency } from "./idempotency.ts";
 import { documentOperation } from "./openapi-operation.ts";
+import { portalPages } from "./portal-pages.ts";
 import { registerReadYourWrites } from "./read-your-writes.ts";
 import { registerRootOnlyRoutes } from "./root-routes.ts";
 import { addonRoutes } from "./routes/addons.ts";
@@ -39,6 +40,7 @@ import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { paymentEventRoutes } from "./routes/payment-events.ts";
 import { planRoutes } from "./routes/plans.ts";
+import { portalSessionRoutes } from "./routes/portal-sessions.ts";
 import { rootRoutes } from "./routes/root.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
@@ -71,6 +73,8 @@ const routeModules: readonly RouteModule[] = [
   webhookDeliveryRoutes,
   rootRoutes,
   auditLogRoutes,
+  portalSessionRoutes,
+  portalPages,
 ];
 
 /**

@@ -1,3 +1,5 @@
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyRequest } from "fastify";
 import { apiKeySecretPrefix, principalForApiKey } from "../auth/api-keys.ts";
 import {
   type Access,
@@ -8,60 +10,41 @@ import {
 } from "../auth/principal.ts";
 import { forbidden, unauthenticated } from "../errors.ts";
 import { membershipRoles } from "../organizations/members.ts";
+import { csrfTokenOf, findPortalSession } from "../portal/portal-sessions.ts";
 import type { App, AppDependencies } from "./app-types.ts";
+import { readPortalCookie } from "./portal-cookie.ts";
 
 const bearerPattern = /^Bearer\s+(\S+)\s*$/i;
 const jwtPattern = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
 /**
- * Authenticates every request (API key or JWT) and checks the route's `config.access` before any body is
- * read. Unknown routes answer 404 without asking for credentials.
+ * Authenticates every request (API key or JWT, or else a billing portal session cookie) and checks the
+ * route's `config.access` before any body is read. Unknown routes answer 404 without asking for credentials.
  */
-export function registerAuthentication(app: App, { db, jwtVerifier }: AppDependencies) {
+export function registerAuthentication(app: App, dependencies: AppDependencies) {
+  const { db, jwtVerifier } = dependencies;
   const apiKeys = apiKeyCache({ lookup: (secret) => principalForApiKey({ db, secret }) });
   app.decorate("forgetApiKey", (keyId: string) => apiKeys.forget(keyId));
   app.decorateRequest("principal", null);
+  app.decorateRequest("portalSession", null);
   app.addHook("onRequest", async (request) => {
     if (request.is404) return;
     const routeAccess: Access = request.routeOptions.config.access ?? access.authenticated;
     if (routeAccess.kind === "public") return;
 
     const header = request.headers.authorization;
+    let principal: Principal;
     if (header === undefined) {
-      throw unauthenticated(
-        "Authentication required: send `Authorization: Bearer <API key or JWT>`.",
-      );
-    }
-    const token = bearerPattern.exec(header)?.[1];
-    if (token === undefined) {
-      throw unauthenticated(
-        "The Authorization header must have the form `Bearer <API key or JWT>`.",
-      );
-    }
-    let principal: Principal | null = null;
-    if (token.startsWith(apiKeySecretPrefix)) {
-      principal = await apiKeys.lookup(token);
-      if (principal === null) throw unauthenticated("The API key is unknown or has been revoked.");
-    } else if (jwtPattern.test(token)) {
-      if (jwtVerifier === undefined) {
+      // No bearer credential: a billing portal session cookie, if the request carries one.
+      const portal = await portalSessionPrincipal({ dependencies, request, routeAccess });
+      if (portal === null) {
         throw unauthenticated(
-          "JWT authentication is not configured on this server; use an API key (abono_sk_…).",
+          "Authentication required: send `Authorization: Bearer <API key or JWT>`.",
         );
       }
-      principal = await jwtVerifier(token);
-      if (principal.subject !== null) {
-        const roles = await membershipRoles({
-          db,
-          subject: principal.subject,
-          groups: principal.groups,
-        });
-        principal = {
-          ...principal,
-          organizationRoles: mergeRoles(principal.organizationRoles, roles),
-        };
-      }
+      principal = portal;
     } else {
-      throw unauthenticated("The bearer credential is neither an Abono API key nor a JWT.");
+      principal = await bearerPrincipal({ header, apiKeys, db, jwtVerifier });
     }
     request.principal = principal;
 
@@ -77,6 +60,99 @@ export function registerAuthentication(app: App, { db, jwtVerifier }: AppDepende
       );
     }
   });
+}
+
+async function bearerPrincipal({
+  header,
+  apiKeys,
+  db,
+  jwtVerifier,
+}: {
+  header: string;
+  apiKeys: ReturnType<typeof apiKeyCache>;
+  db: AppDependencies["db"];
+  jwtVerifier: AppDependencies["jwtVerifier"];
+}): Promise<Principal> {
+  const token = bearerPattern.exec(header)?.[1];
+  if (token === undefined) {
+    throw unauthenticated("The Authorization header must have the form `Bearer <API key or JWT>`.");
+  }
+  if (token.startsWith(apiKeySecretPrefix)) {
+    const principal = await apiKeys.lookup(token);
+    if (principal === null) throw unauthenticated("The API key is unknown or has been revoked.");
+    return principal;
+  }
+  if (!jwtPattern.test(token)) {
+    throw unauthenticated("The bearer credential is neither an Abono API key nor a JWT.");
+  }
+  if (jwtVerifier === undefined) {
+    throw unauthenticated(
+      "JWT authentication is not configured on this server; use an API key (abono_sk_…).",
+    );
+  }
+  const principal = await jwtVerifier(token);
+  if (principal.subject === null) return principal;
+  const roles = await membershipRoles({ db, subject: principal.subject, groups: principal.groups });
+  return { ...principal, organizationRoles: mergeRoles(principal.organizationRoles, roles) };
+}
+
+const safeMethods = new Set(["GET", "HEAD"]);
+
+/**
+ * The principal of a billing portal session cookie (docs/portal.md), or null without one. The session acts
+ * for its organization only, with its role; it may read what any signed-in caller reads and call the
+ * organization's routes, nothing else. A change (any method but GET) must carry the session's CSRF token in
+ * `X-CSRF-Token`: a page of another site cannot read it, so it cannot make the browser change anything.
+ */
+async function portalSessionPrincipal({
+  dependencies: { db, clock, config },
+  request,
+  routeAccess,
+}: {
+  dependencies: AppDependencies;
+  request: FastifyRequest;
+  routeAccess: Access;
+}): Promise<Principal | null> {
+  const token = readPortalCookie(config.portal, request.headers.cookie);
+  if (token === null) return null;
+  const session = await findPortalSession({ db, sessionToken: token, now: clock() });
+  if (session === null) {
+    throw unauthenticated(
+      "The billing portal session has expired or was ended; open the portal again from your application.",
+    );
+  }
+  const safe = safeMethods.has(request.method);
+  if (!safe && !sameToken(request.headers["x-csrf-token"], csrfTokenOf(token))) {
+    throw forbidden(
+      "A change made with a portal session cookie must send the session's CSRF token in X-CSRF-Token (GET /v1/portal-session gives it).",
+    );
+  }
+  const portalRoute = request.routeOptions.config.portalSession === true;
+  if (
+    routeAccess.kind !== "organization" &&
+    !portalRoute &&
+    !(safe && routeAccess.kind === "authenticated")
+  ) {
+    throw forbidden("A billing portal session may not call this route.");
+  }
+  request.portalSession = { session, csrfToken: csrfTokenOf(token) };
+  return {
+    id: `portal:${session.id}`,
+    kind: "portal_session",
+    root: false,
+    apiKeyOrganizationId: null,
+    organizationRoles: new Map([[session.organizationId, new Set([session.role])]]),
+    subject: null,
+    email: null,
+    groups: [],
+  };
+}
+
+function sameToken(sent: string | string[] | undefined, expected: string): boolean {
+  if (typeof sent !== "string") return false;
+  const a = Buffer.from(sent);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function mergeRoles(

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, isNull } from "drizzle-orm";
 import type { Database, Executor } from "../db/database.ts";
 import { organizations, paymentMethods } from "../db/schema/index.ts";
 import { AbonoError, notFound, validationError } from "../errors.ts";
@@ -119,4 +119,103 @@ export async function listPaymentMethods({
       and(eq(paymentMethods.organizationId, organizationId), isNull(paymentMethods.detachedAt)),
     )
     .orderBy(asc(paymentMethods.createdAt));
+}
+
+/** A stored, not removed, payment method of the organization, locked for the transaction; 404 otherwise. */
+async function lockPaymentMethod({
+  executor,
+  organizationId,
+  paymentMethodId,
+}: {
+  executor: Executor;
+  organizationId: string;
+  paymentMethodId: string;
+}): Promise<PaymentMethod> {
+  const [method] = await executor
+    .select()
+    .from(paymentMethods)
+    .where(
+      and(
+        eq(paymentMethods.id, paymentMethodId),
+        eq(paymentMethods.organizationId, organizationId),
+        isNull(paymentMethods.detachedAt),
+      ),
+    )
+    .for("update");
+  if (!method) throw notFound("Payment method", paymentMethodId);
+  return method;
+}
+
+/** Makes a stored method the organization's default: renewals and purchases charge it from now on. */
+export async function setDefaultPaymentMethod({
+  db,
+  organizationId,
+  paymentMethodId,
+}: {
+  db: Database;
+  organizationId: string;
+  paymentMethodId: string;
+}): Promise<PaymentMethod> {
+  return db.transaction(async (tx) => {
+    const current = await defaultPaymentMethod({ executor: tx, organizationId, forUpdate: true });
+    const method = await lockPaymentMethod({ executor: tx, organizationId, paymentMethodId });
+    if (current?.id === method.id) return method;
+    if (current) {
+      await tx
+        .update(paymentMethods)
+        .set({ isDefault: false })
+        .where(eq(paymentMethods.id, current.id));
+    }
+    const [updated] = await tx
+      .update(paymentMethods)
+      .set({ isDefault: true })
+      .where(eq(paymentMethods.id, method.id))
+      .returning();
+    if (!updated) throw new Error("payment method update returned no row");
+    return updated;
+  });
+}
+
+/**
+ * Removes a stored method (kept on record, marked detached: past payments still name it). Removing the
+ * default makes the most recently added remaining method the default, so renewals keep a method to charge
+ * while there is one.
+ */
+export async function removePaymentMethod({
+  db,
+  organizationId,
+  paymentMethodId,
+  now,
+}: {
+  db: Database;
+  organizationId: string;
+  paymentMethodId: string;
+  now: Date;
+}): Promise<{ removed: PaymentMethod; newDefault: PaymentMethod | null }> {
+  return db.transaction(async (tx) => {
+    await defaultPaymentMethod({ executor: tx, organizationId, forUpdate: true });
+    const method = await lockPaymentMethod({ executor: tx, organizationId, paymentMethodId });
+    const [removed] = await tx
+      .update(paymentMethods)
+      .set({ detachedAt: now, isDefault: false })
+      .where(eq(paymentMethods.id, method.id))
+      .returning();
+    if (!removed) throw new Error("payment method update returned no row");
+    if (!method.isDefault) return { removed, newDefault: null };
+    const [next] = await tx
+      .select()
+      .from(paymentMethods)
+      .where(
+        and(eq(paymentMethods.organizationId, organizationId), isNull(paymentMethods.detachedAt)),
+      )
+      .orderBy(desc(paymentMethods.createdAt))
+      .limit(1);
+    if (!next) return { removed, newDefault: null };
+    const [promoted] = await tx
+      .update(paymentMethods)
+      .set({ isDefault: true })
+      .where(eq(paymentMethods.id, next.id))
+      .returning();
+    return { removed, newDefault: promoted ?? null };
+  });
 }

@@ -59,22 +59,26 @@ export async function renewSubscription({
   subscriptionId,
   dueAt,
   systemNow,
+  quote = false,
 }: {
   services: BillingServices;
   subscriptionId: string;
   dueAt: Date;
   systemNow: Date;
+  /** Run it before its time, stopped at the charge and rolled back: the upcoming invoice (`previewRenewal`). */
+  quote?: boolean;
 }): Promise<"renewed" | "past_due" | "ended" | "skipped"> {
   return runSubscriptionOperation({
     services,
     subscriptionId,
     systemNow,
     actor,
+    quote,
     async operation({ tx, organization, now, queueName, chargeOrKeepOpen, subscription }) {
       if (subscription.status !== "active" && subscription.status !== "trialing") return "skipped";
       const organizationId = organization.id;
       const boundary = subscription.currentPeriodEnd;
-      if (boundary.getTime() !== dueAt.getTime() || boundary > now) return "skipped";
+      if (boundary.getTime() !== dueAt.getTime() || (boundary > now && !quote)) return "skipped";
       const at = boundary;
       const before = await subscriptionView({ executor: tx, subscription });
 

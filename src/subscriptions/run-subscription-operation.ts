@@ -18,11 +18,14 @@ export async function runSubscriptionOperation<Result>({
   systemNow,
   actor,
   operation,
+  quote = false,
 }: {
   services: BillingServices;
   subscriptionId: string;
   systemNow: Date;
   actor: string;
+  /** Stop at the first charge and roll back (`quotedInvoice`). */
+  quote?: boolean;
   operation(context: BillingContext & { subscription: SubscriptionRow }): Promise<Result>;
 }): Promise<Result | "skipped"> {
   const organizationId = await organizationOfSubscription({
@@ -35,6 +38,7 @@ export async function runSubscriptionOperation<Result>({
     organizationId,
     systemNow,
     actor,
+    quote,
     async operation(context) {
       const [subscription] = await context.tx
         .select()

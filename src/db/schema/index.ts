@@ -5,5 +5,6 @@ export * from "./entitlements.ts";
 export * from "./idempotency-keys.ts";
 export * from "./organizations.ts";
 export * from "./payments.ts";
+export * from "./portal-sessions.ts";
 export * from "./test-clocks.ts";
 export * from "./webhooks.ts";

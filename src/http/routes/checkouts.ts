@@ -4,11 +4,11 @@ import { access } from "../../auth/principal.ts";
 import type { CheckoutRow } from "../../checkout/checkout-records.ts";
 import { getCheckout } from "../../checkout/checkout-records.ts";
 import { handlePaymentNotice } from "../../checkout/handle-payment-notice.ts";
-import { startCheckout } from "../../checkout/start-checkout.ts";
+import { quoteCheckout, startCheckout } from "../../checkout/start-checkout.ts";
 import { checkouts } from "../../db/schema/index.ts";
 import { AbonoError, invalidState, validationError } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
-import { checkoutProviderOf } from "../../payments/checkout-providers.ts";
+import { checkoutProviderOf, offeredCheckoutProviders } from "../../payments/checkout-providers.ts";
 import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
 import { subscriptionView } from "../../subscriptions/subscription-view.ts";
 import type { RouteModule } from "../app-types.ts";
@@ -69,6 +69,13 @@ export function checkoutResponse(row: CheckoutRow): z.infer<typeof checkoutSchem
   };
 }
 
+const checkoutPlanFields = {
+  planId: catalogKey,
+  interval: intervalSchema,
+  couponCode: z.string().min(1).max(64).optional(),
+  currency: currencyInput.optional(),
+};
+
 const checkoutResult = z.object({
   checkout: checkoutSchema,
   subscription: subscriptionSchema.nullable(),
@@ -91,10 +98,7 @@ export const checkoutRoutes: RouteModule = (app, dependencies) => {
           "Quotes the plan (a new subscription's first invoice, or an upgrade's proration) and either completes at once — nothing to pay (100% coupon, free plan, trial) or `provider: sandbox` in test mode — or creates the provider's checkout and returns `checkout.redirectUrl` for the customer. The payment arrives by webhook (Stripe, MercadoPago) or capture (PayPal) and runs the payment success pipeline.",
         params: orgParams,
         body: z.object({
-          planId: catalogKey,
-          interval: intervalSchema,
-          couponCode: z.string().min(1).max(64).optional(),
-          currency: currencyInput.optional(),
+          ...checkoutPlanFields,
           provider: z
             .enum(["stripe", "mercadopago", "paypal", "sandbox"], {
               error: "provider must be one of stripe, mercadopago, paypal, sandbox",
@@ -127,6 +131,95 @@ export const checkoutRoutes: RouteModule = (app, dependencies) => {
         subscription: started.subscription,
         invoices: started.invoices.map(invoiceResponse),
       });
+    },
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/checkouts/quote",
+    {
+      config: { access: billingRoles, errors: ["invalid_state"] },
+      schema: {
+        tags: ["checkout"],
+        summary: "Quote a checkout (validate a coupon, show the amount)",
+        description:
+          "What `POST /v1/organizations/:orgId/checkouts` with the same plan, interval and coupon would charge, computed by the same code and not saved: the lines, discount, credit balance used and `amount` due now, and the providers that may take the payment (none needed when `amount` is 0). A coupon that cannot be used answers 400 `validation_error` saying why, as the checkout would.",
+        params: orgParams,
+        body: z.object(checkoutPlanFields),
+        response: {
+          200: z.object({
+            planId: z.string(),
+            interval: intervalSchema,
+            currency: z.string(),
+            lines: z.array(z.object({ description: z.string(), amount: z.number().int() })),
+            subtotal: z.number().int(),
+            discount: z.number().int(),
+            balanceApplied: z.number().int(),
+            amount: z.number().int().describe("Due now, in minor units."),
+            isUpgrade: z.boolean().describe("A change of the live subscription, not a new one."),
+            providers: z.array(z.string()),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const quote = await quoteCheckout({
+        services,
+        organizationId: request.params.orgId,
+        request: {
+          ...request.body,
+          couponCode: request.body.couponCode,
+          currency: request.body.currency,
+          provider: undefined,
+          successUrl: undefined,
+          cancelUrl: undefined,
+        },
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      });
+      return {
+        planId: request.body.planId,
+        interval: request.body.interval,
+        currency: quote.currency,
+        lines: quote.lines.map((line) => ({
+          description: line.description,
+          amount: toNumber(line.amount),
+        })),
+        subtotal: toNumber(quote.subtotal),
+        discount: toNumber(quote.discount),
+        balanceApplied: toNumber(quote.balanceApplied),
+        amount: toNumber(quote.amount),
+        isUpgrade: quote.isUpgrade,
+        providers: offeredCheckoutProviders(services.providers),
+      };
+    },
+  );
+
+  app.get(
+    "/v1/payment-providers",
+    {
+      config: { access: access.authenticated },
+      schema: {
+        tags: ["checkout"],
+        summary: "The payment providers configured here",
+        description:
+          "The configured providers, and which of them a checkout may name (`checkout`: Stripe, MercadoPago, PayPal, and the sandbox in test mode). In test mode the sandbox also takes stored payment methods with its test tokens. Any authenticated caller.",
+        response: {
+          200: z.object({
+            testMode: z.boolean(),
+            data: z.array(z.object({ name: z.string(), checkout: z.boolean() })),
+          }),
+        },
+      },
+    },
+    async () => {
+      const checkout = new Set(offeredCheckoutProviders(services.providers));
+      return {
+        testMode: services.config.testMode,
+        data: [...services.providers.values()].map((provider) => ({
+          name: provider.name,
+          checkout: checkout.has(provider.name),
+        })),
+      };
     },
   );
 

@@ -6,7 +6,12 @@ import { invoicePdfFile } from "../../invoicing/invoice-pdf-file.ts";
 import { getInvoice, type Invoice, listInvoices } from "../../invoicing/invoices.ts";
 import { toNumber } from "../../money/index.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
-import { addPaymentMethod, listPaymentMethods } from "../../payments/payment-methods.ts";
+import {
+  addPaymentMethod,
+  listPaymentMethods,
+  removePaymentMethod,
+  setDefaultPaymentMethod,
+} from "../../payments/payment-methods.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
@@ -252,6 +257,62 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
         data: methods.map((method) => ({ ...method, default: method.isDefault })),
         hasMore: false,
         nextCursor: null,
+      };
+    },
+  );
+  const methodParams = z.object({ orgId: z.string(), paymentMethodId: z.string() });
+
+  app.post(
+    "/v1/organizations/:orgId/payment-methods/:paymentMethodId/default",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["invoices"],
+        summary: "Make a payment method the default",
+        description:
+          "Renewals, plan changes and pack purchases charge the default method. Owners, billing admins and root; 404 for a method that is not the organization's or was removed.",
+        params: methodParams,
+        response: { 200: paymentMethodSchema },
+      },
+    },
+    async (request) => {
+      const method = await setDefaultPaymentMethod({
+        db,
+        organizationId: request.params.orgId,
+        paymentMethodId: request.params.paymentMethodId,
+      });
+      return { ...method, default: method.isDefault };
+    },
+  );
+
+  app.delete(
+    "/v1/organizations/:orgId/payment-methods/:paymentMethodId",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["invoices"],
+        summary: "Remove a payment method",
+        description:
+          "The method is no longer listed or charged (past payments keep naming it). Removing the default makes the most recently added remaining method the default (`newDefault`); with none left, charges answer 402 `payment_failed` with `details.reason` `no_payment_method` until one is added.",
+        params: methodParams,
+        response: {
+          200: z.object({
+            removed: paymentMethodSchema,
+            newDefault: paymentMethodSchema.nullable(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { removed, newDefault } = await removePaymentMethod({
+        db,
+        organizationId: request.params.orgId,
+        paymentMethodId: request.params.paymentMethodId,
+        now: clock(),
+      });
+      return {
+        removed: { ...removed, default: false },
+        newDefault: newDefault && { ...newDefault, default: true },
       };
     },
   );

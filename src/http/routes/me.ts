@@ -17,7 +17,7 @@ export const meRoutes: RouteModule = (app) => {
         response: {
           200: z.object({
             id: z.string(),
-            kind: z.enum(["api_key", "user"]),
+            kind: z.enum(["api_key", "user", "portal_session"]),
             root: z.boolean(),
             organizationId: z.string().nullable(),
             organizations: z.array(

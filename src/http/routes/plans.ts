@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import type { Plan, PlanDefinition } from "../../catalog/catalog-types.ts";
+import { loadFeatureMap } from "../../catalog/features.ts";
 import {
   createPlan,
   getPlan,
@@ -59,6 +60,19 @@ export const planSchema = z.object({
   archivedAt: z.date().nullable(),
   createdAt: z.date(),
   versionCreatedAt: z.date(),
+});
+
+/** What the public pricing page shows of a plan: no archive or version history. */
+const publicPlanSchema = planSchema.pick({
+  id: true,
+  version: true,
+  name: true,
+  description: true,
+  tier: true,
+  prices: true,
+  trialDays: true,
+  features: true,
+  overage: true,
 });
 
 export function planResponse(plan: Plan): z.infer<typeof planSchema> {
@@ -199,6 +213,51 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
       planResponse(
         await getPlan({ db, planId: request.params.planId, version: request.query.version }),
       ),
+  );
+
+  app.get(
+    "/v1/public/plans",
+    {
+      config: { access: access.public },
+      schema: {
+        tags: ["catalog"],
+        summary: "The plans on offer (public pricing)",
+        description:
+          "For a public pricing page: the current versions of the plans on offer (archived plans never), ordered by tier, with the catalog's features they name (`features`: key, name, kind, unit). No authentication.",
+        querystring: listQuery,
+        response: {
+          200: listResponse(publicPlanSchema).extend({
+            features: z.array(
+              z.object({
+                key: z.string(),
+                name: z.string(),
+                kind: z.enum(["boolean", "limit", "metered"]),
+                unit: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const rows = await listPlans({
+        db,
+        includeArchived: false,
+        limit: limit + 1,
+        cursor: cursor === undefined ? undefined : parsePlanCursor(cursor),
+      });
+      const page = toPage(rows, limit, (plan) => `${plan.tier}:${plan.id}`);
+      const catalogFeatures = await loadFeatureMap(db);
+      const named = new Set(page.data.flatMap((plan) => Object.keys(plan.features)));
+      return {
+        ...page,
+        data: page.data.map((plan) => publicPlanSchema.parse(planResponse(plan))),
+        features: [...catalogFeatures.values()]
+          .filter((feature) => named.has(feature.key))
+          .map(({ key, name, kind, unit }) => ({ key, name, kind, unit })),
+      };
+    },
   );
 
   registerArchiveRoutes({

@@ -5,6 +5,8 @@ import { AbonoError, forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import { cancelSubscription } from "../../subscriptions/cancel-subscription.ts";
 import { changePlan } from "../../subscriptions/change-plan.ts";
+import { previewRenewal } from "../../subscriptions/preview-renewal.ts";
+import { resumeSubscription } from "../../subscriptions/resume-subscription.ts";
 import { setItemQuantity } from "../../subscriptions/set-item-quantity.ts";
 import { subscribe } from "../../subscriptions/subscribe.ts";
 import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
@@ -318,5 +320,49 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         actor: request.principal?.id ?? "unknown",
         systemNow: clock(),
       }),
+  );
+  app.post(
+    "/v1/organizations/:orgId/subscription/resume",
+    {
+      config: { access: billingRoles, errors: ["invalid_state"] },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "Undo a cancellation at period end",
+        description:
+          "While the period lasts, a subscription canceled at the period end can be kept: it renews as before. Nothing is invoiced. 409 `invalid_state` when no cancellation is scheduled.",
+        params: orgParams,
+        response: { 200: subscriptionSchema },
+      },
+    },
+    async (request) =>
+      resumeSubscription({
+        services,
+        organizationId: request.params.orgId,
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      }),
+  );
+
+  app.get(
+    "/v1/organizations/:orgId/upcoming-invoice",
+    {
+      config: { access: billingRoles },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "The next renewal invoice, as it stands now",
+        description:
+          "The renewal at the end of the current period computed by the renewal itself and not saved: plan, add-ons, prorated items pending from quantity changes, usage over the limits so far, coupon discount and the credit balance it would use. `invoice` is null when nothing will renew (no subscription, canceled at period end, or past due). It has no id or number yet (`id` is `upcoming`, `number` null): the real invoice gets them at the renewal.",
+        params: orgParams,
+        response: { 200: z.object({ invoice: invoiceSchema.nullable() }) },
+      },
+    },
+    async (request) => {
+      const invoice = await previewRenewal({
+        services,
+        organizationId: request.params.orgId,
+        systemNow: clock(),
+      });
+      return { invoice: invoice && { ...invoiceResponse(invoice), id: "upcoming", number: null } };
+    },
   );
 };

@@ -1,0 +1,142 @@
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, authorizationHeaders, unwrap } from "../api/client.ts";
+import { errorText } from "../api/error-text.ts";
+import { keys } from "../api/queries.ts";
+import type { Invoice } from "../api/types.ts";
+import { Alert } from "../components/alert.tsx";
+import { Badge } from "../components/badge.tsx";
+import { Button } from "../components/button.tsx";
+import { LoadError, Loading } from "../components/loading.tsx";
+import { useI18n } from "../i18n/i18n.tsx";
+import { usePortal } from "../portal-context.tsx";
+
+const statusTone = {
+  draft: "neutral",
+  open: "warning",
+  paid: "success",
+  void: "neutral",
+  uncollectible: "danger",
+} as const;
+
+/** Invoices and credit notes, newest first, with their PDFs. */
+export function Invoices() {
+  const i18n = useI18n();
+  const { t, money, date } = i18n;
+  const { organizationId } = usePortal();
+  const [downloadError, setDownloadError] = useState<unknown>(null);
+  const invoices = useInfiniteQuery({
+    queryKey: keys.invoices(organizationId),
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/v1/organizations/{orgId}/invoices", {
+          params: {
+            path: { orgId: organizationId },
+            query: { limit: 20, ...(pageParam ? { cursor: pageParam } : {}) },
+          },
+        }),
+      ),
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+  });
+  if (invoices.error) return <LoadError error={invoices.error} />;
+  if (invoices.isPending) return <Loading />;
+  const rows = invoices.data.pages.flatMap((page) => page.data);
+
+  /** The PDF, fetched with the portal's credentials and handed to the browser as a download. */
+  const download = async (invoice: Invoice) => {
+    setDownloadError(null);
+    try {
+      const response = await fetch(`/v1/invoices/${encodeURIComponent(invoice.id)}/pdf`, {
+        credentials: "same-origin",
+        headers: authorizationHeaders(),
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const url = URL.createObjectURL(await response.blob());
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = `${invoice.number ?? invoice.id}.pdf`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (error) {
+      setDownloadError(error);
+    }
+  };
+
+  const kindLabel = (invoice: Invoice) =>
+    invoice.total < 0 ? t("invoices.kind.credit") : t(`invoices.kind.${invoice.kind}`);
+
+  return (
+    <>
+      <h1>{t("invoices.heading")}</h1>
+      {downloadError ? <Alert tone="error">{errorText(downloadError, i18n)}</Alert> : null}
+      {rows.length === 0 ? (
+        <p>{t("invoices.empty")}</p>
+      ) : (
+        <div className="table-wrap card">
+          <table className="list" data-testid="invoices">
+            <caption className="visually-hidden">{t("invoices.heading")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("invoices.number")}</th>
+                <th scope="col">{t("invoices.date")}</th>
+                <th scope="col">{t("invoices.kind")}</th>
+                <th scope="col">{t("invoices.status")}</th>
+                <th scope="col" className="number">
+                  {t("invoices.total")}
+                </th>
+                <th scope="col">
+                  <span className="visually-hidden">{t("invoices.pdf")}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((invoice) => (
+                <tr key={invoice.id} data-testid={`invoice-${invoice.number ?? invoice.id}`}>
+                  <th scope="row">{invoice.number ?? "—"}</th>
+                  <td className="date">{date(invoice.createdAt)}</td>
+                  <td>{kindLabel(invoice)}</td>
+                  <td>
+                    <Badge tone={statusTone[invoice.status]}>
+                      {t(`invoices.status.${invoice.status}`)}
+                    </Badge>
+                  </td>
+                  <td className="number">
+                    {money(invoice.total, invoice.currency)}
+                    {invoice.creditedToBalance > 0 ? (
+                      <div className="muted small">
+                        {t("invoices.credited", {
+                          amount: money(invoice.creditedToBalance, invoice.currency),
+                        })}
+                      </div>
+                    ) : null}
+                  </td>
+                  <td>
+                    <Button variant="ghost" onClick={() => void download(invoice)}>
+                      {t("invoices.pdf")}
+                      <span className="visually-hidden">
+                        {" "}
+                        {t("invoices.download", { number: invoice.number ?? invoice.id })}
+                      </span>
+                    </Button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {invoices.hasNextPage ? (
+        <Button
+          variant="secondary"
+          busy={invoices.isFetchingNextPage}
+          onClick={() => void invoices.fetchNextPage()}
+        >
+          {t("invoices.more")}
+        </Button>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,187 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, unwrap } from "../api/client.ts";
+import { errorText } from "../api/error-text.ts";
+import { keys, usePaymentMethods, useProviders } from "../api/queries.ts";
+import type { PaymentMethod } from "../api/types.ts";
+import { Alert } from "../components/alert.tsx";
+import { Badge } from "../components/badge.tsx";
+import { Button } from "../components/button.tsx";
+import { Card } from "../components/card.tsx";
+import { LoadError, Loading } from "../components/loading.tsx";
+import { useI18n } from "../i18n/i18n.tsx";
+import type { MessageKey } from "../i18n/messages.ts";
+import { usePortal } from "../portal-context.tsx";
+
+const sandboxCards: { token: string; label: MessageKey }[] = [
+  { token: "pm_sandbox_ok", label: "methods.sandboxOk" },
+  { token: "pm_sandbox_declined", label: "methods.sandboxDeclined" },
+];
+
+/** Stored payment methods: the default, make another the default, remove, add (sandbox cards in test mode). */
+export function PaymentMethods() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const methods = usePaymentMethods();
+  const providers = useProviders();
+  if (methods.error) return <LoadError error={methods.error} />;
+  if (methods.isPending) return <Loading />;
+  const hosted = (providers.data?.data ?? [])
+    .filter((provider) => provider.checkout && provider.name !== "sandbox")
+    .map((provider) => t(`checkout.provider.${provider.name}` as MessageKey));
+  const sandbox = providers.data?.data.some((provider) => provider.name === "sandbox") ?? false;
+  return (
+    <>
+      <h1>{t("methods.heading")}</h1>
+      {methods.data.data.length === 0 ? <p>{t("methods.empty")}</p> : null}
+      <ul className="method-list" data-testid="payment-methods">
+        {methods.data.data.map((method) => (
+          <MethodRow key={method.id} method={method} />
+        ))}
+      </ul>
+      <Card title={t("methods.add")} titleId="add-method">
+        {sandbox ? <AddSandboxCard /> : null}
+        {hosted.length > 0 ? (
+          <p className="muted">{t("methods.otherProviders", { providers: hosted.join(", ") })}</p>
+        ) : null}
+        {!sandbox && hosted.length === 0 && providers.data ? (
+          <p className="muted">{t("methods.noProviders")}</p>
+        ) : null}
+      </Card>
+    </>
+  );
+}
+
+function MethodRow({ method }: { method: PaymentMethod }) {
+  const i18n = useI18n();
+  const { t, date } = i18n;
+  const { organizationId } = usePortal();
+  const queryClient = useQueryClient();
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const refresh = () =>
+    queryClient.invalidateQueries({ queryKey: keys.paymentMethods(organizationId) });
+  const path = { orgId: organizationId, paymentMethodId: method.id };
+  const makeDefault = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/v1/organizations/{orgId}/payment-methods/{paymentMethodId}/default", {
+          params: { path },
+        }),
+      ),
+    onSuccess: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.DELETE("/v1/organizations/{orgId}/payment-methods/{paymentMethodId}", {
+          params: { path },
+        }),
+      ),
+    onSuccess: refresh,
+  });
+  const name = method.description ?? method.provider;
+  const error = makeDefault.error ?? remove.error;
+  return (
+    <li className="method" data-testid={`method-${method.id}`}>
+      <div className="method-main">
+        <span className="method-icon" aria-hidden="true">
+          ▭
+        </span>
+        <div>
+          <p className="method-name">
+            {name} {method.default ? <Badge tone="success">{t("methods.default")}</Badge> : null}
+          </p>
+          <p className="muted small">{t("methods.addedOn", { date: date(method.createdAt) })}</p>
+        </div>
+      </div>
+      <div className="actions">
+        {!method.default ? (
+          <Button
+            variant="secondary"
+            busy={makeDefault.isPending}
+            onClick={() => makeDefault.mutate()}
+          >
+            {t("methods.makeDefault")}
+          </Button>
+        ) : null}
+        {confirmRemove ? (
+          <>
+            <span>{t("methods.removeConfirm", { name })}</span>
+            <Button variant="danger" busy={remove.isPending} onClick={() => remove.mutate()}>
+              {t("methods.remove")}
+            </Button>
+            <Button variant="ghost" onClick={() => setConfirmRemove(false)}>
+              {t("app.cancel")}
+            </Button>
+          </>
+        ) : (
+          <Button variant="ghost" onClick={() => setConfirmRemove(true)}>
+            {t("methods.remove")}
+            <span className="visually-hidden"> {name}</span>
+          </Button>
+        )}
+      </div>
+      {error ? <Alert tone="error">{errorText(error, i18n)}</Alert> : null}
+    </li>
+  );
+}
+
+function AddSandboxCard() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { organizationId } = usePortal();
+  const queryClient = useQueryClient();
+  const [token, setToken] = useState("pm_sandbox_ok");
+  const [makeDefault, setMakeDefault] = useState(true);
+  const add = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/v1/organizations/{orgId}/payment-methods", {
+          params: { path: { orgId: organizationId } },
+          body: { provider: "sandbox", token, default: makeDefault },
+        }),
+      ),
+    onSuccess: () =>
+      queryClient.invalidateQueries({ queryKey: keys.paymentMethods(organizationId) }),
+  });
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        add.mutate();
+      }}
+    >
+      <Alert tone="info">{t("methods.testMode")}</Alert>
+      <fieldset className="choices">
+        <legend>{t("methods.addSandbox")}</legend>
+        {sandboxCards.map((card) => (
+          <label key={card.token}>
+            <input
+              type="radio"
+              name="sandbox-card"
+              value={card.token}
+              checked={token === card.token}
+              onChange={() => setToken(card.token)}
+            />
+            {t(card.label)}
+          </label>
+        ))}
+      </fieldset>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={makeDefault}
+          onChange={(event) => setMakeDefault(event.target.checked)}
+        />
+        {t("methods.makeDefault")}
+      </label>
+      <div className="actions">
+        <Button type="submit" busy={add.isPending} data-testid="add-card">
+          {t("methods.addButton")}
+        </Button>
+      </div>
+      {add.isSuccess ? <Alert tone="success">{t("methods.added")}</Alert> : null}
+      {add.error ? <Alert tone="error">{errorText(add.error, i18n)}</Alert> : null}
+    </form>
+  );
+}
