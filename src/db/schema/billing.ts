@@ -254,8 +254,6 @@ export const invoiceLines = pgTable(
   (table) => [primaryKey({ columns: [table.invoiceId, table.position] })],
 );
 
-
-
 /** Gapless invoice numbers per issuer: the counter moves inside the finalizing transaction. */
 export const invoiceNumberSequences = pgTable("invoice_number_sequences", {
   issuer: text("issuer").primaryKey(),

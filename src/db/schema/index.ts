@@ -1,6 +1,6 @@
 export * from "./api-keys.ts";
-export * from "./billing-details.ts";
 export * from "./billing.ts";
+export * from "./billing-details.ts";
 export * from "./catalog.ts";
 export * from "./entitlements.ts";
 export * from "./idempotency-keys.ts";
