@@ -1,5 +1,6 @@
 import { invalidState } from "../errors.ts";
-import { percentOf } from "../money/index.ts";
+import { allocateProportionally, percentOf } from "../money/index.ts";
+import type { TaxCalculation } from "../taxes/tax-calculator.ts";
 
 export type InvoiceKind = "subscription" | "one_off" | "settlement";
 
@@ -12,6 +13,11 @@ export interface DraftLine {
   proration: boolean;
   periodStart: Date | null;
   periodEnd: Date | null;
+  /**
+   * The line's share of the invoice's discount, once `discountLines` has shared the coupon out; the tax
+   * is computed on `amount − discount` (docs/billing.md "Taxes").
+   */
+  discount?: bigint;
 }
 
 export interface CouponTerms {
@@ -22,6 +28,11 @@ export interface CouponTerms {
 export interface InvoiceTotals {
   subtotal: bigint;
   discount: bigint;
+  /** The lines' taxes added up (docs/billing.md "Taxes"). */
+  tax: bigint;
+  /** The part of `tax` already inside the prices (inclusive rates); the rest is added to the total. */
+  taxIncluded: bigint;
+  /** `subtotal − discount + (tax − taxIncluded)`: what the invoice comes to, tax included. */
   total: bigint;
   balanceApplied: bigint;
   creditedToBalance: bigint;
@@ -47,32 +58,43 @@ function requireInvoiceable(lines: readonly DraftLine[], subtotal: bigint): void
 }
 
 /**
- * The order of docs/billing.md "Invoices": lines → coupon discount (on non-proration charges only) → credit balance
- * (subscription invoices only) → amount due. Nothing goes below zero: a negative total is credited to the
- * balance instead.
+ * The order of docs/billing.md "Invoices": lines → coupon discount (on non-proration charges only, shared
+ * over them: `discountLines`) → tax per line on what is left of it (`taxes`, from the `TaxCalculator`;
+ * added to the total, or already inside it for inclusive rates) → credit balance (subscription invoices
+ * only) → amount due. Nothing goes below zero: a negative total is credited to the balance instead.
  */
 export function computeInvoiceTotals({
   kind,
   lines,
   coupon,
   balanceAvailable,
+  taxes = null,
 }: {
   kind: InvoiceKind;
   lines: readonly DraftLine[];
   coupon: CouponTerms | null;
   balanceAvailable: bigint;
+  /** The taxes of `lines`, computed on their amounts after `discountLines`; null: untaxed. */
+  taxes?: TaxCalculation | null;
 }): InvoiceTotals {
   const subtotal = lines.reduce((sum, line) => sum + line.amount, 0n);
   requireInvoiceable(lines, subtotal);
-  const discountable = lines
-    .filter((line) => !line.proration && line.amount > 0n)
+  const discount = discountLines({ lines, coupon }).reduce(
+    (sum, line) => sum + (line.discount ?? 0n),
+    0n,
+  );
+  const lineTaxes = (taxes?.lines ?? []).filter((tax) => tax !== null);
+  const tax = lineTaxes.reduce((sum, line) => sum + line.amount, 0n);
+  const taxIncluded = lineTaxes
+    .filter((line) => line.inclusive)
     .reduce((sum, line) => sum + line.amount, 0n);
-  const discount = coupon === null ? 0n : computeDiscount({ coupon, discountable });
-  const total = subtotal - discount;
+  const total = subtotal - discount + tax - taxIncluded;
   if (total < 0n) {
     return {
       subtotal,
       discount,
+      tax,
+      taxIncluded,
       total,
       balanceApplied: 0n,
       creditedToBalance: -total,
@@ -84,6 +106,8 @@ export function computeInvoiceTotals({
   return {
     subtotal,
     discount,
+    tax,
+    taxIncluded,
     total,
     balanceApplied,
     creditedToBalance: 0n,
@@ -91,7 +115,35 @@ export function computeInvoiceTotals({
   };
 }
 
-function computeDiscount({ coupon, discountable }: { coupon: CouponTerms; discountable: bigint }) {
+/**
+ * Every line with its discount set: a line that carries a discount keeps it; the coupon's discount on the
+ * full charges (positive lines that are not prorated) is computed on their sum (a percentage of it, or the
+ * amount off up to it) and shared over them in proportion to their amounts, so that the lines' discounts
+ * add up to the invoice's. The tax of each line is computed on what is left (`amount − discount`).
+ */
+export function discountLines({
+  lines,
+  coupon,
+}: {
+  lines: readonly DraftLine[];
+  coupon: CouponTerms | null;
+}): DraftLine[] {
+  const isFullCharge = (line: DraftLine) =>
+    line.discount === undefined && !line.proration && line.amount > 0n;
+  const charges = lines.filter(isFullCharge).map((line) => line.amount);
+  const discountable = charges.reduce((sum, amount) => sum + amount, 0n);
+  const discount = coupon === null ? 0n : couponDiscount({ coupon, discountable });
+  const shares = allocateProportionally({ total: discount, weights: charges });
+  let next = 0;
+  return lines.map((line) => {
+    if (!isFullCharge(line)) return { ...line, discount: line.discount ?? 0n };
+    const share = shares[next] ?? 0n;
+    next += 1;
+    return { ...line, discount: share };
+  });
+}
+
+function couponDiscount({ coupon, discountable }: { coupon: CouponTerms; discountable: bigint }) {
   if (discountable <= 0n) return 0n;
   if (coupon.percentOff !== null)
     return percentOf({ amount: discountable, percent: coupon.percentOff });

@@ -179,7 +179,7 @@ async function creditUnusedTimeToBalance({
       periodEnd: subscription.currentPeriodEnd,
       periodKey: null,
     },
-    numberPrefix: services.config.invoicePrefix,
+    services,
     now,
   });
 }

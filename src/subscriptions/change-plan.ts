@@ -13,8 +13,11 @@ import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { availableBalance } from "../invoicing/balance-ledger.ts";
-import { computeInvoiceTotals, type DraftLine } from "../invoicing/compute-invoice-totals.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
+import { type PricedLine, priceInvoice } from "../invoicing/price-invoice.ts";
+import { summarizeTaxes, type TaxSummaryEntry } from "../invoicing/tax-summary.ts";
+import { taxCustomerOf } from "../organizations/billing-details.ts";
+import type { LineTax } from "../taxes/tax-calculator.ts";
 import type { Interval } from "../time/index.ts";
 import { computePlanChange } from "./compute-plan-change.ts";
 import { registerFounder } from "./founders.ts";
@@ -42,6 +45,9 @@ export interface PreviewLine {
   periodStart: Date | null;
   periodEnd: Date | null;
   kind: string;
+  /** The line's amount after its share of the discount, and its tax (docs/billing.md "Taxes"). */
+  taxableAmount: bigint;
+  tax: LineTax | null;
 }
 
 export interface ChangePreview {
@@ -49,13 +55,18 @@ export interface ChangePreview {
   lines: PreviewLine[];
   subtotal: bigint;
   discount: bigint;
+  tax: bigint;
+  /** What the invoice comes to, tax included; `amountDue` is this less the balance applied. */
+  total: bigint;
+  taxes: TaxSummaryEntry[];
+  reverseCharge: boolean;
   balanceApplied: bigint;
   amountDue: bigint;
   creditedToBalance: bigint;
   balanceAfter: bigint;
   effectiveAt: Date;
   /** What is owed to date and is invoiced (and must be paid) before the change; null when nothing is. */
-  settlement: { lines: PreviewLine[]; total: bigint; amountDue: bigint } | null;
+  settlement: { lines: PreviewLine[]; tax: bigint; total: bigint; amountDue: bigint } | null;
 }
 
 export type ChangeResult =
@@ -192,28 +203,44 @@ export async function changePlanWithin(
     periodStart: change.period.start,
   });
   const balance = await availableBalance({ executor: tx, organizationId });
-  const settlementTotals = computeInvoiceTotals({
+  // Priced as issueInvoice prices them: the same discounts, taxes and balance.
+  const pricing = {
+    executor: tx,
+    taxCalculator: services.taxCalculator,
+    customer: taxCustomerOf(organization),
+    currency: subscription.currency,
+    now,
+  };
+  const settlementPriced = await priceInvoice({
+    ...pricing,
     kind: "settlement",
     lines: owed.lines,
     coupon: null,
     balanceAvailable: 0n,
   });
+  const settlementTotals = settlementPriced.totals;
   const balanceBeforeChange = balance + settlementTotals.creditedToBalance;
-  const totals = computeInvoiceTotals({
+  const priced = await priceInvoice({
+    ...pricing,
     kind: "subscription",
     lines: change.lines,
     coupon,
     balanceAvailable: balanceBeforeChange,
   });
+  const totals = priced.totals;
 
   if (preview) {
     return {
       preview: true as const,
       result: {
         currency: subscription.currency,
-        lines: change.lines.map(toPreviewLine),
+        lines: priced.lines.map(toPreviewLine),
         subtotal: totals.subtotal,
         discount: totals.discount,
+        tax: totals.tax,
+        total: totals.total,
+        taxes: summarizeTaxes(priced.lines),
+        reverseCharge: priced.reverseCharge,
         balanceApplied: totals.balanceApplied,
         amountDue: totals.amountDue,
         creditedToBalance: totals.creditedToBalance,
@@ -223,7 +250,8 @@ export async function changePlanWithin(
           owed.lines.length === 0
             ? null
             : {
-                lines: owed.lines.map(toPreviewLine),
+                lines: settlementPriced.lines.map(toPreviewLine),
+                tax: settlementTotals.tax,
                 total: settlementTotals.total,
                 amountDue: settlementTotals.amountDue,
               },
@@ -274,7 +302,7 @@ export async function changePlanWithin(
           periodEnd: change.period.end,
           periodKey: null,
         },
-        numberPrefix: services.config.invoicePrefix,
+        services,
         now,
       });
       await chargeOrAbort(invoice);
@@ -404,7 +432,7 @@ async function requireAddonPrices({
   }
 }
 
-function toPreviewLine(line: DraftLine): PreviewLine {
+function toPreviewLine(line: PricedLine): PreviewLine {
   return {
     description: line.description,
     amount: line.amount,
@@ -412,5 +440,7 @@ function toPreviewLine(line: DraftLine): PreviewLine {
     periodStart: line.periodStart,
     periodEnd: line.periodEnd,
     kind: line.kind,
+    taxableAmount: line.taxableAmount,
+    tax: line.tax,
   };
 }

@@ -6,6 +6,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createPaymentProviders } from "../../src/payments/payment-providers.ts";
 import { renewBatch } from "../../src/subscriptions/renew-batch.ts";
+import { createManualTaxCalculator } from "../../src/taxes/manual-tax-calculator.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import {
   createBillingCatalog,
@@ -121,6 +122,7 @@ describe.each(["es", "en"] as const)("an organization in %s", (locale) => {
       config,
       logger: createLogger({ level: "silent" }),
       providers: createPaymentProviders({ config }),
+      taxCalculator: createManualTaxCalculator(),
     };
     // Dates derived from now, as a billing run finds them: a period that ended an hour ago.
     const { periodStart, dueAt } = duePeriodBefore(new Date());

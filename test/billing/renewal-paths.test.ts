@@ -6,6 +6,7 @@ import { createLogger } from "../../src/logger.ts";
 import { createPaymentProviders } from "../../src/payments/payment-providers.ts";
 import { renewBatch } from "../../src/subscriptions/renew-batch.ts";
 import { renewSubscription } from "../../src/subscriptions/renew-subscription.ts";
+import { createManualTaxCalculator } from "../../src/taxes/manual-tax-calculator.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog } from "../helpers/billing-scenario.ts";
 
@@ -49,6 +50,7 @@ beforeAll(async () => {
     config,
     logger: createLogger({ level: "silent" }),
     providers: createPaymentProviders({ config }),
+    taxCalculator: createManualTaxCalculator(),
   };
 });
 afterAll(() => app.close());

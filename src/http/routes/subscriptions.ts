@@ -4,13 +4,21 @@ import type { BillingServices } from "../../billing/billing-operation.ts";
 import { AbonoError, forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import { cancelSubscription } from "../../subscriptions/cancel-subscription.ts";
-import { changePlan } from "../../subscriptions/change-plan.ts";
+import { changePlan, type PreviewLine } from "../../subscriptions/change-plan.ts";
 import { setItemQuantity } from "../../subscriptions/set-item-quantity.ts";
 import { subscribe } from "../../subscriptions/subscribe.ts";
 import { findLiveSubscription } from "../../subscriptions/subscription-records.ts";
 import { subscriptionView } from "../../subscriptions/subscription-view.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
-import { invoiceResponse, invoiceSchema, subscriptionSchema } from "../schemas/billing-schemas.ts";
+import {
+  invoiceResponse,
+  invoiceSchema,
+  lineTaxFields,
+  lineTaxResponse,
+  subscriptionSchema,
+  taxSummaryResponse,
+  taxSummarySchema,
+} from "../schemas/billing-schemas.ts";
 import { catalogKey, currencyInput, intervalSchema } from "../schemas/catalog-schemas.ts";
 
 const orgParams = z.object({ orgId: z.string() });
@@ -29,6 +37,7 @@ const previewLine = z.object({
   periodStart: z.date().nullable(),
   periodEnd: z.date().nullable(),
   kind: z.string(),
+  ...lineTaxFields,
 });
 
 const previewSchema = z.object({
@@ -36,6 +45,16 @@ const previewSchema = z.object({
   lines: z.array(previewLine),
   subtotal: z.number().int(),
   discount: z.number().int(),
+  tax: z
+    .number()
+    .int()
+    .describe('The tax the change\'s invoice will carry (docs/billing.md "Taxes").'),
+  taxes: taxSummarySchema,
+  total: z
+    .number()
+    .int()
+    .describe("What the change's invoice comes to, tax included; negative for a downgrade."),
+  reverseCharge: z.boolean(),
   balanceApplied: z.number().int(),
   amountDue: z.number().int(),
   creditedToBalance: z
@@ -50,7 +69,12 @@ const previewSchema = z.object({
   balanceAfter: z.number().int(),
   effectiveAt: z.date(),
   settlement: z
-    .object({ lines: z.array(previewLine), total: z.number().int(), amountDue: z.number().int() })
+    .object({
+      lines: z.array(previewLine),
+      tax: z.number().int(),
+      total: z.number().int(),
+      amountDue: z.number().int(),
+    })
     .nullable(),
 });
 
@@ -64,13 +88,15 @@ export function billingServices({
   providers,
   config,
   logger,
+  taxCalculator,
 }: AppDependencies): BillingServices {
-  return { db, providers, config, logger };
+  return { db, providers, config, logger, taxCalculator };
 }
 
-const toPreviewLine = (line: { amount: bigint } & Omit<z.infer<typeof previewLine>, "amount">) => ({
+const toPreviewLine = ({ taxableAmount, tax, ...line }: PreviewLine) => ({
   ...line,
   amount: toNumber(line.amount),
+  ...lineTaxResponse({ taxableAmount, tax }),
 });
 
 /** Subscribe, change (with preview), add-ons and cancellation: docs/billing.md. */
@@ -179,6 +205,9 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         lines: preview.lines.map(toPreviewLine),
         subtotal: toNumber(preview.subtotal),
         discount: toNumber(preview.discount),
+        tax: toNumber(preview.tax),
+        taxes: taxSummaryResponse(preview.taxes),
+        total: toNumber(preview.total),
         balanceApplied: toNumber(preview.balanceApplied),
         amountDue: toNumber(preview.amountDue),
         creditedToBalance: toNumber(preview.creditedToBalance),
@@ -186,6 +215,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         balanceAfter: toNumber(preview.balanceAfter),
         settlement: preview.settlement && {
           lines: preview.settlement.lines.map(toPreviewLine),
+          tax: toNumber(preview.settlement.tax),
           total: toNumber(preview.settlement.total),
           amountDue: toNumber(preview.settlement.amountDue),
         },

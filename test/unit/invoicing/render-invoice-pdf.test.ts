@@ -15,10 +15,28 @@ const day = (isoDate: string) => new Date(`${isoDate}T00:00:00.000Z`);
 function line(overrides: Partial<InvoiceDocumentLine> = {}): InvoiceDocumentLine {
   return {
     description: "Plan Profesional (mensual)",
+    quantity: 1n,
+    unitAmount: 100000n,
     amount: 100000n,
     proration: false,
+    taxPercentage: null,
     periodStart: day("2026-01-16"),
     periodEnd: day("2026-02-16"),
+    ...overrides,
+  };
+}
+
+function customer(
+  overrides: Partial<InvoiceDocument["customer"]> = {},
+): InvoiceDocument["customer"] {
+  return {
+    name: "Compañía Ñandú S.A.",
+    tradeName: null,
+    reference: "cus_01JXYZ",
+    address: null,
+    taxId: null,
+    taxIdType: null,
+    email: null,
     ...overrides,
   };
 }
@@ -31,8 +49,15 @@ function invoice(overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
     status: "paid",
     currency: "USD",
     locale: "es",
-    issuerName: "Abono",
-    customer: { id: "cus_01JXYZ", name: "Compañía Ñandú S.A." },
+    issuer: {
+      name: "Abono",
+      address: null,
+      taxId: null,
+      taxIdType: null,
+      email: null,
+      logo: null,
+    },
+    customer: customer({ name: "Compañía Ñandú S.A." }),
     lines: [
       line(),
       line({ description: "Asientos adicionales × 3", amount: 23456n }),
@@ -45,11 +70,15 @@ function invoice(overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
     ],
     subtotal: 118456n,
     discount: 10000n,
+    taxes: [],
     total: 108456n,
     balanceApplied: 2500n,
     creditedToBalance: 0n,
     amountDue: 105956n,
     amountPaid: 105956n,
+    reverseCharge: false,
+    taxExempt: false,
+    payments: [],
     periodStart: day("2026-01-16"),
     periodEnd: day("2026-02-16"),
     createdAt: day("2026-01-16"),
@@ -272,7 +301,7 @@ describe("renderInvoicePdf", () => {
 
   it("writes characters the standard fonts lack as their closest WinAnsi form", async () => {
     const document = invoice({
-      customer: { id: "cus_02", name: "Łukasz Żółć 北京\u0301" },
+      customer: customer({ reference: "cus_02", name: "Łukasz Żółć 北京\u0301" }),
       lines: [line({ description: "Plan\tPro\u200b ✓ 5\u202f000 − 2" })],
     });
     const { text } = await render(document);
