@@ -62,10 +62,14 @@ const winAnsiHighControls: Readonly<Record<number, string>> = {
 export function readPdfText({ pdf }: { pdf: Buffer }): PdfText {
   const source = pdf.toString("latin1");
   if (!source.startsWith("%PDF-")) throw new Error("Not a PDF: it does not start with %PDF-.");
-  if (source.includes("/FlateDecode")) {
+  const objects = readObjects({ source });
+  // Images (a logo) keep their own compression; text must be in plain content streams.
+  const compressed = [...objects.values()].filter(
+    (body) => body.includes("/FlateDecode") && !/\/Subtype \/Image\b/.test(body),
+  );
+  if (compressed.length > 0) {
     throw new Error("The PDF has compressed streams; render it with compress: false.");
   }
-  const objects = readObjects({ source });
   const pageCount = source.match(/\/Type \/Page(?![A-Za-z])/g)?.length ?? 0;
   const segments = pageObjectNumbers({ objects }).flatMap((pageNumber, index) =>
     readPageSegments({ objects, page: index + 1, body: objectBody({ objects, pageNumber }) }),
