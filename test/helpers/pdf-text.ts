@@ -1,3 +1,5 @@
+import { inflateSync } from "node:zlib";
+
 /**
  * Reads the text back out of a PDF written by pdfkit with `compress: false` and its standard fonts.
  * pdfkit draws each line of text in its own `BT … ET` block: a `1 0 0 1 x y Tm` position (PDF
@@ -58,6 +60,17 @@ const winAnsiHighControls: Readonly<Record<number, string>> = {
   158: "ž",
   159: "Ÿ",
 };
+
+/** A PDF with its Flate streams inflated (as the service serves them), so its text can be read back. */
+export function inflatePdf(pdf: Buffer): Buffer {
+  const source = pdf.toString("latin1");
+  const inflated = source.replace(
+    /\/Filter \/FlateDecode([\s\S]*?)stream\n([\s\S]*?)\nendstream/g,
+    (_whole, between: string, data: string) =>
+      `${between}stream\n${inflateSync(Buffer.from(data, "latin1")).toString("latin1")}\nendstream`,
+  );
+  return Buffer.from(inflated, "latin1");
+}
 
 export function readPdfText({ pdf }: { pdf: Buffer }): PdfText {
   const source = pdf.toString("latin1");
