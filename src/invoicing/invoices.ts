@@ -15,12 +15,7 @@ import { newId } from "../ids.ts";
 import { customerDetailsOf, taxCustomerOf } from "../organizations/billing-details.ts";
 import type { TaxCalculator } from "../taxes/tax-calculator.ts";
 import { appendBalanceTransaction, availableBalance } from "./balance-ledger.ts";
-import type {
-  CouponTerms,
-  DraftLine,
-  InvoiceKind,
-  InvoiceTotals,
-} from "./compute-invoice-totals.ts";
+import type { CouponTerms, DraftLine, InvoiceKind } from "./compute-invoice-totals.ts";
 import { resolveIssuer } from "./issuer.ts";
 import { type PricedInvoice, type PricedLine, priceInvoice } from "./price-invoice.ts";
 
