@@ -16,15 +16,16 @@ const settingsId = "issuer";
 /** A logo larger than this is refused: it is drawn 60 points high on every PDF. */
 const maxLogoBytes = 2 * 1024 * 1024;
 
-export type IssuerField = keyof InvoiceIssuerDetails;
-const issuerFields: readonly IssuerField[] = [
+/** The issuer's fields, each settable in root's record. */
+export const issuerFields = [
   "legalName",
   "address",
   "taxId",
   "taxIdType",
   "email",
   "logoPath",
-];
+] as const satisfies readonly (keyof InvoiceIssuerDetails)[];
+export type IssuerField = (typeof issuerFields)[number];
 
 /** Root's settings record: each field set here replaces its `ABONO_ISSUER_*` value. */
 export type IssuerOverrides = { [Field in IssuerField]: InvoiceIssuerDetails[Field] | null };

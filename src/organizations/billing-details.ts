@@ -2,10 +2,9 @@ import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
 import {
+  type BillingDetails,
   type InvoiceCustomerDetails,
   organizations,
-  type PostalAddress,
-  type TaxExempt,
   type TaxIdType,
   taxRates,
 } from "../db/schema/index.ts";
@@ -15,17 +14,6 @@ import type { TaxCustomer } from "../taxes/tax-calculator.ts";
 import { taxIdProblem } from "../taxes/tax-id.ts";
 import { lockOrganization } from "./lock-organization.ts";
 import type { OrganizationRecord } from "./organization-record.ts";
-
-/** An organization's billing details (docs/organizations.md "Billing details"), as the API shows them. */
-export interface BillingDetails {
-  legalName: string | null;
-  address: PostalAddress | null;
-  email: string | null;
-  taxId: string | null;
-  taxIdType: TaxIdType | null;
-  taxExempt: TaxExempt;
-  taxRateId: string | null;
-}
 
 /** A change: a field left out stays as it is; `null` clears it. */
 export type BillingDetailsChanges = { [Field in keyof BillingDetails]?: BillingDetails[Field] };

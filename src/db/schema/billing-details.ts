@@ -29,15 +29,21 @@ export type TaxIdType = (typeof taxIdTypes)[number];
 export const taxExemptions = ["none", "exempt", "reverse"] as const;
 export type TaxExempt = (typeof taxExemptions)[number];
 
-export interface InvoiceCustomerDetails {
-  /** The organization's name when it was invoiced. */
-  name: string;
+/** An organization's billing details (docs/organizations.md "Billing details"). */
+export interface BillingDetails {
   legalName: string | null;
   address: PostalAddress | null;
   email: string | null;
   taxId: string | null;
   taxIdType: TaxIdType | null;
   taxExempt: TaxExempt;
+  /** A catalog rate given explicitly, replacing the billing country's default. */
+  taxRateId: string | null;
+}
+
+/** Who an invoice was issued to: the organization's name and billing details (less its rate) then. */
+export interface InvoiceCustomerDetails extends Omit<BillingDetails, "taxRateId"> {
+  name: string;
 }
 
 export interface InvoiceIssuerDetails {

@@ -3,35 +3,26 @@ import { access } from "../../auth/principal.ts";
 import { taxIdTypes } from "../../db/schema/index.ts";
 import {
   type IssuerSettingsView,
+  issuerFields,
   readIssuerSettings,
   updateIssuerSettings,
 } from "../../invoicing/issuer.ts";
 import type { RouteModule } from "../app-types.ts";
-import { postalAddressInput, taxIdInput } from "../schemas/billing-details-schemas.ts";
-import { postalAddressSchema } from "../schemas/billing-schemas.ts";
+import {
+  exampleAddress,
+  postalAddressInput,
+  taxIdInput,
+} from "../schemas/billing-details-schemas.ts";
+import { issuerSchema } from "../schemas/billing-schemas.ts";
 
-const issuerFieldNames = [
-  "legalName",
-  "address",
-  "taxId",
-  "taxIdType",
-  "email",
-  "logoPath",
-] as const;
-
-const issuerSettingsSchema = z
-  .object({
-    legalName: z.string(),
-    address: postalAddressSchema.nullable(),
-    taxId: z.string().nullable(),
-    taxIdType: z.enum(taxIdTypes).nullable(),
-    email: z.string().nullable(),
+const issuerSettingsSchema = issuerSchema
+  .extend({
     logoPath: z
       .string()
       .nullable()
       .describe("A PNG or JPEG file on the server, drawn on every PDF."),
     overridden: z
-      .array(z.enum(issuerFieldNames))
+      .array(z.enum(issuerFields))
       .describe(
         "The fields this record sets; the others come from the `ABONO_ISSUER_*` variables.",
       ),
@@ -94,20 +85,13 @@ export const settingsRoutes: RouteModule = (app, { db, clock, config }) => {
               .optional(),
           })
           .refine((body) => Object.values(body).some((value) => value !== undefined), {
-            message: `send at least one of ${issuerFieldNames.join(", ")}`,
+            message: `send at least one of ${issuerFields.join(", ")}`,
           })
           .meta({
             examples: [
               {
                 legalName: "Abono Software S.R.L.",
-                address: {
-                  line1: "Av. Corrientes 1234, piso 5",
-                  line2: null,
-                  city: "Buenos Aires",
-                  region: "CABA",
-                  postalCode: "C1043",
-                  country: "AR",
-                },
+                address: exampleAddress,
                 taxIdType: "ar_cuit",
                 taxId: "30-71234567-1",
                 logoPath: "/etc/abono/logo.png",

@@ -8,6 +8,15 @@ import { postalAddressSchema } from "./billing-schemas.ts";
 
 /** An organization's billing details in and out (docs/organizations.md "Billing details"). */
 
+export const exampleAddress = {
+  line1: "Av. Corrientes 1234, piso 5",
+  line2: null,
+  city: "Buenos Aires",
+  region: "CABA",
+  postalCode: "C1043",
+  country: "AR",
+};
+
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const postalAddressInput = z
@@ -29,18 +38,7 @@ export const postalAddressInput = z
         "must be an ISO 3166-1 alpha-2 country code in upper case, e.g. AR or ES",
       ),
   })
-  .meta({
-    examples: [
-      {
-        line1: "Av. Corrientes 1234, piso 5",
-        line2: null,
-        city: "Buenos Aires",
-        region: "CABA",
-        postalCode: "C1043",
-        country: "AR",
-      },
-    ],
-  });
+  .meta({ examples: [exampleAddress] });
 
 export const taxIdInput = z.string().trim().min(1).max(50);
 

@@ -73,6 +73,15 @@ export function taxSummaryResponse(entries: readonly TaxSummaryEntry[]) {
   }));
 }
 
+/** The invoices' issuer: legal name, address, tax id and email. */
+export const issuerSchema = z.object({
+  legalName: z.string(),
+  address: postalAddressSchema.nullable(),
+  taxId: z.string().nullable(),
+  taxIdType: z.enum(taxIdTypes).nullable(),
+  email: z.string().nullable(),
+});
+
 export const invoiceLineSchema = z.object({
   description: z.string(),
   amount: z.number().int(),
@@ -129,14 +138,7 @@ export const invoiceSchema = z.object({
     .describe(
       "Who the invoice was issued to, as the organization's billing details were when it was finalized (null on invoices issued before billing details existed).",
     ),
-  issuer: z
-    .object({
-      legalName: z.string(),
-      address: postalAddressSchema.nullable(),
-      taxId: z.string().nullable(),
-      taxIdType: z.enum(taxIdTypes).nullable(),
-      email: z.string().nullable(),
-    })
+  issuer: issuerSchema
     .nullable()
     .describe("Who issued the invoice, as the issuer was configured when it was finalized."),
   periodStart: z.date().nullable(),

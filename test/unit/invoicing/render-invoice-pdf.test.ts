@@ -188,17 +188,7 @@ describe("renderInvoicePdf", () => {
   });
 
   it("says the subtotal includes the tax when every rate is inclusive", async () => {
-    const document = taxedInvoice({
-      // 12100 × 21/121 = 2100 of tax inside, on a base of 10000.
-      lines: [line({ amount: 1210000n, unitAmount: 1210000n, taxPercentage: "21" })],
-      subtotal: 1210000n,
-      discount: 0n,
-      taxes: [taxEntry({ inclusive: true, netAmount: 1000000n, amount: 210000n })],
-      total: 1210000n,
-      amountDue: 1210000n,
-      amountPaid: 1210000n,
-      payments: [],
-    });
+    const document = inclusiveInvoice();
     const { text } = await render(document);
     expect(text).toContain(
       `Subtotal (impuestos incluidos) ${ars(1210000n)} Base imponible (IVA 21${noBreakSpace}%) ${ars(1000000n)} IVA 21${noBreakSpace}% ${ars(210000n)} Total ${ars(1210000n)}`,
@@ -327,21 +317,7 @@ describe("renderInvoicePdf", () => {
   });
 
   it("shows a credit invoice's negative total and the amount credited to the balance", async () => {
-    const document = invoice({
-      kind: "settlement",
-      status: "paid",
-      lines: [
-        line({ description: "Tiempo no utilizado de Plan Profesional", amount: -4000n }),
-        line({ description: "Tiempo restante de Plan Básico", amount: 1500n, proration: true }),
-      ],
-      subtotal: -2500n,
-      discount: 0n,
-      total: -2500n,
-      balanceApplied: 0n,
-      creditedToBalance: 2500n,
-      amountDue: 0n,
-      amountPaid: 0n,
-    });
+    const document = creditInvoice();
     const { text } = await render(document);
     expect(text).toContain("Liquidación de servicios");
     expect(text).toContain(`Total -25,00${noBreakSpace}US$`);
@@ -445,21 +421,7 @@ describe("renderInvoicePdf, looked at as pictures (pdftoppm)", () => {
   const variants: [string, InvoiceDocument][] = [
     ["es-subscription-paid", invoice()],
     ["es-taxed-exclusive-logo-paid", taxedInvoice()],
-    [
-      "es-taxed-inclusive",
-      taxedInvoice({
-        lines: [line({ amount: 1210000n, unitAmount: 1210000n, taxPercentage: "21" })],
-        subtotal: 1210000n,
-        discount: 0n,
-        taxes: [taxEntry({ inclusive: true, netAmount: 1000000n, amount: 210000n })],
-        total: 1210000n,
-        amountDue: 1210000n,
-        amountPaid: 0n,
-        status: "open",
-        paidAt: null,
-        payments: [],
-      }),
-    ],
+    ["es-taxed-inclusive", inclusiveInvoice({ amountPaid: 0n, status: "open", paidAt: null })],
     [
       "en-reverse-charge",
       taxedInvoice({
@@ -499,23 +461,7 @@ describe("renderInvoicePdf, looked at as pictures (pdftoppm)", () => {
         ],
       }),
     ],
-    [
-      "es-credit-settlement",
-      invoice({
-        kind: "settlement",
-        lines: [
-          line({ description: "Tiempo no utilizado de Plan Profesional", amount: -4000n }),
-          line({ description: "Tiempo restante de Plan Básico", amount: 1500n, proration: true }),
-        ],
-        subtotal: -2500n,
-        discount: 0n,
-        total: -2500n,
-        balanceApplied: 0n,
-        creditedToBalance: 2500n,
-        amountDue: 0n,
-        amountPaid: 0n,
-      }),
-    ],
+    ["es-credit-settlement", creditInvoice()],
     ["en-draft-open", invoice({ number: null, status: "draft", paidAt: null, locale: "en" })],
   ];
 
@@ -571,6 +517,40 @@ function usd(amount: bigint): string {
 
 function ars(amount: bigint): string {
   return formatMoney({ amount, currency: "ARS", locale: "es" });
+}
+
+/** A settlement that credits 25.00: −40.00 unused, +15.00 remaining. */
+function creditInvoice(): InvoiceDocument {
+  return invoice({
+    kind: "settlement",
+    status: "paid",
+    lines: [
+      line({ description: "Tiempo no utilizado de Plan Profesional", amount: -4000n }),
+      line({ description: "Tiempo restante de Plan Básico", amount: 1500n, proration: true }),
+    ],
+    subtotal: -2500n,
+    discount: 0n,
+    total: -2500n,
+    balanceApplied: 0n,
+    creditedToBalance: 2500n,
+    amountDue: 0n,
+    amountPaid: 0n,
+  });
+}
+
+/** One line of 12.100,00 ARS with 21% IVA inside: 12100 × 21/121 = 2100 of tax on a base of 10000. */
+function inclusiveInvoice(overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
+  return taxedInvoice({
+    lines: [line({ amount: 1210000n, unitAmount: 1210000n, taxPercentage: "21" })],
+    subtotal: 1210000n,
+    discount: 0n,
+    taxes: [taxEntry({ inclusive: true, netAmount: 1000000n, amount: 210000n })],
+    total: 1210000n,
+    amountDue: 1210000n,
+    amountPaid: 1210000n,
+    payments: [],
+    ...overrides,
+  });
 }
 
 function taxEntry(overrides: Partial<TaxSummaryEntry> = {}): TaxSummaryEntry {
