@@ -17,6 +17,8 @@ import { type ScheduledTask, schedulerCron, schedulerTickJob } from "./jobs/sche
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import type { Logger } from "./logger.ts";
 import { createPaymentProviders } from "./payments/payment-providers.ts";
+import { createManualTaxCalculator } from "./taxes/manual-tax-calculator.ts";
+import type { TaxCalculator } from "./taxes/tax-calculator.ts";
 
 export interface RunningServer {
   url: string | null;
@@ -39,6 +41,7 @@ export async function startServer({
   scheduledTasks = defaultScheduledTasks,
   extraRoutes = [],
   clock = () => new Date(),
+  taxCalculator = createManualTaxCalculator(),
   onRootKeyGenerated,
 }: {
   config: Config;
@@ -50,6 +53,8 @@ export async function startServer({
   /** Additional route groups (tests). */
   extraRoutes?: readonly RouteModule[];
   clock?: () => Date;
+  /** Computes invoices' taxes: the catalog's rates by default; an external tax service plugs in here. */
+  taxCalculator?: TaxCalculator;
   onRootKeyGenerated: (secret: string) => void;
 }): Promise<RunningServer> {
   const connection = await connect({ config, logger });
@@ -74,7 +79,7 @@ export async function startServer({
         cron: [schedulerCron],
         concurrency: config.workerConcurrency,
         pollIntervalMs: config.workerPollIntervalMs,
-        dependencies: { db: connection.db, config, logger, providers },
+        dependencies: { db: connection.db, config, logger, providers, taxCalculator },
       });
     }
     let url: string | null = null;
@@ -103,6 +108,7 @@ export async function startServer({
           scheduledTasks,
           directory: createIdentityDirectory({ config, db: connection.db, clock }),
           providers,
+          taxCalculator,
           entitlementCache,
         },
         { extraRoutes },

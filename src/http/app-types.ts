@@ -18,6 +18,7 @@ import type { IdentityDirectory } from "../identity/identity-directory.ts";
 import type { ScheduledTask } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
 import type { PaymentProviders } from "../payments/payment-providers.ts";
+import type { TaxCalculator } from "../taxes/tax-calculator.ts";
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -43,6 +44,8 @@ export interface AppDependencies {
   scheduledTasks: readonly ScheduledTask[];
   directory: IdentityDirectory;
   providers: PaymentProviders;
+  /** Computes invoices' taxes: the catalog's rates (`createManualTaxCalculator`) or an external service. */
+  taxCalculator: TaxCalculator;
   entitlementCache: EntitlementCache;
 }
 

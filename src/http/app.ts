@@ -32,12 +32,15 @@ import { healthRoutes } from "./routes/health.ts";
 import { invoiceRoutes } from "./routes/invoices.ts";
 import { meRoutes } from "./routes/me.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
+import { organizationBillingRoutes } from "./routes/organization-billing.ts";
 import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { paymentEventRoutes } from "./routes/payment-events.ts";
 import { planRoutes } from "./routes/plans.ts";
 import { rootRoutes } from "./routes/root.ts";
+import { settingsRoutes } from "./routes/settings.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
+import { taxRateRoutes } from "./routes/tax-rates.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
@@ -51,8 +54,10 @@ const routeModules: readonly RouteModule[] = [
   addonRoutes,
   packRoutes,
   couponRoutes,
+  taxRateRoutes,
   testClockRoutes,
   organizationRoutes,
+  organizationBillingRoutes,
   subscriptionRoutes,
   invoiceRoutes,
   entitlementRoutes,
@@ -61,6 +66,7 @@ const routeModules: readonly RouteModule[] = [
   paymentEventRoutes,
   notificationRoutes,
   rootRoutes,
+  settingsRoutes,
   auditLogRoutes,
 ];
 

@@ -1,9 +1,8 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { access, canActForOrganization } from "../../auth/principal.ts";
-import { organizations } from "../../db/schema/index.ts";
 import { notFound } from "../../errors.ts";
 import { availableBalance, listBalanceTransactions } from "../../invoicing/balance-ledger.ts";
+import { buildInvoiceDocument } from "../../invoicing/build-invoice-document.ts";
 import { getInvoice, type Invoice, listInvoices } from "../../invoicing/invoices.ts";
 import { renderInvoicePdf } from "../../invoicing/render-invoice-pdf.ts";
 import { toNumber } from "../../money/index.ts";
@@ -48,7 +47,7 @@ async function visibleInvoice(
 
 /** Invoices, their PDFs, the credit balance and payment methods: docs/billing.md. */
 export const invoiceRoutes: RouteModule = (app, dependencies) => {
-  const { db, clock, providers, config } = dependencies;
+  const { db, clock, providers, config, logger } = dependencies;
 
   app.get(
     "/v1/organizations/:orgId/invoices",
@@ -122,21 +121,13 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
         request.principal,
         request.params.invoiceId,
       );
-      const [organization] = await db
-        .select({ id: organizations.id, name: organizations.name })
-        .from(organizations)
-        .where(eq(organizations.id, invoice.organizationId));
       const pdf = await renderInvoicePdf({
-        document: {
-          ...invoice,
-          locale: invoice.locale === "es" ? "es" : "en",
-          issuerName: config.issuerName,
-          customer: {
-            id: invoice.organizationId,
-            name: organization?.name ?? invoice.organizationId,
-          },
-          lines: invoice.lines,
-        },
+        document: await buildInvoiceDocument({
+          executor: db,
+          invoice,
+          issuerDefaults: config.issuer,
+          logger,
+        }),
       });
       return (
         reply
