@@ -21,6 +21,7 @@ import { waitForJobs } from "../src/jobs/wait-for-jobs.ts";
 import { startWorker } from "../src/jobs/worker.ts";
 import { createLogger } from "../src/logger.ts";
 import { createPaymentProviders } from "../src/payments/payment-providers.ts";
+import { createManualTaxCalculator } from "../src/taxes/manual-tax-calculator.ts";
 import { startBenchPostgres } from "./bench-database.ts";
 import { machineLine } from "./machine.ts";
 import { seedDueSubscriptions } from "./seed-due-subscriptions.ts";
@@ -72,7 +73,13 @@ async function main() {
         jobs: [noop],
         concurrency,
         pollIntervalMs: 100,
-        dependencies: { db, config, logger, providers: createPaymentProviders({ config }) },
+        dependencies: {
+          db,
+          config,
+          logger,
+          providers: createPaymentProviders({ config }),
+          taxCalculator: createManualTaxCalculator(),
+        },
       });
       const baselineStart = performance.now();
       for (let start = 0; start < size; start += 2000) {
@@ -89,7 +96,13 @@ async function main() {
       await baselineWorker.stop();
 
       const report = await runBillingCycle({
-        services: { db, config, logger, providers: createPaymentProviders({ config }) },
+        services: {
+          db,
+          config,
+          logger,
+          providers: createPaymentProviders({ config }),
+          taxCalculator: createManualTaxCalculator(),
+        },
         concurrency,
         logger,
       });

@@ -31,6 +31,7 @@ const dependencies: AppDependencies = {
   directory: notUsed,
   providers: new Map(),
   entitlementCache: notUsed,
+  taxCalculator: notUsed,
 };
 const app = await buildApp(dependencies);
 await app.ready();

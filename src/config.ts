@@ -1,11 +1,14 @@
 import path from "node:path";
 import { z } from "zod";
 import { apiKeySecretPrefix } from "./auth/api-key-secret-prefix.ts";
+import type { InvoiceIssuerDetails, TaxIdType } from "./db/schema/billing-details.ts";
+import { taxIdTypes } from "./db/schema/billing-details.ts";
 import {
   defaultIdempotencyTiming,
   type IdempotencyTiming,
   shortenedIdempotencyTiming,
 } from "./idempotency/idempotency-timing.ts";
+import { taxIdProblem } from "./taxes/tax-id.ts";
 
 const rootApiKeyPattern = new RegExp(`^${apiKeySecretPrefix}[A-Za-z0-9_-]{24,}$`);
 
@@ -59,6 +62,8 @@ const wholeNumber = (min: number, max: number, unit: string) =>
  * Rules between variables run only once every variable is valid on its own (so a bad value is reported
  * once, by its own rule), and their messages name the variables themselves.
  */
+const issuerText = z.string().trim().min(1).max(200, "must be at most 200 characters");
+
 const crossField = {
   path: [],
   when: (payload: { issues: unknown[] }) => payload.issues.length === 0,
@@ -145,7 +150,37 @@ const environmentSchema = z
       .string()
       .regex(/^[A-Z0-9]{1,10}$/, "must be 1–10 upper-case letters or digits, e.g. ABN")
       .default("ABN"),
-    ABONO_ISSUER_NAME: z.string().max(200, "must be at most 200 characters").default("Abono"),
+    ABONO_ISSUER_NAME: issuerText.default("Abono"),
+    ABONO_ISSUER_ADDRESS_LINE1: issuerText.optional(),
+    ABONO_ISSUER_ADDRESS_LINE2: issuerText.optional(),
+    ABONO_ISSUER_CITY: issuerText.optional(),
+    ABONO_ISSUER_REGION: issuerText.optional(),
+    ABONO_ISSUER_POSTAL_CODE: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{0,19}$/, "must be a postal code such as C1043 or 28001")
+      .optional(),
+    ABONO_ISSUER_COUNTRY: z
+      .string()
+      .regex(
+        /^[A-Z]{2}$/,
+        "must be an ISO 3166-1 alpha-2 country code in upper case, e.g. AR or ES",
+      )
+      .optional(),
+    ABONO_ISSUER_TAX_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 .\-/]{0,49}$/, "must be a tax id such as 30-71234567-1")
+      .optional(),
+    ABONO_ISSUER_TAX_ID_TYPE: z
+      .enum(taxIdTypes, { error: `must be one of ${taxIdTypes.join(", ")}` })
+      .optional(),
+    ABONO_ISSUER_EMAIL: z.email({ error: "must be an email address" }).optional(),
+    ABONO_ISSUER_LOGO: z
+      .string()
+      .regex(
+        /\.(png|jpe?g)$/i,
+        "must be the path of a PNG or JPEG file (ending .png, .jpg or .jpeg)",
+      )
+      .optional(),
     ABONO_DUNNING_RETRY_DAYS: z
       .string()
       .default("1,3,5")
@@ -339,6 +374,42 @@ const environmentSchema = z
       ...crossField,
     },
   )
+  .refine(
+    (env) =>
+      [env.ABONO_ISSUER_ADDRESS_LINE1, env.ABONO_ISSUER_CITY, env.ABONO_ISSUER_COUNTRY].every(
+        (value) => value !== undefined,
+      ) ||
+      [
+        env.ABONO_ISSUER_ADDRESS_LINE1,
+        env.ABONO_ISSUER_ADDRESS_LINE2,
+        env.ABONO_ISSUER_CITY,
+        env.ABONO_ISSUER_REGION,
+        env.ABONO_ISSUER_POSTAL_CODE,
+        env.ABONO_ISSUER_COUNTRY,
+      ].every((value) => value === undefined),
+    {
+      message:
+        "ABONO_ISSUER_ADDRESS_LINE1, ABONO_ISSUER_CITY and ABONO_ISSUER_COUNTRY make the issuer's address together (with ABONO_ISSUER_ADDRESS_LINE2, ABONO_ISSUER_REGION and ABONO_ISSUER_POSTAL_CODE optional)",
+      ...crossField,
+    },
+  )
+  .refine((env) => !env.ABONO_ISSUER_TAX_ID_TYPE || env.ABONO_ISSUER_TAX_ID !== undefined, {
+    message: "ABONO_ISSUER_TAX_ID_TYPE needs ABONO_ISSUER_TAX_ID",
+    ...crossField,
+  })
+  .refine(
+    (env) =>
+      !env.ABONO_ISSUER_TAX_ID ||
+      taxIdProblem({
+        type: env.ABONO_ISSUER_TAX_ID_TYPE ?? "other",
+        value: env.ABONO_ISSUER_TAX_ID,
+      }) === null,
+    {
+      message:
+        "ABONO_ISSUER_TAX_ID is not a valid id of its ABONO_ISSUER_TAX_ID_TYPE (a CUIT is 11 digits with a valid check digit, an NIF has a valid letter…)",
+      ...crossField,
+    },
+  )
   .refine((env) => Boolean(env.ABONO_JWT_JWKS_URL) === Boolean(env.ABONO_JWT_ISSUER), {
     message: "ABONO_JWT_JWKS_URL and ABONO_JWT_ISSUER must be set together to enable JWT auth",
     ...crossField,
@@ -425,7 +496,11 @@ export interface Config {
   tenantTemplateSchema: string | undefined;
   /** Invoice numbers are `<prefix>-000001`, gapless per prefix. */
   invoicePrefix: string;
-  issuerName: string;
+  /**
+   * The invoices' issuer from `ABONO_ISSUER_*` (legal name, address, tax id, email, logo); a root-edited
+   * settings record overrides it field by field (`src/invoicing/issuer.ts`).
+   */
+  issuer: InvoiceIssuerDetails;
   lifecycle: {
     /** Days after a failed renewal at which payment is retried; after the last, the subscription ends. */
     dunningRetryDays: number[];
@@ -632,7 +707,26 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
         : { directory: "builtin", adminGroup: env.ABONO_IDENTITY_ADMIN_GROUP },
     tenantTemplateSchema: env.ABONO_TENANT_SCHEMAS ? env.ABONO_TENANT_TEMPLATE_SCHEMA : undefined,
     invoicePrefix: env.ABONO_INVOICE_PREFIX,
-    issuerName: env.ABONO_ISSUER_NAME,
+    issuer: {
+      legalName: env.ABONO_ISSUER_NAME,
+      address:
+        env.ABONO_ISSUER_ADDRESS_LINE1 && env.ABONO_ISSUER_CITY && env.ABONO_ISSUER_COUNTRY
+          ? {
+              line1: env.ABONO_ISSUER_ADDRESS_LINE1,
+              line2: env.ABONO_ISSUER_ADDRESS_LINE2 ?? null,
+              city: env.ABONO_ISSUER_CITY,
+              region: env.ABONO_ISSUER_REGION ?? null,
+              postalCode: env.ABONO_ISSUER_POSTAL_CODE ?? null,
+              country: env.ABONO_ISSUER_COUNTRY,
+            }
+          : null,
+      taxId: env.ABONO_ISSUER_TAX_ID ?? null,
+      taxIdType: env.ABONO_ISSUER_TAX_ID
+        ? ((env.ABONO_ISSUER_TAX_ID_TYPE ?? "other") as TaxIdType)
+        : null,
+      email: env.ABONO_ISSUER_EMAIL ?? null,
+      logoPath: env.ABONO_ISSUER_LOGO ?? null,
+    },
     lifecycle: {
       dunningRetryDays: env.ABONO_DUNNING_RETRY_DAYS,
       pastDueGraceDays: env.ABONO_PAST_DUE_GRACE_DAYS,

@@ -17,6 +17,8 @@ import { type ScheduledTask, schedulerCron, schedulerTickJob } from "./jobs/sche
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import type { Logger } from "./logger.ts";
 import { createPaymentProviders } from "./payments/payment-providers.ts";
+import { createManualTaxCalculator } from "./taxes/manual-tax-calculator.ts";
+import type { TaxCalculator } from "./taxes/tax-calculator.ts";
 import { deliverStreamJob } from "./webhooks/deliver-stream.ts";
 import { kickStreams } from "./webhooks/stream-jobs.ts";
 
@@ -41,6 +43,7 @@ export async function startServer({
   scheduledTasks = defaultScheduledTasks,
   extraRoutes = [],
   clock = () => new Date(),
+  taxCalculator = createManualTaxCalculator(),
   onRootKeyGenerated,
 }: {
   config: Config;
@@ -52,6 +55,8 @@ export async function startServer({
   /** Additional route groups (tests). */
   extraRoutes?: readonly RouteModule[];
   clock?: () => Date;
+  /** Computes invoices' taxes: the catalog's rates by default; an external tax service plugs in here. */
+  taxCalculator?: TaxCalculator;
   onRootKeyGenerated: (secret: string) => void;
 }): Promise<RunningServer> {
   const connection = await connect({ config, logger });
@@ -71,7 +76,7 @@ export async function startServer({
 
     const providers = createPaymentProviders({ config });
     if (runWorker) {
-      const dependencies = { db: connection.db, config, logger, providers };
+      const dependencies = { db: connection.db, config, logger, providers, taxCalculator };
       worker = await startWorker({
         pool: connection.pool,
         jobs: [...jobs, schedulerTickJob(scheduledTasks)],
@@ -117,6 +122,7 @@ export async function startServer({
           scheduledTasks,
           directory: createIdentityDirectory({ config, db: connection.db, clock }),
           providers,
+          taxCalculator,
           entitlementCache,
         },
         { extraRoutes },

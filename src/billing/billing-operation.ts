@@ -21,12 +21,15 @@ import {
   type SucceededCharge,
 } from "../payments/charge-invoice.ts";
 import type { PaymentProviders } from "../payments/payment-providers.ts";
+import type { TaxCalculator } from "../taxes/tax-calculator.ts";
 
 export interface BillingServices {
   db: Database;
   providers: PaymentProviders;
   config: Config;
   logger: Logger;
+  /** Computes invoices' taxes (docs/billing.md "Taxes"); wired once at the composition root. */
+  taxCalculator: TaxCalculator;
 }
 
 export interface BillingContext {

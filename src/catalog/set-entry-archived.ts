@@ -1,10 +1,15 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Database } from "../db/database.ts";
-import type { addons, coupons, packs, plans } from "../db/schema/index.ts";
+import type { addons, coupons, packs, plans, taxRates } from "../db/schema/index.ts";
 import { notFound } from "../errors.ts";
 
-type ArchivableTable = typeof plans | typeof addons | typeof packs | typeof coupons;
+type ArchivableTable =
+  | typeof plans
+  | typeof addons
+  | typeof packs
+  | typeof coupons
+  | typeof taxRates;
 
 /**
  * Hides a catalog entry from new purchases, or offers it again: `archived_at` is kept if already archived,
@@ -27,7 +32,12 @@ export async function setEntryArchived({
   db: Database;
   table: ArchivableTable;
   /** The key column (`id`, a coupon's `code`), also the key of the audit entries. */
-  key: typeof plans.id | typeof addons.id | typeof packs.id | typeof coupons.code;
+  key:
+    | typeof plans.id
+    | typeof addons.id
+    | typeof packs.id
+    | typeof coupons.code
+    | typeof taxRates.id;
   id: string;
   /** How `id` finds the row, when not by equal key. */
   match?: SQL;

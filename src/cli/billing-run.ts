@@ -3,6 +3,7 @@ import { runBillingCycle } from "../billing/run-billing-cycle.ts";
 import { connect } from "../db/connect.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { createPaymentProviders } from "../payments/payment-providers.ts";
+import { createManualTaxCalculator } from "../taxes/manual-tax-calculator.ts";
 import { exitCodes, withContext } from "./command-context.ts";
 
 const seconds = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
@@ -36,6 +37,7 @@ export function registerBillingRun(program: Command) {
               config,
               logger,
               providers: createPaymentProviders({ config }),
+              taxCalculator: createManualTaxCalculator(),
             },
             concurrency,
             logger,

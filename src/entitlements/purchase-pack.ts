@@ -101,7 +101,7 @@ export async function purchasePack({
       const currency = organization.currency ?? pack.price.currency;
       if (pack.price.currency !== currency) {
         throw validationError(
-          `packId: ${packId} is priced in ${pack.price.currency}; the organization pays in ${currency}.`,
+          `packId: ${packId} is priced in ${pack.price.currency}; the organization pays in ${currency}. Offer a pack priced in ${currency}, or have root switch the organization's billing currency (PATCH /v1/organizations/${organizationId}/billing-currency, allowed when nothing is open in ${currency}).`,
         );
       }
       const invoice = await issueInvoice({
@@ -131,7 +131,7 @@ export async function purchasePack({
           periodEnd: null,
           periodKey: null,
         },
-        numberPrefix: services.config.invoicePrefix,
+        services,
         now,
       });
       await chargeOrAbort(invoice);

@@ -19,6 +19,7 @@ import type { ScheduledTask } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
 import type { PaymentProviders } from "../payments/payment-providers.ts";
 import type { PortalSession } from "../portal/portal-sessions.ts";
+import type { TaxCalculator } from "../taxes/tax-calculator.ts";
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -44,6 +45,8 @@ export interface AppDependencies {
   scheduledTasks: readonly ScheduledTask[];
   directory: IdentityDirectory;
   providers: PaymentProviders;
+  /** Computes invoices' taxes: the catalog's rates (`createManualTaxCalculator`) or an external service. */
+  taxCalculator: TaxCalculator;
   entitlementCache: EntitlementCache;
 }
 

@@ -36,13 +36,16 @@ import { invoiceRoutes } from "./routes/invoices.ts";
 import { meRoutes } from "./routes/me.ts";
 import { messagePreferenceRoutes } from "./routes/message-preferences.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
+import { organizationBillingRoutes } from "./routes/organization-billing.ts";
 import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { paymentEventRoutes } from "./routes/payment-events.ts";
 import { planRoutes } from "./routes/plans.ts";
 import { portalSessionRoutes } from "./routes/portal-sessions.ts";
 import { rootRoutes } from "./routes/root.ts";
+import { settingsRoutes } from "./routes/settings.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
+import { taxRateRoutes } from "./routes/tax-rates.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
 import { webhookDeliveryRoutes } from "./routes/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
@@ -58,8 +61,10 @@ const routeModules: readonly RouteModule[] = [
   addonRoutes,
   packRoutes,
   couponRoutes,
+  taxRateRoutes,
   testClockRoutes,
   organizationRoutes,
+  organizationBillingRoutes,
   subscriptionRoutes,
   invoiceRoutes,
   entitlementRoutes,
@@ -72,6 +77,7 @@ const routeModules: readonly RouteModule[] = [
   webhookEndpointRoutes,
   webhookDeliveryRoutes,
   rootRoutes,
+  settingsRoutes,
   auditLogRoutes,
   portalSessionRoutes,
   portalPages,

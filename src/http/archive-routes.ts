@@ -11,6 +11,7 @@ export function registerArchiveRoutes({
   path,
   noun,
   response,
+  archivedMeans,
   setArchived,
 }: {
   app: App;
@@ -18,6 +19,8 @@ export function registerArchiveRoutes({
   path: `${string}/:${string}`;
   noun: string;
   response: z.ZodType;
+  /** What archiving does, when it is not "hidden from new purchases, kept by existing subscriptions". */
+  archivedMeans?: string;
   setArchived(args: { id: string; archived: boolean; actor: string }): Promise<unknown>;
 }) {
   const parameter = path.slice(path.lastIndexOf(":") + 1);
@@ -35,7 +38,7 @@ export function registerArchiveRoutes({
             ? `Archive ${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun} (hidden from new purchases)`
             : `Offer an archived ${noun} again`,
           description: archived
-            ? `Hides the ${noun} from new purchases; existing subscriptions and purchases keep it, and it stays readable. Root only.`
+            ? `${archivedMeans ?? `Hides the ${noun} from new purchases; existing subscriptions and purchases keep it, and it stays readable.`} Root only.`
             : `Undoes an archive: the ${noun} is offered for new purchases again. Root only.`,
           params: z.object({ [parameter]: z.string() }),
           response: { 200: response },

@@ -38,6 +38,9 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "GET", path: "/v1/coupons/:couponCode" },
   { method: "POST", path: "/v1/coupons/:couponCode/archive" },
   { method: "POST", path: "/v1/coupons/:couponCode/unarchive" },
+  { method: "POST", path: "/v1/tax-rates" },
+  { method: "POST", path: "/v1/tax-rates/:taxRateId/archive" },
+  { method: "POST", path: "/v1/tax-rates/:taxRateId/unarchive" },
   // Test clocks (test mode)
   { method: "POST", path: "/v1/test-clocks" },
   { method: "GET", path: "/v1/test-clocks/:testClockId" },
@@ -45,6 +48,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   // Organizations across tenants
   { method: "GET", path: "/v1/organizations" },
   { method: "DELETE", path: "/v1/organizations/:orgId" },
+  { method: "PATCH", path: "/v1/organizations/:orgId/billing-currency" },
   // Root operations and the audit trail
   { method: "POST", path: "/v1/root/organizations/:orgId/plan" },
   { method: "POST", path: "/v1/root/organizations/:orgId/balance-adjustments" },
@@ -53,6 +57,9 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "DELETE", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "GET", path: "/v1/audit-logs" },
   { method: "GET", path: "/v1/audit-logs/verify" },
+  // Installation settings
+  { method: "GET", path: "/v1/settings/issuer" },
+  { method: "PATCH", path: "/v1/settings/issuer" },
   // Payments in and what went out
   { method: "GET", path: "/v1/payment-events" },
   { method: "GET", path: "/v1/notifications" },

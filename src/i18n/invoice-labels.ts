@@ -1,4 +1,7 @@
+import type { TaxIdType } from "../db/schema/billing-details.ts";
 import type { InvoiceDocumentKind, InvoiceDocumentStatus } from "../invoicing/invoice-document.ts";
+import { countryName } from "../taxes/country-codes.ts";
+import { taxIdLabels } from "../taxes/tax-id.ts";
 
 export type Locale = "en" | "es";
 
@@ -14,19 +17,58 @@ export interface InvoiceLabels {
   billedTo: string;
   period: string;
   description: string;
+  quantity: string;
+  unitPrice: string;
+  /** The tax column's heading. */
+  tax: string;
   amount: string;
   subtotal: string;
+  /** The subtotal's label when the prices include the tax. */
+  subtotalTaxIncluded: string;
   discount: string;
+  /** "Base imponible IVA 21 %": the base a rate applied to. */
+  taxBase(args: { name: string; percentage: string }): string;
+  /** "IVA 21 %". */
+  taxLine(args: { name: string; percentage: string }): string;
   total: string;
   balanceApplied: string;
   creditedToBalance: string;
   amountDue: string;
   amountPaid: string;
   proration: string;
+  /** The customer accounts for the tax (reverse charge). */
+  reverseCharge: string;
+  taxExempt: string;
+  customerReference: string;
+  payment: string;
+  /** "Ref." before a provider's payment id. */
+  paymentReference: string;
+  providerNames: Readonly<Record<string, string>>;
+  /** "CUIT 30-71234567-1". */
+  formatTaxId(args: { type: TaxIdType | null; value: string }): string;
+  /** "21 %" in es, "21%" in en; the decimal separator of the locale. */
+  formatPercentage(percentage: string): string;
+  countryName(country: string): string;
   statusNames: Readonly<Record<InvoiceDocumentStatus, string>>;
   kindNames: Readonly<Record<InvoiceDocumentKind, string>>;
   /** The calendar date in UTC, e.g. "Jan 16, 2026" in "en" and "16 ene 2026" in "es". */
   formatDate(date: Date): string;
+}
+
+type TaxLabel = { name: string; percentage: string };
+
+/** How the invoice names a payment provider; unknown providers appear as they are named. */
+const providerNames: Readonly<Record<string, string>> = Object.freeze({
+  stripe: "Stripe",
+  mercadopago: "Mercado Pago",
+  paypal: "PayPal",
+  sandbox: "Sandbox",
+  manual: "Manual",
+});
+
+function taxIdFormatter(locale: Locale) {
+  return ({ type, value }: { type: TaxIdType | null; value: string }) =>
+    `${taxIdLabels[type ?? "other"][locale]} ${value}`;
 }
 
 const english: InvoiceLabels = Object.freeze({
@@ -39,15 +81,30 @@ const english: InvoiceLabels = Object.freeze({
   billedTo: "Billed to",
   period: "Period",
   description: "Description",
+  quantity: "Qty",
+  unitPrice: "Unit price",
+  tax: "Tax",
   amount: "Amount",
   subtotal: "Subtotal",
+  subtotalTaxIncluded: "Subtotal (tax included)",
   discount: "Discount",
+  taxBase: ({ name, percentage }: TaxLabel) => `Taxable base (${name} ${percentage})`,
+  taxLine: ({ name, percentage }: TaxLabel) => `${name} ${percentage}`,
   total: "Total",
   balanceApplied: "Credit balance applied",
   creditedToBalance: "Credited to your balance",
   amountDue: "Amount due",
   amountPaid: "Amount paid",
   proration: "Proration",
+  reverseCharge: "Reverse charge: the customer accounts for the VAT.",
+  taxExempt: "Tax exempt.",
+  customerReference: "Customer",
+  payment: "Payment",
+  paymentReference: "Ref.",
+  providerNames,
+  formatTaxId: taxIdFormatter("en"),
+  formatPercentage: (percentage: string) => `${percentage}%`,
+  countryName: (country: string) => countryName({ country, locale: "en" }),
   statusNames: Object.freeze({
     draft: "Draft",
     open: "Open",
@@ -73,15 +130,30 @@ const spanish: InvoiceLabels = Object.freeze({
   billedTo: "Facturado a",
   period: "Período",
   description: "Descripción",
+  quantity: "Cant.",
+  unitPrice: "Precio unitario",
+  tax: "Impuesto",
   amount: "Importe",
   subtotal: "Subtotal",
+  subtotalTaxIncluded: "Subtotal (impuestos incluidos)",
   discount: "Descuento",
+  taxBase: ({ name, percentage }: TaxLabel) => `Base imponible (${name} ${percentage})`,
+  taxLine: ({ name, percentage }: TaxLabel) => `${name} ${percentage}`,
   total: "Total",
   balanceApplied: "Saldo a favor aplicado",
   creditedToBalance: "Abonado a su saldo a favor",
   amountDue: "Importe a pagar",
   amountPaid: "Importe pagado",
   proration: "Prorrateo",
+  reverseCharge: "Inversión del sujeto pasivo.",
+  taxExempt: "Operación exenta de impuestos.",
+  customerReference: "Cliente",
+  payment: "Pago",
+  paymentReference: "Ref.",
+  providerNames,
+  formatTaxId: taxIdFormatter("es"),
+  formatPercentage: (percentage: string) => `${percentage.replace(".", ",")}\u00a0%`,
+  countryName: (country: string) => countryName({ country, locale: "es" }),
   statusNames: Object.freeze({
     draft: "Borrador",
     open: "Pendiente",

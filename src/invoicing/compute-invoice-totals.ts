@@ -1,5 +1,6 @@
 import { invalidState } from "../errors.ts";
 import { allocateProportionally, percentOf } from "../money/index.ts";
+import type { TaxCalculation } from "../taxes/tax-calculator.ts";
 
 export type InvoiceKind = "subscription" | "one_off" | "settlement";
 
@@ -13,9 +14,9 @@ export interface DraftLine {
   periodStart: Date | null;
   periodEnd: Date | null;
   /**
-   * The discount a prorated line carries by itself (docs/billing.md "Coupons and prorated lines"): set
-   * on lines built with it, and on every line once `discountLines` has shared the coupon out. Unset on
-   * full charges until then.
+   * The discount on the line (docs/billing.md "Coupons and prorated lines"): set on prorated lines built
+   * with the one they carry, and on every line once `discountLines` has shared the coupon out (unset on
+   * full charges until then). The line's tax is computed on `amount − discount` (docs/billing.md "Taxes").
    */
   discount?: bigint;
   /** The add-on the line charges or credits; unset for the plan and other lines. */
@@ -30,6 +31,11 @@ export interface CouponTerms {
 export interface InvoiceTotals {
   subtotal: bigint;
   discount: bigint;
+  /** The lines' taxes added up (docs/billing.md "Taxes"). */
+  tax: bigint;
+  /** The part of `tax` already inside the prices (inclusive rates); the rest is added to the total. */
+  taxIncluded: bigint;
+  /** `subtotal − discount + (tax − taxIncluded)`: what the invoice comes to, tax included. */
   total: bigint;
   balanceApplied: bigint;
   creditedToBalance: bigint;
@@ -56,19 +62,23 @@ function requireInvoiceable(lines: readonly DraftLine[], subtotal: bigint): void
 
 /**
  * The order of docs/billing.md "Invoices": lines → discount (the coupon on full charges, plus what prorated
- * lines carry: `discountLines`) → credit balance (subscription invoices only) → amount due. Nothing goes
- * below zero: a negative total is credited to the balance instead.
+ * lines carry: `discountLines`) → tax per line on what is left of it (`taxes`, from the `TaxCalculator`;
+ * added to the total, or already inside it for inclusive rates) → credit balance (subscription invoices
+ * only) → amount due. Nothing goes below zero: a negative total is credited to the balance instead.
  */
 export function computeInvoiceTotals({
   kind,
   lines,
   coupon,
   balanceAvailable,
+  taxes = null,
 }: {
   kind: InvoiceKind;
   lines: readonly DraftLine[];
   coupon: CouponTerms | null;
   balanceAvailable: bigint;
+  /** The taxes of `lines`, computed on their amounts after `discountLines`; null: untaxed. */
+  taxes?: TaxCalculation | null;
 }): InvoiceTotals {
   const subtotal = lines.reduce((sum, line) => sum + line.amount, 0n);
   requireInvoiceable(lines, subtotal);
@@ -76,11 +86,18 @@ export function computeInvoiceTotals({
     (sum, line) => sum + (line.discount ?? 0n),
     0n,
   );
-  const total = subtotal - discount;
+  const lineTaxes = (taxes?.lines ?? []).filter((tax) => tax !== null);
+  const tax = lineTaxes.reduce((sum, line) => sum + line.amount, 0n);
+  const taxIncluded = lineTaxes
+    .filter((line) => line.inclusive)
+    .reduce((sum, line) => sum + line.amount, 0n);
+  const total = subtotal - discount + tax - taxIncluded;
   if (total < 0n) {
     return {
       subtotal,
       discount,
+      tax,
+      taxIncluded,
       total,
       balanceApplied: 0n,
       creditedToBalance: -total,
@@ -92,6 +109,8 @@ export function computeInvoiceTotals({
   return {
     subtotal,
     discount,
+    tax,
+    taxIncluded,
     total,
     balanceApplied,
     creditedToBalance: 0n,
@@ -103,7 +122,8 @@ export function computeInvoiceTotals({
  * Every line with its discount set: a prorated line keeps the discount it carries (none when it carries
  * none); the coupon's discount on the full charges (positive lines that are not prorated) is computed on
  * their sum (a percentage of it, or the amount off up to it) and shared over them in proportion to their
- * amounts, so that the lines' discounts add up to the invoice's.
+ * amounts, so that the lines' discounts add up to the invoice's. The tax of each line is computed on what
+ * is left (`amount − discount`).
  */
 export function discountLines({
   lines,

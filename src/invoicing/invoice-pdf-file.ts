@@ -1,6 +1,7 @@
-import { eq } from "drizzle-orm";
 import type { Executor } from "../db/database.ts";
-import { organizations } from "../db/schema/index.ts";
+import type { InvoiceIssuerDetails } from "../db/schema/index.ts";
+import type { Logger } from "../logger.ts";
+import { buildInvoiceDocument } from "./build-invoice-document.ts";
 import type { Invoice } from "./invoices.ts";
 import { renderInvoicePdf } from "./render-invoice-pdf.ts";
 
@@ -8,24 +9,16 @@ import { renderInvoicePdf } from "./render-invoice-pdf.ts";
 export async function invoicePdfFile({
   executor,
   invoice,
-  issuerName,
+  issuerDefaults,
+  logger,
 }: {
   executor: Executor;
   invoice: Invoice;
-  issuerName: string;
+  issuerDefaults: InvoiceIssuerDetails;
+  logger: Logger;
 }): Promise<{ filename: string; content: Buffer }> {
-  const [organization] = await executor
-    .select({ id: organizations.id, name: organizations.name })
-    .from(organizations)
-    .where(eq(organizations.id, invoice.organizationId));
   const content = await renderInvoicePdf({
-    document: {
-      ...invoice,
-      locale: invoice.locale === "es" ? "es" : "en",
-      issuerName,
-      customer: { id: invoice.organizationId, name: organization?.name ?? invoice.organizationId },
-      lines: invoice.lines,
-    },
+    document: await buildInvoiceDocument({ executor, invoice, issuerDefaults, logger }),
   });
   return { filename: `${invoice.number ?? invoice.id}.pdf`, content };
 }

@@ -1,19 +1,24 @@
 import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Config } from "../config.ts";
 import type { Database, Executor } from "../db/database.ts";
-import { invoiceLines, invoiceNumberSequences, invoices } from "../db/schema/index.ts";
+import {
+  type InvoiceCustomerDetails,
+  type InvoiceIssuerDetails,
+  invoiceLines,
+  invoiceNumberSequences,
+  invoices,
+  organizations,
+} from "../db/schema/index.ts";
 import { notFound } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages, type Locale } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
+import { customerDetailsOf, taxCustomerOf } from "../organizations/billing-details.ts";
+import type { TaxCalculator } from "../taxes/tax-calculator.ts";
 import { appendBalanceTransaction, availableBalance } from "./balance-ledger.ts";
-import {
-  type CouponTerms,
-  computeInvoiceTotals,
-  type DraftLine,
-  discountLines,
-  type InvoiceKind,
-  type InvoiceTotals,
-} from "./compute-invoice-totals.ts";
+import type { CouponTerms, DraftLine, InvoiceKind } from "./compute-invoice-totals.ts";
+import { resolveIssuer } from "./issuer.ts";
+import { type PricedInvoice, type PricedLine, priceInvoice } from "./price-invoice.ts";
 
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
@@ -36,43 +41,67 @@ export interface InvoiceDraft {
   periodKey: string | null;
 }
 
+/** What issuing an invoice needs from the composition root: the number prefix, the issuer, the taxes. */
+export interface InvoicingServices {
+  config: Pick<Config, "invoicePrefix" | "issuer">;
+  taxCalculator: TaxCalculator;
+}
+
+/** Who an invoice is issued to and by, as they are when it is finalized. */
+export interface InvoiceParties {
+  customer: InvoiceCustomerDetails;
+  issuer: InvoiceIssuerDetails;
+}
+
 /**
- * Finalizes an invoice in the caller's transaction: totals in the order of docs/billing.md "Invoices", the next gapless
- * number, the lines, and the balance movements (credit consumed by a subscription invoice, or a negative
- * total credited). An invoice with nothing to pay is `paid` at once; otherwise it is `open` for payment.
+ * Finalizes an invoice in the caller's transaction: discount, taxes and totals in the order of
+ * docs/billing.md "Invoices" (`priceInvoice`), the next gapless number, the lines, who it is issued to
+ * and by, and the balance movements (credit consumed by a subscription invoice, or a negative total
+ * credited). An invoice with nothing to pay is `paid` at once; otherwise it is `open` for payment.
  */
 export async function issueInvoice({
   executor,
   draft,
-  numberPrefix,
+  services,
   now,
 }: {
   executor: Executor;
   draft: InvoiceDraft;
-  numberPrefix: string;
+  services: InvoicingServices;
   now: Date;
 }): Promise<Invoice> {
+  const [organization] = await executor
+    .select()
+    .from(organizations)
+    .where(eq(organizations.id, draft.organizationId));
+  if (!organization) throw notFound("Organization", draft.organizationId);
   const balance =
     draft.kind === "subscription"
       ? await availableBalance({ executor, organizationId: draft.organizationId })
       : 0n;
-  const totals = computeInvoiceTotals({
+  const priced = await priceInvoice({
+    executor,
+    taxCalculator: services.taxCalculator,
+    customer: taxCustomerOf(organization),
     kind: draft.kind,
+    currency: draft.currency,
     lines: draft.lines,
     coupon: draft.coupon,
     balanceAvailable: balance,
+    now,
   });
-  const number = await nextInvoiceNumber({ executor, prefix: numberPrefix });
+  const totals = priced.totals;
+  const parties: InvoiceParties = {
+    customer: customerDetailsOf(organization),
+    issuer: await resolveIssuer({ executor, defaults: services.config.issuer }),
+  };
+  const number = await nextInvoiceNumber({ executor, prefix: services.config.invoicePrefix });
   const [row] = await executor
     .insert(invoices)
-    .values(finalizedInvoiceRow({ draft, totals, number, now }))
+    .values(finalizedInvoiceRow({ draft, priced, parties, number, now }))
     .returning();
   if (!row) throw new Error("invoice insert returned no row");
-  const lines = await insertLines({
-    executor,
-    invoiceId: row.id,
-    lines: discountLines({ lines: draft.lines, coupon: draft.coupon }),
-  });
+  const lines = await insertLines({ executor, invoiceId: row.id, lines: priced.lines });
   await publishInvoiceCreated({ executor, invoice: row, now });
   if (totals.balanceApplied > 0n) {
     await appendBalanceTransaction({
@@ -109,15 +138,18 @@ export async function issueInvoice({
  */
 export function finalizedInvoiceRow({
   draft,
-  totals,
+  priced,
+  parties,
   number,
   now,
 }: {
   draft: InvoiceDraft;
-  totals: InvoiceTotals;
+  priced: PricedInvoice;
+  parties: InvoiceParties;
   number: string | null;
   now: Date;
 }): typeof invoices.$inferInsert {
+  const { totals } = priced;
   const settled = totals.amountDue === 0n;
   return {
     id: draft.id,
@@ -132,6 +164,9 @@ export function finalizedInvoiceRow({
     ...totals,
     amountPaid: 0n,
     couponCode: totals.discount > 0n ? (draft.coupon?.code ?? null) : null,
+    reverseCharge: priced.reverseCharge,
+    customerDetails: parties.customer,
+    issuerDetails: parties.issuer,
     periodStart: draft.periodStart,
     periodEnd: draft.periodEnd,
     periodKey: draft.periodKey,
@@ -261,19 +296,23 @@ async function insertLines({
 }: {
   executor: Executor;
   invoiceId: string;
-  lines: readonly (DraftLine | InvoiceLineRow)[];
+  lines: readonly (PricedLine | InvoiceLineRow)[];
 }): Promise<InvoiceLineRow[]> {
   if (lines.length === 0) return [];
   return executor.insert(invoiceLines).values(invoiceLineRows({ invoiceId, lines })).returning();
 }
 
-/** An invoice's lines as rows, in order; draft lines are given with their discounts (`discountLines`). */
+/**
+ * An invoice's lines as rows, in order: priced lines (`priceInvoice`: each with its discount, the
+ * carried one of a prorated line or its share of the coupon, and its tax on what is left), or the rows of
+ * an invoice kept on record.
+ */
 export function invoiceLineRows({
   invoiceId,
   lines,
 }: {
   invoiceId: string;
-  lines: readonly (DraftLine | InvoiceLineRow)[];
+  lines: readonly (PricedLine | InvoiceLineRow)[];
 }): (typeof invoiceLines.$inferInsert)[] {
   return lines.map((line, position) => ({
     invoiceId,
@@ -288,6 +327,23 @@ export function invoiceLineRows({
     proration: line.proration,
     periodStart: line.periodStart,
     periodEnd: line.periodEnd,
+    ...("tax" in line
+      ? {
+          taxableAmount: line.taxableAmount,
+          taxAmount: line.tax?.amount ?? 0n,
+          taxRateId: line.tax?.taxRateId ?? null,
+          taxName: line.tax?.name ?? null,
+          taxPercentage: line.tax?.percentage ?? null,
+          taxInclusive: line.tax?.inclusive ?? null,
+        }
+      : {
+          taxableAmount: line.taxableAmount,
+          taxAmount: line.taxAmount,
+          taxRateId: line.taxRateId,
+          taxName: line.taxName,
+          taxPercentage: line.taxPercentage,
+          taxInclusive: line.taxInclusive,
+        }),
   }));
 }
 

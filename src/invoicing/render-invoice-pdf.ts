@@ -1,14 +1,16 @@
 import PDFDocument from "pdfkit";
+import type { PostalAddress } from "../db/schema/index.ts";
 import { type InvoiceLabels, invoiceLabels } from "../i18n/invoice-labels.ts";
 import { formatMoney } from "../money/index.ts";
 import type { InvoiceDocument, InvoiceDocumentLine } from "./invoice-document.ts";
 
 const margin = 50;
-const amountWidth = 130;
 const columnGap = 16;
+const cellGap = 10;
 const rowPadding = 6;
 /** A single line description never takes more than this; longer ones end with "…". */
 const maxDescriptionHeight = 240;
+const logoBox = { width: 150, height: 56 } as const;
 const colors = { text: "#1a1a1a", muted: "#6b6b6b", rule: "#d9d9d9" } as const;
 
 interface Layout {
@@ -18,13 +20,26 @@ interface Layout {
   left: number;
   right: number;
   bottom: number;
+  columns: TableColumns;
+}
+
+/** The line table's numeric columns, right to left from the page's right edge; the tax column only when a line is taxed. */
+interface TableColumns {
+  amountRight: number;
+  taxRight: number | null;
+  unitPriceRight: number;
+  quantityRight: number;
+  descriptionWidth: number;
 }
 
 /**
  * The invoice as an A4 PDF in the document's locale, drawn with the standard Helvetica fonts (no font
- * files). Every amount goes through `formatMoney`. Rows that do not fit move whole to a new page,
- * which repeats the table header. The output depends only on `document` (the PDF's creation date is
- * `document.createdAt`), so the same document renders to the same bytes.
+ * files): the issuer (logo, legal name, address, tax id), the invoice's number, dates and the period its
+ * lines cover, the customer (legal name, address, tax id, email), the lines with quantity, unit price,
+ * tax rate and amount, the totals with the base and tax of each rate, the reverse-charge or exemption
+ * legend, and the payments of a paid invoice. Every amount goes through `formatMoney`. Rows that do not
+ * fit move whole to a new page, which repeats the table header. The output depends only on `document`
+ * (the PDF's creation date is `document.createdAt`), so the same document renders to the same bytes.
  */
 export async function renderInvoicePdf({
   document,
@@ -42,7 +57,7 @@ export async function renderInvoicePdf({
     displayTitle: true,
     info: {
       Title: `${labels.title} ${document.number ?? labels.draft}`,
-      Author: document.issuerName,
+      Author: document.issuer.name,
       Subject: document.id,
       Creator: "Abono",
       Producer: "Abono",
@@ -51,22 +66,54 @@ export async function renderInvoicePdf({
     },
   });
   const bytes = collectBytes({ pdf });
+  const left = margin;
+  const right = pdf.page.width - margin;
   const layout: Layout = {
     pdf,
     document,
     labels,
-    left: margin,
-    right: pdf.page.width - margin,
+    left,
+    right,
     bottom: pdf.page.height - margin,
+    columns: tableColumns({ document, left, right }),
   };
   let y = drawHeader({ layout });
+  y = drawCustomer({ layout, y });
   y = drawTableHeader({ layout, y });
   for (const line of document.lines) {
     y = drawLine({ layout, line, y });
   }
-  drawTotals({ layout, y: y + 14 });
+  y = drawTotals({ layout, y: y + 14 });
+  drawNotes({ layout, y: y + 10 });
   pdf.end();
   return bytes;
+}
+
+function tableColumns({
+  document,
+  left,
+  right,
+}: {
+  document: InvoiceDocument;
+  left: number;
+  right: number;
+}): TableColumns {
+  const taxed = document.lines.some((line) => line.taxPercentage !== null);
+  const amountWidth = 82;
+  const taxWidth = 52;
+  const unitPriceWidth = 82;
+  const quantityWidth = 34;
+  const amountRight = right;
+  const taxRight = taxed ? amountRight - amountWidth - cellGap : null;
+  const unitPriceRight = (taxRight ?? amountRight) - (taxed ? taxWidth : amountWidth) - cellGap;
+  const quantityRight = unitPriceRight - unitPriceWidth - cellGap;
+  return {
+    amountRight,
+    taxRight,
+    unitPriceRight,
+    quantityRight,
+    descriptionWidth: quantityRight - quantityWidth - cellGap - left,
+  };
 }
 
 function collectBytes({ pdf }: { pdf: PDFKit.PDFDocument }): Promise<Buffer> {
@@ -78,41 +125,31 @@ function collectBytes({ pdf }: { pdf: PDFKit.PDFDocument }): Promise<Buffer> {
   });
 }
 
+/** Issuer on the left (logo, legal name, address, tax id, email); title, status and facts on the right. */
 function drawHeader({ layout }: { layout: Layout }): number {
   const { pdf, document, labels, left, right } = layout;
-  const width = right - left;
-  let y = margin;
-  write({ pdf, text: labels.title, x: left, y, font: "Helvetica-Bold", size: 22 });
+  const columnWidth = (right - left - columnGap) / 2;
+  const { issuer } = document;
+
+  let issuerY = margin;
+  if (issuer.logo !== null) {
+    pdf.image(issuer.logo, left, issuerY, { fit: [logoBox.width, logoBox.height] });
+    issuerY += logoBox.height + 10;
+  }
+  issuerY = drawParty({ layout, party: issuer, x: left, y: issuerY, width: columnWidth });
+
+  let factsY = margin;
+  writeRight({ pdf, text: labels.title, right, y: factsY, font: "Helvetica-Bold", size: 22 });
+  factsY += 28;
   writeRight({
     pdf,
-    text: labels.statusNames[document.status],
+    text: `${labels.kindNames[document.kind]}  ·  ${labels.statusNames[document.status]}`,
     right,
-    y: y + 6,
-    font: "Helvetica-Bold",
-    size: 11,
+    y: factsY,
+    size: 10,
+    color: colors.muted,
   });
-  y += 28;
-  write({ pdf, text: labels.kindNames[document.kind], x: left, y, size: 10, color: colors.muted });
-  y += 22;
-  y += writeWrapped({ pdf, text: document.issuerName, x: left, y, width, font: "Helvetica-Bold" });
-  y += 18;
-
-  const columnWidth = (width - columnGap) / 2;
-  let customerY = y;
-  write({ pdf, text: labels.billedTo, x: left, y: customerY, size: 9, color: colors.muted });
-  customerY += 13;
-  customerY += writeWrapped({
-    pdf,
-    text: document.customer.name,
-    x: left,
-    y: customerY,
-    width: columnWidth,
-    font: "Helvetica-Bold",
-  });
-  customerY += 2;
-  write({ pdf, text: document.customer.id, x: left, y: customerY, size: 9, color: colors.muted });
-  customerY += 12;
-
+  factsY += 24;
   const facts: [string, string][] = [
     [labels.invoiceNumber, document.number ?? labels.draft],
     [labels.date, labels.formatDate(document.createdAt)],
@@ -120,7 +157,6 @@ function drawHeader({ layout }: { layout: Layout }): number {
   const period = formatPeriod({ labels, start: document.periodStart, end: document.periodEnd });
   if (period !== null) facts.push([labels.period, period]);
   if (document.paidAt !== null) facts.push([labels.paidOn, labels.formatDate(document.paidAt)]);
-  let factsY = y;
   for (const [label, value] of facts) {
     write({
       pdf,
@@ -133,14 +169,99 @@ function drawHeader({ layout }: { layout: Layout }): number {
     writeRight({ pdf, text: value, right, y: factsY, size: 10 });
     factsY += 16;
   }
-  return Math.max(customerY, factsY) + 24;
+  return Math.max(issuerY, factsY) + 18;
+}
+
+/** "Billed to": the customer's legal name, name and reference, address, tax id and email. */
+function drawCustomer({ layout, y }: { layout: Layout; y: number }): number {
+  const { pdf, document, labels, left, right } = layout;
+  const { customer } = document;
+  const width = (right - left - columnGap) / 2;
+  write({ pdf, text: labels.billedTo, x: left, y, size: 9, color: colors.muted });
+  let top = y + 13;
+  top = drawParty({
+    layout,
+    party: customer,
+    x: left,
+    y: top,
+    width,
+    subtitle: [customer.tradeName, `${labels.customerReference} ${customer.reference}`]
+      .filter((part) => part !== null)
+      .join("  ·  "),
+  });
+  return top + 20;
+}
+
+/** A party's block: the name in bold, then (muted) an optional subtitle, the address, tax id and email. */
+function drawParty({
+  layout,
+  party,
+  x,
+  y,
+  width,
+  subtitle,
+}: {
+  layout: Layout;
+  party: InvoiceDocument["issuer"] | InvoiceDocument["customer"];
+  x: number;
+  y: number;
+  width: number;
+  subtitle?: string;
+}): number {
+  const { pdf, labels } = layout;
+  let top = y;
+  top += writeWrapped({
+    pdf,
+    text: party.name,
+    x,
+    y: top,
+    width,
+    font: "Helvetica-Bold",
+    size: 12,
+  });
+  top += 2;
+  const details = [
+    ...(subtitle ? [subtitle] : []),
+    ...addressLines({ labels, address: party.address }),
+    ...(party.taxId === null
+      ? []
+      : [labels.formatTaxId({ type: party.taxIdType, value: party.taxId })]),
+    ...(party.email === null ? [] : [party.email]),
+  ];
+  for (const detail of details) {
+    top += writeWrapped({ pdf, text: detail, x, y: top, width, size: 9, color: colors.muted });
+    top += 1;
+  }
+  return top;
+}
+
+function addressLines({
+  labels,
+  address,
+}: {
+  labels: InvoiceLabels;
+  address: PostalAddress | null;
+}): string[] {
+  if (address === null) return [];
+  const city = [address.postalCode, address.city].filter((part) => part).join(" ");
+  return [
+    address.line1,
+    ...(address.line2 ? [address.line2] : []),
+    address.region ? `${city}, ${address.region}` : city,
+    labels.countryName(address.country),
+  ];
 }
 
 function drawTableHeader({ layout, y }: { layout: Layout; y: number }): number {
-  const { pdf, labels, left, right } = layout;
+  const { pdf, labels, left, right, columns } = layout;
   const style = { font: "Helvetica-Bold", size: 9, color: colors.muted } as const;
   write({ pdf, text: labels.description, x: left, y, ...style });
-  writeRight({ pdf, text: labels.amount, right, y, ...style });
+  writeRight({ pdf, text: labels.quantity, right: columns.quantityRight, y, ...style });
+  writeRight({ pdf, text: labels.unitPrice, right: columns.unitPriceRight, y, ...style });
+  if (columns.taxRight !== null) {
+    writeRight({ pdf, text: labels.tax, right: columns.taxRight, y, ...style });
+  }
+  writeRight({ pdf, text: labels.amount, right: columns.amountRight, y, ...style });
   rule({ pdf, left, right, y: y + 14, color: colors.text });
   return y + 15;
 }
@@ -154,12 +275,11 @@ function drawLine({
   line: InvoiceDocumentLine;
   y: number;
 }): number {
-  const { pdf, labels, left, right } = layout;
-  const descriptionWidth = right - left - amountWidth - columnGap;
+  const { pdf, labels, left, right, columns } = layout;
   const description = toWinAnsi(line.description);
   setFont({ pdf, font: "Helvetica", size: 10 });
   const descriptionHeight = Math.min(
-    pdf.heightOfString(description, { width: descriptionWidth }),
+    pdf.heightOfString(description, { width: columns.descriptionWidth }),
     maxDescriptionHeight,
   );
   const period = formatPeriod({ labels, start: line.periodStart, end: line.periodEnd });
@@ -176,11 +296,29 @@ function drawLine({
   const textTop = top + rowPadding;
   setFont({ pdf, font: "Helvetica", size: 10, color: colors.text });
   pdf.text(description, left, textTop, {
-    width: descriptionWidth,
+    width: columns.descriptionWidth,
     height: maxDescriptionHeight,
     ellipsis: true,
   });
-  writeRight({ pdf, text: money({ layout, amount: line.amount }), right, y: textTop, size: 10 });
+  if (line.quantity !== null) {
+    writeRight({
+      pdf,
+      text: line.quantity.toString(),
+      right: columns.quantityRight,
+      y: textTop,
+      size: 10,
+    });
+  }
+  if (line.unitAmount !== null) {
+    const unitPrice = money({ layout, amount: line.unitAmount });
+    writeRight({ pdf, text: unitPrice, right: columns.unitPriceRight, y: textTop, size: 10 });
+  }
+  if (columns.taxRight !== null && line.taxPercentage !== null) {
+    const rate = labels.formatPercentage(line.taxPercentage);
+    writeRight({ pdf, text: rate, right: columns.taxRight, y: textTop, size: 10 });
+  }
+  const amount = money({ layout, amount: line.amount });
+  writeRight({ pdf, text: amount, right: columns.amountRight, y: textTop, size: 10 });
   if (details.length > 0) {
     const detailsText = details.join("  ·  ");
     const detailsTop = textTop + descriptionHeight + 2;
@@ -190,13 +328,24 @@ function drawLine({
   return top + rowHeight;
 }
 
-function drawTotals({ layout, y }: { layout: Layout; y: number }): void {
+function drawTotals({ layout, y }: { layout: Layout; y: number }): number {
   const { pdf, document, labels, right } = layout;
+  const allInclusive =
+    document.taxes.length > 0 && document.taxes.every((entry) => entry.inclusive);
   const rows: { label: string; amount: bigint; strong: boolean }[] = [
-    { label: labels.subtotal, amount: document.subtotal, strong: false },
+    {
+      label: allInclusive ? labels.subtotalTaxIncluded : labels.subtotal,
+      amount: document.subtotal,
+      strong: false,
+    },
   ];
   if (document.discount > 0n) {
     rows.push({ label: labels.discount, amount: -document.discount, strong: false });
+  }
+  for (const entry of document.taxes) {
+    const rate = { name: entry.name, percentage: labels.formatPercentage(entry.percentage) };
+    rows.push({ label: labels.taxBase(rate), amount: entry.netAmount, strong: false });
+    rows.push({ label: labels.taxLine(rate), amount: entry.amount, strong: false });
   }
   rows.push({ label: labels.total, amount: document.total, strong: true });
   if (document.balanceApplied > 0n) {
@@ -219,12 +368,49 @@ function drawTotals({ layout, y }: { layout: Layout; y: number }): void {
   if (top + rows.length * rowHeight > layout.bottom) {
     top = startContinuationPage({ layout });
   }
-  const labelX = right - 280;
+  const labelX = right - 300;
   for (const row of rows) {
     const font = row.strong ? "Helvetica-Bold" : "Helvetica";
     write({ pdf, text: row.label, x: labelX, y: top, font, size: 10 });
     writeRight({ pdf, text: money({ layout, amount: row.amount }), right, y: top, font, size: 10 });
     top += rowHeight;
+  }
+  return top;
+}
+
+/** The tax legend (reverse charge, exemption) and how a paid invoice was paid. */
+function drawNotes({ layout, y }: { layout: Layout; y: number }): void {
+  const { pdf, document, labels, left, right } = layout;
+  const width = right - left;
+  const notes: { text: string; strong: boolean }[] = [];
+  if (document.reverseCharge) notes.push({ text: labels.reverseCharge, strong: true });
+  else if (document.taxExempt) notes.push({ text: labels.taxExempt, strong: true });
+  for (const payment of document.payments) {
+    const provider = labels.providerNames[payment.provider] ?? payment.provider;
+    const parts = [
+      payment.method === null ? provider : `${payment.method} (${provider})`,
+      payment.reference === null ? null : `${labels.paymentReference} ${payment.reference}`,
+      labels.formatDate(payment.paidAt),
+      money({ layout, amount: payment.amount }),
+    ].filter((part) => part !== null);
+    notes.push({ text: `${labels.payment}: ${parts.join("  ·  ")}`, strong: false });
+  }
+  let top = y;
+  for (const note of notes) {
+    setFont({ pdf, size: 9 });
+    const height = pdf.heightOfString(toWinAnsi(note.text), { width });
+    if (top + height > layout.bottom) top = startContinuationPage({ layout });
+    top += writeWrapped({
+      pdf,
+      text: note.text,
+      x: left,
+      y: top,
+      width,
+      size: 9,
+      font: note.strong ? "Helvetica-Bold" : "Helvetica",
+      color: note.strong ? colors.text : colors.muted,
+    });
+    top += 4;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import type { PaymentProviders } from "../payments/payment-providers.ts";
+import type { TaxCalculator } from "../taxes/tax-calculator.ts";
 
 /** What every job handler receives besides its payload; wired once in `startWorker`. */
 export interface JobDependencies {
@@ -10,6 +11,7 @@ export interface JobDependencies {
   config: Config;
   logger: Logger;
   providers: PaymentProviders;
+  taxCalculator: TaxCalculator;
 }
 
 export interface JobContext extends JobDependencies {

@@ -14,6 +14,13 @@ export { type PercentOfInput, percentOf } from "./percent-of.ts";
 export { prorate } from "./prorate.ts";
 export { prorateSum, type Share } from "./prorate-sum.ts";
 export { type ProrationFraction, prorationFraction } from "./proration-fraction.ts";
+export { taxAmount } from "./tax-amount.ts";
+export {
+  formatTaxPercentage,
+  parseTaxPercentage,
+  type TaxPercentage,
+  wholePercentage,
+} from "./tax-percentage.ts";
 export { toDecimalString } from "./to-decimal-string.ts";
 export { toMinor } from "./to-minor.ts";
 export { toNumber } from "./to-number.ts";

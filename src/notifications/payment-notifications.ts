@@ -260,7 +260,8 @@ async function renderAttachments({
     const file = await invoicePdfFile({
       executor: context.db,
       invoice,
-      issuerName: context.config.issuerName,
+      issuerDefaults: context.config.issuer,
+      logger: context.logger,
     });
     files.push({ ...file, contentType: "application/pdf" });
   }

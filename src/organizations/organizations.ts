@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
+import { isUniqueViolation } from "../db/is-unique-violation.ts";
 import {
   organizationPublicView,
   type organizationStatuses,
@@ -368,10 +369,4 @@ export async function getPublicOrganization({
     .where(eq(organizationPublicView.organizationId, organizationId));
   if (!view) throw notFound("Organization", organizationId);
   return { id: view.organizationId, name: view.name, status: view.status, isActive: view.isActive };
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  const { code, constraint: name } = cause as { code?: string; constraint?: string };
-  return code === "23505" && name === constraint;
 }

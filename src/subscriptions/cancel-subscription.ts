@@ -209,7 +209,7 @@ async function creditUnusedTimeToBalance({
       periodEnd: subscription.currentPeriodEnd,
       periodKey: null,
     },
-    numberPrefix: services.config.invoicePrefix,
+    services,
     now,
   });
 }

@@ -12,12 +12,11 @@ import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { availableBalance } from "../invoicing/balance-ledger.ts";
-import {
-  computeInvoiceTotals,
-  type DraftLine,
-  discountLines,
-} from "../invoicing/compute-invoice-totals.ts";
 import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
+import { type PricedLine, priceInvoice } from "../invoicing/price-invoice.ts";
+import { summarizeTaxes, type TaxSummaryEntry } from "../invoicing/tax-summary.ts";
+import { taxCustomerOf } from "../organizations/billing-details.ts";
+import type { LineTax } from "../taxes/tax-calculator.ts";
 import type { Interval } from "../time/index.ts";
 import { computePlanChange } from "./compute-plan-change.ts";
 import { registerFounder } from "./founders.ts";
@@ -50,6 +49,9 @@ export interface PreviewLine {
   periodStart: Date | null;
   periodEnd: Date | null;
   kind: string;
+  /** The line's amount after its share of the discount, and its tax (docs/billing.md "Taxes"). */
+  taxableAmount: bigint;
+  tax: LineTax | null;
 }
 
 export interface ChangePreview {
@@ -57,20 +59,26 @@ export interface ChangePreview {
   lines: PreviewLine[];
   subtotal: bigint;
   discount: bigint;
+  tax: bigint;
+  /** What the invoice comes to, tax included; `amountDue` is this less the balance applied. */
+  total: bigint;
+  taxes: TaxSummaryEntry[];
+  reverseCharge: boolean;
   balanceApplied: bigint;
   amountDue: bigint;
   creditedToBalance: bigint;
   balanceAfter: bigint;
   effectiveAt: Date;
   /**
-   * What is owed to date and is invoiced before the change, with the totals of that invoice: it is paid
-   * (`amountDue`), or, when removed add-ons make it negative, credited to the balance
-   * (`creditedToBalance`). Null when nothing is owed.
+   * What is owed to date and is invoiced before the change, with the totals of that invoice (tax
+   * included): it is paid (`amountDue`), or, when removed add-ons make it negative, credited to the
+   * balance (`creditedToBalance`). Null when nothing is owed.
    */
   settlement: {
     lines: PreviewLine[];
     subtotal: bigint;
     discount: bigint;
+    tax: bigint;
     total: bigint;
     amountDue: bigint;
     creditedToBalance: bigint;
@@ -229,28 +237,44 @@ export async function changePlanWithin(
     ? await subscriptionDiscount({ tx, subscription, periodStart: change.period.start })
     : couponInForce;
   const balance = await availableBalance({ executor: tx, organizationId });
-  const settlementTotals = computeInvoiceTotals({
+  // Priced as issueInvoice prices them: the same discounts, taxes and balance.
+  const pricing = {
+    executor: tx,
+    taxCalculator: services.taxCalculator,
+    customer: taxCustomerOf(organization),
+    currency: subscription.currency,
+    now,
+  };
+  const settlementPriced = await priceInvoice({
+    ...pricing,
     kind: "settlement",
     lines: owed.lines,
     coupon: null,
     balanceAvailable: 0n,
   });
+  const settlementTotals = settlementPriced.totals;
   const balanceBeforeChange = balance + settlementTotals.creditedToBalance;
-  const totals = computeInvoiceTotals({
+  const priced = await priceInvoice({
+    ...pricing,
     kind: "subscription",
     lines: change.lines,
     coupon,
     balanceAvailable: balanceBeforeChange,
   });
+  const totals = priced.totals;
 
   if (preview) {
     return {
       preview: true as const,
       result: {
         currency: subscription.currency,
-        lines: discountLines({ lines: change.lines, coupon }).map(toPreviewLine),
+        lines: priced.lines.map(toPreviewLine),
         subtotal: totals.subtotal,
         discount: totals.discount,
+        tax: totals.tax,
+        total: totals.total,
+        taxes: summarizeTaxes(priced.lines),
+        reverseCharge: priced.reverseCharge,
         balanceApplied: totals.balanceApplied,
         amountDue: totals.amountDue,
         creditedToBalance: totals.creditedToBalance,
@@ -260,9 +284,10 @@ export async function changePlanWithin(
           owed.lines.length === 0
             ? null
             : {
-                lines: discountLines({ lines: owed.lines, coupon: null }).map(toPreviewLine),
+                lines: settlementPriced.lines.map(toPreviewLine),
                 subtotal: settlementTotals.subtotal,
                 discount: settlementTotals.discount,
+                tax: settlementTotals.tax,
                 total: settlementTotals.total,
                 amountDue: settlementTotals.amountDue,
                 creditedToBalance: settlementTotals.creditedToBalance,
@@ -314,7 +339,7 @@ export async function changePlanWithin(
           periodEnd: change.period.end,
           periodKey: null,
         },
-        numberPrefix: services.config.invoicePrefix,
+        services,
         now,
       });
       await chargeOrAbort(invoice);
@@ -451,7 +476,7 @@ function requireAddonPrices({
   }
 }
 
-function toPreviewLine(line: DraftLine): PreviewLine {
+function toPreviewLine(line: PricedLine): PreviewLine {
   return {
     description: line.description,
     amount: line.amount,
@@ -460,5 +485,7 @@ function toPreviewLine(line: DraftLine): PreviewLine {
     periodStart: line.periodStart,
     periodEnd: line.periodEnd,
     kind: line.kind,
+    taxableAmount: line.taxableAmount,
+    tax: line.tax,
   };
 }

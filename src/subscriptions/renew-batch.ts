@@ -11,6 +11,7 @@ import {
   invoiceLines,
   invoiceNumberSequences,
   invoices,
+  organizations,
   paymentMethods,
   payments,
   pendingItems,
@@ -22,7 +23,6 @@ import type { EventData } from "../events/event-catalog.ts";
 import { type EventType, type NewEvent, publishEvents } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
-import { computeInvoiceTotals, discountLines } from "../invoicing/compute-invoice-totals.ts";
 import {
   finalizedInvoiceRow,
   type InvoiceDraft,
@@ -30,7 +30,10 @@ import {
   invoicePeriodKey,
   newInvoiceId,
 } from "../invoicing/invoices.ts";
+import { resolveIssuer } from "../invoicing/issuer.ts";
+import { priceInvoice } from "../invoicing/price-invoice.ts";
 import { defineJob } from "../jobs/job.ts";
+import { customerDetailsOf, taxCustomerOf } from "../organizations/billing-details.ts";
 import { chargeMethod, type SucceededCharge } from "../payments/charge-invoice.ts";
 import { addDays, nextPeriod } from "../time/index.ts";
 import { buildRenewalLines } from "./build-renewal-lines.ts";
@@ -81,7 +84,7 @@ export async function renewBatch({
   due: readonly DueRenewal[];
   systemNow: Date;
 }): Promise<{ renewed: number; pastDue: number; skipped: number }> {
-  const { db, providers, config, logger } = services;
+  const { db, providers, config, logger, taxCalculator } = services;
   const charges: (SucceededCharge & { organizationId: string })[] = [];
   try {
     return await db.transaction(async (tx) => {
@@ -97,6 +100,20 @@ export async function renewBatch({
            and test_clock_id is null and provisioning_status = 'active'
          order by id for update skip locked`);
       const locales = new Map(locked.rows.map((row) => [row.id, row.locale]));
+      // Their billing details (taxes, and who the invoices are issued to) and the issuer, read once.
+      const organizationRows = locked.rows.length
+        ? await tx
+            .select()
+            .from(organizations)
+            .where(
+              inArray(
+                organizations.id,
+                locked.rows.map((row) => row.id),
+              ),
+            )
+        : [];
+      const organizationOf = new Map(organizationRows.map((row) => [row.id, row]));
+      const issuer = await resolveIssuer({ executor: tx, defaults: config.issuer });
       const candidates = await tx
         .select()
         .from(subscriptions)
@@ -266,12 +283,20 @@ export async function renewBatch({
           periodEnd: period.end,
           periodKey: key,
         };
-        const totals = computeInvoiceTotals({
+        const organization = organizationOf.get(organizationId);
+        if (!organization) throw new Error(`Organization ${organizationId} not found`);
+        const priced = await priceInvoice({
+          executor: tx,
+          taxCalculator,
+          customer: taxCustomerOf(organization),
           kind: draft.kind,
+          currency: draft.currency,
           lines: draft.lines,
           coupon: draft.coupon,
           balanceAvailable: balanceOf.get(organizationId) ?? 0n,
+          now: at,
         });
+        const { totals } = priced;
         const invoiceId = draft.id;
 
         let paid = totals.amountDue === 0n;
@@ -324,17 +349,18 @@ export async function renewBatch({
         }
         // Finalized (numbered below, once every charge of the batch is done), then paid if it was.
         invoiceRows.push({
-          ...finalizedInvoiceRow({ draft, totals, number: null, now: at }),
+          ...finalizedInvoiceRow({
+            draft,
+            priced,
+            parties: { customer: customerDetailsOf(organization), issuer },
+            number: null,
+            now: at,
+          }),
           ...(paid && totals.amountDue > 0n
             ? { status: "paid", amountPaid: totals.amountDue, paidAt: attemptedAt }
             : {}),
         });
-        lineRows.push(
-          ...invoiceLineRows({
-            invoiceId,
-            lines: discountLines({ lines: draft.lines, coupon: draft.coupon }),
-          }),
-        );
+        lineRows.push(...invoiceLineRows({ invoiceId, lines: priced.lines }));
         if (totals.balanceApplied > 0n) {
           ledgerRows.push({
             id: newId("txn", at.getTime()),

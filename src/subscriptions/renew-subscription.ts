@@ -194,7 +194,7 @@ export async function renewSubscription({
           periodEnd: period.end,
           periodKey,
         },
-        numberPrefix: services.config.invoicePrefix,
+        services,
         now: at,
       });
       await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: invoice.id });

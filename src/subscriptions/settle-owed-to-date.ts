@@ -105,7 +105,7 @@ export async function settleOwedToDate({
       periodEnd: now,
       periodKey: null,
     },
-    numberPrefix: services.config.invoicePrefix,
+    services,
     now,
   });
   await markPendingItemsBilled({ executor: tx, items: owed.pending, invoiceId: settlement.id });

@@ -229,7 +229,7 @@ export async function subscribeWithin(
       periodEnd: period.end,
       periodKey: invoicePeriodKey({ subscriptionId, periodStart: period.start }),
     },
-    numberPrefix: services.config.invoicePrefix,
+    services,
     now,
   });
   await chargeOrAbort(invoice);
@@ -296,7 +296,7 @@ function chooseCurrency({
   if (organizationCurrency !== null) {
     if (requestedCurrency !== undefined && requestedCurrency !== organizationCurrency) {
       throw validationError(
-        `currency: the organization is billed in ${organizationCurrency}; it cannot subscribe in ${requestedCurrency}.`,
+        `currency: the organization is billed in ${organizationCurrency}; it cannot subscribe in ${requestedCurrency}. Subscribe in ${organizationCurrency}, or have root switch its billing currency first (PATCH /v1/organizations/:orgId/billing-currency, allowed when nothing is open in ${organizationCurrency}).`,
       );
     }
     return organizationCurrency;

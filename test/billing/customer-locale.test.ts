@@ -1,4 +1,3 @@
-import { inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDueSubscriptions } from "../../bench/seed-due-subscriptions.ts";
 import type { BillingServices } from "../../src/billing/billing-operation.ts";
@@ -6,6 +5,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createPaymentProviders } from "../../src/payments/payment-providers.ts";
 import { renewBatch } from "../../src/subscriptions/renew-batch.ts";
+import { createManualTaxCalculator } from "../../src/taxes/manual-tax-calculator.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import {
   createBillingCatalog,
@@ -13,7 +13,7 @@ import {
   createEncounterPack,
 } from "../helpers/billing-scenario.ts";
 import { duePeriodBefore } from "../helpers/due-period.ts";
-import { readPdfText } from "../helpers/pdf-text.ts";
+import { inflatePdf, readPdfText } from "../helpers/pdf-text.ts";
 
 /**
  * What the customer reads (ledger entries, invoice lines, the PDF) is written in the organization's
@@ -42,17 +42,6 @@ const expected = {
     packTimesTwo: "Top-up pack: 100 encounters × 2",
   },
 } as const;
-
-/** The served PDF with its Flate streams inflated, so its text can be read back. */
-function inflatePdf(pdf: Buffer): Buffer {
-  const source = pdf.toString("latin1");
-  const inflated = source.replace(
-    /\/Filter \/FlateDecode([\s\S]*?)stream\n([\s\S]*?)\nendstream/g,
-    (_whole, between: string, data: string) =>
-      `${between}stream\n${inflateSync(Buffer.from(data, "latin1")).toString("latin1")}\nendstream`,
-  );
-  return Buffer.from(inflated, "latin1");
-}
 
 interface LedgerEntry {
   type: string;
@@ -121,6 +110,7 @@ describe.each(["es", "en"] as const)("an organization in %s", (locale) => {
       config,
       logger: createLogger({ level: "silent" }),
       providers: createPaymentProviders({ config }),
+      taxCalculator: createManualTaxCalculator(),
     };
     // Dates derived from now, as a billing run finds them: a period that ended an hour ago.
     const { periodStart, dueAt } = duePeriodBefore(new Date());

@@ -6,6 +6,7 @@ import { runBillingCycle } from "../../src/billing/run-billing-cycle.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createPaymentProviders } from "../../src/payments/payment-providers.ts";
+import { createManualTaxCalculator } from "../../src/taxes/manual-tax-calculator.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { duePeriodBefore } from "../helpers/due-period.ts";
 import { runCli } from "../helpers/process.ts";
@@ -27,6 +28,7 @@ beforeAll(async () => {
     config,
     logger: createLogger({ level: "silent" }),
     providers: createPaymentProviders({ config }),
+    taxCalculator: createManualTaxCalculator(),
   };
 });
 afterAll(() => database.drop());

@@ -6,6 +6,7 @@ import { createLogger } from "../../src/logger.ts";
 import { createPaymentProviders } from "../../src/payments/payment-providers.ts";
 import { renewBatch } from "../../src/subscriptions/renew-batch.ts";
 import { renewSubscription } from "../../src/subscriptions/renew-subscription.ts";
+import { createManualTaxCalculator } from "../../src/taxes/manual-tax-calculator.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog } from "../helpers/billing-scenario.ts";
 
@@ -43,12 +44,14 @@ beforeAll(async () => {
     features: {},
   });
   await post("/v1/coupons", { code: "TENOFF", percentOff: 10, duration: "forever" });
+  await post("/v1/tax-rates", { id: "ar-iva-21", name: "IVA", percentage: "21", country: "AR" });
   const config = loadConfig({ DATABASE_URL: app.database.url, ABONO_TEST_MODE: "true" });
   services = {
     db: app.server.connection.db,
     config,
     logger: createLogger({ level: "silent" }),
     providers: createPaymentProviders({ config }),
+    taxCalculator: createManualTaxCalculator(),
   };
 });
 afterAll(() => app.close());
@@ -137,7 +140,8 @@ async function renewalRecord({
   const invoices = await one(
     `select id, number, kind, status, billing_reason, currency, locale, subtotal, discount, total,
             balance_applied, credited_to_balance, amount_due, amount_paid, coupon_code, period_start,
-            period_end, created_at, finalized_at, paid_at
+            period_end, created_at, finalized_at, paid_at, tax, tax_included, reverse_charge,
+            customer_details, issuer_details
        from invoices where organization_id = $1`,
   );
   expect(invoices).toHaveLength(1);
@@ -146,7 +150,8 @@ async function renewalRecord({
     invoice,
     lines: await one(
       `select position, kind, description, amount, discount, addon_id, quantity, unit_amount, proration,
-              period_start, period_end
+              period_start, period_end, taxable_amount, tax_amount, tax_rate_id, tax_name, tax_percentage,
+              tax_inclusive
          from invoice_lines where invoice_id = (select id from invoices where organization_id = $1)
         order by position`,
     ),
@@ -290,4 +295,57 @@ describe("renewal paths", () => {
       expect(await renewalRecord(batched)).toEqual(expected);
     },
   );
+
+  it("taxes a plain renewal the same way through both paths: per line, after the coupon's share", async () => {
+    const single = await seedTwin("twin-taxed-single", "pm_sandbox_ok");
+    const batched = await seedTwin("twin-taxed-batch", "pm_sandbox_ok");
+    for (const { organizationId } of [single, batched]) {
+      await app.database.pool.query(
+        `update organizations set billing_legal_name = 'Twin S.A.', tax_id = '30-71234567-1',
+                tax_id_type = 'ar_cuit',
+                billing_address = '{"line1": "Calle 1", "line2": null, "city": "Córdoba", "region": null, "postalCode": null, "country": "AR"}'::jsonb
+          where id = $1`,
+        [organizationId],
+      );
+    }
+    await renewSubscription({ services, subscriptionId: single.subscriptionId, dueAt, systemNow });
+    await renewBatch({
+      services,
+      due: [{ subscriptionId: batched.subscriptionId, dueAt }],
+      systemNow,
+    });
+    const expected = await renewalRecord(single);
+    expect(await renewalRecord(batched)).toEqual(expected);
+
+    // The 771 off (10 % of the 7710 of full charges) is shared 4000 : 500 : 3000 : 210 → 400, 50, 300,
+    // 21; the pending items carry none. IVA 21 % on what is left of each line, rounded once:
+    //   3600 → 756; 450 → 94.5 → 95; 2700 → 567; 2032 → 426.72 → 427; −750 → −157.5 → −158;
+    //   189 → 39.69 → 40. Tax 1727; total 8221 + 1727 = 9948; the balance covers 1000: 8948 due.
+    expect(
+      expected.lines.map((line: { taxable_amount: string; tax_amount: string }) => [
+        line.taxable_amount,
+        line.tax_amount,
+      ]),
+    ).toEqual([
+      ["3600", "756"],
+      ["450", "95"],
+      ["2700", "567"],
+      ["2032", "427"],
+      ["-750", "-158"],
+      ["189", "40"],
+    ]);
+    expect(expected.invoice).toMatchObject({
+      subtotal: "8992",
+      discount: "771",
+      tax: "1727",
+      tax_included: "0",
+      total: "9948",
+      balance_applied: "1000",
+      amount_due: "8948",
+      status: "paid",
+      customer_details: { legalName: "Twin S.A.", taxId: "30-71234567-1" },
+      issuer_details: { legalName: "Abono" },
+    });
+    expect(expected.payments[0]).toMatchObject({ amount: "8948", status: "succeeded" });
+  });
 });

@@ -196,6 +196,7 @@ describe("the OpenAPI document describes every operation on its own", () => {
       addons: "addonId",
       packs: "packId",
       coupons: "couponCode",
+      "tax-rates": "taxRateId",
       "test-clocks": "testClockId",
       organizations: "orgId",
       members: "userId",

@@ -5,6 +5,7 @@ import { scheduledTasks as defaultScheduledTasks, jobRegistry } from "../../src/
 import type { ScheduledTask } from "../../src/jobs/scheduler.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
+import type { TaxCalculator } from "../../src/taxes/tax-calculator.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
 export const testRootKey = "abono_sk_test_root_key_0123456789abcdefghij";
@@ -48,6 +49,7 @@ export async function startTestApp({
   scheduledTasks = defaultScheduledTasks,
   worker = true,
   clock,
+  taxCalculator,
 }: {
   environment?: Record<string, string>;
   extraRoutes?: readonly RouteModule[];
@@ -55,6 +57,8 @@ export async function startTestApp({
   scheduledTasks?: readonly ScheduledTask[];
   worker?: boolean;
   clock?: () => Date;
+  /** Another tax calculator than the catalog's rates (an external service's stand-in). */
+  taxCalculator?: TaxCalculator;
 } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
@@ -75,6 +79,7 @@ export async function startTestApp({
     scheduledTasks,
     extraRoutes,
     ...(clock ? { clock } : {}),
+    ...(taxCalculator ? { taxCalculator } : {}),
     onRootKeyGenerated: () => {},
   });
   const baseUrl = server.url ?? "";

@@ -115,7 +115,14 @@ export async function createBillingOrganization(
     paymentToken = "pm_sandbox_ok",
     billingAnchor = "anniversary",
     locale,
-  }: { start: string; paymentToken?: string | null; billingAnchor?: string; locale?: string },
+    currency = "USD",
+  }: {
+    start: string;
+    paymentToken?: string | null;
+    billingAnchor?: string;
+    locale?: string;
+    currency?: string;
+  },
 ) {
   const clock = await app.request("POST", "/v1/test-clocks", { body: { frozenTime: start } });
   counter += 1;
@@ -123,7 +130,7 @@ export async function createBillingOrganization(
     body: {
       id: `billing-${process.pid}-${counter}`,
       name: `Billing ${counter}`,
-      currency: "USD",
+      currency,
       billingAnchor,
       testClockId: clock.body.id,
       ...(locale ? { locale } : {}),

@@ -1,3 +1,5 @@
+import { inflateSync } from "node:zlib";
+
 /**
  * Reads the text back out of a PDF written by pdfkit with `compress: false` and its standard fonts.
  * pdfkit draws each line of text in its own `BT … ET` block: a `1 0 0 1 x y Tm` position (PDF
@@ -59,13 +61,28 @@ const winAnsiHighControls: Readonly<Record<number, string>> = {
   159: "Ÿ",
 };
 
+/** A PDF with its Flate streams inflated (as the service serves them), so its text can be read back. */
+export function inflatePdf(pdf: Buffer): Buffer {
+  const source = pdf.toString("latin1");
+  const inflated = source.replace(
+    /\/Filter \/FlateDecode([\s\S]*?)stream\n([\s\S]*?)\nendstream/g,
+    (_whole, between: string, data: string) =>
+      `${between}stream\n${inflateSync(Buffer.from(data, "latin1")).toString("latin1")}\nendstream`,
+  );
+  return Buffer.from(inflated, "latin1");
+}
+
 export function readPdfText({ pdf }: { pdf: Buffer }): PdfText {
   const source = pdf.toString("latin1");
   if (!source.startsWith("%PDF-")) throw new Error("Not a PDF: it does not start with %PDF-.");
-  if (source.includes("/FlateDecode")) {
+  const objects = readObjects({ source });
+  // Images (a logo) keep their own compression; text must be in plain content streams.
+  const compressed = [...objects.values()].filter(
+    (body) => body.includes("/FlateDecode") && !/\/Subtype \/Image\b/.test(body),
+  );
+  if (compressed.length > 0) {
     throw new Error("The PDF has compressed streams; render it with compress: false.");
   }
-  const objects = readObjects({ source });
   const pageCount = source.match(/\/Type \/Page(?![A-Za-z])/g)?.length ?? 0;
   const segments = pageObjectNumbers({ objects }).flatMap((pageNumber, index) =>
     readPageSegments({ objects, page: index + 1, body: objectBody({ objects, pageNumber }) }),

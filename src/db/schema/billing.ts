@@ -6,12 +6,14 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { InvoiceCustomerDetails, InvoiceIssuerDetails } from "./billing-details.ts";
 import { organizations } from "./organizations.ts";
 
 /**
@@ -186,6 +188,10 @@ export const invoices = pgTable(
     locale: text("locale").notNull(),
     subtotal: amount("subtotal"),
     discount: amount("discount"),
+    /** The sum of the lines' taxes (docs/billing.md "Taxes"). */
+    tax: amount("tax").default(sql`0`),
+    /** The part of `tax` already inside the prices (tax-inclusive rates); the rest is added to the total. */
+    taxIncluded: amount("tax_included").default(sql`0`),
     total: amount("total"),
     balanceApplied: amount("balance_applied"),
     creditedToBalance: amount("credited_to_balance"),
@@ -194,6 +200,11 @@ export const invoices = pgTable(
     /** Refunded through the provider after payment (money back to the customer, not to the balance). */
     amountRefunded: amount("amount_refunded").default(sql`0`),
     couponCode: text("coupon_code"),
+    /** The customer is liable for the tax (reverse charge): no tax, and the invoice says so. */
+    reverseCharge: boolean("reverse_charge").notNull().default(false),
+    /** Who the invoice was issued to and by, as they were when it was finalized. Null on older invoices. */
+    customerDetails: jsonb("customer_details").$type<InvoiceCustomerDetails>(),
+    issuerDetails: jsonb("issuer_details").$type<InvoiceIssuerDetails>(),
     periodStart: at("period_start"),
     periodEnd: at("period_end"),
     /** A renewal is created once per (subscription, period): a retried billing run finds it. */
@@ -210,7 +221,10 @@ export const invoices = pgTable(
       "invoices_amounts_not_negative",
       sql`${table.balanceApplied} >= 0 and ${table.creditedToBalance} >= 0 and ${table.amountDue} >= 0 and ${table.discount} >= 0`,
     ),
-    check("invoices_total", sql`${table.total} = ${table.subtotal} - ${table.discount}`),
+    check(
+      "invoices_total",
+      sql`${table.total} = ${table.subtotal} - ${table.discount} + ${table.tax} - ${table.taxIncluded}`,
+    ),
   ],
 );
 
@@ -236,6 +250,17 @@ export const invoiceLines = pgTable(
     proration: boolean("proration").notNull(),
     periodStart: at("period_start"),
     periodEnd: at("period_end"),
+    /**
+     * The line's tax (docs/billing.md "Taxes"): computed on `taxable_amount` (the amount after its share
+     * of the discount) at `tax_percentage`, added to the price or, when `tax_inclusive`, inside it. The
+     * rate is copied onto the line so that a later correction reverses exactly this tax. Null rate: untaxed.
+     */
+    taxableAmount: bigint("taxable_amount", { mode: "bigint" }),
+    taxAmount: amount("tax_amount").default(sql`0`),
+    taxRateId: text("tax_rate_id"),
+    taxName: text("tax_name"),
+    taxPercentage: numeric("tax_percentage", { precision: 7, scale: 4 }),
+    taxInclusive: boolean("tax_inclusive"),
   },
   (table) => [primaryKey({ columns: [table.invoiceId, table.position] })],
 );

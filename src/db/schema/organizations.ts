@@ -13,7 +13,9 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 
+import type { PostalAddress } from "./billing-details.ts";
 import type { FeatureValues } from "./catalog.ts";
+import { taxRates } from "./taxes.ts";
 import { testClocks } from "./test-clocks.ts";
 
 /** Numbers organizations in creation order; the 6-digit form names the tenant schema (`tenant_000042`). */
@@ -44,6 +46,20 @@ export const organizations = pgTable(
     locale: text("locale", { enum: ["en", "es"] })
       .notNull()
       .default("en"),
+    /**
+     * Billing details (docs/organizations.md "Billing details"), printed on invoices: the legal name,
+     * postal address (its country chooses the default tax rate), tax id, billing email, tax exemption
+     * and an explicit tax rate that replaces the country's default.
+     */
+    billingLegalName: text("billing_legal_name"),
+    billingAddress: jsonb("billing_address").$type<PostalAddress>(),
+    billingEmail: text("billing_email"),
+    taxId: text("tax_id"),
+    taxIdType: text("tax_id_type"),
+    taxExempt: text("tax_exempt", { enum: ["none", "exempt", "reverse"] })
+      .notNull()
+      .default("none"),
+    taxRateId: text("tax_rate_id").references(() => taxRates.id),
     ownerUserId: text("owner_user_id"),
     ownerEmail: text("owner_email"),
     provisioningStatus: text("provisioning_status", { enum: provisioningStatuses }).notNull(),
@@ -56,6 +72,10 @@ export const organizations = pgTable(
   },
   (table) => [
     check("organizations_status", sql`${table.status} in ('active', 'suspended', 'deleted')`),
+    check(
+      "organizations_tax_exempt",
+      sql`${table.taxExempt} in ('none', 'exempt', 'reverse') and (${table.taxExempt} <> 'reverse' or ${table.taxId} is not null)`,
+    ),
     index("organizations_test_clock_id_idx").on(table.testClockId),
   ],
 );

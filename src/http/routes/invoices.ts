@@ -51,7 +51,7 @@ async function visibleInvoice(
 
 /** Invoices, their PDFs, the credit balance and payment methods: docs/billing.md. */
 export const invoiceRoutes: RouteModule = (app, dependencies) => {
-  const { db, clock, providers, config } = dependencies;
+  const { db, clock, providers, config, logger } = dependencies;
 
   app.get(
     "/v1/organizations/:orgId/invoices",
@@ -125,7 +125,12 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
         request.principal,
         request.params.invoiceId,
       );
-      const pdf = await invoicePdfFile({ executor: db, invoice, issuerName: config.issuerName });
+      const pdf = await invoicePdfFile({
+        executor: db,
+        invoice,
+        issuerDefaults: config.issuer,
+        logger,
+      });
       return (
         reply
           .type("application/pdf")

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import { forbidden } from "../../errors.ts";
+import { taxCustomerOf } from "../../organizations/billing-details.ts";
 import { listMembers, removeMember, setMember } from "../../organizations/members.ts";
 import type { OrganizationRecord } from "../../organizations/organization-record.ts";
 import {
@@ -14,8 +15,13 @@ import {
 } from "../../organizations/organizations.ts";
 import { readBillingProviders } from "../../payments/provider-trace.ts";
 import type { ManualTrace } from "../../root/manual-trace.ts";
+import { type AppliedTaxRate, resolveTaxRates } from "../../taxes/resolve-tax-rates.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
+import {
+  billingDetailsResponse,
+  billingDetailsSchema,
+} from "../schemas/billing-details-schemas.ts";
 import { currencyInput } from "../schemas/catalog-schemas.ts";
 
 const organizationId = z
@@ -73,6 +79,7 @@ export const organizationSchema = z.object({
       }),
     ),
   }),
+  billingDetails: billingDetailsSchema,
   billingProviders: z
     .object({ manual: manualTraceSchema.optional() })
     .catchall(z.record(z.string(), z.unknown()))
@@ -111,11 +118,16 @@ async function organizationResponses(
   const organizationIds = organizations.map((organization) => organization.id);
   const allSteps = await listProvisioningSteps({ db, organizationIds });
   const providersOf = await readBillingProviders({ executor: db, organizationIds });
+  const taxRatesOf = await resolveTaxRates({
+    executor: db,
+    customers: organizations.map(taxCustomerOf),
+  });
   return organizations.map((organization) =>
     organizationBody({
       organization,
       steps: allSteps.filter((step) => step.organizationId === organization.id),
       billingProviders: providersOf.get(organization.id) ?? {},
+      appliedTaxRate: taxRatesOf.get(organization.id) ?? null,
     }),
   );
 }
@@ -124,10 +136,12 @@ function organizationBody({
   organization,
   steps,
   billingProviders,
+  appliedTaxRate,
 }: {
   organization: OrganizationRecord;
   steps: Awaited<ReturnType<typeof listProvisioningSteps>>;
   billingProviders: Record<string, Record<string, unknown>>;
+  appliedTaxRate: AppliedTaxRate | null;
 }): z.infer<typeof organizationSchema> {
   // Root's manual trace is one of the records: `manual` (`writeManualTrace`).
   const { manual, ...providers } = billingProviders;
@@ -157,6 +171,7 @@ function organizationBody({
         updatedAt,
       })),
     },
+    billingDetails: billingDetailsResponse({ organization, appliedTaxRate }),
     billingProviders: {
       ...providers,
       ...(manual ? { manual: { ...(manual as unknown as ManualTrace) } } : {}),

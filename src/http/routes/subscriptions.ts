@@ -4,7 +4,7 @@ import type { BillingServices } from "../../billing/billing-operation.ts";
 import { AbonoError, forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import { cancelSubscription } from "../../subscriptions/cancel-subscription.ts";
-import { changePlan } from "../../subscriptions/change-plan.ts";
+import { changePlan, type PreviewLine } from "../../subscriptions/change-plan.ts";
 import { previewRenewal } from "../../subscriptions/preview-renewal.ts";
 import { resumeSubscription } from "../../subscriptions/resume-subscription.ts";
 import { setItemQuantity } from "../../subscriptions/set-item-quantity.ts";
@@ -16,7 +16,11 @@ import {
   invoiceResponse,
   invoiceSchema,
   lineDiscount,
+  lineTaxFields,
+  lineTaxResponse,
   subscriptionSchema,
+  taxSummaryResponse,
+  taxSummarySchema,
 } from "../schemas/billing-schemas.ts";
 import { catalogKey, currencyInput, intervalSchema } from "../schemas/catalog-schemas.ts";
 
@@ -37,6 +41,7 @@ const previewLine = z.object({
   periodStart: z.date().nullable(),
   periodEnd: z.date().nullable(),
   kind: z.string(),
+  ...lineTaxFields,
 });
 
 const previewSchema = z.object({
@@ -44,6 +49,16 @@ const previewSchema = z.object({
   lines: z.array(previewLine),
   subtotal: z.number().int(),
   discount: z.number().int(),
+  tax: z
+    .number()
+    .int()
+    .describe('The tax the change\'s invoice will carry (docs/billing.md "Taxes").'),
+  taxes: taxSummarySchema,
+  total: z
+    .number()
+    .int()
+    .describe("What the change's invoice comes to, tax included; negative for a downgrade."),
+  reverseCharge: z.boolean(),
   balanceApplied: z.number().int(),
   amountDue: z.number().int(),
   creditedToBalance: z
@@ -65,6 +80,10 @@ const previewSchema = z.object({
         .number()
         .int()
         .describe("What the prorated add-on charges being settled carry of the coupon."),
+      tax: z
+        .number()
+        .int()
+        .describe('The tax of the settlement\'s lines (docs/billing.md "Taxes").'),
       total: z.number().int(),
       amountDue: z
         .number()
@@ -93,19 +112,16 @@ export function billingServices({
   providers,
   config,
   logger,
+  taxCalculator,
 }: AppDependencies): BillingServices {
-  return { db, providers, config, logger };
+  return { db, providers, config, logger, taxCalculator };
 }
 
-const toPreviewLine = (
-  line: { amount: bigint; discount: bigint } & Omit<
-    z.infer<typeof previewLine>,
-    "amount" | "discount"
-  >,
-) => ({
+const toPreviewLine = ({ taxableAmount, tax, ...line }: PreviewLine) => ({
   ...line,
   amount: toNumber(line.amount),
   discount: toNumber(line.discount),
+  ...lineTaxResponse({ taxableAmount, tax }),
 });
 
 /** Subscribe, change (with preview), add-ons and cancellation: docs/billing.md. */
@@ -214,6 +230,9 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         lines: preview.lines.map(toPreviewLine),
         subtotal: toNumber(preview.subtotal),
         discount: toNumber(preview.discount),
+        tax: toNumber(preview.tax),
+        taxes: taxSummaryResponse(preview.taxes),
+        total: toNumber(preview.total),
         balanceApplied: toNumber(preview.balanceApplied),
         amountDue: toNumber(preview.amountDue),
         creditedToBalance: toNumber(preview.creditedToBalance),
@@ -223,6 +242,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
           lines: preview.settlement.lines.map(toPreviewLine),
           subtotal: toNumber(preview.settlement.subtotal),
           discount: toNumber(preview.settlement.discount),
+          tax: toNumber(preview.settlement.tax),
           total: toNumber(preview.settlement.total),
           amountDue: toNumber(preview.settlement.amountDue),
           creditedToBalance: toNumber(preview.settlement.creditedToBalance),

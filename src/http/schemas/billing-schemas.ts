@@ -1,5 +1,12 @@
 import { z } from "zod";
+import { taxExemptions, taxIdTypes } from "../../db/schema/index.ts";
 import type { Invoice } from "../../invoicing/invoices.ts";
+import {
+  lineTaxOf,
+  summarizeTaxes,
+  type TaxedLine,
+  type TaxSummaryEntry,
+} from "../../invoicing/tax-summary.ts";
 import { toNumber } from "../../money/index.ts";
 
 /** Response shapes of subscriptions and invoices (docs/billing.md); amounts leave as integers. */
@@ -12,6 +19,77 @@ export const lineDiscount = z
     "The part of the discount on this line: the coupon's share of a full charge, or what a prorated charge carries. `amount − discount` is what the line charges. 0 on credits for unused time, which are valued at what was paid already.",
   );
 
+export const postalAddressSchema = z.object({
+  line1: z.string(),
+  line2: z.string().nullable(),
+  city: z.string(),
+  region: z.string().nullable(),
+  postalCode: z.string().nullable(),
+  country: z.string().describe("ISO 3166-1 alpha-2."),
+});
+
+/** A line's tax (docs/billing.md "Taxes"): what it was computed on and at which rate. */
+export const lineTaxFields = {
+  taxableAmount: z
+    .number()
+    .int()
+    .describe(
+      "The line's amount after its share of the discount: what the tax is computed on (tax included when `taxInclusive`).",
+    ),
+  taxAmount: z.number().int().describe("The line's tax, rounded once; negative on a credit line."),
+  taxRateId: z.string().nullable(),
+  taxName: z.string().nullable().describe('e.g. "IVA"; null when the line bears no tax.'),
+  taxPercentage: z.string().nullable().describe('Exact decimal string: "21", "10.5".'),
+  taxInclusive: z
+    .boolean()
+    .nullable()
+    .describe("`true`: the tax is inside `amount`; `false`: it is added to it."),
+};
+
+export const taxSummarySchema = z
+  .array(
+    z.object({
+      taxRateId: z.string().nullable(),
+      name: z.string(),
+      percentage: z.string(),
+      inclusive: z.boolean(),
+      netAmount: z
+        .number()
+        .int()
+        .describe('The base excluding the tax ("base imponible") the rate applied to.'),
+      amount: z.number().int(),
+    }),
+  )
+  .describe("The tax by rate, added up over the lines.");
+
+export function lineTaxResponse({ taxableAmount, tax }: TaxedLine) {
+  return {
+    taxableAmount: toNumber(taxableAmount),
+    taxAmount: toNumber(tax?.amount ?? 0n),
+    taxRateId: tax?.taxRateId ?? null,
+    taxName: tax?.name ?? null,
+    taxPercentage: tax?.percentage ?? null,
+    taxInclusive: tax?.inclusive ?? null,
+  };
+}
+
+export function taxSummaryResponse(entries: readonly TaxSummaryEntry[]) {
+  return entries.map((entry) => ({
+    ...entry,
+    netAmount: toNumber(entry.netAmount),
+    amount: toNumber(entry.amount),
+  }));
+}
+
+/** The invoices' issuer: legal name, address, tax id and email. */
+export const issuerSchema = z.object({
+  legalName: z.string(),
+  address: postalAddressSchema.nullable(),
+  taxId: z.string().nullable(),
+  taxIdType: z.enum(taxIdTypes).nullable(),
+  email: z.string().nullable(),
+});
+
 export const invoiceLineSchema = z.object({
   description: z.string(),
   amount: z.number().int(),
@@ -22,6 +100,7 @@ export const invoiceLineSchema = z.object({
   periodStart: z.date().nullable(),
   periodEnd: z.date().nullable(),
   kind: z.string(),
+  ...lineTaxFields,
 });
 
 export const invoiceSchema = z.object({
@@ -34,15 +113,43 @@ export const invoiceSchema = z.object({
   billingReason: z.string(),
   currency: z.string(),
   lines: z.array(invoiceLineSchema),
-  subtotal: z.number().int(),
+  subtotal: z.number().int().describe("The lines added up, as priced."),
   discount: z.number().int(),
-  total: z.number().int(),
+  tax: z.number().int().describe('The lines\' taxes added up (docs/billing.md "Taxes").'),
+  taxes: taxSummarySchema,
+  total: z
+    .number()
+    .int()
+    .describe(
+      "`subtotal − discount`, plus the tax of tax-exclusive lines (the tax of inclusive lines is already inside them): what the invoice comes to, tax included.",
+    ),
+  totalExcludingTax: z.number().int().describe("`total − tax`."),
+  reverseCharge: z
+    .boolean()
+    .describe("The customer accounts for the tax (reverse charge): no tax, and the PDF says so."),
   balanceApplied: z.number().int(),
   creditedToBalance: z.number().int(),
   amountDue: z.number().int(),
   amountPaid: z.number().int(),
   amountRefunded: z.number().int(),
   couponCode: z.string().nullable(),
+  customer: z
+    .object({
+      name: z.string(),
+      legalName: z.string().nullable(),
+      address: postalAddressSchema.nullable(),
+      email: z.string().nullable(),
+      taxId: z.string().nullable(),
+      taxIdType: z.enum(taxIdTypes).nullable(),
+      taxExempt: z.enum(taxExemptions),
+    })
+    .nullable()
+    .describe(
+      "Who the invoice was issued to, as the organization's billing details were when it was finalized (null on invoices issued before billing details existed).",
+    ),
+  issuer: issuerSchema
+    .nullable()
+    .describe("Who issued the invoice, as the issuer was configured when it was finalized."),
   periodStart: z.date().nullable(),
   periodEnd: z.date().nullable(),
   createdAt: z.date(),
@@ -51,6 +158,11 @@ export const invoiceSchema = z.object({
 });
 
 export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema> {
+  const taxedLines = invoice.lines.map((line) => ({
+    taxableAmount: line.taxableAmount ?? line.amount,
+    tax: lineTaxOf(line),
+  }));
+  const issuer = invoice.issuerDetails;
   return {
     id: invoice.id,
     number: invoice.number,
@@ -60,7 +172,7 @@ export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema>
     status: invoice.status,
     billingReason: invoice.billingReason,
     currency: invoice.currency,
-    lines: invoice.lines.map((line) => ({
+    lines: invoice.lines.map((line, index) => ({
       description: line.description,
       amount: toNumber(line.amount),
       discount: toNumber(line.discount),
@@ -70,16 +182,29 @@ export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema>
       periodStart: line.periodStart,
       periodEnd: line.periodEnd,
       kind: line.kind,
+      ...lineTaxResponse(taxedLines[index] ?? { taxableAmount: line.amount, tax: null }),
     })),
     subtotal: toNumber(invoice.subtotal),
     discount: toNumber(invoice.discount),
+    tax: toNumber(invoice.tax),
+    taxes: taxSummaryResponse(summarizeTaxes(taxedLines)),
     total: toNumber(invoice.total),
+    totalExcludingTax: toNumber(invoice.total - invoice.tax),
+    reverseCharge: invoice.reverseCharge,
     balanceApplied: toNumber(invoice.balanceApplied),
     creditedToBalance: toNumber(invoice.creditedToBalance),
     amountDue: toNumber(invoice.amountDue),
     amountPaid: toNumber(invoice.amountPaid),
     amountRefunded: toNumber(invoice.amountRefunded),
     couponCode: invoice.couponCode,
+    customer: invoice.customerDetails,
+    issuer: issuer && {
+      legalName: issuer.legalName,
+      address: issuer.address,
+      taxId: issuer.taxId,
+      taxIdType: issuer.taxIdType,
+      email: issuer.email,
+    },
     periodStart: invoice.periodStart,
     periodEnd: invoice.periodEnd,
     createdAt: invoice.createdAt,

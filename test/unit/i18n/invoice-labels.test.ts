@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { invoiceLabels, type Locale } from "../../../src/i18n/invoice-labels.ts";
 
+const providerNames = {
+  stripe: "Stripe",
+  mercadopago: "Mercado Pago",
+  paypal: "PayPal",
+  sandbox: "Sandbox",
+  manual: "Manual",
+};
+
 describe("invoiceLabels", () => {
   const texts = {
     en: {
@@ -13,8 +21,12 @@ describe("invoiceLabels", () => {
       billedTo: "Billed to",
       period: "Period",
       description: "Description",
+      quantity: "Qty",
+      unitPrice: "Unit price",
+      tax: "Tax",
       amount: "Amount",
       subtotal: "Subtotal",
+      subtotalTaxIncluded: "Subtotal (tax included)",
       discount: "Discount",
       total: "Total",
       balanceApplied: "Credit balance applied",
@@ -22,6 +34,12 @@ describe("invoiceLabels", () => {
       amountDue: "Amount due",
       amountPaid: "Amount paid",
       proration: "Proration",
+      reverseCharge: "Reverse charge: the customer accounts for the VAT.",
+      taxExempt: "Tax exempt.",
+      customerReference: "Customer",
+      payment: "Payment",
+      paymentReference: "Ref.",
+      providerNames,
       statusNames: {
         draft: "Draft",
         open: "Open",
@@ -45,8 +63,12 @@ describe("invoiceLabels", () => {
       billedTo: "Facturado a",
       period: "Período",
       description: "Descripción",
+      quantity: "Cant.",
+      unitPrice: "Precio unitario",
+      tax: "Impuesto",
       amount: "Importe",
       subtotal: "Subtotal",
+      subtotalTaxIncluded: "Subtotal (impuestos incluidos)",
       discount: "Descuento",
       total: "Total",
       balanceApplied: "Saldo a favor aplicado",
@@ -54,6 +76,12 @@ describe("invoiceLabels", () => {
       amountDue: "Importe a pagar",
       amountPaid: "Importe pagado",
       proration: "Prorrateo",
+      reverseCharge: "Inversión del sujeto pasivo.",
+      taxExempt: "Operación exenta de impuestos.",
+      customerReference: "Cliente",
+      payment: "Pago",
+      paymentReference: "Ref.",
+      providerNames,
       statusNames: {
         draft: "Borrador",
         open: "Pendiente",
@@ -70,9 +98,45 @@ describe("invoiceLabels", () => {
   } as const;
 
   it.each(["en", "es"] as const)("has every %s text", (locale) => {
-    const { formatDate, ...labels } = invoiceLabels(locale);
-    expect(typeof formatDate).toBe("function");
+    const { formatDate, taxBase, taxLine, formatTaxId, formatPercentage, countryName, ...labels } =
+      invoiceLabels(locale);
+    for (const formatter of [
+      formatDate,
+      taxBase,
+      taxLine,
+      formatTaxId,
+      formatPercentage,
+      countryName,
+    ]) {
+      expect(typeof formatter).toBe("function");
+    }
     expect(labels).toEqual(texts[locale]);
+  });
+
+  it.each([
+    ["en", "Taxable base (IVA 21%)", "IVA 10.5%", "VAT number ESB12345674", "Tax ID 123", "Spain"],
+    [
+      "es",
+      "Base imponible (IVA 21\u00a0%)",
+      "IVA 10,5\u00a0%",
+      "NIF-IVA ESB12345674",
+      "Identificación fiscal 123",
+      "España",
+    ],
+  ] as const)("writes %s taxes, tax ids and countries", (locale, base, line, vat, other, spain) => {
+    const labels = invoiceLabels(locale);
+    const rate = (percentage: string) => ({
+      name: "IVA",
+      percentage: labels.formatPercentage(percentage),
+    });
+    expect(labels.taxBase(rate("21"))).toBe(base);
+    expect(labels.taxLine(rate("10.5"))).toBe(line);
+    expect(labels.formatTaxId({ type: "eu_vat", value: "ESB12345674" })).toBe(vat);
+    expect(labels.formatTaxId({ type: null, value: "123" })).toBe(other);
+    expect(labels.formatTaxId({ type: "ar_cuit", value: "30-71234567-1" })).toBe(
+      "CUIT 30-71234567-1",
+    );
+    expect(labels.countryName("ES")).toBe(spain);
   });
 
   it("gives both locales the same keys, none empty", () => {
