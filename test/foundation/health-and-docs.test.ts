@@ -204,6 +204,7 @@ describe("the OpenAPI document describes every operation on its own", () => {
       entitlements: "feature",
       "entitlement-overrides": "feature",
       checkouts: "checkoutId",
+      "payment-methods": "paymentMethodId",
       webhooks: "provider",
       events: "eventId",
       "webhook-endpoints": "endpointId",

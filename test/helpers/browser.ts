@@ -35,8 +35,17 @@ export function browserTestsRun(file: string): boolean {
 export async function launchChromium(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error("Chromium is not installed (apt-get install -y chromium)");
+  // The browser keeps the real clock under the future-clock run (libfaketime's LD_PRELOAD stalls Chromium);
+  // what the portal shows comes from the API, whose clock is the faked one.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name, value]) =>
+        value !== undefined && name !== "LD_PRELOAD" && !name.startsWith("FAKETIME"),
+    ),
+  ) as Record<string, string>;
   return chromium.launch({
     executablePath,
+    env,
     headless: true,
     args: [
       "--headless",
