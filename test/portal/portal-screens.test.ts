@@ -90,8 +90,9 @@ const screens: { name: string; path: string; ready: string; fresh?: true }[] = [
 
 describe.skipIf(!runs)("portal screens", () => {
   for (const locale of ["en", "es"] as const) {
-    it(`renders every screen in ${locale}, accessible, on a desktop and a phone`, async () => {
-      for (const viewport of [desktop, phone]) {
+    it(`renders every screen in ${locale}, accessible, on a desktop${locale === "es" ? " and a phone" : ""}`, async () => {
+      // Phones are checked in Spanish, whose longer words are the harder case.
+      for (const viewport of locale === "es" ? [desktop, phone] : [desktop]) {
         for (const fresh of [false, true]) {
           const { page, context } = await openPortal(
             browser,
