@@ -11,7 +11,7 @@ import { customerDetailsOf } from "../organizations/billing-details.ts";
 import type { InvoiceDocument, InvoiceDocumentPayment } from "./invoice-document.ts";
 import type { Invoice } from "./invoices.ts";
 import { readLogo, resolveIssuer } from "./issuer.ts";
-import { lineTaxOf, summarizeTaxes } from "./tax-summary.ts";
+import { summarizeTaxes, taxedLineOf } from "./tax-summary.ts";
 
 /**
  * What the PDF of `invoice` shows: the customer and issuer as they were when it was finalized (for an
@@ -49,10 +49,7 @@ export async function buildInvoiceDocument({
         });
   const issuer =
     invoice.issuerDetails ?? (await resolveIssuer({ executor, defaults: issuerDefaults }));
-  const taxedLines = invoice.lines.map((line) => ({
-    taxableAmount: line.taxableAmount ?? line.amount,
-    tax: lineTaxOf(line),
-  }));
+  const taxedLines = invoice.lines.map(taxedLineOf);
   return {
     id: invoice.id,
     number: invoice.number,

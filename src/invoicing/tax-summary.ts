@@ -30,6 +30,14 @@ export function lineTaxOf(row: typeof invoiceLines.$inferSelect): LineTax | null
   };
 }
 
+/**
+ * An invoice line as stored, with its tax. A line issued before taxes existed stores no taxable amount:
+ * it is what the line charged, `amount − discount` (its discount is stored, migration 0017).
+ */
+export function taxedLineOf(row: typeof invoiceLines.$inferSelect): TaxedLine {
+  return { taxableAmount: row.taxableAmount ?? row.amount - row.discount, tax: lineTaxOf(row) };
+}
+
 /** The lines' taxes added up per rate (same rate id, name, percentage and inclusiveness), in first-seen order. */
 export function summarizeTaxes(lines: readonly TaxedLine[]): TaxSummaryEntry[] {
   const entries = new Map<string, TaxSummaryEntry>();

@@ -70,5 +70,20 @@ describe("migration 0017 backfill", () => {
     expect(await lines()).toEqual(
       written.map((line) => (line.kind === "pending_item" ? { ...line, addon_id: null } : line)),
     );
+
+    // Lines issued before taxes store no taxable amount: the API shows what they charged,
+    // amount − discount (4000 − 555 = 3445; 4000 − 317 = 3683, 3000 − 238 = 2762, 3000 − 0).
+    await app.database.pool.query(
+      `update invoice_lines set taxable_amount = null
+        where invoice_id in (select id from invoices where organization_id = $1)`,
+      [org.organizationId],
+    );
+    const invoices = (await app.request("GET", org.path("/invoices"))).body.data;
+    const taxable = invoices
+      .reverse()
+      .flatMap((invoice: { lines: { taxableAmount: number }[] }) =>
+        invoice.lines.map((line) => line.taxableAmount),
+      );
+    expect(taxable).toEqual([3445, 3683, 2762, 3000]);
   });
 });

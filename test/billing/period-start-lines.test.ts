@@ -30,7 +30,7 @@ const seatPrices = [
   { interval: "year" as const, currency: "USD", unitAmount: 15000n },
 ];
 
-/** What `periodChargeLines` bills for a state, as the API shows invoice lines. */
+/** What `periodChargeLines` bills for a state, as the API shows invoice lines (untaxed). */
 function expectedLines({
   planId,
   interval,
@@ -67,6 +67,13 @@ function expectedLines({
     proration: line.proration,
     periodStart: line.periodStart?.toISOString(),
     periodEnd: line.periodEnd?.toISOString(),
+    // No tax rate applies to these organizations: each line is untaxed, on its amount after its discount.
+    taxableAmount: Number(line.amount),
+    taxAmount: 0,
+    taxRateId: null,
+    taxName: null,
+    taxPercentage: null,
+    taxInclusive: null,
   }));
 }
 

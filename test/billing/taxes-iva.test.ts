@@ -58,6 +58,7 @@ beforeAll(async () => {
     price: { currency: "ARS", unitAmount: 150000 },
   });
   await post("/v1/coupons", { code: "BIENVENIDA", percentOff: 10, duration: "once" });
+  await post("/v1/coupons", { code: "SOCIO25", percentOff: 25, duration: "forever" });
   await post("/v1/tax-rates", { id: "ar-iva-21", name: "IVA", percentage: "21", country: "AR" });
   await post("/v1/tax-rates", {
     id: "es-iva-21",
@@ -327,6 +328,92 @@ describe("21% IVA added to prices (Argentina)", () => {
     expect(text).toContain(
       `Subtotal 25.000,00${noBreakSpace}ARS Descuento -2500,00${noBreakSpace}ARS Base imponible (IVA 21${noBreakSpace}%) 22.500,00${noBreakSpace}ARS IVA 21${noBreakSpace}% 4725,00${noBreakSpace}ARS Total 27.225,00${noBreakSpace}ARS`,
     );
+  });
+});
+
+describe("21% IVA with a coupon on prorated lines (Argentina)", () => {
+  it("taxes each line after its own discount: the prorated charge's 25% and the credit at what was paid", async () => {
+    const org = await argentineOrganization();
+    // Básico with 25% off forever: 1000000 − 250000 = 750000 taxable, IVA 157500, total 907500.
+    const subscribed = await app.request("POST", org.path("/subscription"), {
+      body: { planId: "basico", interval: "month", couponCode: "SOCIO25" },
+    });
+    expect(subscribed.status).toBe(201);
+    expect(subscribed.body.invoice).toMatchObject({
+      subtotal: 1000000,
+      discount: 250000,
+      tax: 157500,
+      total: 907500,
+    });
+
+    // 16 Jan 12:00 (f = 1/2), upgrade to Pro. Both rules at once:
+    //   unused Básico, worth what was paid for it (net of its discount, never list price):
+    //     −(750000 × 1/2) = −375000, discount 0, IVA −375000 × 0.21 = −78750
+    //   remaining Pro, a prorated charge under a coupon in force: +1250000, 25% off = 312500,
+    //     taxable 937500, IVA 937500 × 0.21 = 196875
+    //   subtotal 875000, discount 312500, IVA 118125, total 875000 − 312500 + 118125 = 680625
+    //   (= (937500 − 375000) × 1.21). Taxing at list price instead would give −105000 and 262500.
+    await org.advance("2026-01-16T12:00:00Z");
+    const preview = await app.request("POST", org.path("/subscription/preview-change"), {
+      body: { planId: "pro", interval: "month" },
+    });
+    expect(preview.status).toBe(200);
+    expect(column(preview.body.lines, "amount")).toEqual([-375000, 1250000]);
+    expect(preview.body.lines.map((line: { discount: number }) => line.discount)).toEqual([
+      0, 312500,
+    ]);
+    expect(column(preview.body.lines, "taxableAmount")).toEqual([-375000, 937500]);
+    expect(column(preview.body.lines, "taxAmount")).toEqual([-78750, 196875]);
+    expect(preview.body).toMatchObject({
+      subtotal: 875000,
+      discount: 312500,
+      tax: 118125,
+      total: 680625,
+      amountDue: 680625,
+      taxes: [{ netAmount: 562500, amount: 118125 }],
+    });
+    const change = await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "pro", interval: "month" },
+    });
+    expect(change.status).toBe(200);
+    const upgrade = change.body.invoices[0];
+    expect(column(upgrade.lines, "taxableAmount")).toEqual([-375000, 937500]);
+    expect(column(upgrade.lines, "taxAmount")).toEqual([-78750, 196875]);
+    expect(upgrade).toMatchObject({
+      subtotal: 875000,
+      discount: 312500,
+      tax: 118125,
+      total: 680625,
+      amountPaid: 680625,
+    });
+    expect(await chargedFor(upgrade.id)).toEqual([680625]);
+
+    // 1 Feb: Pro renews with 25% off, 2500000 − 625000 = 1875000, IVA 393750, total 2268750.
+    await org.advance("2026-02-01T00:00:00Z");
+    const renewal = (await app.request("GET", org.path("/invoices"))).body.data[0];
+    expect(renewal).toMatchObject({ discount: 625000, tax: 393750, total: 2268750 });
+
+    // 15 Feb (f = 1/2), downgrade to Básico:
+    //   unused Pro −(1875000 × 1/2) = −937500, IVA −196875 (the credit's tax is negative)
+    //   remaining Básico +500000, 25% off 125000, taxable 375000, IVA 78750
+    //   subtotal −437500, discount 125000, IVA −118125, total −680625: credited, IVA included.
+    await org.advance("2026-02-15T00:00:00Z");
+    const downgrade = await app.request("POST", org.path("/subscription/change"), {
+      body: { planId: "basico", interval: "month" },
+    });
+    expect(downgrade.status).toBe(200);
+    const credit = downgrade.body.invoices[0];
+    expect(column(credit.lines, "taxableAmount")).toEqual([-937500, 375000]);
+    expect(column(credit.lines, "taxAmount")).toEqual([-196875, 78750]);
+    expect(credit).toMatchObject({
+      subtotal: -437500,
+      discount: 125000,
+      tax: -118125,
+      total: -680625,
+      creditedToBalance: 680625,
+      amountDue: 0,
+    });
+    expect((await app.request("GET", org.path("/balance"))).body.available).toBe(680625);
   });
 });
 

@@ -2,10 +2,10 @@ import { z } from "zod";
 import { taxExemptions, taxIdTypes } from "../../db/schema/index.ts";
 import type { Invoice } from "../../invoicing/invoices.ts";
 import {
-  lineTaxOf,
   summarizeTaxes,
   type TaxedLine,
   type TaxSummaryEntry,
+  taxedLineOf,
 } from "../../invoicing/tax-summary.ts";
 import { toNumber } from "../../money/index.ts";
 
@@ -158,10 +158,7 @@ export const invoiceSchema = z.object({
 });
 
 export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema> {
-  const taxedLines = invoice.lines.map((line) => ({
-    taxableAmount: line.taxableAmount ?? line.amount,
-    tax: lineTaxOf(line),
-  }));
+  const taxedLines = invoice.lines.map(taxedLineOf);
   const issuer = invoice.issuerDetails;
   return {
     id: invoice.id,
@@ -182,7 +179,7 @@ export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema>
       periodStart: line.periodStart,
       periodEnd: line.periodEnd,
       kind: line.kind,
-      ...lineTaxResponse(taxedLines[index] ?? { taxableAmount: line.amount, tax: null }),
+      ...lineTaxResponse(taxedLines[index] ?? taxedLineOf(line)),
     })),
     subtotal: toNumber(invoice.subtotal),
     discount: toNumber(invoice.discount),
