@@ -150,6 +150,13 @@ const environmentSchema = z
       .string()
       .regex(/^[A-Z0-9]{1,10}$/, "must be 1–10 upper-case letters or digits, e.g. ABN")
       .default("ABN"),
+    ABONO_CREDIT_NOTE_PREFIX: z
+      .string()
+      .regex(
+        /^[A-Z0-9]{1,10}(-[A-Z0-9]{1,10})?$/,
+        "must be 1–10 upper-case letters or digits, optionally a dash and 1–10 more, e.g. ABN-NC",
+      )
+      .optional(),
     ABONO_ISSUER_NAME: issuerText.default("Abono"),
     ABONO_ISSUER_ADDRESS_LINE1: issuerText.optional(),
     ABONO_ISSUER_ADDRESS_LINE2: issuerText.optional(),
@@ -496,6 +503,8 @@ export interface Config {
   tenantTemplateSchema: string | undefined;
   /** Invoice numbers are `<prefix>-000001`, gapless per prefix. */
   invoicePrefix: string;
+  /** Credit notes' number prefix, their own gapless sequence (`ABN-NC-000001`). */
+  creditNotePrefix: string;
   /**
    * The invoices' issuer from `ABONO_ISSUER_*` (legal name, address, tax id, email, logo); a root-edited
    * settings record overrides it field by field (`src/invoicing/issuer.ts`).
@@ -707,6 +716,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
         : { directory: "builtin", adminGroup: env.ABONO_IDENTITY_ADMIN_GROUP },
     tenantTemplateSchema: env.ABONO_TENANT_SCHEMAS ? env.ABONO_TENANT_TEMPLATE_SCHEMA : undefined,
     invoicePrefix: env.ABONO_INVOICE_PREFIX,
+    creditNotePrefix: env.ABONO_CREDIT_NOTE_PREFIX ?? `${env.ABONO_INVOICE_PREFIX}-NC`,
     issuer: {
       legalName: env.ABONO_ISSUER_NAME,
       address:

@@ -10,8 +10,7 @@ export interface EncodedEvent {
 /**
  * Events that follow from another one, published with it (the next sequence numbers, the same
  * transaction), so every path that publishes the first also publishes these: a paid invoice is a
- * successful payment, a declined one a failed payment, an invoice with a negative total a credit note,
- * a renewal that could not be paid a past-due subscription.
+ * successful payment, a declined one a failed payment, a renewal that could not be paid a past-due subscription.
  */
 export function derivedEvents(event: EncodedEvent): EncodedEvent[] {
   const { data } = event;
@@ -46,22 +45,6 @@ export function derivedEvents(event: EncodedEvent): EncodedEvent[] {
           previous: null,
         },
       ];
-    case "invoice.created":
-      return typeof data.total === "number" && data.total < 0
-        ? [
-            {
-              type: "credit_note.created",
-              data: {
-                invoiceId: data.invoiceId,
-                number: data.number,
-                amount: -data.total,
-                currency: data.currency,
-                billingReason: data.billingReason,
-              },
-              previous: null,
-            },
-          ]
-        : [];
     case "subscription.renewed":
       return data.status === "past_due"
         ? [

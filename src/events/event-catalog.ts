@@ -213,14 +213,22 @@ const catalog = {
   },
   "credit_note.created": {
     description:
-      "A credit was issued: an invoice with a negative total (a downgrade's unused time, an unused-time credit on cancellation), whose amount went to the credit balance.",
+      "A credit note was issued: a credit to the customer (a downgrade's unused time, licenses removed, unused time on cancellation, or a refund). Its credit went to the credit balance (`creditedTo: balance`) or back to the payment method (`payment_method`). Published in the transaction that issues it.",
     version: 1,
     data: z.object({
-      invoiceId,
-      number: z.string().nullable(),
+      invoiceId: invoiceId.meta({
+        description: "The credit note's id (the same as `creditNoteId`).",
+      }),
+      creditNoteId: invoiceId.optional(),
+      number: z
+        .string()
+        .nullable()
+        .meta({ examples: ["ABN-NC-000001"] }),
       amount: integerField.meta({ description: "The credit, a positive amount in minor units" }),
       currency: currencyField,
       billingReason: z.string(),
+      correctsInvoiceIds: z.array(invoiceId).optional(),
+      creditedTo: z.enum(["balance", "payment_method"]).optional(),
     }),
   },
   "payment.succeeded": {
@@ -248,7 +256,7 @@ const catalog = {
   },
   "payment.refunded": {
     description:
-      "A payment was refunded, in full or in part (`refunded` now, `amountRefunded` in all).",
+      "A payment was refunded to the customer's payment method, in full or in part (`refunded` now, `amountRefunded` in all): by root (`POST /v1/invoices/{id}/refunds`, a balance payout) or at the provider. Published in the transaction that records it.",
     version: 1,
     data: z.object({
       paymentId,
@@ -256,6 +264,7 @@ const catalog = {
       refunded: integerField,
       amountRefunded: integerField,
       currency: currencyField,
+      creditNoteId: invoiceId.nullable().optional(),
     }),
   },
   "payment.unapplied": {
@@ -266,7 +275,7 @@ const catalog = {
   },
   "balance.changed": {
     description:
-      "The credit balance moved: a proration credit, credit applied to an invoice, a root adjustment, a refund to the balance.",
+      "The credit balance moved: a proration credit, credit applied to an invoice, a root adjustment, a refund to the balance, a payout to the payment method.",
     version: 1,
     data: z.object({
       transactionId: z.string(),
@@ -276,6 +285,7 @@ const catalog = {
           "applied_to_invoice",
           "adjustment",
           "refund_to_balance",
+          "payout",
           "reversal",
         ])
         .optional(),

@@ -28,6 +28,7 @@ import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditLogRoutes } from "./routes/audit-logs.ts";
 import { checkoutRoutes } from "./routes/checkouts.ts";
 import { couponRoutes } from "./routes/coupons.ts";
+import { creditNoteRoutes } from "./routes/credit-notes.ts";
 import { entitlementRoutes } from "./routes/entitlements.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { featureRoutes } from "./routes/features.ts";
@@ -67,6 +68,7 @@ const routeModules: readonly RouteModule[] = [
   organizationBillingRoutes,
   subscriptionRoutes,
   invoiceRoutes,
+  creditNoteRoutes,
   entitlementRoutes,
   checkoutRoutes,
   webhookRoutes,

@@ -52,6 +52,9 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   // Root operations and the audit trail
   { method: "POST", path: "/v1/root/organizations/:orgId/plan" },
   { method: "POST", path: "/v1/root/organizations/:orgId/balance-adjustments" },
+  // Refunds and payouts (docs/billing.md)
+  { method: "POST", path: "/v1/invoices/:invoiceId/refunds" },
+  { method: "POST", path: "/v1/organizations/:orgId/balance/payouts" },
   { method: "GET", path: "/v1/root/organizations/:orgId/entitlement-overrides" },
   { method: "PUT", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "DELETE", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },

@@ -21,8 +21,10 @@ export interface BillingMessages {
   pack(args: { pack: string; quantity: number | bigint }): string;
   /** Ledger: credit balance applied to an invoice (`applied_to_invoice`). */
   appliedToInvoice(args: { number: string }): string;
-  /** Ledger: an invoice's negative total credited to the balance (`proration_credit`). */
+  /** Ledger: a credit note's credit added to the balance (`proration_credit`, `refund_to_balance`). */
   creditFromInvoice(args: { number: string }): string;
+  /** Ledger: credit paid out to the customer's payment method (`payout`). */
+  paidOut(args: { reference: string }): string;
   /** A charge's description at the provider, naming the invoice (its number, or its id before it has one). */
   invoiceCharge(args: { reference: string }): string;
 }
@@ -40,7 +42,8 @@ const english: BillingMessages = {
   pack: ({ pack, quantity }) =>
     `Top-up pack: ${pack}${Number(quantity) === 1 ? "" : ` × ${quantity}`}`,
   appliedToInvoice: ({ number }) => `Applied to invoice ${number}`,
-  creditFromInvoice: ({ number }) => `Credit from invoice ${number}`,
+  creditFromInvoice: ({ number }) => `Credit note ${number}`,
+  paidOut: ({ reference }) => `Paid out to your payment method (${reference})`,
   invoiceCharge: ({ reference }) => `Invoice ${reference}`,
 };
 
@@ -57,7 +60,8 @@ const spanish: BillingMessages = {
   pack: ({ pack, quantity }) =>
     `Paquete de recarga: ${pack}${Number(quantity) === 1 ? "" : ` × ${quantity}`}`,
   appliedToInvoice: ({ number }) => `Aplicado a la factura ${number}`,
-  creditFromInvoice: ({ number }) => `Saldo a favor de la factura ${number}`,
+  creditFromInvoice: ({ number }) => `Nota de crédito ${number}`,
+  paidOut: ({ reference }) => `Devuelto a tu medio de pago (${reference})`,
   invoiceCharge: ({ reference }) => `Factura ${reference}`,
 };
 

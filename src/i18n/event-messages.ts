@@ -53,8 +53,13 @@ export interface SubscriptionEndedDetails {
 
 export interface CreditNoteDetails {
   organizationName: string;
+  /** The credit note's number. */
   invoiceNumber: string;
   amount: string;
+  /** Where the credit went: the credit balance (default) or back to the payment method. */
+  creditedTo?: "balance" | "payment_method";
+  /** The numbers of the invoices it corrects. */
+  corrects?: string[];
 }
 
 export interface UsageThresholdDetails {
@@ -150,12 +155,19 @@ const english: EventMessages = {
   }),
   creditNoteEmail: (details) =>
     email(`A credit of ${details.amount} was issued`, [
-      `We issued ${details.organizationName} a credit of ${details.amount} (document ${details.invoiceNumber}). It was added to your credit balance and applies to your next subscription invoices.`,
+      `We issued ${details.organizationName} a credit of ${details.amount} (credit note ${details.invoiceNumber}${details.corrects?.length ? `, correcting invoice ${details.corrects.join(", ")}` : ""}). ${
+        details.creditedTo === "payment_method"
+          ? "It was refunded to your payment method; your bank may take a few days to show it."
+          : "It was added to your credit balance and applies to your next subscription invoices."
+      }`,
       "The credit note is attached as a PDF.",
     ]),
   creditNoteNotice: (details) => ({
     title: `Credit issued: ${details.amount}`,
-    body: `${details.amount} was added to the credit balance (${details.invoiceNumber}).`,
+    body:
+      details.creditedTo === "payment_method"
+        ? `${details.amount} was refunded to the payment method (${details.invoiceNumber}).`
+        : `${details.amount} was added to the credit balance (${details.invoiceNumber}).`,
   }),
   usageThresholdEmail: (details) =>
     email(`You have used ${details.threshold} % of your ${details.featureName}`, [
@@ -222,12 +234,19 @@ const spanish: EventMessages = {
   }),
   creditNoteEmail: (details) =>
     email(`Emitimos un crédito de ${details.amount}`, [
-      `Emitimos a ${details.organizationName} un crédito de ${details.amount} (documento ${details.invoiceNumber}). Se sumó a tu saldo a favor y se aplica a tus próximas facturas de suscripción.`,
+      `Emitimos a ${details.organizationName} un crédito de ${details.amount} (nota de crédito ${details.invoiceNumber}${details.corrects?.length ? `, que corrige la factura ${details.corrects.join(", ")}` : ""}). ${
+        details.creditedTo === "payment_method"
+          ? "Se devolvió a tu medio de pago; tu banco puede tardar unos días en mostrarlo."
+          : "Se sumó a tu saldo a favor y se aplica a tus próximas facturas de suscripción."
+      }`,
       "La nota de crédito va adjunta en PDF.",
     ]),
   creditNoteNotice: (details) => ({
     title: `Crédito emitido: ${details.amount}`,
-    body: `Se sumaron ${details.amount} al saldo a favor (${details.invoiceNumber}).`,
+    body:
+      details.creditedTo === "payment_method"
+        ? `Se devolvieron ${details.amount} a tu medio de pago (${details.invoiceNumber}).`
+        : `Se sumaron ${details.amount} al saldo a favor (${details.invoiceNumber}).`,
   }),
   usageThresholdEmail: (details) =>
     email(`Usaste el ${details.threshold} % de tus ${details.featureName}`, [

@@ -10,6 +10,15 @@ export interface InvoiceLabels {
   locale: Locale;
   title: string;
   invoiceNumber: string;
+  /** A credit note's title and number label. */
+  creditNoteTitle: string;
+  creditNoteNumber: string;
+  /** "Corrects invoice(s)": the invoices a credit note corrects. */
+  corrects: string;
+  /** A credit note's status: its credit was issued. */
+  issued: string;
+  /** A credit note's credit given back to the payment method. */
+  refundedToPaymentMethod: string;
   /** Shown instead of the number while the invoice is a draft. */
   draft: string;
   date: string;
@@ -75,6 +84,11 @@ const english: InvoiceLabels = Object.freeze({
   locale: "en",
   title: "Invoice",
   invoiceNumber: "Invoice number",
+  creditNoteTitle: "Credit note",
+  creditNoteNumber: "Credit note number",
+  corrects: "Corrects invoice",
+  issued: "Issued",
+  refundedToPaymentMethod: "Refunded to your payment method",
   draft: "Draft",
   date: "Date",
   paidOn: "Paid on",
@@ -124,6 +138,11 @@ const spanish: InvoiceLabels = Object.freeze({
   locale: "es",
   title: "Factura",
   invoiceNumber: "Número de factura",
+  creditNoteTitle: "Nota de crédito",
+  creditNoteNumber: "Número de nota de crédito",
+  corrects: "Corrige la factura",
+  issued: "Emitida",
+  refundedToPaymentMethod: "Devuelto a su medio de pago",
   draft: "Borrador",
   date: "Fecha",
   paidOn: "Fecha de pago",

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import type { IdempotencyClaim } from "./idempotency-store.ts";
 
-/** The Idempotency-Key the current request runs under, and how many charges it made per organization. */
+/** The Idempotency-Key the current request runs under, and how many charges and refunds it made per organization. */
 interface RunningRequest {
   claim: IdempotencyClaim;
   charges: Map<string, number>;
@@ -25,13 +25,29 @@ export function runWithIdempotencyClaim<Result>(
  * and the provider answers with the payment already made instead of charging again.
  */
 export function nextProviderChargeKey(organizationId: string): string | null {
+  return nextProviderKey({ organizationId, kind: "charge" });
+}
+
+/** The same for a refund (`POST /v1/invoices/:id/refunds`, balance payouts): a retry never refunds twice. */
+export function nextProviderRefundKey(organizationId: string): string | null {
+  return nextProviderKey({ organizationId, kind: "refund" });
+}
+
+function nextProviderKey({
+  organizationId,
+  kind,
+}: {
+  organizationId: string;
+  kind: "charge" | "refund";
+}): string | null {
   const running = storage.getStore();
   if (!running) return null;
-  const position = (running.charges.get(organizationId) ?? 0) + 1;
-  running.charges.set(organizationId, position);
+  const counter = `${kind}:${organizationId}`;
+  const position = (running.charges.get(counter) ?? 0) + 1;
+  running.charges.set(counter, position);
   const digest = createHash("sha256")
     .update([running.claim.principal, running.claim.key, organizationId].join("\n"))
     .digest("hex")
     .slice(0, 40);
-  return `abono-${digest}-charge-${position}`;
+  return `abono-${digest}-${kind}-${position}`;
 }

@@ -9,6 +9,7 @@ import {
 import type { Logger } from "../logger.ts";
 import { customerDetailsOf } from "../organizations/billing-details.ts";
 import type { InvoiceDocument, InvoiceDocumentPayment } from "./invoice-document.ts";
+import { invoiceNumbersOf } from "./invoice-numbers-of.ts";
 import type { Invoice } from "./invoices.ts";
 import { readLogo, resolveIssuer } from "./issuer.ts";
 import { summarizeTaxes, taxedLineOf } from "./tax-summary.ts";
@@ -52,7 +53,9 @@ export async function buildInvoiceDocument({
   const taxedLines = invoice.lines.map(taxedLineOf);
   return {
     id: invoice.id,
+    documentType: invoice.documentType,
     number: invoice.number,
+    corrects: await invoiceNumbersOf({ executor, invoiceIds: invoice.correctsInvoiceIds }),
     kind: invoice.kind,
     status: invoice.status,
     currency: invoice.currency,
@@ -93,6 +96,7 @@ export async function buildInvoiceDocument({
     creditedToBalance: invoice.creditedToBalance,
     amountDue: invoice.amountDue,
     amountPaid: invoice.amountPaid,
+    amountRefunded: invoice.documentType === "credit_note" ? invoice.amountRefunded : 0n,
     reverseCharge: invoice.reverseCharge,
     taxExempt: customer.taxExempt === "exempt",
     payments: await invoicePayments({ executor, invoiceId: invoice.id }),

@@ -48,8 +48,12 @@ export interface InvoiceDocumentPayment {
 export interface InvoiceDocument {
   /** `inv_…` */
   id: string;
-  /** `ABN-000001`; null while draft. */
+  /** An invoice, or a credit note ("Nota de crédito" / "Credit note", its own number sequence). */
+  documentType: "invoice" | "credit_note";
+  /** `ABN-000001` (`ABN-NC-000001` for a credit note); null while draft. */
   number: string | null;
+  /** A credit note: the numbers of the invoices it corrects. */
+  corrects: string[];
   kind: InvoiceDocumentKind;
   status: InvoiceDocumentStatus;
   /** ISO 4217, e.g. USD, CLP. */
@@ -75,6 +79,8 @@ export interface InvoiceDocument {
   creditedToBalance: bigint;
   amountDue: bigint;
   amountPaid: bigint;
+  /** A credit note: the part of its credit refunded to the payment method. */
+  amountRefunded: bigint;
   /** "Reverse charge" legend: the customer accounts for the tax. */
   reverseCharge: boolean;
   /** "Tax exempt" legend. */

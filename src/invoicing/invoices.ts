@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database, Executor } from "../db/database.ts";
 import {
+  type DocumentType,
   type InvoiceCustomerDetails,
   type InvoiceIssuerDetails,
   invoiceLines,
@@ -43,7 +44,7 @@ export interface InvoiceDraft {
 
 /** What issuing an invoice needs from the composition root: the number prefix, the issuer, the taxes. */
 export interface InvoicingServices {
-  config: Pick<Config, "invoicePrefix" | "issuer">;
+  config: Pick<Config, "invoicePrefix" | "creditNotePrefix" | "issuer">;
   taxCalculator: TaxCalculator;
 }
 
@@ -58,6 +59,9 @@ export interface InvoiceParties {
  * docs/billing.md "Invoices" (`priceInvoice`), the next gapless number, the lines, who it is issued to
  * and by, and the balance movements (credit consumed by a subscription invoice, or a negative total
  * credited). An invoice with nothing to pay is `paid` at once; otherwise it is `open` for payment.
+ * A negative total is a credit note instead (docs/billing.md "Credit notes"): numbered in the credit
+ * notes' own sequence, naming the invoices of the subscription whose period its lines reverse, and its
+ * credit goes to the balance.
  */
 export async function issueInvoice({
   executor,
@@ -95,10 +99,22 @@ export async function issueInvoice({
     customer: customerDetailsOf(organization),
     issuer: await resolveIssuer({ executor, defaults: services.config.issuer }),
   };
-  const number = await nextInvoiceNumber({ executor, prefix: services.config.invoicePrefix });
+  const creditNote = totals.total < 0n;
+  const number = await nextInvoiceNumber({
+    executor,
+    prefix: creditNote ? services.config.creditNotePrefix : services.config.invoicePrefix,
+  });
+  const corrects = creditNote
+    ? await correctedInvoiceIds({ executor, draft, lines: priced.lines })
+    : [];
   const [row] = await executor
     .insert(invoices)
-    .values(finalizedInvoiceRow({ draft, priced, parties, number, now }))
+    .values({
+      ...finalizedInvoiceRow({ draft, priced, parties, number, now }),
+      ...(creditNote
+        ? { documentType: "credit_note", correctsInvoiceIds: corrects, creditedTo: "balance" }
+        : {}),
+    })
     .returning();
   if (!row) throw new Error("invoice insert returned no row");
   const lines = await insertLines({ executor, invoiceId: row.id, lines: priced.lines });
@@ -221,8 +237,45 @@ export async function recordVoidedInvoice({
   return { ...saved, lines: savedLines };
 }
 
-/** `invoice.created` for a finalized invoice (and `credit_note.created` when its total is negative). */
-async function publishInvoiceCreated({
+/**
+ * The invoices a subscription's credit note corrects: the subscription's invoices (not voided, not credit
+ * notes) whose period overlaps the period of the credit lines (the unused time they give back).
+ */
+async function correctedInvoiceIds({
+  executor,
+  draft,
+  lines,
+}: {
+  executor: Executor;
+  draft: InvoiceDraft;
+  lines: readonly PricedLine[];
+}): Promise<string[]> {
+  if (draft.subscriptionId === null) return [];
+  const credits = lines.filter((line) => line.amount < 0n && line.periodStart && line.periodEnd);
+  if (credits.length === 0) return [];
+  const start = new Date(Math.min(...credits.map((line) => line.periodStart?.getTime() ?? 0)));
+  const end = new Date(Math.max(...credits.map((line) => line.periodEnd?.getTime() ?? 0)));
+  const rows = await executor
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.subscriptionId, draft.subscriptionId),
+        eq(invoices.documentType, "invoice"),
+        inArray(invoices.status, ["paid", "open"]),
+        lt(invoices.periodStart, end),
+        gt(invoices.periodEnd, start),
+      ),
+    )
+    .orderBy(asc(invoices.id));
+  return rows.map((row) => row.id);
+}
+
+/**
+ * `invoice.created` for a finalized invoice; `credit_note.created` for a credit note (a credit note is
+ * not an invoice: it is announced as what it is, with the invoices it corrects and where its credit went).
+ */
+export async function publishInvoiceCreated({
   executor,
   invoice,
   now,
@@ -231,6 +284,25 @@ async function publishInvoiceCreated({
   invoice: InvoiceRow;
   now: Date;
 }): Promise<void> {
+  if (invoice.documentType === "credit_note") {
+    await publishEvent({
+      executor,
+      type: "credit_note.created",
+      organizationId: invoice.organizationId,
+      data: {
+        invoiceId: invoice.id,
+        creditNoteId: invoice.id,
+        number: invoice.number,
+        amount: -invoice.total,
+        currency: invoice.currency,
+        billingReason: invoice.billingReason,
+        correctsInvoiceIds: invoice.correctsInvoiceIds,
+        creditedTo: invoice.creditedTo ?? "balance",
+      },
+      now,
+    });
+    return;
+  }
   await publishEvent({
     executor,
     type: "invoice.created",
@@ -271,7 +343,7 @@ export async function markInvoicePaid({
 }
 
 /** Gapless: the counter row is locked and moved inside the finalizing transaction, so a rollback gives the number back. */
-async function nextInvoiceNumber({
+export async function nextInvoiceNumber({
   executor,
   prefix,
 }: {
@@ -368,15 +440,17 @@ export async function getInvoice({
   return { ...row, lines };
 }
 
-/** Newest first, with their lines. */
+/** Newest first, with their lines: the invoices, or the credit notes (`documentType`). */
 export async function listInvoices({
   db,
   organizationId,
+  documentType = "invoice",
   limit,
   cursor,
 }: {
   db: Database;
   organizationId: string;
+  documentType?: DocumentType;
   limit: number;
   cursor?: string | undefined;
 }): Promise<Invoice[]> {
@@ -386,6 +460,7 @@ export async function listInvoices({
     .where(
       and(
         eq(invoices.organizationId, organizationId),
+        eq(invoices.documentType, documentType),
         cursor === undefined ? undefined : lt(invoices.id, cursor),
       ),
     )

@@ -56,7 +56,7 @@ export async function renderInvoicePdf({
     lang: document.locale,
     displayTitle: true,
     info: {
-      Title: `${labels.title} ${document.number ?? labels.draft}`,
+      Title: `${documentTitle({ document, labels })} ${document.number ?? labels.draft}`,
       Author: document.issuer.name,
       Subject: document.id,
       Creator: "Abono",
@@ -125,6 +125,17 @@ function collectBytes({ pdf }: { pdf: PDFKit.PDFDocument }): Promise<Buffer> {
   });
 }
 
+/** "Factura" / "Invoice", or "Nota de crédito" / "Credit note". */
+function documentTitle({
+  document,
+  labels,
+}: {
+  document: InvoiceDocument;
+  labels: InvoiceLabels;
+}): string {
+  return document.documentType === "credit_note" ? labels.creditNoteTitle : labels.title;
+}
+
 /** Issuer on the left (logo, legal name, address, tax id, email); title, status and facts on the right. */
 function drawHeader({ layout }: { layout: Layout }): number {
   const { pdf, document, labels, left, right } = layout;
@@ -139,11 +150,19 @@ function drawHeader({ layout }: { layout: Layout }): number {
   issuerY = drawParty({ layout, party: issuer, x: left, y: issuerY, width: columnWidth });
 
   let factsY = margin;
-  writeRight({ pdf, text: labels.title, right, y: factsY, font: "Helvetica-Bold", size: 22 });
+  const creditNote = document.documentType === "credit_note";
+  writeRight({
+    pdf,
+    text: documentTitle({ document, labels }),
+    right,
+    y: factsY,
+    font: "Helvetica-Bold",
+    size: 22,
+  });
   factsY += 28;
   writeRight({
     pdf,
-    text: `${labels.kindNames[document.kind]}  ·  ${labels.statusNames[document.status]}`,
+    text: `${labels.kindNames[document.kind]}  ·  ${creditNote && document.status !== "void" ? labels.issued : labels.statusNames[document.status]}`,
     right,
     y: factsY,
     size: 10,
@@ -151,12 +170,15 @@ function drawHeader({ layout }: { layout: Layout }): number {
   });
   factsY += 24;
   const facts: [string, string][] = [
-    [labels.invoiceNumber, document.number ?? labels.draft],
+    [creditNote ? labels.creditNoteNumber : labels.invoiceNumber, document.number ?? labels.draft],
     [labels.date, labels.formatDate(document.createdAt)],
   ];
+  if (document.corrects.length > 0) facts.push([labels.corrects, document.corrects.join(", ")]);
   const period = formatPeriod({ labels, start: document.periodStart, end: document.periodEnd });
   if (period !== null) facts.push([labels.period, period]);
-  if (document.paidAt !== null) facts.push([labels.paidOn, labels.formatDate(document.paidAt)]);
+  if (document.paidAt !== null && !creditNote) {
+    facts.push([labels.paidOn, labels.formatDate(document.paidAt)]);
+  }
   for (const [label, value] of facts) {
     write({
       pdf,
@@ -358,7 +380,16 @@ function drawTotals({ layout, y }: { layout: Layout; y: number }): number {
       strong: false,
     });
   }
-  rows.push({ label: labels.amountDue, amount: document.amountDue, strong: true });
+  if (document.amountRefunded > 0n) {
+    rows.push({
+      label: labels.refundedToPaymentMethod,
+      amount: document.amountRefunded,
+      strong: false,
+    });
+  }
+  if (document.documentType === "invoice") {
+    rows.push({ label: labels.amountDue, amount: document.amountDue, strong: true });
+  }
   if (document.amountPaid > 0n) {
     rows.push({ label: labels.amountPaid, amount: document.amountPaid, strong: false });
   }
@@ -418,7 +449,7 @@ function drawNotes({ layout, y }: { layout: Layout; y: number }): void {
 function startContinuationPage({ layout }: { layout: Layout }): number {
   const { pdf, document, labels, left } = layout;
   pdf.addPage();
-  const heading = `${labels.title} ${document.number ?? labels.draft}`;
+  const heading = `${documentTitle({ document, labels })} ${document.number ?? labels.draft}`;
   write({ pdf, text: heading, x: left, y: margin, size: 9, color: colors.muted });
   return margin + 24;
 }

@@ -14,6 +14,7 @@ import type { EventType } from "../events/event-catalog.ts";
 import type { Locale } from "../i18n/billing-messages.ts";
 import { eventMessages, type RenderedEmail, type RenderedNotice } from "../i18n/event-messages.ts";
 import { notificationMessages } from "../i18n/notification-messages.ts";
+import { invoiceNumbersOf } from "../invoicing/invoice-numbers-of.ts";
 import { getInvoice } from "../invoicing/invoices.ts";
 import { enqueueJobs } from "../jobs/enqueue-job.ts";
 import { defineJob, type JobContext } from "../jobs/job.ts";
@@ -303,10 +304,16 @@ async function compose({
     }
     case "credit_note": {
       const invoiceId = String(data.invoiceId);
+      const corrected = Array.isArray(data.correctsInvoiceIds)
+        ? data.correctsInvoiceIds.map(String)
+        : [];
       const details = {
         organizationName,
         invoiceNumber: String(data.number ?? invoiceId),
         amount: money(data.amount, data.currency),
+        creditedTo:
+          data.creditedTo === "payment_method" ? ("payment_method" as const) : ("balance" as const),
+        corrects: await invoiceNumbersOf({ executor: context.db, invoiceIds: corrected }),
       };
       return {
         email: messages.creditNoteEmail(details),

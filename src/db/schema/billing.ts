@@ -170,6 +170,15 @@ export const pendingItems = pgTable(
 );
 
 export const invoiceKinds = ["subscription", "one_off", "settlement"] as const;
+/**
+ * What a finalized document is: an `invoice` (what the customer owes) or a `credit_note` (a credit the
+ * customer receives: a total below zero, numbered in its own sequence; docs/billing.md "Credit notes").
+ */
+export const documentTypes = ["invoice", "credit_note"] as const;
+export type DocumentType = (typeof documentTypes)[number];
+/** Where a credit note's money went: the credit balance, or back to the customer's payment method. */
+export const creditDestinations = ["balance", "payment_method"] as const;
+export type CreditDestination = (typeof creditDestinations)[number];
 export const invoiceStatuses = ["draft", "open", "paid", "void", "uncollectible"] as const;
 
 export const invoices = pgTable(
@@ -182,6 +191,7 @@ export const invoices = pgTable(
       .references(() => organizations.id),
     subscriptionId: text("subscription_id"),
     kind: text("kind", { enum: invoiceKinds }).notNull(),
+    documentType: text("document_type", { enum: documentTypes }).notNull().default("invoice"),
     status: text("status", { enum: invoiceStatuses }).notNull(),
     billingReason: text("billing_reason").notNull(),
     currency: text("currency").notNull(),
@@ -200,6 +210,12 @@ export const invoices = pgTable(
     /** Refunded through the provider after payment (money back to the customer, not to the balance). */
     amountRefunded: amount("amount_refunded").default(sql`0`),
     couponCode: text("coupon_code"),
+    /** A credit note: the invoices it corrects (the ones whose lines it reverses). Empty on invoices. */
+    correctsInvoiceIds: text("corrects_invoice_ids").array().notNull().default(sql`'{}'::text[]`),
+    /** A credit note: where its credit went (the balance, or refunded to the payment method). */
+    creditedTo: text("credited_to", { enum: creditDestinations }),
+    /** A refund's credit note: why root refunded. */
+    reason: text("reason"),
     /** The customer is liable for the tax (reverse charge): no tax, and the invoice says so. */
     reverseCharge: boolean("reverse_charge").notNull().default(false),
     /** Who the invoice was issued to and by, as they were when it was finalized. Null on older invoices. */
@@ -216,6 +232,11 @@ export const invoices = pgTable(
   },
   (table) => [
     index("invoices_organization_id_idx").on(table.organizationId, table.id),
+    index("invoices_organization_document_idx").on(
+      table.organizationId,
+      table.documentType,
+      table.id,
+    ),
     uniqueIndex("invoices_period_key_idx").on(table.periodKey),
     check(
       "invoices_amounts_not_negative",
@@ -301,6 +322,7 @@ export const balanceTransactionTypes = [
   "applied_to_invoice",
   "adjustment",
   "refund_to_balance",
+  "payout",
   "reversal",
 ] as const;
 

@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { access, canActForOrganization } from "../../auth/principal.ts";
-import { notFound } from "../../errors.ts";
+import { access } from "../../auth/principal.ts";
 import { availableBalance, listBalanceTransactions } from "../../invoicing/balance-ledger.ts";
-import { invoicePdfFile } from "../../invoicing/invoice-pdf-file.ts";
-import { getInvoice, type Invoice, listInvoices } from "../../invoicing/invoices.ts";
+import { listInvoices } from "../../invoicing/invoices.ts";
 import { toNumber } from "../../money/index.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
 import {
@@ -12,9 +10,11 @@ import {
   removePaymentMethod,
   setDefaultPaymentMethod,
 } from "../../payments/payment-methods.ts";
-import type { AppDependencies, RouteModule } from "../app-types.ts";
+import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
+import { pdfResponse, sendInvoicePdf } from "../send-invoice-pdf.ts";
+import { visibleInvoice } from "../visible-invoice.ts";
 
 const orgParams = z.object({ orgId: z.string() });
 const billingRoles = access.organization("owner", "billing_admin");
@@ -28,30 +28,9 @@ const paymentMethodSchema = z.object({
   createdAt: z.date(),
 });
 
-/** An invoice the caller may see (billing roles of its organization, or root); 404 otherwise. */
-async function visibleInvoice(
-  { db }: AppDependencies,
-  principal: Parameters<typeof canActForOrganization>[0]["principal"] | null,
-  invoiceId: string,
-): Promise<Invoice> {
-  // An unknown id answers getInvoice's 404; one the caller may not see answers the same.
-  const invoice = await getInvoice({ executor: db, invoiceId });
-  if (
-    !principal ||
-    !canActForOrganization({
-      principal,
-      organizationId: invoice.organizationId,
-      roles: ["owner", "billing_admin"],
-    })
-  ) {
-    throw notFound("Invoice", invoiceId);
-  }
-  return invoice;
-}
-
 /** Invoices, their PDFs, the credit balance and payment methods: docs/billing.md. */
 export const invoiceRoutes: RouteModule = (app, dependencies) => {
-  const { db, clock, providers, config, logger } = dependencies;
+  const { db, clock, providers } = dependencies;
 
   app.get(
     "/v1/organizations/:orgId/invoices",
@@ -60,7 +39,8 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
       schema: {
         tags: ["invoices"],
         summary: "List an organization's invoices",
-        description: "Newest first.",
+        description:
+          "Newest first. Credit notes are listed apart (`GET /v1/organizations/{orgId}/credit-notes`).",
         params: orgParams,
         querystring: listQuery,
         response: { 200: listResponse(invoiceSchema) },
@@ -88,14 +68,18 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
         tags: ["invoices"],
         summary: "Get an invoice",
         description:
-          "One invoice with its lines and totals. The organization's owners and billing admins, and root; others get 404.",
+          "One invoice with its lines and totals (a credit note's id answers too, with `documentType: credit_note`: a plan change names its credit note among its `invoices`). The organization's owners and billing admins, and root; others get 404.",
         params: z.object({ invoiceId: z.string() }),
         response: { 200: invoiceSchema },
       },
     },
     async (request) =>
       invoiceResponse(
-        await visibleInvoice(dependencies, request.principal, request.params.invoiceId),
+        await visibleInvoice({
+          dependencies,
+          principal: request.principal,
+          invoiceId: request.params.invoiceId,
+        }),
       ),
   );
 
@@ -109,36 +93,19 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
         description:
           "The invoice rendered as a PDF in the organization's locale (es or en), served inline with the invoice number as the file name. The organization's owners and billing admins, and root; others get 404.",
         params: z.object({ invoiceId: z.string() }),
-        response: {
-          200: {
-            description: "The PDF document.",
-            content: {
-              "application/pdf": { schema: z.string().meta({ format: "binary" }) },
-            },
-          },
-        },
+        response: { 200: pdfResponse },
       },
     },
-    async (request, reply) => {
-      const invoice = await visibleInvoice(
+    async (request, reply) =>
+      sendInvoicePdf({
         dependencies,
-        request.principal,
-        request.params.invoiceId,
-      );
-      const pdf = await invoicePdfFile({
-        executor: db,
-        invoice,
-        issuerDefaults: config.issuer,
-        logger,
-      });
-      return (
-        reply
-          .type("application/pdf")
-          .header("content-disposition", `inline; filename="${pdf.filename}"`)
-          // The 200 schema only documents the PDF: Fastify sends a Buffer as is, never through a serializer.
-          .send(pdf.content as never)
-      );
-    },
+        reply,
+        invoice: await visibleInvoice({
+          dependencies,
+          principal: request.principal,
+          invoiceId: request.params.invoiceId,
+        }),
+      }),
   );
 
   app.get(

@@ -109,6 +109,11 @@ export const invoiceSchema = z.object({
   organizationId: z.string(),
   subscriptionId: z.string().nullable(),
   kind: z.enum(["subscription", "one_off", "settlement"]),
+  documentType: z
+    .enum(["invoice", "credit_note"])
+    .describe(
+      '`credit_note` for a credit (a negative total): numbered in its own sequence and listed at `GET /v1/organizations/{orgId}/credit-notes` (docs/billing.md "Credit notes").',
+    ),
   status: z.enum(["draft", "open", "paid", "void", "uncollectible"]),
   billingReason: z.string(),
   currency: z.string(),
@@ -133,6 +138,16 @@ export const invoiceSchema = z.object({
   amountPaid: z.number().int(),
   amountRefunded: z.number().int(),
   couponCode: z.string().nullable(),
+  correctsInvoiceIds: z
+    .array(z.string())
+    .describe("A credit note: the invoices it corrects. Empty on invoices."),
+  creditedTo: z
+    .enum(["balance", "payment_method"])
+    .nullable()
+    .describe(
+      "A credit note: where its credit went, the credit balance (`creditedToBalance`) or back to the payment method (`amountRefunded`). Null on invoices.",
+    ),
+  reason: z.string().nullable().describe("A refund's credit note: why root refunded."),
   customer: z
     .object({
       name: z.string(),
@@ -166,6 +181,7 @@ export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema>
     organizationId: invoice.organizationId,
     subscriptionId: invoice.subscriptionId,
     kind: invoice.kind,
+    documentType: invoice.documentType,
     status: invoice.status,
     billingReason: invoice.billingReason,
     currency: invoice.currency,
@@ -194,6 +210,9 @@ export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema>
     amountPaid: toNumber(invoice.amountPaid),
     amountRefunded: toNumber(invoice.amountRefunded),
     couponCode: invoice.couponCode,
+    correctsInvoiceIds: invoice.correctsInvoiceIds,
+    creditedTo: invoice.creditedTo,
+    reason: invoice.reason,
     customer: invoice.customerDetails,
     issuer: issuer && {
       legalName: issuer.legalName,
@@ -207,6 +226,27 @@ export function invoiceResponse(invoice: Invoice): z.infer<typeof invoiceSchema>
     createdAt: invoice.createdAt,
     paidAt: invoice.paidAt,
     voidedAt: invoice.voidedAt,
+  };
+}
+
+/**
+ * A credit note (docs/billing.md "Credit notes"): stored and shaped like an invoice, with a negative
+ * total, and `issued` (or `void`) instead of an invoice's payment status.
+ */
+export const creditNoteSchema = invoiceSchema.extend({
+  documentType: z.literal("credit_note"),
+  status: z
+    .enum(["issued", "void"])
+    .describe(
+      "`issued`: its credit went where `creditedTo` says. Nothing is owed on a credit note.",
+    ),
+});
+
+export function creditNoteResponse(invoice: Invoice): z.infer<typeof creditNoteSchema> {
+  return {
+    ...invoiceResponse(invoice),
+    documentType: "credit_note",
+    status: invoice.status === "void" ? "void" : "issued",
   };
 }
 

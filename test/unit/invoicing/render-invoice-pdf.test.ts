@@ -47,7 +47,9 @@ function customer(
 function invoice(overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
   return {
     id: "inv_01JABCDEF",
+    documentType: "invoice",
     number: "ABN-000042",
+    corrects: [],
     kind: "subscription",
     status: "paid",
     currency: "USD",
@@ -85,6 +87,7 @@ function invoice(overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
     creditedToBalance: 0n,
     amountDue: 105957n,
     amountPaid: 105957n,
+    amountRefunded: 0n,
     reverseCharge: false,
     taxExempt: false,
     payments: [],
