@@ -30,13 +30,13 @@ afterAll(() => app.close());
 
 const expected = {
   es: {
-    credit: (number: string) => `Saldo a favor de la factura ${number}`,
+    credit: (number: string) => `Nota de crédito ${number}`,
     applied: (number: string) => `Aplicado a la factura ${number}`,
     pack: "Paquete de recarga: 100 encounters",
     packTimesTwo: "Paquete de recarga: 100 encounters × 2",
   },
   en: {
-    credit: (number: string) => `Credit from invoice ${number}`,
+    credit: (number: string) => `Credit note ${number}`,
     applied: (number: string) => `Applied to invoice ${number}`,
     pack: "Top-up pack: 100 encounters",
     packTimesTwo: "Top-up pack: 100 encounters × 2",

@@ -474,12 +474,19 @@ describe("concurrent plan changes", () => {
       expect(loser.body.error.code).toBe("invalid_state");
       expect(loser.body.error.details.subscription.planId).toBe("plus");
     }
+    // The downgrade's one document is a credit note (docs/billing.md "Credit notes").
+    const creditNotes = (await app.request("GET", org.path("/credit-notes"))).body.data;
+    expect(
+      creditNotes.filter(
+        (note: { billingReason: string }) => note.billingReason === "subscription_change",
+      ),
+    ).toHaveLength(1);
     const invoices = (await app.request("GET", org.path("/invoices"))).body.data;
     expect(
       invoices.filter(
         (invoice: { billingReason: string }) => invoice.billingReason === "subscription_change",
       ),
-    ).toHaveLength(1);
+    ).toHaveLength(0);
     const balance = await app.request("GET", org.path("/balance"));
     expect(balance.body.available).toBe(3096);
     expect(await ledgerSum(app, org.organizationId)).toBe(3096);

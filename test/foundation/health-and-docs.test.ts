@@ -201,6 +201,7 @@ describe("the OpenAPI document describes every operation on its own", () => {
       organizations: "orgId",
       members: "userId",
       invoices: "invoiceId",
+      "credit-notes": "creditNoteId",
       entitlements: "feature",
       "entitlement-overrides": "feature",
       checkouts: "checkoutId",
