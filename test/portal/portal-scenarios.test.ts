@@ -112,6 +112,21 @@ describe.skipIf(!runs)("billing in the portal", () => {
       pdf.once("data", (chunk) => resolve(String(chunk).slice(0, 5))),
     );
     expect(head).toBe("%PDF-");
+
+    // The downgrade's credit note is listed apart, with where its credit went and its PDF.
+    const creditNotes = await app.request("GET", org.path("/credit-notes"));
+    const creditNote = creditNotes.body.data[0];
+    expect(creditNote).toMatchObject({ total: -3096, creditedToBalance: 3096 });
+    expect(creditNote.number).toMatch(/^ABN-NC-\d{6}$/);
+    const row = page.getByTestId(`credit-note-${creditNote.number}`);
+    const text = await row.innerText();
+    expect(text).toContain("Issued");
+    expect(text).toContain("-$30.96");
+    expect(text).toContain("Credited $30.96");
+    await screenshot(page, "scenario-credit-note-en");
+    const creditDownloading = page.waitForEvent("download");
+    await row.getByRole("button").click();
+    expect((await creditDownloading).suggestedFilename()).toBe(`${creditNote.number}.pdf`);
     await context.close();
   });
 

@@ -9,6 +9,7 @@ export const keys = {
   balance: (orgId: string) => [orgId, "balance"] as const,
   upcoming: (orgId: string) => [orgId, "upcoming-invoice"] as const,
   invoices: (orgId: string) => [orgId, "invoices"] as const,
+  creditNotes: (orgId: string) => [orgId, "credit-notes"] as const,
   paymentMethods: (orgId: string) => [orgId, "payment-methods"] as const,
   recommendation: (orgId: string) => [orgId, "recommendation"] as const,
   checkouts: (orgId: string) => [orgId, "checkouts"] as const,

@@ -21,6 +21,7 @@ export type Feature = Answer<"/v1/features", "get">["data"][number];
 export type Pack = Answer<"/v1/packs", "get">["data"][number];
 export type Addon = Answer<"/v1/addons", "get">["data"][number];
 export type Invoice = Answer<"/v1/organizations/{orgId}/invoices", "get">["data"][number];
+export type CreditNote = Answer<"/v1/organizations/{orgId}/credit-notes", "get">["data"][number];
 export type Balance = Answer<"/v1/organizations/{orgId}/balance", "get">;
 export type PaymentMethod = Answer<
   "/v1/organizations/{orgId}/payment-methods",

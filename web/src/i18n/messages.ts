@@ -169,6 +169,11 @@ export const en = {
   "invoices.status.void": "Void",
   "invoices.status.uncollectible": "Uncollectible",
   "invoices.credited": "Credited {amount}",
+  "creditNotes.heading": "Credit notes",
+  "creditNotes.corrects": "Corrects",
+  "creditNotes.status.issued": "Issued",
+  "creditNotes.status.void": "Void",
+  "creditNotes.refunded": "Refunded {amount} to your payment method",
 
   "methods.heading": "Payment methods",
   "methods.default": "Default",
@@ -434,6 +439,11 @@ export const es: Messages = {
   "invoices.status.void": "Anulada",
   "invoices.status.uncollectible": "Incobrable",
   "invoices.credited": "Acreditado {amount}",
+  "creditNotes.heading": "Notas de crédito",
+  "creditNotes.corrects": "Corrige",
+  "creditNotes.status.issued": "Emitida",
+  "creditNotes.status.void": "Anulada",
+  "creditNotes.refunded": "Devuelto {amount} a tu medio de pago",
 
   "methods.heading": "Medios de pago",
   "methods.default": "Predeterminado",

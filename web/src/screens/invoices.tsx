@@ -3,7 +3,7 @@ import { useState } from "react";
 import { api, authorizationHeaders, unwrap } from "../api/client.ts";
 import { errorText } from "../api/error-text.ts";
 import { keys } from "../api/queries.ts";
-import type { Invoice } from "../api/types.ts";
+import type { CreditNote, Invoice } from "../api/types.ts";
 import { Alert } from "../components/alert.tsx";
 import { Badge } from "../components/badge.tsx";
 import { Button } from "../components/button.tsx";
@@ -18,6 +18,14 @@ const statusTone = {
   void: "neutral",
   uncollectible: "danger",
 } as const;
+
+/** The numbers of the invoices a credit note corrects, as far as the loaded invoices know them. */
+function correctedNumbers(note: CreditNote, invoices: readonly Invoice[]): string {
+  const numbers = note.correctsInvoiceIds.map(
+    (id) => invoices.find((invoice) => invoice.id === id)?.number ?? "—",
+  );
+  return numbers.length > 0 ? numbers.join(", ") : "—";
+}
 
 /** Invoices and credit notes, newest first, with their PDFs. */
 export function Invoices() {
@@ -39,24 +47,42 @@ export function Invoices() {
       ),
     getNextPageParam: (page) => page.nextCursor ?? undefined,
   });
+  const creditNotes = useInfiniteQuery({
+    queryKey: keys.creditNotes(organizationId),
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/v1/organizations/{orgId}/credit-notes", {
+          params: {
+            path: { orgId: organizationId },
+            query: { limit: 20, ...(pageParam ? { cursor: pageParam } : {}) },
+          },
+        }),
+      ),
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+  });
   if (invoices.error) return <LoadError error={invoices.error} />;
-  if (invoices.isPending) return <Loading />;
+  if (creditNotes.error) return <LoadError error={creditNotes.error} />;
+  if (invoices.isPending || creditNotes.isPending) return <Loading />;
   const rows = invoices.data.pages.flatMap((page) => page.data);
+  const creditRows = creditNotes.data.pages.flatMap((page) => page.data);
 
   /** The PDF, fetched with the portal's credentials and handed to the browser as a download. */
-  const download = async (invoice: Invoice) => {
+  const download = async (document: Invoice | CreditNote) => {
     setDownloadError(null);
+    const collection = document.documentType === "credit_note" ? "credit-notes" : "invoices";
+    const invoice = document;
     try {
-      const response = await fetch(`/v1/invoices/${encodeURIComponent(invoice.id)}/pdf`, {
+      const response = await fetch(`/v1/${collection}/${encodeURIComponent(invoice.id)}/pdf`, {
         credentials: "same-origin",
         headers: authorizationHeaders(),
       });
       if (!response.ok) throw new Error(String(response.status));
       const url = URL.createObjectURL(await response.blob());
-      const link = document.createElement("a");
+      const link = window.document.createElement("a");
       link.href = url;
       link.download = `${invoice.number ?? invoice.id}.pdf`;
-      document.body.append(link);
+      window.document.body.append(link);
       link.click();
       link.remove();
       window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
@@ -136,6 +162,74 @@ export function Invoices() {
         >
           {t("invoices.more")}
         </Button>
+      ) : null}
+      {creditRows.length > 0 ? (
+        <>
+          <h2 className="list-heading">{t("creditNotes.heading")}</h2>
+          <div className="table-wrap card">
+            <table className="list" data-testid="credit-notes">
+              <caption className="visually-hidden">{t("creditNotes.heading")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("invoices.number")}</th>
+                  <th scope="col">{t("invoices.date")}</th>
+                  <th scope="col">{t("creditNotes.corrects")}</th>
+                  <th scope="col">{t("invoices.status")}</th>
+                  <th scope="col" className="number">
+                    {t("invoices.total")}
+                  </th>
+                  <th scope="col">
+                    <span className="visually-hidden">{t("invoices.pdf")}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {creditRows.map((note) => (
+                  <tr key={note.id} data-testid={`credit-note-${note.number ?? note.id}`}>
+                    <th scope="row">{note.number ?? "—"}</th>
+                    <td className="date">{date(note.createdAt)}</td>
+                    <td>{correctedNumbers(note, rows)}</td>
+                    <td>
+                      <Badge tone={note.status === "void" ? "neutral" : "success"}>
+                        {t(`creditNotes.status.${note.status}`)}
+                      </Badge>
+                    </td>
+                    <td className="number">
+                      {money(note.total, note.currency)}
+                      <div className="muted small">
+                        {note.creditedTo === "payment_method"
+                          ? t("creditNotes.refunded", {
+                              amount: money(note.amountRefunded, note.currency),
+                            })
+                          : t("invoices.credited", {
+                              amount: money(note.creditedToBalance, note.currency),
+                            })}
+                      </div>
+                    </td>
+                    <td>
+                      <Button variant="ghost" onClick={() => void download(note)}>
+                        {t("invoices.pdf")}
+                        <span className="visually-hidden">
+                          {" "}
+                          {t("invoices.download", { number: note.number ?? note.id })}
+                        </span>
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {creditNotes.hasNextPage ? (
+            <Button
+              variant="secondary"
+              busy={creditNotes.isFetchingNextPage}
+              onClick={() => void creditNotes.fetchNextPage()}
+            >
+              {t("invoices.more")}
+            </Button>
+          ) : null}
+        </>
       ) : null}
     </>
   );
