@@ -28,6 +28,7 @@ import {
   type InvoiceDraft,
   invoiceLineRows,
   invoicePeriodKey,
+  issueInvoice,
   newInvoiceId,
 } from "../invoicing/invoices.ts";
 import { resolveIssuer } from "../invoicing/issuer.ts";
@@ -298,6 +299,13 @@ export async function renewBatch({
         });
         const { totals } = priced;
         const invoiceId = draft.id;
+        // Credits that outweigh the renewal (licenses removed during the period): a credit note, issued
+        // as everywhere else (its own sequence, the balance credited, `credit_note.created`); nothing is
+        // charged, and the batch's invoice rows and numbers leave it out.
+        const creditNote = totals.total < 0n;
+        if (creditNote) {
+          await issueInvoice({ executor: tx, draft, services: { config, taxCalculator }, now: at });
+        }
 
         let paid = totals.amountDue === 0n;
         let provider: string | null = null;
@@ -348,19 +356,20 @@ export async function renewBatch({
           });
         }
         // Finalized (numbered below, once every charge of the batch is done), then paid if it was.
-        invoiceRows.push({
-          ...finalizedInvoiceRow({
-            draft,
-            priced,
-            parties: { customer: customerDetailsOf(organization), issuer },
-            number: null,
-            now: at,
-          }),
-          ...(paid && totals.amountDue > 0n
-            ? { status: "paid", amountPaid: totals.amountDue, paidAt: attemptedAt }
-            : {}),
-        });
-        lineRows.push(...invoiceLineRows({ invoiceId, lines: priced.lines }));
+        if (!creditNote)
+          invoiceRows.push({
+            ...finalizedInvoiceRow({
+              draft,
+              priced,
+              parties: { customer: customerDetailsOf(organization), issuer },
+              number: null,
+              now: at,
+            }),
+            ...(paid && totals.amountDue > 0n
+              ? { status: "paid", amountPaid: totals.amountDue, paidAt: attemptedAt }
+              : {}),
+          });
+        if (!creditNote) lineRows.push(...invoiceLineRows({ invoiceId, lines: priced.lines }));
         if (totals.balanceApplied > 0n) {
           ledgerRows.push({
             id: newId("txn", at.getTime()),
@@ -410,17 +419,18 @@ export async function renewBatch({
         const event = <Type extends EventType>(type: Type, data: EventData<Type>, now = at) =>
           eventRows.push({ type, organizationId, data, now } as NewEvent);
         // Numbered below, with the invoices.
-        event("invoice.created", {
-          invoiceId,
-          number: null,
-          subscriptionId: subscription.id,
-          kind: draft.kind,
-          billingReason: draft.billingReason,
-          status: totals.amountDue === 0n ? "paid" : "open",
-          currency: subscription.currency,
-          total: totals.total,
-          amountDue: totals.amountDue,
-        });
+        if (!creditNote)
+          event("invoice.created", {
+            invoiceId,
+            number: null,
+            subscriptionId: subscription.id,
+            kind: draft.kind,
+            billingReason: draft.billingReason,
+            status: totals.amountDue === 0n ? "paid" : "open",
+            currency: subscription.currency,
+            total: totals.total,
+            amountDue: totals.amountDue,
+          });
         if (totals.balanceApplied > 0n) {
           event("balance.changed", {
             transactionId: ledgerRows.at(-1)?.id ?? "",
@@ -495,8 +505,8 @@ export async function renewBatch({
           event.data.number = numberOf.get(String(event.data.invoiceId)) ?? null;
         }
       }
-      await tx.insert(invoices).values(invoiceRows);
-      await tx.insert(invoiceLines).values(lineRows);
+      if (invoiceRows.length > 0) await tx.insert(invoices).values(invoiceRows);
+      if (lineRows.length > 0) await tx.insert(invoiceLines).values(lineRows);
       if (paymentRows.length > 0) await tx.insert(payments).values(paymentRows);
       if (ledgerRows.length > 0) await tx.insert(balanceTransactions).values(ledgerRows);
       await tx.insert(auditLogs).values(auditRows);

@@ -141,7 +141,7 @@ async function renewalRecord({
     `select id, number, kind, status, billing_reason, currency, locale, subtotal, discount, total,
             balance_applied, credited_to_balance, amount_due, amount_paid, coupon_code, period_start,
             period_end, created_at, finalized_at, paid_at, tax, tax_included, reverse_charge,
-            customer_details, issuer_details
+            customer_details, issuer_details, document_type, credited_to, corrects_invoice_ids
        from invoices where organization_id = $1`,
   );
   expect(invoices).toHaveLength(1);
@@ -295,6 +295,66 @@ describe("renewal paths", () => {
       expect(await renewalRecord(batched)).toEqual(expected);
     },
   );
+
+  it("a renewal that credits more than it charges is the same credit note through both paths", async () => {
+    const twins = [];
+    for (const name of ["twin-credit-single", "twin-credit-batch"]) {
+      const twin = await seedTwin(name, "pm_sandbox_ok");
+      // Licenses removed during the period, worth more than the whole renewal.
+      await app.database.pool.query(
+        `insert into pending_items (id, organization_id, subscription_id, description, amount, currency,
+                                    addon_id, quantity, period_start, period_end, created_at)
+         values ($1, $2, $3, 'Removed seats', -30000, 'USD', 'seat', 20, $4, $5, $4)`,
+        [`pi_${name}_c`, twin.organizationId, twin.subscriptionId, periodStart, dueAt],
+      );
+      twins.push(twin);
+    }
+    const [single, batched] = twins as [(typeof twins)[0], (typeof twins)[0]];
+    expect(
+      await renewSubscription({
+        services,
+        subscriptionId: single.subscriptionId,
+        dueAt,
+        systemNow,
+      }),
+    ).toBe("renewed");
+    expect(
+      await renewBatch({
+        services,
+        due: [{ subscriptionId: batched.subscriptionId, dueAt }],
+        systemNow,
+      }),
+    ).toEqual({ renewed: 1, pastDue: 0, skipped: 0 });
+    const expected = await renewalRecord(single);
+    expect(await renewalRecord(batched)).toEqual(expected);
+    // 8992 − 30000 = −21008 before the coupon's 771 off the full charges: −21779, all credited.
+    expect(expected.invoice).toMatchObject({
+      document_type: "credit_note",
+      credited_to: "balance",
+      subtotal: "-21008",
+      discount: "771",
+      total: "-21779",
+      balance_applied: "0",
+      credited_to_balance: "21779",
+      amount_due: "0",
+    });
+    expect(expected.payments).toEqual([]);
+    expect(
+      expected.ledger.map((entry: { type: string; amount: string }) => [entry.type, entry.amount]),
+    ).toEqual(
+      expect.arrayContaining([
+        ["adjustment", "1000"],
+        ["proration_credit", "21779"],
+      ]),
+    );
+    expect(expected.ledger).toHaveLength(2);
+    expect(expected.events.map((event: { type: string }) => event.type)).toContain(
+      "credit_note.created",
+    );
+    expect(expected.events.map((event: { type: string }) => event.type)).not.toContain(
+      "invoice.created",
+    );
+  });
 
   it("taxes a plain renewal the same way through both paths: per line, after the coupon's share", async () => {
     const single = await seedTwin("twin-taxed-single", "pm_sandbox_ok");
