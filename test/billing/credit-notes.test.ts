@@ -358,11 +358,25 @@ describe("refunds", () => {
     expect(over.body.error.message).toContain("at most 4500");
     const invalid = await refund({ amount: 0, to: "card" });
     expect(invalid.status).toBe(400);
+    // Root only: the organization's own key may not refund nor pay out; it may read its credit notes.
+    const organizationKey = (
+      await app.request("POST", "/v1/api-keys", {
+        body: { scope: "organization", organizationId: org.id, name: "backend" },
+      })
+    ).body.secret as string;
     const notRoot = await app.request("POST", `/v1/invoices/${invoice.id}/refunds`, {
       body: { amount: 1, to: "balance", reason: "x" },
-      auth: "abono_sk_not_a_key_0123456789abcdefghij",
+      auth: organizationKey,
     });
-    expect(notRoot.status).toBe(401);
+    expect(notRoot.status).toBe(403);
+    const payoutNotRoot = await app.request("POST", org.path("/balance/payouts"), {
+      body: { reason: "x" },
+      auth: organizationKey,
+    });
+    expect(payoutNotRoot.status).toBe(403);
+    const ownNotes = await app.request("GET", org.path("/credit-notes"), { auth: organizationKey });
+    expect(ownNotes.status).toBe(200);
+    expect(ownNotes.body.data).toHaveLength(2);
 
     // Six parallel refunds of 1000 against 4500 left: four go through, two are refused.
     const parallel = await Promise.all(
