@@ -129,13 +129,24 @@ describe("refunds to the payment method through each provider", () => {
     expect((await deliverMercadoPago(paid)).body.outcome).toBe("processed");
     const invoice = await paidInvoice(organizationId);
 
+    // MercadoPago refuses: 502 provider_error, and nothing changes (no credit note, nothing refunded).
+    mercadoPago.failNext({ method: "POST", path: /\/refunds$/, status: 400 });
+    const refused = await refund(invoice.id, 4000);
+    expect(refused.status).toBe(502);
+    expect(refused.body.error.code).toBe("provider_error");
+    expect(refused.body.error.message).toContain("Nothing was changed");
+    expect(
+      (await app.request("GET", `/v1/organizations/${organizationId}/credit-notes`)).body.data,
+    ).toHaveLength(0);
+    expect(await recorded(organizationId)).toMatchObject({ refunded: 0, refunds: 0 });
+
     const partial = await refund(invoice.id, 4000);
     expect(partial.status).toBe(201);
     expect(partial.body.refunds).toEqual([
       expect.objectContaining({ provider: "mercadopago", amount: 4000 }),
     ]);
     const posted = mercadoPago.requestsTo("POST", `/v1/payments/${paid.paymentId}/refunds`);
-    expect(posted).toHaveLength(1);
+    expect(posted).toHaveLength(2);
     const notice = mercadoPago.update(paid.paymentId, { status: "approved" });
     expect((await deliverMercadoPago(notice)).body.outcome).toBe("refund duplicate");
     expect(await recorded(organizationId)).toEqual({
