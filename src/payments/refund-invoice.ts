@@ -16,6 +16,7 @@ import {
   publishInvoiceCreated,
 } from "../invoicing/invoices.ts";
 import { resolveIssuer } from "../invoicing/issuer.ts";
+import { toNumber } from "../money/index.ts";
 import { customerDetailsOf } from "../organizations/billing-details.ts";
 import { type RefundedPayment, refundablePayments, refundPayments } from "./refund-payments.ts";
 
@@ -114,8 +115,8 @@ export async function refundInvoice({
             ? `Nothing of invoice ${invoice.number} can be refunded${to === "payment_method" ? " to the payment method" : ""}: ${refundable === 0n ? "it was refunded in full already, or nothing was paid for it" : "it was paid with the credit balance; refund it to the balance"}.`
             : `A refund of ${refund} (minor units, ${invoice.currency}) is more than can be refunded of invoice ${invoice.number}${to === "payment_method" ? " to the payment method" : ""}: at most ${limit}.`,
           {
-            refundable: Number(refundable),
-            refundableToPaymentMethod: Number(toPaymentMethod),
+            refundable: toNumber(refundable),
+            refundableToPaymentMethod: toNumber(toPaymentMethod),
             currency: invoice.currency,
           },
         );

@@ -5,6 +5,7 @@ import { AbonoError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { nextProviderRefundKey } from "../idempotency/idempotency-context.ts";
 import { newId } from "../ids.ts";
+import { toNumber } from "../money/index.ts";
 import type { PaymentRow } from "./find-provider-payment.ts";
 import type { PaymentProviders } from "./payment-providers.ts";
 
@@ -168,7 +169,7 @@ export async function refundPayments({
     throw new AbonoError(
       "invalid_state",
       `Only ${amount - left} of ${amount} (minor units) can go back to the payment method: no other payment of the organization has money left to refund. Nothing was changed.`,
-      { refundable: (amount - left).toString() },
+      { refundable: toNumber(amount - left) },
     );
   }
   return refunded;

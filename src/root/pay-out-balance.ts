@@ -8,6 +8,7 @@ import {
   availableBalance,
   type BalanceTransaction,
 } from "../invoicing/balance-ledger.ts";
+import { toNumber } from "../money/index.ts";
 import {
   type RefundedPayment,
   refundablePayments,
@@ -58,13 +59,13 @@ export async function payOutBalance({
       const payout = amount ?? available;
       if (currency === null || available <= 0n) {
         throw invalidState(`Organization ${organizationId} has no credit balance to pay out.`, {
-          available: Number(available),
+          available: toNumber(available),
         });
       }
       if (payout <= 0n || payout > available) {
         throw invalidState(
           `A payout of ${payout} (minor units, ${currency}) is more than the credit balance of ${organizationId}: at most ${available}.`,
-          { available: Number(available), currency },
+          { available: toNumber(available), currency },
         );
       }
       const payoutId = newId("txn", now.getTime());
