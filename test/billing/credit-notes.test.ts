@@ -187,6 +187,19 @@ describe("credit notes", () => {
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: credit.id, total: -907500 });
     expect((await app.request("GET", `/v1/credit-notes/${first.id}`)).status).toBe(404);
+    // Seen as invoices are: another organization's key gets 404, as for an unknown id.
+    const other = await customer({ locale: "es", currency: "ARS" });
+    const otherKey = (
+      await app.request("POST", "/v1/api-keys", {
+        body: { scope: "organization", organizationId: other.id, name: "other" },
+      })
+    ).body.secret as string;
+    for (const path of [`/v1/credit-notes/${credit.id}`, `/v1/credit-notes/${credit.id}/pdf`]) {
+      expect((await app.request("GET", path, { auth: otherKey })).status).toBe(404);
+    }
+    expect((await app.request("GET", org.path("/credit-notes"), { auth: otherKey })).status).toBe(
+      403,
+    );
 
     // The balance's entry names the credit note.
     const balance = await app.request("GET", org.path("/balance"));
