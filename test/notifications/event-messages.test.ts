@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventMessages } from "../../src/i18n/event-messages.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createEncounterPack } from "../helpers/billing-scenario.ts";
+import { createMessageCustomer, type MailboxEmail } from "../helpers/message-customer.ts";
 
 let app: TestApp;
 
@@ -14,85 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-interface Email {
-  template: string;
-  locale: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  status: string;
-  attachments: { kind: string; invoiceId: string }[] | null;
-}
+type Email = MailboxEmail;
 
-let counter = 0;
-
-/** An organization with an owner to email, on its own test clock, with a card. */
-async function customer({ locale, start }: { locale: "en" | "es"; start: string }) {
-  counter += 1;
-  const clock = await app.request("POST", "/v1/test-clocks", { body: { frozenTime: start } });
-  const id = `messages-${process.pid}-${counter}`;
-  const created = await app.request("POST", "/v1/organizations", {
-    body: {
-      id,
-      name: `Constructora ${counter}`,
-      currency: "USD",
-      locale,
-      testClockId: clock.body.id,
-      owner: { userId: `owner-${counter}`, email: `owner-${counter}@example.com` },
-    },
-  });
-  expect(created.status).toBe(201);
-  const path = (suffix = "") => `/v1/organizations/${id}${suffix}`;
-  const card = (token: string) =>
-    app.request("POST", path("/payment-methods"), {
-      body: { provider: "sandbox", token, default: true },
-    });
-  await card("pm_sandbox_ok");
-  return {
-    id,
-    ownerEmail: `owner-${counter}@example.com`,
-    path,
-    card,
-    advance: async (frozenTime: string) => {
-      const response = await app.request("POST", `/v1/test-clocks/${clock.body.id}/advance`, {
-        body: { frozenTime },
-      });
-      expect(response.status).toBe(200);
-    },
-    async emails(template: string, count = 1): Promise<Email[]> {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const box = await app.request("GET", `/v1/mailbox?organizationId=${id}&limit=100`);
-        const found = (box.body.data as Email[]).filter(
-          (email) => email.template === template && email.status === "sent",
-        );
-        if (found.length >= count) return found.reverse();
-        if (Date.now() > deadline) {
-          throw new Error(
-            `${count} ${template} emails expected for ${id}; mailbox: ${JSON.stringify(box.body.data.map((email: Email) => [email.template, email.status]))}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-    async notices(kind: string, audience: "user" | "admin" = "user") {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const list =
-          audience === "user"
-            ? await app.request("GET", path("/notifications?limit=100"))
-            : await app.request("GET", "/v1/notifications?limit=100");
-        const found = (
-          list.body.data as { kind: string; organizationId: string; title: string }[]
-        ).filter((notice) => notice.kind === kind && notice.organizationId === id);
-        if (found.length > 0) return found;
-        if (Date.now() > deadline) throw new Error(`no ${audience} ${kind} notification for ${id}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-  };
-}
+const customer = ({ locale, start }: { locale: "en" | "es"; start: string }) =>
+  createMessageCustomer({ app, locale, start });
 
 describe("messages to people", () => {
   it("sends a receipt with the invoice PDF for a subscription, an upgrade, a pack and a renewal", async () => {
