@@ -1,0 +1,200 @@
+/**
+ * Plan changes over HTTP (`POST /v1/organizations/:orgId/subscription/change`, alternating Plus and
+ * Premium: an upgrade charged on a sandbox card, then a downgrade credited) with no webhook endpoint, then
+ * with 5 endpoints subscribed to every event type (4 receivers answering 204 at once, 1 that never
+ * answers, so each of its deliveries waits for the 10 s timeout), then with the hanging one alone, then
+ * with none again (all 5 disabled), in the same run. The worker runs in the server's process as `abono serve` runs it, so deliveries compete
+ * with the API for the same event loop, pool and database. Prints p50, p99 and the rate of each phase,
+ * and what the receivers got.
+ *
+ *   npm run bench:webhooks -- [--changes 400] [--organizations 40] [--concurrency 4]
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { benchRootKey, startBenchServer } from "./bench-server.ts";
+import { loadAverage, machineLine } from "./machine.ts";
+
+const { values } = parseArgs({
+  options: {
+    changes: { type: "string", default: "400" },
+    organizations: { type: "string", default: "40" },
+    concurrency: { type: "string", default: "4" },
+  },
+});
+const changesPerPhase = Number(values.changes);
+const organizationCount = Number(values.organizations);
+const concurrency = Number(values.concurrency);
+
+/** A receiver on 127.0.0.1 that answers 204 at once, or (`hang`) never answers. */
+async function startReceiver({ hang }: { hang: boolean }) {
+  const state = { requests: 0, open: 0, maxOpen: 0 };
+  const held = new Set<http.ServerResponse>();
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      state.requests += 1;
+      if (!hang) {
+        response.writeHead(204).end();
+        return;
+      }
+      held.add(response);
+      state.open = held.size;
+      state.maxOpen = Math.max(state.maxOpen, held.size);
+      response.on("close", () => {
+        held.delete(response);
+        state.open = held.size;
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks`,
+    state,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const response of held) response.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const percentile = (sorted: number[], share: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)] ?? Number.NaN;
+
+async function main() {
+  const abono = await startBenchServer({ worker: true });
+  const { call } = abono;
+  const receivers = [
+    ...(await Promise.all(Array.from({ length: 4 }, () => startReceiver({ hang: false })))),
+    await startReceiver({ hang: true }),
+  ];
+  try {
+    await call("POST", "/v1/features", { key: "encounters", name: "Encounters", kind: "metered" });
+    for (const [id, name, tier, amount, encounters] of [
+      ["free", "Free", 0, 0, 10],
+      ["plus", "Plus", 20, 4000, 500],
+      ["premium", "Premium", 40, 10000, 3000],
+    ] as const) {
+      await call("POST", "/v1/plans", {
+        id,
+        name,
+        tier,
+        prices: [{ interval: "month", currency: "USD", unitAmount: amount }],
+        features: { encounters },
+      });
+    }
+    const organizations = Array.from({ length: organizationCount }, (_, index) => ({
+      id: `webhooks-${index}`,
+      planId: "plus",
+    }));
+    for (const organization of organizations) {
+      await call("POST", "/v1/organizations", { id: organization.id, name: organization.id });
+      await call("POST", `/v1/organizations/${organization.id}/payment-methods`, {
+        provider: "sandbox",
+        token: "pm_sandbox_ok",
+        default: true,
+      });
+      await call("POST", `/v1/organizations/${organization.id}/subscription`, {
+        planId: "plus",
+        interval: "month",
+      });
+    }
+
+    /** One plan change, timed from the request to the end of its answer. */
+    const change = async (organization: (typeof organizations)[number]) => {
+      const planId = organization.planId === "plus" ? "premium" : "plus";
+      const started = performance.now();
+      const response = await fetch(
+        `${abono.url}/v1/organizations/${organization.id}/subscription/change`,
+        {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${benchRootKey}`,
+            "content-type": "application/json",
+          },
+          body: JSON.stringify({ planId, interval: "month" }),
+        },
+      );
+      const text = await response.text();
+      const elapsed = performance.now() - started;
+      if (response.status !== 200) throw new Error(`plan change: ${response.status} ${text}`);
+      organization.planId = planId;
+      return elapsed;
+    };
+
+    /** `changesPerPhase` plan changes, `concurrency` at a time, each client on its own organizations. */
+    const phase = async (name: string) => {
+      const before = loadAverage();
+      const latencies: number[] = [];
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async (_, client) => {
+          const mine = organizations.filter((_, index) => index % concurrency === client);
+          for (let index = client; index < changesPerPhase; index += concurrency) {
+            const organization = mine[Math.floor(index / concurrency) % mine.length];
+            if (organization) latencies.push(await change(organization));
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      latencies.sort((a, b) => a - b);
+      console.log(
+        `${name.padEnd(34)}${String(latencies.length).padStart(8)}${(latencies.length / seconds).toFixed(1).padStart(10)}${percentile(latencies, 0.5).toFixed(1).padStart(10)}${percentile(latencies, 0.99).toFixed(1).padStart(10)}   load ${before} → ${loadAverage()}`,
+      );
+    };
+
+    console.log(machineLine());
+    console.log(
+      `${organizationCount} organizations, ${changesPerPhase} plan changes per phase, ${concurrency} clients; worker in the server's process (ABONO_WEBHOOK_CONCURRENCY 8, timeout 10 s)`,
+    );
+    // Warm up: every path once, then a short unmeasured phase.
+    for (const organization of organizations) await change(organization);
+    console.log(
+      `\n${"phase".padEnd(34)}${"changes".padStart(8)}${"per s".padStart(10)}${"p50 ms".padStart(10)}${"p99 ms".padStart(10)}`,
+    );
+    await phase("no endpoint");
+
+    const endpoints: string[] = [];
+    for (const receiver of receivers) {
+      const created = await call<{ id: string }>("POST", "/v1/webhook-endpoints", {
+        url: receiver.url,
+        events: ["*"],
+      });
+      endpoints.push(created.id);
+    }
+    await phase("5 endpoints, 1 hanging");
+    const healthyDuring = receivers.slice(0, 4).map((receiver) => receiver.state.requests);
+    const hanging = receivers[4]?.state;
+
+    // The 4 healthy ones disabled: what the hanging one alone costs.
+    for (const id of endpoints.slice(0, 4)) {
+      await call("POST", `/v1/webhook-endpoints/${id}/disable`, { reason: "benchmark phase over" });
+    }
+    await phase("1 hanging endpoint only");
+    const hangingId = endpoints[4];
+    if (hangingId) {
+      await call("POST", `/v1/webhook-endpoints/${hangingId}/disable`, {
+        reason: "benchmark phase over",
+      });
+    }
+    await phase("no endpoint again (5 disabled)");
+
+    const { rows } = await abono.server.connection.pool.query<{ status: string; count: number }>(
+      `select d.status, count(*)::int as count from webhook_deliveries d
+        group by d.status order by d.status`,
+    );
+    console.log(
+      `\nhealthy receivers got ${healthyDuring.join(", ")} requests by the end of their phase; the hanging one ${hanging?.requests ?? 0} (at most ${hanging?.maxOpen ?? 0} open at once)`,
+    );
+    console.log(
+      `deliveries at the end: ${rows.map((row) => `${row.count} ${row.status}`).join(", ")}`,
+    );
+  } finally {
+    for (const receiver of receivers) await receiver.close();
+    await abono.close();
+  }
+}
+
+await main();
