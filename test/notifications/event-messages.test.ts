@@ -78,6 +78,9 @@ describe("messages to people", () => {
     await org.advance("2026-03-15T00:00:01Z");
     const [receipt] = await org.emails("receipt");
     expect(receipt?.text).toMatch(/We received Constructora \d+'s payment of \$50\.00/);
+    const [operators] = await org.notices("trial_ending", "admin");
+    expect(operators?.title).toBe(`Trial ending: ${org.name}`);
+    expect(operators?.body).toContain("trial ends on March 15, 2026");
     // Once only, however often the scheduler passes.
     await org.advance("2026-03-15T01:00:00Z");
     expect(await org.emails("trial_ending")).toHaveLength(1);
@@ -102,6 +105,12 @@ describe("messages to people", () => {
     const [ended] = await org.emails("subscription_ended");
     expect(ended?.subject).toBe("Tu suscripción a Plus terminó");
     expect(ended?.text).toContain("porque no se pudo cobrar su pago");
+    await org.notices("subscription_ended");
+    const [operators] = await org.notices("subscription_ended", "admin");
+    expect(operators?.title).toBe(`Subscription ended: ${org.name}`);
+    expect(operators?.body).toContain(
+      "(its payment could not be collected); it is on the free plan",
+    );
   });
 
   it("sends a credit note with its PDF for a downgrade", async () => {
@@ -130,6 +139,8 @@ describe("messages to people", () => {
     const [eighty] = await org.emails("usage_threshold");
     expect(eighty?.subject).toBe("You have used 80 % of your Seats");
     expect(eighty?.text).toContain("has used 4 of 5 Seats (80 %)");
+    const [operators] = await org.notices("usage_threshold", "admin");
+    expect(operators?.title).toBe(`${org.name} used 80 % of Seats`);
 
     const opted = await app.request("PUT", org.path("/message-preferences"), {
       body: { nonEssentialEmails: false },
@@ -284,4 +295,72 @@ describe("message templates", () => {
       expect(notice.body.length).toBeGreaterThan(5);
     }
   });
+
+  it.each([
+    [
+      "en",
+      "The trial of Pro for Acme ends on March 15, 2026.",
+      "was canceled on May 7, 2026 because its payment could not be collected.",
+      "reached the end of its term on May 7, 2026.",
+      "Consider a pack or a larger plan before the limit is reached.",
+      "The limit is reached: buy a pack or move to a larger plan to keep going.",
+    ],
+    [
+      "es",
+      "La prueba de Pro de Acme termina el 15 de marzo de 2026.",
+      "se canceló el 7 de mayo de 2026 porque no se pudo cobrar su pago.",
+      "llegó al final de su plazo el 7 de mayo de 2026.",
+      "Considera un paquete o un plan mayor antes de llegar al límite.",
+      "Llegaste al límite: compra un paquete o pasa a un plan mayor para seguir.",
+    ],
+  ] as const)(
+    "writes the trial, ending and usage texts in %s, as text and HTML",
+    (locale, trial, unpaid, expired, nearLimit, atLimit) => {
+      const messages = eventMessages(locale);
+      const endsAt = locale === "en" ? "March 15, 2026" : "15 de marzo de 2026";
+      const endedAt = locale === "en" ? "May 7, 2026" : "7 de mayo de 2026";
+      const usage = (threshold: number) =>
+        messages.usageThresholdEmail({
+          organizationName: "Acme",
+          featureName: "Encounters",
+          threshold,
+          used: threshold === 100 ? "500" : "400",
+          limit: "500",
+        });
+      const rendered: [{ text: string; html: string }, string][] = [
+        [
+          messages.trialEndingEmail({
+            organizationName: "Acme",
+            planName: "Pro",
+            trialEndsAt: endsAt,
+          }),
+          trial,
+        ],
+        [
+          messages.subscriptionEndedEmail({
+            organizationName: "Acme",
+            planName: "Pro",
+            endedAt,
+            reason: "payment_failed",
+          }),
+          unpaid,
+        ],
+        [
+          messages.subscriptionEndedEmail({
+            organizationName: "Acme",
+            planName: "Pro",
+            endedAt,
+            reason: "expired",
+          }),
+          expired,
+        ],
+        [usage(80), nearLimit],
+        [usage(100), atLimit],
+      ];
+      for (const [email, sentence] of rendered) {
+        expect(email.text).toContain(sentence);
+        expect(email.html).toContain(sentence);
+      }
+    },
+  );
 });
