@@ -113,6 +113,36 @@ describe("messages to people", () => {
     );
   });
 
+  it("tells the customer when a subscription is canceled, and when an annual term ends", async () => {
+    const canceled = await customer({ locale: "en", start: "2026-09-01T00:00:00Z" });
+    await app.request("POST", canceled.path("/subscription"), {
+      body: { planId: "plus", interval: "month" },
+    });
+    const cancel = await app.request("POST", canceled.path("/subscription/cancel"), { body: {} });
+    expect(cancel.body.subscription).toMatchObject({ cancelAtPeriodEnd: true });
+    await canceled.advance("2026-10-01T00:00:01Z");
+    const [ended] = await canceled.emails("subscription_ended");
+    expect(ended?.subject).toBe("Your Plus subscription has ended");
+    expect(ended?.text).toContain(
+      `The Plus subscription of ${canceled.name} was canceled on October 1, 2026.`,
+    );
+    expect(ended?.text).toContain("Your organization is now on the free plan.");
+    await canceled.notices("subscription_ended");
+
+    const annual = await customer({ locale: "es", start: "2026-09-01T00:00:00Z" });
+    await app.request("POST", annual.path("/subscription"), {
+      body: { planId: "plus", interval: "year" },
+    });
+    await annual.advance("2027-09-01T00:00:01Z");
+    const [expired] = await annual.emails("subscription_ended");
+    expect(expired?.subject).toBe("Tu suscripción a Plus terminó");
+    expect(expired?.text).toContain(
+      `La suscripción a Plus de ${annual.name} llegó al final de su plazo el 1 de septiembre de 2027.`,
+    );
+    const [operators] = await annual.notices("subscription_ended", "admin");
+    expect(operators?.body).toContain("(its term ended without renewal)");
+  });
+
   it("sends a credit note with its PDF for a downgrade", async () => {
     const org = await customer({ locale: "en", start: "2026-06-01T00:00:00Z" });
     await app.request("POST", org.path("/subscription"), {
