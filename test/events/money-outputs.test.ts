@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createEncounterPack } from "../helpers/billing-scenario.ts";
 import { startFakeSqs } from "../helpers/fake-sqs.ts";
 import { createMessageCustomer } from "../helpers/message-customer.ts";
+import { until } from "../helpers/until.ts";
 import { startWebhookReceiver } from "../helpers/webhook-receiver.ts";
 
 /**
@@ -59,16 +60,6 @@ interface LoggedEvent {
   data: Record<string, unknown>;
 }
 
-async function until<T>(what: string, read: () => Promise<T | undefined> | T | undefined) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited in vain for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** The organization's events after `afterSequence`, once their types are exactly `types`. */
 async function eventsAfter({
   organizationId,
@@ -81,14 +72,17 @@ async function eventsAfter({
 }): Promise<LoggedEvent[]> {
   let seen: string[] = [];
   try {
-    return await until(types.join(", "), async () => {
-      const page = await app.request(
-        "GET",
-        `/v1/events?organizationId=${organizationId}&order=asc&cursor=${afterSequence}&limit=100`,
-      );
-      const found = page.body.data as LoggedEvent[];
-      seen = found.map((event) => event.type);
-      return found.length >= types.length ? found : undefined;
+    return await until({
+      what: types.join(", "),
+      read: async () => {
+        const page = await app.request(
+          "GET",
+          `/v1/events?organizationId=${organizationId}&order=asc&cursor=${afterSequence}&limit=100`,
+        );
+        const found = page.body.data as LoggedEvent[];
+        seen = found.map((event) => event.type);
+        return found.length >= types.length ? found : undefined;
+      },
     });
   } finally {
     expect(seen).toEqual(types);
@@ -112,9 +106,12 @@ async function expectDelivered({
   events: LoggedEvent[];
 }) {
   const ids = events.map((event) => event.id);
-  const webhooks = await until("the webhooks", () => {
-    const got = receiver.processed.filter((entry) => ids.includes(entry.id));
-    return got.length === ids.length ? got : undefined;
+  const webhooks = await until({
+    what: "the webhooks",
+    read: () => {
+      const got = receiver.processed.filter((entry) => ids.includes(entry.id));
+      return got.length === ids.length ? got : undefined;
+    },
   });
   expect(webhooks.map((entry) => entry.id)).toEqual(ids);
   for (const entry of webhooks) expect(entry.event.organizationId).toBe(organizationId);
@@ -123,9 +120,12 @@ async function expectDelivered({
   );
   expect(requests.every((entry) => entry.verified)).toBe(true);
 
-  const messages = await until("the SQS messages", () => {
-    const got = sqs.messages.filter((message) => ids.includes(JSON.parse(message.body).id));
-    return got.length >= ids.length ? got : undefined;
+  const messages = await until({
+    what: "the SQS messages",
+    read: () => {
+      const got = sqs.messages.filter((message) => ids.includes(JSON.parse(message.body).id));
+      return got.length >= ids.length ? got : undefined;
+    },
   });
   expect(sqs.refusedSignatures).toEqual([]);
   expect(messages.map((message) => JSON.parse(message.body).id)).toEqual(ids);
@@ -159,11 +159,13 @@ async function expectReceipt({
   expect(receipt?.attachments).toEqual([{ kind: "invoice_pdf", invoiceId: paid.data.invoiceId }]);
   expect(receipt?.html).toContain("<p>");
   for (const audience of ["user", "admin"] as const) {
-    const notice = await until(`the ${audience} receipt notice`, async () =>
-      (await org.notices("receipt", audience)).find(
-        (candidate) => candidate.data.eventId === paid.id,
-      ),
-    );
+    const notice = await until({
+      what: `the ${audience} receipt notice`,
+      read: async () =>
+        (await org.notices("receipt", audience)).find(
+          (candidate) => candidate.data.eventId === paid.id,
+        ),
+    });
     expect(notice.data.invoiceId).toBe(paid.data.invoiceId);
   }
 }
@@ -283,11 +285,13 @@ describe("what each money path sends", () => {
     expect(operators?.to).toBe(operatorsEmail);
     expect(operators?.subject).toContain(org.name);
     for (const audience of ["user", "admin"] as const) {
-      const notice = await until(`the ${audience} payment_failed notice`, async () =>
-        (await org.notices("payment_failed", audience)).find(
-          (candidate) => candidate.data.eventId === failed.id,
-        ),
-      );
+      const notice = await until({
+        what: `the ${audience} payment_failed notice`,
+        read: async () =>
+          (await org.notices("payment_failed", audience)).find(
+            (candidate) => candidate.data.eventId === failed.id,
+          ),
+      });
       expect(notice.data.invoiceId).toBe(failed.data.invoiceId);
     }
     // No receipt for a charge that failed.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../../src/time/manual-clock.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import { until } from "../helpers/until.ts";
 import { startWebhookReceiver } from "../helpers/webhook-receiver.ts";
 
 /**
@@ -32,16 +33,6 @@ afterAll(async () => {
   await receiver.close();
 });
 
-async function until<T>(what: string, read: () => Promise<T | undefined>) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited in vain for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe("an endpoint failing for 5 days", () => {
   it("is disabled at 5 days, not before, and the operators are notified and emailed", async () => {
     const created = await app.request("POST", "/v1/webhook-endpoints", {
@@ -62,11 +53,14 @@ describe("an endpoint failing for 5 days", () => {
     expect(adjusted.status).toBe(201);
 
     const delivery = (attempts: number) =>
-      until(`attempt ${attempts}`, async () => {
-        const [found] = (
-          await app.request("GET", `/v1/webhook-deliveries?endpointId=${endpointId}`)
-        ).body.data;
-        return found?.attempts === attempts ? (found as { id: string }) : undefined;
+      until({
+        what: `attempt ${attempts}`,
+        read: async () => {
+          const [found] = (
+            await app.request("GET", `/v1/webhook-deliveries?endpointId=${endpointId}`)
+          ).body.data;
+          return found?.attempts === attempts ? (found as { id: string }) : undefined;
+        },
       });
     const endpoint = async () =>
       (await app.request("GET", `/v1/webhook-endpoints/${endpointId}`)).body;
@@ -105,24 +99,30 @@ describe("an endpoint failing for 5 days", () => {
     );
     expect(receiver.received).toHaveLength(attempts + 1);
 
-    const notice = await until("the operators' notification", async () => {
-      const notices: { kind: string; title: string; data: { endpointId: string } }[] = (
-        await app.request("GET", "/v1/notifications?limit=100")
-      ).body.data;
-      return notices.find(
-        (candidate) =>
-          candidate.kind === "webhook_endpoint_disabled" &&
-          candidate.data.endpointId === endpointId,
-      );
+    const notice = await until({
+      what: "the operators' notification",
+      read: async () => {
+        const notices: { kind: string; title: string; data: { endpointId: string } }[] = (
+          await app.request("GET", "/v1/notifications?limit=100")
+        ).body.data;
+        return notices.find(
+          (candidate) =>
+            candidate.kind === "webhook_endpoint_disabled" &&
+            candidate.data.endpointId === endpointId,
+        );
+      },
     });
     expect(notice.title).toBe(`Webhook endpoint disabled: ${receiver.url}`);
-    const email = await until("the operators' email", async () => {
-      const emails: { subject: string; text: string; status: string }[] = (
-        await app.request("GET", `/v1/mailbox?to=${encodeURIComponent(operatorsEmail)}`)
-      ).body.data;
-      return emails.find(
-        (candidate) => candidate.status === "sent" && candidate.text.includes(endpointId),
-      );
+    const email = await until({
+      what: "the operators' email",
+      read: async () => {
+        const emails: { subject: string; text: string; status: string }[] = (
+          await app.request("GET", `/v1/mailbox?to=${encodeURIComponent(operatorsEmail)}`)
+        ).body.data;
+        return emails.find(
+          (candidate) => candidate.status === "sent" && candidate.text.includes(endpointId),
+        );
+      },
     });
     expect(email.subject).toBe(`Webhook endpoint disabled: ${receiver.url}`);
     expect(email.text).toContain("5 days or more without a success");
