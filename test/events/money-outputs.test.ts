@@ -158,15 +158,28 @@ async function expectReceipt({
   expect(receipt?.subject).toMatch(subject);
   expect(receipt?.attachments).toEqual([{ kind: "invoice_pdf", invoiceId: paid.data.invoiceId }]);
   expect(receipt?.html).toContain("<p>");
+  await expectNotices({ org, kind: "receipt", event: paid });
+}
+
+/** The users' and the operators' notification of `kind` for the event, about its invoice. */
+async function expectNotices({
+  org,
+  kind,
+  event,
+}: {
+  org: Awaited<ReturnType<typeof createMessageCustomer>>;
+  kind: string;
+  event: LoggedEvent;
+}) {
   for (const audience of ["user", "admin"] as const) {
     const notice = await until({
-      what: `the ${audience} receipt notice`,
+      what: `the ${audience} ${kind} notice`,
       read: async () =>
-        (await org.notices("receipt", audience)).find(
-          (candidate) => candidate.data.eventId === paid.id,
+        (await org.notices(kind, audience)).find(
+          (candidate) => candidate.data.eventId === event.id,
         ),
     });
-    expect(notice.data.invoiceId).toBe(paid.data.invoiceId);
+    expect(notice.data.invoiceId).toBe(event.data.invoiceId);
   }
 }
 
@@ -284,16 +297,7 @@ describe("what each money path sends", () => {
     const [operators] = await org.emails("admin_notification");
     expect(operators?.to).toBe(operatorsEmail);
     expect(operators?.subject).toContain(org.name);
-    for (const audience of ["user", "admin"] as const) {
-      const notice = await until({
-        what: `the ${audience} payment_failed notice`,
-        read: async () =>
-          (await org.notices("payment_failed", audience)).find(
-            (candidate) => candidate.data.eventId === failed.id,
-          ),
-      });
-      expect(notice.data.invoiceId).toBe(failed.data.invoiceId);
-    }
+    await expectNotices({ org, kind: "payment_failed", event: failed });
     // No receipt for a charge that failed.
     expect(await org.emails("receipt")).toHaveLength(1);
   });
