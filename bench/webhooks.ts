@@ -9,6 +9,7 @@
  *
  *   npm run bench:webhooks -- [--changes 400] [--organizations 40] [--concurrency 4]
  */
+import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
@@ -20,11 +21,55 @@ const { values } = parseArgs({
     changes: { type: "string", default: "400" },
     organizations: { type: "string", default: "40" },
     concurrency: { type: "string", default: "4" },
+    "worker-process": { type: "boolean", default: false },
   },
 });
 const changesPerPhase = Number(values.changes);
 const organizationCount = Number(values.organizations);
 const concurrency = Number(values.concurrency);
+const workerApart = values["worker-process"];
+
+/** `abono worker` on the server's database, in its own process; resolves once it runs. */
+async function startWorkerProcess(databaseUrl: string) {
+  const child = spawn(
+    process.execPath,
+    [new URL("../bin/abono.js", import.meta.url).pathname, "worker"],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        ABONO_TEST_MODE: "true",
+        // Info, to see it start (its line "Abono worker is running"); what follows is discarded.
+        ABONO_LOG_LEVEL: "info",
+        ABONO_ROOT_API_KEY: benchRootKey,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  let running = false;
+  await new Promise<void>((resolve, reject) => {
+    const look = (chunk: Buffer) => {
+      if (running) return;
+      output += chunk;
+      if (output.includes("Abono worker is running")) {
+        running = true;
+        resolve();
+      }
+    };
+    child.stdout.on("data", look);
+    child.stderr.on("data", look);
+    child.on("exit", (code) => reject(new Error(`abono worker exited (${code}): ${output}`)));
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.removeAllListeners("exit");
+        child.on("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
 
 /** A receiver on 127.0.0.1 that answers 204 at once, or (`hang`) never answers. */
 async function startReceiver({ hang }: { hang: boolean }) {
@@ -64,7 +109,10 @@ const percentile = (sorted: number[], share: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)] ?? Number.NaN;
 
 async function main() {
-  const abono = await startBenchServer({ worker: true });
+  const abono = await startBenchServer({ worker: !workerApart });
+  const worker = workerApart
+    ? await startWorkerProcess(abono.server.connection.pool.options.connectionString ?? "")
+    : null;
   const { call } = abono;
   const receivers = [
     ...(await Promise.all(Array.from({ length: 4 }, () => startReceiver({ hang: false })))),
@@ -147,7 +195,7 @@ async function main() {
 
     console.log(machineLine());
     console.log(
-      `${organizationCount} organizations, ${changesPerPhase} plan changes per phase, ${concurrency} clients; worker in the server's process (ABONO_WEBHOOK_CONCURRENCY 8, timeout 10 s)`,
+      `${organizationCount} organizations, ${changesPerPhase} plan changes per phase, ${concurrency} clients; worker ${workerApart ? "in its own process (abono worker)" : "in the server's process"} (ABONO_WEBHOOK_CONCURRENCY 8, timeout 10 s)`,
     );
     // Warm up: every path once, then a short unmeasured phase.
     for (const organization of organizations) await change(organization);
@@ -192,6 +240,7 @@ async function main() {
       `deliveries at the end: ${rows.map((row) => `${row.count} ${row.status}`).join(", ")}`,
     );
   } finally {
+    await worker?.stop();
     for (const receiver of receivers) await receiver.close();
     await abono.close();
   }
