@@ -2,12 +2,14 @@
  * Plan changes over HTTP (`POST /v1/organizations/:orgId/subscription/change`, alternating Plus and
  * Premium: an upgrade charged on a sandbox card, then a downgrade credited) with no webhook endpoint, then
  * with 5 endpoints subscribed to every event type (4 receivers answering 204 at once, 1 that never
- * answers, so each of its deliveries waits for the 10 s timeout), then with the hanging one alone, then
- * with none again (all 5 disabled), in the same run. The worker runs in the server's process as `abono serve` runs it, so deliveries compete
- * with the API for the same event loop, pool and database. Prints p50, p99 and the rate of each phase,
- * and what the receivers got.
+ * answers, so each of its deliveries waits for the 10 s timeout), then with the hanging one alone; each
+ * run measures the three in turn, after an unmeasured warm-up. The worker runs in the server's process
+ * as `abono serve` runs it, so deliveries compete with the API for the same event loop, pool and
+ * database; with `--worker-process` it runs apart, as `abono worker` beside an API (same machine, same
+ * database). Prints p50, p99 and the rate of each phase, and what the receivers got.
  *
- *   npm run bench:webhooks -- [--changes 400] [--organizations 40] [--concurrency 4]
+ *   npm run bench:webhooks -- [--changes 400] [--organizations 40] [--concurrency 4] [--runs 2]
+ *     [--worker-process]
  */
 import { spawn } from "node:child_process";
 import http from "node:http";
@@ -21,12 +23,14 @@ const { values } = parseArgs({
     changes: { type: "string", default: "400" },
     organizations: { type: "string", default: "40" },
     concurrency: { type: "string", default: "4" },
+    runs: { type: "string", default: "2" },
     "worker-process": { type: "boolean", default: false },
   },
 });
 const changesPerPhase = Number(values.changes);
 const organizationCount = Number(values.organizations);
 const concurrency = Number(values.concurrency);
+const runs = Number(values.runs);
 const workerApart = values["worker-process"];
 
 /** `abono worker` on the server's database, in its own process; resolves once it runs. */
@@ -197,47 +201,48 @@ async function main() {
     console.log(
       `${organizationCount} organizations, ${changesPerPhase} plan changes per phase, ${concurrency} clients; worker ${workerApart ? "in its own process (abono worker)" : "in the server's process"} (ABONO_WEBHOOK_CONCURRENCY 8, timeout 10 s)`,
     );
-    // Warm up: every path once, then a short unmeasured phase.
+    // Warm up: every path once per organization, then an unmeasured phase.
     for (const organization of organizations) await change(organization);
+    await phase("warm-up (not measured)");
     console.log(
       `\n${"phase".padEnd(34)}${"changes".padStart(8)}${"per s".padStart(10)}${"p50 ms".padStart(10)}${"p99 ms".padStart(10)}`,
     );
-    await phase("no endpoint");
-
-    const endpoints: string[] = [];
-    for (const receiver of receivers) {
-      const created = await call<{ id: string }>("POST", "/v1/webhook-endpoints", {
-        url: receiver.url,
-        events: ["*"],
-      });
-      endpoints.push(created.id);
+    const disable = async (ids: string[]) => {
+      for (const id of ids) {
+        await call("POST", `/v1/webhook-endpoints/${id}/disable`, { reason: "phase over" });
+      }
+    };
+    for (let run = 1; run <= runs; run++) {
+      await phase(`run ${run}: no endpoint`);
+      // New endpoints each run: they take only the events from now on (no backlog).
+      const endpoints: string[] = [];
+      for (const receiver of receivers) {
+        const created = await call<{ id: string }>("POST", "/v1/webhook-endpoints", {
+          url: receiver.url,
+          events: ["*"],
+        });
+        endpoints.push(created.id);
+      }
+      const before = receivers.map((receiver) => receiver.state.requests);
+      await phase(`run ${run}: 5 endpoints, 1 hanging`);
+      const during = receivers.map(
+        (receiver, index) => receiver.state.requests - (before[index] ?? 0),
+      );
+      // The 4 healthy ones disabled: what the hanging one alone costs.
+      await disable(endpoints.slice(0, 4));
+      await phase(`run ${run}: 1 hanging endpoint only`);
+      await disable(endpoints.slice(4));
+      console.log(
+        `${"".padEnd(34)}(during the 5-endpoint phase the healthy receivers got ${during.slice(0, 4).join(", ")} requests, the hanging one ${during[4]})`,
+      );
     }
-    await phase("5 endpoints, 1 hanging");
-    const healthyDuring = receivers.slice(0, 4).map((receiver) => receiver.state.requests);
-    const hanging = receivers[4]?.state;
-
-    // The 4 healthy ones disabled: what the hanging one alone costs.
-    for (const id of endpoints.slice(0, 4)) {
-      await call("POST", `/v1/webhook-endpoints/${id}/disable`, { reason: "benchmark phase over" });
-    }
-    await phase("1 hanging endpoint only");
-    const hangingId = endpoints[4];
-    if (hangingId) {
-      await call("POST", `/v1/webhook-endpoints/${hangingId}/disable`, {
-        reason: "benchmark phase over",
-      });
-    }
-    await phase("no endpoint again (5 disabled)");
 
     const { rows } = await abono.server.connection.pool.query<{ status: string; count: number }>(
       `select d.status, count(*)::int as count from webhook_deliveries d
         group by d.status order by d.status`,
     );
     console.log(
-      `\nhealthy receivers got ${healthyDuring.join(", ")} requests by the end of their phase; the hanging one ${hanging?.requests ?? 0} (at most ${hanging?.maxOpen ?? 0} open at once)`,
-    );
-    console.log(
-      `deliveries at the end: ${rows.map((row) => `${row.count} ${row.status}`).join(", ")}`,
+      `\nthe hanging receiver held at most ${receivers[4]?.state.maxOpen ?? 0} requests open at once (one endpoint at most 4; a disabled one's run out their timeout); deliveries at the end: ${rows.map((row) => `${row.count} ${row.status}`).join(", ")} (disabled endpoints' pending ones wait)`,
     );
   } finally {
     await worker?.stop();
