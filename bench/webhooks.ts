@@ -5,8 +5,8 @@
  * answers, so each of its deliveries waits for the 10 s timeout), then with the hanging one alone; each
  * run measures the three in turn, after an unmeasured warm-up. The worker runs in the server's process
  * as `abono serve` runs it, so deliveries compete with the API for the same event loop, pool and
- * database; with `--worker-process` it runs apart, as `abono worker` beside an API (same machine, same
- * database). Prints p50, p99 and the rate of each phase, and what the receivers got.
+ * database; with `--worker-process` it runs apart, as `abono worker`, beside an API process without a
+ * worker (same machine, same database). Prints p50, p99 and the rate of each phase, and what the receivers got.
  *
  *   npm run bench:webhooks -- [--changes 400] [--organizations 40] [--concurrency 4] [--runs 2]
  *     [--worker-process]
