@@ -6,11 +6,18 @@ import { createBenchDatabase } from "./bench-database.ts";
 export const benchRootKey = "abono_sk_bench_root_key_0123456789abcdefghij";
 
 /**
- * Abono as `abono serve` runs it, in test mode and without the worker, on a throw-away database (see
- * `createBenchDatabase`), with `benchRootKey` as its root key. `call` sends JSON as root and throws on
- * anything but 2xx; `close()` stops the server and drops the database.
+ * Abono as `abono serve` runs it, in test mode, on a throw-away database (see `createBenchDatabase`), with
+ * `benchRootKey` as its root key; without the worker unless `worker` (then its jobs run in the same
+ * process, as `abono serve` runs them). `call` sends JSON as root and throws on anything but 2xx;
+ * `close()` stops the server and drops the database.
  */
-export async function startBenchServer(environment: Record<string, string> = {}): Promise<{
+export async function startBenchServer({
+  environment = {},
+  worker = false,
+}: {
+  environment?: Record<string, string>;
+  worker?: boolean;
+} = {}): Promise<{
   server: RunningServer;
   url: string;
   call<Body = unknown>(method: string, path: string, body: unknown): Promise<Body>;
@@ -28,7 +35,7 @@ export async function startBenchServer(environment: Record<string, string> = {})
   const server = await startServer({
     config,
     logger: createLogger({ level: "silent" }),
-    worker: false,
+    worker,
     onRootKeyGenerated: () => {},
   });
   const url = server.url ?? "";

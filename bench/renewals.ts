@@ -79,6 +79,7 @@ async function main() {
           logger,
           providers: createPaymentProviders({ config }),
           taxCalculator: createManualTaxCalculator(),
+          clock: () => new Date(),
         },
       });
       const baselineStart = performance.now();

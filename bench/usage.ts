@@ -22,7 +22,9 @@ const runs = Number(values.runs);
 const perBatch = 10_000;
 
 async function main() {
-  const abono = await startBenchServer({ ABONO_BODY_LIMIT_BYTES: String(20 * 1024 * 1024) });
+  const abono = await startBenchServer({
+    environment: { ABONO_BODY_LIMIT_BYTES: String(20 * 1024 * 1024) },
+  });
   const call = abono.call;
   try {
     await call("POST", "/v1/features", { key: "api_calls", name: "API calls", kind: "metered" });

@@ -76,7 +76,7 @@ export async function startServer({
 
     const providers = createPaymentProviders({ config });
     if (runWorker) {
-      const dependencies = { db: connection.db, config, logger, providers, taxCalculator };
+      const dependencies = { db: connection.db, config, logger, providers, taxCalculator, clock };
       worker = await startWorker({
         pool: connection.pool,
         jobs: [...jobs, schedulerTickJob(scheduledTasks)],

@@ -33,6 +33,23 @@ export interface NotificationMessages {
     title: string;
     body: string;
   };
+  adminTrialEnding(args: { organizationName: string; planName: string; trialEndsAt: string }): {
+    title: string;
+    body: string;
+  };
+  adminSubscriptionEnded(args: {
+    organizationName: string;
+    planName: string;
+    endedAt: string;
+    reason: "canceled" | "payment_failed" | "expired";
+  }): { title: string; body: string };
+  adminUsageThreshold(args: {
+    organizationName: string;
+    featureName: string;
+    threshold: number;
+    used: string;
+    limit: string;
+  }): { title: string; body: string };
 }
 
 export interface ChargeDetails {
@@ -113,6 +130,24 @@ const english: NotificationMessages = {
     title: `Payment failed: ${organizationName}`,
     body: `The payment of ${amount} for invoice ${invoiceNumber} of ${organizationName} was declined (${code}); it is retried on the dunning schedule.`,
   }),
+  adminTrialEnding: ({ organizationName, planName, trialEndsAt }) => ({
+    title: `Trial ending: ${organizationName}`,
+    body: `${organizationName}'s ${planName} trial ends on ${trialEndsAt}; its first period is charged then.`,
+  }),
+  adminSubscriptionEnded: ({ organizationName, planName, endedAt, reason }) => ({
+    title: `Subscription ended: ${organizationName}`,
+    body: `${organizationName}'s ${planName} subscription ended on ${endedAt} (${
+      reason === "payment_failed"
+        ? "its payment could not be collected"
+        : reason === "expired"
+          ? "its term ended without renewal"
+          : "canceled"
+    }); it is on the free plan now.`,
+  }),
+  adminUsageThreshold: ({ organizationName, featureName, threshold, used, limit }) => ({
+    title: `${organizationName} used ${threshold} % of ${featureName}`,
+    body: `${organizationName} has used ${used} of ${limit} ${featureName} (${threshold} %).`,
+  }),
 };
 
 const spanish: NotificationMessages = {
@@ -160,6 +195,24 @@ const spanish: NotificationMessages = {
   adminPaymentFailed: ({ organizationName, amount, invoiceNumber, code }) => ({
     title: `Pago fallido: ${organizationName}`,
     body: `El pago de ${amount} de la factura ${invoiceNumber} de ${organizationName} fue rechazado (${code}); se reintenta según el calendario de cobro.`,
+  }),
+  adminTrialEnding: ({ organizationName, planName, trialEndsAt }) => ({
+    title: `Prueba por terminar: ${organizationName}`,
+    body: `La prueba de ${planName} de ${organizationName} termina el ${trialEndsAt}; entonces se cobra su primer período.`,
+  }),
+  adminSubscriptionEnded: ({ organizationName, planName, endedAt, reason }) => ({
+    title: `Suscripción terminada: ${organizationName}`,
+    body: `La suscripción a ${planName} de ${organizationName} terminó el ${endedAt} (${
+      reason === "payment_failed"
+        ? "no se pudo cobrar su pago"
+        : reason === "expired"
+          ? "su plazo terminó sin renovación"
+          : "cancelada"
+    }); ahora está en el plan gratuito.`,
+  }),
+  adminUsageThreshold: ({ organizationName, featureName, threshold, used, limit }) => ({
+    title: `${organizationName} usó el ${threshold} % de ${featureName}`,
+    body: `${organizationName} usó ${used} de ${limit} ${featureName} (${threshold} %).`,
   }),
 };
 

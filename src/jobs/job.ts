@@ -12,6 +12,8 @@ export interface JobDependencies {
   logger: Logger;
   providers: PaymentProviders;
   taxCalculator: TaxCalculator;
+  /** The system's "now" (the server's clock; tests pin it). Organizations' times come from their clocks. */
+  clock: () => Date;
 }
 
 export interface JobContext extends JobDependencies {

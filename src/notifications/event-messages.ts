@@ -23,7 +23,8 @@ import { emailOperators, insertNotification, sendEmail } from "./payment-notific
 
 /**
  * The messages people get because of an event (docs/events.md "Messages to people"): an email to the
- * organization's owner, an in-app notification for its users and, for payments, one for the operators.
+ * organization's owner, an in-app notification for its users and one for the operators (in English;
+ * a failed payment is also emailed to them).
  * Each (event, template) is one job, enqueued when the event is dispatched; the email and notifications
  * are unique by event and template, so a repeated dispatch or job sends nothing twice.
  */
@@ -278,6 +279,13 @@ async function compose({
       return {
         email: messages.trialEndingEmail(details),
         notice: messages.trialEndingNotice(details),
+        operators: {
+          ...notificationMessages("en").adminTrialEnding({
+            ...details,
+            trialEndsAt: formatDate(new Date(String(data.trialEndsAt)), "en"),
+          }),
+          email: false,
+        },
       };
     }
     case "subscription_ended": {
@@ -300,6 +308,13 @@ async function compose({
       return {
         email: messages.subscriptionEndedEmail(details),
         notice: messages.subscriptionEndedNotice(details),
+        operators: {
+          ...notificationMessages("en").adminSubscriptionEnded({
+            ...details,
+            endedAt: formatDate(data.endedAt ? new Date(String(data.endedAt)) : at, "en"),
+          }),
+          email: false,
+        },
       };
     }
     case "credit_note": {
@@ -334,9 +349,18 @@ async function compose({
         used: count(data.used),
         limit: count(data.limit),
       };
+      const english = new Intl.NumberFormat("en");
       return {
         email: messages.usageThresholdEmail(details),
         notice: messages.usageThresholdNotice(details),
+        operators: {
+          ...notificationMessages("en").adminUsageThreshold({
+            ...details,
+            used: english.format(Number(data.used)),
+            limit: english.format(Number(data.limit)),
+          }),
+          email: false,
+        },
       };
     }
   }

@@ -46,6 +46,8 @@ export interface DeliveryServices {
   db: Database;
   config: Config;
   logger: Logger;
+  /** The system's "now": deliveries, retries and disabling run on it (tests pin it). */
+  clock: () => Date;
 }
 
 /** The job of one stream (docs/events.md "Delivery"): see `deliverStream`. */
@@ -78,7 +80,7 @@ export async function deliverStream({
   const token = randomUUID();
   const ref = { endpointId, stream };
   for (let sent = 0; sent < deliveriesPerRun; sent++) {
-    const now = new Date();
+    const now = services.clock();
     const lease = await takeLease({
       db,
       endpointId,
@@ -247,9 +249,9 @@ async function attemptDelivery({
   endpoint: WebhookEndpointRow;
   delivery: DeliveryRow;
 }): Promise<Outcome> {
-  const { db, config, logger } = services;
+  const { db, config, logger, clock } = services;
   const [event] = await db.select().from(events).where(eq(events.id, delivery.eventId));
-  const startedAt = new Date();
+  const startedAt = clock();
   const result: AttemptResult = event
     ? await sendToEndpoint({
         config,
@@ -258,7 +260,7 @@ async function attemptDelivery({
         now: startedAt,
       })
     : { statusCode: null, excerpt: null, error: "The event no longer exists.", durationMs: 0 };
-  const finishedAt = new Date();
+  const finishedAt = clock();
   const attempt = delivery.attempts + 1;
   const delivered =
     result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;

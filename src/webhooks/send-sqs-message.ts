@@ -18,23 +18,27 @@ const clients = new Map<string, SQSClient>();
 
 function clientFor({
   region,
+  origin,
   host,
   credentials,
   timeoutMs,
   policy,
 }: {
   region: string;
+  /** The queue URL's origin: the endpoint the client talks to. */
+  origin: string;
   host: string;
   credentials: SqsCredentials | undefined;
   timeoutMs: number;
   policy: DestinationPolicy;
 }): SQSClient {
-  const key = JSON.stringify([region, host, credentials?.accessKeyId ?? null, timeoutMs]);
+  const key = JSON.stringify([region, origin, credentials?.accessKeyId ?? null, timeoutMs]);
   let client = clients.get(key);
   if (!client) {
     const lookup = guardedLookup(policy, host);
     client = new SQSClient({
       region,
+      endpoint: origin,
       ...(credentials ? { credentials } : {}),
       // Abono retries on its own schedule; the SDK makes one attempt.
       maxAttempts: 1,
@@ -84,7 +88,14 @@ export async function sendSqsMessage({
     return { statusCode: null, excerpt: null, error: `The queue URL ${refused}.`, durationMs: 0 };
   }
   const fifo = url.pathname.endsWith(".fifo");
-  const client = clientFor({ region, host: hostOf(url), credentials, timeoutMs, policy });
+  const client = clientFor({
+    region,
+    origin: url.origin,
+    host: hostOf(url),
+    credentials,
+    timeoutMs,
+    policy,
+  });
   try {
     const result = await client.send(
       new SendMessageCommand({

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventMessages } from "../../src/i18n/event-messages.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createEncounterPack } from "../helpers/billing-scenario.ts";
+import { createMessageCustomer, type MailboxEmail } from "../helpers/message-customer.ts";
 
 let app: TestApp;
 
@@ -14,85 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-interface Email {
-  template: string;
-  locale: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  status: string;
-  attachments: { kind: string; invoiceId: string }[] | null;
-}
+type Email = MailboxEmail;
 
-let counter = 0;
-
-/** An organization with an owner to email, on its own test clock, with a card. */
-async function customer({ locale, start }: { locale: "en" | "es"; start: string }) {
-  counter += 1;
-  const clock = await app.request("POST", "/v1/test-clocks", { body: { frozenTime: start } });
-  const id = `messages-${process.pid}-${counter}`;
-  const created = await app.request("POST", "/v1/organizations", {
-    body: {
-      id,
-      name: `Constructora ${counter}`,
-      currency: "USD",
-      locale,
-      testClockId: clock.body.id,
-      owner: { userId: `owner-${counter}`, email: `owner-${counter}@example.com` },
-    },
-  });
-  expect(created.status).toBe(201);
-  const path = (suffix = "") => `/v1/organizations/${id}${suffix}`;
-  const card = (token: string) =>
-    app.request("POST", path("/payment-methods"), {
-      body: { provider: "sandbox", token, default: true },
-    });
-  await card("pm_sandbox_ok");
-  return {
-    id,
-    ownerEmail: `owner-${counter}@example.com`,
-    path,
-    card,
-    advance: async (frozenTime: string) => {
-      const response = await app.request("POST", `/v1/test-clocks/${clock.body.id}/advance`, {
-        body: { frozenTime },
-      });
-      expect(response.status).toBe(200);
-    },
-    async emails(template: string, count = 1): Promise<Email[]> {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const box = await app.request("GET", `/v1/mailbox?organizationId=${id}&limit=100`);
-        const found = (box.body.data as Email[]).filter(
-          (email) => email.template === template && email.status === "sent",
-        );
-        if (found.length >= count) return found.reverse();
-        if (Date.now() > deadline) {
-          throw new Error(
-            `${count} ${template} emails expected for ${id}; mailbox: ${JSON.stringify(box.body.data.map((email: Email) => [email.template, email.status]))}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-    async notices(kind: string, audience: "user" | "admin" = "user") {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const list =
-          audience === "user"
-            ? await app.request("GET", path("/notifications?limit=100"))
-            : await app.request("GET", "/v1/notifications?limit=100");
-        const found = (
-          list.body.data as { kind: string; organizationId: string; title: string }[]
-        ).filter((notice) => notice.kind === kind && notice.organizationId === id);
-        if (found.length > 0) return found;
-        if (Date.now() > deadline) throw new Error(`no ${audience} ${kind} notification for ${id}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-  };
-}
+const customer = ({ locale, start }: { locale: "en" | "es"; start: string }) =>
+  createMessageCustomer({ app, locale, start });
 
 describe("messages to people", () => {
   it("sends a receipt with the invoice PDF for a subscription, an upgrade, a pack and a renewal", async () => {
@@ -152,6 +78,9 @@ describe("messages to people", () => {
     await org.advance("2026-03-15T00:00:01Z");
     const [receipt] = await org.emails("receipt");
     expect(receipt?.text).toMatch(/We received Constructora \d+'s payment of \$50\.00/);
+    const [operators] = await org.notices("trial_ending", "admin");
+    expect(operators?.title).toBe(`Trial ending: ${org.name}`);
+    expect(operators?.body).toContain("trial ends on March 15, 2026");
     // Once only, however often the scheduler passes.
     await org.advance("2026-03-15T01:00:00Z");
     expect(await org.emails("trial_ending")).toHaveLength(1);
@@ -176,6 +105,42 @@ describe("messages to people", () => {
     const [ended] = await org.emails("subscription_ended");
     expect(ended?.subject).toBe("Tu suscripción a Plus terminó");
     expect(ended?.text).toContain("porque no se pudo cobrar su pago");
+    await org.notices("subscription_ended");
+    const [operators] = await org.notices("subscription_ended", "admin");
+    expect(operators?.title).toBe(`Subscription ended: ${org.name}`);
+    expect(operators?.body).toContain(
+      "(its payment could not be collected); it is on the free plan",
+    );
+  });
+
+  it("tells the customer when a subscription is canceled, and when an annual term ends", async () => {
+    const canceled = await customer({ locale: "en", start: "2026-09-01T00:00:00Z" });
+    await app.request("POST", canceled.path("/subscription"), {
+      body: { planId: "plus", interval: "month" },
+    });
+    const cancel = await app.request("POST", canceled.path("/subscription/cancel"), { body: {} });
+    expect(cancel.body.subscription).toMatchObject({ cancelAtPeriodEnd: true });
+    await canceled.advance("2026-10-01T00:00:01Z");
+    const [ended] = await canceled.emails("subscription_ended");
+    expect(ended?.subject).toBe("Your Plus subscription has ended");
+    expect(ended?.text).toContain(
+      `The Plus subscription of ${canceled.name} was canceled on October 1, 2026.`,
+    );
+    expect(ended?.text).toContain("Your organization is now on the free plan.");
+    await canceled.notices("subscription_ended");
+
+    const annual = await customer({ locale: "es", start: "2026-09-01T00:00:00Z" });
+    await app.request("POST", annual.path("/subscription"), {
+      body: { planId: "plus", interval: "year" },
+    });
+    await annual.advance("2027-09-01T00:00:01Z");
+    const [expired] = await annual.emails("subscription_ended");
+    expect(expired?.subject).toBe("Tu suscripción a Plus terminó");
+    expect(expired?.text).toContain(
+      `La suscripción a Plus de ${annual.name} llegó al final de su plazo el 1 de septiembre de 2027.`,
+    );
+    const [operators] = await annual.notices("subscription_ended", "admin");
+    expect(operators?.body).toContain("(its term ended without renewal)");
   });
 
   it("sends a credit note with its PDF for a downgrade", async () => {
@@ -204,6 +169,8 @@ describe("messages to people", () => {
     const [eighty] = await org.emails("usage_threshold");
     expect(eighty?.subject).toBe("You have used 80 % of your Seats");
     expect(eighty?.text).toContain("has used 4 of 5 Seats (80 %)");
+    const [operators] = await org.notices("usage_threshold", "admin");
+    expect(operators?.title).toBe(`${org.name} used 80 % of Seats`);
 
     const opted = await app.request("PUT", org.path("/message-preferences"), {
       body: { nonEssentialEmails: false },
@@ -358,4 +325,72 @@ describe("message templates", () => {
       expect(notice.body.length).toBeGreaterThan(5);
     }
   });
+
+  it.each([
+    [
+      "en",
+      "The trial of Pro for Acme ends on March 15, 2026.",
+      "was canceled on May 7, 2026 because its payment could not be collected.",
+      "reached the end of its term on May 7, 2026.",
+      "Consider a pack or a larger plan before the limit is reached.",
+      "The limit is reached: buy a pack or move to a larger plan to keep going.",
+    ],
+    [
+      "es",
+      "La prueba de Pro de Acme termina el 15 de marzo de 2026.",
+      "se canceló el 7 de mayo de 2026 porque no se pudo cobrar su pago.",
+      "llegó al final de su plazo el 7 de mayo de 2026.",
+      "Considera un paquete o un plan mayor antes de llegar al límite.",
+      "Llegaste al límite: compra un paquete o pasa a un plan mayor para seguir.",
+    ],
+  ] as const)(
+    "writes the trial, ending and usage texts in %s, as text and HTML",
+    (locale, trial, unpaid, expired, nearLimit, atLimit) => {
+      const messages = eventMessages(locale);
+      const endsAt = locale === "en" ? "March 15, 2026" : "15 de marzo de 2026";
+      const endedAt = locale === "en" ? "May 7, 2026" : "7 de mayo de 2026";
+      const usage = (threshold: number) =>
+        messages.usageThresholdEmail({
+          organizationName: "Acme",
+          featureName: "Encounters",
+          threshold,
+          used: threshold === 100 ? "500" : "400",
+          limit: "500",
+        });
+      const rendered: [{ text: string; html: string }, string][] = [
+        [
+          messages.trialEndingEmail({
+            organizationName: "Acme",
+            planName: "Pro",
+            trialEndsAt: endsAt,
+          }),
+          trial,
+        ],
+        [
+          messages.subscriptionEndedEmail({
+            organizationName: "Acme",
+            planName: "Pro",
+            endedAt,
+            reason: "payment_failed",
+          }),
+          unpaid,
+        ],
+        [
+          messages.subscriptionEndedEmail({
+            organizationName: "Acme",
+            planName: "Pro",
+            endedAt,
+            reason: "expired",
+          }),
+          expired,
+        ],
+        [usage(80), nearLimit],
+        [usage(100), atLimit],
+      ];
+      for (const [email, sentence] of rendered) {
+        expect(email.text).toContain(sentence);
+        expect(email.html).toContain(sentence);
+      }
+    },
+  );
 });

@@ -63,6 +63,10 @@ describe("checkout in test mode", () => {
     });
     expect(mailbox.body.data[0].subject).toBe("Tu suscripción a Premium está activa");
     expect(mailbox.body.data[0].text).toContain("anual");
+    // The purchase email is the checkout's receipt: the paid invoice's PDF goes with it.
+    expect(mailbox.body.data[0].attachments).toEqual([
+      { kind: "invoice_pdf", invoiceId: started.body.invoices[0].id },
+    ]);
 
     const userNotifications = await app.request("GET", customer.path("/notifications"));
     expect(userNotifications.body.data).toHaveLength(1);
