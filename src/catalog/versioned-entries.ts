@@ -163,7 +163,9 @@ export function versionedEntries<
     actor: string;
     now: Date;
   }): Promise<Entry> {
-    await db.transaction(async (tx) => {
+    // The answer is read in the writing transaction: after commit, a concurrent edit may already have
+    // written the version after this one.
+    return db.transaction(async (tx) => {
       const [head] = await tx
         .select({ currentVersion: heads.currentVersion })
         .from(heads)
@@ -189,8 +191,8 @@ export function versionedEntries<
         },
         now,
       });
+      return get({ db: tx, id, version });
     });
-    return get({ db, id });
   }
 
   return { create, update, get, withCurrentVersions };
