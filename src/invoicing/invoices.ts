@@ -440,11 +440,11 @@ export async function getInvoice({
   return { ...row, lines };
 }
 
-/** Newest first, with their lines: the invoices, or the credit notes (`documentType`). */
+/** Newest first, with their lines: every document, or only invoices or only credit notes (`documentType`). */
 export async function listInvoices({
   db,
   organizationId,
-  documentType = "invoice",
+  documentType,
   limit,
   cursor,
 }: {
@@ -460,7 +460,7 @@ export async function listInvoices({
     .where(
       and(
         eq(invoices.organizationId, organizationId),
-        eq(invoices.documentType, documentType),
+        documentType === undefined ? undefined : eq(invoices.documentType, documentType),
         cursor === undefined ? undefined : lt(invoices.id, cursor),
       ),
     )

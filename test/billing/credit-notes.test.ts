@@ -175,14 +175,24 @@ describe("credit notes", () => {
     });
     expect(credit.number).toMatch(/^ABN-NC-\d{6}$/);
 
-    // Its own API: listed with the credit notes, not with the invoices; the credit note routes do not
-    // answer for an invoice.
+    // Its own API: listed with the credit notes; the invoice list shows every document unless asked for
+    // one type; the credit note routes do not answer for an invoice.
     const creditNotes = await app.request("GET", org.path("/credit-notes"));
     expect(creditNotes.status).toBe(200);
     expect(creditNotes.body.data.map((note: { id: string }) => note.id)).toEqual([credit.id]);
     expect(creditNotes.body.data[0]).toMatchObject({ status: "issued", number: credit.number });
-    const invoices = await app.request("GET", org.path("/invoices"));
+    const invoices = await app.request("GET", org.path("/invoices?documentType=invoice"));
     expect(invoices.body.data.map((invoice: { id: string }) => invoice.id)).toEqual([first.id]);
+    const documents = await app.request("GET", org.path("/invoices"));
+    expect(
+      documents.body.data.map((document: { id: string; documentType: string }) => [
+        document.id,
+        document.documentType,
+      ]),
+    ).toEqual([
+      [credit.id, "credit_note"],
+      [first.id, "invoice"],
+    ]);
     const one = await app.request("GET", `/v1/credit-notes/${credit.id}`);
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: credit.id, total: -907500 });

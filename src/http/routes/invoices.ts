@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
+import { documentTypes } from "../../db/schema/index.ts";
 import { availableBalance, listBalanceTransactions } from "../../invoicing/balance-ledger.ts";
 import { listInvoices } from "../../invoicing/invoices.ts";
 import { toNumber } from "../../money/index.ts";
@@ -40,18 +41,26 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
         tags: ["invoices"],
         summary: "List an organization's invoices",
         description:
-          "Newest first. Credit notes are listed apart (`GET /v1/organizations/{orgId}/credit-notes`).",
+          "Newest first. Every billing document: invoices and, with `documentType: credit_note` and their own numbers, the credit notes that correct them (a downgrade's credit, a refund). `documentType=invoice` lists invoices only; `GET /v1/organizations/{orgId}/credit-notes` lists credit notes only.",
         params: orgParams,
-        querystring: listQuery,
+        querystring: listQuery.extend({
+          documentType: z
+            .enum(documentTypes)
+            .optional()
+            .describe(
+              "Only invoices (`invoice`) or only credit notes (`credit_note`); both when absent.",
+            ),
+        }),
         response: { 200: listResponse(invoiceSchema) },
       },
     },
     async (request) => {
       await getOrganizationRecord({ db, organizationId: request.params.orgId });
-      const { limit, cursor } = request.query;
+      const { limit, cursor, documentType } = request.query;
       const rows = await listInvoices({
         db,
         organizationId: request.params.orgId,
+        documentType,
         limit: limit + 1,
         cursor,
       });

@@ -41,7 +41,11 @@ export function Invoices() {
         api.GET("/v1/organizations/{orgId}/invoices", {
           params: {
             path: { orgId: organizationId },
-            query: { limit: 20, ...(pageParam ? { cursor: pageParam } : {}) },
+            query: {
+              limit: 20,
+              documentType: "invoice",
+              ...(pageParam ? { cursor: pageParam } : {}),
+            },
           },
         }),
       ),
