@@ -40,6 +40,7 @@ import { organizationBillingRoutes } from "./routes/organization-billing.ts";
 import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { paymentEventRoutes } from "./routes/payment-events.ts";
+import { paymentMethodSetupRoutes } from "./routes/payment-method-setups.ts";
 import { planRoutes } from "./routes/plans.ts";
 import { portalSessionRoutes } from "./routes/portal-sessions.ts";
 import { rootRoutes } from "./routes/root.ts";
@@ -67,6 +68,7 @@ const routeModules: readonly RouteModule[] = [
   organizationBillingRoutes,
   subscriptionRoutes,
   invoiceRoutes,
+  paymentMethodSetupRoutes,
   entitlementRoutes,
   checkoutRoutes,
   webhookRoutes,

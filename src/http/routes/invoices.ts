@@ -19,7 +19,7 @@ import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
 const orgParams = z.object({ orgId: z.string() });
 const billingRoles = access.organization("owner", "billing_admin");
 
-const paymentMethodSchema = z.object({
+export const paymentMethodSchema = z.object({
   id: z.string(),
   organizationId: z.string(),
   provider: z.string(),

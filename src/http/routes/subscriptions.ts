@@ -3,6 +3,8 @@ import { access } from "../../auth/principal.ts";
 import type { BillingServices } from "../../billing/billing-operation.ts";
 import { AbonoError, forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
+import { organizationNow } from "../../organizations/organization-now.ts";
+import { getOrganizationRecord } from "../../organizations/organizations.ts";
 import { cancelSubscription } from "../../subscriptions/cancel-subscription.ts";
 import { changePlan, type PreviewLine } from "../../subscriptions/change-plan.ts";
 import { previewRenewal } from "../../subscriptions/preview-renewal.ts";
@@ -182,10 +184,27 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         description:
           "The live subscription: plan and version, interval, status, current period, trial end, add-on items and any scheduled change. 404 when the organization is on the free plan without one.",
         params: orgParams,
-        response: { 200: subscriptionSchema },
+        response: {
+          200: subscriptionSchema.extend({
+            asOf: z
+              .date()
+              .describe(
+                "The organization's time when this was read: its test clock's when it has one, else the server's. Count days left (of a trial, of the period) from it.",
+              ),
+          }),
+        },
       },
     },
     async (request) => {
+      const organization = await getOrganizationRecord({
+        db,
+        organizationId: request.params.orgId,
+      });
+      const asOf = await organizationNow({
+        executor: db,
+        testClockId: organization.testClockId,
+        systemNow: clock(),
+      });
       const subscription = await findLiveSubscription({
         executor: db,
         organizationId: request.params.orgId,
@@ -196,7 +215,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
           `Organization ${request.params.orgId} has no live subscription; it is on the free plan. Subscribe with POST /v1/organizations/${request.params.orgId}/subscription.`,
         );
       }
-      return subscriptionView({ executor: db, subscription });
+      return { ...(await subscriptionView({ executor: db, subscription })), asOf };
     },
   );
 

@@ -95,8 +95,15 @@ function PlanCard({
       </Card>
     );
   }
+  // Counted from the organization's time (`asOf`: its test clock's when it has one), not the browser's.
   const trialDaysLeft = subscription.trialEndsAt
-    ? Math.max(0, Math.ceil((new Date(subscription.trialEndsAt).getTime() - Date.now()) / dayMs))
+    ? Math.max(
+        0,
+        Math.ceil(
+          (new Date(subscription.trialEndsAt).getTime() - new Date(subscription.asOf).getTime()) /
+            dayMs,
+        ),
+      )
     : null;
   return (
     <Card title={t("overview.plan")} titleId="plan-title">
