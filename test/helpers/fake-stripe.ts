@@ -983,8 +983,7 @@ export class FakeStripe {
     { card = "pm_card_visa" }: { card?: string } = {},
   ): { events: StripeEvent[]; setupIntentId: string; paymentMethodId: string; returnUrl: string } {
     const session = this.checkoutSessions.get(sessionId);
-    if (!session || session.mode !== "setup")
-      throw new Error(`No setup Checkout Session ${sessionId}`);
+    if (session?.mode !== "setup") throw new Error(`No setup Checkout Session ${sessionId}`);
     if (session.status !== "open")
       throw new Error(`Checkout Session ${sessionId} is ${session.status}`);
     const template = testCards[card];

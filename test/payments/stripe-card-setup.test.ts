@@ -172,6 +172,11 @@ describe("saving a card with Stripe Checkout (setup mode)", () => {
     expect(results[1]?.body.paymentMethod.id).toBe(methods[1]?.id);
   });
 
+  it("says that Stripe can save cards on its page", async () => {
+    const providers = await app.request("GET", "/v1/payment-providers");
+    expect(providers.body.data).toContainEqual({ name: "stripe", checkout: true, cardSetup: true });
+  });
+
   it("refuses another organization's session, an unknown one, and providers without a setup page", async () => {
     const owner = await createCustomer();
     const other = await createCustomer();

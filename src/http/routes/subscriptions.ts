@@ -5,6 +5,7 @@ import { AbonoError, forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
 import { organizationNow } from "../../organizations/organization-now.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
+import { cancelScheduledChange } from "../../subscriptions/cancel-scheduled-change.ts";
 import { cancelSubscription } from "../../subscriptions/cancel-subscription.ts";
 import { changePlan, type PreviewLine } from "../../subscriptions/change-plan.ts";
 import { previewRenewal } from "../../subscriptions/preview-renewal.ts";
@@ -375,6 +376,28 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
     },
     async (request) =>
       resumeSubscription({
+        services,
+        organizationId: request.params.orgId,
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      }),
+  );
+
+  app.delete(
+    "/v1/organizations/:orgId/subscription/scheduled-change",
+    {
+      config: { access: billingRoles, errors: ["invalid_state"] },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "Undo a plan change scheduled for the renewal",
+        description:
+          'Drops the `scheduledChange` a change with `timing: "period_end"` made: the subscription renews on its current plan. Nothing is invoiced. 409 `invalid_state` when no change is scheduled.',
+        params: orgParams,
+        response: { 200: subscriptionSchema },
+      },
+    },
+    async (request) =>
+      cancelScheduledChange({
         services,
         organizationId: request.params.orgId,
         actor: request.principal?.id ?? "unknown",

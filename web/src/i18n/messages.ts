@@ -54,6 +54,8 @@ export const en = {
   "overview.undoCancel": "Keep my subscription",
   "overview.undone": "Your subscription continues; nothing will be canceled.",
   "overview.scheduledChange": "Changes to {plan} ({interval}) on {date}.",
+  "overview.undoChange": "Keep {plan}",
+  "overview.changeUndone": "The change is undone: you stay on {plan}.",
   "overview.changePlan": "Change plan",
   "overview.cancel": "Cancel subscription",
   "overview.noSubscription":
@@ -186,6 +188,14 @@ export const en = {
   "methods.otherProviders": "With {providers}, you pay in the provider's own page during checkout.",
   "methods.noProviders": "No payment provider is set up here.",
   "methods.addedOn": "Added {date}",
+  "methods.providerPage":
+    "You enter the card on {provider}'s secure page and come back here. Nothing is charged now.",
+  "methods.addOnProviderPage": "Add a card",
+  "methods.setupSaving": "Saving your card…",
+  "methods.setupSaved": "Card saved: {name}.",
+  "methods.setupPending":
+    "Your card has not been confirmed yet. It will appear here in a moment; reload the page to check.",
+  "methods.setupCanceled": "No card was added.",
 
   "checkout.heading": "Checkout",
   "checkout.plan": "Plan",
@@ -318,6 +328,8 @@ export const es: Messages = {
   "overview.undoCancel": "Mantener mi suscripción",
   "overview.undone": "Tu suscripción continúa; no se cancelará nada.",
   "overview.scheduledChange": "Cambia a {plan} ({interval}) el {date}.",
+  "overview.undoChange": "Seguir en {plan}",
+  "overview.changeUndone": "Se deshizo el cambio: sigues en {plan}.",
   "overview.changePlan": "Cambiar de plan",
   "overview.cancel": "Cancelar suscripción",
   "overview.noSubscription":
@@ -451,6 +463,14 @@ export const es: Messages = {
   "methods.otherProviders": "Con {providers} pagas en la página del proveedor durante el checkout.",
   "methods.noProviders": "No hay proveedores de pago configurados.",
   "methods.addedOn": "Agregado el {date}",
+  "methods.providerPage":
+    "Ingresas la tarjeta en la página segura de {provider} y vuelves aquí. No se cobra nada ahora.",
+  "methods.addOnProviderPage": "Agregar una tarjeta",
+  "methods.setupSaving": "Guardando tu tarjeta…",
+  "methods.setupSaved": "Tarjeta guardada: {name}.",
+  "methods.setupPending":
+    "Tu tarjeta todavía no está confirmada. Aparecerá aquí en un momento; recarga la página para verlo.",
+  "methods.setupCanceled": "No se agregó ninguna tarjeta.",
 
   "checkout.heading": "Checkout",
   "checkout.plan": "Plan",

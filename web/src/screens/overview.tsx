@@ -84,6 +84,19 @@ function PlanCard({
     },
   });
 
+  const keepPlan = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.DELETE("/v1/organizations/{orgId}/subscription/scheduled-change", {
+          params: { path: { orgId: organizationId } },
+        }),
+      ),
+    onSuccess: async (kept) => {
+      flash(t("overview.changeUndone", { plan: planName(kept.planId) }), "/portal");
+      await queryClient.invalidateQueries({ queryKey: [organizationId] });
+    },
+  });
+
   if (!subscription) {
     return (
       <Card title={t("overview.plan")} titleId="plan-title">
@@ -128,7 +141,7 @@ function PlanCard({
         </div>
       </dl>
       {subscription.status === "trialing" && subscription.trialEndsAt && trialDaysLeft !== null ? (
-        <Alert tone="info">
+        <Alert tone="info" testId="trial-left">
           {trialDaysLeft === 1
             ? t("overview.trialLeftOne", { date: date(subscription.trialEndsAt) })
             : t("overview.trialLeft", {
@@ -144,12 +157,20 @@ function PlanCard({
         </Alert>
       ) : null}
       {subscription.scheduledChange ? (
-        <Alert tone="info">
-          {t("overview.scheduledChange", {
-            plan: planName(subscription.scheduledChange.planId),
-            interval: t(`overview.interval.${subscription.scheduledChange.interval}`),
-            date: date(subscription.scheduledChange.effectiveAt),
-          })}
+        <Alert tone="info" testId="change-scheduled">
+          <p>
+            {t("overview.scheduledChange", {
+              plan: planName(subscription.scheduledChange.planId),
+              interval: t(`overview.interval.${subscription.scheduledChange.interval}`),
+              date: date(subscription.scheduledChange.effectiveAt),
+            })}
+          </p>
+          {canPay ? (
+            <Button variant="secondary" busy={keepPlan.isPending} onClick={() => keepPlan.mutate()}>
+              {t("overview.undoChange", { plan: planName(subscription.planId) })}
+            </Button>
+          ) : null}
+          {keepPlan.error ? <p className="error-text">{errorText(keepPlan.error, i18n)}</p> : null}
         </Alert>
       ) : null}
       {subscription.cancelAtPeriodEnd ? (
