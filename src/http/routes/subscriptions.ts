@@ -192,6 +192,12 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
               .describe(
                 "The organization's time when this was read: its test clock's when it has one, else the server's. Count days left (of a trial, of the period) from it.",
               ),
+            endsAt: z
+              .date()
+              .nullable()
+              .describe(
+                "When the subscription ends without renewing: the end of an annual term while `ABONO_ANNUAL_AUTO_RENEW` is off (a change scheduled for the renewal still applies). Null when it renews.",
+              ),
           }),
         },
       },
@@ -216,7 +222,11 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
           `Organization ${request.params.orgId} has no live subscription; it is on the free plan. Subscribe with POST /v1/organizations/${request.params.orgId}/subscription.`,
         );
       }
-      return { ...(await subscriptionView({ executor: db, subscription })), asOf };
+      return {
+        ...(await subscriptionView({ executor: db, subscription })),
+        asOf,
+        endsAt: subscription.endsAt,
+      };
     },
   );
 

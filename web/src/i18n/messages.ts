@@ -44,6 +44,8 @@ export const en = {
   "overview.period": "Current period",
   "overview.renews": "Renews on",
   "overview.ends": "Ends on",
+  "overview.termEnds":
+    "Your plan ends on {date}: annual plans do not renew on their own, so nothing more will be charged.",
   "overview.trialLeft": "{days} days left in your trial (until {date}).",
   "overview.trialLeftOne": "1 day left in your trial (until {date}).",
   "overview.pastDue":
@@ -319,6 +321,8 @@ export const es: Messages = {
   "overview.period": "Período actual",
   "overview.renews": "Se renueva el",
   "overview.ends": "Termina el",
+  "overview.termEnds":
+    "Tu plan termina el {date}: los planes anuales no se renuevan solos, así que no se cobrará nada más.",
   "overview.trialLeft": "Te quedan {days} días de prueba (hasta el {date}).",
   "overview.trialLeftOne": "Te queda 1 día de prueba (hasta el {date}).",
   "overview.pastDue":

@@ -108,6 +108,13 @@ function PlanCard({
       </Card>
     );
   }
+  // An annual term that does not renew on its own ends at the period end, unless a change is scheduled.
+  const termEnds =
+    !subscription.cancelAtPeriodEnd &&
+    subscription.endsAt !== null &&
+    new Date(subscription.endsAt) <= new Date(subscription.currentPeriodEnd) &&
+    subscription.scheduledChange === null;
+  const ends = subscription.cancelAtPeriodEnd || termEnds;
   // Counted from the organization's time (`asOf`: its test clock's when it has one), not the browser's.
   const trialDaysLeft = subscription.trialEndsAt
     ? Math.max(
@@ -136,7 +143,7 @@ function PlanCard({
           </dd>
         </div>
         <div>
-          <dt>{subscription.cancelAtPeriodEnd ? t("overview.ends") : t("overview.renews")}</dt>
+          <dt>{ends ? t("overview.ends") : t("overview.renews")}</dt>
           <dd data-testid="renews-on">{date(subscription.currentPeriodEnd)}</dd>
         </div>
       </dl>
@@ -154,6 +161,11 @@ function PlanCard({
         <Alert tone="warning">
           <p>{t("overview.pastDue")}</p>
           {canPay ? <Link to="/portal/payment-methods">{t("overview.pastDueAction")}</Link> : null}
+        </Alert>
+      ) : null}
+      {termEnds ? (
+        <Alert tone="info" testId="term-ends">
+          {t("overview.termEnds", { date: date(subscription.currentPeriodEnd) })}
         </Alert>
       ) : null}
       {subscription.scheduledChange ? (
