@@ -205,6 +205,7 @@ describe("the OpenAPI document describes every operation on its own", () => {
       "entitlement-overrides": "feature",
       checkouts: "checkoutId",
       "payment-methods": "paymentMethodId",
+      "setup-sessions": "setupSessionId",
       webhooks: "provider",
       events: "eventId",
       "webhook-endpoints": "endpointId",

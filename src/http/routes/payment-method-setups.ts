@@ -10,7 +10,7 @@ import { paymentMethodSchema } from "./invoices.ts";
 
 const billingRoles = access.organization("owner", "billing_admin");
 const orgParams = z.object({ orgId: z.string() });
-const setupParams = z.object({ orgId: z.string(), sessionId: z.string().min(1).max(255) });
+const setupParams = z.object({ orgId: z.string(), setupSessionId: z.string().min(1).max(255) });
 const setupProviders = z.enum(["stripe"], {
   error: "provider must be stripe (MercadoPago and PayPal take payments in their checkout)",
 });
@@ -31,7 +31,7 @@ export const paymentMethodSetupRoutes: RouteModule = (app, dependencies) => {
         tags: ["invoices"],
         summary: "Open the provider's page to add a card",
         description:
-          "Creates a Stripe Checkout Session in `setup` mode for the organization's Stripe customer and answers the `url` to send the customer to. Nothing is charged. When the customer completes it, the card is stored (by the `checkout.session.completed` webhook, or by `POST …/setup-sessions/:sessionId/complete` from the return page, whichever comes first) and, with `default: true`, becomes the default. `successUrl` may contain `{CHECKOUT_SESSION_ID}`; defaults: the portal's payment methods screen. 400 `validation_error` when Stripe is not configured.",
+          "Creates a Stripe Checkout Session in `setup` mode for the organization's Stripe customer and answers the `url` to send the customer to. Nothing is charged. When the customer completes it, the card is stored (by the `checkout.session.completed` webhook, or by `POST …/setup-sessions/:setupSessionId/complete` from the return page, whichever comes first) and, with `default: true`, becomes the default. `successUrl` may contain `{CHECKOUT_SESSION_ID}`; defaults: the portal's payment methods screen. 400 `validation_error` when Stripe is not configured.",
         params: orgParams,
         body: z.object({
           provider: setupProviders.default("stripe"),
@@ -71,7 +71,7 @@ export const paymentMethodSetupRoutes: RouteModule = (app, dependencies) => {
   );
 
   app.post(
-    "/v1/organizations/:orgId/payment-methods/setup-sessions/:sessionId/complete",
+    "/v1/organizations/:orgId/payment-methods/setup-sessions/:setupSessionId/complete",
     {
       config: { access: billingRoles },
       schema: {
@@ -96,7 +96,7 @@ export const paymentMethodSetupRoutes: RouteModule = (app, dependencies) => {
         db,
         providers,
         provider: request.body.provider,
-        providerSessionId: request.params.sessionId,
+        providerSessionId: request.params.setupSessionId,
         organizationId: request.params.orgId,
         now: clock(),
       });

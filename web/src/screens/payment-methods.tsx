@@ -289,9 +289,9 @@ function SetupReturn() {
       try {
         const result = await unwrap(
           api.POST(
-            "/v1/organizations/{orgId}/payment-methods/setup-sessions/{sessionId}/complete",
+            "/v1/organizations/{orgId}/payment-methods/setup-sessions/{setupSessionId}/complete",
             {
-              params: { path: { orgId: organizationId, sessionId } },
+              params: { path: { orgId: organizationId, setupSessionId: sessionId } },
               body: { provider: provider as "stripe" },
             },
           ),
