@@ -142,6 +142,10 @@ describe.skipIf(!runs)("portal flows", () => {
     const { page, context } = await openPortal(browser, app, org.organizationId, {
       body: { flow: "change_plan" },
     });
+    // The free plan is reached by cancelling, and the plans screen says so instead of offering nothing.
+    expect(await page.getByTestId("free-by-cancel-free").innerText()).toBe(
+      "To go back to Free, cancel your subscription",
+    );
     await page.getByRole("link", { name: "Choose Plus" }).click();
     await page.waitForSelector("[data-testid=amount-due]");
     await page.locator("input[name=timing]").nth(1).check();
