@@ -159,8 +159,11 @@ describe.skipIf(!runs)("portal flows", () => {
       planId: "premium",
       scheduledChange: { planId: "plus", interval: "month" },
     });
+    // The confirmation follows the language switch too.
+    const confirmation = { es: "Plus empieza el 1 feb 2026.", en: "Plus starts on Feb 1, 2026." };
     for (const locale of ["es", "en"] as const) {
       await switchLanguage(page, locale);
+      expect(await page.getByTestId("flash").innerText()).toContain(confirmation[locale]);
       expect(await seriousAccessibilityViolations(page)).toEqual([]);
       await screenshot(page, `overview-change-scheduled-${locale}`);
     }

@@ -79,7 +79,7 @@ function PlanCard({
         }),
       ),
     onSuccess: async () => {
-      flash(t("overview.undone"), "/portal");
+      flash(({ t }) => t("overview.undone"), "/portal");
       await queryClient.invalidateQueries({ queryKey: [organizationId] });
     },
   });
@@ -92,7 +92,7 @@ function PlanCard({
         }),
       ),
     onSuccess: async (kept) => {
-      flash(t("overview.changeUndone", { plan: planName(kept.planId) }), "/portal");
+      flash(({ t }) => t("overview.changeUndone", { plan: planName(kept.planId) }), "/portal");
       await queryClient.invalidateQueries({ queryKey: [organizationId] });
     },
   });
