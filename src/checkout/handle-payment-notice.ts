@@ -1,6 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { BillingServices } from "../billing/billing-operation.ts";
 import { checkouts } from "../db/schema/index.ts";
+import { AbonoError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { applyRefund } from "../payments/apply-refund.ts";
 import type { PaymentNotice } from "../payments/checkout-provider.ts";
@@ -63,7 +64,17 @@ export async function handlePaymentNotice({
         provider,
         providerSessionId: notice.providerSessionId,
         now: systemNow,
+      }).catch((error: unknown) => {
+        // A setup session Abono did not open (another integration on the same Stripe account).
+        if (error instanceof AbonoError && error.code === "not_found") return null;
+        throw error;
       });
+      if (setup === null) {
+        return {
+          outcome: "ignored",
+          reason: `setup session ${notice.providerSessionId} is not an Abono card setup`,
+        };
+      }
       return setup.status === "complete"
         ? { outcome: "payment_method_saved", paymentMethodId: setup.paymentMethod.id }
         : { outcome: "payment_method_setup_open" };

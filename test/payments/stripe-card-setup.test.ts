@@ -195,6 +195,33 @@ describe("saving a card with Stripe Checkout (setup mode)", () => {
       { body: {} },
     );
     expect(unknown.status).toBe(404);
+    // A setup session another integration opened on the same Stripe account is acknowledged and ignored.
+    const stripeCall = async (route: string, form: Record<string, string>) => {
+      const response = await fetch(`${fake.apiUrl}${route}`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${fake.secretKey}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams(form).toString(),
+      });
+      return (await response.json()) as { id: string };
+    };
+    const customer = await stripeCall("/v1/customers", { email: "other@example.com" });
+    const foreign = await stripeCall("/v1/checkout/sessions", {
+      mode: "setup",
+      customer: customer.id,
+      currency: "usd",
+      success_url: "https://other.example.com/done",
+      cancel_url: "https://other.example.com/",
+    });
+    const foreignEvent = fake.completeSetupSession(foreign.id).events[1];
+    if (!foreignEvent) throw new Error("no checkout.session.completed");
+    const ignored = await deliver(foreignEvent);
+    expect(ignored.status).toBe(200);
+    expect(ignored.body.outcome).toBe(
+      `ignored: setup session ${foreign.id} is not an Abono card setup`,
+    );
     const paypal = await app.request(
       "POST",
       `/v1/organizations/${owner.organizationId}/payment-methods/setup-sessions`,
