@@ -1,16 +1,20 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { BillingServices } from "../billing/billing-operation.ts";
 import { checkouts } from "../db/schema/index.ts";
+import { AbonoError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { applyRefund } from "../payments/apply-refund.ts";
 import type { PaymentNotice } from "../payments/checkout-provider.ts";
+import { completePaymentMethodSetup } from "../payments/payment-method-setup.ts";
 import { handlePaymentSuccess, type PipelineResult } from "./handle-payment-success.ts";
 
 export type NoticeResult =
   | PipelineResult
   | { outcome: "failed_payment"; checkoutId: string | null }
   | { outcome: "pending"; checkoutId: string | null }
-  | { outcome: "refund"; result: Awaited<ReturnType<typeof applyRefund>> };
+  | { outcome: "refund"; result: Awaited<ReturnType<typeof applyRefund>> }
+  | { outcome: "payment_method_saved"; paymentMethodId: string }
+  | { outcome: "payment_method_setup_open" };
 
 /** What Abono does with a provider's notice, whether it came by webhook or from a capture call. */
 export async function handlePaymentNotice({
@@ -53,6 +57,28 @@ export async function handlePaymentNotice({
           now: systemNow,
         }),
       };
+    case "payment_method_setup": {
+      const setup = await completePaymentMethodSetup({
+        db: services.db,
+        providers: services.providers,
+        provider,
+        providerSessionId: notice.providerSessionId,
+        now: systemNow,
+      }).catch((error: unknown) => {
+        // A setup session Abono did not open (another integration on the same Stripe account).
+        if (error instanceof AbonoError && error.code === "not_found") return null;
+        throw error;
+      });
+      if (setup === null) {
+        return {
+          outcome: "ignored",
+          reason: `setup session ${notice.providerSessionId} is not an Abono card setup`,
+        };
+      }
+      return setup.status === "complete"
+        ? { outcome: "payment_method_saved", paymentMethodId: setup.paymentMethod.id }
+        : { outcome: "payment_method_setup_open" };
+    }
     case "ignored":
       return { outcome: "ignored", reason: notice.reason };
   }
@@ -117,6 +143,18 @@ export function summarizeNotice(result: NoticeResult): {
         ? { outcome: `ignored: ${refund.reason}`, checkoutId: null, paymentId: null }
         : { outcome: `refund ${refund.outcome}`, checkoutId: null, paymentId: refund.paymentId };
     }
+    case "payment_method_saved":
+      return {
+        outcome: `payment_method_saved: ${result.paymentMethodId}`,
+        checkoutId: null,
+        paymentId: null,
+      };
+    case "payment_method_setup_open":
+      return {
+        outcome: "ignored: the setup session is not complete",
+        checkoutId: null,
+        paymentId: null,
+      };
     case "failed_payment":
     case "pending":
       return { outcome: result.outcome, checkoutId: result.checkoutId, paymentId: null };

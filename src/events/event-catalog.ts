@@ -80,13 +80,14 @@ const catalog = {
   },
   "subscription.updated": {
     description:
-      "Something about a subscription changed that is not a plan change: add-on quantities (`items_changed`), a plan change scheduled for the period end (`change_scheduled`), a cancellation scheduled for the period end (`cancellation_scheduled`) or such a cancellation undone (`cancellation_undone`).",
+      "Something about a subscription changed that is not a plan change: add-on quantities (`items_changed`), a plan change scheduled for the period end (`change_scheduled`) or such a change undone (`scheduled_change_canceled`), a cancellation scheduled for the period end (`cancellation_scheduled`) or such a cancellation undone (`cancellation_undone`).",
     version: 1,
     data: z.object({
       subscriptionId,
       reason: z.enum([
         "items_changed",
         "change_scheduled",
+        "scheduled_change_canceled",
         "cancellation_scheduled",
         "cancellation_undone",
       ]),

@@ -41,6 +41,7 @@ import { organizationBillingRoutes } from "./routes/organization-billing.ts";
 import { organizationRoutes } from "./routes/organizations.ts";
 import { packRoutes } from "./routes/packs.ts";
 import { paymentEventRoutes } from "./routes/payment-events.ts";
+import { paymentMethodSetupRoutes } from "./routes/payment-method-setups.ts";
 import { planRoutes } from "./routes/plans.ts";
 import { portalSessionRoutes } from "./routes/portal-sessions.ts";
 import { rootRoutes } from "./routes/root.ts";
@@ -69,6 +70,7 @@ const routeModules: readonly RouteModule[] = [
   subscriptionRoutes,
   invoiceRoutes,
   creditNoteRoutes,
+  paymentMethodSetupRoutes,
   entitlementRoutes,
   checkoutRoutes,
   webhookRoutes,

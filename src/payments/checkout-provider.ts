@@ -23,6 +23,15 @@ export interface CheckoutProvider extends PaymentProvider {
    * payment by fetching it). Events Abono does not act on return `{ kind: "ignored" }`.
    */
   interpretWebhook(event: VerifiedWebhook): Promise<PaymentNotice>;
+  /**
+   * Stripe: a hosted page (Checkout in `setup` mode) where the customer enters a card that Abono then
+   * stores for later charges. Providers that only take payments in their checkout leave it undefined.
+   */
+  createPaymentMethodSetup?(request: PaymentMethodSetupRequest): Promise<CheckoutSession>;
+  /** What became of a setup page, read from the provider; null when the provider does not know it. */
+  retrievePaymentMethodSetup?(request: {
+    providerSessionId: string;
+  }): Promise<PaymentMethodSetupState | null>;
   /** PayPal: captures an order the customer approved. Other providers leave it undefined. */
   capture?(request: { providerCheckoutId: string; checkoutId: string }): Promise<PaymentNotice>;
 }
@@ -45,6 +54,29 @@ export interface CheckoutRequest {
   /** Where the provider should send its notifications (MercadoPago's `notification_url`). */
   webhookUrl: string;
 }
+
+export interface PaymentMethodSetupRequest {
+  organizationId: string;
+  customerEmail: string | null;
+  /** Whether the card becomes the default once saved; it travels with the provider's session. */
+  makeDefault: boolean;
+  locale: "en" | "es";
+  /** May contain `{CHECKOUT_SESSION_ID}`, which Stripe replaces with the session's id. */
+  successUrl: string;
+  cancelUrl: string;
+}
+
+export type PaymentMethodSetupState =
+  | { status: "open" | "expired"; organizationId: string | null }
+  | {
+      status: "complete";
+      organizationId: string | null;
+      makeDefault: boolean;
+      /** What Abono stores and charges later, e.g. Stripe's `cus_…/pm_…`. */
+      storedToken: string;
+      /** E.g. "Visa •••• 4242". */
+      description: string;
+    };
 
 export interface CheckoutSession {
   /** Checkout Session id (`cs_…`), preference id, or PayPal order id. */
@@ -98,6 +130,8 @@ export type PaymentNotice =
       providerRefundId: string | null;
     }
   | { kind: "pending"; checkoutId: string | null; providerPaymentId: string | null }
+  /** A setup page (Stripe Checkout in `setup` mode) was completed: a payment method to store. */
+  | { kind: "payment_method_setup"; providerSessionId: string }
   | { kind: "ignored"; reason: string };
 
 export class WebhookVerificationError extends Error {

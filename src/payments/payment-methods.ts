@@ -54,9 +54,63 @@ export async function addPaymentMethod({
       `${provider} could not check the payment method: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const description = validated.description;
-  const storedToken = validated.storedToken ?? token;
+  return storePaymentMethod({
+    db,
+    organizationId,
+    provider,
+    storedToken: validated.storedToken ?? token,
+    description: validated.description,
+    makeDefault,
+    reuseStored: false,
+    now,
+  });
+}
+
+/**
+ * Stores a payment method the provider has already accepted. With `reuseStored`, a method with the same
+ * provider token that the organization already has (not removed) is returned instead of a second row:
+ * a card saved on a provider's page is reported twice (webhook and return page), possibly at once, so
+ * the organization's row lock serializes the two and the second finds the first's row.
+ */
+export async function storePaymentMethod({
+  db,
+  organizationId,
+  provider,
+  storedToken,
+  description,
+  makeDefault,
+  reuseStored,
+  now,
+}: {
+  db: Database;
+  organizationId: string;
+  provider: string;
+  storedToken: string;
+  description: string | null;
+  makeDefault: boolean;
+  reuseStored: boolean;
+  now: Date;
+}): Promise<PaymentMethod> {
   return db.transaction(async (tx) => {
+    if (reuseStored) {
+      await tx
+        .select({ id: organizations.id })
+        .from(organizations)
+        .where(eq(organizations.id, organizationId))
+        .for("update");
+      const [stored] = await tx
+        .select()
+        .from(paymentMethods)
+        .where(
+          and(
+            eq(paymentMethods.organizationId, organizationId),
+            eq(paymentMethods.provider, provider),
+            eq(paymentMethods.token, storedToken),
+            isNull(paymentMethods.detachedAt),
+          ),
+        );
+      if (stored) return stored;
+    }
     const current = await defaultPaymentMethod({ executor: tx, organizationId, forUpdate: true });
     const isDefault = makeDefault || current === null;
     if (isDefault && current) {

@@ -206,6 +206,7 @@ describe("the OpenAPI document describes every operation on its own", () => {
       "entitlement-overrides": "feature",
       checkouts: "checkoutId",
       "payment-methods": "paymentMethodId",
+      "setup-sessions": "setupSessionId",
       webhooks: "provider",
       events: "eventId",
       "webhook-endpoints": "endpointId",

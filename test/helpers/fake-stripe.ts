@@ -210,6 +210,7 @@ export class FakeStripe {
   readonly charges = new Map<string, StripeObject>();
   readonly refunds = new Map<string, StripeObject>();
   readonly checkoutSessions = new Map<string, StripeObject>();
+  readonly setupIntents = new Map<string, StripeObject>();
 
   private readonly cardOf = new Map<string, TestCard>();
   private readonly sessionPaymentIntentData = new Map<
@@ -528,6 +529,7 @@ export class FakeStripe {
         payment_intents: [this.paymentIntents, "payment_intent"],
         charges: [this.charges, "charge"],
         refunds: [this.refunds, "refund"],
+        setup_intents: [this.setupIntents, "setup_intent"],
       };
       const store = resource ? stores[resource] : undefined;
       if (method === "GET" && store && id && segments.length === 3) {
@@ -843,10 +845,11 @@ export class FakeStripe {
 
   private createCheckoutSession(body: FormObject): StripeObject {
     const mode = requiredString(body, "mode");
+    if (mode === "setup") return this.createSetupSession(body);
     if (mode !== "payment") {
       throw invalid({
         param: "mode",
-        message: `FakeStripe supports Checkout Sessions in payment mode only, got ${mode}.`,
+        message: `FakeStripe supports Checkout Sessions in payment and setup mode only, got ${mode}.`,
       });
     }
     const items = body.line_items;
@@ -903,6 +906,119 @@ export class FakeStripe {
           : null,
     });
     return clone(session);
+  }
+
+  /**
+   * A Checkout Session in `setup` mode: it collects a card for later off-session charges and pays nothing.
+   * As in Stripe, it needs a `customer` (the card is attached to it) or `customer_creation`, and
+   * `setup_intent_data[metadata]` is copied onto the SetupIntent the session creates when completed.
+   */
+  private createSetupSession(body: FormObject): StripeObject {
+    const customerId = optionalString(body, "customer");
+    if (!customerId) throw missingParam("customer");
+    if (!this.customers.has(customerId)) throw missing("customer", customerId, "customer");
+    if (body.line_items !== undefined) {
+      throw invalid({
+        param: "line_items",
+        message: "You cannot pass `line_items` in `setup` mode.",
+      });
+    }
+    const allowed = Array.isArray(body.allowed_payment_method_types)
+      ? body.allowed_payment_method_types
+      : undefined;
+    if (!allowed && !optionalString(body, "currency")) {
+      throw invalid({
+        param: "currency",
+        message: "currency is required in setup mode when allowed_payment_method_types is not set.",
+      });
+    }
+    const intentData = body.setup_intent_data;
+    const id = `cs_test_${stripeId("c").slice(2)}`;
+    const session: StripeObject = {
+      id,
+      object: "checkout.session",
+      amount_subtotal: null,
+      amount_total: null,
+      cancel_url: requiredString(body, "cancel_url"),
+      client_reference_id: optionalString(body, "client_reference_id") ?? null,
+      created: now(),
+      currency: optionalString(body, "currency") ?? null,
+      customer: customerId,
+      customer_details: null,
+      customer_email: null,
+      expires_at: now() + 24 * 60 * 60,
+      livemode: false,
+      locale: optionalString(body, "locale") ?? null,
+      metadata: stringRecord(body.metadata),
+      mode: "setup",
+      payment_intent: null,
+      payment_method_types: allowed ?? ["card"],
+      payment_status: "no_payment_required",
+      setup_intent: null,
+      status: "open",
+      success_url: requiredString(body, "success_url"),
+      ui_mode: "hosted",
+      url: `https://checkout.stripe.com/c/pay/${id}`,
+    };
+    this.checkoutSessions.set(id, session);
+    this.sessionPaymentIntentData.set(id, {
+      metadata:
+        typeof intentData === "object" && !Array.isArray(intentData)
+          ? stringRecord(intentData.metadata)
+          : {},
+      description: null,
+    });
+    return clone(session);
+  }
+
+  /**
+   * The customer enters `card` in a `setup`-mode Checkout Session: a succeeded SetupIntent whose new
+   * PaymentMethod is attached to the session's customer, the session complete. Returns the events Stripe
+   * would send (`setup_intent.succeeded`, then `checkout.session.completed`) and where Stripe sends the
+   * browser (`success_url` with `{CHECKOUT_SESSION_ID}` filled in). A card that declines on attach
+   * leaves the session open and throws, as Stripe's page shows the customer the error.
+   */
+  completeSetupSession(
+    sessionId: string,
+    { card = "pm_card_visa" }: { card?: string } = {},
+  ): { events: StripeEvent[]; setupIntentId: string; paymentMethodId: string; returnUrl: string } {
+    const session = this.checkoutSessions.get(sessionId);
+    if (session?.mode !== "setup") throw new Error(`No setup Checkout Session ${sessionId}`);
+    if (session.status !== "open")
+      throw new Error(`Checkout Session ${sessionId} is ${session.status}`);
+    const template = testCards[card];
+    if (template?.declinesOnAttach) throw new Error(`${card} is declined: the session stays open`);
+    const customerId = session.customer as string;
+    const method = this.clonePaymentMethod(card, customerId);
+    method.customer = customerId;
+    const intent: StripeObject = {
+      id: stripeId("seti"),
+      object: "setup_intent",
+      cancellation_reason: null,
+      client_secret: `seti_secret_${stripeId("x").slice(2)}`,
+      created: now(),
+      customer: customerId,
+      description: null,
+      last_setup_error: null,
+      livemode: false,
+      metadata: this.sessionPaymentIntentData.get(sessionId)?.metadata ?? {},
+      payment_method: method.id,
+      payment_method_types: ["card"],
+      status: "succeeded",
+      usage: "off_session",
+    };
+    this.setupIntents.set(intent.id, intent);
+    session.status = "complete";
+    session.setup_intent = intent.id;
+    return {
+      events: [
+        this.event("setup_intent.succeeded", intent),
+        this.event("checkout.session.completed", session),
+      ],
+      setupIntentId: intent.id,
+      paymentMethodId: method.id,
+      returnUrl: String(session.success_url).replaceAll("{CHECKOUT_SESSION_ID}", sessionId),
+    };
   }
 
   private event(type: string, object: StripeObject): StripeEvent {

@@ -221,7 +221,7 @@ describe("catalog and providers for the portal", () => {
     const providers = await app.request("GET", "/v1/payment-providers");
     expect(providers.body).toEqual({
       testMode: true,
-      data: [{ name: "sandbox", checkout: true }],
+      data: [{ name: "sandbox", checkout: true, cardSetup: false }],
     });
   });
 });

@@ -26,6 +26,8 @@ let browser: Browser;
 let organizationId: string;
 /** A customer on the free plan (with a card): the checkout is theirs. */
 let freshOrganizationId: string;
+/** A customer who has just paid a checkout with the sandbox: the success page is theirs. */
+let paidOrganizationId: string;
 
 beforeAll(async () => {
   if (!runs) return;
@@ -52,6 +54,15 @@ beforeAll(async () => {
   freshOrganizationId = (
     await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z", locale: "en" })
   ).organizationId;
+  const paid = await createBillingOrganization(app, {
+    start: "2026-01-01T00:00:00Z",
+    locale: "en",
+  });
+  paidOrganizationId = paid.organizationId;
+  const checkout = await app.request("POST", paid.path("/checkouts"), {
+    body: { planId: "plus", interval: "month", provider: "sandbox" },
+  });
+  if (checkout.status !== 201) throw new Error(JSON.stringify(checkout.body));
   browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
@@ -66,7 +77,8 @@ async function horizontalOverflow(page: Page): Promise<number> {
   ) as Promise<number>;
 }
 
-const screens: { name: string; path: string; ready: string; fresh?: true }[] = [
+type Customer = "current" | "fresh" | "paid";
+const screens: { name: string; path: string; ready: string; customer?: Customer }[] = [
   { name: "overview", path: "/portal/", ready: "[data-testid=upcoming-invoice]" },
   { name: "change-plan", path: "/portal/plans", ready: "[data-testid=plan-premium]" },
   {
@@ -82,7 +94,13 @@ const screens: { name: string; path: string; ready: string; fresh?: true }[] = [
     name: "checkout",
     path: "/portal/checkout?plan=premium",
     ready: "[data-testid=checkout-amount]",
-    fresh: true,
+    customer: "fresh",
+  },
+  {
+    name: "checkout-success",
+    path: "/portal/checkout/success",
+    ready: "[data-testid=checkout-activated]",
+    customer: "paid",
   },
   { name: "cancel", path: "/portal/cancel", ready: "[data-testid=confirm-cancel]" },
   { name: "checkout-canceled", path: "/checkout/cancel", ready: "[data-testid=checkout-canceled]" },
@@ -93,16 +111,20 @@ describe.skipIf(!runs)("portal screens", () => {
     it(`renders every screen in ${locale}, accessible, on a desktop${locale === "es" ? " and a phone" : ""}`, async () => {
       // Phones are checked in Spanish, whose longer words are the harder case.
       for (const viewport of locale === "es" ? [desktop, phone] : [desktop]) {
-        for (const fresh of [false, true]) {
-          const { page, context } = await openPortal(
-            browser,
-            app,
-            fresh ? freshOrganizationId : organizationId,
-            { viewport },
-          );
+        for (const customer of ["current", "fresh", "paid"] as const) {
+          const customerId = {
+            current: organizationId,
+            fresh: freshOrganizationId,
+            paid: paidOrganizationId,
+          };
+          const { page, context } = await openPortal(browser, app, customerId[customer], {
+            viewport,
+          });
           await switchLanguage(page, locale);
           const size = viewport === phone ? "phone" : "desktop";
-          for (const screen of screens.filter((entry) => (entry.fresh ?? false) === fresh)) {
+          for (const screen of screens.filter(
+            (entry) => (entry.customer ?? "current") === customer,
+          )) {
             await page.goto(`${app.baseUrl}${screen.path}`);
             await page.waitForSelector(screen.ready).catch(async (error) => {
               await screenshot(page, `FAILED-${screen.name}-${locale}-${size}`);

@@ -206,7 +206,17 @@ export const checkoutRoutes: RouteModule = (app, dependencies) => {
         response: {
           200: z.object({
             testMode: z.boolean(),
-            data: z.array(z.object({ name: z.string(), checkout: z.boolean() })),
+            data: z.array(
+              z.object({
+                name: z.string(),
+                checkout: z.boolean(),
+                cardSetup: z
+                  .boolean()
+                  .describe(
+                    "Whether a card can be added on the provider's own page (`POST …/payment-methods/setup-sessions`): Stripe.",
+                  ),
+              }),
+            ),
           }),
         },
       },
@@ -218,6 +228,9 @@ export const checkoutRoutes: RouteModule = (app, dependencies) => {
         data: [...services.providers.values()].map((provider) => ({
           name: provider.name,
           checkout: checkout.has(provider.name),
+          cardSetup:
+            checkoutProviderOf(services.providers, provider.name)?.createPaymentMethodSetup !==
+            undefined,
         })),
       };
     },

@@ -20,7 +20,7 @@ import { visibleInvoice } from "../visible-invoice.ts";
 const orgParams = z.object({ orgId: z.string() });
 const billingRoles = access.organization("owner", "billing_admin");
 
-const paymentMethodSchema = z.object({
+export const paymentMethodSchema = z.object({
   id: z.string(),
   organizationId: z.string(),
   provider: z.string(),

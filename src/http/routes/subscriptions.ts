@@ -3,6 +3,9 @@ import { access } from "../../auth/principal.ts";
 import type { BillingServices } from "../../billing/billing-operation.ts";
 import { AbonoError, forbidden } from "../../errors.ts";
 import { toNumber } from "../../money/index.ts";
+import { organizationNow } from "../../organizations/organization-now.ts";
+import { getOrganizationRecord } from "../../organizations/organizations.ts";
+import { cancelScheduledChange } from "../../subscriptions/cancel-scheduled-change.ts";
 import { cancelSubscription } from "../../subscriptions/cancel-subscription.ts";
 import { changePlan, type PreviewLine } from "../../subscriptions/change-plan.ts";
 import { previewRenewal } from "../../subscriptions/preview-renewal.ts";
@@ -182,10 +185,33 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
         description:
           "The live subscription: plan and version, interval, status, current period, trial end, add-on items and any scheduled change. 404 when the organization is on the free plan without one.",
         params: orgParams,
-        response: { 200: subscriptionSchema },
+        response: {
+          200: subscriptionSchema.extend({
+            asOf: z
+              .date()
+              .describe(
+                "The organization's time when this was read: its test clock's when it has one, else the server's. Count days left (of a trial, of the period) from it.",
+              ),
+            endsAt: z
+              .date()
+              .nullable()
+              .describe(
+                "When the subscription ends without renewing: the end of an annual term while `ABONO_ANNUAL_AUTO_RENEW` is off (a change scheduled for the renewal still applies). Null when it renews.",
+              ),
+          }),
+        },
       },
     },
     async (request) => {
+      const organization = await getOrganizationRecord({
+        db,
+        organizationId: request.params.orgId,
+      });
+      const asOf = await organizationNow({
+        executor: db,
+        testClockId: organization.testClockId,
+        systemNow: clock(),
+      });
       const subscription = await findLiveSubscription({
         executor: db,
         organizationId: request.params.orgId,
@@ -196,7 +222,11 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
           `Organization ${request.params.orgId} has no live subscription; it is on the free plan. Subscribe with POST /v1/organizations/${request.params.orgId}/subscription.`,
         );
       }
-      return subscriptionView({ executor: db, subscription });
+      return {
+        ...(await subscriptionView({ executor: db, subscription })),
+        asOf,
+        endsAt: subscription.endsAt,
+      };
     },
   );
 
@@ -356,6 +386,28 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
     },
     async (request) =>
       resumeSubscription({
+        services,
+        organizationId: request.params.orgId,
+        actor: request.principal?.id ?? "unknown",
+        systemNow: clock(),
+      }),
+  );
+
+  app.delete(
+    "/v1/organizations/:orgId/subscription/scheduled-change",
+    {
+      config: { access: billingRoles, errors: ["invalid_state"] },
+      schema: {
+        tags: ["subscriptions"],
+        summary: "Undo a plan change scheduled for the renewal",
+        description:
+          'Drops the `scheduledChange` a change with `timing: "period_end"` made: the subscription renews on its current plan. Nothing is invoiced. 409 `invalid_state` when no change is scheduled.',
+        params: orgParams,
+        response: { 200: subscriptionSchema },
+      },
+    },
+    async (request) =>
+      cancelScheduledChange({
         services,
         organizationId: request.params.orgId,
         actor: request.principal?.id ?? "unknown",

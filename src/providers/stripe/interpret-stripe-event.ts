@@ -22,6 +22,7 @@ const event = z.object({
 
 const checkoutSession = z.object({
   id: z.string(),
+  mode: z.string().nullish(),
   client_reference_id: z.string().nullish(),
   metadata,
   payment_status: z.string(),
@@ -69,6 +70,10 @@ export function interpretStripeEvent(payload: unknown): PaymentNotice {
   switch (type) {
     case "checkout.session.completed": {
       const session = parse(checkoutSession, data.object, type);
+      // A card saved through Checkout in setup mode: the adapter reads the session back to store it.
+      if (session.mode === "setup") {
+        return { kind: "payment_method_setup", providerSessionId: session.id };
+      }
       const checkoutId = session.client_reference_id ?? session.metadata.checkoutId ?? null;
       if (session.payment_status !== "paid") {
         return { kind: "pending", checkoutId, providerPaymentId: session.payment_intent };

@@ -1,8 +1,10 @@
 import type { StripeConfig } from "../../config.ts";
 import type { CheckoutProvider } from "../../payments/checkout-provider.ts";
 import { chargeWithStripe } from "./charge-with-stripe.ts";
+import { createStripeCardSetup } from "./create-stripe-card-setup.ts";
 import { createStripeCheckout } from "./create-stripe-checkout.ts";
 import { interpretStripeEvent } from "./interpret-stripe-event.ts";
+import { readStripeCardSetup } from "./read-stripe-card-setup.ts";
 import { refundWithStripe } from "./refund-with-stripe.ts";
 import { createStripeClient } from "./stripe-client.ts";
 import { validateStripePaymentMethod } from "./validate-stripe-payment-method.ts";
@@ -16,8 +18,8 @@ export interface StripeProviderOptions {
 }
 
 /**
- * The Stripe adapter: Checkout Sessions for hosted payments, off-session PaymentIntents for stored
- * cards, refunds, and webhook verification and interpretation. It translates only; Abono stores events
+ * The Stripe adapter: Checkout Sessions for hosted payments and for saving cards (setup mode),
+ * off-session PaymentIntents for stored cards, refunds, and webhook verification and interpretation. It translates only; Abono stores events
  * and decides what they mean.
  */
 export function createStripeProvider(
@@ -37,6 +39,9 @@ export function createStripeProvider(
     charge: (request) => chargeWithStripe({ stripe, request }),
     refund: (request) => refundWithStripe({ stripe, request }),
     createCheckout: (request) => createStripeCheckout({ stripe, request }),
+    createPaymentMethodSetup: (request) => createStripeCardSetup({ stripe, request }),
+    retrievePaymentMethodSetup: ({ providerSessionId }) =>
+      readStripeCardSetup({ stripe, providerSessionId }),
     verifyWebhook: async (request) =>
       verifyStripeWebhook({ request, webhookSecret: config.webhookSecret }),
     interpretWebhook: async (event) => interpretStripeEvent(event.payload),

@@ -21,7 +21,8 @@ const sections: { path: string; label: MessageKey; billingOnly: boolean }[] = [
 
 /** The portal's frame: organization and balance on top, the sections, then the screen. */
 export function PortalShell({ children }: { children: ReactNode }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const portal = usePortal();
   const { path } = useLocation();
   const message = useFlash(path);
@@ -88,7 +89,7 @@ export function PortalShell({ children }: { children: ReactNode }) {
         {message ? (
           <div className="flash">
             <Alert tone={message.tone} testId="flash">
-              <span>{message.text}</span>
+              <span>{message.text(i18n)}</span>
               <button type="button" className="link-button" onClick={clearFlash}>
                 {t("app.close")}
               </button>

@@ -44,6 +44,8 @@ export const en = {
   "overview.period": "Current period",
   "overview.renews": "Renews on",
   "overview.ends": "Ends on",
+  "overview.termEnds":
+    "Your plan ends on {date}: annual plans do not renew on their own, so nothing more will be charged.",
   "overview.trialLeft": "{days} days left in your trial (until {date}).",
   "overview.trialLeftOne": "1 day left in your trial (until {date}).",
   "overview.pastDue":
@@ -54,6 +56,8 @@ export const en = {
   "overview.undoCancel": "Keep my subscription",
   "overview.undone": "Your subscription continues; nothing will be canceled.",
   "overview.scheduledChange": "Changes to {plan} ({interval}) on {date}.",
+  "overview.undoChange": "Keep {plan}",
+  "overview.changeUndone": "The change is undone: you stay on {plan}.",
   "overview.changePlan": "Change plan",
   "overview.cancel": "Cancel subscription",
   "overview.noSubscription":
@@ -85,6 +89,7 @@ export const en = {
   "plans.current": "Current plan",
   "plans.recommended": "Recommended for you",
   "plans.choose": "Choose {plan}",
+  "plans.freeByCancel": "To go back to {plan}, cancel your subscription",
   "plans.noPrice": "Not offered per {period}",
   "plans.unlimited": "Unlimited",
   "plans.trial": "{days}-day free trial",
@@ -191,6 +196,14 @@ export const en = {
   "methods.otherProviders": "With {providers}, you pay in the provider's own page during checkout.",
   "methods.noProviders": "No payment provider is set up here.",
   "methods.addedOn": "Added {date}",
+  "methods.providerPage":
+    "You enter the card on {provider}'s secure page and come back here. Nothing is charged now.",
+  "methods.addOnProviderPage": "Add a card",
+  "methods.setupSaving": "Saving your card…",
+  "methods.setupSaved": "Card saved: {name}.",
+  "methods.setupPending":
+    "Your card has not been confirmed yet. It will appear here in a moment; reload the page to check.",
+  "methods.setupCanceled": "No card was added.",
 
   "checkout.heading": "Checkout",
   "checkout.plan": "Plan",
@@ -314,6 +327,8 @@ export const es: Messages = {
   "overview.period": "Período actual",
   "overview.renews": "Se renueva el",
   "overview.ends": "Termina el",
+  "overview.termEnds":
+    "Tu plan termina el {date}: los planes anuales no se renuevan solos, así que no se cobrará nada más.",
   "overview.trialLeft": "Te quedan {days} días de prueba (hasta el {date}).",
   "overview.trialLeftOne": "Te queda 1 día de prueba (hasta el {date}).",
   "overview.pastDue":
@@ -323,6 +338,8 @@ export const es: Messages = {
   "overview.undoCancel": "Mantener mi suscripción",
   "overview.undone": "Tu suscripción continúa; no se cancelará nada.",
   "overview.scheduledChange": "Cambia a {plan} ({interval}) el {date}.",
+  "overview.undoChange": "Seguir en {plan}",
+  "overview.changeUndone": "Se deshizo el cambio: sigues en {plan}.",
   "overview.changePlan": "Cambiar de plan",
   "overview.cancel": "Cancelar suscripción",
   "overview.noSubscription":
@@ -354,6 +371,7 @@ export const es: Messages = {
   "plans.current": "Plan actual",
   "plans.recommended": "Recomendado para ti",
   "plans.choose": "Elegir {plan}",
+  "plans.freeByCancel": "Para volver a {plan}, cancela tu suscripción",
   "plans.noPrice": "No se ofrece por {period}",
   "plans.unlimited": "Ilimitado",
   "plans.trial": "{days} días de prueba gratis",
@@ -461,6 +479,14 @@ export const es: Messages = {
   "methods.otherProviders": "Con {providers} pagas en la página del proveedor durante el checkout.",
   "methods.noProviders": "No hay proveedores de pago configurados.",
   "methods.addedOn": "Agregado el {date}",
+  "methods.providerPage":
+    "Ingresas la tarjeta en la página segura de {provider} y vuelves aquí. No se cobra nada ahora.",
+  "methods.addOnProviderPage": "Agregar una tarjeta",
+  "methods.setupSaving": "Guardando tu tarjeta…",
+  "methods.setupSaved": "Tarjeta guardada: {name}.",
+  "methods.setupPending":
+    "Tu tarjeta todavía no está confirmada. Aparecerá aquí en un momento; recarga la página para verlo.",
+  "methods.setupCanceled": "No se agregó ninguna tarjeta.",
 
   "checkout.heading": "Checkout",
   "checkout.plan": "Plan",

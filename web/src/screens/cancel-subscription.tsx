@@ -31,9 +31,10 @@ export function CancelSubscription() {
       ),
     onSuccess: async (result) => {
       flash(
-        atPeriodEnd
-          ? t("cancel.done", { date: date(result.subscription.currentPeriodEnd) })
-          : t("cancel.doneNow"),
+        ({ t, date }) =>
+          atPeriodEnd
+            ? t("cancel.done", { date: date(result.subscription.currentPeriodEnd) })
+            : t("cancel.doneNow"),
         "/portal",
       );
       await queryClient.invalidateQueries({ queryKey: [organizationId] });

@@ -4,6 +4,7 @@ import { ButtonLink } from "../components/button.tsx";
 import { LoadError, Loading } from "../components/loading.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { usePortal } from "../portal-context.tsx";
+import { Link } from "../router.tsx";
 import { type Interval, IntervalToggle, PlanCards } from "./plan-cards.tsx";
 
 /** The offered plans side by side, the current one marked, the recommendation from usage highlighted. */
@@ -62,7 +63,14 @@ export function ChangePlan() {
         showTrial={!changes}
         action={(plan, price) => {
           // Moving to a free plan is cancelling (Overview → Cancel subscription), not a plan change.
-          if (!portal.canPay || !price || (changes && price.unitAmount === 0)) return null;
+          if (portal.canPay && changes && price?.unitAmount === 0) {
+            return (
+              <p className="muted small" data-testid={`free-by-cancel-${plan.id}`}>
+                <Link to="/portal/cancel">{t("plans.freeByCancel", { plan: plan.name })}</Link>
+              </p>
+            );
+          }
+          if (!portal.canPay || !price) return null;
           if (plan.id === live?.planId && interval === live.interval) return null;
           const query = `plan=${encodeURIComponent(plan.id)}&interval=${interval}`;
           return (

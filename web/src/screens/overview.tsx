@@ -79,7 +79,20 @@ function PlanCard({
         }),
       ),
     onSuccess: async () => {
-      flash(t("overview.undone"), "/portal");
+      flash(({ t }) => t("overview.undone"), "/portal");
+      await queryClient.invalidateQueries({ queryKey: [organizationId] });
+    },
+  });
+
+  const keepPlan = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.DELETE("/v1/organizations/{orgId}/subscription/scheduled-change", {
+          params: { path: { orgId: organizationId } },
+        }),
+      ),
+    onSuccess: async (kept) => {
+      flash(({ t }) => t("overview.changeUndone", { plan: planName(kept.planId) }), "/portal");
       await queryClient.invalidateQueries({ queryKey: [organizationId] });
     },
   });
@@ -95,8 +108,22 @@ function PlanCard({
       </Card>
     );
   }
+  // An annual term that does not renew on its own ends at the period end, unless a change is scheduled.
+  const termEnds =
+    !subscription.cancelAtPeriodEnd &&
+    subscription.endsAt !== null &&
+    new Date(subscription.endsAt) <= new Date(subscription.currentPeriodEnd) &&
+    subscription.scheduledChange === null;
+  const ends = subscription.cancelAtPeriodEnd || termEnds;
+  // Counted from the organization's time (`asOf`: its test clock's when it has one), not the browser's.
   const trialDaysLeft = subscription.trialEndsAt
-    ? Math.max(0, Math.ceil((new Date(subscription.trialEndsAt).getTime() - Date.now()) / dayMs))
+    ? Math.max(
+        0,
+        Math.ceil(
+          (new Date(subscription.trialEndsAt).getTime() - new Date(subscription.asOf).getTime()) /
+            dayMs,
+        ),
+      )
     : null;
   return (
     <Card title={t("overview.plan")} titleId="plan-title">
@@ -116,12 +143,12 @@ function PlanCard({
           </dd>
         </div>
         <div>
-          <dt>{subscription.cancelAtPeriodEnd ? t("overview.ends") : t("overview.renews")}</dt>
+          <dt>{ends ? t("overview.ends") : t("overview.renews")}</dt>
           <dd data-testid="renews-on">{date(subscription.currentPeriodEnd)}</dd>
         </div>
       </dl>
       {subscription.status === "trialing" && subscription.trialEndsAt && trialDaysLeft !== null ? (
-        <Alert tone="info">
+        <Alert tone="info" testId="trial-left">
           {trialDaysLeft === 1
             ? t("overview.trialLeftOne", { date: date(subscription.trialEndsAt) })
             : t("overview.trialLeft", {
@@ -136,13 +163,26 @@ function PlanCard({
           {canPay ? <Link to="/portal/payment-methods">{t("overview.pastDueAction")}</Link> : null}
         </Alert>
       ) : null}
+      {termEnds ? (
+        <Alert tone="info" testId="term-ends">
+          {t("overview.termEnds", { date: date(subscription.currentPeriodEnd) })}
+        </Alert>
+      ) : null}
       {subscription.scheduledChange ? (
-        <Alert tone="info">
-          {t("overview.scheduledChange", {
-            plan: planName(subscription.scheduledChange.planId),
-            interval: t(`overview.interval.${subscription.scheduledChange.interval}`),
-            date: date(subscription.scheduledChange.effectiveAt),
-          })}
+        <Alert tone="info" testId="change-scheduled">
+          <p>
+            {t("overview.scheduledChange", {
+              plan: planName(subscription.scheduledChange.planId),
+              interval: t(`overview.interval.${subscription.scheduledChange.interval}`),
+              date: date(subscription.scheduledChange.effectiveAt),
+            })}
+          </p>
+          {canPay ? (
+            <Button variant="secondary" busy={keepPlan.isPending} onClick={() => keepPlan.mutate()}>
+              {t("overview.undoChange", { plan: planName(subscription.planId) })}
+            </Button>
+          ) : null}
+          {keepPlan.error ? <p className="error-text">{errorText(keepPlan.error, i18n)}</p> : null}
         </Alert>
       ) : null}
       {subscription.cancelAtPeriodEnd ? (

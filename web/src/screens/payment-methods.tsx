@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api, unwrap } from "../api/client.ts";
 import { errorText } from "../api/error-text.ts";
 import { keys, usePaymentMethods, useProviders } from "../api/queries.ts";
@@ -12,13 +12,17 @@ import { LoadError, Loading } from "../components/loading.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { usePortal } from "../portal-context.tsx";
+import { navigate, useLocation } from "../router.tsx";
 
 const sandboxCards: { token: string; label: MessageKey }[] = [
   { token: "pm_sandbox_ok", label: "methods.sandboxOk" },
   { token: "pm_sandbox_declined", label: "methods.sandboxDeclined" },
 ];
 
-/** Stored payment methods: the default, make another the default, remove, add (sandbox cards in test mode). */
+/**
+ * Stored payment methods: the default, make another the default, remove, add (on the provider's page
+ * when Stripe is configured, sandbox cards in test mode).
+ */
 export function PaymentMethods() {
   const i18n = useI18n();
   const { t } = i18n;
@@ -26,13 +30,16 @@ export function PaymentMethods() {
   const providers = useProviders();
   if (methods.error) return <LoadError error={methods.error} />;
   if (methods.isPending) return <Loading />;
-  const hosted = (providers.data?.data ?? [])
-    .filter((provider) => provider.checkout && provider.name !== "sandbox")
+  const configured = providers.data?.data ?? [];
+  const cardSetup = configured.filter((provider) => provider.cardSetup);
+  const hosted = configured
+    .filter((provider) => provider.checkout && !provider.cardSetup && provider.name !== "sandbox")
     .map((provider) => t(`checkout.provider.${provider.name}` as MessageKey));
-  const sandbox = providers.data?.data.some((provider) => provider.name === "sandbox") ?? false;
+  const sandbox = configured.some((provider) => provider.name === "sandbox");
   return (
     <>
       <h1>{t("methods.heading")}</h1>
+      <SetupReturn />
       {methods.data.data.length === 0 ? <p>{t("methods.empty")}</p> : null}
       <ul className="method-list" data-testid="payment-methods">
         {methods.data.data.map((method) => (
@@ -40,11 +47,20 @@ export function PaymentMethods() {
         ))}
       </ul>
       <Card title={t("methods.add")} titleId="add-method">
-        {sandbox ? <AddSandboxCard /> : null}
+        {cardSetup.map((provider) => (
+          <div className="add-option" key={provider.name}>
+            <AddCardOnProviderPage provider={provider.name} />
+          </div>
+        ))}
+        {sandbox ? (
+          <div className="add-option">
+            <AddSandboxCard />
+          </div>
+        ) : null}
         {hosted.length > 0 ? (
           <p className="muted">{t("methods.otherProviders", { providers: hosted.join(", ") })}</p>
         ) : null}
-        {!sandbox && hosted.length === 0 && providers.data ? (
+        {!sandbox && hosted.length === 0 && cardSetup.length === 0 && providers.data ? (
           <p className="muted">{t("methods.noProviders")}</p>
         ) : null}
       </Card>
@@ -184,4 +200,143 @@ function AddSandboxCard() {
       {add.error ? <Alert tone="error">{errorText(add.error, i18n)}</Alert> : null}
     </form>
   );
+}
+
+/** The provider as its customers know it: "Stripe". */
+const providerBrand = (provider: string) => provider.charAt(0).toUpperCase() + provider.slice(1);
+
+/** Sends the customer to the provider's page (Stripe Checkout in setup mode) to enter a card. */
+function AddCardOnProviderPage({ provider }: { provider: string }) {
+  const i18n = useI18n();
+  const { t, locale } = i18n;
+  const { organizationId } = usePortal();
+  const [makeDefault, setMakeDefault] = useState(true);
+  const screen = `${window.location.origin}/portal/payment-methods`;
+  const start = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/v1/organizations/{orgId}/payment-methods/setup-sessions", {
+          params: { path: { orgId: organizationId } },
+          body: {
+            provider: provider as "stripe",
+            default: makeDefault,
+            locale,
+            successUrl: `${screen}?setup_session={CHECKOUT_SESSION_ID}&setup_provider=${provider}`,
+            cancelUrl: `${screen}?setup_canceled=1`,
+          },
+        }),
+      ),
+    onSuccess: (session) => window.location.assign(session.url),
+  });
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        start.mutate();
+      }}
+    >
+      <h3>{t(`checkout.provider.${provider}` as MessageKey)}</h3>
+      <p>{t("methods.providerPage", { provider: providerBrand(provider) })}</p>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={makeDefault}
+          onChange={(event) => setMakeDefault(event.target.checked)}
+        />
+        {t("methods.makeDefault")}
+      </label>
+      <div className="actions">
+        <Button
+          type="submit"
+          busy={start.isPending || start.isSuccess}
+          data-testid={`add-card-${provider}`}
+        >
+          {t("methods.addOnProviderPage")}
+        </Button>
+      </div>
+      {start.error ? <Alert tone="error">{errorText(start.error, i18n)}</Alert> : null}
+    </form>
+  );
+}
+
+/**
+ * Back from the provider's page: stores the card the session collected (the webhook may already have),
+ * asking again for a few seconds while the provider has not marked the session complete, then says so.
+ */
+function SetupReturn() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { organizationId } = usePortal();
+  const queryClient = useQueryClient();
+  const { query } = useLocation();
+  const sessionId = query.get("setup_session");
+  const provider = query.get("setup_provider") ?? "stripe";
+  const canceled = query.get("setup_canceled") !== null;
+  const i18nNow = useRef(i18n);
+  i18nNow.current = i18n;
+  const [state, setState] = useState<
+    | { status: "saving" }
+    | { status: "saved"; name: string }
+    | { status: "pending" }
+    | { status: "failed"; message: string }
+    | null
+  >(sessionId ? { status: "saving" } : null);
+
+  useEffect(() => {
+    if (!sessionId) return;
+    let stopped = false;
+    const complete = async (attempt: number): Promise<void> => {
+      try {
+        const result = await unwrap(
+          api.POST(
+            "/v1/organizations/{orgId}/payment-methods/setup-sessions/{setupSessionId}/complete",
+            {
+              params: { path: { orgId: organizationId, setupSessionId: sessionId } },
+              body: { provider: provider as "stripe" },
+            },
+          ),
+        );
+        if (stopped) return;
+        if (result.paymentMethod) {
+          setState({
+            status: "saved",
+            name: result.paymentMethod.description ?? result.paymentMethod.provider,
+          });
+          await queryClient.invalidateQueries({ queryKey: keys.paymentMethods(organizationId) });
+          navigate("/portal/payment-methods", { replace: true });
+        } else if (result.status === "open" && attempt < 5) {
+          setTimeout(() => void complete(attempt + 1), 1000);
+        } else {
+          setState({ status: "pending" });
+        }
+      } catch (error) {
+        if (!stopped) setState({ status: "failed", message: errorText(error, i18nNow.current) });
+      }
+    };
+    void complete(0);
+    return () => {
+      stopped = true;
+    };
+  }, [sessionId, provider, organizationId, queryClient]);
+
+  if (canceled && !state) return <Alert testId="setup-result">{t("methods.setupCanceled")}</Alert>;
+  if (!state) return null;
+  switch (state.status) {
+    case "saving":
+      return <Alert testId="setup-result">{t("methods.setupSaving")}</Alert>;
+    case "saved":
+      return (
+        <Alert tone="success" testId="setup-result">
+          {t("methods.setupSaved", { name: state.name })}
+        </Alert>
+      );
+    case "pending":
+      return <Alert testId="setup-result">{t("methods.setupPending")}</Alert>;
+    case "failed":
+      return (
+        <Alert tone="error" testId="setup-result">
+          {state.message}
+        </Alert>
+      );
+  }
 }

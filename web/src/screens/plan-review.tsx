@@ -55,20 +55,21 @@ export function PlanReview() {
       const credited = result.invoices.reduce((sum, invoice) => sum + invoice.creditedToBalance, 0);
       const name = planName(planId);
       flash(
-        timing === "period_end"
-          ? t("review.scheduled", {
-              plan: name,
-              date: date(
-                result.subscription.scheduledChange?.effectiveAt ??
-                  result.subscription.currentPeriodEnd,
-              ),
-            })
-          : credited > 0
-            ? t("review.doneCredit", {
+        ({ t, date, money }) =>
+          timing === "period_end"
+            ? t("review.scheduled", {
                 plan: name,
-                amount: money(credited, result.subscription.currency),
+                date: date(
+                  result.subscription.scheduledChange?.effectiveAt ??
+                    result.subscription.currentPeriodEnd,
+                ),
               })
-            : t("review.done", { plan: name }),
+            : credited > 0
+              ? t("review.doneCredit", {
+                  plan: name,
+                  amount: money(credited, result.subscription.currency),
+                })
+              : t("review.done", { plan: name }),
         "/portal",
       );
       await queryClient.invalidateQueries({ queryKey: [organizationId] });
