@@ -1,0 +1,43 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { ApiError, api, setCsrfToken, unwrap } from "../api/client.ts";
+
+export interface Operator {
+  id: string;
+  actor: string;
+  email: string | null;
+  csrfToken: string;
+  testMode: boolean;
+}
+
+/** The signed-in operator (its CSRF token set on the API client), or null before sign-in. */
+async function loadOperator(): Promise<Operator | null> {
+  try {
+    const operator = await unwrap(api.GET("/v1/admin-session"));
+    setCsrfToken(operator.csrfToken);
+    return operator;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 404)) return null;
+    throw error;
+  }
+}
+
+export const operatorKey = ["admin", "operator"] as const;
+
+export function useOperator() {
+  return useQuery({ queryKey: operatorKey, queryFn: loadOperator, staleTime: Infinity });
+}
+
+/** Signs in with a root credential; the cookie is set by the answer. */
+export async function signIn(credential: string): Promise<Operator> {
+  const operator = await unwrap(api.POST("/v1/admin-session", { body: { credential } }));
+  setCsrfToken(operator.csrfToken);
+  return operator;
+}
+
+export function useSignedIn() {
+  const client = useQueryClient();
+  return (operator: Operator | null) => {
+    client.clear();
+    client.setQueryData(operatorKey, operator);
+  };
+}
