@@ -37,7 +37,8 @@ export async function signIn(credential: string): Promise<Operator> {
 export function useSignedIn() {
   const client = useQueryClient();
   return (operator: Operator | null) => {
-    client.clear();
+    // Nothing read by a previous operator outlives the session.
+    client.removeQueries({ predicate: (query) => query.queryKey[1] !== operatorKey[1] });
     client.setQueryData(operatorKey, operator);
   };
 }

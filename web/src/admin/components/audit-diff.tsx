@@ -1,4 +1,5 @@
 import { useAdminText } from "../admin-text.ts";
+import { ScrollRegion } from "./scroll-region.tsx";
 
 /** `value` flattened to dotted paths → JSON texts of its leaves (arrays and empty objects kept whole). */
 export function flatten(value: unknown, prefix = "", into = new Map<string, string>()) {
@@ -22,7 +23,7 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
     .sort();
   if (fields.length === 0) return null;
   return (
-    <div className="table-wrap">
+    <ScrollRegion label={t("audit.changes")}>
       <table className="audit-diff" data-testid="audit-diff">
         <thead>
           <tr>
@@ -47,7 +48,7 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 

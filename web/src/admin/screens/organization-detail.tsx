@@ -8,6 +8,7 @@ import { useAdminText } from "../admin-text.ts";
 import { type AuditEntry, AuditTimeline } from "../components/audit-diff.tsx";
 import { BalanceAdjustment } from "../components/balance-adjustment.tsx";
 import { DangerZone } from "../components/danger-zone.tsx";
+import { ScrollRegion } from "../components/scroll-region.tsx";
 
 /** One organization's read, keyed under the organization so a change refreshes all of them. */
 function useOrganizationRead<Data>(
@@ -123,7 +124,7 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
                 <dt>{t("org.organizationStatus")}</dt>
                 <dd>{entitlement.data.organizationStatus}</dd>
               </dl>
-              <div className="table-wrap">
+              <ScrollRegion label={t("org.entitlement")}>
                 <table>
                   <thead>
                     <tr>
@@ -157,7 +158,7 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
                     })}
                   </tbody>
                 </table>
-              </div>
+              </ScrollRegion>
               {overrides.data && overrides.data.data.length > 0 ? (
                 <>
                   <h3>{t("org.overrides")}</h3>
@@ -179,7 +180,7 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
       </div>
       <Card title={t("org.invoices")}>
         {invoices.data && invoices.data.data.length > 0 ? (
-          <div className="table-wrap">
+          <ScrollRegion label={t("org.invoices")}>
             <table data-testid="invoices">
               <thead>
                 <tr>
@@ -204,7 +205,7 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         ) : (
           <p className="muted">{t("admin.none")}</p>
         )}
@@ -217,7 +218,7 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
                 amount: money(balance.data.available, balance.data.currency ?? currency),
               })}
             </p>
-            <div className="table-wrap">
+            <ScrollRegion label={t("org.balance")}>
               <table data-testid="ledger">
                 <thead>
                   <tr>
@@ -242,7 +243,7 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           </>
         ) : (
           <Loading />
@@ -263,9 +264,11 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
           )}
         </Card>
         <Card title={t("org.providers")}>
-          <pre className="raw" data-testid="billing-providers">
-            {JSON.stringify(record.billingProviders, null, 2)}
-          </pre>
+          <ScrollRegion label={t("org.providers")} className="raw-wrap">
+            <pre className="raw" data-testid="billing-providers">
+              {JSON.stringify(record.billingProviders, null, 2)}
+            </pre>
+          </ScrollRegion>
           <h3>{t("org.provisioning")}</h3>
           <ul>
             {record.provisioning.steps.map((step) => (

@@ -6,6 +6,7 @@ import { Button } from "../../components/button.tsx";
 import { LoadError, Loading } from "../../components/loading.tsx";
 import { Link, navigate, useLocation } from "../../router.tsx";
 import { useAdminText } from "../admin-text.ts";
+import { ScrollRegion } from "../components/scroll-region.tsx";
 
 /** Organizations, searched and paged by the server (keyset pagination by id). */
 export function Organizations() {
@@ -59,7 +60,7 @@ export function Organizations() {
         rows.length === 0 ? (
           <p className="muted">{t("orgs.empty")}</p>
         ) : (
-          <div className="table-wrap">
+          <ScrollRegion label={t("orgs.title")}>
             <table data-testid="organizations">
               <thead>
                 <tr>
@@ -92,7 +93,7 @@ export function Organizations() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         )
       ) : null}
       {list.hasNextPage ? (

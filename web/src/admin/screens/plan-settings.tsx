@@ -7,6 +7,7 @@ import { Button } from "../../components/button.tsx";
 import { Card } from "../../components/card.tsx";
 import { LoadError, Loading } from "../../components/loading.tsx";
 import { useAdminText } from "../admin-text.ts";
+import { ScrollRegion } from "../components/scroll-region.tsx";
 
 type FeatureValue = boolean | number | null;
 interface Price {
@@ -180,7 +181,7 @@ export function PlanSettings() {
         {plans.error ? <LoadError error={plans.error} /> : null}
         {archive.error ? <Alert tone="error">{errorOf(archive.error)}</Alert> : null}
         {plans.data ? (
-          <div className="table-wrap">
+          <ScrollRegion label={t("plans.plans")}>
             <table data-testid="plans">
               <thead>
                 <tr>
@@ -231,7 +232,7 @@ export function PlanSettings() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         ) : null}
         {editing && plans.data
           ? (() => {
@@ -254,7 +255,7 @@ export function PlanSettings() {
       </Card>
       <Card title={t("plans.features")}>
         {features.data ? (
-          <div className="table-wrap">
+          <ScrollRegion label={t("plans.features")}>
             <table>
               <thead>
                 <tr>
@@ -277,7 +278,7 @@ export function PlanSettings() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         ) : (
           <Loading />
         )}
