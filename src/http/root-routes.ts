@@ -60,6 +60,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   // The backoffice's own session (signing in is public: it checks the credential itself)
   { method: "GET", path: "/v1/admin-session" },
   { method: "DELETE", path: "/v1/admin-session" },
+  { method: "GET", path: "/v1/admin/dashboard" },
   // Installation settings
   { method: "GET", path: "/v1/settings/issuer" },
   { method: "PATCH", path: "/v1/settings/issuer" },

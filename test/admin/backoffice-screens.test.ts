@@ -61,15 +61,14 @@ describe.skipIf(!runs)("the backoffice", () => {
     const session = cookies.find((cookie) => cookie.name === "abono_admin");
     expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict" });
     // The page never keeps the key: not in storage, not in the DOM.
-    expect(await page.evaluate("JSON.stringify(localStorage) + document.body.innerHTML")).not.toContain(
-      testRootKey,
-    );
+    expect(
+      await page.evaluate("JSON.stringify(localStorage) + document.body.innerHTML"),
+    ).not.toContain(testRootKey);
 
+    await page.getByRole("link", { name: "Organizations" }).click();
     await page.getByTestId("organization-search").fill(org.organizationId);
     await page.getByRole("button", { name: "Search" }).click();
-    await expect
-      .poll(() => page.getByTestId("organizations").locator("tbody tr").count())
-      .toBe(1);
+    await expect.poll(() => page.getByTestId("organizations").locator("tbody tr").count()).toBe(1);
     expect(await page.getByTestId("organizations").innerText()).toContain(org.organizationId);
     await expectAccessible(page);
     await screenshot(page, "admin-organizations-en");
@@ -93,7 +92,9 @@ describe.skipIf(!runs)("the backoffice", () => {
     });
     const { page, context } = await signIn(key.body.secret);
     await page.getByTestId("sign-in-error").waitFor();
-    expect(await page.getByTestId("sign-in-error").innerText()).toContain("not the platform operator");
+    expect(await page.getByTestId("sign-in-error").innerText()).toContain(
+      "not the platform operator",
+    );
     expect((await context.cookies()).some((cookie) => cookie.name === "abono_admin")).toBe(false);
     const list = await context.request.get(`${app.baseUrl}/v1/organizations`, {
       headers: { authorization: `Bearer ${key.body.secret}` },
@@ -124,7 +125,11 @@ describe.skipIf(!runs)("the backoffice", () => {
 
     const plan = await app.request("GET", "/v1/plans/plus");
     expect(plan.body).toMatchObject({ version: 2, features: { seats: 6 } });
-    expect(plan.body.prices).toContainEqual({ interval: "month", currency: "USD", unitAmount: 4500 });
+    expect(plan.body.prices).toContainEqual({
+      interval: "month",
+      currency: "USD",
+      unitAmount: 4500,
+    });
     const subscription = await app.request("GET", org.path("/subscription"));
     expect(subscription.body).toMatchObject({ planId: "plus", planVersion: 1 });
     await page.goto(`${app.baseUrl}/admin/organizations/${org.organizationId}`);
@@ -150,7 +155,9 @@ describe.skipIf(!runs)("the backoffice", () => {
     );
     await page.getByRole("button", { name: "Preview" }).click();
     const preview = page.getByTestId("danger-confirm");
-    expect(await preview.getByTestId("audit-diff").innerText()).toMatch(/planId\s+"free"\s+"legacy-gold"/);
+    expect(await preview.getByTestId("audit-diff").innerText()).toMatch(
+      /planId\s+"free"\s+"legacy-gold"/,
+    );
 
     // A missing reason: refused.
     await page.getByTestId("danger-confirmation").fill(org.organizationId);
@@ -223,6 +230,42 @@ describe.skipIf(!runs)("the backoffice", () => {
     await context.close();
   });
 
+  it("the dashboard shows MRR from list prices and subscriptions by plan; test clocks advance", async () => {
+    const usdMrr = async () => {
+      const dashboard = await app.request("GET", "/v1/admin/dashboard");
+      return (
+        dashboard.body.monthlyRecurringRevenue.find(
+          (item: { currency: string }) => item.currency === "USD",
+        )?.amount ?? 0
+      );
+    };
+    const before = await usdMrr();
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    await org.subscribe("premium", "year");
+    const usd = { amount: await usdMrr() };
+    // Premium yearly is 1,000.00: 83.33 a month more.
+    expect(usd.amount - before).toBe(83_33);
+    const { page, context } = await signIn(testRootKey);
+    await page.getByTestId("dashboard").waitFor();
+    expect(await page.getByTestId("mrr").innerText()).toBe(
+      `$${(usd.amount / 100).toLocaleString("en-US", { minimumFractionDigits: 2 })}`,
+    );
+    expect(await page.getByTestId("by-plan").innerText()).toContain("premium");
+    await expectAccessible(page);
+    await screenshot(page, "admin-dashboard-en");
+
+    await page.getByRole("link", { name: "Test clocks" }).click();
+    await page.getByLabel("Clock id").fill(org.clockId);
+    await page.getByLabel("Advance to (UTC)").fill("2026-02-01T00:00");
+    await page.getByRole("button", { name: "Advance", exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId("clock").innerText())
+      .toContain("2026-02-01 00:00:00 UTC");
+    expect(await page.getByTestId("clock").innerText()).toContain("ready");
+    await expectAccessible(page);
+    await context.close();
+  });
+
   it("the audit trail filters by organization and shows before/after", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
     await app.request("POST", `/v1/root/organizations/${org.organizationId}/plan`, {
@@ -233,9 +276,7 @@ describe.skipIf(!runs)("the backoffice", () => {
     await page.getByLabel("Organization id").fill(org.organizationId);
     await page.getByLabel("Action").fill("root.organization_plan_set");
     await page.getByRole("button", { name: "Filter" }).click();
-    await expect
-      .poll(() => page.getByTestId("audit-timeline").locator("li").count())
-      .toBe(1);
+    await expect.poll(() => page.getByTestId("audit-timeline").locator("li").count()).toBe(1);
     expect(await page.getByTestId("audit-timeline").innerText()).toContain("Goodwill OPS-5");
     expect(await page.getByTestId("audit-timeline").innerText()).toMatch(/"free"\s+"premium"/);
     await expectAccessible(page);

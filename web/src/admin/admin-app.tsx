@@ -3,10 +3,12 @@ import { browserLocale, I18nProvider, storedLocale } from "../i18n/i18n.tsx";
 import { useOperator } from "./admin-session.ts";
 import { AdminShell } from "./components/admin-shell.tsx";
 import { AuditTrail } from "./screens/audit-trail.tsx";
+import { Dashboard } from "./screens/dashboard.tsx";
 import { OrganizationDetail } from "./screens/organization-detail.tsx";
 import { Organizations } from "./screens/organizations.tsx";
 import { PlanSettings } from "./screens/plan-settings.tsx";
 import { SignIn } from "./screens/sign-in.tsx";
+import { TestClocks } from "./screens/test-clocks.tsx";
 import "./admin.css";
 
 function Screen({ path }: { path: string }) {
@@ -16,7 +18,9 @@ function Screen({ path }: { path: string }) {
   }
   if (path.startsWith("/admin/plans")) return <PlanSettings />;
   if (path.startsWith("/admin/audit")) return <AuditTrail />;
-  return <Organizations />;
+  if (path.startsWith("/admin/organizations")) return <Organizations />;
+  if (path.startsWith("/admin/test-clocks")) return <TestClocks />;
+  return <Dashboard />;
 }
 
 function Backoffice({ path }: { path: string }) {

@@ -8,6 +8,8 @@ export const adminEn = {
   "admin.nav.organizations": "Organizations",
   "admin.nav.plans": "Plan Settings",
   "admin.nav.audit": "Audit trail",
+  "admin.nav.dashboard": "Dashboard",
+  "admin.nav.clocks": "Test clocks",
   "admin.signedInAs": "Signed in as {actor}",
   "admin.signOut": "Sign out",
   "admin.testMode":
@@ -144,6 +146,30 @@ export const adminEn = {
   "plans.quantity": "Quantity",
   "plans.cancel": "Cancel",
 
+  "dashboard.title": "Dashboard",
+  "dashboard.mrr": "MRR",
+  "dashboard.mrrHelp":
+    "List prices of active and past-due subscriptions, yearly ÷ 12; trials, coupons, add-ons and taxes not included.",
+  "dashboard.trials": "Trials ending this week",
+  "dashboard.pastDue": "Past due",
+  "dashboard.atRisk": "At risk: {amount}",
+  "dashboard.failed": "Failed payments (30 days)",
+  "dashboard.byPlan": "Live subscriptions by plan",
+  "dashboard.planCounts": "{total} ({active} active, {trialing} trialing, {pastDue} past due)",
+  "dashboard.active": "Active",
+  "dashboard.trialing": "Trialing",
+  "dashboard.pastDueShort": "Past due",
+
+  "clocks.title": "Test clocks",
+  "clocks.lead":
+    "Organizations created with a test clock live on it. Advancing it runs every piece of due work (renewals, trial ends, dunning, scheduled changes) before it answers.",
+  "clocks.create": "Create a clock",
+  "clocks.frozenTime": "Time (UTC)",
+  "clocks.advance": "Advance",
+  "clocks.advanceTo": "Advance to (UTC)",
+  "clocks.id": "Clock id",
+  "clocks.lookUp": "Look up",
+
   "error.generic": "Something went wrong. Try again.",
   "error.network": "The service could not be reached. Check the connection and try again.",
 } as const;
@@ -156,6 +182,8 @@ export const adminEs: Record<AdminMessageKey, string> = {
   "admin.nav.organizations": "Organizaciones",
   "admin.nav.plans": "Configuración de planes",
   "admin.nav.audit": "Auditoría",
+  "admin.nav.dashboard": "Panel",
+  "admin.nav.clocks": "Relojes de prueba",
   "admin.signedInAs": "Sesión de {actor}",
   "admin.signOut": "Cerrar sesión",
   "admin.testMode":
@@ -291,6 +319,30 @@ export const adminEs: Record<AdminMessageKey, string> = {
   "plans.feature": "Función",
   "plans.quantity": "Cantidad",
   "plans.cancel": "Cancelar",
+
+  "dashboard.title": "Panel",
+  "dashboard.mrr": "MRR",
+  "dashboard.mrrHelp":
+    "Precios de lista de las suscripciones activas y vencidas, anuales ÷ 12; sin pruebas, cupones, complementos ni impuestos.",
+  "dashboard.trials": "Pruebas que terminan esta semana",
+  "dashboard.pastDue": "Pagos vencidos",
+  "dashboard.atRisk": "En riesgo: {amount}",
+  "dashboard.failed": "Pagos fallidos (30 días)",
+  "dashboard.byPlan": "Suscripciones vigentes por plan",
+  "dashboard.planCounts": "{total} ({active} activas, {trialing} en prueba, {pastDue} vencidas)",
+  "dashboard.active": "Activas",
+  "dashboard.trialing": "En prueba",
+  "dashboard.pastDueShort": "Vencidas",
+
+  "clocks.title": "Relojes de prueba",
+  "clocks.lead":
+    "Las organizaciones creadas con un reloj de prueba viven en él. Al adelantarlo se ejecuta todo el trabajo pendiente (renovaciones, fin de pruebas, reintentos de cobro, cambios programados) antes de responder.",
+  "clocks.create": "Crear un reloj",
+  "clocks.frozenTime": "Hora (UTC)",
+  "clocks.advance": "Adelantar",
+  "clocks.advanceTo": "Adelantar hasta (UTC)",
+  "clocks.id": "Id del reloj",
+  "clocks.lookUp": "Consultar",
 
   "error.generic": "Algo salió mal. Inténtalo de nuevo.",
   "error.network": "No se pudo contactar con el servicio. Revisa la conexión e inténtalo de nuevo.",

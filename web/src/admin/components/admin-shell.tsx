@@ -8,10 +8,12 @@ import type { Operator } from "../admin-session.ts";
 import { useSignedIn } from "../admin-session.ts";
 import { useAdminText } from "../admin-text.ts";
 
-const sections: { path: string; label: AdminMessageKey }[] = [
+const sections: { path: string; label: AdminMessageKey; testMode?: true }[] = [
+  { path: "/admin/dashboard", label: "admin.nav.dashboard" },
   { path: "/admin/organizations", label: "admin.nav.organizations" },
   { path: "/admin/plans", label: "admin.nav.plans" },
   { path: "/admin/audit", label: "admin.nav.audit" },
+  { path: "/admin/test-clocks", label: "admin.nav.clocks", testMode: true },
 ];
 
 /** The backoffice's frame: who is signed in, the test-mode banner, the sections, then the screen. */
@@ -55,16 +57,23 @@ export function AdminShell({ operator, children }: { operator: Operator; childre
         </div>
         <nav aria-label={t("admin.nav")} className="sections">
           <ul>
-            {sections.map((section) => (
-              <li key={section.path}>
-                <Link
-                  to={section.path}
-                  aria-current={path.startsWith(section.path) ? "page" : undefined}
-                >
-                  {t(section.label)}
-                </Link>
-              </li>
-            ))}
+            {sections
+              .filter((section) => operator.testMode || !section.testMode)
+              .map((section) => (
+                <li key={section.path}>
+                  <Link
+                    to={section.path}
+                    aria-current={
+                      path.startsWith(section.path) ||
+                      (path === "/admin" && section.path === "/admin/dashboard")
+                        ? "page"
+                        : undefined
+                    }
+                  >
+                    {t(section.label)}
+                  </Link>
+                </li>
+              ))}
           </ul>
         </nav>
       </header>

@@ -138,7 +138,13 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
                     </tr>
                   </thead>
                   <tbody>
-                    {Object.entries(entitlement.data.features).map(([feature, allowed]) => {
+                    {[
+                      ...new Set([
+                        ...Object.keys(entitlement.data.features),
+                        ...Object.keys(entitlement.data.limits),
+                      ]),
+                    ].map((feature) => {
+                      const allowed = entitlement.data.features[feature] ?? true;
                       const limit = entitlement.data.limits[feature];
                       return (
                         <tr key={feature}>
