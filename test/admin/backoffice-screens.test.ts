@@ -266,6 +266,57 @@ describe.skipIf(!runs)("the backoffice", () => {
     await context.close();
   });
 
+  it("sets an entitlement override with an expiry; payment events show their verification and raw body", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    // A Stripe request that failed verification, as the webhook route stores it (test/providers covers the route).
+    await app.database.pool.query(
+      `insert into payment_events (id, provider, event_type, verified, verification_error, headers, query, body,
+         body_bytes, received_at)
+       values ('pev_admin_forged', 'stripe', null, false, 'signature does not verify', '{}', '{}', $1, $2, now())`,
+      [JSON.stringify({ id: "evt_forged_admin" }), 27],
+    );
+    const { page, context } = await signIn(testRootKey);
+    await page.waitForSelector("[data-testid=operator]");
+    await page.goto(`${app.baseUrl}/admin/organizations/${org.organizationId}`);
+    await page.getByTestId("entitlement-plan").waitFor();
+    await page.getByLabel("Feature", { exact: true }).selectOption("seats");
+    await page.getByLabel("Value: true, false, a limit, or empty for unlimited").fill("40");
+    await page.getByLabel("Expires (UTC, optional)").fill("2026-03-01T00:00");
+    const form = page.getByRole("button", { name: "Set override" });
+    await page
+      .locator("form:has(button:text('Set override'))")
+      .getByLabel("Reason (required)")
+      .fill("Pilot OPS-12");
+    await form.click();
+    await expect
+      .poll(() => page.getByTestId("overrides").innerText())
+      .toContain("seats: 40 — Pilot OPS-12");
+    expect(await page.getByTestId("overrides").innerText()).toContain("2026-03-01 00:00:00 UTC");
+    const overrides = await app.request(
+      "GET",
+      `/v1/root/organizations/${org.organizationId}/entitlement-overrides`,
+    );
+    expect(overrides.body.data).toEqual([
+      expect.objectContaining({
+        feature: "seats",
+        value: 40,
+        expiresAt: "2026-03-01T00:00:00.000Z",
+      }),
+    ]);
+    await expectAccessible(page);
+
+    await page.getByRole("link", { name: "Payments and webhooks" }).click();
+    await page.getByLabel("Verification").selectOption("false");
+    await expect
+      .poll(() => page.getByTestId("payment-events").innerText())
+      .toContain("Not verified");
+    await page.getByText("Raw body").first().click();
+    expect(await page.getByTestId("payment-events").innerText()).toContain("evt_forged_admin");
+    await expectAccessible(page);
+    await screenshot(page, "admin-payments-en");
+    await context.close();
+  });
+
   it("the audit trail filters by organization and shows before/after", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
     await app.request("POST", `/v1/root/organizations/${org.organizationId}/plan`, {

@@ -6,6 +6,7 @@ import { AuditTrail } from "./screens/audit-trail.tsx";
 import { Dashboard } from "./screens/dashboard.tsx";
 import { OrganizationDetail } from "./screens/organization-detail.tsx";
 import { Organizations } from "./screens/organizations.tsx";
+import { PaymentsAndWebhooks } from "./screens/payments-webhooks.tsx";
 import { PlanSettings } from "./screens/plan-settings.tsx";
 import { SignIn } from "./screens/sign-in.tsx";
 import { TestClocks } from "./screens/test-clocks.tsx";
@@ -20,6 +21,7 @@ function Screen({ path }: { path: string }) {
   if (path.startsWith("/admin/audit")) return <AuditTrail />;
   if (path.startsWith("/admin/organizations")) return <Organizations />;
   if (path.startsWith("/admin/test-clocks")) return <TestClocks />;
+  if (path.startsWith("/admin/payments")) return <PaymentsAndWebhooks />;
   return <Dashboard />;
 }
 

@@ -13,6 +13,7 @@ const sections: { path: string; label: AdminMessageKey; testMode?: true }[] = [
   { path: "/admin/organizations", label: "admin.nav.organizations" },
   { path: "/admin/plans", label: "admin.nav.plans" },
   { path: "/admin/audit", label: "admin.nav.audit" },
+  { path: "/admin/payments", label: "admin.nav.payments" },
   { path: "/admin/test-clocks", label: "admin.nav.clocks", testMode: true },
 ];
 

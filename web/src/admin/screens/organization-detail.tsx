@@ -1,6 +1,8 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api, unwrap } from "../../api/client.ts";
+import { Alert } from "../../components/alert.tsx";
 import { Badge } from "../../components/badge.tsx";
+import { Button } from "../../components/button.tsx";
 import { Card } from "../../components/card.tsx";
 import { LoadError, Loading } from "../../components/loading.tsx";
 import { Link } from "../../router.tsx";
@@ -8,6 +10,7 @@ import { useAdminText } from "../admin-text.ts";
 import { type AuditEntry, AuditTimeline } from "../components/audit-diff.tsx";
 import { BalanceAdjustment } from "../components/balance-adjustment.tsx";
 import { DangerZone } from "../components/danger-zone.tsx";
+import { EntitlementOverrides } from "../components/entitlement-overrides.tsx";
 import { ScrollRegion } from "../components/scroll-region.tsx";
 
 /** One organization's read, keyed under the organization so a change refreshes all of them. */
@@ -34,7 +37,8 @@ const orNull = async <Data,>(read: Promise<Data>): Promise<Data | null> => {
  * timeline; then the danger zone and balance adjustments.
  */
 export function OrganizationDetail({ organizationId }: { organizationId: string }) {
-  const { t, money, date } = useAdminText();
+  const { t, money, date, errorOf } = useAdminText();
+  const client = useQueryClient();
   const path = { orgId: organizationId };
   const organization = useOrganizationRead(organizationId, "record", () =>
     unwrap(api.GET("/v1/organizations/{orgId}", { params: { path } })),
@@ -68,6 +72,13 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
       }),
     ),
   );
+
+  const retry = useMutation({
+    mutationFn: () =>
+      unwrap(api.POST("/v1/organizations/{orgId}/provisioning/retry", { params: { path } })),
+    onSuccess: () =>
+      client.invalidateQueries({ queryKey: ["admin", "organization", organizationId] }),
+  });
 
   if (organization.isPending) return <Loading />;
   if (organization.error) {
@@ -165,19 +176,6 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
                   </tbody>
                 </table>
               </ScrollRegion>
-              {overrides.data && overrides.data.data.length > 0 ? (
-                <>
-                  <h3>{t("org.overrides")}</h3>
-                  <ul>
-                    {overrides.data.data.map((override) => (
-                      <li key={override.feature}>
-                        {override.feature}: {JSON.stringify(override.value)} — {override.reason}
-                        {override.expiresAt ? ` (→ ${date(override.expiresAt)})` : ""}
-                      </li>
-                    ))}
-                  </ul>
-                </>
-              ) : null}
             </>
           ) : (
             <Loading />
@@ -276,6 +274,12 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
             </pre>
           </ScrollRegion>
           <h3>{t("org.provisioning")}</h3>
+          {record.provisioning.status === "failed" ? (
+            <Button variant="secondary" busy={retry.isPending} onClick={() => retry.mutate()}>
+              {t("org.retryProvisioning")}
+            </Button>
+          ) : null}
+          {retry.error ? <Alert tone="error">{errorOf(retry.error)}</Alert> : null}
           <ul>
             {record.provisioning.steps.map((step) => (
               <li key={step.step}>
@@ -293,6 +297,17 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
           entitlementStatus: entitlement.data?.status ?? "",
           organizationStatus: record.status,
         }}
+      />
+      <EntitlementOverrides
+        organizationId={record.id}
+        features={Object.keys({
+          ...(entitlement.data?.features ?? {}),
+          ...(entitlement.data?.limits ?? {}),
+        })}
+        overrides={(overrides.data?.data ?? []).map((override) => ({
+          ...override,
+          expiresAt: override.expiresAt === null ? null : String(override.expiresAt),
+        }))}
       />
       <BalanceAdjustment organizationId={record.id} currency={currency} />
       <Card title={t("org.timeline")}>
