@@ -103,8 +103,12 @@ async function bearerPrincipal({
 
 const safeMethods = new Set(["GET", "HEAD"]);
 
+/** The header every request of the backoffice carries; the backoffice cookie counts only with it. */
+export const backofficeHeader = "x-abono-backoffice";
+
 /**
- * The principal of a backoffice session cookie (docs/backoffice.md), or null without one: the root
+ * The principal of a backoffice session cookie (docs/backoffice.md) on a request marked with
+ * `X-Abono-Backoffice: 1`, or null: the root
  * credential the operator signed in with, so every action is the operator's own in the audit trail. A change
  * must carry the session's CSRF token in `X-CSRF-Token`.
  */
@@ -115,6 +119,9 @@ async function operatorSessionPrincipal({
   dependencies: AppDependencies;
   request: FastifyRequest;
 }): Promise<Principal | null> {
+  // Only the backoffice's own requests (it sends this header on every call) use its cookie, so a browser that
+  // also holds a billing portal session keeps using that one on the portal's requests.
+  if (request.headers[backofficeHeader] !== "1") return null;
   const token = readAdminCookie(config.portal, request.headers.cookie);
   if (token === null) return null;
   const session = await findOperatorSession({ db, sessionToken: token, now: clock() });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../helpers/app.ts";
 import { startJwtTestApp, type TestIssuer } from "../helpers/jwt-app.ts";
+import { createPortalLink, openPortalLink } from "../helpers/portal-session.ts";
 
 /** Backoffice sign-in (docs/backoffice.md): a root credential → an httpOnly SameSite=Strict cookie session. */
 let app: TestApp;
@@ -25,7 +26,7 @@ async function signIn(credential: string) {
 
 const withCookie = (cookie: string, extra: Record<string, string> = {}) => ({
   auth: null,
-  headers: { cookie, ...extra },
+  headers: { cookie, "x-abono-backoffice": "1", ...extra },
 });
 
 describe("backoffice session", () => {
@@ -80,6 +81,12 @@ describe("backoffice session", () => {
     // The session ends no later than the token.
     expect(new Date(response.body.endsAt).getTime()).toBeLessThanOrEqual(Date.now() + 11 * 60_000);
     expect((await app.request("GET", "/v1/organizations", withCookie(cookie))).status).toBe(200);
+    // Without the backoffice's header the cookie is not used (a portal cookie in the same browser would be).
+    const unmarked = await app.request("GET", "/v1/organizations", {
+      auth: null,
+      headers: { cookie },
+    });
+    expect(unmarked.status).toBe(401);
   });
 
   it("refuses a non-root credential: an organization key, an organization user's JWT, an unknown key", async () => {
@@ -111,6 +118,22 @@ describe("backoffice session", () => {
     expect((await app.request("GET", "/v1/organizations", withCookie(cookie))).status).toBe(401);
     const forged = withCookie(`abono_admin=${"x".repeat(43)}`);
     expect((await app.request("GET", "/v1/organizations", forged)).status).toBe(401);
+  });
+
+  it("lives beside a billing portal session in the same browser: each area uses its own cookie", async () => {
+    const operator = await signIn("abono_sk_test_root_key_0123456789abcdefghij");
+    const link = await createPortalLink(app, "acme");
+    const portal = await openPortalLink(app, link.url);
+    const both = `${operator.cookie}; ${portal.cookie}`;
+    const portalSession = await app.request("GET", "/v1/portal-session", {
+      auth: null,
+      headers: { cookie: both },
+    });
+    expect(portalSession.status).toBe(200);
+    expect(portalSession.body.organizationId).toBe("acme");
+    const backoffice = await app.request("GET", "/v1/admin-session", withCookie(both));
+    expect(backoffice.status).toBe(200);
+    expect(backoffice.body.actor).toBe(operator.response.body.actor);
   });
 
   it("ends after the idle timeout", async () => {

@@ -80,7 +80,9 @@ describe.skipIf(!runs)("the backoffice", () => {
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to the backoffice" }).waitFor();
-    const after = await context.request.get(`${app.baseUrl}/v1/organizations`);
+    const after = await context.request.get(`${app.baseUrl}/v1/organizations`, {
+      headers: { "x-abono-backoffice": "1" },
+    });
     expect(after.status()).toBe(401);
     await context.close();
   });
@@ -100,7 +102,9 @@ describe.skipIf(!runs)("the backoffice", () => {
       headers: { authorization: `Bearer ${key.body.secret}` },
     });
     expect(list.status()).toBe(403);
-    const audit = await context.request.get(`${app.baseUrl}/v1/audit-logs`);
+    const audit = await context.request.get(`${app.baseUrl}/v1/audit-logs`, {
+      headers: { "x-abono-backoffice": "1" },
+    });
     expect(audit.status()).toBe(401);
     await expectAccessible(page);
     await context.close();

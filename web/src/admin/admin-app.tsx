@@ -1,6 +1,6 @@
 import { LoadError, Loading } from "../components/loading.tsx";
 import { browserLocale, I18nProvider, storedLocale } from "../i18n/i18n.tsx";
-import { useOperator } from "./admin-session.ts";
+import { markBackofficeRequests, useOperator } from "./admin-session.ts";
 import { AdminShell } from "./components/admin-shell.tsx";
 import { AuditTrail } from "./screens/audit-trail.tsx";
 import { Dashboard } from "./screens/dashboard.tsx";
@@ -48,6 +48,7 @@ function Backoffice({ path }: { path: string }) {
 
 /** The operator backoffice (docs/backoffice.md): the /admin area of the web app. */
 export function AdminApp({ path }: { path: string }) {
+  markBackofficeRequests();
   return (
     <I18nProvider initial={storedLocale() ?? browserLocale()}>
       <Backoffice path={path} />

@@ -9,6 +9,22 @@ export interface Operator {
   testMode: boolean;
 }
 
+/**
+ * Every request of the backoffice says so: the service then authenticates it with the backoffice cookie
+ * (never the portal's, which the same browser may hold). Registered once, when the backoffice loads.
+ */
+let marked = false;
+export function markBackofficeRequests() {
+  if (marked) return;
+  marked = true;
+  api.use({
+    onRequest({ request }) {
+      request.headers.set("x-abono-backoffice", "1");
+      return request;
+    },
+  });
+}
+
 /** The signed-in operator (its CSRF token set on the API client), or null before sign-in. */
 async function loadOperator(): Promise<Operator | null> {
   try {
