@@ -11,6 +11,15 @@ export interface SubscriptionGroup {
   listAmount: bigint;
 }
 
+/** A recurring price as a monthly amount: a yearly one ÷ 12, rounded half away from zero. */
+export const monthlyAmount = ({
+  interval,
+  amount,
+}: {
+  interval: "month" | "year";
+  amount: bigint;
+}) => (interval === "year" ? divideRounded({ numerator: amount, denominator: 12n }) : amount);
+
 export interface PlanCount {
   planId: string;
   active: number;
@@ -41,10 +50,7 @@ export function computeDashboard({ groups }: { groups: readonly SubscriptionGrou
     if (group.status === "past_due") plan.pastDue += group.count;
     byPlan.set(group.planId, plan);
     if (group.status !== "active" && group.status !== "past_due") continue;
-    const monthly =
-      group.interval === "year"
-        ? divideRounded({ numerator: group.listAmount, denominator: 12n })
-        : group.listAmount;
+    const monthly = monthlyAmount({ interval: group.interval, amount: group.listAmount });
     monthlyRecurringRevenue.set(
       group.currency,
       (monthlyRecurringRevenue.get(group.currency) ?? 0n) + monthly,

@@ -61,6 +61,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "GET", path: "/v1/admin-session" },
   { method: "DELETE", path: "/v1/admin-session" },
   { method: "GET", path: "/v1/admin/dashboard" },
+  { method: "GET", path: "/v1/admin/organizations" },
   // Installation settings
   { method: "GET", path: "/v1/settings/issuer" },
   { method: "PATCH", path: "/v1/settings/issuer" },

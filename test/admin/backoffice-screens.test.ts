@@ -139,6 +139,11 @@ describe.skipIf(!runs)("the backoffice", () => {
     await page.goto(`${app.baseUrl}/admin/organizations/${org.organizationId}`);
     await page.getByTestId("subscription").waitFor();
     expect(await page.getByTestId("subscription").innerText()).toContain("plus · Version 1");
+    // The list shows the plan, the MRR at the subscription's version (40.00, not 45.00) and the balance.
+    await page.goto(`${app.baseUrl}/admin/organizations?q=${org.organizationId}`);
+    await page.getByTestId("organizations").waitFor();
+    const row = await page.getByTestId("organizations").locator("tbody tr").innerText();
+    expect(row).toMatch(/plus · active\s+\$40\.00\s+\$0\.00/);
     await context.close();
   });
 

@@ -1,12 +1,17 @@
 import { z } from "zod";
+import { listOrganizationSummaries } from "../../admin/organization-summaries.ts";
 import { readDashboard } from "../../admin/read-dashboard.ts";
 import { access } from "../../auth/principal.ts";
 import { toNumber } from "../../money/index.ts";
 import type { RouteModule } from "../app-types.ts";
+import { listQuery, listResponse, toPage } from "../pagination.ts";
 
 const currencyAmount = z.object({ currency: z.string(), amount: z.number().int() });
 
-/** The backoffice dashboard's figures (docs/backoffice.md "Dashboard"). Root only. */
+/**
+ * The backoffice's own reads (docs/backoffice.md): the dashboard's figures and the organization list with
+ * plan, MRR and balance. Root only.
+ */
 export const adminDashboardRoutes: RouteModule = (app, { db, clock }) => {
   app.get(
     "/v1/admin/dashboard",
@@ -51,6 +56,54 @@ export const adminDashboardRoutes: RouteModule = (app, { db, clock }) => {
           count: dashboard.failedPayments.count,
           amounts: numbers(dashboard.failedPayments.amounts),
         },
+      };
+    },
+  );
+
+  app.get(
+    "/v1/admin/organizations",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["backoffice"],
+        summary: "The backoffice's organization list",
+        description:
+          "Organizations as `GET /v1/organizations` finds them (`q`: id exact or prefix, name or owner email contains, provider reference exact; keyset pagination by id), each with its entitlement plan, live subscription status, MRR (its plan version's list price as a monthly amount; 0 while trialing; null without a live subscription), credit balance (minor units, in `currency`) and billing providers.",
+        querystring: listQuery.extend({
+          q: z.string().trim().min(1).max(200).optional().describe("Search text."),
+        }),
+        response: {
+          200: listResponse(
+            z.object({
+              id: z.string(),
+              name: z.string(),
+              status: z.string(),
+              ownerEmail: z.string().nullable(),
+              currency: z.string().nullable(),
+              planId: z.string().nullable(),
+              subscriptionStatus: z.string().nullable(),
+              monthlyRecurringRevenue: currencyAmount.nullable(),
+              balance: z.number().int(),
+              providers: z.array(z.string()),
+            }),
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, q } = request.query;
+      const rows = await listOrganizationSummaries({ db, search: q, limit: limit + 1, cursor });
+      const page = toPage(rows, limit);
+      return {
+        ...page,
+        data: page.data.map((row) => ({
+          ...row,
+          monthlyRecurringRevenue: row.monthlyRecurringRevenue && {
+            currency: row.monthlyRecurringRevenue.currency,
+            amount: toNumber(row.monthlyRecurringRevenue.amount),
+          },
+          balance: toNumber(row.balance),
+        })),
       };
     },
   );

@@ -38,6 +38,7 @@ export const adminEn = {
   "orgs.status": "Status",
   "orgs.owner": "Owner",
   "orgs.currency": "Currency",
+  "orgs.balance": "Balance",
   "orgs.providers": "Providers",
   "orgs.empty": "No organization matches.",
 
@@ -235,6 +236,7 @@ export const adminEs: Record<AdminMessageKey, string> = {
   "orgs.status": "Estado",
   "orgs.owner": "Propietario",
   "orgs.currency": "Moneda",
+  "orgs.balance": "Saldo",
   "orgs.providers": "Proveedores",
   "orgs.empty": "Ninguna organización coincide.",
 

@@ -10,7 +10,7 @@ import { ScrollRegion } from "../components/scroll-region.tsx";
 
 /** Organizations, searched and paged by the server (keyset pagination by id). */
 export function Organizations() {
-  const { t } = useAdminText();
+  const { t, money } = useAdminText();
   const { query } = useLocation();
   const search = query.get("q") ?? "";
   const [text, setText] = useState(search);
@@ -20,7 +20,7 @@ export function Organizations() {
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
       unwrap(
-        api.GET("/v1/organizations", {
+        api.GET("/v1/admin/organizations", {
           params: {
             query: { limit: 25, ...(search ? { q: search } : {}), cursor: pageParam },
           },
@@ -67,8 +67,14 @@ export function Organizations() {
                   <th scope="col">{t("orgs.id")}</th>
                   <th scope="col">{t("orgs.name")}</th>
                   <th scope="col">{t("orgs.status")}</th>
+                  <th scope="col">{t("org.plan")}</th>
+                  <th scope="col" className="number">
+                    MRR
+                  </th>
+                  <th scope="col" className="number">
+                    {t("orgs.balance")}
+                  </th>
                   <th scope="col">{t("orgs.owner")}</th>
-                  <th scope="col">{t("orgs.currency")}</th>
                   <th scope="col">{t("orgs.providers")}</th>
                 </tr>
               </thead>
@@ -86,9 +92,27 @@ export function Organizations() {
                         {organization.status}
                       </Badge>
                     </td>
-                    <td>{organization.owner?.email ?? "—"}</td>
-                    <td>{organization.currency ?? "—"}</td>
-                    <td>{Object.keys(organization.billingProviders).join(", ") || "—"}</td>
+                    <td>
+                      {organization.planId ?? "—"}
+                      {organization.subscriptionStatus ? (
+                        <span className="small muted"> · {organization.subscriptionStatus}</span>
+                      ) : null}
+                    </td>
+                    <td className="number">
+                      {organization.monthlyRecurringRevenue
+                        ? money(
+                            organization.monthlyRecurringRevenue.amount,
+                            organization.monthlyRecurringRevenue.currency,
+                          )
+                        : "—"}
+                    </td>
+                    <td className="number">
+                      {organization.currency
+                        ? money(organization.balance, organization.currency)
+                        : organization.balance}
+                    </td>
+                    <td>{organization.ownerEmail ?? "—"}</td>
+                    <td>{organization.providers.join(", ") || "—"}</td>
                   </tr>
                 ))}
               </tbody>
