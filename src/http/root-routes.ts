@@ -62,6 +62,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "DELETE", path: "/v1/admin-session" },
   { method: "GET", path: "/v1/admin/dashboard" },
   { method: "GET", path: "/v1/admin/organizations" },
+  { method: "GET", path: "/v1/admin/plans/:planId/versions" },
   // Installation settings
   { method: "GET", path: "/v1/settings/issuer" },
   { method: "PATCH", path: "/v1/settings/issuer" },

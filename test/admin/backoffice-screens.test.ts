@@ -134,6 +134,17 @@ describe.skipIf(!runs)("the backoffice", () => {
       currency: "USD",
       unitAmount: 4500,
     });
+    // Who is on which version, and what changed from 1 to 2.
+    await page.getByRole("button", { name: "Versions plus" }).click();
+    const versions = page.getByTestId("plan-versions-plus");
+    await expect.poll(() => versions.innerText()).toContain("Version 1: 1 live subscriptions");
+    expect(await versions.innerText()).toContain("Version 2: 0 live subscriptions");
+    await expect
+      .poll(() => versions.getByTestId("audit-diff").innerText())
+      .toMatch(/prices\.month\.USD\s+4000\s+4500/);
+    expect(await versions.getByTestId("audit-diff").innerText()).toMatch(/features\.seats\s+5\s+6/);
+    await expectAccessible(page);
+    await screenshot(page, "admin-plan-versions-en");
     const subscription = await app.request("GET", org.path("/subscription"));
     expect(subscription.body).toMatchObject({ planId: "plus", planVersion: 1 });
     await page.goto(`${app.baseUrl}/admin/organizations/${org.organizationId}`);

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { listOrganizationSummaries } from "../../admin/organization-summaries.ts";
+import { listPlanVersionUsage } from "../../admin/plan-version-usage.ts";
 import { readDashboard } from "../../admin/read-dashboard.ts";
 import { access } from "../../auth/principal.ts";
+import { getPlan } from "../../catalog/plans.ts";
 import { toNumber } from "../../money/index.ts";
 import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
@@ -105,6 +107,33 @@ export const adminDashboardRoutes: RouteModule = (app, { db, clock }) => {
           balance: toNumber(row.balance),
         })),
       };
+    },
+  );
+
+  app.get(
+    "/v1/admin/plans/:planId/versions",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["backoffice"],
+        summary: "A plan's versions and who is on each",
+        description:
+          "Every version of the plan, oldest first, with the number of live subscriptions (trialing, active, past due) on it. `GET /v1/plans/:planId?version=N` gives a version's content. 404 for an unknown plan.",
+        params: z.object({ planId: z.string() }),
+        response: {
+          200: z.object({
+            planId: z.string(),
+            versions: z.array(
+              z.object({ version: z.number().int(), subscriptions: z.number().int() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const planId = request.params.planId;
+      await getPlan({ db, planId });
+      return { planId, versions: await listPlanVersionUsage({ db, planId }) };
     },
   );
 };

@@ -147,6 +147,10 @@ export const adminEn = {
   "plans.feature": "Feature",
   "plans.quantity": "Quantity",
   "plans.cancel": "Cancel",
+  "plans.versions": "Versions",
+  "plans.versionsOf": "Versions of {plan}",
+  "plans.onVersion": "{count} live subscriptions",
+  "plans.compare": "Compare",
 
   "dashboard.title": "Dashboard",
   "dashboard.mrr": "MRR",
@@ -345,6 +349,10 @@ export const adminEs: Record<AdminMessageKey, string> = {
   "plans.feature": "Función",
   "plans.quantity": "Cantidad",
   "plans.cancel": "Cancelar",
+  "plans.versions": "Versiones",
+  "plans.versionsOf": "Versiones de {plan}",
+  "plans.onVersion": "{count} suscripciones vigentes",
+  "plans.compare": "Comparar",
 
   "dashboard.title": "Panel",
   "dashboard.mrr": "MRR",

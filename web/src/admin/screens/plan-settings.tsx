@@ -7,6 +7,7 @@ import { Button } from "../../components/button.tsx";
 import { Card } from "../../components/card.tsx";
 import { LoadError, Loading } from "../../components/loading.tsx";
 import { useAdminText } from "../admin-text.ts";
+import { PlanVersions } from "../components/plan-versions.tsx";
 import { ScrollRegion } from "../components/scroll-region.tsx";
 
 type FeatureValue = boolean | number | null;
@@ -134,6 +135,7 @@ export function PlanSettings() {
   const client = useQueryClient();
   const [editing, setEditing] = useState<string | null>(null);
   const [saved, setSaved] = useState<Plan | null>(null);
+  const [showing, setShowing] = useState<string | null>(null);
   const features = useQuery({
     queryKey: [...catalogKey, "features"],
     queryFn: () => unwrap(api.GET("/v1/features", { params: { query: { limit: 100 } } })),
@@ -221,6 +223,14 @@ export function PlanSettings() {
                         {t("plans.edit")}
                       </Button>
                       <Button
+                        variant="secondary"
+                        onClick={() => setShowing(showing === plan.id ? null : plan.id)}
+                        aria-label={`${t("plans.versions")} ${plan.id}`}
+                        aria-expanded={showing === plan.id}
+                      >
+                        {t("plans.versions")}
+                      </Button>
+                      <Button
                         variant="ghost"
                         onClick={() => archive.mutate({ planId: plan.id, archived: plan.archived })}
                         aria-label={`${plan.archived ? t("plans.unarchive") : t("plans.archive")} ${plan.id}`}
@@ -234,6 +244,7 @@ export function PlanSettings() {
             </table>
           </ScrollRegion>
         ) : null}
+        {showing ? <PlanVersions key={showing} planId={showing} /> : null}
         {editing && plans.data
           ? (() => {
               const plan = (plans.data.data as Plan[]).find((item) => item.id === editing);
@@ -284,6 +295,9 @@ export function PlanSettings() {
         )}
       </Card>
       <Card title={t("plans.addons")}>
+        {addons.data && addons.data.data.length === 0 ? (
+          <p className="muted">{t("admin.none")}</p>
+        ) : null}
         {addons.data ? (
           <ul>
             {addons.data.data.map((addon) => (
@@ -298,6 +312,9 @@ export function PlanSettings() {
         )}
       </Card>
       <Card title={t("plans.packs")}>
+        {packs.data && packs.data.data.length === 0 ? (
+          <p className="muted">{t("admin.none")}</p>
+        ) : null}
         {packs.data ? (
           <ul>
             {packs.data.data.map((pack) => (
