@@ -136,6 +136,15 @@ describe("backoffice session", () => {
     expect(backoffice.body.actor).toBe(operator.response.body.actor);
   });
 
+  it("serves the app at /admin and below, never framed", async () => {
+    for (const page of ["/admin", "/admin/organizations/acme", "/admin/plans"]) {
+      const response = await fetch(`${app.baseUrl}${page}`);
+      expect(response.status, page).toBe(200);
+      expect(response.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+      expect(await response.text()).toContain('<div id="root">');
+    }
+  });
+
   it("ends after the idle timeout", async () => {
     const { response, cookie } = await signIn("abono_sk_test_root_key_0123456789abcdefghij");
     await app.database.pool.query(
