@@ -7,6 +7,7 @@ import type {
 } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type pg from "pg";
+import type { OperatorSession } from "../admin/operator-sessions.ts";
 import type { JwtVerifier } from "../auth/jwt.ts";
 import type { Access, Principal } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
@@ -72,6 +73,8 @@ declare module "fastify" {
     principal: Principal | null;
     /** Set when the request is authenticated by a billing portal session cookie. */
     portalSession: { session: PortalSession; csrfToken: string } | null;
+    /** Set when the request is authenticated by a backoffice (operator) session cookie. */
+    operatorSession: { session: OperatorSession; csrfToken: string } | null;
     /** The Idempotency-Key this request executes under; `stop` ends its lease's heartbeat. */
     idempotency: { claim: IdempotencyClaim; stop(): void } | null;
   }

@@ -24,6 +24,8 @@ import { portalPages } from "./portal-pages.ts";
 import { registerReadYourWrites } from "./read-your-writes.ts";
 import { registerRootOnlyRoutes } from "./root-routes.ts";
 import { addonRoutes } from "./routes/addons.ts";
+import { adminDashboardRoutes } from "./routes/admin-dashboard.ts";
+import { adminSessionRoutes } from "./routes/admin-session.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditLogRoutes } from "./routes/audit-logs.ts";
 import { checkoutRoutes } from "./routes/checkouts.ts";
@@ -84,6 +86,8 @@ const routeModules: readonly RouteModule[] = [
   settingsRoutes,
   auditLogRoutes,
   portalSessionRoutes,
+  adminSessionRoutes,
+  adminDashboardRoutes,
   portalPages,
 ];
 

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
+import { findOperatorSession, operatorPrincipal } from "../admin/operator-sessions.ts";
 import { apiKeySecretPrefix, principalForApiKey } from "../auth/api-keys.ts";
 import {
   type Access,
@@ -11,6 +12,7 @@ import {
 import { forbidden, unauthenticated } from "../errors.ts";
 import { membershipRoles } from "../organizations/members.ts";
 import { csrfTokenOf, findPortalSession } from "../portal/portal-sessions.ts";
+import { readAdminCookie } from "./admin-cookie.ts";
 import type { App, AppDependencies } from "./app-types.ts";
 import { readPortalCookie } from "./portal-cookie.ts";
 
@@ -27,6 +29,7 @@ export function registerAuthentication(app: App, dependencies: AppDependencies) 
   app.decorate("forgetApiKey", (keyId: string) => apiKeys.forget(keyId));
   app.decorateRequest("principal", null);
   app.decorateRequest("portalSession", null);
+  app.decorateRequest("operatorSession", null);
   app.addHook("onRequest", async (request) => {
     if (request.is404) return;
     const routeAccess: Access = request.routeOptions.config.access ?? access.authenticated;
@@ -35,8 +38,10 @@ export function registerAuthentication(app: App, dependencies: AppDependencies) 
     const header = request.headers.authorization;
     let principal: Principal;
     if (header === undefined) {
-      // No bearer credential: a billing portal session cookie, if the request carries one.
-      const portal = await portalSessionPrincipal({ dependencies, request, routeAccess });
+      // No bearer credential: a backoffice or a billing portal session cookie, if the request carries one.
+      const portal =
+        (await operatorSessionPrincipal({ dependencies, request })) ??
+        (await portalSessionPrincipal({ dependencies, request, routeAccess }));
       if (portal === null) {
         throw unauthenticated(
           "Authentication required: send `Authorization: Bearer <API key or JWT>`.",
@@ -97,6 +102,45 @@ async function bearerPrincipal({
 }
 
 const safeMethods = new Set(["GET", "HEAD"]);
+
+/** The header every request of the backoffice carries; the backoffice cookie counts only with it. */
+export const backofficeHeader = "x-abono-backoffice";
+
+/**
+ * The principal of a backoffice session cookie (docs/backoffice.md) on a request marked with
+ * `X-Abono-Backoffice: 1`, or null: the root
+ * credential the operator signed in with, so every action is the operator's own in the audit trail. A change
+ * must carry the session's CSRF token in `X-CSRF-Token`.
+ */
+async function operatorSessionPrincipal({
+  dependencies: { db, clock, config },
+  request,
+}: {
+  dependencies: AppDependencies;
+  request: FastifyRequest;
+}): Promise<Principal | null> {
+  // Only the backoffice's own requests (it sends this header on every call) use its cookie, so a browser that
+  // also holds a billing portal session keeps using that one on the portal's requests.
+  if (request.headers[backofficeHeader] !== "1") return null;
+  const token = readAdminCookie(config.portal, request.headers.cookie);
+  if (token === null) return null;
+  const session = await findOperatorSession({ db, sessionToken: token, now: clock() });
+  if (session === null) {
+    throw unauthenticated(
+      "The backoffice session has expired or was ended; sign in again at /admin.",
+    );
+  }
+  if (
+    !safeMethods.has(request.method) &&
+    !sameToken(request.headers["x-csrf-token"], csrfTokenOf(token))
+  ) {
+    throw forbidden(
+      "A change made with a backoffice session cookie must send the session's CSRF token in X-CSRF-Token (GET /v1/admin-session gives it).",
+    );
+  }
+  request.operatorSession = { session, csrfToken: csrfTokenOf(token) };
+  return operatorPrincipal(session);
+}
 
 /**
  * The principal of a billing portal session cookie (docs/portal.md), or null without one. The session acts

@@ -9,9 +9,12 @@ export const portalCookieName = (config: PortalConfig) =>
   config.secureCookie ? "__Host-abono_portal" : "abono_portal";
 
 /** The portal session token in a `Cookie` header, if any. */
-export function readPortalCookie(config: PortalConfig, header: string | undefined): string | null {
+export const readPortalCookie = (config: PortalConfig, header: string | undefined) =>
+  readSessionCookie(portalCookieName(config), header);
+
+/** A session token (portal or backoffice) named `name` in a `Cookie` header, if any. */
+export function readSessionCookie(name: string, header: string | undefined): string | null {
   if (!header) return null;
-  const name = portalCookieName(config);
   for (const part of header.split(";")) {
     const separator = part.indexOf("=");
     if (separator < 0 || part.slice(0, separator).trim() !== name) continue;

@@ -62,6 +62,9 @@ export const portalPages: RouteModule = (app, { config }) => {
     };
 
     pages.get("/portal", (_request, reply) => reply.redirect("/portal/", 301));
+    // The operator backoffice (docs/backoffice.md) is an area of the same app; it is never framed.
+    pages.get("/admin", (_request, reply) => sendIndex(reply, "'none'"));
+    pages.get("/admin/*", (_request, reply) => sendIndex(reply, "'none'"));
     pages.get("/portal/*", (_request, reply) => sendIndex(reply, config.portal.frameAncestors));
     // The pricing page is informative and meant to be embedded anywhere; the return pages follow the portal.
     pages.get("/plans", (_request, reply) => sendIndex(reply, "*"));

@@ -60,6 +60,12 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "DELETE", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "GET", path: "/v1/audit-logs" },
   { method: "GET", path: "/v1/audit-logs/verify" },
+  // The backoffice's own session (signing in is public: it checks the credential itself)
+  { method: "GET", path: "/v1/admin-session" },
+  { method: "DELETE", path: "/v1/admin-session" },
+  { method: "GET", path: "/v1/admin/dashboard" },
+  { method: "GET", path: "/v1/admin/organizations" },
+  { method: "GET", path: "/v1/admin/plans/:planId/versions" },
   // Installation settings
   { method: "GET", path: "/v1/settings/issuer" },
   { method: "PATCH", path: "/v1/settings/issuer" },

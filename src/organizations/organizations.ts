@@ -1,9 +1,10 @@
-import { and, asc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ilike, inArray, like, lt, or, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { isUniqueViolation } from "../db/is-unique-violation.ts";
 import {
+  organizationBillingProviders,
   organizationPublicView,
   type organizationStatuses,
   organizations,
@@ -286,18 +287,39 @@ export async function listOrganizations({
   db,
   limit,
   cursor,
+  search,
 }: {
   db: Database;
   limit: number;
   cursor: string | undefined;
+  /**
+   * Finds organizations by id (exact or prefix), name or owner email (contains, any case), or a billing
+   * provider's reference for it (a customer id: an exact value in `billingProviders`).
+   */
+  search?: string | undefined;
 }): Promise<OrganizationRecord[]> {
+  const pattern = search === undefined ? undefined : `%${escapeLike(search)}%`;
+  const matches =
+    search === undefined || pattern === undefined
+      ? undefined
+      : or(
+          eq(organizations.id, search),
+          like(organizations.id, `${escapeLike(search)}%`),
+          ilike(organizations.name, pattern),
+          ilike(organizations.ownerEmail, pattern),
+          sql`exists (select 1 from ${organizationBillingProviders} provider, jsonb_each_text(provider.data) entry
+            where provider.organization_id = ${organizations.id} and entry.value = ${search})`,
+        );
   return db
     .select()
     .from(organizations)
-    .where(cursor === undefined ? undefined : gt(organizations.id, cursor))
+    .where(and(cursor === undefined ? undefined : gt(organizations.id, cursor), matches))
     .orderBy(asc(organizations.id))
     .limit(limit);
 }
+
+/** `text` matched literally inside a LIKE pattern. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
 /**
  * Renames an organization or changes its status, keeping the public view in step in the same

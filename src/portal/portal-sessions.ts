@@ -20,8 +20,8 @@ export const portalSessionMaxMs = 12 * 60 * 60_000;
 const renewEveryMs = 60_000;
 
 /** Link and cookie tokens are 256-bit random values: a fast unsalted hash is enough to store them. */
-const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
-const newToken = () => randomBytes(32).toString("base64url");
+export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+export const newToken = () => randomBytes(32).toString("base64url");
 
 /**
  * The CSRF token of a session: derived from its cookie token, so only a page that could read the session's

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { AdminApp } from "./admin/admin-app.tsx";
 import { LoadError, Loading } from "./components/loading.tsx";
 import { PortalShell } from "./components/portal-shell.tsx";
 import { browserLocale, I18nProvider, storedLocale } from "./i18n/i18n.tsx";
@@ -104,6 +105,7 @@ function PortalApp({ path }: { path: string }) {
 
 export function App() {
   const { path } = useLocation();
+  if (path === "/admin" || path.startsWith("/admin/")) return <AdminApp path={path} />;
   if (path === "/plans") {
     return (
       <I18nProvider initial={storedLocale() ?? browserLocale()}>

@@ -4,6 +4,7 @@ export * from "./billing-details.ts";
 export * from "./catalog.ts";
 export * from "./entitlements.ts";
 export * from "./idempotency-keys.ts";
+export * from "./operator-sessions.ts";
 export * from "./organizations.ts";
 export * from "./payments.ts";
 export * from "./portal-sessions.ts";

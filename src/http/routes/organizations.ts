@@ -254,14 +254,16 @@ export const organizationRoutes: RouteModule = (app, dependencies) => {
         tags: ["organizations"],
         summary: "List organizations",
         description:
-          "Every organization with its provisioning steps and billing providers, by id. Root only.",
-        querystring: listQuery,
+          "Every organization with its provisioning steps and billing providers, by id. Root only. `q` finds organizations by id (exact or prefix), name or owner email (contains, any case), or a billing provider's reference (a customer id, exact).",
+        querystring: listQuery.extend({
+          q: z.string().trim().min(1).max(200).optional().describe("Search text."),
+        }),
         response: { 200: listResponse(organizationSchema) },
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
-      const rows = await listOrganizations({ db, limit: limit + 1, cursor });
+      const { limit, cursor, q } = request.query;
+      const rows = await listOrganizations({ db, limit: limit + 1, cursor, search: q });
       const page = toPage(rows, limit);
       return {
         ...page,

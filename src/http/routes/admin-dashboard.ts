@@ -1,0 +1,139 @@
+import { z } from "zod";
+import { listOrganizationSummaries } from "../../admin/organization-summaries.ts";
+import { listPlanVersionUsage } from "../../admin/plan-version-usage.ts";
+import { readDashboard } from "../../admin/read-dashboard.ts";
+import { access } from "../../auth/principal.ts";
+import { getPlan } from "../../catalog/plans.ts";
+import { toNumber } from "../../money/index.ts";
+import type { RouteModule } from "../app-types.ts";
+import { listQuery, listResponse, toPage } from "../pagination.ts";
+
+const currencyAmount = z.object({ currency: z.string(), amount: z.number().int() });
+
+/**
+ * The backoffice's own reads (docs/backoffice.md): the dashboard's figures and the organization list with
+ * plan, MRR and balance. Root only.
+ */
+export const adminDashboardRoutes: RouteModule = (app, { db, clock }) => {
+  app.get(
+    "/v1/admin/dashboard",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["backoffice"],
+        summary: "The backoffice dashboard",
+        description:
+          "MRR per currency (the list price of active and past-due subscriptions' plan versions as a monthly amount: yearly ÷ 12; trials, coupons, add-ons and taxes not included), live subscriptions by plan and status, trials ending in the next 7 days, past-due subscriptions with the amount due on their organizations' open invoices, and failed payments in the last 30 days. Amounts in minor units.",
+        response: {
+          200: z.object({
+            monthlyRecurringRevenue: z.array(currencyAmount),
+            subscriptionsByPlan: z.array(
+              z.object({
+                planId: z.string(),
+                active: z.number().int(),
+                trialing: z.number().int(),
+                pastDue: z.number().int(),
+              }),
+            ),
+            trialsEndingThisWeek: z.number().int(),
+            pastDueSubscriptions: z.number().int(),
+            amountAtRisk: z.array(currencyAmount),
+            failedPayments: z.object({
+              count: z.number().int(),
+              amounts: z.array(currencyAmount),
+            }),
+          }),
+        },
+      },
+    },
+    async () => {
+      const dashboard = await readDashboard({ db, now: clock() });
+      const numbers = (amounts: { currency: string; amount: bigint }[]) =>
+        amounts.map(({ currency, amount }) => ({ currency, amount: toNumber(amount) }));
+      return {
+        ...dashboard,
+        monthlyRecurringRevenue: numbers(dashboard.monthlyRecurringRevenue),
+        amountAtRisk: numbers(dashboard.amountAtRisk),
+        failedPayments: {
+          count: dashboard.failedPayments.count,
+          amounts: numbers(dashboard.failedPayments.amounts),
+        },
+      };
+    },
+  );
+
+  app.get(
+    "/v1/admin/organizations",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["backoffice"],
+        summary: "The backoffice's organization list",
+        description:
+          "Organizations as `GET /v1/organizations` finds them (`q`: id exact or prefix, name or owner email contains, provider reference exact; keyset pagination by id), each with its entitlement plan, live subscription status, MRR (its plan version's list price as a monthly amount; 0 while trialing; null without a live subscription), credit balance (minor units, in `currency`) and billing providers.",
+        querystring: listQuery.extend({
+          q: z.string().trim().min(1).max(200).optional().describe("Search text."),
+        }),
+        response: {
+          200: listResponse(
+            z.object({
+              id: z.string(),
+              name: z.string(),
+              status: z.string(),
+              ownerEmail: z.string().nullable(),
+              currency: z.string().nullable(),
+              planId: z.string().nullable(),
+              subscriptionStatus: z.string().nullable(),
+              monthlyRecurringRevenue: currencyAmount.nullable(),
+              balance: z.number().int(),
+              providers: z.array(z.string()),
+            }),
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, q } = request.query;
+      const rows = await listOrganizationSummaries({ db, search: q, limit: limit + 1, cursor });
+      const page = toPage(rows, limit);
+      return {
+        ...page,
+        data: page.data.map((row) => ({
+          ...row,
+          monthlyRecurringRevenue: row.monthlyRecurringRevenue && {
+            currency: row.monthlyRecurringRevenue.currency,
+            amount: toNumber(row.monthlyRecurringRevenue.amount),
+          },
+          balance: toNumber(row.balance),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    "/v1/admin/plans/:planId/versions",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["backoffice"],
+        summary: "A plan's versions and who is on each",
+        description:
+          "Every version of the plan, oldest first, with the number of live subscriptions (trialing, active, past due) on it. `GET /v1/plans/:planId?version=N` gives a version's content. 404 for an unknown plan.",
+        params: z.object({ planId: z.string() }),
+        response: {
+          200: z.object({
+            planId: z.string(),
+            versions: z.array(
+              z.object({ version: z.number().int(), subscriptions: z.number().int() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const planId = request.params.planId;
+      await getPlan({ db, planId });
+      return { planId, versions: await listPlanVersionUsage({ db, planId }) };
+    },
+  );
+};
