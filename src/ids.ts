@@ -25,7 +25,8 @@ export type IdPrefix =
   | "whe"
   | "whd"
   | "wha"
-  | "ps";
+  | "ps"
+  | "ssub";
 
 /**
  * ulid's default PRNG asks `crypto.getRandomValues` for one byte per character, 16 calls per id (~2 µs,

@@ -44,6 +44,7 @@ import { planRoutes } from "./routes/plans.ts";
 import { portalSessionRoutes } from "./routes/portal-sessions.ts";
 import { rootRoutes } from "./routes/root.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { storeRoutes } from "./routes/stores.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { taxRateRoutes } from "./routes/tax-rates.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
@@ -69,6 +70,7 @@ const routeModules: readonly RouteModule[] = [
   invoiceRoutes,
   entitlementRoutes,
   checkoutRoutes,
+  storeRoutes,
   webhookRoutes,
   paymentEventRoutes,
   notificationRoutes,

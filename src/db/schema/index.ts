@@ -7,6 +7,7 @@ export * from "./idempotency-keys.ts";
 export * from "./organizations.ts";
 export * from "./payments.ts";
 export * from "./portal-sessions.ts";
+export * from "./stores.ts";
 export * from "./taxes.ts";
 export * from "./test-clocks.ts";
 export * from "./webhooks.ts";
