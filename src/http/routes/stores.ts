@@ -92,7 +92,13 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
   const services = billingServices(dependencies);
 
   for (const kind of ["plan", "pack"] as const) {
-    const path = `/v1/${kind}s/:id/store-products`;
+    const parameter = kind === "plan" ? "planId" : "packId";
+    const path = `/v1/${kind}s/:${parameter}/store-products`;
+    const params = z.object({ [parameter]: catalogKey }) as unknown as z.ZodObject<{
+      id: typeof catalogKey;
+    }>;
+    const targetOf = (request: { params: Record<string, string> }) =>
+      request.params[parameter] ?? "";
     app.put(
       path,
       {
@@ -101,7 +107,7 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
           tags: ["catalog", "app stores"],
           summary: `Set a ${kind}'s store products`,
           description: `Replaces the App Store and Google Play products sold as this ${kind} (${kind === "plan" ? "auto-renewable subscriptions; a Google product may name its base plan, or cover all of them" : "consumables: each purchase grants the pack"}). Each (store, productId, basePlanId) belongs to one plan or pack: listed twice → 400, another entry's → 409 \`conflict\`. Root only.`,
-          params: z.object({ id: catalogKey }),
+          params,
           body: z.object({ storeProducts: z.array(storeProductInput).max(50) }).strict(),
           response: { 200: z.object({ storeProducts: z.array(storeProductSchema) }) },
         },
@@ -110,7 +116,7 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
         const rows = await setStoreProducts({
           db,
           kind,
-          targetId: request.params.id,
+          targetId: targetOf(request),
           products: request.body.storeProducts,
           actor: request.principal?.id ?? "unknown",
           now: clock(),
@@ -126,12 +132,12 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
           tags: ["catalog", "app stores"],
           summary: `Get a ${kind}'s store products`,
           description: `The App Store and Google Play products sold as this ${kind}. Any authenticated caller (the app needs them to offer the products).`,
-          params: z.object({ id: catalogKey }),
+          params,
           response: { 200: z.object({ storeProducts: z.array(storeProductSchema) }) },
         },
       },
       async (request) => {
-        const rows = await listStoreProducts({ executor: db, kind, targetId: request.params.id });
+        const rows = await listStoreProducts({ executor: db, kind, targetId: targetOf(request) });
         return { storeProducts: rows.map(toStoreProduct) };
       },
     );
@@ -198,7 +204,7 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
   );
 
   app.post(
-    "/v1/root/store-subscriptions/:id/link",
+    "/v1/root/store-subscriptions/:storeSubscriptionId/link",
     {
       config: { access: access.root, errors: ["invalid_state", "confirmation_mismatch"] },
       schema: {
@@ -206,7 +212,7 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
         summary: "Link a store subscription to an organization",
         description:
           "Ties a store purchase that named no known organization to one, then applies its last known state (entitlement, payment, audit, events) as if it had been tied from the start. Only an unlinked subscription can be linked (409 `invalid_state` otherwise). `reason` is kept in the audit trail. Root only.",
-        params: z.object({ id: z.string() }),
+        params: z.object({ storeSubscriptionId: z.string() }),
         body: z
           .object({
             organizationId: z.string().min(1),
@@ -219,7 +225,7 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
     async (request) => {
       const row = await linkStoreSubscription({
         services,
-        storeSubscriptionId: request.params.id,
+        storeSubscriptionId: request.params.storeSubscriptionId,
         organizationId: request.body.organizationId,
         reason: request.body.reason,
         actor: request.principal?.id ?? "unknown",
