@@ -281,6 +281,7 @@ const environmentSchema = z
       .default("https://www.googleapis.com/oauth2/v3/certs"),
     ABONO_GOOGLE_PUSH_ISSUER: z.string().min(1).default("https://accounts.google.com"),
     ABONO_GOOGLE_API_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_GOOGLE_TOKEN_URL: z.url({ error: "must be a URL" }).optional(),
     ABONO_SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
@@ -635,6 +636,8 @@ export interface GoogleConfig {
   pushIssuer: string;
   /** Another Android Publisher API origin (a local fake in tests). */
   apiUrl: string | undefined;
+  /** Another OAuth token endpoint for the service account (a local fake in tests). */
+  tokenUrl: string | undefined;
 }
 
 export interface StripeConfig {
@@ -884,6 +887,7 @@ function storesConfig(env: z.infer<typeof environmentSchema>): StoresConfig {
           pushJwksUrl: env.ABONO_GOOGLE_PUSH_JWKS_URL,
           pushIssuer: env.ABONO_GOOGLE_PUSH_ISSUER,
           apiUrl: env.ABONO_GOOGLE_API_URL,
+          tokenUrl: env.ABONO_GOOGLE_TOKEN_URL,
         }
       : undefined;
   return { apple, google };

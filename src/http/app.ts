@@ -44,6 +44,7 @@ import { planRoutes } from "./routes/plans.ts";
 import { portalSessionRoutes } from "./routes/portal-sessions.ts";
 import { rootRoutes } from "./routes/root.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { storeWebhookRoutes } from "./routes/store-webhooks.ts";
 import { storeRoutes } from "./routes/stores.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { taxRateRoutes } from "./routes/tax-rates.ts";
@@ -71,6 +72,7 @@ const routeModules: readonly RouteModule[] = [
   entitlementRoutes,
   checkoutRoutes,
   storeRoutes,
+  storeWebhookRoutes,
   webhookRoutes,
   paymentEventRoutes,
   notificationRoutes,

@@ -1,25 +1,9 @@
-import rateLimit from "@fastify/rate-limit";
 import { and, desc, eq, isNull, lt, type SQL } from "drizzle-orm";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import { storeSubscriptions, stores } from "../../db/schema/index.ts";
-import { AbonoError } from "../../errors.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
-import { WebhookVerificationError } from "../../payments/checkout-provider.ts";
-import { completePaymentEvent, recordPaymentEvent } from "../../payments/payment-events.ts";
-import { interpretAppleNotification } from "../../providers/app-store/interpret-apple-notification.ts";
-import {
-  type AppleNotificationVerifier,
-  createAppleNotificationVerifier,
-} from "../../providers/app-store/verify-apple-notification.ts";
-import { applyStoreOneTimePurchase } from "../../stores/apply-store-one-time-purchase.ts";
-import {
-  applyStoreSubscription,
-  type StoreApplyResult,
-} from "../../stores/apply-store-subscription.ts";
 import { linkStoreSubscription } from "../../stores/link-store-subscription.ts";
-import { reportUnlinkedPurchase } from "../../stores/report-unlinked-purchase.ts";
 import { storeAccountToken } from "../../stores/store-account-tokens.ts";
 import {
   listStoreProducts,
@@ -88,7 +72,7 @@ const toStoreSubscription = (row: typeof storeSubscriptions.$inferSelect) => ({
  * token, the stores' notifications, and root's view of purchases no organization could be found for.
  */
 export const storeRoutes: RouteModule = (app, dependencies) => {
-  const { db, clock, logger, config } = dependencies;
+  const { db, clock } = dependencies;
   const services = billingServices(dependencies);
 
   for (const kind of ["plan", "pack"] as const) {
@@ -234,155 +218,4 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
       return toStoreSubscription(row);
     },
   );
-
-  const appleConfig = config.stores.apple;
-  const verifyApple: AppleNotificationVerifier | undefined = appleConfig
-    ? createAppleNotificationVerifier(appleConfig)
-    : undefined;
-  const limits = config.http.webhooks;
-
-  app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => {
-      done(null, body);
-    });
-    await scope.register(rateLimit, {
-      max: limits.ratePerMinute,
-      timeWindow: 60_000,
-      errorResponseBuilder: (_request, context) =>
-        new AbonoError(
-          "rate_limited",
-          `Too many webhook requests from this address: at most ${context.max} a minute. Retry in ${context.after}.`,
-          { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
-        ),
-    });
-
-    scope.withTypeProvider<ZodTypeProvider>().post(
-      "/v1/webhooks/apple",
-      {
-        bodyLimit: limits.bodyLimitBytes,
-        config: {
-          access: access.public,
-          errors: ["webhook_signature_invalid", "rate_limited", "not_found"],
-        },
-        schema: {
-          tags: ["payments", "app stores"],
-          summary: "Receive App Store Server Notifications v2",
-          description:
-            "`{signedPayload}` verified with Apple's SignedDataVerifier (certificate chain to the configured Apple roots, bundle id, app Apple ID, environment); the signed transaction and renewal info likewise. A forged payload, or one signed longer ago than `ABONO_APPLE_NOTIFICATION_MAX_AGE_HOURS`, answers 400 `webhook_signature_invalid` and changes nothing. Each `notificationUUID` is applied once; an older state (by the transaction's `signedDate`) never replaces a newer one. Every request is stored in `payment_events`. Not configured → 404.",
-          response: { 200: z.object({ received: z.literal(true), outcome: z.string() }) },
-        },
-      },
-      async (request) => {
-        const systemNow = clock();
-        if (!verifyApple) {
-          throw new AbonoError(
-            "not_found",
-            "Webhooks from the App Store are not accepted here: it is not configured on this service (docs/app-stores.md). Nothing was stored.",
-            { provider: "app_store" },
-          );
-        }
-        const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const headers = Object.fromEntries(
-          Object.entries(request.headers).map(([name, value]) => [
-            name.toLowerCase(),
-            Array.isArray(value) ? value.join(",") : value,
-          ]),
-        );
-        const received = {
-          db,
-          provider: "app_store",
-          headers,
-          query: {},
-          body: rawBody,
-          now: systemNow,
-        };
-        let verified: Awaited<ReturnType<AppleNotificationVerifier>>;
-        try {
-          verified = await verifyApple({ rawBody, now: systemNow });
-        } catch (error) {
-          const rejected = error instanceof WebhookVerificationError;
-          const reason = error instanceof Error ? error.message : String(error);
-          const paymentEventId = await recordPaymentEvent({
-            ...received,
-            rejection: {
-              verificationError: reason,
-              outcome: rejected ? "rejected" : `failed: ${reason}`,
-            },
-          });
-          if (!rejected) throw error;
-          logger.warn({ provider: "app_store", paymentEventId, reason }, "webhook rejected");
-          throw new AbonoError("webhook_signature_invalid", reason, { paymentEventId });
-        }
-        const eventId = await recordPaymentEvent(received);
-        const { notification, transaction, renewalInfo } = verified;
-        const notificationType = String(notification.notificationType ?? "UNKNOWN");
-        const eventType = notification.subtype
-          ? `${notificationType}.${String(notification.subtype)}`
-          : notificationType;
-        const complete = (outcome: string, paymentId: string | null = null) =>
-          completePaymentEvent({
-            db,
-            id: eventId,
-            result: {
-              verified: true,
-              providerEventId: notification.notificationUUID ?? null,
-              eventType,
-              outcome,
-              paymentId,
-            },
-            now: systemNow,
-          });
-        try {
-          const meaning = interpretAppleNotification({
-            notificationType,
-            subtype: notification.subtype === undefined ? undefined : String(notification.subtype),
-            signedDate: notification.signedDate ?? systemNow.getTime(),
-            transaction,
-            renewalInfo,
-          });
-          const notice = {
-            store: "app_store" as const,
-            notificationId: notification.notificationUUID ?? "",
-            notificationType: eventType,
-          };
-          let result: StoreApplyResult | null = null;
-          if (meaning.kind === "subscription") {
-            result = await applyStoreSubscription({
-              services,
-              state: meaning.state,
-              transaction: meaning.transaction,
-              notice,
-              systemNow,
-            });
-          } else if (meaning.kind === "one_time") {
-            result = await applyStoreOneTimePurchase({
-              db,
-              purchase: meaning.purchase,
-              notice,
-              systemNow,
-            });
-          }
-          const outcome = result
-            ? result.outcome
-            : `ignored: ${meaning.kind === "ignored" ? meaning.reason : ""}`;
-          if (result?.outcome === "unlinked" || result?.outcome === "unknown_product") {
-            await reportUnlinkedPurchase({
-              db,
-              store: "app_store",
-              outcome: result.outcome,
-              storeSubscriptionId: result.storeSubscriptionId,
-              productId: transaction?.productId ?? null,
-              dedupeKey: `store:app_store:${notice.notificationId}`,
-            });
-          }
-          await complete(outcome, result?.paymentId ?? null);
-          return { received: true as const, outcome };
-        } catch (error) {
-          await complete(`failed: ${error instanceof Error ? error.message : String(error)}`);
-          throw error;
-        }
-      },
-    );
-  });
 };
