@@ -1,4 +1,5 @@
 import type { BillingServices } from "../billing/billing-operation.ts";
+import { conflict, validationError } from "../errors.ts";
 import type { GooglePlayApi } from "../providers/google-play/google-play-api.ts";
 import { interpretGoogleSubscription } from "../providers/google-play/interpret-google-subscription.ts";
 import { applyStoreSubscription, type StoreApplyResult } from "./apply-store-subscription.ts";
@@ -16,6 +17,7 @@ export async function syncGoogleSubscription({
   notice,
   revoked = false,
   accountToken,
+  expected,
   systemNow,
 }: {
   services: BillingServices;
@@ -24,6 +26,8 @@ export async function syncGoogleSubscription({
   notice: StoreNotice | null;
   revoked?: boolean;
   accountToken?: string;
+  /** A registration by the app: the purchase must be for this product (and, if it names one, this token). */
+  expected?: { productId: string; accountToken: string };
   systemNow: Date;
 }): Promise<StoreApplyResult & { ignored?: string; purchaseAccountToken: string | null }> {
   const purchase = await api.getSubscription(purchaseToken);
@@ -39,6 +43,16 @@ export async function syncGoogleSubscription({
     };
   }
   const purchaseAccountToken = meaning.state.accountToken;
+  if (expected && meaning.state.productId !== expected.productId) {
+    throw validationError(
+      `The purchase token is for product ${meaning.state.productId}, not ${expected.productId}.`,
+    );
+  }
+  if (expected && purchaseAccountToken !== null && purchaseAccountToken !== expected.accountToken) {
+    throw conflict(
+      "The purchase names another organization (its obfuscatedExternalAccountId is not this organization's store token).",
+    );
+  }
   const state =
     purchaseAccountToken === null && accountToken
       ? { ...meaning.state, accountToken }

@@ -2,7 +2,9 @@ import { and, desc, eq, isNull, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
 import { storeSubscriptions, stores } from "../../db/schema/index.ts";
+import { conflict, invalidState, validationError } from "../../errors.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
+import { createGooglePlayApi } from "../../providers/google-play/google-play-api.ts";
 import { linkStoreSubscription } from "../../stores/link-store-subscription.ts";
 import { storeAccountToken } from "../../stores/store-account-tokens.ts";
 import {
@@ -10,6 +12,7 @@ import {
   type StoreProductRow,
   setStoreProducts,
 } from "../../stores/store-products.ts";
+import { syncGoogleSubscription } from "../../stores/sync-google-subscription.ts";
 import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
 import { catalogKey } from "../schemas/catalog-schemas.ts";
@@ -72,7 +75,8 @@ const toStoreSubscription = (row: typeof storeSubscriptions.$inferSelect) => ({
  * token, the stores' notifications, and root's view of purchases no organization could be found for.
  */
 export const storeRoutes: RouteModule = (app, dependencies) => {
-  const { db, clock } = dependencies;
+  const { db, clock, config } = dependencies;
+  const googleApi = config.stores.google ? createGooglePlayApi(config.stores.google) : undefined;
   const services = billingServices(dependencies);
 
   for (const kind of ["plan", "pack"] as const) {
@@ -216,6 +220,87 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
         systemNow: clock(),
       });
       return toStoreSubscription(row);
+    },
+  );
+
+  app.post(
+    "/v1/organizations/:orgId/store-purchases",
+    {
+      config: {
+        access: access.organization("owner", "billing_admin"),
+        errors: ["conflict", "provider_error"],
+      },
+      schema: {
+        tags: ["app stores"],
+        summary: "Register a store purchase",
+        description:
+          "The app sends a Google Play purchase right after it is made, so the organization's entitlement follows without waiting for the store's notification. Abono fetches the purchase from Google (`purchases.subscriptionsv2.get`), checks it is for `productId` and, if it names an `obfuscatedExternalAccountId`, that it is this organization's store token (409 `conflict` otherwise), acknowledges it and applies it. Idempotent by purchase token: registering it again changes nothing new. A purchase already tied to another organization → 409 `conflict`. Google Play not configured → 409 `invalid_state`.",
+        params: z.object({ orgId: z.string() }),
+        body: z
+          .object({
+            store: z.literal("google_play", {
+              error:
+                "store must be google_play: App Store purchases arrive by App Store Server Notifications",
+            }),
+            purchaseToken: z.string().trim().min(1).max(2000),
+            productId: z.string().trim().min(1).max(200),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            outcome: z.string(),
+            storeSubscription: storeSubscriptionSchema.nullable(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const organizationId = request.params.orgId;
+      await getOrganizationRecord({ db, organizationId });
+      if (!googleApi) {
+        throw invalidState("Google Play is not configured on this service (docs/app-stores.md).");
+      }
+      const systemNow = clock();
+      const token = await storeAccountToken({ executor: db, organizationId, now: systemNow });
+      let result: Awaited<ReturnType<typeof syncGoogleSubscription>>;
+      try {
+        result = await syncGoogleSubscription({
+          services,
+          api: googleApi,
+          purchaseToken: request.body.purchaseToken,
+          // Registered once per purchase token: a repeat finds it applied.
+          notice: {
+            store: "google_play",
+            notificationId: `registration:${request.body.purchaseToken}`,
+            notificationType: "REGISTRATION",
+          },
+          accountToken: token,
+          expected: { productId: request.body.productId, accountToken: token },
+          systemNow,
+        });
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        if (status === 404 || status === 400 || status === 410) {
+          throw validationError("Google Play does not know this purchase token for this app.");
+        }
+        throw error;
+      }
+      const [row] = await db
+        .select()
+        .from(storeSubscriptions)
+        .where(
+          and(
+            eq(storeSubscriptions.store, "google_play"),
+            eq(storeSubscriptions.storeSubscriptionId, request.body.purchaseToken),
+          ),
+        );
+      if (row?.organizationId && row.organizationId !== organizationId) {
+        throw conflict("This purchase belongs to another organization.");
+      }
+      return {
+        outcome: result.ignored ? `ignored: ${result.ignored}` : result.outcome,
+        storeSubscription: row ? toStoreSubscription(row) : null,
+      };
     },
   );
 };
