@@ -613,6 +613,18 @@ describe("Apple notifications", () => {
       `/v1/audit-logs?organizationId=${customer.organizationId}&action=subscription.canceled`,
     );
     expect(canceled.body.data[0].actor).toBe("system:app_store");
+
+    // The reverse: while the store subscription is live, no Stripe/MercadoPago/PayPal/sandbox purchase.
+    const again = await app.request("POST", customer.path("/subscription"), {
+      body: { planId: "plus", interval: "month" },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("invalid_state");
+    expect(again.body.error.message).toContain("App Store");
+    const checkout = await app.request("POST", customer.path("/checkouts"), {
+      body: { planId: "plus", interval: "month", provider: "sandbox" },
+    });
+    expect(checkout.status).toBe(409);
   });
 
   it("a consumable mapped to a pack grants it once", async () => {
