@@ -58,6 +58,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "PUT", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "DELETE", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "GET", path: "/v1/root/store-subscriptions" },
+  { method: "POST", path: "/v1/root/organizations/:orgId/store-sync" },
   { method: "POST", path: "/v1/root/store-subscriptions/:storeSubscriptionId/link" },
   { method: "GET", path: "/v1/audit-logs" },
   { method: "GET", path: "/v1/audit-logs/verify" },

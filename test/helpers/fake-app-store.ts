@@ -1,8 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { createPrivateKey, type KeyObject, randomUUID, sign } from "node:crypto";
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomUUID,
+  sign,
+} from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jwtVerify } from "jose";
 
 /**
  * A throwaway App Store signing chain made for a test (root CA → intermediate with Apple's WWDR extension
@@ -202,5 +211,101 @@ export function appleNotificationBody({
       version: "2.0",
       signedDate,
     }),
+  };
+}
+
+/**
+ * A local fake of the App Store Server API's `GET /inApps/v1/subscriptions/{transactionId}`
+ * (getAllSubscriptionStatuses): requests must carry an ES256 bearer token signed with the throwaway API key
+ * (issuer, key id, audience `appstoreconnect-v1`, bundle id), and answers what `statuses` holds, each
+ * transaction and renewal info signed with `chain`.
+ */
+export interface FakeAppStoreApi {
+  apiUrl: string;
+  privateKeyPath: string;
+  issuerId: string;
+  keyId: string;
+  /** original transaction id → Apple status (1–5), transaction and renewal info to sign. */
+  statuses: Map<
+    string,
+    { status: number; transaction: AppleTransactionFields; renewalInfo?: Record<string, unknown> }
+  >;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+export async function startFakeAppStoreApi(chain: AppleTestChain): Promise<FakeAppStoreApi> {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const dir = mkdtempSync(join(tmpdir(), "abono-apple-api-"));
+  const privateKeyPath = join(dir, "AuthKey_TESTKEY123.p8");
+  writeFileSync(privateKeyPath, privateKey.export({ type: "pkcs8", format: "pem" }));
+  const issuerId = "57246542-96fe-1a63-e053-0824d011072a";
+  const keyId = "TESTKEY123";
+  const statuses: FakeAppStoreApi["statuses"] = new Map();
+  const requests: string[] = [];
+  const server = http.createServer(async (request, response) => {
+    const send = (status: number, value: unknown) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(JSON.stringify(value));
+    };
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    requests.push(`${request.method} ${url.pathname}`);
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
+    try {
+      const { payload, protectedHeader } = await jwtVerify(bearer, publicKey, {
+        issuer: issuerId,
+        audience: "appstoreconnect-v1",
+      });
+      if (protectedHeader.kid !== keyId || payload.bid !== appleBundleId)
+        throw new Error("key or bundle");
+    } catch {
+      send(401, { errorCode: 4010000, errorMessage: "Unauthenticated" });
+      return;
+    }
+    const match = /^\/inApps\/v1\/subscriptions\/([^/]+)$/.exec(url.pathname);
+    const found = match ? statuses.get(decodeURIComponent(match[1] ?? "")) : undefined;
+    if (!match || !found) {
+      send(404, { errorCode: 4040010, errorMessage: "Transaction id not found." });
+      return;
+    }
+    const body = appleNotificationBody({
+      chain,
+      notificationType: "UNUSED",
+      signedDate: Date.now(),
+      transaction: found.transaction,
+      ...(found.renewalInfo ? { renewalInfo: found.renewalInfo } : {}),
+    });
+    const data = JSON.parse(
+      Buffer.from(body.signedPayload.split(".")[1] ?? "", "base64url").toString(),
+    ).data;
+    send(200, {
+      environment: "Production",
+      bundleId: appleBundleId,
+      appAppleId: appleAppAppleId,
+      data: [
+        {
+          subscriptionGroupIdentifier: "20000001",
+          lastTransactions: [
+            {
+              status: found.status,
+              originalTransactionId: found.transaction.originalTransactionId,
+              signedTransactionInfo: data.signedTransactionInfo,
+              signedRenewalInfo: data.signedRenewalInfo,
+            },
+          ],
+        },
+      ],
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    apiUrl: `http://127.0.0.1:${port}`,
+    privateKeyPath,
+    issuerId,
+    keyId,
+    statuses,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -10,6 +10,8 @@ import {
   appleBundleId,
   appleNotificationBody,
   createAppleTestChain,
+  type FakeAppStoreApi,
+  startFakeAppStoreApi,
 } from "../helpers/fake-app-store.ts";
 import { createCheckoutCustomer, startCheckoutTestApp } from "../helpers/payment-scenario.ts";
 
@@ -21,18 +23,24 @@ import { createCheckoutCustomer, startCheckoutTestApp } from "../helpers/payment
  */
 let app: TestApp;
 let chain: AppleTestChain;
+let appleApi: FakeAppStoreApi;
 
 const hour = 3_600_000;
 const day = 24 * hour;
 
 beforeAll(async () => {
   chain = createAppleTestChain();
+  appleApi = await startFakeAppStoreApi(chain);
   app = await startCheckoutTestApp({
     ABONO_APPLE_BUNDLE_ID: appleBundleId,
     ABONO_APPLE_APP_APPLE_ID: String(appleAppAppleId),
     ABONO_APPLE_ENVIRONMENT: "Production",
     ABONO_APPLE_ROOT_CERTIFICATES: chain.rootPath,
     ABONO_APPLE_ONLINE_CHECKS: "false",
+    ABONO_APPLE_ISSUER_ID: appleApi.issuerId,
+    ABONO_APPLE_KEY_ID: appleApi.keyId,
+    ABONO_APPLE_PRIVATE_KEY_PATH: appleApi.privateKeyPath,
+    ABONO_APPLE_API_URL: appleApi.apiUrl,
   });
   await createEncounterPack(app);
   const mapped = await app.request("PUT", "/v1/plans/premium/store-products", {
@@ -47,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await appleApi?.close();
 });
 
 async function customerWithToken() {
@@ -645,5 +654,60 @@ describe("Apple notifications", () => {
     const entitlement = await entitlementOf(organizationId);
     expect(entitlement.balances.encounters.purchased).toBe(100);
     expect(await storePayments(organizationId)).toMatchObject([{ amount: "199", currency: "USD" }]);
+  });
+
+  it("reconciliation: getAllSubscriptionStatuses brings a missed expiry and a missed renewal; older states are kept", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const bought = subscriptionTransaction({
+      token,
+      startedAgo: 29 * day,
+      signedDate: Date.now() - 5000,
+    });
+    await notify({ notificationType: "SUBSCRIBED", subtype: "INITIAL_BUY", transaction: bought });
+    // The renewal notification never arrived; Apple's status API has it.
+    const renewed = subscriptionTransaction({
+      token,
+      originalTransactionId: bought.originalTransactionId,
+      startedAgo: 0,
+      signedDate: Date.now() - 1000,
+    });
+    appleApi.statuses.set(bought.originalTransactionId, { status: 1, transaction: renewed });
+    const synced = await app.request(
+      "POST",
+      `/v1/root/organizations/${organizationId}/store-sync`,
+      {
+        body: {},
+      },
+    );
+    expect(synced.status, JSON.stringify(synced.body)).toBe(200);
+    expect(synced.body.results).toEqual([
+      expect.objectContaining({ store: "app_store", outcome: "processed" }),
+    ]);
+    expect(await storePayments(organizationId)).toHaveLength(2);
+    // Then it expired, and the EXPIRED notification was lost too.
+    const expired = { ...renewed, expiresDate: Date.now() - 1000, signedDate: Date.now() };
+    appleApi.statuses.set(bought.originalTransactionId, {
+      status: 2,
+      transaction: expired,
+      renewalInfo: { autoRenewStatus: 0 },
+    });
+    await app.request("POST", `/v1/root/organizations/${organizationId}/store-sync`, { body: {} });
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+    // An older status (signed before what Abono holds) changes nothing.
+    appleApi.statuses.set(bought.originalTransactionId, { status: 1, transaction: renewed });
+    const older = await app.request("POST", `/v1/root/organizations/${organizationId}/store-sync`, {
+      body: {},
+    });
+    expect(older.body.results[0].outcome).toBe("stale_state");
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+    const notRoot = await app.request(
+      "POST",
+      `/v1/root/organizations/${organizationId}/store-sync`,
+      {
+        body: {},
+        auth: "abono_sk_not_a_real_key_0123456789abcdef",
+      },
+    );
+    expect(notRoot.status).toBe(401);
   });
 });

@@ -375,4 +375,26 @@ describe("Google Play notifications", () => {
       status: "active",
     });
   });
+
+  it("reconciliation: a state Google never notified is fetched by store-sync", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken, orderId } = putPurchase({ accountToken: token });
+    await push(subscriptionNotice(purchaseToken, 4));
+    putPurchase({
+      purchaseToken,
+      accountToken: token,
+      orderId,
+      state: "SUBSCRIPTION_STATE_EXPIRED",
+      expiresIn: -day,
+      acknowledgementState: "ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED",
+    });
+    const synced = await app.request("POST", `/v1/root/organizations/${organizationId}/store-sync`, {
+      body: {},
+    });
+    expect(synced.status).toBe(200);
+    expect(synced.body.results).toEqual([
+      expect.objectContaining({ store: "google_play", outcome: "processed" }),
+    ]);
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+  });
 });

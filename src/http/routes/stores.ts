@@ -4,8 +4,11 @@ import { access } from "../../auth/principal.ts";
 import { storeSubscriptions, stores } from "../../db/schema/index.ts";
 import { conflict, invalidState, validationError } from "../../errors.ts";
 import { getOrganizationRecord } from "../../organizations/organizations.ts";
-import { createGooglePlayApi } from "../../providers/google-play/google-play-api.ts";
 import { linkStoreSubscription } from "../../stores/link-store-subscription.ts";
+import {
+  createStoreClients,
+  reconcileStoreSubscriptions,
+} from "../../stores/reconcile-store-subscriptions.ts";
 import { storeAccountToken } from "../../stores/store-account-tokens.ts";
 import {
   listStoreProducts,
@@ -76,7 +79,8 @@ const toStoreSubscription = (row: typeof storeSubscriptions.$inferSelect) => ({
  */
 export const storeRoutes: RouteModule = (app, dependencies) => {
   const { db, clock, config } = dependencies;
-  const googleApi = config.stores.google ? createGooglePlayApi(config.stores.google) : undefined;
+  const clients = createStoreClients(config);
+  const googleApi = clients.google ?? undefined;
   const services = billingServices(dependencies);
 
   for (const kind of ["plan", "pack"] as const) {
@@ -301,6 +305,39 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
         outcome: result.ignored ? `ignored: ${result.ignored}` : result.outcome,
         storeSubscription: row ? toStoreSubscription(row) : null,
       };
+    },
+  );
+
+  app.post(
+    "/v1/root/organizations/:orgId/store-sync",
+    {
+      config: { access: access.root },
+      schema: {
+        tags: ["app stores", "root"],
+        summary: "Reconcile an organization's store subscriptions now",
+        description:
+          "Asks the App Store (`getAllSubscriptionStatuses`, with an App Store Server API key configured) and Google Play (`purchases.subscriptionsv2.get`) for the current state of each of the organization's store subscriptions and applies what is newer than Abono's, as the daily reconciliation does. Each subscription's `outcome`: `processed`, `stale_state` (Abono's is as new), `skipped: …` (store not configured), `failed: …`. Root only.",
+        params: z.object({ orgId: z.string() }),
+        response: {
+          200: z.object({
+            organizationId: z.string(),
+            results: z.array(
+              z.object({ storeSubscriptionId: z.string(), store: z.string(), outcome: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const organizationId = request.params.orgId;
+      await getOrganizationRecord({ db, organizationId });
+      const results = await reconcileStoreSubscriptions({
+        services,
+        clients,
+        organizationId,
+        systemNow: clock(),
+      });
+      return { organizationId, results };
     },
   );
 };

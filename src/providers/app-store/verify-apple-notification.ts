@@ -26,16 +26,7 @@ const futureSkewMs = 5 * 60_000;
  * A notification signed longer ago than `notificationMaxAgeMs` (or in the future) is stale and refused.
  */
 export function createAppleNotificationVerifier(config: AppleConfig) {
-  const roots = config.rootCertificatePaths.map((path) => readFileSync(path));
-  const environment =
-    config.environment === "Production" ? Environment.PRODUCTION : Environment.SANDBOX;
-  const verifier = new SignedDataVerifier(
-    roots,
-    config.onlineChecks,
-    environment,
-    config.bundleId,
-    config.appAppleId,
-  );
+  const verifier = createAppleSignedDataVerifier(config);
   return async function verifyAppleNotification({
     rawBody,
     now,
@@ -80,6 +71,20 @@ export function createAppleNotificationVerifier(config: AppleConfig) {
 }
 
 export type AppleNotificationVerifier = ReturnType<typeof createAppleNotificationVerifier>;
+
+/** Apple's verifier for the configured roots, bundle, app and environment (Production or Sandbox only). */
+export function createAppleSignedDataVerifier(config: AppleConfig): SignedDataVerifier {
+  const roots = config.rootCertificatePaths.map((path) => readFileSync(path));
+  const environment =
+    config.environment === "Production" ? Environment.PRODUCTION : Environment.SANDBOX;
+  return new SignedDataVerifier(
+    roots,
+    config.onlineChecks,
+    environment,
+    config.bundleId,
+    config.appAppleId,
+  );
+}
 
 async function verified<Value>(decode: () => Promise<Value>): Promise<Value> {
   try {
