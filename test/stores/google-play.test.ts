@@ -388,9 +388,13 @@ describe("Google Play notifications", () => {
       expiresIn: -day,
       acknowledgementState: "ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED",
     });
-    const synced = await app.request("POST", `/v1/root/organizations/${organizationId}/store-sync`, {
-      body: {},
-    });
+    const synced = await app.request(
+      "POST",
+      `/v1/root/organizations/${organizationId}/store-sync`,
+      {
+        body: {},
+      },
+    );
     expect(synced.status).toBe(200);
     expect(synced.body.results).toEqual([
       expect.objectContaining({ store: "google_play", outcome: "processed" }),
