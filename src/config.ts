@@ -257,17 +257,17 @@ const environmentSchema = z
       .default("sandbox"),
     ABONO_PAYPAL_API_URL: z.url({ error: "must be a URL" }).optional(),
     ABONO_APPLE_BUNDLE_ID: z.string().min(1).optional(),
-    ABONO_APPLE_APP_APPLE_ID: z.coerce
-      .number({ error: "must be the app's Apple ID (a number)" })
-      .int()
-      .positive()
+    ABONO_APPLE_APP_APPLE_ID: z
+      .string()
+      .regex(/^[1-9][0-9]{0,14}$/, "must be the app's Apple ID (a number)")
+      .transform(Number)
       .optional(),
     ABONO_APPLE_ENVIRONMENT: z
       .enum(["Production", "Sandbox"], { error: "must be Production or Sandbox" })
       .default("Production"),
     ABONO_APPLE_ROOT_CERTIFICATES: z.string().min(1).optional(),
     ABONO_APPLE_ONLINE_CHECKS: booleanString.default(true),
-    ABONO_APPLE_NOTIFICATION_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(720).default(192),
+    ABONO_APPLE_NOTIFICATION_MAX_AGE_HOURS: wholeNumber(1, 720, "hours").default(192),
     ABONO_APPLE_ISSUER_ID: z.string().min(1).optional(),
     ABONO_APPLE_KEY_ID: z.string().min(1).optional(),
     ABONO_APPLE_PRIVATE_KEY_PATH: z.string().min(1).optional(),
@@ -281,7 +281,7 @@ const environmentSchema = z
       .default("https://www.googleapis.com/oauth2/v3/certs"),
     ABONO_GOOGLE_PUSH_ISSUER: z.string().min(1).default("https://accounts.google.com"),
     ABONO_GOOGLE_API_URL: z.url({ error: "must be a URL" }).optional(),
-    ABONO_GOOGLE_TOKEN_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_GOOGLE_OAUTH_URL: z.url({ error: "must be a URL" }).optional(),
     ABONO_SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
@@ -887,7 +887,7 @@ function storesConfig(env: z.infer<typeof environmentSchema>): StoresConfig {
           pushJwksUrl: env.ABONO_GOOGLE_PUSH_JWKS_URL,
           pushIssuer: env.ABONO_GOOGLE_PUSH_ISSUER,
           apiUrl: env.ABONO_GOOGLE_API_URL,
-          tokenUrl: env.ABONO_GOOGLE_TOKEN_URL,
+          tokenUrl: env.ABONO_GOOGLE_OAUTH_URL,
         }
       : undefined;
   return { apple, google };

@@ -28,7 +28,7 @@ beforeAll(async () => {
     ABONO_GOOGLE_PUSH_JWKS_URL: jwks.jwksUrl,
     ABONO_GOOGLE_PUSH_ISSUER: jwks.issuer,
     ABONO_GOOGLE_API_URL: google.apiUrl,
-    ABONO_GOOGLE_TOKEN_URL: google.tokenUrl,
+    ABONO_GOOGLE_OAUTH_URL: google.tokenUrl,
   });
   const mapped = await app.request("PUT", "/v1/plans/premium/store-products", {
     body: {
