@@ -255,10 +255,11 @@ function registerStoreWebhook({
     },
     async (request) => {
       const now = clock();
+      const name = path.slice(path.lastIndexOf("/") + 1);
       if (!configured) {
         throw new AbonoError(
           "not_found",
-          `Webhooks from ${store} are not accepted here: it is not configured on this service (docs/app-stores.md). Nothing was stored.`,
+          `Webhooks from ${name} are not accepted here: ${name} is not configured on this service (docs/app-stores.md). Nothing was stored.`,
           { provider: store },
         );
       }
