@@ -20,6 +20,8 @@ import { jwtVerify } from "jose";
  * leaf, intermediate, root). `withoutAppleExtensions` leaves both extensions out.
  */
 export interface AppleTestChain {
+  /** Where its keys and certificates are (another chain may be issued under this one's root). */
+  dir: string;
   /** DER of the root certificate: what `ABONO_APPLE_ROOT_CERTIFICATES` points at. */
   rootPath: string;
   x5c: string[];
@@ -28,14 +30,24 @@ export interface AppleTestChain {
 
 export function createAppleTestChain({
   withoutAppleExtensions = false,
+  underRootOf,
 }: {
   withoutAppleExtensions?: boolean;
+  /** Issue the intermediate and leaf under this chain's root (a trusted root) instead of a new one. */
+  underRootOf?: AppleTestChain;
 } = {}): AppleTestChain {
   const dir = mkdtempSync(join(tmpdir(), "abono-apple-chain-"));
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const key = (name: string) =>
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
-  for (const name of ["root", "intermediate", "leaf"]) key(name);
+  for (const name of ["intermediate", "leaf"]) key(name);
+  if (underRootOf) {
+    for (const file of ["root.key", "root.pem"]) {
+      writeFileSync(join(dir, file), readFileSync(join(underRootOf.dir, file)));
+    }
+  } else {
+    key("root");
+  }
   const appleExtension = (oid: string) => (withoutAppleExtensions ? "" : `${oid} = ASN1:NULL\n`);
   writeFileSync(
     join(dir, "extensions.cnf"),
@@ -107,12 +119,13 @@ export function createAppleTestChain({
       name,
     );
   };
-  issue("root", null, "/CN=Test Apple Root CA/O=Abono tests");
+  if (!underRootOf) issue("root", null, "/CN=Test Apple Root CA/O=Abono tests");
   issue("intermediate", "root", "/CN=Test Apple WWDR CA/O=Abono tests");
   issue("leaf", "intermediate", "/CN=Test App Store Signing/O=Abono tests");
   const der = (name: string) => openssl("x509", "-in", `${name}.pem`, "-outform", "DER");
   writeFileSync(join(dir, "root.der"), der("root"));
   return {
+    dir,
     rootPath: join(dir, "root.der"),
     x5c: ["leaf", "intermediate", "root"].map((name) => der(name).toString("base64")),
     leafKey: createPrivateKey(readFileSync(join(dir, "leaf.key"))),

@@ -416,7 +416,7 @@ describe("Apple notifications", () => {
     const transaction = subscriptionTransaction({ token });
     const forgedChains = [
       createAppleTestChain(),
-      createAppleTestChain({ withoutAppleExtensions: true }),
+      createAppleTestChain({ withoutAppleExtensions: true, underRootOf: chain }),
     ];
     const bodies: unknown[] = forgedChains.map((other) =>
       appleNotificationBody({
@@ -426,8 +426,8 @@ describe("Apple notifications", () => {
         transaction,
       }),
     );
-    // A trusted chain but without Apple's extensions in its certificates is not Apple's either: the
-    // untrusted-root case above covers the chain; this one is signed by the trusted leaf but tampered.
+    // Above: a chain under another root, and one under the trusted root whose certificates lack Apple's
+    // extensions. Next: signed by the trusted leaf, then tampered with.
     const genuine = appleNotificationBody({
       chain,
       notificationType: "SUBSCRIBED",
