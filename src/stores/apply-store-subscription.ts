@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { BillingServices } from "../billing/billing-operation.ts";
 import type { Transaction } from "../db/database.ts";
@@ -296,7 +296,10 @@ export async function applyEntitlement({
       source: "store",
       now,
     });
-  } else if (before?.source === "store") {
+  } else if (
+    before?.source === "store" &&
+    !(await otherLiveStoreSubscription({ tx, organizationId, exceptId: subscription.id }))
+  ) {
     await fallBackToFreePlan({
       executor: tx,
       organizationId,
@@ -345,6 +348,30 @@ export async function applyEntitlement({
     },
     now,
   });
+}
+
+/** Another of the organization's store subscriptions still entitles it (the one that ended is older). */
+async function otherLiveStoreSubscription({
+  tx,
+  organizationId,
+  exceptId,
+}: {
+  tx: Transaction;
+  organizationId: string;
+  exceptId: string;
+}): Promise<boolean> {
+  const [other] = await tx
+    .select({ id: storeSubscriptions.id })
+    .from(storeSubscriptions)
+    .where(
+      and(
+        eq(storeSubscriptions.organizationId, organizationId),
+        ne(storeSubscriptions.id, exceptId),
+        inArray(storeSubscriptions.status, ["trialing", "active", "past_due"]),
+      ),
+    )
+    .limit(1);
+  return other !== undefined;
 }
 
 function entitlementSnapshot(entitlement: typeof organizationEntitlements.$inferSelect) {
