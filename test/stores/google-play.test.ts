@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/logger.ts";
+import { storeReconciliationTask } from "../../src/stores/reconcile-store-subscriptions.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { type FakeGooglePlay, startFakeGooglePlay } from "../helpers/fake-google-play.ts";
 import { startJwksServer } from "../helpers/jwks-server.ts";
@@ -400,5 +402,29 @@ describe("Google Play notifications", () => {
       expect.objectContaining({ store: "google_play", outcome: "processed" }),
     ]);
     expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+  });
+
+  it("the daily reconciliation is scheduled for the next 00:00 UTC, once", async () => {
+    const now = new Date();
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+    const key = `stores.reconcile:${next.toISOString().slice(0, 10)}`;
+    // What the scheduler's tick (each minute) runs; a second run in the same day adds nothing.
+    const run = () =>
+      storeReconciliationTask.run({
+        db: app.database.db,
+        now,
+        scope: { testClockId: null },
+        logger: createLogger({ level: "silent" }),
+      });
+    await run();
+    expect(await run()).toBe(0);
+    const { rows } = await app.database.pool.query(
+      `select job.run_at from graphile_worker._private_jobs job
+         join graphile_worker._private_tasks task on task.id = job.task_id
+        where job.key = $1 and task.identifier = 'stores.reconcile'`,
+      [key],
+    );
+    expect(rows).toHaveLength(1);
+    expect(new Date(rows[0]?.run_at ?? 0).toISOString()).toBe(next.toISOString());
   });
 });
