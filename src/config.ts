@@ -263,6 +263,32 @@ const environmentSchema = z
       .enum(["sandbox", "production"], { error: "must be sandbox or production" })
       .default("sandbox"),
     ABONO_PAYPAL_API_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_APPLE_BUNDLE_ID: z.string().min(1).optional(),
+    ABONO_APPLE_APP_APPLE_ID: z
+      .string()
+      .regex(/^[1-9][0-9]{0,14}$/, "must be the app's Apple ID (a number)")
+      .transform(Number)
+      .optional(),
+    ABONO_APPLE_ENVIRONMENT: z
+      .enum(["Production", "Sandbox"], { error: "must be Production or Sandbox" })
+      .default("Production"),
+    ABONO_APPLE_ROOT_CERTIFICATES: z.string().min(1).optional(),
+    ABONO_APPLE_ONLINE_CHECKS: booleanString.default(true),
+    ABONO_APPLE_NOTIFICATION_MAX_AGE_HOURS: wholeNumber(1, 720, "hours").default(192),
+    ABONO_APPLE_ISSUER_ID: z.string().min(1).optional(),
+    ABONO_APPLE_KEY_ID: z.string().min(1).optional(),
+    ABONO_APPLE_PRIVATE_KEY_PATH: z.string().min(1).optional(),
+    ABONO_APPLE_API_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_GOOGLE_PACKAGE_NAME: z.string().min(1).optional(),
+    ABONO_GOOGLE_SERVICE_ACCOUNT_KEY_PATH: z.string().min(1).optional(),
+    ABONO_GOOGLE_PUSH_AUDIENCE: z.string().min(1).optional(),
+    ABONO_GOOGLE_PUSH_SERVICE_ACCOUNT: z.string().min(1).optional(),
+    ABONO_GOOGLE_PUSH_JWKS_URL: z
+      .url({ error: "must be a URL" })
+      .default("https://www.googleapis.com/oauth2/v3/certs"),
+    ABONO_GOOGLE_PUSH_ISSUER: z.string().min(1).default("https://accounts.google.com"),
+    ABONO_GOOGLE_API_URL: z.url({ error: "must be a URL" }).optional(),
+    ABONO_GOOGLE_OAUTH_URL: z.url({ error: "must be a URL" }).optional(),
     ABONO_SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
@@ -519,6 +545,8 @@ export interface Config {
   };
   founders: FoundersConfig | undefined;
   providers: ProvidersConfig;
+  /** App Store and Google Play (docs/app-stores.md); each is off until its settings are given. */
+  stores: StoresConfig;
   email: EmailConfig;
   webhooks: WebhooksConfig;
   portal: PortalConfig;
@@ -583,6 +611,42 @@ export interface ProvidersConfig {
   stripe: StripeConfig | undefined;
   mercadopago: MercadoPagoConfig | undefined;
   paypal: PayPalConfig | undefined;
+}
+
+export interface StoresConfig {
+  apple: AppleConfig | undefined;
+  google: GoogleConfig | undefined;
+}
+
+export interface AppleConfig {
+  bundleId: string;
+  /** Required in Production (the verifier checks it). */
+  appAppleId: number | undefined;
+  environment: "Production" | "Sandbox";
+  /** Paths of Apple's root certificates (DER or PEM) that notifications must chain to. */
+  rootCertificatePaths: string[];
+  /** Revocation checks (OCSP) and certificate dates against the current time. */
+  onlineChecks: boolean;
+  /** A notification signed longer ago than this is refused as stale. */
+  notificationMaxAgeMs: number;
+  /** The App Store Server API key (for reconciliation); unset: no reconciliation. */
+  api:
+    | { issuerId: string; keyId: string; privateKeyPath: string; apiUrl: string | undefined }
+    | undefined;
+}
+
+export interface GoogleConfig {
+  packageName: string;
+  serviceAccountKeyPath: string;
+  /** Pub/Sub push authentication: the token's audience, the push's service account, where its keys are. */
+  pushAudience: string;
+  pushServiceAccount: string;
+  pushJwksUrl: string;
+  pushIssuer: string;
+  /** Another Android Publisher API origin (a local fake in tests). */
+  apiUrl: string | undefined;
+  /** Another OAuth token endpoint for the service account (a local fake in tests). */
+  tokenUrl: string | undefined;
 }
 
 export interface StripeConfig {
@@ -743,6 +807,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       annualAutoRenew: env.ABONO_ANNUAL_AUTO_RENEW,
     },
     providers: providersConfig(env),
+    stores: storesConfig(env),
     portal: {
       publicUrl: env.ABONO_PUBLIC_URL?.replace(/\/$/, ""),
       frameAncestors: env.ABONO_PORTAL_FRAME_ANCESTORS,
@@ -794,6 +859,48 @@ function trustProxyOf(value: string): boolean | number | string[] {
   if (value === "true" || value === "false") return value === "true";
   if (/^[0-9]+$/.test(value)) return Number(value);
   return value.split(",").map((address) => address.trim());
+}
+
+function storesConfig(env: z.infer<typeof environmentSchema>): StoresConfig {
+  const apple: AppleConfig | undefined =
+    env.ABONO_APPLE_BUNDLE_ID && env.ABONO_APPLE_ROOT_CERTIFICATES
+      ? {
+          bundleId: env.ABONO_APPLE_BUNDLE_ID,
+          appAppleId: env.ABONO_APPLE_APP_APPLE_ID,
+          environment: env.ABONO_APPLE_ENVIRONMENT,
+          rootCertificatePaths: env.ABONO_APPLE_ROOT_CERTIFICATES.split(",").map((path) =>
+            path.trim(),
+          ),
+          onlineChecks: env.ABONO_APPLE_ONLINE_CHECKS,
+          notificationMaxAgeMs: env.ABONO_APPLE_NOTIFICATION_MAX_AGE_HOURS * 3_600_000,
+          api:
+            env.ABONO_APPLE_ISSUER_ID && env.ABONO_APPLE_KEY_ID && env.ABONO_APPLE_PRIVATE_KEY_PATH
+              ? {
+                  issuerId: env.ABONO_APPLE_ISSUER_ID,
+                  keyId: env.ABONO_APPLE_KEY_ID,
+                  privateKeyPath: env.ABONO_APPLE_PRIVATE_KEY_PATH,
+                  apiUrl: env.ABONO_APPLE_API_URL,
+                }
+              : undefined,
+        }
+      : undefined;
+  const google: GoogleConfig | undefined =
+    env.ABONO_GOOGLE_PACKAGE_NAME &&
+    env.ABONO_GOOGLE_SERVICE_ACCOUNT_KEY_PATH &&
+    env.ABONO_GOOGLE_PUSH_AUDIENCE &&
+    env.ABONO_GOOGLE_PUSH_SERVICE_ACCOUNT
+      ? {
+          packageName: env.ABONO_GOOGLE_PACKAGE_NAME,
+          serviceAccountKeyPath: env.ABONO_GOOGLE_SERVICE_ACCOUNT_KEY_PATH,
+          pushAudience: env.ABONO_GOOGLE_PUSH_AUDIENCE,
+          pushServiceAccount: env.ABONO_GOOGLE_PUSH_SERVICE_ACCOUNT,
+          pushJwksUrl: env.ABONO_GOOGLE_PUSH_JWKS_URL,
+          pushIssuer: env.ABONO_GOOGLE_PUSH_ISSUER,
+          apiUrl: env.ABONO_GOOGLE_API_URL,
+          tokenUrl: env.ABONO_GOOGLE_OAUTH_URL,
+        }
+      : undefined;
+  return { apple, google };
 }
 
 function providersConfig(env: z.infer<typeof environmentSchema>): ProvidersConfig {

@@ -26,7 +26,8 @@ export type IdPrefix =
   | "whd"
   | "wha"
   | "ps"
-  | "os";
+  | "os"
+  | "ssub";
 
 /**
  * ulid's default PRNG asks `crypto.getRandomValues` for one byte per character, 16 calls per id (~2 µs,

@@ -8,6 +8,7 @@ import { newId } from "../ids.ts";
 import type { Invoice } from "../invoicing/invoices.ts";
 import type { CheckoutProvider } from "../payments/checkout-provider.ts";
 import { checkoutProviderOf, offeredCheckoutProviders } from "../payments/checkout-providers.ts";
+import { requireNoLiveStoreSubscription } from "../stores/require-no-live-store-subscription.ts";
 import { changePlan } from "../subscriptions/change-plan.ts";
 import { quoteSubscribe } from "../subscriptions/subscribe.ts";
 import { findLiveSubscription } from "../subscriptions/subscription-records.ts";
@@ -59,6 +60,7 @@ export async function startCheckout({
     .from(organizations)
     .where(eq(organizations.id, organizationId));
   if (!organization) throw notFound("Organization", organizationId);
+  await requireNoLiveStoreSubscription({ executor: services.db, organizationId });
 
   const quote = await quoteCheckout({ services, organizationId, request, actor, systemNow });
   const direct = quote.amount === 0n;

@@ -307,7 +307,7 @@ const catalog = {
       status: z.enum(["trialing", "active", "past_due", "canceled"]),
       trialEndsAt: instantField.nullable(),
       graceEndsAt: instantField.nullable(),
-      source: z.enum(["free", "subscription", "manual"]),
+      source: z.enum(["free", "subscription", "manual", "store"]),
       organizationStatus,
       version: z.int(),
     }),
@@ -355,6 +355,37 @@ const catalog = {
     description: "A checkout's payment failed at the provider.",
     version: 1,
     data: z.object({ checkoutId: z.string(), code: z.string().nullable() }),
+  },
+  "store_subscription.updated": {
+    description:
+      "An App Store or Google Play subscription changed (a purchase, renewal, failed renewal, expiry, refund…; `notificationType` is the store's). The entitlement follows (`entitlement.updated`); the store charged the customer, so no invoice exists. `payment` is the store transaction recorded with it, if any.",
+    version: 1,
+    data: z.object({
+      storeSubscriptionId: z.string().meta({ examples: ["ssub_01j8z6r0b4c8d2e6f0g4h8j2k6"] }),
+      store: z.enum(["app_store", "google_play"]),
+      productId: z.string(),
+      planId: z.string().nullable(),
+      status: z.enum([
+        "trialing",
+        "active",
+        "past_due",
+        "paused",
+        "canceled",
+        "expired",
+        "revoked",
+      ]),
+      autoRenew: z.boolean(),
+      expiresAt: instantField.nullable(),
+      notificationType: z.string(),
+      payment: z
+        .object({
+          paymentId,
+          amount: integerField,
+          currency: currencyField,
+          status: z.enum(["succeeded", "refunded"]),
+        })
+        .nullable(),
+    }),
   },
 } satisfies Record<string, EventDefinition>;
 

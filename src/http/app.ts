@@ -48,6 +48,8 @@ import { planRoutes } from "./routes/plans.ts";
 import { portalSessionRoutes } from "./routes/portal-sessions.ts";
 import { rootRoutes } from "./routes/root.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { storeWebhookRoutes } from "./routes/store-webhooks.ts";
+import { storeRoutes } from "./routes/stores.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { taxRateRoutes } from "./routes/tax-rates.ts";
 import { testClockRoutes } from "./routes/test-clocks.ts";
@@ -75,6 +77,8 @@ const routeModules: readonly RouteModule[] = [
   paymentMethodSetupRoutes,
   entitlementRoutes,
   checkoutRoutes,
+  storeRoutes,
+  storeWebhookRoutes,
   webhookRoutes,
   paymentEventRoutes,
   notificationRoutes,

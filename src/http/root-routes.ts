@@ -38,6 +38,8 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "GET", path: "/v1/coupons/:couponCode" },
   { method: "POST", path: "/v1/coupons/:couponCode/archive" },
   { method: "POST", path: "/v1/coupons/:couponCode/unarchive" },
+  { method: "PUT", path: "/v1/plans/:planId/store-products" },
+  { method: "PUT", path: "/v1/packs/:packId/store-products" },
   { method: "POST", path: "/v1/tax-rates" },
   { method: "POST", path: "/v1/tax-rates/:taxRateId/archive" },
   { method: "POST", path: "/v1/tax-rates/:taxRateId/unarchive" },
@@ -58,6 +60,9 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "GET", path: "/v1/root/organizations/:orgId/entitlement-overrides" },
   { method: "PUT", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
   { method: "DELETE", path: "/v1/root/organizations/:orgId/entitlement-overrides/:feature" },
+  { method: "GET", path: "/v1/root/store-subscriptions" },
+  { method: "POST", path: "/v1/root/organizations/:orgId/store-sync" },
+  { method: "POST", path: "/v1/root/store-subscriptions/:storeSubscriptionId/link" },
   { method: "GET", path: "/v1/audit-logs" },
   { method: "GET", path: "/v1/audit-logs/verify" },
   // The backoffice's own session (signing in is public: it checks the credential itself)

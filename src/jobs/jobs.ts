@@ -7,6 +7,10 @@ import { eventMessageJob } from "../notifications/event-messages.ts";
 import { notificationJobs } from "../notifications/payment-notifications.ts";
 import { adminRenewalFailedJob } from "../notifications/renewal-notifications.ts";
 import { adminWebhookDisabledJob } from "../notifications/webhook-notifications.ts";
+import {
+  storeReconciliationJob,
+  storeReconciliationTask,
+} from "../stores/reconcile-store-subscriptions.ts";
 import { renewBatchJob } from "../subscriptions/renew-batch.ts";
 import { renewalsTask, renewSubscriptionJob } from "../subscriptions/renew-subscription.ts";
 import { dunningTask, retryPaymentJob } from "../subscriptions/retry-payment.ts";
@@ -21,6 +25,7 @@ export const scheduledTasks: readonly ScheduledTask[] = [
   dunningTask,
   trialWillEndTask,
   webhookSweepTask,
+  storeReconciliationTask,
 ];
 
 /** Every job the worker runs, besides the scheduler's own tick. */
@@ -36,4 +41,5 @@ export const jobRegistry: readonly JobDefinition[] = [
   trialWillEndJob,
   adminWebhookDisabledJob,
   eventMessageJob,
+  storeReconciliationJob,
 ];

@@ -7,6 +7,7 @@ export { currencyExponent, requireSupportedCurrency } from "./currency-exponent.
 export { divideRounded } from "./divide-rounded.ts";
 export { type DisplayLocale, formatMoney } from "./format-money.ts";
 export { fromDecimalString } from "./from-decimal-string.ts";
+export { fromScaledPrice } from "./from-scaled-price.ts";
 export { isSupportedCurrency } from "./is-supported-currency.ts";
 export { MoneyError } from "./money-error.ts";
 export { multiplyRatio } from "./multiply-ratio.ts";

@@ -20,7 +20,7 @@ export interface EntitlementState {
   status: EntitlementStatus;
   trialEndsAt: Date | null;
   graceEndsAt: Date | null;
-  source: "free" | "subscription" | "manual";
+  source: "free" | "subscription" | "manual" | "store";
   manualFeatures: FeatureValues | null;
 }
 

@@ -20,6 +20,7 @@ import {
   issueInvoice,
   newInvoiceId,
 } from "../invoicing/invoices.ts";
+import { requireNoLiveStoreSubscription } from "../stores/require-no-live-store-subscription.ts";
 import { addDays, addInterval, type Interval, type Period } from "../time/index.ts";
 import { firstPaidPeriod } from "./first-paid-period.ts";
 import { registerFounder } from "./founders.ts";
@@ -98,6 +99,7 @@ export async function subscribeWithin(
       `Organization ${organizationId} is ${organization.status}; it cannot subscribe.`,
     );
   }
+  await requireNoLiveStoreSubscription({ executor: tx, organizationId });
   const live = await findLiveSubscription({ executor: tx, organizationId });
   if (live && replaceExisting) {
     // Buying a new plan outright marks the previous subscription expired, in the same transaction.

@@ -128,7 +128,7 @@ export async function setEntitlement({
   status: "trialing" | "active" | "past_due" | "canceled";
   trialEndsAt: Date | null;
   graceEndsAt?: Date | null;
-  source: "free" | "subscription" | "manual";
+  source: "free" | "subscription" | "manual" | "store";
   now: Date;
 }) {
   const values = {

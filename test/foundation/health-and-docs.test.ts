@@ -211,6 +211,7 @@ describe("the OpenAPI document describes every operation on its own", () => {
       events: "eventId",
       "webhook-endpoints": "endpointId",
       "webhook-deliveries": "deliveryId",
+      "store-subscriptions": "storeSubscriptionId",
     };
     const seen: Record<string, Set<string>> = {};
     for (const { path } of operations) {

@@ -8,6 +8,7 @@ export * from "./operator-sessions.ts";
 export * from "./organizations.ts";
 export * from "./payments.ts";
 export * from "./portal-sessions.ts";
+export * from "./stores.ts";
 export * from "./taxes.ts";
 export * from "./test-clocks.ts";
 export * from "./webhooks.ts";

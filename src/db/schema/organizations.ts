@@ -148,7 +148,7 @@ export const organizationEntitlements = pgTable("organization_entitlements", {
   trialEndsAt: timestamp("trial_ends_at", { withTimezone: true }),
   /** While `past_due`, access continues until here (the grace period). */
   graceEndsAt: timestamp("grace_ends_at", { withTimezone: true }),
-  source: text("source", { enum: ["free", "subscription", "manual"] }).notNull(),
+  source: text("source", { enum: ["free", "subscription", "manual", "store"] }).notNull(),
   /**
    * Set only when root entitled the organization to a plan the catalog does not have (a manual override):
    * the feature values that stay in force, snapshotted from the previous plan so its limits are preserved.

@@ -1,0 +1,430 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/logger.ts";
+import { storeReconciliationTask } from "../../src/stores/reconcile-store-subscriptions.ts";
+import type { TestApp } from "../helpers/app.ts";
+import { type FakeGooglePlay, startFakeGooglePlay } from "../helpers/fake-google-play.ts";
+import { startJwksServer } from "../helpers/jwks-server.ts";
+import { createCheckoutCustomer, startCheckoutTestApp } from "../helpers/payment-scenario.ts";
+
+/**
+ * Google Play end to end: Pub/Sub pushes authenticated by OIDC tokens signed by a local JWKS server, the
+ * official Android Publisher client (service-account credentials, a throwaway key) talking to a local
+ * fake, each subscription state mapped onto the entitlement, voided purchases, the app's registration.
+ */
+let app: TestApp;
+let google: FakeGooglePlay;
+let jwks: Awaited<ReturnType<typeof startJwksServer>>;
+const pushAccount = "pubsub-push@abono-tests.iam.gserviceaccount.com";
+const audience = "https://abono.example/v1/webhooks/google";
+const day = 86_400_000;
+
+beforeAll(async () => {
+  google = await startFakeGooglePlay();
+  jwks = await startJwksServer();
+  app = await startCheckoutTestApp({
+    ABONO_GOOGLE_PACKAGE_NAME: google.packageName,
+    ABONO_GOOGLE_SERVICE_ACCOUNT_KEY_PATH: google.serviceAccountKeyPath,
+    ABONO_GOOGLE_PUSH_AUDIENCE: audience,
+    ABONO_GOOGLE_PUSH_SERVICE_ACCOUNT: pushAccount,
+    ABONO_GOOGLE_PUSH_JWKS_URL: jwks.jwksUrl,
+    ABONO_GOOGLE_PUSH_ISSUER: jwks.issuer,
+    ABONO_GOOGLE_API_URL: google.apiUrl,
+    ABONO_GOOGLE_OAUTH_URL: google.tokenUrl,
+  });
+  const mapped = await app.request("PUT", "/v1/plans/premium/store-products", {
+    body: {
+      storeProducts: [{ store: "google_play", productId: "premium", basePlanId: "monthly" }],
+    },
+  });
+  expect(mapped.status).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await google?.close();
+  await jwks?.close();
+});
+
+async function customerWithToken() {
+  const customer = await createCheckoutCustomer(app, {
+    idPrefix: "google",
+    name: "Veterinaria",
+    owner: "tomas",
+    emailDomain: "veterinaria.example",
+    locale: "en",
+  });
+  const tokens = await app.request("GET", customer.path("/store-tokens"));
+  return { ...customer, token: tokens.body.obfuscatedExternalAccountId as string };
+}
+
+function putPurchase({
+  purchaseToken = `gp-${randomUUID()}`,
+  accountToken,
+  state = "SUBSCRIPTION_STATE_ACTIVE",
+  expiresIn = 30 * day,
+  orderId = `GPA.${Math.floor(Math.random() * 1e9)}`,
+  freeTrial = false,
+  acknowledgementState = "ACKNOWLEDGEMENT_STATE_PENDING",
+}: {
+  purchaseToken?: string;
+  accountToken?: string | undefined;
+  state?: string;
+  expiresIn?: number;
+  orderId?: string;
+  freeTrial?: boolean;
+  acknowledgementState?: string;
+}) {
+  google.purchases.set(purchaseToken, {
+    regionCode: "AR",
+    startTime: new Date(Date.now() - day).toISOString(),
+    subscriptionState: state,
+    acknowledgementState,
+    ...(accountToken
+      ? { externalAccountIdentifiers: { obfuscatedExternalAccountId: accountToken } }
+      : {}),
+    lineItems: [
+      {
+        productId: "premium",
+        expiryTime: new Date(Date.now() + expiresIn).toISOString(),
+        autoRenewingPlan: {
+          autoRenewEnabled: state === "SUBSCRIPTION_STATE_ACTIVE",
+          recurringPrice: { currencyCode: "USD", units: "4", nanos: 990000000 },
+        },
+        offerDetails: { basePlanId: "monthly", offerTags: [] },
+        latestSuccessfulOrderId: orderId,
+        ...(freeTrial ? { offerPhase: { freeTrial: {} } } : { offerPhase: { basePrice: {} } }),
+      },
+    ],
+  });
+  return { purchaseToken, orderId };
+}
+
+async function push(
+  notification: Record<string, unknown>,
+  {
+    token,
+    messageId = String(Math.floor(Math.random() * 1e12)),
+  }: { token?: string; messageId?: string } = {},
+) {
+  const bearer =
+    token ?? (await jwks.sign({ email: pushAccount, email_verified: true }, { audience }));
+  const data = Buffer.from(
+    JSON.stringify({
+      version: "1.0",
+      packageName: google.packageName,
+      eventTimeMillis: String(Date.now()),
+      ...notification,
+    }),
+  ).toString("base64");
+  return app.request("POST", "/v1/webhooks/google", {
+    auth: null,
+    rawBody: JSON.stringify({
+      message: { data, messageId, publishTime: new Date().toISOString() },
+      subscription: "projects/abono-tests/subscriptions/play",
+    }),
+    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+  });
+}
+
+const subscriptionNotice = (purchaseToken: string, notificationType: number) => ({
+  subscriptionNotification: {
+    version: "1.0",
+    notificationType,
+    purchaseToken,
+    subscriptionId: "premium",
+  },
+});
+
+const entitlementOf = async (organizationId: string) =>
+  (await app.request("GET", `/v1/organizations/${organizationId}/entitlement`)).body;
+
+async function storePayments(organizationId: string) {
+  const { rows } = await app.database.pool.query(
+    `select provider, provider_payment_id, amount::text, currency, status, invoice_id
+       from payments where organization_id = $1 order by created_at, id`,
+    [organizationId],
+  );
+  return rows;
+}
+
+describe("Google Play notifications", () => {
+  it("SUBSCRIPTION_PURCHASED: fetched, acknowledged, entitlement active, payment without invoice", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken, orderId } = putPurchase({ accountToken: token });
+    const response = await push(subscriptionNotice(purchaseToken, 4));
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.outcome).toBe("processed");
+    expect(google.acknowledged).toContain(purchaseToken);
+    expect(await entitlementOf(organizationId)).toMatchObject({
+      planId: "premium",
+      status: "active",
+    });
+    expect(await storePayments(organizationId)).toEqual([
+      {
+        provider: "google_play",
+        provider_payment_id: orderId,
+        amount: "499",
+        currency: "USD",
+        status: "succeeded",
+        invoice_id: null,
+      },
+    ]);
+    const trace = await app.database.pool.query(
+      `select data from organization_billing_providers where organization_id = $1 and provider = 'google_play'`,
+      [organizationId],
+    );
+    expect(trace.rows[0].data).toMatchObject({ planId: "premium", status: "active" });
+  });
+
+  const states: {
+    state: string;
+    type: number;
+    expiresIn?: number;
+    entitlement: { planId: string; status: string };
+    storeStatus: string;
+    limit: number;
+  }[] = [
+    {
+      state: "SUBSCRIPTION_STATE_IN_GRACE_PERIOD",
+      type: 6,
+      expiresIn: 3 * day,
+      entitlement: { planId: "premium", status: "past_due" },
+      storeStatus: "past_due",
+      limit: 3000,
+    },
+    {
+      state: "SUBSCRIPTION_STATE_ON_HOLD",
+      type: 5,
+      expiresIn: -day,
+      entitlement: { planId: "free", status: "canceled" },
+      storeStatus: "past_due",
+      limit: 10,
+    },
+    {
+      state: "SUBSCRIPTION_STATE_PAUSED",
+      type: 10,
+      expiresIn: -day,
+      entitlement: { planId: "free", status: "active" },
+      storeStatus: "paused",
+      limit: 10,
+    },
+    {
+      state: "SUBSCRIPTION_STATE_CANCELED",
+      type: 3,
+      expiresIn: 10 * day,
+      entitlement: { planId: "premium", status: "active" },
+      storeStatus: "active",
+      limit: 3000,
+    },
+    {
+      state: "SUBSCRIPTION_STATE_EXPIRED",
+      type: 13,
+      expiresIn: -day,
+      entitlement: { planId: "free", status: "active" },
+      storeStatus: "expired",
+      limit: 10,
+    },
+  ];
+
+  for (const testCase of states) {
+    it(`${testCase.state} → ${testCase.entitlement.planId} ${testCase.entitlement.status}`, async () => {
+      const { organizationId, token } = await customerWithToken();
+      const { purchaseToken, orderId } = putPurchase({ accountToken: token });
+      expect((await push(subscriptionNotice(purchaseToken, 4))).body.outcome).toBe("processed");
+      putPurchase({
+        purchaseToken,
+        accountToken: token,
+        orderId,
+        state: testCase.state,
+        expiresIn: testCase.expiresIn ?? 30 * day,
+        acknowledgementState: "ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED",
+      });
+      const response = await push(subscriptionNotice(purchaseToken, testCase.type));
+      expect(response.body.outcome).toBe("processed");
+      expect(await entitlementOf(organizationId)).toMatchObject(testCase.entitlement);
+      const check = await app.request(
+        "GET",
+        `/v1/organizations/${organizationId}/entitlements/encounters`,
+      );
+      expect(check.body).toMatchObject({ allowed: true, limit: testCase.limit });
+      const { rows } = await app.database.pool.query(
+        `select status, auto_renew from store_subscriptions where store_subscription_id = $1`,
+        [purchaseToken],
+      );
+      expect(rows[0].status).toBe(testCase.storeStatus);
+      if (testCase.state === "SUBSCRIPTION_STATE_CANCELED") expect(rows[0].auto_renew).toBe(false);
+    });
+  }
+
+  it("a free trial is trialing until the line item's expiry", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken } = putPurchase({
+      accountToken: token,
+      freeTrial: true,
+      expiresIn: 7 * day,
+    });
+    expect((await push(subscriptionNotice(purchaseToken, 4))).body.outcome).toBe("processed");
+    const entitlement = await entitlementOf(organizationId);
+    expect(entitlement).toMatchObject({ planId: "premium", status: "trialing" });
+    expect(entitlement.trialEndsAt).not.toBeNull();
+    expect(await storePayments(organizationId)).toEqual([]);
+  });
+
+  it("a voided purchase revokes and marks its payment refunded", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken, orderId } = putPurchase({ accountToken: token });
+    await push(subscriptionNotice(purchaseToken, 4));
+    const response = await push({
+      voidedPurchaseNotification: { purchaseToken, orderId, productType: 1, refundType: 1 },
+    });
+    expect(response.body.outcome).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+    expect(await storePayments(organizationId)).toMatchObject([{ status: "refunded" }]);
+  });
+
+  it("bad tokens → 400 and nothing fetched or changed; the same message twice is applied once", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken } = putPurchase({ accountToken: token });
+    const before = google.requests.length;
+    const badTokens = [
+      "not-a-jwt",
+      await jwks.sign({ email: pushAccount, email_verified: true }, { audience: "someone-else" }),
+      await jwks.sign({ email: "intruder@example.com", email_verified: true }, { audience }),
+      await jwks.sign(
+        { email: pushAccount, email_verified: true },
+        { audience, issuer: "https://evil.example" },
+      ),
+      await jwks.sign(
+        { email: pushAccount, email_verified: true },
+        { audience, expiresIn: Math.floor(Date.now() / 1000) - 3600 },
+      ),
+    ];
+    for (const bad of badTokens) {
+      const response = await push(subscriptionNotice(purchaseToken, 4), { token: bad });
+      expect(response.status, JSON.stringify(response.body)).toBe(400);
+      expect(response.body.error.code).toBe("webhook_signature_invalid");
+    }
+    const noAuth = await app.request("POST", "/v1/webhooks/google", {
+      auth: null,
+      rawBody: "{}",
+      headers: { "content-type": "application/json" },
+    });
+    expect(noAuth.status).toBe(400);
+    expect(google.requests.length).toBe(before);
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+
+    const messageId = "message-twice";
+    const first = await Promise.all([
+      push(subscriptionNotice(purchaseToken, 4), { messageId }),
+      push(subscriptionNotice(purchaseToken, 4), { messageId }),
+    ]);
+    expect(first.map((response) => response.body.outcome).sort()).toEqual([
+      "duplicate",
+      "processed",
+    ]);
+    expect(await storePayments(organizationId)).toHaveLength(1);
+  });
+
+  it("the app registers a purchase: idempotent by token, refused for another organization's", async () => {
+    const { organizationId, token, path } = await customerWithToken();
+    const { purchaseToken } = putPurchase({ accountToken: token });
+    const body = { store: "google_play", purchaseToken, productId: "premium" };
+    const first = await app.request("POST", path("/store-purchases"), { body });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.storeSubscription).toMatchObject({
+      organizationId,
+      planId: "premium",
+      status: "active",
+    });
+    const again = await app.request("POST", path("/store-purchases"), { body });
+    expect(again.status).toBe(200);
+    expect(again.body.outcome).toBe("duplicate");
+    expect(again.body.storeSubscription.id).toBe(first.body.storeSubscription.id);
+    expect(await storePayments(organizationId)).toHaveLength(1);
+    expect(await entitlementOf(organizationId)).toMatchObject({
+      planId: "premium",
+      status: "active",
+    });
+
+    const other = await customerWithToken();
+    const stolen = await app.request("POST", other.path("/store-purchases"), { body });
+    expect(stolen.status).toBe(409);
+    const wrongProduct = await app.request("POST", other.path("/store-purchases"), {
+      body: { ...body, productId: "plus" },
+    });
+    expect(wrongProduct.status).toBe(400);
+    const unknown = await app.request("POST", other.path("/store-purchases"), {
+      body: { ...body, purchaseToken: "never-issued" },
+    });
+    expect(unknown.status).toBe(400);
+    const apple = await app.request("POST", other.path("/store-purchases"), {
+      body: { ...body, store: "app_store" },
+    });
+    expect(apple.status).toBe(400);
+    expect(await entitlementOf(other.organizationId)).toMatchObject({ planId: "free" });
+  });
+
+  it("a purchase without an account id registered by the app is tied to that organization", async () => {
+    const { organizationId, path } = await customerWithToken();
+    const { purchaseToken } = putPurchase({ accountToken: undefined });
+    const response = await app.request("POST", path("/store-purchases"), {
+      body: { store: "google_play", purchaseToken, productId: "premium" },
+    });
+    expect(response.status).toBe(200);
+    expect(await entitlementOf(organizationId)).toMatchObject({
+      planId: "premium",
+      status: "active",
+    });
+  });
+
+  it("reconciliation: a state Google never notified is fetched by store-sync", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken, orderId } = putPurchase({ accountToken: token });
+    await push(subscriptionNotice(purchaseToken, 4));
+    putPurchase({
+      purchaseToken,
+      accountToken: token,
+      orderId,
+      state: "SUBSCRIPTION_STATE_EXPIRED",
+      expiresIn: -day,
+      acknowledgementState: "ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED",
+    });
+    const synced = await app.request(
+      "POST",
+      `/v1/root/organizations/${organizationId}/store-sync`,
+      {
+        body: {},
+      },
+    );
+    expect(synced.status).toBe(200);
+    expect(synced.body.results).toEqual([
+      expect.objectContaining({ store: "google_play", outcome: "processed" }),
+    ]);
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+  });
+
+  it("the daily reconciliation is scheduled for the next 00:00 UTC, once", async () => {
+    const now = new Date();
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+    const key = `stores.reconcile:${next.toISOString().slice(0, 10)}`;
+    // What the scheduler's tick (each minute) runs; a second run in the same day adds nothing.
+    const run = () =>
+      storeReconciliationTask.run({
+        db: app.database.db,
+        now,
+        scope: { testClockId: null },
+        logger: createLogger({ level: "silent" }),
+      });
+    await run();
+    expect(await run()).toBe(0);
+    const { rows } = await app.database.pool.query(
+      `select job.run_at from graphile_worker._private_jobs job
+         join graphile_worker._private_tasks task on task.id = job.task_id
+        where job.key = $1 and task.identifier = 'stores.reconcile'`,
+      [key],
+    );
+    expect(rows).toHaveLength(1);
+    expect(new Date(rows[0]?.run_at ?? 0).toISOString()).toBe(next.toISOString());
+  });
+});
