@@ -481,7 +481,8 @@ describe("concurrent plan changes", () => {
         (note: { billingReason: string }) => note.billingReason === "subscription_change",
       ),
     ).toHaveLength(1);
-    const invoices = (await app.request("GET", org.path("/invoices"))).body.data;
+    const invoices = (await app.request("GET", org.path("/invoices?documentType=invoice"))).body
+      .data;
     expect(
       invoices.filter(
         (invoice: { billingReason: string }) => invoice.billingReason === "subscription_change",
