@@ -334,7 +334,7 @@ async function loadPurchase({ db, checkoutId }: { db: Database; checkoutId: stri
     .leftJoin(invoices, eq(invoices.id, checkouts.invoiceId))
     .leftJoin(subscriptions, eq(subscriptions.id, checkouts.subscriptionId))
     .where(eq(checkouts.id, checkoutId));
-  if (!row || row.checkout.status !== "completed") return null;
+  if (row?.checkout.status !== "completed") return null;
   const detailsFor = (locale: Locale): PurchaseDetails => ({
     organizationName: row.organizationName,
     planName: row.planName ?? row.checkout.planId,

@@ -7,7 +7,12 @@ import { refundInvoice } from "../../payments/refund-invoice.ts";
 import { payOutBalance } from "../../root/pay-out-balance.ts";
 import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
-import { creditNoteResponse, creditNoteSchema } from "../schemas/billing-schemas.ts";
+import {
+  balanceTransactionResponse,
+  balanceTransactionSchema,
+  creditNoteResponse,
+  creditNoteSchema,
+} from "../schemas/billing-schemas.ts";
 import { pdfResponse, sendInvoicePdf } from "../send-invoice-pdf.ts";
 import { visibleInvoice } from "../visible-invoice.ts";
 import { billingServices } from "./subscriptions.ts";
@@ -188,14 +193,7 @@ export const creditNoteRoutes: RouteModule = (app, dependencies) => {
         body: z.strictObject({ amount: amountInput.optional(), reason: reasonInput }),
         response: {
           201: z.object({
-            transaction: z.object({
-              id: z.string(),
-              amount: z.number().int(),
-              currency: z.string(),
-              type: z.string(),
-              description: z.string(),
-              createdAt: z.date(),
-            }),
+            transaction: balanceTransactionSchema,
             refunds: z.array(refundSchema),
             balance: z.object({ currency: z.string(), available: z.number().int() }),
             auditLogId: z.string(),
@@ -212,16 +210,8 @@ export const creditNoteRoutes: RouteModule = (app, dependencies) => {
         actor: request.principal?.id ?? "unknown",
         systemNow: clock(),
       });
-      const { transaction } = result;
       return reply.code(201).send({
-        transaction: {
-          id: transaction.id,
-          amount: toNumber(transaction.amount),
-          currency: transaction.currency,
-          type: transaction.type,
-          description: transaction.description,
-          createdAt: transaction.createdAt,
-        },
+        transaction: balanceTransactionResponse(result.transaction),
         refunds: result.refunds.map((refund) => ({
           paymentId: refund.paymentId,
           provider: refund.provider,

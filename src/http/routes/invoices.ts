@@ -13,7 +13,12 @@ import {
 } from "../../payments/payment-methods.ts";
 import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
-import { invoiceResponse, invoiceSchema } from "../schemas/billing-schemas.ts";
+import {
+  balanceTransactionResponse,
+  balanceTransactionSchema,
+  invoiceResponse,
+  invoiceSchema,
+} from "../schemas/billing-schemas.ts";
 import { pdfResponse, sendInvoicePdf } from "../send-invoice-pdf.ts";
 import { visibleInvoice } from "../visible-invoice.ts";
 
@@ -132,16 +137,7 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
           200: z.object({
             currency: z.string().nullable(),
             available: z.number().int(),
-            transactions: z.array(
-              z.object({
-                id: z.string(),
-                amount: z.number().int(),
-                type: z.string(),
-                invoiceId: z.string().nullable(),
-                description: z.string(),
-                createdAt: z.date(),
-              }),
-            ),
+            transactions: z.array(balanceTransactionSchema),
             hasMore: z.boolean(),
             nextCursor: z.string().nullable(),
           }),
@@ -165,14 +161,7 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
       return {
         currency: organization.currency,
         available: toNumber(available),
-        transactions: page.data.map((row) => ({
-          id: row.id,
-          amount: toNumber(row.amount),
-          type: row.type,
-          invoiceId: row.invoiceId,
-          description: row.description,
-          createdAt: row.createdAt,
-        })),
+        transactions: page.data.map(balanceTransactionResponse),
         hasMore: page.hasMore,
         nextCursor: page.nextCursor,
       };

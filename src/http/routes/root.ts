@@ -16,6 +16,10 @@ import {
 } from "../../root/entitlement-overrides.ts";
 import { setOrganizationPlan } from "../../root/set-organization-plan.ts";
 import type { RouteModule } from "../app-types.ts";
+import {
+  balanceTransactionResponse,
+  balanceTransactionSchema,
+} from "../schemas/billing-schemas.ts";
 import { catalogKey, currencyInput } from "../schemas/catalog-schemas.ts";
 import { entitlementSummarySchema } from "../schemas/entitlement-schemas.ts";
 import { instantInput } from "../schemas/instant-input.ts";
@@ -87,16 +91,7 @@ const overrideResponse = (override: EntitlementOverride): z.infer<typeof overrid
   createdAt: override.createdAt,
 });
 
-const transactionSchema = z.object({
-  id: z.string(),
-  amount: z.number().int(),
-  currency: z.string(),
-  type: z.string(),
-  invoiceId: z.string().nullable(),
-  description: z.string(),
-  actor: z.string().nullable(),
-  createdAt: z.date(),
-});
+const transactionSchema = balanceTransactionSchema.extend({ actor: z.string().nullable() });
 
 /**
  * Root operations (docs/root-and-audit.md): the plan and status override with its danger-zone confirmation, balance
@@ -214,16 +209,7 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
       });
       const { transaction } = result;
       return reply.code(201).send({
-        transaction: {
-          id: transaction.id,
-          amount: toNumber(transaction.amount),
-          currency: transaction.currency,
-          type: transaction.type,
-          invoiceId: transaction.invoiceId,
-          description: transaction.description,
-          actor: transaction.actor,
-          createdAt: transaction.createdAt,
-        },
+        transaction: { ...balanceTransactionResponse(transaction), actor: transaction.actor },
         balance: { currency: result.currency, available: toNumber(result.available) },
         auditLogId: result.auditLogId,
       });

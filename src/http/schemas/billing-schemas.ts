@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { taxExemptions, taxIdTypes } from "../../db/schema/index.ts";
+import type { BalanceTransaction } from "../../invoicing/balance-ledger.ts";
 import type { Invoice } from "../../invoicing/invoices.ts";
 import {
   summarizeTaxes,
@@ -271,3 +272,26 @@ export const subscriptionSchema = z.object({
     .nullable(),
   createdAt: z.date(),
 });
+
+/** One entry of the append-only balance ledger, as every route answers it; positive amounts add credit. */
+export const balanceTransactionSchema = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  type: z.string(),
+  invoiceId: z.string().nullable(),
+  description: z.string(),
+  createdAt: z.date(),
+});
+
+export function balanceTransactionResponse(transaction: BalanceTransaction) {
+  return {
+    id: transaction.id,
+    amount: toNumber(transaction.amount),
+    currency: transaction.currency,
+    type: transaction.type,
+    invoiceId: transaction.invoiceId,
+    description: transaction.description,
+    createdAt: transaction.createdAt,
+  };
+}
