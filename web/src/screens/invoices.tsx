@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { api, authorizationHeaders, unwrap } from "../api/client.ts";
 import { errorText } from "../api/error-text.ts";
 import { keys } from "../api/queries.ts";
@@ -30,7 +30,7 @@ function correctedNumbers(note: CreditNote, invoices: readonly Invoice[]): strin
 /** Invoices and credit notes, newest first, with their PDFs. */
 export function Invoices() {
   const i18n = useI18n();
-  const { t, money, date } = i18n;
+  const { t, money } = i18n;
   const { organizationId } = usePortal();
   const [downloadError, setDownloadError] = useState<unknown>(null);
   const invoices = useInfiniteQuery({
@@ -105,136 +105,144 @@ export function Invoices() {
       {rows.length === 0 ? (
         <p>{t("invoices.empty")}</p>
       ) : (
-        <div className="table-wrap card">
-          <table className="list" data-testid="invoices">
-            <caption className="visually-hidden">{t("invoices.heading")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("invoices.number")}</th>
-                <th scope="col">{t("invoices.date")}</th>
-                <th scope="col">{t("invoices.kind")}</th>
-                <th scope="col">{t("invoices.status")}</th>
-                <th scope="col" className="number">
-                  {t("invoices.total")}
-                </th>
-                <th scope="col">
-                  <span className="visually-hidden">{t("invoices.pdf")}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((invoice) => (
-                <tr key={invoice.id} data-testid={`invoice-${invoice.number ?? invoice.id}`}>
-                  <th scope="row">{invoice.number ?? "—"}</th>
-                  <td className="date">{date(invoice.createdAt)}</td>
-                  <td>{kindLabel(invoice)}</td>
-                  <td>
-                    <Badge tone={statusTone[invoice.status]}>
-                      {t(`invoices.status.${invoice.status}`)}
-                    </Badge>
-                  </td>
-                  <td className="number">
-                    {money(invoice.total, invoice.currency)}
-                    {invoice.creditedToBalance > 0 ? (
-                      <div className="muted small">
-                        {t("invoices.credited", {
-                          amount: money(invoice.creditedToBalance, invoice.currency),
-                        })}
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>
-                    <Button variant="ghost" onClick={() => void download(invoice)}>
-                      {t("invoices.pdf")}
-                      <span className="visually-hidden">
-                        {" "}
-                        {t("invoices.download", { number: invoice.number ?? invoice.id })}
-                      </span>
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DocumentTable
+          caption={t("invoices.heading")}
+          testId="invoices"
+          rowTestId="invoice"
+          documents={rows}
+          thirdColumn={{ heading: t("invoices.kind"), cell: kindLabel }}
+          badge={(invoice) => (
+            <Badge tone={statusTone[invoice.status]}>
+              {t(`invoices.status.${invoice.status}`)}
+            </Badge>
+          )}
+          amountNote={(invoice) =>
+            invoice.creditedToBalance > 0
+              ? t("invoices.credited", {
+                  amount: money(invoice.creditedToBalance, invoice.currency),
+                })
+              : null
+          }
+          onDownload={download}
+        />
       )}
-      {invoices.hasNextPage ? (
-        <Button
-          variant="secondary"
-          busy={invoices.isFetchingNextPage}
-          onClick={() => void invoices.fetchNextPage()}
-        >
-          {t("invoices.more")}
-        </Button>
-      ) : null}
+      <MoreButton query={invoices} />
       {creditRows.length > 0 ? (
         <>
           <h2 className="list-heading">{t("creditNotes.heading")}</h2>
-          <div className="table-wrap card">
-            <table className="list" data-testid="credit-notes">
-              <caption className="visually-hidden">{t("creditNotes.heading")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("invoices.number")}</th>
-                  <th scope="col">{t("invoices.date")}</th>
-                  <th scope="col">{t("creditNotes.corrects")}</th>
-                  <th scope="col">{t("invoices.status")}</th>
-                  <th scope="col" className="number">
-                    {t("invoices.total")}
-                  </th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t("invoices.pdf")}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {creditRows.map((note) => (
-                  <tr key={note.id} data-testid={`credit-note-${note.number ?? note.id}`}>
-                    <th scope="row">{note.number ?? "—"}</th>
-                    <td className="date">{date(note.createdAt)}</td>
-                    <td>{correctedNumbers(note, rows)}</td>
-                    <td>
-                      <Badge tone={note.status === "void" ? "neutral" : "success"}>
-                        {t(`creditNotes.status.${note.status}`)}
-                      </Badge>
-                    </td>
-                    <td className="number">
-                      {money(note.total, note.currency)}
-                      <div className="muted small">
-                        {note.creditedTo === "payment_method"
-                          ? t("creditNotes.refunded", {
-                              amount: money(note.amountRefunded, note.currency),
-                            })
-                          : t("invoices.credited", {
-                              amount: money(note.creditedToBalance, note.currency),
-                            })}
-                      </div>
-                    </td>
-                    <td>
-                      <Button variant="ghost" onClick={() => void download(note)}>
-                        {t("invoices.pdf")}
-                        <span className="visually-hidden">
-                          {" "}
-                          {t("invoices.download", { number: note.number ?? note.id })}
-                        </span>
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {creditNotes.hasNextPage ? (
-            <Button
-              variant="secondary"
-              busy={creditNotes.isFetchingNextPage}
-              onClick={() => void creditNotes.fetchNextPage()}
-            >
-              {t("invoices.more")}
-            </Button>
-          ) : null}
+          <DocumentTable
+            caption={t("creditNotes.heading")}
+            testId="credit-notes"
+            rowTestId="credit-note"
+            documents={creditRows}
+            thirdColumn={{
+              heading: t("creditNotes.corrects"),
+              cell: (note) => correctedNumbers(note, rows),
+            }}
+            badge={(note) => (
+              <Badge tone={note.status === "void" ? "neutral" : "success"}>
+                {t(`creditNotes.status.${note.status}`)}
+              </Badge>
+            )}
+            amountNote={(note) =>
+              note.creditedTo === "payment_method"
+                ? t("creditNotes.refunded", { amount: money(note.amountRefunded, note.currency) })
+                : t("invoices.credited", { amount: money(note.creditedToBalance, note.currency) })
+            }
+            onDownload={download}
+          />
+          <MoreButton query={creditNotes} />
         </>
       ) : null}
     </>
+  );
+}
+
+/** "More" under a list, while its query has another page. */
+function MoreButton({
+  query,
+}: {
+  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+}) {
+  const { t } = useI18n();
+  if (!query.hasNextPage) return null;
+  return (
+    <Button
+      variant="secondary"
+      busy={query.isFetchingNextPage}
+      onClick={() => void query.fetchNextPage()}
+    >
+      {t("invoices.more")}
+    </Button>
+  );
+}
+
+/** One table of billing documents: number, date, a column of its own, status, total and the PDF. */
+function DocumentTable<Document extends Invoice | CreditNote>({
+  caption,
+  testId,
+  rowTestId,
+  documents,
+  thirdColumn,
+  badge,
+  amountNote,
+  onDownload,
+}: {
+  caption: string;
+  testId: string;
+  rowTestId: string;
+  documents: readonly Document[];
+  thirdColumn: { heading: string; cell: (document: Document) => string };
+  badge: (document: Document) => ReactNode;
+  amountNote: (document: Document) => string | null;
+  onDownload: (document: Document) => Promise<void>;
+}) {
+  const { t, money, date } = useI18n();
+  return (
+    <div className="table-wrap card">
+      <table className="list" data-testid={testId}>
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("invoices.number")}</th>
+            <th scope="col">{t("invoices.date")}</th>
+            <th scope="col">{thirdColumn.heading}</th>
+            <th scope="col">{t("invoices.status")}</th>
+            <th scope="col" className="number">
+              {t("invoices.total")}
+            </th>
+            <th scope="col">
+              <span className="visually-hidden">{t("invoices.pdf")}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {documents.map((document) => {
+            const note = amountNote(document);
+            return (
+              <tr key={document.id} data-testid={`${rowTestId}-${document.number ?? document.id}`}>
+                <th scope="row">{document.number ?? "—"}</th>
+                <td className="date">{date(document.createdAt)}</td>
+                <td>{thirdColumn.cell(document)}</td>
+                <td>{badge(document)}</td>
+                <td className="number">
+                  {money(document.total, document.currency)}
+                  {note === null ? null : <div className="muted small">{note}</div>}
+                </td>
+                <td>
+                  <Button variant="ghost" onClick={() => void onDownload(document)}>
+                    {t("invoices.pdf")}
+                    <span className="visually-hidden">
+                      {" "}
+                      {t("invoices.download", { number: document.number ?? document.id })}
+                    </span>
+                  </Button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
