@@ -1,6 +1,7 @@
 import { createHmac, randomInt } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { TestApp } from "./app.ts";
 
 /**
  * A stand-in for api.stripe.com on 127.0.0.1 that the real `stripe` SDK talks to (point the SDK's
@@ -1138,4 +1139,28 @@ function stringRecord(value: FormValue | undefined): Record<string, string> {
     if (typeof entry === "string") record[key] = entry;
   }
   return record;
+}
+
+/** The settings that point Abono's Stripe adapter at this fake. */
+export function fakeStripeEnvironment(fake: FakeStripe): Record<string, string> {
+  return {
+    ABONO_STRIPE_SECRET_KEY: fake.secretKey,
+    ABONO_STRIPE_WEBHOOK_SECRET: fake.webhookSecret,
+    ABONO_STRIPE_API_URL: fake.apiUrl,
+  };
+}
+
+/** Delivers a signed Stripe event to the app's webhook route, as Stripe would. */
+export function deliverStripeEvent(
+  app: { request: TestApp["request"] },
+  fake: FakeStripe,
+  event: StripeEvent,
+  options: { timestamp?: number; secret?: string | string[] } = {},
+) {
+  const request = fake.webhookRequest(event, options);
+  return app.request("POST", "/v1/webhooks/stripe", {
+    auth: null,
+    rawBody: request.body,
+    headers: request.headers,
+  });
 }

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../helpers/app.ts";
 import { type FakeMercadoPago, startFakeMercadoPago } from "../helpers/fake-mercadopago.ts";
 import { type FakePayPal, startFakePayPal } from "../helpers/fake-paypal.ts";
-import { type FakeStripe, startFakeStripe } from "../helpers/fake-stripe.ts";
+import {
+  deliverStripeEvent,
+  type FakeStripe,
+  fakeStripeEnvironment,
+  type StripeEvent,
+  startFakeStripe,
+} from "../helpers/fake-stripe.ts";
 import { createCheckoutCustomer, startCheckoutTestApp } from "../helpers/payment-scenario.ts";
 
 /**
@@ -23,9 +29,7 @@ beforeAll(async () => {
   mercadoPago = await startFakeMercadoPago();
   payPal = await startFakePayPal();
   app = await startCheckoutTestApp({
-    ABONO_STRIPE_SECRET_KEY: stripe.secretKey,
-    ABONO_STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
-    ABONO_STRIPE_API_URL: stripe.apiUrl,
+    ...fakeStripeEnvironment(stripe),
     ABONO_MERCADOPAGO_ACCESS_TOKEN: mercadoPago.accessToken,
     ABONO_MERCADOPAGO_API_URL: mercadoPago.apiUrl,
     ABONO_MERCADOPAGO_WEBHOOK_SECRET: mercadoPagoSecret,
@@ -189,13 +193,8 @@ describe("refunds to the payment method through each provider", () => {
   });
 });
 
-function deliverStripe(event: Parameters<FakeStripe["webhookRequest"]>[0]) {
-  const request = stripe.webhookRequest(event, {});
-  return app.request("POST", "/v1/webhooks/stripe", {
-    auth: null,
-    rawBody: request.body,
-    headers: request.headers,
-  });
+function deliverStripe(event: StripeEvent) {
+  return deliverStripeEvent(app, stripe, event);
 }
 
 function deliverMercadoPago(notification: ReturnType<FakeMercadoPago["pay"]>) {

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../helpers/app.ts";
-import { type FakeStripe, startFakeStripe } from "../helpers/fake-stripe.ts";
+import {
+  deliverStripeEvent,
+  type FakeStripe,
+  fakeStripeEnvironment,
+  type StripeEvent,
+  startFakeStripe,
+} from "../helpers/fake-stripe.ts";
 import { createCheckoutCustomer, startCheckoutTestApp } from "../helpers/payment-scenario.ts";
 
 /**
@@ -14,9 +20,7 @@ let fake: FakeStripe;
 beforeAll(async () => {
   fake = await startFakeStripe();
   app = await startCheckoutTestApp({
-    ABONO_STRIPE_SECRET_KEY: fake.secretKey,
-    ABONO_STRIPE_WEBHOOK_SECRET: fake.webhookSecret,
-    ABONO_STRIPE_API_URL: fake.apiUrl,
+    ...fakeStripeEnvironment(fake),
   });
 });
 
@@ -34,13 +38,8 @@ const createCustomer = () =>
     locale: "es",
   });
 
-function deliver(event: Parameters<FakeStripe["webhookRequest"]>[0]) {
-  const request = fake.webhookRequest(event);
-  return app.request("POST", "/v1/webhooks/stripe", {
-    auth: null,
-    rawBody: request.body,
-    headers: request.headers,
-  });
+function deliver(event: StripeEvent) {
+  return deliverStripeEvent(app, fake, event);
 }
 
 async function startSetup(organizationId: string, body: Record<string, unknown> = {}) {

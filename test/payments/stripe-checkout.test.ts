@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { createBillingOrganization } from "../helpers/billing-scenario.ts";
-import { type FakeStripe, startFakeStripe } from "../helpers/fake-stripe.ts";
+import {
+  deliverStripeEvent,
+  type FakeStripe,
+  fakeStripeEnvironment,
+  type StripeEvent,
+  startFakeStripe,
+} from "../helpers/fake-stripe.ts";
 import {
   createCheckoutCustomer,
   paymentCounts,
@@ -20,9 +26,7 @@ let fake: FakeStripe;
 beforeAll(async () => {
   fake = await startFakeStripe();
   app = await startCheckoutTestApp({
-    ABONO_STRIPE_SECRET_KEY: fake.secretKey,
-    ABONO_STRIPE_WEBHOOK_SECRET: fake.webhookSecret,
-    ABONO_STRIPE_API_URL: fake.apiUrl,
+    ...fakeStripeEnvironment(fake),
   });
 });
 
@@ -51,13 +55,8 @@ async function startCheckout(planId = "premium", interval = "month") {
   return { ...customer, checkout: started.body.checkout };
 }
 
-function deliver(event: Parameters<FakeStripe["webhookRequest"]>[0], timestamp?: number) {
-  const request = fake.webhookRequest(event, timestamp === undefined ? {} : { timestamp });
-  return app.request("POST", "/v1/webhooks/stripe", {
-    auth: null,
-    rawBody: request.body,
-    headers: request.headers,
-  });
+function deliver(event: StripeEvent, timestamp?: number) {
+  return deliverStripeEvent(app, fake, event, timestamp === undefined ? {} : { timestamp });
 }
 
 const counts = (organizationId: string) => paymentCounts(app, organizationId);

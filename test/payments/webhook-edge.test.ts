@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { type FakeStripe, startFakeStripe } from "../helpers/fake-stripe.ts";
+import { type FakeStripe, fakeStripeEnvironment, startFakeStripe } from "../helpers/fake-stripe.ts";
 
 /**
  * `POST /v1/webhooks/:provider` is open to anyone who can reach it, so it has limits of its own: providers
@@ -19,9 +19,7 @@ beforeAll(async () => {
   app = await startTestApp({
     worker: false,
     environment: {
-      ABONO_STRIPE_SECRET_KEY: fake.secretKey,
-      ABONO_STRIPE_WEBHOOK_SECRET: fake.webhookSecret,
-      ABONO_STRIPE_API_URL: fake.apiUrl,
+      ...fakeStripeEnvironment(fake),
       ABONO_TRUST_PROXY: "true",
       ABONO_WEBHOOK_RATE_LIMIT: String(ratePerMinute),
       ABONO_WEBHOOK_BODY_LIMIT_BYTES: String(bodyLimit),

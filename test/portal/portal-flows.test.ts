@@ -10,7 +10,13 @@ import {
   seriousAccessibilityViolations,
   switchLanguage,
 } from "../helpers/browser.ts";
-import { type FakeStripe, startFakeStripe } from "../helpers/fake-stripe.ts";
+import {
+  deliverStripeEvent,
+  type FakeStripe,
+  fakeStripeEnvironment,
+  type StripeEvent,
+  startFakeStripe,
+} from "../helpers/fake-stripe.ts";
 import { createPortalCatalog, premiumCustomerOnDay16 } from "../helpers/portal-scenario.ts";
 
 /**
@@ -29,9 +35,7 @@ beforeAll(async () => {
   fake = await startFakeStripe();
   app = await startTestApp({
     environment: {
-      ABONO_STRIPE_SECRET_KEY: fake.secretKey,
-      ABONO_STRIPE_WEBHOOK_SECRET: fake.webhookSecret,
-      ABONO_STRIPE_API_URL: fake.apiUrl,
+      ...fakeStripeEnvironment(fake),
     },
   });
   await createPortalCatalog(app);
@@ -54,13 +58,8 @@ async function fakeStripePage(page: Page) {
   );
 }
 
-function deliver(event: Parameters<FakeStripe["webhookRequest"]>[0]) {
-  const request = fake.webhookRequest(event);
-  return app.request("POST", "/v1/webhooks/stripe", {
-    auth: null,
-    rawBody: request.body,
-    headers: request.headers,
-  });
+function deliver(event: StripeEvent) {
+  return deliverStripeEvent(app, fake, event);
 }
 
 describe.skipIf(!runs)("portal flows", () => {
