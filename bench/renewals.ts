@@ -26,8 +26,8 @@ import { createLogger } from "../src/logger.ts";
 import { createPaymentProviders } from "../src/payments/payment-providers.ts";
 import { createManualTaxCalculator } from "../src/taxes/manual-tax-calculator.ts";
 import { startBenchPostgres } from "./bench-database.ts";
-import { prepareRenewalBaseline } from "./renewal-baseline.ts";
 import { machineLine } from "./machine.ts";
+import { prepareRenewalBaseline } from "./renewal-baseline.ts";
 import { seedDueSubscriptions } from "./seed-due-subscriptions.ts";
 import { seedPlusPlan } from "./seed-plus-plan.ts";
 
