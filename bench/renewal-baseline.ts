@@ -135,33 +135,10 @@ export async function prepareRenewalBaseline({
       const connection = await pool.connect();
       try {
         await connection.query("begin");
-        // Gapless numbers from the issuer's counter, as the batch takes them.
+        // In the batch's order: what needs no invoice number first, then the numbers (the issuer's
+        // counter row stays locked to the commit) and what names them.
         await connection.query(
-          `with counted as (select count(*)::int as n from baseline_invoices where chunk = $1),
-                taken as (
-                  update invoice_number_sequences s set last_number = s.last_number + counted.n
-                    from counted where s.issuer = $2
-                  returning s.issuer, s.last_number, counted.n)
-           insert into invoices (${names("invoices")})
-           select ${(columns.get("invoices") ?? [])
-             .map((column) =>
-               column === "number"
-                 ? "taken.issuer || '-' || lpad((taken.last_number - taken.n + row_number() over (order by b.id))::text, 6, '0')"
-                 : `b.${column}`,
-             )
-             .join(", ")}
-             from baseline_invoices b cross join taken where b.chunk = $1`,
-          [chunk, issuer],
-        );
-        for (const table of ["invoice_lines", "payments", "balance_transactions", "audit_logs"]) {
-          await connection.query(
-            `insert into ${table} (${names(table)}) select ${names(table)} from baseline_${table} where chunk = $1`,
-            [chunk],
-          );
-        }
-        await connection.query(
-          `select count(*) from abono_publish_events(
-             (select jsonb_agg(item order by organization_id, sequence) from baseline_events where chunk = $1))`,
+          `insert into audit_logs (${names("audit_logs")}) select ${names("audit_logs")} from baseline_audit_logs where chunk = $1`,
           [chunk],
         );
         await connection.query(
@@ -180,6 +157,35 @@ export async function prepareRenewalBaseline({
                   trial_ends_at = null, grace_ends_at = b.grace_ends_at, source = 'subscription',
                   manual_features = null, updated_at = b.updated_at
              from baseline_entitlements b where b.chunk = $1 and e.organization_id = b.organization_id`,
+          [chunk],
+        );
+        // Gapless numbers from the issuer's counter, as the batch takes them.
+        await connection.query(
+          `with counted as (select count(*)::int as n from baseline_invoices where chunk = $1),
+                taken as (
+                  update invoice_number_sequences s set last_number = s.last_number + counted.n
+                    from counted where s.issuer = $2
+                  returning s.issuer, s.last_number, counted.n)
+           insert into invoices (${names("invoices")})
+           select ${(columns.get("invoices") ?? [])
+             .map((column) =>
+               column === "number"
+                 ? "taken.issuer || '-' || lpad((taken.last_number - taken.n + row_number() over (order by b.id))::text, 6, '0')"
+                 : `b.${column}`,
+             )
+             .join(", ")}
+             from baseline_invoices b cross join taken where b.chunk = $1`,
+          [chunk, issuer],
+        );
+        for (const table of ["invoice_lines", "payments", "balance_transactions"]) {
+          await connection.query(
+            `insert into ${table} (${names(table)}) select ${names(table)} from baseline_${table} where chunk = $1`,
+            [chunk],
+          );
+        }
+        await connection.query(
+          `select count(*) from abono_publish_events(
+             (select jsonb_agg(item order by organization_id, sequence) from baseline_events where chunk = $1))`,
           [chunk],
         );
         await connection.query("commit");
