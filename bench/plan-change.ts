@@ -53,6 +53,7 @@ async function main() {
   try {
     await call("POST", "/v1/features", { key: "encounters", name: "Encounters", kind: "metered" });
     for (const [id, name, tier, amount, encounters] of [
+      ["free", "Free", 0, 0, 10],
       ["plus", "Plus", 20, 4000, 500],
       ["premium", "Premium", 40, 10000, 3000],
     ] as const) {
