@@ -1,13 +1,16 @@
 /**
  * Renewal throughput: seeds N subscriptions due at one instant, runs the billing run (`abono billing-run`:
  * set-based batches, sandbox provider), and prints renewals per second and the cost per renewal. Beside it, in the same run
- * and database, the baseline: the same number of no-op jobs through the same worker, i.e. what the queue
- * alone costs.
+ * and database, two baselines: the very rows the renewals wrote, written again for a second cohort with
+ * set-based SQL and nothing else (`--write-chunk` organizations per transaction, the same concurrency:
+ * the physical limit, see renewal-baseline.ts; "run/limit" is the run's speed as a share of it), and the
+ * same number of no-op jobs through the same worker (what the queue alone costs).
  *
- *   npx tsx bench/renewals.ts [sizes…] [--concurrency 8]       (default sizes: 10000 100000)
+ *   npx tsx bench/renewals.ts [sizes…] [--concurrency 8] [--write-chunk 100]   (default sizes: 10000 100000)
  *
  * Uses DATABASE_URL's server when set, else an embedded PostgreSQL in a temporary directory.
  */
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
@@ -24,15 +27,25 @@ import { createPaymentProviders } from "../src/payments/payment-providers.ts";
 import { createManualTaxCalculator } from "../src/taxes/manual-tax-calculator.ts";
 import { startBenchPostgres } from "./bench-database.ts";
 import { machineLine } from "./machine.ts";
+import { prepareRenewalBaseline } from "./renewal-baseline.ts";
 import { seedDueSubscriptions } from "./seed-due-subscriptions.ts";
 import { seedPlusPlan } from "./seed-plus-plan.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { concurrency: { type: "string", default: "8" } },
+  options: {
+    concurrency: { type: "string", default: "8" },
+    "write-chunk": { type: "string", default: "100" },
+  },
 });
 const sizes = positionals.length > 0 ? positionals.map(Number) : [10_000, 100_000];
 const concurrency = Number(values.concurrency);
+const writeChunk = Number(values["write-chunk"]);
+const loadLine = () =>
+  os
+    .loadavg()
+    .map((load) => load.toFixed(1))
+    .join(" ");
 
 const noop = defineJob({
   name: "bench.noop",
@@ -46,7 +59,9 @@ async function main() {
   const postgres = await startBenchPostgres();
   const logger = createLogger({ level: "warn" });
   console.log(`${machineLine()}; worker concurrency ${concurrency}`);
-  console.log("size      renewals/s   ms/renewal   | baseline no-op jobs/s   ms/job");
+  console.log(
+    `size      renewals/s   ms/each | set-based writes/s ms/each  run/limit | no-op jobs/s  ms/each   (writes: ${writeChunk} organizations per transaction)`,
+  );
   for (const size of sizes) {
     const database = await postgres.createDatabase();
     const connection = {
@@ -65,7 +80,25 @@ async function main() {
       await seedPlusPlan({ db, now });
       const dueAt = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
       const periodStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-      await seedDueSubscriptions({ db, count: size, planId: "plus", periodStart, dueAt });
+      await seedDueSubscriptions({
+        db,
+        count: size,
+        planId: "plus",
+        periodStart,
+        dueAt,
+        triggers: false,
+      });
+      // The baseline's cohort: seeded alike, but not due (the run leaves it alone).
+      const notDue = new Date(Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth(), 1));
+      await seedDueSubscriptions({
+        db,
+        count: size,
+        planId: "plus",
+        periodStart,
+        dueAt: notDue,
+        prefix: "base",
+        triggers: false,
+      });
 
       // Baseline: the same number of no-op jobs through the same worker.
       const baselineWorker = await startWorker({
@@ -112,8 +145,25 @@ async function main() {
       );
       const renewed = rows[0]?.invoices ?? 0;
       if (renewed !== size) throw new Error(`expected ${size} renewals, found ${renewed}`);
+
+      // Baseline 2: the same rows written again with set-based SQL only (bench/renewal-baseline.ts).
+      const writes = await prepareRenewalBaseline({
+        pool: connection.pool,
+        from: "bench",
+        to: "base",
+        chunkSize: writeChunk,
+        issuer: config.invoicePrefix,
+      });
+      const writesMs = await writes.run(concurrency);
+      const { rows: written } = await db.execute<{ invoices: number }>(
+        sql`select count(*)::int as invoices from invoices where billing_reason = 'subscription_cycle' and status = 'paid' and organization_id like 'base-%'`,
+      );
+      if (written[0]?.invoices !== size)
+        throw new Error(`the baseline wrote ${written[0]?.invoices} invoices, not ${size}`);
+      const rate = (ms: number) => format.format((size / ms) * 1000).padStart(10);
+      const per = (ms: number) => format.format(ms / size).padStart(6);
       console.log(
-        `${String(size).padEnd(9)} ${format.format((size / report.durationMs) * 1000).padStart(10)}   ${format.format(report.durationMs / size).padStart(10)}   | ${format.format((size / baselineMs) * 1000).padStart(21)}   ${format.format(baselineMs / size).padStart(6)}   (run ${format.format(report.durationMs / 1000)} s)`,
+        `${String(size).padEnd(9)} ${rate(report.durationMs)}   ${per(report.durationMs)}   | ${rate(writesMs)}   ${per(writesMs)}   ${format.format((writesMs / report.durationMs) * 100).padStart(5)} %   | ${rate(baselineMs)}   ${per(baselineMs)}   (run ${format.format(report.durationMs / 1000)} s, load ${loadLine()})`,
       );
     } finally {
       await connection.close();

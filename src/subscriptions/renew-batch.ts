@@ -477,6 +477,40 @@ export async function renewBatch({
         });
       }
 
+      // What does not name an invoice number is written first: the issuer's counter row, once taken,
+      // stays locked to the commit and every other batch waits for it, so the writes after it are only
+      // those that need the numbers.
+      await tx.insert(auditLogs).values(auditRows);
+      const graceDays = config.lifecycle.pastDueGraceDays;
+      const changes = JSON.stringify(
+        updates.map((update) => ({
+          id: update.id,
+          status: update.status,
+          start: update.start.toISOString(),
+          end: update.end.toISOString(),
+          retry_at: update.retryAt?.toISOString() ?? null,
+        })),
+      );
+      await tx.execute(sql`
+        update subscriptions s
+           set status = c.status, current_period_start = c.start, current_period_end = c."end",
+               past_due_since = case when c.status = 'past_due' then ${attemptedAt.toISOString()}::timestamptz end,
+               payment_attempts = case when c.status = 'past_due' then 1 else 0 end,
+               next_payment_attempt_at = c.retry_at, updated_at = c.start,
+               renewal_failed_at = null, renewal_error = null, renewal_attempts = 0,
+               next_renewal_attempt_at = null
+          from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz, "end" timestamptz, retry_at timestamptz)
+         where s.id = c.id`);
+      // As setEntitlement: the subscription's plan again (a root override lasts until the renewal).
+      await tx.execute(sql`
+        update organization_entitlements e
+           set plan_id = s.plan_id, plan_version = s.plan_version, status = c.status,
+               trial_ends_at = null,
+               grace_ends_at = case when c.status = 'past_due' then ${attemptedAt.toISOString()}::timestamptz + make_interval(days => ${graceDays}) end,
+               source = 'subscription', manual_features = null, updated_at = c.start
+          from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz)
+          join subscriptions s on s.id = c.id
+         where e.organization_id = s.organization_id`);
       // Gapless numbers are taken only now, after every provider call of the batch: the issuer's counter
       // row stays locked from here to the commit, not across up to a hundred charges.
       const [sequence] = await tx
@@ -509,7 +543,6 @@ export async function renewBatch({
       if (lineRows.length > 0) await tx.insert(invoiceLines).values(lineRows);
       if (paymentRows.length > 0) await tx.insert(payments).values(paymentRows);
       if (ledgerRows.length > 0) await tx.insert(balanceTransactions).values(ledgerRows);
-      await tx.insert(auditLogs).values(auditRows);
       await markOverageBilled({ executor: tx, overage });
       for (const { invoiceId, ids: pendingIds } of billedPending) {
         await tx
@@ -517,36 +550,6 @@ export async function renewBatch({
           .set({ invoiceId })
           .where(inArray(pendingItems.id, pendingIds));
       }
-      const graceDays = config.lifecycle.pastDueGraceDays;
-      const changes = JSON.stringify(
-        updates.map((update) => ({
-          id: update.id,
-          status: update.status,
-          start: update.start.toISOString(),
-          end: update.end.toISOString(),
-          retry_at: update.retryAt?.toISOString() ?? null,
-        })),
-      );
-      await tx.execute(sql`
-        update subscriptions s
-           set status = c.status, current_period_start = c.start, current_period_end = c."end",
-               past_due_since = case when c.status = 'past_due' then ${attemptedAt.toISOString()}::timestamptz end,
-               payment_attempts = case when c.status = 'past_due' then 1 else 0 end,
-               next_payment_attempt_at = c.retry_at, updated_at = c.start,
-               renewal_failed_at = null, renewal_error = null, renewal_attempts = 0,
-               next_renewal_attempt_at = null
-          from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz, "end" timestamptz, retry_at timestamptz)
-         where s.id = c.id`);
-      // As setEntitlement: the subscription's plan again (a root override lasts until the renewal).
-      await tx.execute(sql`
-        update organization_entitlements e
-           set plan_id = s.plan_id, plan_version = s.plan_version, status = c.status,
-               trial_ends_at = null,
-               grace_ends_at = case when c.status = 'past_due' then ${attemptedAt.toISOString()}::timestamptz + make_interval(days => ${graceDays}) end,
-               source = 'subscription', manual_features = null, updated_at = c.start
-          from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz)
-          join subscriptions s on s.id = c.id
-         where e.organization_id = s.organization_id`);
       await publishEvents({ executor: tx, events: eventRows });
       return { renewed: work.length - pastDue, pastDue, skipped: due.length - work.length };
     });
