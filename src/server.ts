@@ -15,6 +15,7 @@ import type { JobDefinition } from "./jobs/job.ts";
 import { scheduledTasks as defaultScheduledTasks, jobRegistry } from "./jobs/jobs.ts";
 import { type ScheduledTask, schedulerCron, schedulerTickJob } from "./jobs/scheduler.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
+import { startWorkerLiveness, type WorkerLiveness } from "./jobs/worker-liveness.ts";
 import type { Logger } from "./logger.ts";
 import { createPaymentProviders } from "./payments/payment-providers.ts";
 import { createManualTaxCalculator } from "./taxes/manual-tax-calculator.ts";
@@ -62,6 +63,7 @@ export async function startServer({
   const connection = await connect({ config, logger });
   let worker: Worker | null = null;
   let deliveryWorker: Worker | null = null;
+  let liveness: WorkerLiveness | null = null;
   let app: App | null = null;
   let listener: EntitlementListener | null = null;
   let ready = false;
@@ -77,8 +79,10 @@ export async function startServer({
     const providers = createPaymentProviders({ config });
     if (runWorker) {
       const dependencies = { db: connection.db, config, logger, providers, taxCalculator, clock };
+      liveness = await startWorkerLiveness({ pool: connection.pool, logger });
       worker = await startWorker({
         pool: connection.pool,
+        liveness,
         jobs: [...jobs, schedulerTickJob(scheduledTasks)],
         cron: [schedulerCron],
         concurrency: config.workerConcurrency,
@@ -89,6 +93,7 @@ export async function startServer({
       // up renewals, grants or emails. Whatever a stopped or killed worker left pending resumes now.
       deliveryWorker = await startWorker({
         pool: connection.pool,
+        liveness,
         jobs: [deliverStreamJob],
         concurrency: config.webhooks.concurrency,
         pollIntervalMs: config.workerPollIntervalMs,
@@ -140,6 +145,7 @@ export async function startServer({
         await listener?.stop();
         await deliveryWorker?.stop();
         await worker?.stop();
+        await liveness?.stop();
         await connection.close();
       },
     };
@@ -148,6 +154,7 @@ export async function startServer({
     await listener?.stop().catch(() => {});
     await deliveryWorker?.stop().catch(() => {});
     await worker?.stop().catch(() => {});
+    await liveness?.stop().catch(() => {});
     await connection.close().catch(() => {});
     throw error;
   }

@@ -1,13 +1,16 @@
+import { EventEmitter } from "node:events";
 import {
   type CronItem,
   parseCronItems,
   run,
   type TaskList,
+  type WorkerEvents,
   Logger as WorkerLogger,
 } from "graphile-worker";
 import type pg from "pg";
 import type { Logger } from "../logger.ts";
 import type { JobDefinition, JobDependencies } from "./job.ts";
+import type { WorkerLiveness } from "./worker-liveness.ts";
 
 export interface Worker {
   stop(): Promise<void>;
@@ -21,6 +24,7 @@ export async function startWorker({
   concurrency,
   dependencies,
   pollIntervalMs = 2000,
+  liveness,
 }: {
   pool: pg.Pool;
   jobs: readonly JobDefinition[];
@@ -28,6 +32,8 @@ export async function startWorker({
   concurrency: number;
   dependencies: JobDependencies;
   pollIntervalMs?: number;
+  /** Marks this process's workers alive, so that another process can take over a killed one's jobs. */
+  liveness?: WorkerLiveness;
 }): Promise<Worker> {
   const taskList: TaskList = {};
   for (const job of jobs) {
@@ -45,7 +51,10 @@ export async function startWorker({
       });
     };
   }
+  const events: WorkerEvents = new EventEmitter();
+  events.on("worker:create", ({ worker }) => liveness?.hold(worker.workerId));
   const runner = await run({
+    events,
     pgPool: pool,
     taskList,
     concurrency,
