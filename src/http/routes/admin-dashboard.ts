@@ -4,6 +4,7 @@ import { listPlanVersionUsage } from "../../admin/plan-version-usage.ts";
 import { readDashboard } from "../../admin/read-dashboard.ts";
 import { access } from "../../auth/principal.ts";
 import { getPlan } from "../../catalog/plans.ts";
+import { organizationStatuses } from "../../db/schema/index.ts";
 import { toNumber } from "../../money/index.ts";
 import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
@@ -70,9 +71,17 @@ export const adminDashboardRoutes: RouteModule = (app, { db, clock }) => {
         tags: ["backoffice"],
         summary: "The backoffice's organization list",
         description:
-          "Organizations as `GET /v1/organizations` finds them (`q`: id exact or prefix, name or owner email contains, provider reference exact; keyset pagination by id), each with its entitlement plan, live subscription status, MRR (its plan version's list price as a monthly amount; 0 while trialing; null without a live subscription), credit balance (minor units, in `currency`) and billing providers.",
+          "Organizations as `GET /v1/organizations` finds them (`q`: id exact or prefix, name or owner email contains — starts with, for text under 3 characters —, provider reference exact; keyset pagination by id; every search and filter is index-backed, no total count), filtered by organization `status`, entitlement `planId` and billing `provider`, each with its entitlement plan, live subscription status, MRR (its plan version's list price as a monthly amount; 0 while trialing; null without a live subscription), credit balance (minor units, in `currency`) and billing providers.",
         querystring: listQuery.extend({
           q: z.string().trim().min(1).max(200).optional().describe("Search text."),
+          status: z.enum(organizationStatuses).optional().describe("Organization status."),
+          planId: z.string().min(1).max(200).optional().describe("Entitlement plan."),
+          provider: z
+            .string()
+            .min(1)
+            .max(100)
+            .optional()
+            .describe("Billing provider that has a record of the organization."),
         }),
         response: {
           200: listResponse(
@@ -93,8 +102,14 @@ export const adminDashboardRoutes: RouteModule = (app, { db, clock }) => {
       },
     },
     async (request) => {
-      const { limit, cursor, q } = request.query;
-      const rows = await listOrganizationSummaries({ db, search: q, limit: limit + 1, cursor });
+      const { limit, cursor, q, status, planId, provider } = request.query;
+      const rows = await listOrganizationSummaries({
+        db,
+        search: q,
+        limit: limit + 1,
+        cursor,
+        filters: { status, planId, provider },
+      });
       const page = toPage(rows, limit);
       return {
         ...page,
