@@ -50,7 +50,11 @@ async function measure(run: (index: number) => Promise<void>) {
 async function main() {
   const abono = await startBenchServer();
   const bare = Fastify({ logger: false });
-  bare.get("/organization", async () => ({ id: "org-000001", name: "Acme Labs 1", status: "active" }));
+  bare.get("/organization", async () => ({
+    id: "org-000001",
+    name: "Acme Labs 1",
+    status: "active",
+  }));
   const bareUrl = await bare.listen({ port: 0, host: "127.0.0.1" });
   try {
     await abono.call("POST", "/v1/features", { key: "seats", name: "Seats", kind: "limit" });
@@ -121,7 +125,13 @@ async function main() {
         [undefined, { planId: "premium" }],
         [undefined, { provider: "paypal" }],
       ] as const) {
-        const query = organizationListQuery({ db, limit: 51, cursor: undefined, search, ...filters });
+        const query = organizationListQuery({
+          db,
+          limit: 51,
+          cursor: undefined,
+          search,
+          ...filters,
+        });
         const { sql: text, params } = query.toSQL();
         const plan = await abono.server.connection.pool.query(
           `explain (analyze, costs off) ${text}`,

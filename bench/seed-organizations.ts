@@ -22,6 +22,14 @@ const companies = [
 ];
 const kinds = ["Clínica", "Labs", "Logistics", "Studio", "Foods", "Consulting", "Motors", "Health"];
 
+const tables = [
+  "organizations",
+  "subscriptions",
+  "organization_entitlements",
+  "balance_transactions",
+  "organization_billing_providers",
+];
+
 /**
  * Seeds `count` organizations as an operator's backoffice finds them after years of business, with
  * set-based SQL (generate_series), so 100,000 take seconds: names like "Acme Labs 4711" (16 companies × 8
@@ -49,9 +57,10 @@ export async function seedOrganizations({
   const kindList = sql.param(kinds);
   const planList = sql.param([...planIds]);
   await db.transaction(async (tx) => {
-    // Seeded history needs no `entitlement.updated` event per row: skip the (deferred, per-row) triggers
-    // and foreign-key checks, as a restore does (superuser; the rows are consistent by construction).
-    await tx.execute(sql`set local session_replication_role = replica`);
+    // Seeded history needs no `entitlement.updated` event per row: the (deferred, per-row) triggers are off
+    // while it is written, in this transaction only (the tables' owner may; foreign keys stay checked).
+    for (const table of tables)
+      await tx.execute(sql.raw(`alter table ${table} disable trigger user`));
     await tx.execute(sql`
       create temporary table seeded on commit drop as
       select g as n, ${prefix} || '-' || lpad(g::text, 6, '0') as id,
@@ -97,6 +106,8 @@ export async function seedOrganizations({
       select id, (array['stripe', 'paypal', 'mercadopago'])[1 + n % 3],
              jsonb_build_object('customerId', 'cus_' || ${prefix} || '_' || n), ${at}::timestamptz
         from seeded where n % 10 <> 9`);
+    for (const table of tables)
+      await tx.execute(sql.raw(`alter table ${table} enable trigger user`));
   });
   // As autovacuum would soon after such an insert: give the planner real statistics.
   await db.execute(
