@@ -31,7 +31,7 @@ async function allIds(query: string) {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const page = await app.request(
+    const page: { status: number; body: any } = await app.request(
       "GET",
       `/v1/admin/organizations?limit=100&${query}${cursor ? `&cursor=${cursor}` : ""}`,
     );
