@@ -23,7 +23,13 @@ export interface MrrMovement {
 
 /** What a subscription's history says, in order: the events that change what it pays. */
 export type SubscriptionStep =
-  | { kind: "started"; at: Date; planId: string; interval: "month" | "year"; trialEndsAt: Date | null }
+  | {
+      kind: "started";
+      at: Date;
+      planId: string;
+      interval: "month" | "year";
+      trialEndsAt: Date | null;
+    }
   | { kind: "plan_changed"; at: Date; planId: string; interval: "month" | "year" }
   | { kind: "ended"; at: Date };
 
@@ -68,7 +74,12 @@ export function mrrChangesFromSteps({
       at = step.trialEndsAt;
       if (endedAt && at >= endedAt) continue;
     }
-    changes.push({ subscriptionId, currency, at, amount: amountOf(step.planId, step.interval, at) });
+    changes.push({
+      subscriptionId,
+      currency,
+      at,
+      amount: amountOf(step.planId, step.interval, at),
+    });
   }
   return changes.sort((a, b) => a.at.getTime() - b.at.getTime());
 }
@@ -85,7 +96,9 @@ export function monthBounds(month: string): { start: Date; end: Date } {
 /** The `count` months (`YYYY-MM`, UTC) up to and including `now`'s, oldest first. */
 export function lastMonths({ now, count }: { now: Date; count: number }): string[] {
   return Array.from({ length: count }, (_, index) => {
-    const date = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (count - 1 - index), 1));
+    const date = new Date(
+      Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (count - 1 - index), 1),
+    );
     return `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, "0")}`;
   });
 }
@@ -151,7 +164,9 @@ export function computeMrrMovements({
       else movement.contraction += opening - closing;
       byCurrency.set(currency, movement);
     }
-    movements.push(...[...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency)));
+    movements.push(
+      ...[...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
+    );
   }
   return movements;
 }

@@ -5,8 +5,8 @@ import {
   lastMonths,
   type MrrChange,
   type MrrMovement,
-  mrrChangesFromSteps,
   monthBounds,
+  mrrChangesFromSteps,
   type SubscriptionStep,
 } from "./compute-mrr-movements.ts";
 
@@ -120,7 +120,7 @@ export async function readDashboardMovements({
         currency: subscription.currency,
         steps,
         // The plan the subscription is on now is priced at its own version; earlier ones at the version
-        // that was the plan's latest when the subscription moved to it.
+        // that was the plan's latest when the subscription moved to it (the first, for older history).
         priceAt: ({ planId, interval, at }) => {
           const candidates = prices.rows.filter(
             (price) =>
@@ -132,7 +132,11 @@ export async function readDashboardMovements({
             planId === subscription.plan_id && at >= lastPlanAt
               ? candidates.find((price) => price.version === subscription.plan_version)
               : undefined;
-          const inForce = current ?? candidates.filter((price) => new Date(price.created_at) <= at).at(-1);
+          // History older than every version (imported) is priced at the first version.
+          const inForce =
+            current ??
+            candidates.filter((price) => new Date(price.created_at) <= at).at(-1) ??
+            candidates[0];
           return inForce ? BigInt(inForce.unit_amount) : null;
         },
       }),

@@ -7,13 +7,14 @@ import {
 } from "../../src/admin/compute-mrr-movements.ts";
 
 /** An instant `days` days into `month` (YYYY-MM), UTC; the year only labels the test data. */
-const day = (month: string, days: number) => new Date(`${month}-${String(days).padStart(2, "0")}T12:00:00Z`);
-const change = (
-  subscriptionId: string,
-  at: Date,
-  amount: bigint,
-  currency = "USD",
-): MrrChange => ({ subscriptionId, currency, at, amount });
+const day = (month: string, days: number) =>
+  new Date(`${month}-${String(days).padStart(2, "0")}T12:00:00Z`);
+const change = (subscriptionId: string, at: Date, amount: bigint, currency = "USD"): MrrChange => ({
+  subscriptionId,
+  currency,
+  at,
+  amount,
+});
 
 describe("computeMrrMovements", () => {
   it("splits each month's change into new, expansion, contraction and churn, per currency", () => {
@@ -102,12 +103,21 @@ describe("computeMrrMovements", () => {
     });
     // January: nothing was paying, no row. February: b starts after now, not yet.
     expect(movements).toHaveLength(1);
-    expect(movements[0]).toMatchObject({ month: "2030-02", opening: 0n, new: 4000n, closing: 4000n });
+    expect(movements[0]).toMatchObject({
+      month: "2030-02",
+      opening: 0n,
+      new: 4000n,
+      closing: 4000n,
+    });
   });
 });
 
 describe("mrrChangesFromSteps", () => {
-  const prices: Record<string, bigint> = { "plus/month": 4000n, "plus/year": 40000n, "premium/month": 10000n };
+  const prices: Record<string, bigint> = {
+    "plus/month": 4000n,
+    "plus/year": 40000n,
+    "premium/month": 10000n,
+  };
   const priceAt = ({ planId, interval }: { planId: string; interval: string }) =>
     prices[`${planId}/${interval}`] ?? null;
 
