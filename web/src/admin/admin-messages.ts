@@ -177,7 +177,8 @@ export const adminEn = {
   "movements.churn": "Churn",
   "movements.closing": "Closing",
   "revenue.title": "Revenue by provider",
-  "revenue.help": "Payments that succeeded, by month, provider and currency; refunded: what has been refunded of them since.",
+  "revenue.help":
+    "Payments that succeeded, by month, provider and currency; refunded: what has been refunded of them since.",
   "revenue.provider": "Provider",
   "revenue.payments": "Payments",
   "revenue.amount": "Collected",
@@ -396,7 +397,8 @@ export const adminEs: Record<AdminMessageKey, string> = {
   "movements.churn": "Bajas",
   "movements.closing": "Final",
   "revenue.title": "Ingresos por proveedor",
-  "revenue.help": "Pagos cobrados, por mes, proveedor y moneda; reembolsado: lo que se devolvió de ellos desde entonces.",
+  "revenue.help":
+    "Pagos cobrados, por mes, proveedor y moneda; reembolsado: lo que se devolvió de ellos desde entonces.",
   "revenue.provider": "Proveedor",
   "revenue.payments": "Pagos",
   "revenue.amount": "Cobrado",

@@ -156,7 +156,9 @@ function CurrencyMovements({
       <p className="small muted legend">
         {kinds.map(({ key, className }) => (
           <span key={key}>
-            <span className={`swatch ${className}`} aria-hidden="true" /> {t(`movements.${key}`)}{" "}
+            <span className={`swatch ${className}`} aria-hidden="true" /> {t(
+              `movements.${key}`,
+            )}{" "}
           </span>
         ))}
       </p>
