@@ -81,7 +81,7 @@ export function MrrMovements() {
               <tbody>
                 {revenueByProvider.map((row) => (
                   <tr key={`${row.month}-${row.provider}-${row.currency}`}>
-                    <td>{row.month}</td>
+                    <td className="nowrap">{row.month}</td>
                     <td>{row.provider}</td>
                     <td className="number">{row.payments}</td>
                     <td className="number">{money(row.amount, row.currency)}</td>
@@ -106,8 +106,9 @@ function CurrencyMovements({
   rows: Movement[];
   text: Pick<AdminText, "t" | "money">;
 }) {
-  const width = 600;
-  const height = 180;
+  // About a phone's width in CSS pixels, so labels keep their size there; wider screens scale it up.
+  const width = 340;
+  const height = 150;
   const up = Math.max(1, ...rows.map((row) => row.new + row.expansion));
   const down = Math.max(0, ...rows.map((row) => row.contraction + row.churn));
   const scale = (height - 30) / (up + down);
@@ -183,7 +184,7 @@ function CurrencyMovements({
           <tbody>
             {rows.map((row) => (
               <tr key={row.month}>
-                <td>{row.month}</td>
+                <td className="nowrap">{row.month}</td>
                 <td className="number">{money(row.opening, currency)}</td>
                 {kinds.map(({ key, sign }) => (
                   <td className="number" key={key}>
