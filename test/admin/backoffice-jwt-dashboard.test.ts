@@ -107,7 +107,9 @@ describe.skipIf(!runs)("the backoffice with an OIDC issuer", () => {
     });
     const page = await signIn(token);
     await page.getByTestId("sign-in-error").waitFor();
-    expect(await page.getByTestId("sign-in-error").innerText()).toMatch(/not the platform operator/);
+    expect(await page.getByTestId("sign-in-error").innerText()).toMatch(
+      /not the platform operator/,
+    );
     expect(await page.getByTestId("operator").count()).toBe(0);
     expect((await page.context().cookies()).find((cookie) => cookie.name === "abono_admin")).toBe(
       undefined,
