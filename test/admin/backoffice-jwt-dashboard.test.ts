@@ -121,7 +121,7 @@ describe.skipIf(!runs)("the backoffice with an OIDC issuer", () => {
     await page.context().close();
   });
 
-  it("shows the MRR movements and revenue by provider at phone width", async () => {
+  it("shows the MRR movements and revenue by provider at phone width, and filters organizations", async () => {
     await writeHistory();
     const token = await issuer.sign({ sub: "ops-ana", email: "ana@example.com", root: true });
     const page = await signIn(token);
@@ -142,6 +142,19 @@ describe.skipIf(!runs)("the backoffice with an OIDC issuer", () => {
     );
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, "admin-dashboard-phone-en");
+
+    // The organization list filters on the server: suspended finds none here, active finds both.
+    await page.getByRole("link", { name: "Organizations" }).click();
+    await page.getByTestId("organization-status-filter").selectOption("suspended");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByText("No organization matches.").waitFor();
+    await page.getByTestId("organization-search").fill("hist-");
+    await page.getByTestId("organization-status-filter").selectOption("active");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.getByTestId("organizations").locator("tbody tr").count()).toBe(2);
+    expect(page.url()).toContain("status=active");
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, "admin-organizations-filter-phone-en");
     await page.context().close();
   });
 });

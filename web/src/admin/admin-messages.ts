@@ -41,6 +41,8 @@ export const adminEn = {
   "orgs.balance": "Balance",
   "orgs.providers": "Providers",
   "orgs.empty": "No organization matches.",
+  "orgs.anyStatus": "Any status",
+  "orgs.provider": "Provider",
 
   "org.back": "All organizations",
   "org.subscription": "Subscription",
@@ -261,6 +263,8 @@ export const adminEs: Record<AdminMessageKey, string> = {
   "orgs.balance": "Saldo",
   "orgs.providers": "Proveedores",
   "orgs.empty": "Ninguna organización coincide.",
+  "orgs.anyStatus": "Cualquier estado",
+  "orgs.provider": "Proveedor",
 
   "org.back": "Todas las organizaciones",
   "org.subscription": "Suscripción",
