@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
-import { listOrganizations } from "../organizations/organizations.ts";
+import { listOrganizations, type OrganizationStatus } from "../organizations/organizations.ts";
 import { monthlyAmount } from "./compute-dashboard.ts";
 
 export interface OrganizationSummary {
@@ -18,7 +18,7 @@ export interface OrganizationSummary {
 
 /**
  * One page of the backoffice's organization list (docs/backoffice.md): the organizations `listOrganizations`
- * finds (search, keyset by id), each with its plan, live subscription and its list price as MRR, credit
+ * finds (search and filters, keyset by id), each with its plan, live subscription and its list price as MRR, credit
  * balance and billing providers, read with one query for the whole page.
  */
 export async function listOrganizationSummaries({
@@ -26,13 +26,20 @@ export async function listOrganizationSummaries({
   search,
   limit,
   cursor,
+  filters = {},
 }: {
   db: Database;
   search: string | undefined;
   limit: number;
   cursor: string | undefined;
+  /** Server-side filters: organization status, entitlement plan, billing provider. */
+  filters?: {
+    status?: OrganizationStatus | undefined;
+    planId?: string | undefined;
+    provider?: string | undefined;
+  };
 }): Promise<OrganizationSummary[]> {
-  const rows = await listOrganizations({ db, limit, cursor, search });
+  const rows = await listOrganizations({ db, limit, cursor, search, ...filters });
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
   const details = await db.execute<{

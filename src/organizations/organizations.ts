@@ -5,6 +5,7 @@ import type { Database } from "../db/database.ts";
 import { isUniqueViolation } from "../db/is-unique-violation.ts";
 import {
   organizationBillingProviders,
+  organizationEntitlements,
   organizationPublicView,
   type organizationStatuses,
   organizations,
@@ -283,39 +284,76 @@ export async function listProvisioningSteps({
     .orderBy(asc(stepRecords.organizationId), asc(stepRecords.position));
 }
 
-export async function listOrganizations({
+export async function listOrganizations(
+  options: Parameters<typeof organizationListQuery>[0],
+): Promise<OrganizationRecord[]> {
+  return organizationListQuery(options);
+}
+
+/** The query `listOrganizations` runs, unexecuted (its plan is tested: docs/backoffice.md "Search at scale"). */
+export function organizationListQuery({
   db,
   limit,
   cursor,
   search,
+  status,
+  planId,
+  provider,
 }: {
   db: Database;
   limit: number;
   cursor: string | undefined;
   /**
-   * Finds organizations by id (exact or prefix), name or owner email (contains, any case), or a billing
-   * provider's reference for it (a customer id: an exact value in `billingProviders`).
+   * Finds organizations by id (exact or prefix), name or owner email (contains, any case; text shorter than
+   * 3 characters: starts with), or a billing provider's reference for it (a customer id: an exact top-level
+   * value in `billingProviders`). Every branch is index-backed (docs/backoffice.md "Search at scale").
    */
   search?: string | undefined;
-}): Promise<OrganizationRecord[]> {
-  const pattern = search === undefined ? undefined : `%${escapeLike(search)}%`;
-  const matches =
-    search === undefined || pattern === undefined
-      ? undefined
-      : or(
-          eq(organizations.id, search),
-          like(organizations.id, `${escapeLike(search)}%`),
-          ilike(organizations.name, pattern),
-          ilike(organizations.ownerEmail, pattern),
-          sql`exists (select 1 from ${organizationBillingProviders} provider, jsonb_each_text(provider.data) entry
-            where provider.organization_id = ${organizations.id} and entry.value = ${search})`,
-        );
+  /** Only organizations with this status. */
+  status?: OrganizationStatus | undefined;
+  /** Only organizations entitled to this plan. */
+  planId?: string | undefined;
+  /** Only organizations this billing provider has a record of. */
+  provider?: string | undefined;
+}) {
   return db
     .select()
     .from(organizations)
-    .where(and(cursor === undefined ? undefined : gt(organizations.id, cursor), matches))
+    .where(
+      and(
+        cursor === undefined ? undefined : gt(organizations.id, cursor),
+        search === undefined ? undefined : searchCondition(search),
+        status === undefined ? undefined : eq(organizations.status, status),
+        planId === undefined
+          ? undefined
+          : sql`${organizations.id} in (select e.organization_id from ${organizationEntitlements} e
+              where e.plan_id = ${planId})`,
+        provider === undefined
+          ? undefined
+          : sql`${organizations.id} in (select p.organization_id from ${organizationBillingProviders} p
+              where p.provider = ${provider})`,
+      ),
+    )
     .orderBy(asc(organizations.id))
     .limit(limit);
+}
+
+/**
+ * The search as one OR the planner can answer with a BitmapOr over the indexes (id prefix by
+ * `text_pattern_ops`, fragments by pg_trgm GIN, provider references by the GIN index on their records,
+ * turned into ids first) or, for a common fragment, by walking the primary key in order.
+ */
+function searchCondition(search: string) {
+  const literal = escapeLike(search);
+  // pg_trgm needs 3 characters to narrow a fragment down; a shorter one matches only at the start.
+  const pattern = search.length >= 3 ? `%${literal}%` : `${literal}%`;
+  return or(
+    like(organizations.id, `${literal}%`),
+    ilike(organizations.name, pattern),
+    ilike(organizations.ownerEmail, pattern),
+    sql`${organizations.id} = any(array(select p.organization_id from ${organizationBillingProviders} p
+      where p.data @@ ('$.* == ' || to_json(${search}::text)::text)::jsonpath))`,
+  );
 }
 
 /** `text` matched literally inside a LIKE pattern. */

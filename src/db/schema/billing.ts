@@ -314,6 +314,8 @@ export const payments = pgTable(
   (table) => [
     uniqueIndex("payments_provider_payment_idx").on(table.provider, table.providerPaymentId),
     index("payments_invoice_id_idx").on(table.invoiceId),
+    // The dashboard's payments by month (revenue by provider, failed payments).
+    index("payments_created_at_idx").on(table.createdAt),
   ],
 );
 

@@ -77,6 +77,12 @@ export const organizations = pgTable(
       sql`${table.taxExempt} in ('none', 'exempt', 'reverse') and (${table.taxExempt} <> 'reverse' or ${table.taxId} is not null)`,
     ),
     index("organizations_test_clock_id_idx").on(table.testClockId),
+    // The backoffice's organization search (docs/backoffice.md "Organizations"): id prefix (LIKE 'x%' in any
+    // collation), name and owner email fragments (ILIKE '%x%' through pg_trgm), and the status filter.
+    index("organizations_id_prefix_idx").on(table.id.op("text_pattern_ops")),
+    index("organizations_name_trgm_idx").using("gin", table.name.op("gin_trgm_ops")),
+    index("organizations_owner_email_trgm_idx").using("gin", table.ownerEmail.op("gin_trgm_ops")),
+    index("organizations_status_idx").on(table.status, table.id),
   ],
 );
 
@@ -138,24 +144,31 @@ export const billingCustomers = pgTable("billing_customers", {
  * What the organization is entitled to: plan (at a version) and status. Provisioning grants the free plan;
  * subscriptions and root overrides change it.
  */
-export const organizationEntitlements = pgTable("organization_entitlements", {
-  organizationId: text("organization_id")
-    .primaryKey()
-    .references(() => organizations.id),
-  planId: text("plan_id").notNull(),
-  planVersion: integer("plan_version"),
-  status: text("status", { enum: ["trialing", "active", "past_due", "canceled"] }).notNull(),
-  trialEndsAt: timestamp("trial_ends_at", { withTimezone: true }),
-  /** While `past_due`, access continues until here (the grace period). */
-  graceEndsAt: timestamp("grace_ends_at", { withTimezone: true }),
-  source: text("source", { enum: ["free", "subscription", "manual", "store"] }).notNull(),
-  /**
-   * Set only when root entitled the organization to a plan the catalog does not have (a manual override):
-   * the feature values that stay in force, snapshotted from the previous plan so its limits are preserved.
-   */
-  manualFeatures: jsonb("manual_features").$type<FeatureValues>(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
-});
+export const organizationEntitlements = pgTable(
+  "organization_entitlements",
+  {
+    organizationId: text("organization_id")
+      .primaryKey()
+      .references(() => organizations.id),
+    planId: text("plan_id").notNull(),
+    planVersion: integer("plan_version"),
+    status: text("status", { enum: ["trialing", "active", "past_due", "canceled"] }).notNull(),
+    trialEndsAt: timestamp("trial_ends_at", { withTimezone: true }),
+    /** While `past_due`, access continues until here (the grace period). */
+    graceEndsAt: timestamp("grace_ends_at", { withTimezone: true }),
+    source: text("source", { enum: ["free", "subscription", "manual", "store"] }).notNull(),
+    /**
+     * Set only when root entitled the organization to a plan the catalog does not have (a manual override):
+     * the feature values that stay in force, snapshotted from the previous plan so its limits are preserved.
+     */
+    manualFeatures: jsonb("manual_features").$type<FeatureValues>(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+  },
+  // The backoffice list's plan filter, in organization id order.
+  (table) => [
+    index("organization_entitlements_plan_id_idx").on(table.planId, table.organizationId),
+  ],
+);
 
 /** The built-in identity directory: groups and their members, in PostgreSQL. */
 export const identityGroups = pgTable("identity_groups", {

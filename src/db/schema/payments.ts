@@ -207,5 +207,11 @@ export const organizationBillingProviders = pgTable(
     data: jsonb("data").$type<Record<string, unknown>>().notNull(),
     updatedAt: at("updated_at").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.organizationId, table.provider] })],
+  (table) => [
+    primaryKey({ columns: [table.organizationId, table.provider] }),
+    // The backoffice's provider filter, and search by a provider's reference (any top-level value of
+    // `data`, e.g. a customer id: `data @@ '$.* == "cus_…"'` through the GIN index).
+    index("organization_billing_providers_provider_idx").on(table.provider, table.organizationId),
+    index("organization_billing_providers_data_idx").using("gin", table.data),
+  ],
 );

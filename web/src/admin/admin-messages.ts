@@ -41,6 +41,8 @@ export const adminEn = {
   "orgs.balance": "Balance",
   "orgs.providers": "Providers",
   "orgs.empty": "No organization matches.",
+  "orgs.anyStatus": "Any status",
+  "orgs.provider": "Provider",
 
   "org.back": "All organizations",
   "org.subscription": "Subscription",
@@ -165,6 +167,24 @@ export const adminEn = {
   "dashboard.active": "Active",
   "dashboard.trialing": "Trialing",
   "dashboard.pastDueShort": "Past due",
+  "movements.title": "MRR movements by month",
+  "movements.help":
+    "Per subscription, MRR at the month's start against its end: new (from nothing), expansion (up), contraction (down), churn (to nothing). Each currency apart.",
+  "movements.chart": "MRR movements in {currency}",
+  "movements.month": "Month",
+  "movements.opening": "Opening",
+  "movements.new": "New",
+  "movements.expansion": "Expansion",
+  "movements.contraction": "Contraction",
+  "movements.churn": "Churn",
+  "movements.closing": "Closing",
+  "revenue.title": "Revenue by provider",
+  "revenue.help":
+    "Payments that succeeded, by month, provider and currency; refunded: what has been refunded of them since.",
+  "revenue.provider": "Provider",
+  "revenue.payments": "Payments",
+  "revenue.amount": "Collected",
+  "revenue.refunded": "Refunded",
 
   "clocks.title": "Test clocks",
   "clocks.lead":
@@ -243,6 +263,8 @@ export const adminEs: Record<AdminMessageKey, string> = {
   "orgs.balance": "Saldo",
   "orgs.providers": "Proveedores",
   "orgs.empty": "Ninguna organización coincide.",
+  "orgs.anyStatus": "Cualquier estado",
+  "orgs.provider": "Proveedor",
 
   "org.back": "Todas las organizaciones",
   "org.subscription": "Suscripción",
@@ -367,6 +389,24 @@ export const adminEs: Record<AdminMessageKey, string> = {
   "dashboard.active": "Activas",
   "dashboard.trialing": "En prueba",
   "dashboard.pastDueShort": "Vencidas",
+  "movements.title": "Movimientos del MRR por mes",
+  "movements.help":
+    "Por suscripción, el MRR al inicio del mes contra el del final: nuevo (desde nada), expansión (sube), contracción (baja), bajas (a nada). Cada moneda por separado.",
+  "movements.chart": "Movimientos del MRR en {currency}",
+  "movements.month": "Mes",
+  "movements.opening": "Inicial",
+  "movements.new": "Nuevo",
+  "movements.expansion": "Expansión",
+  "movements.contraction": "Contracción",
+  "movements.churn": "Bajas",
+  "movements.closing": "Final",
+  "revenue.title": "Ingresos por proveedor",
+  "revenue.help":
+    "Pagos cobrados, por mes, proveedor y moneda; reembolsado: lo que se devolvió de ellos desde entonces.",
+  "revenue.provider": "Proveedor",
+  "revenue.payments": "Pagos",
+  "revenue.amount": "Cobrado",
+  "revenue.refunded": "Reembolsado",
 
   "clocks.title": "Relojes de prueba",
   "clocks.lead":

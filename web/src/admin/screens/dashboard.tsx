@@ -3,10 +3,12 @@ import { api, unwrap } from "../../api/client.ts";
 import { Card } from "../../components/card.tsx";
 import { LoadError, Loading } from "../../components/loading.tsx";
 import { useAdminText } from "../admin-text.ts";
+import { MrrMovements } from "../components/mrr-movements.tsx";
 
 /**
  * The dashboard: MRR, trials ending, past due with the amount at risk, failed payments, and live
- * subscriptions by plan as a bar chart (plain HTML bars: no chart library needed for one chart).
+ * subscriptions by plan as a bar chart (plain HTML bars: no chart library needed for one chart), then the
+ * MRR movements and revenue by provider (`MrrMovements`).
  */
 export function Dashboard() {
   const { t, money, number } = useAdminText();
@@ -91,6 +93,7 @@ export function Dashboard() {
           </>
         )}
       </Card>
+      <MrrMovements />
     </>
   );
 }

@@ -8,21 +8,37 @@ import { Link, navigate, useLocation } from "../../router.tsx";
 import { useAdminText } from "../admin-text.ts";
 import { ScrollRegion } from "../components/scroll-region.tsx";
 
-/** Organizations, searched and paged by the server (keyset pagination by id). */
+const statuses = ["active", "suspended", "deleted"] as const;
+type Status = (typeof statuses)[number];
+
+/** Organizations, searched, filtered and paged by the server (keyset pagination by id). */
 export function Organizations() {
   const { t, money } = useAdminText();
   const { query } = useLocation();
   const search = query.get("q") ?? "";
+  const statusParam = query.get("status");
+  const status = statuses.find((value) => value === statusParam);
+  const planId = query.get("planId") ?? "";
+  const provider = query.get("provider") ?? "";
   const [text, setText] = useState(search);
+  const [filters, setFilters] = useState({ status: status ?? "", planId, provider });
   const inputId = useId();
+  const filterId = useId();
   const list = useInfiniteQuery({
-    queryKey: ["admin", "organizations", search],
+    queryKey: ["admin", "organizations", search, status, planId, provider],
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
       unwrap(
         api.GET("/v1/admin/organizations", {
           params: {
-            query: { limit: 25, ...(search ? { q: search } : {}), cursor: pageParam },
+            query: {
+              limit: 25,
+              ...(search ? { q: search } : {}),
+              ...(status ? { status } : {}),
+              ...(planId ? { planId } : {}),
+              ...(provider ? { provider } : {}),
+              cursor: pageParam,
+            },
           },
         }),
       ),
@@ -30,8 +46,17 @@ export function Organizations() {
   });
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    const q = text.trim();
-    navigate(q ? `/admin/organizations?q=${encodeURIComponent(q)}` : "/admin/organizations", {
+    const params = new URLSearchParams();
+    for (const [name, value] of [
+      ["q", text],
+      ["status", filters.status],
+      ["planId", filters.planId],
+      ["provider", filters.provider],
+    ] as const) {
+      if (value.trim()) params.set(name, value.trim());
+    }
+    const encoded = params.toString();
+    navigate(encoded ? `/admin/organizations?${encoded}` : "/admin/organizations", {
       replace: true,
     });
   };
@@ -52,6 +77,46 @@ export function Organizations() {
           <Button type="submit" variant="secondary">
             {t("orgs.searchButton")}
           </Button>
+        </div>
+        <div className="admin-filters">
+          <div>
+            <label htmlFor={`${filterId}-status`}>{t("orgs.status")}</label>
+            <select
+              id={`${filterId}-status`}
+              value={filters.status}
+              data-testid="organization-status-filter"
+              onChange={(event) =>
+                setFilters({ ...filters, status: event.target.value as Status | "" })
+              }
+            >
+              <option value="">{t("orgs.anyStatus")}</option>
+              {statuses.map((value) => (
+                <option key={value} value={value}>
+                  {value}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor={`${filterId}-plan`}>{t("org.plan")}</label>
+            <input
+              id={`${filterId}-plan`}
+              type="text"
+              size={10}
+              value={filters.planId}
+              onChange={(event) => setFilters({ ...filters, planId: event.target.value })}
+            />
+          </div>
+          <div>
+            <label htmlFor={`${filterId}-provider`}>{t("orgs.provider")}</label>
+            <input
+              id={`${filterId}-provider`}
+              type="text"
+              size={10}
+              value={filters.provider}
+              onChange={(event) => setFilters({ ...filters, provider: event.target.value })}
+            />
+          </div>
         </div>
       </form>
       {list.isPending ? <Loading /> : null}
