@@ -105,10 +105,9 @@ export function ArchiveControl({
   }
   const data = preview.data;
   return (
-    <div
+    <section
       className="confirm-box"
       data-testid={`archive-preview-${id}`}
-      role="group"
       aria-label={`${action} ${id}`}
     >
       <h3>{t(archived ? "archive.unarchiveTitle" : "archive.title", { id })}</h3>
@@ -171,6 +170,6 @@ export function ArchiveControl({
           </div>
         </>
       ) : null}
-    </div>
+    </section>
   );
 }

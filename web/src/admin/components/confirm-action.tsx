@@ -24,7 +24,7 @@ export function ConfirmAction({
 }) {
   const { t, errorOf } = useAdminText();
   return (
-    <div className="confirm-box" data-testid={testId} role="group" aria-label={confirm.label}>
+    <section className="confirm-box" data-testid={testId} aria-label={confirm.label}>
       <Alert tone="warning">{children}</Alert>
       {error ? (
         <Alert tone="error" testId={`${testId}-error`}>
@@ -39,6 +39,6 @@ export function ConfirmAction({
           {t("money.back")}
         </Button>
       </div>
-    </div>
+    </section>
   );
 }

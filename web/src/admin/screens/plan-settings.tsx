@@ -83,7 +83,7 @@ export function PlanSettings() {
   return (
     <>
       <h1>{t("plans.title")}</h1>
-      <div className="authoring" role="group" aria-label={t("author.create")}>
+      <div className="authoring">
         {authoringButton("feature", t("author.newFeature"))}
         {authoringButton("plan", t("author.newPlan"))}
         {authoringButton("addon", t("author.newAddon"))}

@@ -1,0 +1,263 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp, testRootKey } from "../helpers/app.ts";
+import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import {
+  browserTestsRun,
+  desktop,
+  launchChromium,
+  screenshot,
+  seriousAccessibilityViolations,
+  switchLanguage,
+} from "../helpers/browser.ts";
+
+/**
+ * The backoffice's Plan Settings authoring and the organization page's money actions in a real browser,
+ * checked against the API (docs/backoffice.md): a feature and a plan created from the browser (with an API
+ * problem shown beside its field first), the archive preview listing an affected organization, part of an
+ * invoice refunded with its credit note and ledger entry, and a cancellation that credits the unused time.
+ */
+const runs = browserTestsRun("backoffice-money");
+let app: TestApp;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!runs) return;
+  app = await startTestApp();
+  await createBillingCatalog(app);
+  browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function signIn(): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await browser.newContext({
+    viewport: desktop,
+    locale: "en-US",
+    timezoneId: "UTC",
+  });
+  const page = await context.newPage();
+  await page.goto(`${app.baseUrl}/admin`);
+  await page.getByTestId("credential").fill(testRootKey);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForSelector("[data-testid=operator]");
+  return { page, context };
+}
+
+async function expectAccessible(page: Page) {
+  expect(await seriousAccessibilityViolations(page)).toEqual([]);
+}
+
+/** The ledger entries of an organization, as the API lists them. */
+async function ledger(organizationId: string) {
+  const balance = await app.request("GET", `/v1/organizations/${organizationId}/balance`);
+  return balance.body as {
+    available: number;
+    transactions: { type: string; amount: number; description: string }[];
+  };
+}
+
+describe.skipIf(!runs)("backoffice authoring and money actions", () => {
+  it("creates a feature and a plan from the browser, with the API's problem shown beside its field", async () => {
+    const { page, context } = await signIn();
+    await page.getByRole("link", { name: "Plan Settings" }).click();
+    await page.getByTestId("features").waitFor();
+
+    await page.getByRole("button", { name: "New feature" }).click();
+    const feature = page.getByTestId("feature-form");
+    await feature.getByLabel("Key").fill("projects");
+    await feature.getByLabel("Name").fill("Projects");
+    await feature.getByLabel("Kind").selectOption("limit");
+    await feature.getByRole("button", { name: "Create" }).click();
+    await page.getByTestId("catalog-created").waitFor();
+    expect(await page.getByTestId("catalog-created").innerText()).toContain("projects");
+    expect((await app.request("GET", "/v1/features/projects")).body).toMatchObject({
+      key: "projects",
+      name: "Projects",
+      kind: "limit",
+    });
+    await expect.poll(() => page.getByTestId("features").innerText()).toContain("projects");
+
+    await page.getByRole("button", { name: "New plan" }).click();
+    const form = page.getByTestId("plan-form");
+    await form.getByTestId("entry-id").fill("studio");
+    await form.getByTestId("entry-name").fill("Studio");
+    await form.getByLabel("Currency (ISO code)").fill("usd");
+    await form.getByTestId("price-month-usd").fill("2500");
+    await form.getByTestId("add-feature").selectOption("projects");
+    await form.getByRole("button", { name: "Add", exact: true }).click();
+    await form.getByTestId("feature-projects").fill("3");
+    await form.getByRole("button", { name: "Create" }).click();
+    // The API refuses the lower-case currency: the message sits beside the price, nothing is created.
+    await form.getByTestId("field-error").first().waitFor();
+    expect(await form.getByTestId("field-error").first().innerText()).toContain(
+      "three-letter ISO 4217 code",
+    );
+    expect(await form.getByTestId("form-error").innerText()).toContain(
+      "see the messages next to them",
+    );
+    expect((await app.request("GET", "/v1/plans/studio")).status).toBe(404);
+    await expectAccessible(page);
+    await screenshot(page, "admin-plan-create-error-en");
+
+    await form.getByLabel("Currency (ISO code)").fill("USD");
+    await form.getByRole("button", { name: "Create" }).click();
+    await page.getByTestId("catalog-created").waitFor();
+    const plan = await app.request("GET", "/v1/plans/studio");
+    expect(plan.body).toMatchObject({
+      id: "studio",
+      name: "Studio",
+      version: 1,
+      prices: [{ interval: "month", currency: "USD", unitAmount: 2500 }],
+      features: { projects: 3 },
+    });
+    await expect.poll(() => page.getByTestId("plans").innerText()).toContain("studio");
+    expect(await page.getByTestId("plan-studio").innerText()).toContain("$25.00/month");
+    await switchLanguage(page, "es");
+    await page.getByRole("button", { name: "Nuevo cupón" }).click();
+    await page.getByTestId("coupon-form").waitFor();
+    await expectAccessible(page);
+    await switchLanguage(page, "en");
+    await context.close();
+  });
+
+  it("archiving a plan first previews the affected organizations, then archives it", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    await org.subscribe("premium");
+    const { page, context } = await signIn();
+    await page.getByRole("link", { name: "Plan Settings" }).click();
+    await page.getByRole("button", { name: "Archive premium" }).click();
+    const preview = page.getByTestId("archive-preview-premium");
+    await preview.getByTestId("archive-affected").waitFor();
+    expect(await preview.getByTestId("archive-affected").innerText()).toContain(org.organizationId);
+    const counts = await app.request("GET", "/v1/plans/premium/archive-preview");
+    expect(counts.body.affected).toContainEqual(
+      expect.objectContaining({ organizationId: org.organizationId, version: 1, status: "active" }),
+    );
+    expect(await preview.getByTestId("archive-affected-count").innerText()).toBe(
+      `${counts.body.subscriptions} live subscriptions in ${counts.body.organizations} organizations are on it.`,
+    );
+    expect(await preview.innerText()).toContain("It does not change these subscriptions");
+    // Nothing is archived until the operator confirms.
+    expect((await app.request("GET", "/v1/plans/premium")).body.archived).toBe(false);
+    await expectAccessible(page);
+    await screenshot(page, "admin-archive-preview-en");
+
+    await preview.getByRole("button", { name: "Archive premium" }).click();
+    await expect.poll(() => page.getByTestId("plan-premium").innerText()).toContain("Archived");
+    expect((await app.request("GET", "/v1/plans/premium")).body.archived).toBe(true);
+    const audit = await app.request("GET", "/v1/audit-logs?action=catalog.plan_archived");
+    expect(audit.body.data[0]?.actor).toMatch(/^key_/);
+    // The subscription is untouched.
+    expect((await app.request("GET", org.path("/subscription"))).body).toMatchObject({
+      planId: "premium",
+      status: "active",
+    });
+    await app.request("POST", "/v1/plans/premium/unarchive");
+    await context.close();
+  });
+
+  it("refunds part of an invoice to the balance: a credit note and a ledger entry", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    const subscribed = await org.subscribe("plus");
+    const invoice = subscribed.invoice;
+    const { page, context } = await signIn();
+    await page.goto(`${app.baseUrl}/admin/organizations/${org.organizationId}`);
+    await page.getByTestId("refund-form").waitFor();
+    await page.getByTestId("refund-amount").fill("1550");
+    await page.getByTestId("refund-to").selectOption("balance");
+    await page.getByTestId("refund-reason").fill("Outage credit OPS-31");
+    await page.getByRole("button", { name: "Refund…" }).click();
+    // The confirmation shows the amount in the organization's currency before anything is sent.
+    const confirm = page.getByTestId("refund-confirm");
+    expect(await confirm.innerText()).toContain("Refund $15.50 of invoice");
+    expect(await confirm.innerText()).toContain("(paid $40.00)");
+    expect((await ledger(org.organizationId)).available).toBe(0);
+    await expectAccessible(page);
+    await screenshot(page, "admin-refund-confirm-en");
+    await confirm.getByRole("button", { name: "Refund", exact: true }).click();
+    await page.getByTestId("refund-done").waitFor();
+    expect(await page.getByTestId("refund-done").innerText()).toContain("Refunded $15.50");
+
+    const notes = await app.request("GET", org.path("/credit-notes"));
+    expect(notes.body.data).toHaveLength(1);
+    const note = notes.body.data[0];
+    expect(note).toMatchObject({
+      total: -1550,
+      creditedTo: "balance",
+      creditedToBalance: 1550,
+      reason: "Outage credit OPS-31",
+    });
+    expect(note.correctsInvoiceIds).toEqual([invoice.id]);
+    const row = page.getByTestId(`credit-note-${note.number}`);
+    await row.waitFor();
+    const text = await row.innerText();
+    expect(text).toContain(invoice.number);
+    expect(text).toContain("$15.50");
+    expect(text).toContain("The credit balance");
+    expect(text).toContain("Outage credit OPS-31");
+    const balance = await ledger(org.organizationId);
+    expect(balance.available).toBe(1550);
+    expect(balance.transactions).toContainEqual(
+      expect.objectContaining({ type: "refund_to_balance", amount: 1550 }),
+    );
+    await expect.poll(() => page.getByTestId("ledger").innerText()).toContain("refund_to_balance");
+    // The credit note's PDF downloads with the backoffice session.
+    const download = page.waitForEvent("download");
+    await row.getByRole("button", { name: `PDF of ${note.number}` }).click();
+    expect((await download).suggestedFilename()).toBe(`${note.number}.pdf`);
+    await expectAccessible(page);
+    await screenshot(page, "admin-credit-notes-en");
+    const audit = await app.request(
+      "GET",
+      `/v1/audit-logs?organizationId=${org.organizationId}&action=invoice.refunded`,
+    );
+    expect(audit.body.data[0]).toMatchObject({ reason: "Outage credit OPS-31" });
+    expect(audit.body.data[0].actor).toMatch(/^key_/);
+    await context.close();
+  });
+
+  it("cancels now with the unused time credited to the balance", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    await org.subscribe("plus");
+    await org.advance("2026-01-16T12:00:00Z");
+    const { page, context } = await signIn();
+    await page.goto(`${app.baseUrl}/admin/organizations/${org.organizationId}`);
+    await page.getByTestId("subscription").waitFor();
+    await page.getByTestId("cancel-now").check();
+    await page.getByTestId("cancel-credit").check();
+    await page.getByRole("button", { name: "Cancel the subscription…" }).click();
+    const confirm = page.getByTestId("cancel-confirm");
+    expect(await confirm.innerText()).toContain(
+      "the unused time is credited to the balance in USD",
+    );
+    await confirm.getByRole("button", { name: "Cancel the subscription" }).click();
+    await page.getByTestId("cancel-done").waitFor();
+
+    const subscription = await app.request("GET", org.path("/subscription"));
+    expect(subscription.status === 404 || subscription.body.status === "canceled").toBe(true);
+    const balance = await ledger(org.organizationId);
+    // About half of 40.00 is left of the month; exactly what the credit note says.
+    expect(balance.available).toBeGreaterThan(1500);
+    expect(balance.available).toBeLessThan(2500);
+    const notes = await app.request("GET", org.path("/credit-notes"));
+    expect(notes.body.data[0]).toMatchObject({
+      creditedTo: "balance",
+      creditedToBalance: balance.available,
+    });
+    const cents = String(balance.available % 100).padStart(2, "0");
+    const shown = `$${Math.trunc(balance.available / 100)}.${cents}`;
+    expect(await page.getByTestId("cancel-done").innerText()).toContain(
+      `Credited to the balance: ${shown}`,
+    );
+    await expect.poll(() => page.getByTestId("balance-available").innerText()).toContain(shown);
+    await expect
+      .poll(() => page.getByTestId(`credit-note-${notes.body.data[0].number}`).innerText())
+      .toContain(shown);
+    await expectAccessible(page);
+    await screenshot(page, "admin-cancel-credit-en");
+    await context.close();
+  });
+});
