@@ -1,8 +1,10 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import path from "node:path";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp, testRootKey } from "../helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
 import {
+  artifactsDir,
   browserTestsRun,
   desktop,
   launchChromium,
@@ -49,6 +51,27 @@ async function signIn(): Promise<{ page: Page; context: BrowserContext }> {
 async function expectAccessible(page: Page) {
   expect(await seriousAccessibilityViolations(page)).toEqual([]);
 }
+
+/** A screenshot of the page from the top of `from` to the bottom of `to` (both locators of cards). */
+async function screenshotBetween(page: Page, name: string, from: Locator, to: Locator) {
+  const top = await from.boundingBox();
+  const bottom = await to.boundingBox();
+  if (!top || !bottom) throw new Error(`${name}: a card is not on the page`);
+  const y = Math.min(top.y, bottom.y) - 8;
+  await page.screenshot({
+    path: path.join(artifactsDir, `${name}.png`),
+    fullPage: true,
+    clip: {
+      x: 0,
+      y,
+      width: desktop.width,
+      height: Math.max(top.y + top.height, bottom.y + bottom.height) - y + 8,
+    },
+  });
+}
+
+const card = (page: Page, testId: string) =>
+  page.locator("section.card", { has: page.getByTestId(testId) });
 
 /** The ledger entries of an organization, as the API lists them. */
 async function ledger(organizationId: string) {
@@ -177,6 +200,12 @@ describe.skipIf(!runs)("backoffice authoring and money actions", () => {
     expect((await ledger(org.organizationId)).available).toBe(0);
     await expectAccessible(page);
     await screenshot(page, "admin-refund-confirm-en");
+    await screenshotBetween(
+      page,
+      "admin-refund-confirm-card-en",
+      confirm,
+      card(page, "refund-form"),
+    );
     await confirm.getByRole("button", { name: "Refund", exact: true }).click();
     await page.getByTestId("refund-done").waitFor();
     expect(await page.getByTestId("refund-done").innerText()).toContain("Refunded $15.50");
@@ -210,6 +239,12 @@ describe.skipIf(!runs)("backoffice authoring and money actions", () => {
     expect((await download).suggestedFilename()).toBe(`${note.number}.pdf`);
     await expectAccessible(page);
     await screenshot(page, "admin-credit-notes-en");
+    await screenshotBetween(
+      page,
+      "admin-credit-notes-cards-en",
+      card(page, "credit-notes"),
+      card(page, "ledger"),
+    );
     const audit = await app.request(
       "GET",
       `/v1/audit-logs?organizationId=${org.organizationId}&action=invoice.refunded`,
@@ -258,6 +293,12 @@ describe.skipIf(!runs)("backoffice authoring and money actions", () => {
       .toContain(shown);
     await expectAccessible(page);
     await screenshot(page, "admin-cancel-credit-en");
+    await screenshotBetween(
+      page,
+      "admin-cancel-credit-cards-en",
+      card(page, "credit-notes"),
+      page.locator("section.card", { has: page.getByTestId("cancel-done") }),
+    );
     await context.close();
   });
 });

@@ -337,34 +337,53 @@ export function PricedEntryForm({
         {prices.map((row, index) => {
           const update = (change: Partial<PriceRow>) =>
             setPrices(prices.map((item, at) => (at === index ? { ...item, ...change } : item)));
-          const rowError = errorUnder(errors, `prices.${index}`);
+          // The amount's own problems, and any about the row as a whole (e.g. a repeated interval).
+          const rowError = Object.entries(errors)
+            .filter(
+              ([field]) => field === `prices.${index}` || field === `prices.${index}.unitAmount`,
+            )
+            .map(([, message]) => message)
+            .join("; ");
           return (
             // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place, never reordered
             <div className="row" key={index}>
-              <div className="field">
-                <label htmlFor={`${id}-interval-${index}`}>{t("org.interval")}</label>
-                <select
-                  id={`${id}-interval-${index}`}
-                  value={row.interval}
-                  onChange={(event) => update({ interval: event.target.value as "month" })}
-                >
-                  <option value="month">{t("author.month")}</option>
-                  <option value="year">{t("author.year")}</option>
-                </select>
-              </div>
-              <div className="field">
-                <label htmlFor={`${id}-currency-${index}`}>{t("author.currency")}</label>
-                <input
-                  id={`${id}-currency-${index}`}
-                  type="text"
-                  value={row.currency}
-                  onChange={(event) => update({ currency: event.target.value })}
-                />
-              </div>
+              <FormField
+                id={`${id}-interval-${index}`}
+                label={t("org.interval")}
+                error={errors[`prices.${index}.interval`]}
+              >
+                {(describedBy) => (
+                  <select
+                    id={`${id}-interval-${index}`}
+                    value={row.interval}
+                    onChange={(event) => update({ interval: event.target.value as "month" })}
+                    aria-describedby={describedBy}
+                  >
+                    <option value="month">{t("author.month")}</option>
+                    <option value="year">{t("author.year")}</option>
+                  </select>
+                )}
+              </FormField>
+              <FormField
+                id={`${id}-currency-${index}`}
+                label={t("author.currency")}
+                error={errors[`prices.${index}.currency`]}
+              >
+                {(describedBy) => (
+                  <input
+                    id={`${id}-currency-${index}`}
+                    type="text"
+                    value={row.currency}
+                    onChange={(event) => update({ currency: event.target.value })}
+                    aria-describedby={describedBy}
+                    aria-invalid={describedBy ? true : undefined}
+                  />
+                )}
+              </FormField>
               <FormField
                 id={`${id}-amount-${index}`}
                 label={t("author.amountMinor")}
-                error={rowError}
+                error={rowError || undefined}
               >
                 {(describedBy) => (
                   <input
