@@ -54,6 +54,8 @@ async function expectAccessible(page: Page) {
 
 /** A screenshot of the page from the top of `from` to the bottom of `to` (both locators of cards). */
 async function screenshotBetween(page: Page, name: string, from: Locator, to: Locator) {
+  // Bounding boxes are relative to the viewport: from the top of the page they are page coordinates.
+  await page.evaluate("window.scrollTo(0, 0)");
   const top = await from.boundingBox();
   const bottom = await to.boundingBox();
   if (!top || !bottom) throw new Error(`${name}: a card is not on the page`);
