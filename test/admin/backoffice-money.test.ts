@@ -40,6 +40,8 @@ async function signIn(): Promise<{ page: Page; context: BrowserContext }> {
     locale: "en-US",
     timezoneId: "UTC",
   });
+  // A step that cannot happen fails with its locator instead of hanging until the test times out.
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   await page.goto(`${app.baseUrl}/admin`);
   await page.getByTestId("credential").fill(testRootKey);
@@ -253,6 +255,25 @@ describe.skipIf(!runs)("backoffice authoring and money actions", () => {
     );
     expect(audit.body.data[0]).toMatchObject({ reason: "Outage credit OPS-31" });
     expect(audit.body.data[0].actor).toMatch(/^key_/);
+
+    // Part of that balance paid back to the card, confirmed with its amount first.
+    const payout = card(page, "payout-form");
+    await payout.getByLabel(/^Amount in USD/).fill("550");
+    await payout.getByLabel("Reason (required)").fill("Customer asked OPS-32");
+    await payout.getByRole("button", { name: "Pay out…" }).click();
+    expect(await page.getByTestId("payout-confirm").innerText()).toContain(
+      "Pay $5.50 of the credit balance back",
+    );
+    await page.getByTestId("payout-confirm").getByRole("button", { name: "Pay out" }).click();
+    await page.getByTestId("payout-done").waitFor();
+    expect(await page.getByTestId("payout-done").innerText()).toContain(
+      "Paid out $5.50; balance left: $10.00.",
+    );
+    const after = await ledger(org.organizationId);
+    expect(after.available).toBe(1000);
+    expect(after.transactions).toContainEqual(
+      expect.objectContaining({ type: "payout", amount: -550 }),
+    );
     await context.close();
   });
 
@@ -260,9 +281,37 @@ describe.skipIf(!runs)("backoffice authoring and money actions", () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
     await org.subscribe("plus");
     await org.advance("2026-01-16T12:00:00Z");
+    const second = await app.request("POST", org.path("/payment-methods"), {
+      body: { provider: "sandbox", token: "pm_sandbox_ok" },
+    });
+    expect(second.body.default).toBe(false);
     const { page, context } = await signIn();
     await page.goto(`${app.baseUrl}/admin/organizations/${org.organizationId}`);
     await page.getByTestId("subscription").waitFor();
+
+    // Payment methods: make the second one the default, then remove the first (confirmed).
+    const methods = page.getByTestId("payment-methods");
+    await methods.getByRole("button", { name: /^Make .* the default$/ }).click();
+    await expect
+      .poll(async () => {
+        const list = await app.request("GET", org.path("/payment-methods"));
+        return list.body.data.find((method: { default: boolean }) => method.default)?.id;
+      })
+      .toBe(second.body.id);
+    const listed = await app.request("GET", org.path("/payment-methods"));
+    const first = listed.body.data.find((method: { id: string }) => method.id !== second.body.id);
+    await methods
+      .getByTestId(`payment-method-${first.id}`)
+      .getByRole("button", { name: /^Remove / })
+      .click();
+    await page.getByTestId("remove-method-confirm").getByRole("button", { name: "Remove" }).click();
+    await expect
+      .poll(async () => (await app.request("GET", org.path("/payment-methods"))).body.data.length)
+      .toBe(1);
+    expect((await app.request("GET", org.path("/payment-methods"))).body.data[0].id).not.toBe(
+      first.id,
+    );
+
     await page.getByTestId("cancel-now").check();
     await page.getByTestId("cancel-credit").check();
     await page.getByRole("button", { name: "Cancel the subscription…" }).click();
@@ -273,8 +322,12 @@ describe.skipIf(!runs)("backoffice authoring and money actions", () => {
     await confirm.getByRole("button", { name: "Cancel the subscription" }).click();
     await page.getByTestId("cancel-done").waitFor();
 
-    const subscription = await app.request("GET", org.path("/subscription"));
-    expect(subscription.status === 404 || subscription.body.status === "canceled").toBe(true);
+    const canceled = await app.request(
+      "GET",
+      `/v1/audit-logs?organizationId=${org.organizationId}&action=subscription.canceled`,
+    );
+    expect(canceled.body.data).toHaveLength(1);
+    expect(canceled.body.data[0].actor).toMatch(/^key_/);
     const balance = await ledger(org.organizationId);
     // About half of 40.00 is left of the month; exactly what the credit note says.
     expect(balance.available).toBeGreaterThan(1500);

@@ -52,7 +52,7 @@ export function PaymentMethods({ organizationId }: { organizationId: string }) {
       {makeDefault.error ? <Alert tone="error">{errorOf(makeDefault.error)}</Alert> : null}
       <ul data-testid="payment-methods">
         {list.map((method) => (
-          <li key={method.id}>
+          <li key={method.id} data-testid={`payment-method-${method.id}`}>
             {method.description ?? method.id} · {method.provider} · {date(method.createdAt)}{" "}
             {method.default ? (
               <Badge tone="success">{t("money.default")}</Badge>
