@@ -256,6 +256,15 @@ describe.skipIf(!runs)("backoffice authoring and money actions", () => {
     expect(audit.body.data[0]).toMatchObject({ reason: "Outage credit OPS-31" });
     expect(audit.body.data[0].actor).toMatch(/^key_/);
 
+    // The money sections in Spanish, and still accessible.
+    await switchLanguage(page, "es");
+    await page.getByRole("heading", { name: "Reembolsar una factura" }).waitFor();
+    expect(await page.getByTestId(`credit-note-${note.number}`).innerText()).toContain(
+      "El saldo a favor",
+    );
+    await expectAccessible(page);
+    await switchLanguage(page, "en");
+
     // Part of that balance paid back to the card, confirmed with its amount first.
     const payout = card(page, "payout-form");
     await payout.getByLabel(/^Amount in USD/).fill("550");
