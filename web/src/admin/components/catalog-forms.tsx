@@ -214,6 +214,7 @@ export function PricedEntryForm({
     })),
   );
   const [added, setAdded] = useState(features[0] ?? "");
+  const unused = features.filter((key) => !values.some((row) => row.feature === key));
   const body = () => ({
     name,
     prices: prices.map((row) => ({
@@ -460,36 +461,32 @@ export function PricedEntryForm({
         {errorUnder(errors, "features") && values.length === 0 ? (
           <p className="field-error">{errorUnder(errors, "features")}</p>
         ) : null}
-        <div className="field inline">
-          <label htmlFor={`${id}-add-feature`}>{t("author.addFeature")}</label>
-          <select
-            id={`${id}-add-feature`}
-            value={added}
-            onChange={(event) => setAdded(event.target.value)}
-            data-testid="add-feature"
-          >
-            {features
-              .filter((key) => !values.some((row) => row.feature === key))
-              .map((key) => (
+        {unused.length === 0 ? null : (
+          <div className="field inline">
+            <label htmlFor={`${id}-add-feature`}>{t("author.addFeature")}</label>
+            <select
+              id={`${id}-add-feature`}
+              value={added}
+              onChange={(event) => setAdded(event.target.value)}
+              data-testid="add-feature"
+            >
+              {unused.map((key) => (
                 <option key={key} value={key}>
                   {key}
                 </option>
               ))}
-          </select>
-          <Button
-            variant="secondary"
-            onClick={() => {
-              const key = features.includes(added)
-                ? added
-                : features.find((item) => !values.some((row) => row.feature === item));
-              if (key && !values.some((row) => row.feature === key)) {
-                setValues([...values, { feature: key, value: "true" }]);
-              }
-            }}
-          >
-            {t("author.add")}
-          </Button>
-        </div>
+            </select>
+            <Button
+              variant="secondary"
+              onClick={() => {
+                const key = unused.includes(added) ? added : unused[0];
+                if (key) setValues([...values, { feature: key, value: "true" }]);
+              }}
+            >
+              {t("author.add")}
+            </Button>
+          </div>
+        )}
       </fieldset>
 
       {type === "plan" ? (
