@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { previewArchive } from "../../admin/archive-preview.ts";
 import { access } from "../../auth/principal.ts";
 import {
   createAddon,
@@ -171,6 +172,7 @@ export const addonRoutes: RouteModule = (app, { db, clock }) => {
     path: "/v1/addons/:addonId",
     noun: "add-on",
     response: addonSchema,
+    preview: (id) => previewArchive({ db, kind: "addon", id }),
     setArchived: async ({ id, archived, actor }) =>
       addonResponse(await setAddonArchived({ db, addonId: id, archived, actor, now: clock() })),
   });

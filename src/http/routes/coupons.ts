@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { previewArchive } from "../../admin/archive-preview.ts";
 import { access } from "../../auth/principal.ts";
 import type { Coupon } from "../../catalog/catalog-types.ts";
 import { createCoupon, getCoupon, listCoupons, setCouponArchived } from "../../catalog/coupons.ts";
@@ -158,6 +159,7 @@ export const couponRoutes: RouteModule = (app, { db, clock }) => {
     path: "/v1/coupons/:couponCode",
     noun: "coupon",
     response: couponSchema,
+    preview: (id) => previewArchive({ db, kind: "coupon", id }),
     setArchived: async ({ id, archived, actor }) =>
       couponResponse(await setCouponArchived({ db, code: id, archived, actor, now: clock() })),
   });

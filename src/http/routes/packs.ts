@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { previewArchive } from "../../admin/archive-preview.ts";
 import { access } from "../../auth/principal.ts";
 import type { Pack } from "../../catalog/catalog-types.ts";
 import { createPack, getPack, listPacks, setPackArchived } from "../../catalog/packs.ts";
@@ -120,6 +121,7 @@ export const packRoutes: RouteModule = (app, { db, clock }) => {
     path: "/v1/packs/:packId",
     noun: "pack",
     response: packSchema,
+    preview: (id) => previewArchive({ db, kind: "pack", id }),
     setArchived: async ({ id, archived, actor }) =>
       packResponse(await setPackArchived({ db, packId: id, archived, actor, now: clock() })),
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { previewArchive } from "../../admin/archive-preview.ts";
 import { access } from "../../auth/principal.ts";
 import type { Plan, PlanDefinition } from "../../catalog/catalog-types.ts";
 import { loadFeatureMap } from "../../catalog/features.ts";
@@ -265,6 +266,7 @@ export const planRoutes: RouteModule = (app, { db, clock }) => {
     path: "/v1/plans/:planId",
     noun: "plan",
     response: planSchema,
+    preview: (id) => previewArchive({ db, kind: "plan", id }),
     setArchived: async ({ id, archived, actor }) =>
       planResponse(await setPlanArchived({ db, planId: id, archived, actor, now: clock() })),
   });

@@ -1,3 +1,5 @@
+import { type AuthoringMessageKey, authoringEn, authoringEs } from "./admin-money-messages.ts";
+
 /**
  * Every text of the operator backoffice (/admin), in English and Spanish; apart from the portal's, which
  * other screens edit. `{name}` placeholders are filled by `t`. Spanish must have exactly the English keys.
@@ -222,9 +224,9 @@ export const adminEn = {
   "error.network": "The service could not be reached. Check the connection and try again.",
 } as const;
 
-export type AdminMessageKey = keyof typeof adminEn;
+export type AdminMessageKey = keyof typeof adminEn | AuthoringMessageKey;
 
-export const adminEs: Record<AdminMessageKey, string> = {
+export const adminEs: Record<keyof typeof adminEn, string> = {
   "admin.title": "Backoffice de Abono",
   "admin.nav": "Secciones del backoffice",
   "admin.nav.organizations": "Organizaciones",
@@ -444,4 +446,7 @@ export const adminEs: Record<AdminMessageKey, string> = {
   "error.network": "No se pudo contactar con el servicio. Revisa la conexión e inténtalo de nuevo.",
 };
 
-export const adminCatalogs = { en: adminEn, es: adminEs } as const;
+export const adminCatalogs: Record<"en" | "es", Record<AdminMessageKey, string>> = {
+  en: { ...adminEn, ...authoringEn },
+  es: { ...adminEs, ...authoringEs },
+};

@@ -9,8 +9,13 @@ import { Link } from "../../router.tsx";
 import { useAdminText } from "../admin-text.ts";
 import { type AuditEntry, AuditTimeline } from "../components/audit-diff.tsx";
 import { BalanceAdjustment } from "../components/balance-adjustment.tsx";
+import { BalancePayout } from "../components/balance-payout.tsx";
+import { CancelSubscription } from "../components/cancel-subscription.tsx";
+import { CreditNotes } from "../components/credit-notes.tsx";
 import { DangerZone } from "../components/danger-zone.tsx";
 import { EntitlementOverrides } from "../components/entitlement-overrides.tsx";
+import { PaymentMethods } from "../components/payment-methods.tsx";
+import { RefundInvoice } from "../components/refund-invoice.tsx";
 import { ScrollRegion } from "../components/scroll-region.tsx";
 
 /** One organization's read, keyed under the organization so a change refreshes all of them. */
@@ -55,7 +60,7 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
   const invoices = useOrganizationRead(organizationId, "invoices", () =>
     unwrap(
       api.GET("/v1/organizations/{orgId}/invoices", {
-        params: { path, query: { limit: 20 } },
+        params: { path, query: { limit: 20, documentType: "invoice" } },
       }),
     ),
   );
@@ -214,6 +219,16 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
           <p className="muted">{t("admin.none")}</p>
         )}
       </Card>
+      <CreditNotes
+        organizationId={record.id}
+        invoiceNumbers={Object.fromEntries(
+          (invoices.data?.data ?? []).map((invoice) => [invoice.id, invoice.number ?? invoice.id]),
+        )}
+      />
+      <RefundInvoice
+        organizationId={record.id}
+        invoices={(invoices.data?.data ?? []).filter((invoice) => invoice.status === "paid")}
+      />
       <Card title={t("org.balance")}>
         {balance.data ? (
           <>
@@ -253,6 +268,13 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
           <Loading />
         )}
       </Card>
+      <BalancePayout
+        organizationId={record.id}
+        currency={currency}
+        available={balance.data?.available ?? 0}
+      />
+      <PaymentMethods organizationId={record.id} />
+      <CancelSubscription organizationId={record.id} subscription={subscription.data ?? null} />
       <div className="admin-grid">
         <Card title={t("org.members")}>
           {members.data && members.data.data.length > 0 ? (

@@ -1,5 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { api, unwrap } from "../../api/client.ts";
 import { Alert } from "../../components/alert.tsx";
 import { Badge } from "../../components/badge.tsx";
@@ -7,135 +7,34 @@ import { Button } from "../../components/button.tsx";
 import { Card } from "../../components/card.tsx";
 import { LoadError, Loading } from "../../components/loading.tsx";
 import { useAdminText } from "../admin-text.ts";
+import { ArchiveControl } from "../components/archive-control.tsx";
+import { FeatureForm, type PricedEntry, PricedEntryForm } from "../components/catalog-forms.tsx";
+import { CouponForm, PackForm } from "../components/offer-forms.tsx";
 import { PlanVersions } from "../components/plan-versions.tsx";
 import { ScrollRegion } from "../components/scroll-region.tsx";
 
-type FeatureValue = boolean | number | null;
 interface Price {
   interval: "month" | "year";
   currency: string;
   unitAmount: number;
 }
-interface Plan {
-  id: string;
-  name: string;
-  version: number;
-  prices: Price[];
-  features: Record<string, FeatureValue>;
-  archived: boolean;
-}
+type Plan = PricedEntry & { archived: boolean };
 
 const catalogKey = ["admin", "catalog"] as const;
 const all = { params: { query: { limit: 100, includeArchived: "true" as const } } };
 
-/** A feature value as typed: true, false, a whole number (a limit), or empty (unlimited). */
-function parseFeatureValue(text: string): FeatureValue {
-  const trimmed = text.trim().toLowerCase();
-  if (trimmed === "") return null;
-  if (trimmed === "true") return true;
-  if (trimmed === "false") return false;
-  return Number.parseInt(trimmed, 10);
-}
-const showFeatureValue = (value: FeatureValue) => (value === null ? "" : String(value));
-
-/** Editing a plan: the API creates the next version; subscriptions stay on theirs. */
-function PlanEditor({ plan, done }: { plan: Plan; done: (saved: Plan | null) => void }) {
-  const { t, errorOf } = useAdminText();
-  const id = useId();
-  const [name, setName] = useState(plan.name);
-  const [prices, setPrices] = useState(plan.prices.map((price) => String(price.unitAmount)));
-  const [features, setFeatures] = useState(
-    Object.fromEntries(
-      Object.entries(plan.features).map(([key, value]) => [key, showFeatureValue(value)]),
-    ),
-  );
-  const save = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.PATCH("/v1/plans/{planId}", {
-          params: { path: { planId: plan.id } },
-          body: {
-            name,
-            prices: plan.prices.map((price, index) => ({
-              interval: price.interval,
-              currency: price.currency,
-              unitAmount: Number.parseInt(prices[index] ?? "", 10),
-            })),
-            features: Object.fromEntries(
-              Object.entries(features).map(([key, text]) => [key, parseFeatureValue(text)]),
-            ),
-          },
-        }),
-      ),
-    onSuccess: (saved) => done(saved as Plan),
-  });
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
-  return (
-    <form className="confirm-box" onSubmit={onSubmit} data-testid={`plan-editor-${plan.id}`}>
-      <h3>{t("plans.editTitle", { plan: plan.id, version: plan.version + 1 })}</h3>
-      <p className="small muted">{t("plans.editLead")}</p>
-      <div className="field">
-        <label htmlFor={`${id}-name`}>{t("plans.name")}</label>
-        <input
-          id={`${id}-name`}
-          type="text"
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-        />
-      </div>
-      {plan.prices.map((price, index) => (
-        <div className="field" key={`${price.interval}-${price.currency}`}>
-          <label htmlFor={`${id}-price-${index}`}>
-            {t("plans.price", { interval: price.interval, currency: price.currency })}
-          </label>
-          <input
-            id={`${id}-price-${index}`}
-            type="number"
-            step={1}
-            min={0}
-            value={prices[index] ?? ""}
-            onChange={(event) =>
-              setPrices(prices.map((value, at) => (at === index ? event.target.value : value)))
-            }
-            data-testid={`price-${price.interval}-${price.currency}`}
-          />
-        </div>
-      ))}
-      {Object.keys(features).map((feature) => (
-        <div className="field" key={feature}>
-          <label htmlFor={`${id}-feature-${feature}`}>{t("plans.featureValue", { feature })}</label>
-          <input
-            id={`${id}-feature-${feature}`}
-            type="text"
-            value={features[feature] ?? ""}
-            onChange={(event) => setFeatures({ ...features, [feature]: event.target.value })}
-            data-testid={`feature-${feature}`}
-          />
-        </div>
-      ))}
-      {save.error ? <Alert tone="error">{errorOf(save.error)}</Alert> : null}
-      <div className="actions">
-        <Button type="submit" busy={save.isPending}>
-          {t("plans.save")}
-        </Button>
-        <Button variant="ghost" onClick={() => done(null)}>
-          {t("plans.cancel")}
-        </Button>
-      </div>
-    </form>
-  );
-}
+type Authoring = "feature" | "plan" | "addon" | "pack" | "coupon";
 
 /** Plan Settings: features, plans and their versions (edit, archive), add-ons, packs and coupons. */
 export function PlanSettings() {
-  const { t, money, errorOf } = useAdminText();
+  const { t, money } = useAdminText();
   const client = useQueryClient();
   const [editing, setEditing] = useState<string | null>(null);
   const [saved, setSaved] = useState<Plan | null>(null);
   const [showing, setShowing] = useState<string | null>(null);
+  const [authoring, setAuthoring] = useState<Authoring | null>(null);
+  const [editingAddon, setEditingAddon] = useState<string | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
   const features = useQuery({
     queryKey: [...catalogKey, "features"],
     queryFn: () => unwrap(api.GET("/v1/features", { params: { query: { limit: 100 } } })),
@@ -156,23 +55,57 @@ export function PlanSettings() {
     queryKey: [...catalogKey, "coupons"],
     queryFn: () => unwrap(api.GET("/v1/coupons", all)),
   });
-  const archive = useMutation({
-    mutationFn: ({ planId, archived }: { planId: string; archived: boolean }) =>
-      unwrap(
-        archived
-          ? api.POST("/v1/plans/{planId}/unarchive", { params: { path: { planId } } })
-          : api.POST("/v1/plans/{planId}/archive", { params: { path: { planId } } }),
-      ),
-    onSuccess: () => client.invalidateQueries({ queryKey: catalogKey }),
-  });
   const pricesOf = (prices: Price[]) =>
     prices
       .map((price) => `${money(price.unitAmount, price.currency)}/${price.interval}`)
       .join(" · ");
 
+  const featureKeys = features.data?.data.map((feature) => feature.key) ?? [];
+  const finish = (what: string | null) => {
+    setAuthoring(null);
+    if (what !== null) {
+      setCreated(what);
+      client.invalidateQueries({ queryKey: catalogKey });
+    }
+  };
+  const authoringButton = (what: Authoring, label: string) => (
+    <Button
+      variant="secondary"
+      aria-expanded={authoring === what}
+      onClick={() => {
+        setCreated(null);
+        setAuthoring(authoring === what ? null : what);
+      }}
+    >
+      {label}
+    </Button>
+  );
   return (
     <>
       <h1>{t("plans.title")}</h1>
+      <div className="authoring">
+        {authoringButton("feature", t("author.newFeature"))}
+        {authoringButton("plan", t("author.newPlan"))}
+        {authoringButton("addon", t("author.newAddon"))}
+        {authoringButton("pack", t("author.newPack"))}
+        {authoringButton("coupon", t("author.newCoupon"))}
+      </div>
+      {created ? (
+        <Alert tone="success" testId="catalog-created">
+          {t("author.created", { id: created })}
+        </Alert>
+      ) : null}
+      {authoring === "feature" ? <FeatureForm done={finish} /> : null}
+      {authoring === "plan" || authoring === "addon" ? (
+        <PricedEntryForm
+          key={authoring}
+          type={authoring}
+          features={featureKeys}
+          done={(saved) => finish(saved ? saved.id : null)}
+        />
+      ) : null}
+      {authoring === "pack" ? <PackForm features={featureKeys} done={finish} /> : null}
+      {authoring === "coupon" ? <CouponForm done={finish} /> : null}
       {saved ? (
         <Alert tone="success" testId="plan-saved">
           {t("plans.saved", { plan: saved.id, version: saved.version })}
@@ -181,7 +114,6 @@ export function PlanSettings() {
       <Card title={t("plans.plans")}>
         {plans.isPending ? <Loading /> : null}
         {plans.error ? <LoadError error={plans.error} /> : null}
-        {archive.error ? <Alert tone="error">{errorOf(archive.error)}</Alert> : null}
         {plans.data ? (
           <ScrollRegion label={t("plans.plans")}>
             <table data-testid="plans">
@@ -230,13 +162,7 @@ export function PlanSettings() {
                       >
                         {t("plans.versions")}
                       </Button>
-                      <Button
-                        variant="ghost"
-                        onClick={() => archive.mutate({ planId: plan.id, archived: plan.archived })}
-                        aria-label={`${plan.archived ? t("plans.unarchive") : t("plans.archive")} ${plan.id}`}
-                      >
-                        {plan.archived ? t("plans.unarchive") : t("plans.archive")}
-                      </Button>
+                      <ArchiveControl kind="plan" id={plan.id} archived={plan.archived} />
                     </td>
                   </tr>
                 ))}
@@ -249,13 +175,15 @@ export function PlanSettings() {
           ? (() => {
               const plan = (plans.data.data as Plan[]).find((item) => item.id === editing);
               return plan ? (
-                <PlanEditor
+                <PricedEntryForm
+                  type="plan"
                   key={`${plan.id}-${plan.version}`}
-                  plan={plan}
+                  entry={plan}
+                  features={featureKeys}
                   done={(result) => {
                     setEditing(null);
                     if (result) {
-                      setSaved(result);
+                      setSaved(result as Plan);
                       client.invalidateQueries({ queryKey: catalogKey });
                     }
                   }}
@@ -267,7 +195,7 @@ export function PlanSettings() {
       <Card title={t("plans.features")}>
         {features.data ? (
           <ScrollRegion label={t("plans.features")}>
-            <table>
+            <table data-testid="features">
               <thead>
                 <tr>
                   <th scope="col">{t("plans.key")}</th>
@@ -299,11 +227,35 @@ export function PlanSettings() {
           <p className="muted">{t("admin.none")}</p>
         ) : null}
         {addons.data ? (
-          <ul>
+          <ul data-testid="addons">
             {addons.data.data.map((addon) => (
               <li key={addon.id}>
-                <code>{addon.id}</code> {addon.name} — {pricesOf(addon.prices as Price[])}
-                {addon.archived ? ` (${t("plans.archived")})` : ""}
+                <code>{addon.id}</code> {addon.name} ({addon.kind}) · v{addon.version} —{" "}
+                {pricesOf(addon.prices as Price[])}
+                {addon.archived ? ` (${t("plans.archived")})` : ""}{" "}
+                <Button
+                  variant="secondary"
+                  onClick={() => setEditingAddon(editingAddon === addon.id ? null : addon.id)}
+                  aria-label={`${t("plans.edit")} ${addon.id}`}
+                >
+                  {t("plans.edit")}
+                </Button>{" "}
+                <ArchiveControl kind="addon" id={addon.id} archived={addon.archived} />
+                {editingAddon === addon.id ? (
+                  <PricedEntryForm
+                    type="addon"
+                    key={`${addon.id}-${addon.version}`}
+                    entry={addon as PricedEntry}
+                    features={featureKeys}
+                    done={(result) => {
+                      setEditingAddon(null);
+                      if (result) {
+                        setCreated(`${result.id} v${result.version}`);
+                        client.invalidateQueries({ queryKey: catalogKey });
+                      }
+                    }}
+                  />
+                ) : null}
               </li>
             ))}
           </ul>
@@ -316,12 +268,13 @@ export function PlanSettings() {
           <p className="muted">{t("admin.none")}</p>
         ) : null}
         {packs.data ? (
-          <ul>
+          <ul data-testid="packs">
             {packs.data.data.map((pack) => (
               <li key={pack.id}>
                 <code>{pack.id}</code> {pack.name} — {pack.quantity} {pack.feature} ·{" "}
                 {money(pack.price.unitAmount, pack.price.currency)}
-                {pack.archived ? ` (${t("plans.archived")})` : ""}
+                {pack.archived ? ` (${t("plans.archived")})` : ""}{" "}
+                <ArchiveControl kind="pack" id={pack.id} archived={pack.archived} />
               </li>
             ))}
           </ul>
@@ -334,20 +287,62 @@ export function PlanSettings() {
           coupons.data.data.length === 0 ? (
             <p className="muted">{t("admin.none")}</p>
           ) : (
-            <ul>
-              {coupons.data.data.map((coupon) => (
-                <li key={coupon.code}>
-                  <code>{coupon.code}</code> —{" "}
-                  {coupon.percentOff !== null && coupon.percentOff !== undefined
-                    ? `${coupon.percentOff}%`
-                    : coupon.amountOff !== null && coupon.amountOff !== undefined
-                      ? money(coupon.amountOff, coupon.currency ?? "USD")
-                      : ""}{" "}
-                  · {coupon.duration} · {t("plans.redemptions")}: {coupon.timesRedeemed ?? 0}
-                  {coupon.maxRedemptions ? `/${coupon.maxRedemptions}` : ""}
-                </li>
-              ))}
-            </ul>
+            <ScrollRegion label={t("plans.coupons")}>
+              <table data-testid="coupons">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("plans.code")}</th>
+                    <th scope="col">{t("plans.discount")}</th>
+                    <th scope="col">{t("author.duration")}</th>
+                    <th scope="col" className="number">
+                      {t("plans.redemptions")}
+                    </th>
+                    <th scope="col" className="number">
+                      {t("author.remaining")}
+                    </th>
+                    <th scope="col">{t("plans.status")}</th>
+                    <th scope="col">
+                      <span className="visually-hidden">{t("plans.archive")}</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {coupons.data.data.map((coupon) => (
+                    <tr key={coupon.code} data-testid={`coupon-${coupon.code}`}>
+                      <td>
+                        <code>{coupon.code}</code>
+                      </td>
+                      <td>
+                        {coupon.percentOff !== null
+                          ? `${coupon.percentOff}%`
+                          : coupon.amountOff !== null
+                            ? money(coupon.amountOff, coupon.currency ?? "USD")
+                            : ""}
+                      </td>
+                      <td>
+                        {coupon.duration === "repeating"
+                          ? t("author.forMonths", { months: coupon.durationInMonths ?? 0 })
+                          : t(`author.duration.${coupon.duration}`)}
+                      </td>
+                      <td className="number">{coupon.timesRedeemed}</td>
+                      <td className="number">
+                        {coupon.maxRedemptions === null
+                          ? t("author.noCap")
+                          : Math.max(coupon.maxRedemptions - coupon.timesRedeemed, 0)}
+                      </td>
+                      <td>
+                        <Badge tone={coupon.archived ? "warning" : "success"}>
+                          {coupon.archived ? t("plans.archived") : t("plans.active")}
+                        </Badge>
+                      </td>
+                      <td className="row-actions">
+                        <ArchiveControl kind="coupon" id={coupon.code} archived={coupon.archived} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollRegion>
           )
         ) : (
           <Loading />
