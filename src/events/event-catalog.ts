@@ -234,11 +234,11 @@ const catalog = {
   },
   "payment.succeeded": {
     description:
-      "A payment succeeded: a renewal, a plan change, a pack, a trial's first charge or a checkout.",
+      "A payment succeeded: a renewal, a plan change, a pack, a trial's first charge or a checkout; or a transaction an app store charged (provider `app_store` or `google_play`, `invoiceId` null: the store is the merchant of record and invoices nothing here).",
     version: 1,
     data: z.object({
       paymentId,
-      invoiceId,
+      invoiceId: invoiceId.nullable(),
       amount: integerField,
       currency: currencyField,
       provider: z.string().nullable(),

@@ -199,6 +199,8 @@ async function compose({
     formatMoney({ amount: BigInt(Number(amount)), currency: String(currency), locale: as });
   switch (template) {
     case "receipt": {
+      // A store's transaction: the store (the merchant of record) sends its own receipt.
+      if (data.invoiceId === null || data.invoiceId === undefined) return null;
       const invoiceId = String(data.invoiceId);
       // A checkout's purchase email (with the same PDF) is its receipt.
       const [checkout] = await db

@@ -186,13 +186,15 @@ export async function applyStoreSubscription({
 
     const paymentId =
       transaction && row.organizationId
-        ? await recordStoreTransaction({
-            tx,
-            organizationId: row.organizationId,
-            store: state.store,
-            transaction,
-            now,
-          })
+        ? (
+            await recordStoreTransaction({
+              tx,
+              organizationId: row.organizationId,
+              store: state.store,
+              transaction,
+              now,
+            })
+          ).id
         : null;
 
     let outcome: StoreOutcome = stale ? "stale_state" : "processed";
@@ -387,7 +389,9 @@ function entitlementSnapshot(entitlement: typeof organizationEntitlements.$infer
 
 /**
  * Records a store transaction as a payment (provider `app_store` or `google_play`, no invoice), once per
- * transaction id; a refund marks it refunded.
+ * transaction id, publishing `payment.succeeded` (and `payment.refunded` when the store refunds it) in the
+ * same transaction; a refund marks it refunded. `created` says whether this call recorded it (a repeated
+ * or parallel delivery of the same transaction finds it recorded).
  */
 export async function recordStoreTransaction({
   tx,
@@ -401,7 +405,7 @@ export async function recordStoreTransaction({
   store: string;
   transaction: StoreTransaction;
   now: Date;
-}): Promise<string> {
+}): Promise<{ id: string; created: boolean }> {
   const [inserted] = await tx
     .insert(payments)
     .values({
@@ -412,8 +416,8 @@ export async function recordStoreTransaction({
       providerPaymentId: transaction.transactionId,
       amount: transaction.amount,
       currency: transaction.currency,
-      status: transaction.refunded ? "refunded" : "succeeded",
-      amountRefunded: transaction.refunded ? transaction.amount : 0n,
+      status: "succeeded",
+      amountRefunded: 0n,
       createdAt: now,
     })
     .onConflictDoNothing()
@@ -436,14 +440,32 @@ export async function recordStoreTransaction({
       },
       now,
     });
-    return inserted.id;
+    await publishEvent({
+      executor: tx,
+      type: "payment.succeeded",
+      organizationId,
+      data: {
+        paymentId: inserted.id,
+        invoiceId: null,
+        amount: transaction.amount,
+        currency: transaction.currency,
+        provider: store,
+      },
+      now,
+    });
   }
-  const [existing] = await tx
-    .select()
-    .from(payments)
-    .where(
-      and(eq(payments.provider, store), eq(payments.providerPaymentId, transaction.transactionId)),
-    );
+  const [existing] = inserted
+    ? [inserted]
+    : await tx
+        .select()
+        .from(payments)
+        .where(
+          and(
+            eq(payments.provider, store),
+            eq(payments.providerPaymentId, transaction.transactionId),
+          ),
+        )
+        .for("update");
   if (!existing) throw new Error("the store payment vanished");
   if (transaction.refunded && existing.status !== "refunded") {
     await tx
@@ -462,6 +484,19 @@ export async function recordStoreTransaction({
       },
       now,
     });
+    await publishEvent({
+      executor: tx,
+      type: "payment.refunded",
+      organizationId,
+      data: {
+        paymentId: existing.id,
+        invoiceId: null,
+        refunded: existing.amount - existing.amountRefunded,
+        amountRefunded: existing.amount,
+        currency: existing.currency,
+      },
+      now,
+    });
   }
-  return existing.id;
+  return { id: existing.id, created: inserted !== undefined };
 }

@@ -43,7 +43,14 @@ export interface StoreOneTimePurchase {
   store: Store;
   productId: string;
   accountToken: string | null;
-  transaction: StoreTransaction;
+  /**
+   * Google's purchase record carries no price: `amount` and `currency` null record the pack's catalog
+   * price instead.
+   */
+  transaction: Omit<StoreTransaction, "amount" | "currency"> & {
+    amount: bigint | null;
+    currency: string | null;
+  };
   environment: string;
 }
 

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
 import { createLogger } from "../../src/logger.ts";
 import { storeReconciliationTask } from "../../src/stores/reconcile-store-subscriptions.ts";
 import type { TestApp } from "../helpers/app.ts";
+import { createEncounterPack } from "../helpers/billing-scenario.ts";
 import { type FakeGooglePlay, startFakeGooglePlay } from "../helpers/fake-google-play.ts";
 import { startJwksServer } from "../helpers/jwks-server.ts";
 import { createCheckoutCustomer, startCheckoutTestApp } from "../helpers/payment-scenario.ts";
@@ -38,6 +40,11 @@ beforeAll(async () => {
     },
   });
   expect(mapped.status).toBe(200);
+  await createEncounterPack(app);
+  const pack = await app.request("PUT", "/v1/packs/encounters-100/store-products", {
+    body: { storeProducts: [{ store: "google_play", productId: "encounters_100" }] },
+  });
+  expect(pack.status).toBe(200);
 }, 120_000);
 
 afterAll(async () => {
@@ -426,5 +433,152 @@ describe("Google Play notifications", () => {
     );
     expect(rows).toHaveLength(1);
     expect(new Date(rows[0]?.run_at ?? 0).toISOString()).toBe(next.toISOString());
+  });
+
+  describe("one-time products (consumables mapped to packs)", () => {
+    const putProduct = ({
+      accountToken,
+      purchaseState = 0,
+    }: {
+      accountToken?: string;
+      purchaseState?: number;
+    }) => {
+      const purchaseToken = `gpc-${randomUUID()}`;
+      const orderId = `GPA.${Math.floor(Math.random() * 1e9)}`;
+      google.products.set(`encounters_100/${purchaseToken}`, {
+        purchaseTimeMillis: String(Date.now()),
+        purchaseState,
+        consumptionState: 0,
+        acknowledgementState: 0,
+        orderId,
+        regionCode: "AR",
+        ...(accountToken ? { obfuscatedExternalAccountId: accountToken } : {}),
+      });
+      return { purchaseToken, orderId };
+    };
+    const oneTimeNotice = (purchaseToken: string, notificationType = 1) => ({
+      oneTimeProductNotification: {
+        version: "1.0",
+        notificationType,
+        purchaseToken,
+        sku: "encounters_100",
+      },
+    });
+    const paymentsOf = async (organizationId: string) =>
+      (
+        await app.database.pool.query(
+          `select provider, provider_payment_id, amount::text, currency, status, invoice_id
+             from payments where organization_id = $1 order by created_at, id`,
+          [organizationId],
+        )
+      ).rows;
+    const grantsOf = async (organizationId: string) =>
+      (
+        await app.database.pool.query(
+          "select source, quantity::text from entitlement_grants where organization_id = $1",
+          [organizationId],
+        )
+      ).rows;
+
+    it("parallel duplicate notifications and the app's registration grant the pack exactly once", async () => {
+      const { organizationId, token, path } = await customerWithToken();
+      const { purchaseToken, orderId } = putProduct({ accountToken: token });
+      const responses = await Promise.all([
+        ...Array.from({ length: 6 }, () => push(oneTimeNotice(purchaseToken))),
+        app.request("POST", path("/store-purchases"), {
+          body: { store: "google_play", purchaseToken, productId: "encounters_100" },
+        }),
+      ]);
+      for (const response of responses)
+        expect(response.status, JSON.stringify(response.body)).toBe(200);
+      const outcomes = responses.map((response) => response.body.outcome as string);
+      expect(outcomes.every((outcome) => outcome === "processed")).toBe(true);
+      await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+      expect(await grantsOf(organizationId)).toEqual([
+        { source: `google_play:${orderId}`, quantity: "100" },
+      ]);
+      expect((await entitlementOf(organizationId)).balances.encounters.purchased).toBe(100);
+      // Google's purchase record has no price: the pack's catalog price is recorded, with no invoice.
+      expect(await paymentsOf(organizationId)).toEqual([
+        {
+          provider: "google_play",
+          provider_payment_id: orderId,
+          amount: "1500",
+          currency: "USD",
+          status: "succeeded",
+          invoice_id: null,
+        },
+      ]);
+      // Consumed once (Google refuses a second consume), so the user can buy the pack again.
+      expect(google.consumed.filter((consumed) => consumed === purchaseToken)).toHaveLength(1);
+      expect(google.products.get(`encounters_100/${purchaseToken}`)).toMatchObject({
+        consumptionState: 1,
+        acknowledgementState: 1,
+      });
+      const events = await app.request(
+        "GET",
+        `/v1/events?organizationId=${organizationId}&limit=100`,
+      );
+      const succeeded = events.body.data.filter(
+        (event: { type: string }) => event.type === "payment.succeeded",
+      );
+      expect(succeeded).toHaveLength(1);
+      expect(succeeded[0].data).toMatchObject({
+        invoiceId: null,
+        amount: 1500,
+        currency: "USD",
+        provider: "google_play",
+      });
+      const audits = await app.database.pool.query(
+        "select count(*)::int as n from audit_logs where organization_id = $1 and action = 'pack.purchased'",
+        [organizationId],
+      );
+      expect(audits.rows[0].n).toBe(1);
+      // A later notification for the consumed purchase grants nothing more.
+      expect((await push(oneTimeNotice(purchaseToken))).body.outcome).toBe("processed");
+      await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+      expect(await grantsOf(organizationId)).toHaveLength(1);
+    });
+
+    it("pending, foreign and unlinked one-time purchases grant nothing", async () => {
+      const { organizationId, token, path } = await customerWithToken();
+      const pending = putProduct({ accountToken: token, purchaseState: 2 });
+      expect((await push(oneTimeNotice(pending.purchaseToken))).body.outcome).toBe(
+        "ignored: a pending one-time purchase",
+      );
+      const other = await customerWithToken();
+      const foreign = putProduct({ accountToken: other.token });
+      const refused = await app.request("POST", path("/store-purchases"), {
+        body: {
+          store: "google_play",
+          purchaseToken: foreign.purchaseToken,
+          productId: "encounters_100",
+        },
+      });
+      expect(refused.status).toBe(409);
+      const unlinked = putProduct({});
+      expect((await push(oneTimeNotice(unlinked.purchaseToken))).body.outcome).toBe("unlinked");
+      expect(google.consumed).not.toContain(unlinked.purchaseToken);
+      expect(google.consumed).not.toContain(foreign.purchaseToken);
+      const unknown = await app.request("POST", path("/store-purchases"), {
+        body: { store: "google_play", purchaseToken: "gpc-nope", productId: "encounters_100" },
+      });
+      expect(unknown.status).toBe(400);
+      expect(await paymentsOf(organizationId)).toEqual([]);
+      // Registered by the app without an account id: tied to the registering organization.
+      const anonymous = putProduct({});
+      const registered = await app.request("POST", path("/store-purchases"), {
+        body: {
+          store: "google_play",
+          purchaseToken: anonymous.purchaseToken,
+          productId: "encounters_100",
+        },
+      });
+      expect(registered.body).toEqual({ outcome: "processed", storeSubscription: null });
+      await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+      expect(await grantsOf(organizationId)).toEqual([
+        { source: `google_play:${anonymous.orderId}`, quantity: "100" },
+      ]);
+    });
   });
 });
