@@ -376,6 +376,10 @@ const catalog = {
       ]),
       autoRenew: z.boolean(),
       expiresAt: instantField.nullable(),
+      pendingPlanId: z.string().nullable().optional().meta({
+        description:
+          "The plan the subscription switches to at its next renewal (a downgrade or crossgrade the customer chose in the store), if any.",
+      }),
       notificationType: z.string(),
       payment: z
         .object({

@@ -146,6 +146,7 @@ export async function applyStoreSubscription({
       )
       .for("update");
     const stale = current !== undefined && current.storeStateAt > state.stateAt;
+    const pending = await pendingChange({ tx, state, current });
     const values = {
       organizationId: current?.organizationId ?? organizationId,
       accountToken: state.accountToken ?? current?.accountToken ?? null,
@@ -160,7 +161,7 @@ export async function applyStoreSubscription({
       graceEndsAt: state.graceEndsAt,
       environment: state.environment,
       storeStateAt: state.stateAt,
-      data: state.data,
+      data: { ...state.data, ...pending },
       updatedAt: systemNow,
     };
     let row = current;
@@ -209,6 +210,30 @@ export async function applyStoreSubscription({
         now,
       });
     }
+    const pendingBefore = (current?.data.pendingPlanId as string | null | undefined) ?? null;
+    if (row.organizationId && !stale && pending.pendingPlanId !== pendingBefore) {
+      await recordAudit({
+        executor: tx,
+        entry: {
+          action: "store.plan_change_pending",
+          actor: `system:${state.store}`,
+          organizationId: row.organizationId,
+          before: { pendingPlanId: pendingBefore },
+          after: {
+            pendingPlanId: pending.pendingPlanId,
+            pendingProductId: pending.pendingProductId,
+          },
+          metadata: {
+            provider: state.store,
+            storeSubscriptionId: row.id,
+            planId: row.planId,
+            effectiveAt: row.expiresAt?.toISOString() ?? null,
+            notificationType: notice?.notificationType ?? "reconciliation",
+          },
+        },
+        now,
+      });
+    }
     if (row.organizationId) {
       await publishEvent({
         executor: tx,
@@ -222,6 +247,7 @@ export async function applyStoreSubscription({
           status: row.status,
           autoRenew: row.autoRenew,
           expiresAt: row.expiresAt,
+          pendingPlanId: (row.data.pendingPlanId as string | null | undefined) ?? null,
           notificationType: notice?.notificationType ?? "reconciliation",
           payment:
             paymentId && transaction
@@ -254,6 +280,38 @@ export async function applyStoreSubscription({
       paymentId,
     };
   });
+}
+
+/**
+ * The plan change waiting for the next renewal: the store's pending product (or, when it did not say, the
+ * one already recorded), cleared once the subscription is on it; its plan when it maps to one.
+ */
+async function pendingChange({
+  tx,
+  state,
+  current,
+}: {
+  tx: Transaction;
+  state: StoreSubscriptionState;
+  current: typeof storeSubscriptions.$inferSelect | undefined;
+}): Promise<{ pendingProductId: string | null; pendingPlanId: string | null }> {
+  const said =
+    state.pendingProductId === undefined
+      ? ((current?.data.pendingProductId as string | null | undefined) ?? null)
+      : state.pendingProductId;
+  const pendingProductId =
+    said !== null && said !== state.productId && liveStoreStatuses.has(state.status) ? said : null;
+  if (pendingProductId === null) return { pendingProductId: null, pendingPlanId: null };
+  const product = await findStoreProduct({
+    executor: tx,
+    store: state.store,
+    productId: pendingProductId,
+    basePlanId: "",
+  });
+  return {
+    pendingProductId,
+    pendingPlanId: product?.kind === "plan" ? product.targetId : null,
+  };
 }
 
 function duplicate(): StoreApplyResult {

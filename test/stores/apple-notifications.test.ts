@@ -656,6 +656,75 @@ describe("Apple notifications", () => {
     expect(await storePayments(organizationId)).toMatchObject([{ amount: "199", currency: "USD" }]);
   });
 
+  it("DID_CHANGE_RENEWAL_PREF: the plan switch waits for the renewal charged for the new product", async () => {
+    const plus = await app.request("PUT", "/v1/plans/plus/store-products", {
+      body: { storeProducts: [{ store: "app_store", productId: "com.abono.plus.monthly" }] },
+    });
+    expect(plus.status).toBe(200);
+    const { organizationId, token } = await customerWithToken();
+    const bought = subscriptionTransaction({
+      token,
+      startedAgo: 20 * day,
+      signedDate: Date.now() - 3000,
+    });
+    await notify({ notificationType: "SUBSCRIBED", subtype: "INITIAL_BUY", transaction: bought });
+    const storeSubscription = async () =>
+      (await app.request("GET", `/v1/root/store-subscriptions?organizationId=${organizationId}`))
+        .body.data[0];
+    // The customer downgrades in the App Store: premium stays until the period ends.
+    expect(
+      await notify({
+        notificationType: "DID_CHANGE_RENEWAL_PREF",
+        subtype: "DOWNGRADE",
+        transaction: { ...bought, signedDate: Date.now() - 2000 },
+        renewalInfo: { autoRenewProductId: "com.abono.plus.monthly" },
+      }),
+    ).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({
+      planId: "premium",
+      status: "active",
+    });
+    expect(await storeSubscription()).toMatchObject({
+      planId: "premium",
+      pendingProductId: "com.abono.plus.monthly",
+      pendingPlanId: "plus",
+    });
+    const audit = await app.database.pool.query(
+      "select after from audit_logs where organization_id = $1 and action = 'store.plan_change_pending' order by id",
+      [organizationId],
+    );
+    expect(audit.rows.map((row) => row.after)).toEqual([
+      { pendingPlanId: "plus", pendingProductId: "com.abono.plus.monthly" },
+    ]);
+    const renewal = subscriptionTransaction({
+      token,
+      originalTransactionId: bought.originalTransactionId,
+      productId: "com.abono.plus.monthly",
+      price: 2990,
+      startedAgo: 0,
+      signedDate: Date.now() - 1000,
+    });
+    // The renewal is charged for the new product: the plan switches now, and nothing is pending.
+    expect(
+      await notify({
+        notificationType: "DID_RENEW",
+        transaction: renewal,
+        renewalInfo: { autoRenewProductId: "com.abono.plus.monthly" },
+      }),
+    ).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "plus", status: "active" });
+    expect(await storeSubscription()).toMatchObject({
+      planId: "plus",
+      productId: "com.abono.plus.monthly",
+      pendingProductId: null,
+      pendingPlanId: null,
+    });
+    expect((await storePayments(organizationId)).map((payment) => payment.amount)).toEqual([
+      "499",
+      "299",
+    ]);
+  });
+
   it("reconciliation: getAllSubscriptionStatuses brings a missed expiry and a missed renewal; older states are kept", async () => {
     const { organizationId, token } = await customerWithToken();
     const bought = subscriptionTransaction({

@@ -435,6 +435,34 @@ describe("Google Play notifications", () => {
     expect(new Date(rows[0]?.run_at ?? 0).toISOString()).toBe(next.toISOString());
   });
 
+  it("a deferred line-item replacement waits for the renewal on the new product", async () => {
+    const plus = await app.request("PUT", "/v1/plans/plus/store-products", {
+      body: { storeProducts: [{ store: "google_play", productId: "plus" }] },
+    });
+    expect(plus.status).toBe(200);
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken } = putPurchase({ accountToken: token });
+    const purchase = google.purchases.get(purchaseToken) as {
+      lineItems: Record<string, unknown>[];
+    };
+    const [item] = purchase.lineItems;
+    if (!item) throw new Error("no line item");
+    item.deferredItemReplacement = { productId: "plus" };
+    expect((await push(subscriptionNotice(purchaseToken, 4))).body.outcome).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "premium" });
+    const listed = async () =>
+      (await app.request("GET", `/v1/root/store-subscriptions?organizationId=${organizationId}`))
+        .body.data[0];
+    expect(await listed()).toMatchObject({ planId: "premium", pendingPlanId: "plus" });
+    // The renewal: Google replaced the line item.
+    item.productId = "plus";
+    delete item.deferredItemReplacement;
+    item.latestSuccessfulOrderId = `GPA.${Math.floor(Math.random() * 1e9)}`;
+    expect((await push(subscriptionNotice(purchaseToken, 2))).body.outcome).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "plus", status: "active" });
+    expect(await listed()).toMatchObject({ planId: "plus", pendingPlanId: null });
+  });
+
   describe("one-time products (consumables mapped to packs)", () => {
     const putProduct = ({
       accountToken,

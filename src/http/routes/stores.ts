@@ -53,6 +53,11 @@ const storeSubscriptionSchema = z.object({
   planId: z.string().nullable(),
   status: z.string(),
   autoRenew: z.boolean(),
+  pendingProductId: z.string().nullable().meta({
+    description:
+      "The product the subscription renews into (a downgrade or crossgrade chosen in the store): the plan switches at `expiresAt`, on the renewal charged for it.",
+  }),
+  pendingPlanId: z.string().nullable(),
   expiresAt: z.date().nullable(),
   environment: z.string(),
   createdAt: z.date(),
@@ -69,6 +74,8 @@ const toStoreSubscription = (row: typeof storeSubscriptions.$inferSelect) => ({
   planId: row.planId,
   status: row.status,
   autoRenew: row.autoRenew,
+  pendingProductId: (row.data.pendingProductId as string | null | undefined) ?? null,
+  pendingPlanId: (row.data.pendingPlanId as string | null | undefined) ?? null,
   expiresAt: row.expiresAt,
   environment: row.environment,
   createdAt: row.createdAt,
