@@ -19,6 +19,7 @@ import {
   findLiveSubscription,
   setEntitlement,
 } from "../subscriptions/subscription-records.ts";
+import { keepEarlierTransaction, recordEarlierTransactions } from "./earlier-store-transactions.ts";
 import { organizationOfAccountToken } from "./store-account-tokens.ts";
 import { findStoreProduct } from "./store-products.ts";
 import {
@@ -161,7 +162,13 @@ export async function applyStoreSubscription({
       graceEndsAt: state.graceEndsAt,
       environment: state.environment,
       storeStateAt: state.stateAt,
-      data: { ...state.data, ...pending },
+      data: {
+        ...state.data,
+        ...pending,
+        ...(current?.data.earlierTransactions
+          ? { earlierTransactions: current.data.earlierTransactions }
+          : {}),
+      },
       updatedAt: systemNow,
     };
     let row = current;
@@ -185,6 +192,9 @@ export async function applyStoreSubscription({
     }
     if (!row) throw new Error("the store subscription was not written");
 
+    // Transactions charged before the subscription was tied to an organization are kept until it is.
+    if (row.organizationId) await recordEarlierTransactions({ tx, row, now });
+    else if (transaction) await keepEarlierTransaction({ tx, row, transaction });
     const paymentId =
       transaction && row.organizationId
         ? (

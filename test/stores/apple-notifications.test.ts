@@ -568,6 +568,19 @@ describe("Apple notifications", () => {
         item.storeSubscriptionId === transaction.originalTransactionId,
     );
     expect(row).toMatchObject({ organizationId: null, planId: "premium", status: "active" });
+    // It renews before anyone links it: that charge is kept too.
+    const renewal = subscriptionTransaction({
+      token: transaction.appAccountToken,
+      originalTransactionId: transaction.originalTransactionId,
+      startedAgo: 0,
+      signedDate: Date.now() + 1,
+    });
+    expect(await notify({ notificationType: "DID_RENEW", transaction: renewal })).toBe("unlinked");
+    const unrecorded = await app.database.pool.query(
+      "select count(*)::int as n from payments where provider_payment_id = any($1)",
+      [[transaction.transactionId, renewal.transactionId]],
+    );
+    expect(unrecorded.rows[0].n).toBe(0);
     const notifications = await app.database.pool.query(
       `select title from notifications where audience = 'admin' and kind = 'store_purchase_unapplied'`,
     );
@@ -586,6 +599,18 @@ describe("Apple notifications", () => {
       planId: "premium",
       status: "active",
     });
+    // Both charges made before the link are the organization's payments now, each once.
+    expect(await storePayments(organizationId)).toMatchObject([
+      { provider_payment_id: transaction.transactionId, amount: "499", status: "succeeded" },
+      { provider_payment_id: renewal.transactionId, amount: "499", status: "succeeded" },
+    ]);
+    const events = await app.request(
+      "GET",
+      `/v1/events?organizationId=${organizationId}&limit=100`,
+    );
+    expect(
+      events.body.data.filter((event: { type: string }) => event.type === "payment.succeeded"),
+    ).toHaveLength(2);
     const again = await app.request("POST", `/v1/root/store-subscriptions/${row.id}/link`, {
       body: { organizationId, reason: "again" },
     });

@@ -374,7 +374,12 @@ describe("Google Play notifications", () => {
 
   it("a purchase without an account id registered by the app is tied to that organization", async () => {
     const { organizationId, path } = await customerWithToken();
-    const { purchaseToken } = putPurchase({ accountToken: undefined });
+    const { purchaseToken, orderId } = putPurchase({ accountToken: undefined });
+    // Google's notification arrives first: no organization yet, the order is kept.
+    expect((await push(subscriptionNotice(purchaseToken, 4))).body.outcome).toBe("unlinked");
+    // …and it renews before the app registers it: a second order, kept as well.
+    const renewed = putPurchase({ purchaseToken, accountToken: undefined });
+    expect((await push(subscriptionNotice(purchaseToken, 2))).body.outcome).toBe("unlinked");
     const response = await app.request("POST", path("/store-purchases"), {
       body: { store: "google_play", purchaseToken, productId: "premium" },
     });
@@ -383,6 +388,15 @@ describe("Google Play notifications", () => {
       planId: "premium",
       status: "active",
     });
+    // Both orders charged before the registration are this organization's payments, each once.
+    const { rows } = await app.database.pool.query(
+      "select provider_payment_id, amount::text from payments where organization_id = $1 order by created_at, id",
+      [organizationId],
+    );
+    expect(rows).toEqual([
+      { provider_payment_id: orderId, amount: "499" },
+      { provider_payment_id: renewed.orderId, amount: "499" },
+    ]);
   });
 
   it("reconciliation: a state Google never notified is fetched by store-sync", async () => {
