@@ -374,8 +374,16 @@ const catalog = {
         "expired",
         "revoked",
       ]),
+      previousStatus: z
+        .enum(["trialing", "active", "past_due", "paused", "canceled", "expired", "revoked"])
+        .nullable()
+        .optional()
+        .meta({
+          description: "The status before this change; null for a subscription first heard of.",
+        }),
       autoRenew: z.boolean(),
       expiresAt: instantField.nullable(),
+      graceEndsAt: instantField.nullable().optional(),
       pendingPlanId: z.string().nullable().optional().meta({
         description:
           "The plan the subscription switches to at its next renewal (a downgrade or crossgrade the customer chose in the store), if any.",

@@ -255,8 +255,10 @@ export async function applyStoreSubscription({
           productId: row.productId,
           planId: row.planId,
           status: row.status,
+          previousStatus: current?.status ?? null,
           autoRenew: row.autoRenew,
           expiresAt: row.expiresAt,
+          graceEndsAt: row.graceEndsAt,
           pendingPlanId: (row.data.pendingPlanId as string | null | undefined) ?? null,
           notificationType: notice?.notificationType ?? "reconciliation",
           payment:

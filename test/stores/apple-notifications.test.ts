@@ -750,6 +750,71 @@ describe("Apple notifications", () => {
     ]);
   });
 
+  it("emails the owner (es) when the store subscription starts, fails to renew, ends or is refunded, honouring preferences", async () => {
+    const mailbox = async (organizationId: string, count: number) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 10_000 });
+        const box = await app.request(
+          "GET",
+          `/v1/mailbox?organizationId=${organizationId}&limit=100`,
+        );
+        const found = (
+          box.body.data as { template: string; subject: string; text: string; status: string }[]
+        )
+          .filter((email) => email.template === "store_subscription" && email.status === "sent")
+          .reverse();
+        if (found.length >= count || Date.now() > deadline) return found;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const { organizationId, token } = await customerWithToken();
+    const bought = subscriptionTransaction({ token, signedDate: Date.now() - 4000 });
+    await notify({ notificationType: "SUBSCRIBED", subtype: "INITIAL_BUY", transaction: bought });
+    // A repeated state (auto-renew turned off) says nothing new to the customer.
+    await notify({
+      notificationType: "DID_CHANGE_RENEWAL_STATUS",
+      subtype: "AUTO_RENEW_DISABLED",
+      transaction: { ...bought, signedDate: Date.now() - 3000 },
+    });
+    await notify({
+      notificationType: "DID_FAIL_TO_RENEW",
+      subtype: "GRACE_PERIOD",
+      transaction: { ...bought, signedDate: Date.now() - 2000 },
+      renewalInfo: { gracePeriodExpiresDate: Date.now() + 6 * day, isInBillingRetryPeriod: true },
+    });
+    await notify({
+      notificationType: "EXPIRED",
+      subtype: "BILLING_RETRY",
+      transaction: { ...bought, expiresDate: Date.now() - 1000, signedDate: Date.now() - 1000 },
+    });
+    const emails = await mailbox(organizationId, 3);
+    expect(emails.map((email) => email.subject)).toEqual([
+      "Tu suscripción a Premium por App Store está activa",
+      "App Store no pudo renovar tu suscripción a Premium",
+      "Tu suscripción a Premium por App Store terminó",
+    ]);
+    expect(emails[0]?.text).toContain("adminístrala o cancélala en App Store");
+    expect(emails[1]?.text).toContain("tu acceso continúa hasta el");
+
+    // Opted out of non-essential emails: no purchase confirmation, but the refund is told.
+    const other = await customerWithToken();
+    const opted = await app.request("PUT", other.path("/message-preferences"), {
+      body: { nonEssentialEmails: false },
+    });
+    expect(opted.status).toBe(200);
+    const second = subscriptionTransaction({ token: other.token, signedDate: Date.now() - 2000 });
+    await notify({ notificationType: "SUBSCRIBED", subtype: "INITIAL_BUY", transaction: second });
+    await notify({
+      notificationType: "REFUND",
+      transaction: { ...second, revocationDate: Date.now(), signedDate: Date.now() - 1000 },
+    });
+    const refunded = await mailbox(other.organizationId, 1);
+    expect(refunded.map((email) => email.subject)).toEqual([
+      "App Store reembolsó tu suscripción a Premium",
+    ]);
+  });
+
   it("reconciliation: getAllSubscriptionStatuses brings a missed expiry and a missed renewal; older states are kept", async () => {
     const { organizationId, token } = await customerWithToken();
     const bought = subscriptionTransaction({
