@@ -12,6 +12,7 @@ import { BalanceAdjustment } from "../components/balance-adjustment.tsx";
 import { DangerZone } from "../components/danger-zone.tsx";
 import { EntitlementOverrides } from "../components/entitlement-overrides.tsx";
 import { ScrollRegion } from "../components/scroll-region.tsx";
+import { StoreSubscriptions } from "../components/store-subscriptions.tsx";
 
 /** One organization's read, keyed under the organization so a change refreshes all of them. */
 function useOrganizationRead<Data>(
@@ -310,6 +311,7 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
         }))}
       />
       <BalanceAdjustment organizationId={record.id} currency={currency} />
+      <StoreSubscriptions organizationId={record.id} />
       <Card title={t("org.timeline")}>
         {audit.data ? <AuditTimeline entries={audit.data.data as AuditEntry[]} /> : <Loading />}
       </Card>
