@@ -6,6 +6,7 @@ import {
   browserTestsRun,
   desktop,
   launchChromium,
+  openPortal,
   screenshot,
   seriousAccessibilityViolations,
   switchLanguage,
@@ -15,7 +16,8 @@ import { startJwksServer } from "../helpers/jwks-server.ts";
 import { createCheckoutCustomer, startCheckoutTestApp } from "../helpers/payment-scenario.ts";
 
 /**
- * Store subscriptions in the operator backoffice, in a real browser: the organization page's section
+ * Store subscriptions in the billing portal (the plan shown as managed by the store, no plan or card
+ * actions) and in the operator backoffice, in a real browser: the organization page's section
  * shows a Google Play subscription (registered through the official client against the local fake) as
  * managed by the store, with its pending plan change, in English and Spanish, and reconciles it on demand.
  */
@@ -59,7 +61,7 @@ afterAll(async () => {
   await jwks?.close();
 });
 
-describe.skipIf(!runs)("store subscriptions in the backoffice", () => {
+describe.skipIf(!runs)("store subscriptions in the portal and the backoffice", () => {
   it("the organization page shows the store subscription as managed by Google Play, and reconciles it", async () => {
     const customer = await createCheckoutCustomer(app, {
       idPrefix: "store-screen",
@@ -93,6 +95,29 @@ describe.skipIf(!runs)("store subscriptions in the backoffice", () => {
       body: { store: "google_play", purchaseToken, productId: "premium" },
     });
     expect(registered.status, JSON.stringify(registered.body)).toBe(200);
+
+    // The customer's portal: the plan is managed by Google Play, with no plan or card actions here.
+    const portal = await openPortal(browser, app, customer.organizationId);
+    const managed = portal.page.getByTestId("store-managed");
+    await managed.waitFor();
+    expect(await portal.page.getByTestId("plan-name").innerText()).toContain("Google Play");
+    const language = await portal.page.evaluate("document.documentElement.lang");
+    expect(await managed.innerText()).toContain(
+      language === "es" ? "Lo gestiona Google Play" : "Managed by Google Play",
+    );
+    expect(
+      await portal.page
+        .getByRole("link", { name: /Choose a plan|Elegir un plan|Change plan|Cambiar plan/ })
+        .count(),
+    ).toBe(0);
+    expect(await seriousAccessibilityViolations(portal.page)).toEqual([]);
+    await screenshot(portal.page, `portal-store-managed-${language}`);
+    await switchLanguage(portal.page, language === "es" ? "en" : "es");
+    await expect
+      .poll(() => managed.innerText())
+      .toContain(language === "es" ? "Managed by Google Play" : "Lo gestiona Google Play");
+    await screenshot(portal.page, `portal-store-managed-${language === "es" ? "en" : "es"}`);
+    await portal.context.close();
 
     const context = await browser.newContext({
       viewport: desktop,

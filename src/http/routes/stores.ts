@@ -172,6 +172,31 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
   );
 
   app.get(
+    "/v1/organizations/:orgId/store-subscriptions",
+    {
+      config: { access: access.organization() },
+      schema: {
+        tags: ["app stores"],
+        summary: "List the organization's store subscriptions",
+        description:
+          "The organization's App Store and Google Play subscriptions, newest first (the billing portal shows them as managed by the store). Any member of the organization.",
+        params: z.object({ orgId: z.string() }),
+        response: { 200: z.object({ data: z.array(storeSubscriptionSchema) }) },
+      },
+    },
+    async (request) => {
+      await getOrganizationRecord({ db, organizationId: request.params.orgId });
+      const rows = await db
+        .select()
+        .from(storeSubscriptions)
+        .where(eq(storeSubscriptions.organizationId, request.params.orgId))
+        .orderBy(desc(storeSubscriptions.id))
+        .limit(100);
+      return { data: rows.map(toStoreSubscription) };
+    },
+  );
+
+  app.get(
     "/v1/root/store-subscriptions",
     {
       config: { access: access.root },
