@@ -234,11 +234,11 @@ const catalog = {
   },
   "payment.succeeded": {
     description:
-      "A payment succeeded: a renewal, a plan change, a pack, a trial's first charge or a checkout.",
+      "A payment succeeded: a renewal, a plan change, a pack, a trial's first charge or a checkout; or a transaction an app store charged (provider `app_store` or `google_play`, `invoiceId` null: the store is the merchant of record and invoices nothing here).",
     version: 1,
     data: z.object({
       paymentId,
-      invoiceId,
+      invoiceId: invoiceId.nullable(),
       amount: integerField,
       currency: currencyField,
       provider: z.string().nullable(),
@@ -374,8 +374,20 @@ const catalog = {
         "expired",
         "revoked",
       ]),
+      previousStatus: z
+        .enum(["trialing", "active", "past_due", "paused", "canceled", "expired", "revoked"])
+        .nullable()
+        .optional()
+        .meta({
+          description: "The status before this change; null for a subscription first heard of.",
+        }),
       autoRenew: z.boolean(),
       expiresAt: instantField.nullable(),
+      graceEndsAt: instantField.nullable().optional(),
+      pendingPlanId: z.string().nullable().optional().meta({
+        description:
+          "The plan the subscription switches to at its next renewal (a downgrade or crossgrade the customer chose in the store), if any.",
+      }),
       notificationType: z.string(),
       payment: z
         .object({

@@ -51,6 +51,17 @@ export interface SubscriptionEndedDetails {
   reason: "canceled" | "expired" | "payment_failed";
 }
 
+export interface StoreSubscriptionDetails {
+  organizationName: string;
+  planName: string;
+  /** "App Store" or "Google Play". */
+  storeName: string;
+  /** subscribed; renewal_failed (retrying, access until `until` when in a grace period); expired; refunded. */
+  change: "subscribed" | "renewal_failed" | "expired" | "refunded";
+  /** The end of the paid period or of the grace period, formatted; null when unknown. */
+  until: string | null;
+}
+
 export interface CreditNoteDetails {
   organizationName: string;
   /** The credit note's number. */
@@ -83,6 +94,8 @@ export interface EventMessages {
   creditNoteNotice(details: CreditNoteDetails): RenderedNotice;
   usageThresholdEmail(details: UsageThresholdDetails): RenderedEmail;
   usageThresholdNotice(details: UsageThresholdDetails): RenderedNotice;
+  storeSubscriptionEmail(details: StoreSubscriptionDetails): RenderedEmail;
+  storeSubscriptionNotice(details: StoreSubscriptionDetails): RenderedNotice;
 }
 
 /** An email from its subject, paragraphs and an optional bulleted list after the first paragraph. */
@@ -180,6 +193,61 @@ const english: EventMessages = {
     title: `${details.threshold} % of ${details.featureName} used`,
     body: `${details.used} of ${details.limit} ${details.featureName} used.`,
   }),
+  storeSubscriptionEmail: (details) => {
+    const { planName, storeName, organizationName, until } = details;
+    const manage = `${storeName} bills this subscription: manage or cancel it in ${storeName} (your subscriptions in the store's account settings).`;
+    switch (details.change) {
+      case "subscribed":
+        return email(`Your ${planName} subscription through ${storeName} is active`, [
+          `${organizationName} is subscribed to ${planName} through ${storeName}${until ? ` until ${until}, renewing automatically` : ""}.`,
+          `${storeName} sends the receipt for each charge. ${manage}`,
+        ]);
+      case "renewal_failed":
+        return email(`${storeName} could not renew your ${planName} subscription`, [
+          until
+            ? `${storeName} could not collect the renewal of ${organizationName}'s ${planName} subscription. It keeps trying; your access continues until ${until}.`
+            : `${storeName} could not collect the renewal of ${organizationName}'s ${planName} subscription, and access is paused while it keeps trying.`,
+          `Update the payment method in ${storeName} to keep the plan. ${manage}`,
+        ]);
+      case "expired":
+        return email(`Your ${planName} subscription through ${storeName} has ended`, [
+          `The ${planName} subscription of ${organizationName} through ${storeName} has ended${until ? ` (${until})` : ""}.`,
+          "Your organization is now on the free plan. You can subscribe again at any time.",
+        ]);
+      case "refunded":
+        return email(`${storeName} refunded your ${planName} subscription`, [
+          `${storeName} refunded or revoked ${organizationName}'s ${planName} subscription, so its access has ended.`,
+          "Your organization is now on the free plan. You can subscribe again at any time.",
+        ]);
+    }
+  },
+  storeSubscriptionNotice: (details) => {
+    const { planName, storeName, until } = details;
+    switch (details.change) {
+      case "subscribed":
+        return {
+          title: `${planName} through ${storeName}`,
+          body: `Subscribed${until ? ` until ${until}` : ""}; ${storeName} bills it.`,
+        };
+      case "renewal_failed":
+        return {
+          title: `${storeName} could not renew ${planName}`,
+          body: until
+            ? `Access continues until ${until} while ${storeName} retries.`
+            : `Access is paused while ${storeName} retries.`,
+        };
+      case "expired":
+        return {
+          title: `${planName} has ended`,
+          body: `The ${storeName} subscription ended; you are on the free plan.`,
+        };
+      case "refunded":
+        return {
+          title: `${planName} was refunded`,
+          body: `${storeName} refunded the subscription; you are on the free plan.`,
+        };
+    }
+  },
 };
 
 const spanish: EventMessages = {
@@ -259,6 +327,61 @@ const spanish: EventMessages = {
     title: `${details.threshold} % de ${details.featureName} usado`,
     body: `Usaste ${details.used} de ${details.limit} ${details.featureName}.`,
   }),
+  storeSubscriptionEmail: (details) => {
+    const { planName, storeName, organizationName, until } = details;
+    const manage = `${storeName} cobra esta suscripción: adminístrala o cancélala en ${storeName} (tus suscripciones en la configuración de tu cuenta de la tienda).`;
+    switch (details.change) {
+      case "subscribed":
+        return email(`Tu suscripción a ${planName} por ${storeName} está activa`, [
+          `${organizationName} está suscrita a ${planName} por ${storeName}${until ? ` hasta el ${until}, con renovación automática` : ""}.`,
+          `${storeName} envía el recibo de cada cobro. ${manage}`,
+        ]);
+      case "renewal_failed":
+        return email(`${storeName} no pudo renovar tu suscripción a ${planName}`, [
+          until
+            ? `${storeName} no pudo cobrar la renovación de la suscripción a ${planName} de ${organizationName}. Sigue intentándolo; tu acceso continúa hasta el ${until}.`
+            : `${storeName} no pudo cobrar la renovación de la suscripción a ${planName} de ${organizationName}, y el acceso queda en pausa mientras sigue intentándolo.`,
+          `Actualiza el medio de pago en ${storeName} para conservar el plan. ${manage}`,
+        ]);
+      case "expired":
+        return email(`Tu suscripción a ${planName} por ${storeName} terminó`, [
+          `La suscripción a ${planName} de ${organizationName} por ${storeName} terminó${until ? ` (${until})` : ""}.`,
+          "Tu organización ahora está en el plan gratuito. Puedes volver a suscribirte cuando quieras.",
+        ]);
+      case "refunded":
+        return email(`${storeName} reembolsó tu suscripción a ${planName}`, [
+          `${storeName} reembolsó o revocó la suscripción a ${planName} de ${organizationName}, así que su acceso terminó.`,
+          "Tu organización ahora está en el plan gratuito. Puedes volver a suscribirte cuando quieras.",
+        ]);
+    }
+  },
+  storeSubscriptionNotice: (details) => {
+    const { planName, storeName, until } = details;
+    switch (details.change) {
+      case "subscribed":
+        return {
+          title: `${planName} por ${storeName}`,
+          body: `Suscrita${until ? ` hasta el ${until}` : ""}; la cobra ${storeName}.`,
+        };
+      case "renewal_failed":
+        return {
+          title: `${storeName} no pudo renovar ${planName}`,
+          body: until
+            ? `El acceso continúa hasta el ${until} mientras ${storeName} reintenta.`
+            : `El acceso está en pausa mientras ${storeName} reintenta.`,
+        };
+      case "expired":
+        return {
+          title: `${planName} terminó`,
+          body: `La suscripción de ${storeName} terminó; estás en el plan gratuito.`,
+        };
+      case "refunded":
+        return {
+          title: `${planName} fue reembolsado`,
+          body: `${storeName} reembolsó la suscripción; estás en el plan gratuito.`,
+        };
+    }
+  },
 };
 
 export function eventMessages(locale: Locale): EventMessages {

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import {
   checkouts,
@@ -35,6 +35,7 @@ export const messageTemplates = [
   "subscription_ended",
   "credit_note",
   "usage_threshold",
+  "store_subscription",
 ] as const;
 export type MessageTemplate = (typeof messageTemplates)[number];
 
@@ -46,6 +47,7 @@ const templatesByType: Partial<Record<EventType, MessageTemplate>> = {
   "subscription.expired": "subscription_ended",
   "credit_note.created": "credit_note",
   "usage.threshold_reached": "usage_threshold",
+  "store_subscription.updated": "store_subscription",
 };
 
 /** Emails an organization may opt out of (`nonEssentialEmails: false`); the others always go. */
@@ -82,6 +84,8 @@ interface Composed {
   notice: RenderedNotice;
   /** The invoice whose PDF goes with the email. */
   invoiceId?: string;
+  /** An email the organization may opt out of (`nonEssentialEmails: false`), whatever its template. */
+  nonEssential?: boolean;
   /** For the operators, in English. */
   operators?: { title: string; body: string; email: boolean };
 }
@@ -123,7 +127,8 @@ async function sendEventMessage({
     .from(messagePreferences)
     .where(eq(messagePreferences.organizationId, organization.id));
   const emailWanted =
-    !nonEssentialTemplates.has(template) || (preferences?.nonEssentialEmails ?? true);
+    !(nonEssentialTemplates.has(template) || composed.nonEssential) ||
+    (preferences?.nonEssentialEmails ?? true);
   if (composed.email && organization.ownerEmail && emailWanted) {
     await sendEmail({
       context,
@@ -199,6 +204,8 @@ async function compose({
     formatMoney({ amount: BigInt(Number(amount)), currency: String(currency), locale: as });
   switch (template) {
     case "receipt": {
+      // A store's transaction: the store (the merchant of record) sends its own receipt.
+      if (data.invoiceId === null || data.invoiceId === undefined) return null;
       const invoiceId = String(data.invoiceId);
       // A checkout's purchase email (with the same PDF) is its receipt.
       const [checkout] = await db
@@ -336,6 +343,43 @@ async function compose({
         invoiceId,
       };
     }
+    case "store_subscription": {
+      const change = storeChange(data);
+      if (change === null) return null;
+      const planId = typeof data.planId === "string" ? data.planId : null;
+      if (planId === null) return null;
+      const [plan] = await db
+        .select({ name: planVersions.name })
+        .from(planVersions)
+        .where(eq(planVersions.planId, planId))
+        .orderBy(desc(planVersions.version))
+        .limit(1);
+      const untilAt =
+        change === "renewal_failed"
+          ? (data.graceEndsAt ?? null)
+          : change === "refunded"
+            ? null
+            : (data.expiresAt ?? null);
+      const details = {
+        organizationName,
+        planName: plan?.name ?? planId,
+        storeName: data.store === "app_store" ? "App Store" : "Google Play",
+        change,
+        until:
+          untilAt && new Date(String(untilAt)).getTime() > at.getTime()
+            ? formatDate(new Date(String(untilAt)), locale)
+            : change === "expired" && untilAt
+              ? formatDate(new Date(String(untilAt)), locale)
+              : null,
+      };
+      return {
+        email: messages.storeSubscriptionEmail(details),
+        notice: messages.storeSubscriptionNotice(details),
+        // The confirmation of a purchase the store already confirmed can be turned off; a failed
+        // renewal, an end or a refund always goes.
+        nonEssential: change === "subscribed",
+      };
+    }
     case "usage_threshold": {
       const [feature] = await db
         .select({ name: features.name })
@@ -364,6 +408,29 @@ async function compose({
       };
     }
   }
+}
+
+/**
+ * What a store subscription's change means to the customer, told once per status change: a purchase
+ * (first heard of, or live again after it ended), a failed renewal, an expiry, a refund or revocation.
+ * A renewal, a change of the renewal preference or a state the store repeats says nothing new.
+ */
+function storeChange(
+  data: Record<string, unknown>,
+): "subscribed" | "renewal_failed" | "expired" | "refunded" | null {
+  const status = String(data.status);
+  const previous =
+    data.previousStatus === null || data.previousStatus === undefined
+      ? null
+      : String(data.previousStatus);
+  if (status === previous) return null;
+  const live = (value: string | null) =>
+    value === "trialing" || value === "active" || value === "past_due";
+  if ((status === "active" || status === "trialing") && !live(previous)) return "subscribed";
+  if (status === "past_due") return "renewal_failed";
+  if (status === "expired" && live(previous)) return "expired";
+  if (status === "revoked" && previous !== null) return "refunded";
+  return null;
 }
 
 /** The name of a subscription's plan, in the version it is on; null when there is no such subscription. */

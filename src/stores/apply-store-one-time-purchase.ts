@@ -13,9 +13,10 @@ import { findStoreProduct } from "./store-products.ts";
 import type { StoreNotice, StoreOneTimePurchase } from "./store-state.ts";
 
 /**
- * A consumable bought in a store: a product mapped to a pack grants the pack's units (once per store
- * transaction: the grant's source is `<store>:<transactionId>`), and the transaction is recorded as a
- * payment. A purchase that names no known organization or product is left for operators.
+ * A consumable bought in a store: a product mapped to a pack grants the pack's units once per store
+ * transaction (under the organization's lock, only the delivery that records the transaction's payment
+ * grants; the grant's source is `<store>:<transactionId>`), and the transaction is recorded as a payment.
+ * A purchase that names no known organization or product is left for operators.
  */
 export async function applyStoreOneTimePurchase({
   db,
@@ -52,14 +53,19 @@ export async function applyStoreOneTimePurchase({
     }
     const [pack] = await tx.select().from(packs).where(eq(packs.id, product.targetId));
     if (!pack) return { outcome: "unknown_product", ...none };
-    const paymentId = await recordStoreTransaction({
+    const { transaction } = purchase;
+    const { id: paymentId, created } = await recordStoreTransaction({
       tx,
       organizationId,
       store: purchase.store,
-      transaction: purchase.transaction,
+      transaction: {
+        ...transaction,
+        amount: transaction.amount ?? pack.unitAmount,
+        currency: transaction.currency ?? pack.currency,
+      },
       now,
     });
-    if (!purchase.transaction.refunded) {
+    if (created && !transaction.refunded) {
       await enqueueJob(
         tx,
         applyGrantJob,

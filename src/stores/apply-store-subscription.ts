@@ -19,6 +19,7 @@ import {
   findLiveSubscription,
   setEntitlement,
 } from "../subscriptions/subscription-records.ts";
+import { keepEarlierTransaction, recordEarlierTransactions } from "./earlier-store-transactions.ts";
 import { organizationOfAccountToken } from "./store-account-tokens.ts";
 import { findStoreProduct } from "./store-products.ts";
 import {
@@ -146,6 +147,7 @@ export async function applyStoreSubscription({
       )
       .for("update");
     const stale = current !== undefined && current.storeStateAt > state.stateAt;
+    const pending = await pendingChange({ tx, state, current });
     const values = {
       organizationId: current?.organizationId ?? organizationId,
       accountToken: state.accountToken ?? current?.accountToken ?? null,
@@ -160,7 +162,13 @@ export async function applyStoreSubscription({
       graceEndsAt: state.graceEndsAt,
       environment: state.environment,
       storeStateAt: state.stateAt,
-      data: state.data,
+      data: {
+        ...state.data,
+        ...pending,
+        ...(current?.data.earlierTransactions
+          ? { earlierTransactions: current.data.earlierTransactions }
+          : {}),
+      },
       updatedAt: systemNow,
     };
     let row = current;
@@ -184,15 +192,20 @@ export async function applyStoreSubscription({
     }
     if (!row) throw new Error("the store subscription was not written");
 
+    // Transactions charged before the subscription was tied to an organization are kept until it is.
+    if (row.organizationId) await recordEarlierTransactions({ tx, row, now });
+    else if (transaction) await keepEarlierTransaction({ tx, row, transaction });
     const paymentId =
       transaction && row.organizationId
-        ? await recordStoreTransaction({
-            tx,
-            organizationId: row.organizationId,
-            store: state.store,
-            transaction,
-            now,
-          })
+        ? (
+            await recordStoreTransaction({
+              tx,
+              organizationId: row.organizationId,
+              store: state.store,
+              transaction,
+              now,
+            })
+          ).id
         : null;
 
     let outcome: StoreOutcome = stale ? "stale_state" : "processed";
@@ -207,6 +220,30 @@ export async function applyStoreSubscription({
         now,
       });
     }
+    const pendingBefore = (current?.data.pendingPlanId as string | null | undefined) ?? null;
+    if (row.organizationId && !stale && pending.pendingPlanId !== pendingBefore) {
+      await recordAudit({
+        executor: tx,
+        entry: {
+          action: "store.plan_change_pending",
+          actor: `system:${state.store}`,
+          organizationId: row.organizationId,
+          before: { pendingPlanId: pendingBefore },
+          after: {
+            pendingPlanId: pending.pendingPlanId,
+            pendingProductId: pending.pendingProductId,
+          },
+          metadata: {
+            provider: state.store,
+            storeSubscriptionId: row.id,
+            planId: row.planId,
+            effectiveAt: row.expiresAt?.toISOString() ?? null,
+            notificationType: notice?.notificationType ?? "reconciliation",
+          },
+        },
+        now,
+      });
+    }
     if (row.organizationId) {
       await publishEvent({
         executor: tx,
@@ -218,8 +255,11 @@ export async function applyStoreSubscription({
           productId: row.productId,
           planId: row.planId,
           status: row.status,
+          previousStatus: current?.status ?? null,
           autoRenew: row.autoRenew,
           expiresAt: row.expiresAt,
+          graceEndsAt: row.graceEndsAt,
+          pendingPlanId: (row.data.pendingPlanId as string | null | undefined) ?? null,
           notificationType: notice?.notificationType ?? "reconciliation",
           payment:
             paymentId && transaction
@@ -252,6 +292,38 @@ export async function applyStoreSubscription({
       paymentId,
     };
   });
+}
+
+/**
+ * The plan change waiting for the next renewal: the store's pending product (or, when it did not say, the
+ * one already recorded), cleared once the subscription is on it; its plan when it maps to one.
+ */
+async function pendingChange({
+  tx,
+  state,
+  current,
+}: {
+  tx: Transaction;
+  state: StoreSubscriptionState;
+  current: typeof storeSubscriptions.$inferSelect | undefined;
+}): Promise<{ pendingProductId: string | null; pendingPlanId: string | null }> {
+  const said =
+    state.pendingProductId === undefined
+      ? ((current?.data.pendingProductId as string | null | undefined) ?? null)
+      : state.pendingProductId;
+  const pendingProductId =
+    said !== null && said !== state.productId && liveStoreStatuses.has(state.status) ? said : null;
+  if (pendingProductId === null) return { pendingProductId: null, pendingPlanId: null };
+  const product = await findStoreProduct({
+    executor: tx,
+    store: state.store,
+    productId: pendingProductId,
+    basePlanId: "",
+  });
+  return {
+    pendingProductId,
+    pendingPlanId: product?.kind === "plan" ? product.targetId : null,
+  };
 }
 
 function duplicate(): StoreApplyResult {
@@ -387,7 +459,9 @@ function entitlementSnapshot(entitlement: typeof organizationEntitlements.$infer
 
 /**
  * Records a store transaction as a payment (provider `app_store` or `google_play`, no invoice), once per
- * transaction id; a refund marks it refunded.
+ * transaction id, publishing `payment.succeeded` (and `payment.refunded` when the store refunds it) in the
+ * same transaction; a refund marks it refunded. `created` says whether this call recorded it (a repeated
+ * or parallel delivery of the same transaction finds it recorded).
  */
 export async function recordStoreTransaction({
   tx,
@@ -401,7 +475,7 @@ export async function recordStoreTransaction({
   store: string;
   transaction: StoreTransaction;
   now: Date;
-}): Promise<string> {
+}): Promise<{ id: string; created: boolean }> {
   const [inserted] = await tx
     .insert(payments)
     .values({
@@ -412,8 +486,8 @@ export async function recordStoreTransaction({
       providerPaymentId: transaction.transactionId,
       amount: transaction.amount,
       currency: transaction.currency,
-      status: transaction.refunded ? "refunded" : "succeeded",
-      amountRefunded: transaction.refunded ? transaction.amount : 0n,
+      status: "succeeded",
+      amountRefunded: 0n,
       createdAt: now,
     })
     .onConflictDoNothing()
@@ -436,14 +510,32 @@ export async function recordStoreTransaction({
       },
       now,
     });
-    return inserted.id;
+    await publishEvent({
+      executor: tx,
+      type: "payment.succeeded",
+      organizationId,
+      data: {
+        paymentId: inserted.id,
+        invoiceId: null,
+        amount: transaction.amount,
+        currency: transaction.currency,
+        provider: store,
+      },
+      now,
+    });
   }
-  const [existing] = await tx
-    .select()
-    .from(payments)
-    .where(
-      and(eq(payments.provider, store), eq(payments.providerPaymentId, transaction.transactionId)),
-    );
+  const [existing] = inserted
+    ? [inserted]
+    : await tx
+        .select()
+        .from(payments)
+        .where(
+          and(
+            eq(payments.provider, store),
+            eq(payments.providerPaymentId, transaction.transactionId),
+          ),
+        )
+        .for("update");
   if (!existing) throw new Error("the store payment vanished");
   if (transaction.refunded && existing.status !== "refunded") {
     await tx
@@ -462,6 +554,19 @@ export async function recordStoreTransaction({
       },
       now,
     });
+    await publishEvent({
+      executor: tx,
+      type: "payment.refunded",
+      organizationId,
+      data: {
+        paymentId: existing.id,
+        invoiceId: null,
+        refunded: existing.amount - existing.amountRefunded,
+        amountRefunded: existing.amount,
+        currency: existing.currency,
+      },
+      now,
+    });
   }
-  return existing.id;
+  return { id: existing.id, created: inserted !== undefined };
 }

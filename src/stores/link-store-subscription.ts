@@ -8,11 +8,13 @@ import { getOrganizationRecord } from "../organizations/organizations.ts";
 import { cancelSubscription } from "../subscriptions/cancel-subscription.ts";
 import { findLiveSubscription } from "../subscriptions/subscription-records.ts";
 import { applyEntitlement } from "./apply-store-subscription.ts";
+import { recordEarlierTransactions } from "./earlier-store-transactions.ts";
 import { liveStoreStatuses } from "./store-state.ts";
 
 /**
  * Root ties a store subscription that named no known organization to one (docs/app-stores.md "Purchases
- * no organization could be found for"), then its last known state applies as any store change does.
+ * no organization could be found for"), then its last known state applies as any store change does and
+ * the transactions the store charged before are recorded as the organization's payments.
  */
 export async function linkStoreSubscription({
   services,
@@ -81,6 +83,7 @@ export async function linkStoreSubscription({
       },
       now,
     });
+    await recordEarlierTransactions({ tx, row: linked, now });
     await applyEntitlement({
       tx,
       services,

@@ -24,6 +24,12 @@ export interface StoreSubscriptionState {
   trialEndsAt: Date | null;
   graceEndsAt: Date | null;
   environment: string;
+  /**
+   * The product the subscription renews into when that differs from `productId` (Apple's
+   * `autoRenewProductId` after a DID_CHANGE_RENEWAL_PREF downgrade or crossgrade, Google's deferred line
+   * item replacement): the plan switch takes effect at renewal. Undefined: the store did not say (kept).
+   */
+  pendingProductId?: string | null;
   /** When the store signed this state (Apple's `signedDate`, Google's event time): later wins. */
   stateAt: Date;
   data: Record<string, unknown>;
@@ -43,7 +49,14 @@ export interface StoreOneTimePurchase {
   store: Store;
   productId: string;
   accountToken: string | null;
-  transaction: StoreTransaction;
+  /**
+   * Google's purchase record carries no price: `amount` and `currency` null record the pack's catalog
+   * price instead.
+   */
+  transaction: Omit<StoreTransaction, "amount" | "currency"> & {
+    amount: bigint | null;
+    currency: string | null;
+  };
   environment: string;
 }
 

@@ -10,7 +10,9 @@ import { importSPKI, jwtVerify } from "jose";
  * A local fake of the Android Publisher API and Google's OAuth token endpoint for the official
  * `@googleapis/androidpublisher` client: a throwaway service account key whose JWT-bearer assertions are
  * verified with its public key (RS256), access tokens required on every API call, subscriptions held by
- * purchase token (`purchases.subscriptionsv2.get`), acknowledgements recorded.
+ * purchase token (`purchases.subscriptionsv2.get`), acknowledgements recorded; one-time products by
+ * product and token (`purchases.products.get`, `:acknowledge`, `:consume`, a second consume refused as
+ * Google does), consumptions recorded.
  */
 export interface FakeGooglePlay {
   apiUrl: string;
@@ -19,6 +21,9 @@ export interface FakeGooglePlay {
   packageName: string;
   purchases: Map<string, Record<string, unknown>>;
   acknowledged: string[];
+  /** One-time purchases by `<productId>/<purchaseToken>`. */
+  products: Map<string, Record<string, unknown>>;
+  consumed: string[];
   requests: string[];
   close(): Promise<void>;
 }
@@ -53,6 +58,8 @@ export async function startFakeGooglePlay({
   const accessTokens = new Set<string>();
   const purchases = new Map<string, Record<string, unknown>>();
   const acknowledged: string[] = [];
+  const products = new Map<string, Record<string, unknown>>();
+  const consumed: string[] = [];
   const requests: string[] = [];
   const prefix = `/androidpublisher/v3/applications/${packageName}/purchases`;
 
@@ -116,6 +123,37 @@ export async function startFakeGooglePlay({
       send(200, {});
       return;
     }
+    const product = new RegExp(
+      `^${prefix}/products/([^/]+)/tokens/([^/:]+)(:acknowledge|:consume)?$`,
+    ).exec(url.pathname);
+    if (product) {
+      const token = decodeURIComponent(product[2] ?? "");
+      const found = products.get(`${decodeURIComponent(product[1] ?? "")}/${token}`);
+      if (!found) {
+        send(404, { error: { code: 404, message: "The purchase token was not found." } });
+        return;
+      }
+      if (request.method === "GET" && !product[3]) {
+        send(200, { kind: "androidpublisher#productPurchase", ...found });
+        return;
+      }
+      if (request.method === "POST" && product[3] === ":acknowledge") {
+        found.acknowledgementState = 1;
+        send(200, {});
+        return;
+      }
+      if (request.method === "POST" && product[3] === ":consume") {
+        if (found.consumptionState === 1) {
+          send(400, { error: { code: 400, message: "The product purchase is already consumed." } });
+          return;
+        }
+        found.consumptionState = 1;
+        found.acknowledgementState = 1;
+        consumed.push(token);
+        send(200, {});
+        return;
+      }
+    }
     send(404, { error: { code: 404, message: `no route ${request.method} ${url.pathname}` } });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -128,6 +166,8 @@ export async function startFakeGooglePlay({
     packageName,
     purchases,
     acknowledged,
+    products,
+    consumed,
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -568,6 +568,19 @@ describe("Apple notifications", () => {
         item.storeSubscriptionId === transaction.originalTransactionId,
     );
     expect(row).toMatchObject({ organizationId: null, planId: "premium", status: "active" });
+    // It renews before anyone links it: that charge is kept too.
+    const renewal = subscriptionTransaction({
+      token: transaction.appAccountToken,
+      originalTransactionId: transaction.originalTransactionId,
+      startedAgo: 0,
+      signedDate: Date.now() + 1,
+    });
+    expect(await notify({ notificationType: "DID_RENEW", transaction: renewal })).toBe("unlinked");
+    const unrecorded = await app.database.pool.query(
+      "select count(*)::int as n from payments where provider_payment_id = any($1)",
+      [[transaction.transactionId, renewal.transactionId]],
+    );
+    expect(unrecorded.rows[0].n).toBe(0);
     const notifications = await app.database.pool.query(
       `select title from notifications where audience = 'admin' and kind = 'store_purchase_unapplied'`,
     );
@@ -586,6 +599,18 @@ describe("Apple notifications", () => {
       planId: "premium",
       status: "active",
     });
+    // Both charges made before the link are the organization's payments now, each once.
+    expect(await storePayments(organizationId)).toMatchObject([
+      { provider_payment_id: transaction.transactionId, amount: "499", status: "succeeded" },
+      { provider_payment_id: renewal.transactionId, amount: "499", status: "succeeded" },
+    ]);
+    const events = await app.request(
+      "GET",
+      `/v1/events?organizationId=${organizationId}&limit=100`,
+    );
+    expect(
+      events.body.data.filter((event: { type: string }) => event.type === "payment.succeeded"),
+    ).toHaveLength(2);
     const again = await app.request("POST", `/v1/root/store-subscriptions/${row.id}/link`, {
       body: { organizationId, reason: "again" },
     });
@@ -654,6 +679,140 @@ describe("Apple notifications", () => {
     const entitlement = await entitlementOf(organizationId);
     expect(entitlement.balances.encounters.purchased).toBe(100);
     expect(await storePayments(organizationId)).toMatchObject([{ amount: "199", currency: "USD" }]);
+  });
+
+  it("DID_CHANGE_RENEWAL_PREF: the plan switch waits for the renewal charged for the new product", async () => {
+    const plus = await app.request("PUT", "/v1/plans/plus/store-products", {
+      body: { storeProducts: [{ store: "app_store", productId: "com.abono.plus.monthly" }] },
+    });
+    expect(plus.status).toBe(200);
+    const { organizationId, token } = await customerWithToken();
+    const bought = subscriptionTransaction({
+      token,
+      startedAgo: 20 * day,
+      signedDate: Date.now() - 3000,
+    });
+    await notify({ notificationType: "SUBSCRIBED", subtype: "INITIAL_BUY", transaction: bought });
+    const storeSubscription = async () =>
+      (await app.request("GET", `/v1/root/store-subscriptions?organizationId=${organizationId}`))
+        .body.data[0];
+    // The customer downgrades in the App Store: premium stays until the period ends.
+    expect(
+      await notify({
+        notificationType: "DID_CHANGE_RENEWAL_PREF",
+        subtype: "DOWNGRADE",
+        transaction: { ...bought, signedDate: Date.now() - 2000 },
+        renewalInfo: { autoRenewProductId: "com.abono.plus.monthly" },
+      }),
+    ).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({
+      planId: "premium",
+      status: "active",
+    });
+    expect(await storeSubscription()).toMatchObject({
+      planId: "premium",
+      pendingProductId: "com.abono.plus.monthly",
+      pendingPlanId: "plus",
+    });
+    const audit = await app.database.pool.query(
+      "select after from audit_logs where organization_id = $1 and action = 'store.plan_change_pending' order by id",
+      [organizationId],
+    );
+    expect(audit.rows.map((row) => row.after)).toEqual([
+      { pendingPlanId: "plus", pendingProductId: "com.abono.plus.monthly" },
+    ]);
+    const renewal = subscriptionTransaction({
+      token,
+      originalTransactionId: bought.originalTransactionId,
+      productId: "com.abono.plus.monthly",
+      price: 2990,
+      startedAgo: 0,
+      signedDate: Date.now() - 1000,
+    });
+    // The renewal is charged for the new product: the plan switches now, and nothing is pending.
+    expect(
+      await notify({
+        notificationType: "DID_RENEW",
+        transaction: renewal,
+        renewalInfo: { autoRenewProductId: "com.abono.plus.monthly" },
+      }),
+    ).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "plus", status: "active" });
+    expect(await storeSubscription()).toMatchObject({
+      planId: "plus",
+      productId: "com.abono.plus.monthly",
+      pendingProductId: null,
+      pendingPlanId: null,
+    });
+    expect((await storePayments(organizationId)).map((payment) => payment.amount)).toEqual([
+      "499",
+      "299",
+    ]);
+  });
+
+  it("emails the owner (es) when the store subscription starts, fails to renew, ends or is refunded, honouring preferences", async () => {
+    const mailbox = async (organizationId: string, count: number) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 10_000 });
+        const box = await app.request(
+          "GET",
+          `/v1/mailbox?organizationId=${organizationId}&limit=100`,
+        );
+        const found = (
+          box.body.data as { template: string; subject: string; text: string; status: string }[]
+        )
+          .filter((email) => email.template === "store_subscription" && email.status === "sent")
+          .reverse();
+        if (found.length >= count || Date.now() > deadline) return found;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const { organizationId, token } = await customerWithToken();
+    const bought = subscriptionTransaction({ token, signedDate: Date.now() - 4000 });
+    await notify({ notificationType: "SUBSCRIBED", subtype: "INITIAL_BUY", transaction: bought });
+    // A repeated state (auto-renew turned off) says nothing new to the customer.
+    await notify({
+      notificationType: "DID_CHANGE_RENEWAL_STATUS",
+      subtype: "AUTO_RENEW_DISABLED",
+      transaction: { ...bought, signedDate: Date.now() - 3000 },
+    });
+    await notify({
+      notificationType: "DID_FAIL_TO_RENEW",
+      subtype: "GRACE_PERIOD",
+      transaction: { ...bought, signedDate: Date.now() - 2000 },
+      renewalInfo: { gracePeriodExpiresDate: Date.now() + 6 * day, isInBillingRetryPeriod: true },
+    });
+    await notify({
+      notificationType: "EXPIRED",
+      subtype: "BILLING_RETRY",
+      transaction: { ...bought, expiresDate: Date.now() - 1000, signedDate: Date.now() - 1000 },
+    });
+    const emails = await mailbox(organizationId, 3);
+    expect(emails.map((email) => email.subject)).toEqual([
+      "Tu suscripción a Premium por App Store está activa",
+      "App Store no pudo renovar tu suscripción a Premium",
+      "Tu suscripción a Premium por App Store terminó",
+    ]);
+    expect(emails[0]?.text).toContain("adminístrala o cancélala en App Store");
+    expect(emails[1]?.text).toContain("tu acceso continúa hasta el");
+
+    // Opted out of non-essential emails: no purchase confirmation, but the refund is told.
+    const other = await customerWithToken();
+    const opted = await app.request("PUT", other.path("/message-preferences"), {
+      body: { nonEssentialEmails: false },
+    });
+    expect(opted.status).toBe(200);
+    const second = subscriptionTransaction({ token: other.token, signedDate: Date.now() - 2000 });
+    await notify({ notificationType: "SUBSCRIBED", subtype: "INITIAL_BUY", transaction: second });
+    await notify({
+      notificationType: "REFUND",
+      transaction: { ...second, revocationDate: Date.now(), signedDate: Date.now() - 1000 },
+    });
+    const refunded = await mailbox(other.organizationId, 1);
+    expect(refunded.map((email) => email.subject)).toEqual([
+      "App Store reembolsó tu suscripción a Premium",
+    ]);
   });
 
   it("reconciliation: getAllSubscriptionStatuses brings a missed expiry and a missed renewal; older states are kept", async () => {

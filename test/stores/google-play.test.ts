@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
 import { createLogger } from "../../src/logger.ts";
 import { storeReconciliationTask } from "../../src/stores/reconcile-store-subscriptions.ts";
 import type { TestApp } from "../helpers/app.ts";
+import { createEncounterPack } from "../helpers/billing-scenario.ts";
 import { type FakeGooglePlay, startFakeGooglePlay } from "../helpers/fake-google-play.ts";
 import { startJwksServer } from "../helpers/jwks-server.ts";
 import { createCheckoutCustomer, startCheckoutTestApp } from "../helpers/payment-scenario.ts";
@@ -38,6 +40,11 @@ beforeAll(async () => {
     },
   });
   expect(mapped.status).toBe(200);
+  await createEncounterPack(app);
+  const pack = await app.request("PUT", "/v1/packs/encounters-100/store-products", {
+    body: { storeProducts: [{ store: "google_play", productId: "encounters_100" }] },
+  });
+  expect(pack.status).toBe(200);
 }, 120_000);
 
 afterAll(async () => {
@@ -367,7 +374,12 @@ describe("Google Play notifications", () => {
 
   it("a purchase without an account id registered by the app is tied to that organization", async () => {
     const { organizationId, path } = await customerWithToken();
-    const { purchaseToken } = putPurchase({ accountToken: undefined });
+    const { purchaseToken, orderId } = putPurchase({ accountToken: undefined });
+    // Google's notification arrives first: no organization yet, the order is kept.
+    expect((await push(subscriptionNotice(purchaseToken, 4))).body.outcome).toBe("unlinked");
+    // …and it renews before the app registers it: a second order, kept as well.
+    const renewed = putPurchase({ purchaseToken, accountToken: undefined });
+    expect((await push(subscriptionNotice(purchaseToken, 2))).body.outcome).toBe("unlinked");
     const response = await app.request("POST", path("/store-purchases"), {
       body: { store: "google_play", purchaseToken, productId: "premium" },
     });
@@ -376,6 +388,15 @@ describe("Google Play notifications", () => {
       planId: "premium",
       status: "active",
     });
+    // Both orders charged before the registration are this organization's payments, each once.
+    const { rows } = await app.database.pool.query(
+      "select provider_payment_id, amount::text from payments where organization_id = $1 order by created_at, id",
+      [organizationId],
+    );
+    expect(rows).toEqual([
+      { provider_payment_id: orderId, amount: "499" },
+      { provider_payment_id: renewed.orderId, amount: "499" },
+    ]);
   });
 
   it("reconciliation: a state Google never notified is fetched by store-sync", async () => {
@@ -426,5 +447,180 @@ describe("Google Play notifications", () => {
     );
     expect(rows).toHaveLength(1);
     expect(new Date(rows[0]?.run_at ?? 0).toISOString()).toBe(next.toISOString());
+  });
+
+  it("a deferred line-item replacement waits for the renewal on the new product", async () => {
+    const plus = await app.request("PUT", "/v1/plans/plus/store-products", {
+      body: { storeProducts: [{ store: "google_play", productId: "plus" }] },
+    });
+    expect(plus.status).toBe(200);
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken } = putPurchase({ accountToken: token });
+    const purchase = google.purchases.get(purchaseToken) as {
+      lineItems: Record<string, unknown>[];
+    };
+    const [item] = purchase.lineItems;
+    if (!item) throw new Error("no line item");
+    item.deferredItemReplacement = { productId: "plus" };
+    expect((await push(subscriptionNotice(purchaseToken, 4))).body.outcome).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "premium" });
+    const listed = async () =>
+      (await app.request("GET", `/v1/root/store-subscriptions?organizationId=${organizationId}`))
+        .body.data[0];
+    expect(await listed()).toMatchObject({ planId: "premium", pendingPlanId: "plus" });
+    // The renewal: Google replaced the line item.
+    item.productId = "plus";
+    delete item.deferredItemReplacement;
+    item.latestSuccessfulOrderId = `GPA.${Math.floor(Math.random() * 1e9)}`;
+    expect((await push(subscriptionNotice(purchaseToken, 2))).body.outcome).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "plus", status: "active" });
+    expect(await listed()).toMatchObject({ planId: "plus", pendingPlanId: null });
+  });
+
+  describe("one-time products (consumables mapped to packs)", () => {
+    const putProduct = ({
+      accountToken,
+      purchaseState = 0,
+    }: {
+      accountToken?: string;
+      purchaseState?: number;
+    }) => {
+      const purchaseToken = `gpc-${randomUUID()}`;
+      const orderId = `GPA.${Math.floor(Math.random() * 1e9)}`;
+      google.products.set(`encounters_100/${purchaseToken}`, {
+        purchaseTimeMillis: String(Date.now()),
+        purchaseState,
+        consumptionState: 0,
+        acknowledgementState: 0,
+        orderId,
+        regionCode: "AR",
+        ...(accountToken ? { obfuscatedExternalAccountId: accountToken } : {}),
+      });
+      return { purchaseToken, orderId };
+    };
+    const oneTimeNotice = (purchaseToken: string, notificationType = 1) => ({
+      oneTimeProductNotification: {
+        version: "1.0",
+        notificationType,
+        purchaseToken,
+        sku: "encounters_100",
+      },
+    });
+    const paymentsOf = async (organizationId: string) =>
+      (
+        await app.database.pool.query(
+          `select provider, provider_payment_id, amount::text, currency, status, invoice_id
+             from payments where organization_id = $1 order by created_at, id`,
+          [organizationId],
+        )
+      ).rows;
+    const grantsOf = async (organizationId: string) =>
+      (
+        await app.database.pool.query(
+          "select source, quantity::text from entitlement_grants where organization_id = $1",
+          [organizationId],
+        )
+      ).rows;
+
+    it("parallel duplicate notifications and the app's registration grant the pack exactly once", async () => {
+      const { organizationId, token, path } = await customerWithToken();
+      const { purchaseToken, orderId } = putProduct({ accountToken: token });
+      const responses = await Promise.all([
+        ...Array.from({ length: 6 }, () => push(oneTimeNotice(purchaseToken))),
+        app.request("POST", path("/store-purchases"), {
+          body: { store: "google_play", purchaseToken, productId: "encounters_100" },
+        }),
+      ]);
+      for (const response of responses)
+        expect(response.status, JSON.stringify(response.body)).toBe(200);
+      const outcomes = responses.map((response) => response.body.outcome as string);
+      expect(outcomes.every((outcome) => outcome === "processed")).toBe(true);
+      await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+      expect(await grantsOf(organizationId)).toEqual([
+        { source: `google_play:${orderId}`, quantity: "100" },
+      ]);
+      expect((await entitlementOf(organizationId)).balances.encounters.purchased).toBe(100);
+      // Google's purchase record has no price: the pack's catalog price is recorded, with no invoice.
+      expect(await paymentsOf(organizationId)).toEqual([
+        {
+          provider: "google_play",
+          provider_payment_id: orderId,
+          amount: "1500",
+          currency: "USD",
+          status: "succeeded",
+          invoice_id: null,
+        },
+      ]);
+      // Consumed once (Google refuses a second consume), so the user can buy the pack again.
+      expect(google.consumed.filter((consumed) => consumed === purchaseToken)).toHaveLength(1);
+      expect(google.products.get(`encounters_100/${purchaseToken}`)).toMatchObject({
+        consumptionState: 1,
+        acknowledgementState: 1,
+      });
+      const events = await app.request(
+        "GET",
+        `/v1/events?organizationId=${organizationId}&limit=100`,
+      );
+      const succeeded = events.body.data.filter(
+        (event: { type: string }) => event.type === "payment.succeeded",
+      );
+      expect(succeeded).toHaveLength(1);
+      expect(succeeded[0].data).toMatchObject({
+        invoiceId: null,
+        amount: 1500,
+        currency: "USD",
+        provider: "google_play",
+      });
+      const audits = await app.database.pool.query(
+        "select count(*)::int as n from audit_logs where organization_id = $1 and action = 'pack.purchased'",
+        [organizationId],
+      );
+      expect(audits.rows[0].n).toBe(1);
+      // A later notification for the consumed purchase grants nothing more.
+      expect((await push(oneTimeNotice(purchaseToken))).body.outcome).toBe("processed");
+      await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+      expect(await grantsOf(organizationId)).toHaveLength(1);
+    });
+
+    it("pending, foreign and unlinked one-time purchases grant nothing", async () => {
+      const { organizationId, token, path } = await customerWithToken();
+      const pending = putProduct({ accountToken: token, purchaseState: 2 });
+      expect((await push(oneTimeNotice(pending.purchaseToken))).body.outcome).toBe(
+        "ignored: a pending one-time purchase",
+      );
+      const other = await customerWithToken();
+      const foreign = putProduct({ accountToken: other.token });
+      const refused = await app.request("POST", path("/store-purchases"), {
+        body: {
+          store: "google_play",
+          purchaseToken: foreign.purchaseToken,
+          productId: "encounters_100",
+        },
+      });
+      expect(refused.status).toBe(409);
+      const unlinked = putProduct({});
+      expect((await push(oneTimeNotice(unlinked.purchaseToken))).body.outcome).toBe("unlinked");
+      expect(google.consumed).not.toContain(unlinked.purchaseToken);
+      expect(google.consumed).not.toContain(foreign.purchaseToken);
+      const unknown = await app.request("POST", path("/store-purchases"), {
+        body: { store: "google_play", purchaseToken: "gpc-nope", productId: "encounters_100" },
+      });
+      expect(unknown.status).toBe(400);
+      expect(await paymentsOf(organizationId)).toEqual([]);
+      // Registered by the app without an account id: tied to the registering organization.
+      const anonymous = putProduct({});
+      const registered = await app.request("POST", path("/store-purchases"), {
+        body: {
+          store: "google_play",
+          purchaseToken: anonymous.purchaseToken,
+          productId: "encounters_100",
+        },
+      });
+      expect(registered.body).toEqual({ outcome: "processed", storeSubscription: null });
+      await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 30_000 });
+      expect(await grantsOf(organizationId)).toEqual([
+        { source: `google_play:${anonymous.orderId}`, quantity: "100" },
+      ]);
+    });
   });
 });

@@ -19,6 +19,7 @@ import {
 } from "../../stores/apply-store-subscription.ts";
 import { reportUnlinkedPurchase } from "../../stores/report-unlinked-purchase.ts";
 import { revokeStorePurchase } from "../../stores/revoke-store-purchase.ts";
+import { syncGoogleProduct } from "../../stores/sync-google-product.ts";
 import { syncGoogleSubscription } from "../../stores/sync-google-subscription.ts";
 import type { AppDependencies, RouteModule } from "../app-types.ts";
 import { billingServices } from "./subscriptions.ts";
@@ -150,7 +151,7 @@ export const storeWebhookRoutes: RouteModule = (app, dependencies) => {
       path: "/v1/webhooks/google",
       summary: "Receive Google Play Real-time developer notifications (Pub/Sub push)",
       description:
-        "A Pub/Sub push with authentication: the `Authorization: Bearer` OIDC token is verified against `ABONO_GOOGLE_PUSH_JWKS_URL` (Google's keys), its issuer, the audience `ABONO_GOOGLE_PUSH_AUDIENCE` and the push service account `ABONO_GOOGLE_PUSH_SERVICE_ACCOUNT`; the message must be for `ABONO_GOOGLE_PACKAGE_NAME`. The subscription's truth is then fetched with `purchases.subscriptionsv2.get` and applied (a new purchase is acknowledged); a voided purchase revokes. Each Pub/Sub `messageId` is applied once. Not configured → 404.",
+        "A Pub/Sub push with authentication: the `Authorization: Bearer` OIDC token is verified against `ABONO_GOOGLE_PUSH_JWKS_URL` (Google's keys), its issuer, the audience `ABONO_GOOGLE_PUSH_AUDIENCE` and the push service account `ABONO_GOOGLE_PUSH_SERVICE_ACCOUNT`; the message must be for `ABONO_GOOGLE_PACKAGE_NAME`. The subscription's truth is then fetched with `purchases.subscriptionsv2.get` and applied (a new purchase is acknowledged); a one-time product mapped to a pack (`oneTimeProductNotification` ONE_TIME_PRODUCT_PURCHASED) is fetched with `purchases.products.get`, granted once per order and consumed; a voided purchase revokes. Each Pub/Sub `messageId` is applied once. Not configured → 404.",
       configured: verifyGoogle !== undefined,
       async handle({ rawBody, headers, now, accepted }) {
         if (!verifyGoogle || !googleApi) throw new Error("Google Play not configured");
@@ -203,6 +204,20 @@ export const storeWebhookRoutes: RouteModule = (app, dependencies) => {
             notice,
             systemNow: now,
           });
+          return { ...base, outcome: result.outcome, paymentId: result.paymentId };
+        }
+        if (oneTime?.purchaseToken && oneTime.sku && oneTime.notificationType === 1) {
+          const result = await syncGoogleProduct({
+            db,
+            api: googleApi,
+            productId: oneTime.sku,
+            purchaseToken: oneTime.purchaseToken,
+            notice,
+            systemNow: now,
+          });
+          if (result.ignored)
+            return { ...base, outcome: `ignored: ${result.ignored}`, paymentId: null };
+          await reportIfUnapplied("google_play", result, oneTime.sku, messageId);
           return { ...base, outcome: result.outcome, paymentId: result.paymentId };
         }
         return { ...base, outcome: `ignored: a ${eventType} notification`, paymentId: null };

@@ -11,10 +11,12 @@ import {
 } from "../../stores/reconcile-store-subscriptions.ts";
 import { storeAccountToken } from "../../stores/store-account-tokens.ts";
 import {
+  findStoreProduct,
   listStoreProducts,
   type StoreProductRow,
   setStoreProducts,
 } from "../../stores/store-products.ts";
+import { syncGoogleProduct } from "../../stores/sync-google-product.ts";
 import { syncGoogleSubscription } from "../../stores/sync-google-subscription.ts";
 import type { RouteModule } from "../app-types.ts";
 import { listQuery, listResponse, toPage } from "../pagination.ts";
@@ -51,6 +53,11 @@ const storeSubscriptionSchema = z.object({
   planId: z.string().nullable(),
   status: z.string(),
   autoRenew: z.boolean(),
+  pendingProductId: z.string().nullable().meta({
+    description:
+      "The product the subscription renews into (a downgrade or crossgrade chosen in the store): the plan switches at `expiresAt`, on the renewal charged for it.",
+  }),
+  pendingPlanId: z.string().nullable(),
   expiresAt: z.date().nullable(),
   environment: z.string(),
   createdAt: z.date(),
@@ -67,6 +74,8 @@ const toStoreSubscription = (row: typeof storeSubscriptions.$inferSelect) => ({
   planId: row.planId,
   status: row.status,
   autoRenew: row.autoRenew,
+  pendingProductId: (row.data.pendingProductId as string | null | undefined) ?? null,
+  pendingPlanId: (row.data.pendingPlanId as string | null | undefined) ?? null,
   expiresAt: row.expiresAt,
   environment: row.environment,
   createdAt: row.createdAt,
@@ -163,6 +172,31 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
   );
 
   app.get(
+    "/v1/organizations/:orgId/store-subscriptions",
+    {
+      config: { access: access.organization() },
+      schema: {
+        tags: ["app stores"],
+        summary: "List the organization's store subscriptions",
+        description:
+          "The organization's App Store and Google Play subscriptions, newest first (the billing portal shows them as managed by the store). Any member of the organization.",
+        params: z.object({ orgId: z.string() }),
+        response: { 200: z.object({ data: z.array(storeSubscriptionSchema) }) },
+      },
+    },
+    async (request) => {
+      await getOrganizationRecord({ db, organizationId: request.params.orgId });
+      const rows = await db
+        .select()
+        .from(storeSubscriptions)
+        .where(eq(storeSubscriptions.organizationId, request.params.orgId))
+        .orderBy(desc(storeSubscriptions.id))
+        .limit(100);
+      return { data: rows.map(toStoreSubscription) };
+    },
+  );
+
+  app.get(
     "/v1/root/store-subscriptions",
     {
       config: { access: access.root },
@@ -238,7 +272,7 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
         tags: ["app stores"],
         summary: "Register a store purchase",
         description:
-          "The app sends a Google Play purchase right after it is made, so the organization's entitlement follows without waiting for the store's notification. Abono fetches the purchase from Google (`purchases.subscriptionsv2.get`), checks it is for `productId` and, if it names an `obfuscatedExternalAccountId`, that it is this organization's store token (409 `conflict` otherwise), acknowledges it and applies it. Idempotent by purchase token: registering it again changes nothing new. A purchase already tied to another organization → 409 `conflict`. Google Play not configured → 409 `invalid_state`.",
+          "The app sends a Google Play purchase right after it is made, so the organization's entitlement follows without waiting for the store's notification. Abono fetches the purchase from Google (`purchases.subscriptionsv2.get`), checks it is for `productId` and, if it names an `obfuscatedExternalAccountId`, that it is this organization's store token (409 `conflict` otherwise), acknowledges it and applies it. A one-time product mapped to a pack (a consumable) is fetched with `purchases.products.get` instead, the pack granted once and the purchase consumed (`storeSubscription` null). Idempotent by purchase token: registering it again changes nothing new. A purchase already tied to another organization → 409 `conflict`. Google Play not configured → 409 `invalid_state`.",
         params: z.object({ orgId: z.string() }),
         body: z
           .object({
@@ -266,22 +300,42 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
       }
       const systemNow = clock();
       const token = await storeAccountToken({ executor: db, organizationId, now: systemNow });
-      let result: Awaited<ReturnType<typeof syncGoogleSubscription>>;
+      const { purchaseToken, productId } = request.body;
+      // Registered once per purchase token: a repeat finds it applied.
+      const notice = {
+        store: "google_play" as const,
+        notificationId: `registration:${purchaseToken}`,
+        notificationType: "REGISTRATION",
+      };
+      const product = await findStoreProduct({
+        executor: db,
+        store: "google_play",
+        productId,
+        basePlanId: "",
+      });
+      let result: { outcome: string; ignored?: string; organizationId: string | null };
       try {
-        result = await syncGoogleSubscription({
-          services,
-          api: googleApi,
-          purchaseToken: request.body.purchaseToken,
-          // Registered once per purchase token: a repeat finds it applied.
-          notice: {
-            store: "google_play",
-            notificationId: `registration:${request.body.purchaseToken}`,
-            notificationType: "REGISTRATION",
-          },
-          accountToken: token,
-          expected: { productId: request.body.productId, accountToken: token },
-          systemNow,
-        });
+        result =
+          product?.kind === "pack"
+            ? await syncGoogleProduct({
+                db,
+                api: googleApi,
+                productId,
+                purchaseToken,
+                notice,
+                accountToken: token,
+                expected: { accountToken: token },
+                systemNow,
+              })
+            : await syncGoogleSubscription({
+                services,
+                api: googleApi,
+                purchaseToken,
+                notice,
+                accountToken: token,
+                expected: { productId, accountToken: token },
+                systemNow,
+              });
       } catch (error) {
         const status = (error as { status?: unknown }).status;
         if (status === 404 || status === 400 || status === 410) {
@@ -289,13 +343,22 @@ export const storeRoutes: RouteModule = (app, dependencies) => {
         }
         throw error;
       }
+      if (product?.kind === "pack") {
+        if (result.organizationId !== null && result.organizationId !== organizationId) {
+          throw conflict("This purchase belongs to another organization.");
+        }
+        return {
+          outcome: result.ignored ? `ignored: ${result.ignored}` : result.outcome,
+          storeSubscription: null,
+        };
+      }
       const [row] = await db
         .select()
         .from(storeSubscriptions)
         .where(
           and(
             eq(storeSubscriptions.store, "google_play"),
-            eq(storeSubscriptions.storeSubscriptionId, request.body.purchaseToken),
+            eq(storeSubscriptions.storeSubscriptionId, purchaseToken),
           ),
         );
       if (row?.organizationId && row.organizationId !== organizationId) {

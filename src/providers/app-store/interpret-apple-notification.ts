@@ -110,6 +110,13 @@ export function interpretAppleNotification({
       graceEndsAt: grace,
       environment,
       stateAt,
+      pendingProductId:
+        renewalInfo === undefined || renewalInfo === null
+          ? undefined
+          : renewalInfo.autoRenewProductId &&
+              renewalInfo.autoRenewProductId !== transaction.productId
+            ? renewalInfo.autoRenewProductId
+            : null,
       data: {
         notificationType,
         subtype: subtype ?? null,

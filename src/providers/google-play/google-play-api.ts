@@ -6,6 +6,7 @@ import type { GoogleConfig } from "../../config.ts";
 const googleTokenUrl = "https://oauth2.googleapis.com/token";
 
 export type SubscriptionPurchaseV2 = androidpublisher_v3.Schema$SubscriptionPurchaseV2;
+export type ProductPurchase = androidpublisher_v3.Schema$ProductPurchase;
 
 /**
  * The Android Publisher API (`@googleapis/androidpublisher`) as the configured service account: the
@@ -89,6 +90,15 @@ export function createGooglePlayApi(config: GoogleConfig) {
         token: purchaseToken,
         requestBody: {},
       });
+    },
+    async consumeProduct({
+      productId,
+      purchaseToken,
+    }: {
+      productId: string;
+      purchaseToken: string;
+    }): Promise<void> {
+      await client.purchases.products.consume({ packageName, productId, token: purchaseToken });
     },
   };
 }

@@ -108,6 +108,7 @@ export function interpretGoogleSubscription({
       graceEndsAt,
       environment: purchase.testPurchase ? "Test" : "Production",
       stateAt: now,
+      pendingProductId: item.deferredItemReplacement?.productId ?? null,
       data: {
         subscriptionState: state,
         latestOrderId: orderId,

@@ -13,7 +13,22 @@ export const keys = {
   paymentMethods: (orgId: string) => [orgId, "payment-methods"] as const,
   recommendation: (orgId: string) => [orgId, "recommendation"] as const,
   checkouts: (orgId: string) => [orgId, "checkouts"] as const,
+  storeSubscriptions: (orgId: string) => [orgId, "store-subscriptions"] as const,
 };
+
+/** The organization's App Store / Google Play subscriptions (the store manages them). */
+export function useStoreSubscriptions() {
+  const { organizationId } = usePortal();
+  return useQuery({
+    queryKey: keys.storeSubscriptions(organizationId),
+    queryFn: () =>
+      unwrap(
+        api.GET("/v1/organizations/{orgId}/store-subscriptions", {
+          params: { path: { orgId: organizationId } },
+        }),
+      ),
+  });
+}
 
 /** The live subscription, or null on the free plan (the API answers 404). */
 export function useSubscription() {

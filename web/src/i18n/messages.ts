@@ -63,6 +63,8 @@ export const en = {
   "overview.noSubscription":
     "You are on the free plan. Choose a plan to unlock more features and usage.",
   "overview.choosePlan": "Choose a plan",
+  "overview.storeManaged":
+    "Managed by {store}: {store} bills this plan. Change or cancel it in {store} on your device (your subscriptions in the store's account settings); it cannot be changed here.",
   "overview.usage": "Usage",
   "overview.usageEmpty": "Your plan has no limited features.",
   "overview.used": "{used} of {limit} used",
@@ -345,6 +347,8 @@ export const es: Messages = {
   "overview.noSubscription":
     "Estás en el plan gratuito. Elige un plan para tener más funciones y más uso.",
   "overview.choosePlan": "Elegir un plan",
+  "overview.storeManaged":
+    "Lo gestiona {store}: {store} cobra este plan. Cámbialo o cancélalo en {store} desde tu dispositivo (tus suscripciones en la configuración de la cuenta de la tienda); aquí no se puede cambiar.",
   "overview.usage": "Uso",
   "overview.usageEmpty": "Tu plan no tiene funciones con límite.",
   "overview.used": "{used} de {limit} usados",

@@ -6,6 +6,7 @@ import {
   useFeatures,
   usePacks,
   usePlans,
+  useStoreSubscriptions,
   useSubscription,
   useUpcomingInvoice,
 } from "../api/queries.ts";
@@ -71,6 +72,7 @@ function PlanCard({
   const { t, date } = i18n;
   const { organizationId, canPay } = usePortal();
   const queryClient = useQueryClient();
+  const storeSubscriptions = useStoreSubscriptions();
   const resume = useMutation({
     mutationFn: () =>
       unwrap(
@@ -97,6 +99,20 @@ function PlanCard({
     },
   });
 
+  const store = storeSubscriptions.data?.data.find((row) =>
+    ["trialing", "active", "past_due"].includes(row.status),
+  );
+  if (!subscription && store) {
+    const storeName = store.store === "app_store" ? "App Store" : "Google Play";
+    return (
+      <Card title={t("overview.plan")} titleId="plan-title">
+        <p className="plan-name" data-testid="plan-name">
+          {planName(entitlement.planId)} <Badge tone="accent">{storeName}</Badge>
+        </p>
+        <p data-testid="store-managed">{t("overview.storeManaged", { store: storeName })}</p>
+      </Card>
+    );
+  }
   if (!subscription) {
     return (
       <Card title={t("overview.plan")} titleId="plan-title">

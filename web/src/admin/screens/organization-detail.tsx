@@ -17,6 +17,7 @@ import { EntitlementOverrides } from "../components/entitlement-overrides.tsx";
 import { PaymentMethods } from "../components/payment-methods.tsx";
 import { RefundInvoice } from "../components/refund-invoice.tsx";
 import { ScrollRegion } from "../components/scroll-region.tsx";
+import { StoreSubscriptions } from "../components/store-subscriptions.tsx";
 
 /** One organization's read, keyed under the organization so a change refreshes all of them. */
 function useOrganizationRead<Data>(
@@ -332,6 +333,7 @@ export function OrganizationDetail({ organizationId }: { organizationId: string 
         }))}
       />
       <BalanceAdjustment organizationId={record.id} currency={currency} />
+      <StoreSubscriptions organizationId={record.id} />
       <Card title={t("org.timeline")}>
         {audit.data ? <AuditTimeline entries={audit.data.data as AuditEntry[]} /> : <Loading />}
       </Card>
