@@ -10,7 +10,15 @@ import { startTestApp, type TestApp } from "../helpers/app.ts";
  * large table sequentially.
  */
 
-const largeTables = ["invoices", "audit_logs", "events", "payment_events", "webhook_deliveries"];
+const largeTables = [
+  "invoices",
+  "audit_logs",
+  "events",
+  "payment_events",
+  "webhook_deliveries",
+  "checkouts",
+  "notifications",
+];
 const organizations = 200;
 const rowsPerTable = 20_000;
 
@@ -104,6 +112,19 @@ beforeAll(async () => {
            'invoice.paid', 'org_plan_' || (g % ${organizations} + 1), 'org_plan_' || (g % ${organizations} + 1),
            g, case when g % 100 = 0 then 'failed' else 'delivered' end, now(), now() - g * interval '1 minute'
     from generate_series(1, ${rowsPerTable}) g`);
+  await sql(`
+    insert into checkouts
+      (id, organization_id, provider, plan_id, plan_version, interval, currency, amount, is_upgrade,
+       quoted_at, status, created_by, created_at, updated_at)
+    select 'chk_' || lpad(g::text, 10, '0'), 'org_plan_' || (g % ${organizations} + 1), 'stripe', 'plan_x', 1,
+           'month', 'USD', 1000, false, now(), 'completed', 'root', now() - g * interval '1 minute', now()
+    from generate_series(1, ${rowsPerTable}) g`);
+  await sql(`
+    insert into notifications (id, audience, organization_id, kind, dedupe_key, locale, title, body, created_at)
+    select 'ntf_' || lpad(g::text, 10, '0'), case when g % 3 = 0 then 'user' else 'admin' end,
+           'org_plan_' || (g % ${organizations} + 1), 'payment.completed', 'plan_' || g, 'en', 't', 'b',
+           now() - g * interval '1 minute'
+    from generate_series(1, ${rowsPerTable}) g`);
   await sql(`analyze organizations, ${largeTables.join(", ")}, webhook_endpoints`);
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const [first, second] = args as [string | { text: string; values?: unknown[] }, unknown];
@@ -139,6 +160,9 @@ const lists = [
   `/v1/events?organizationId=${org}`,
   `/v1/events?organizationId=${org}&order=asc`,
   "/v1/events?type=invoice.paid",
+  `/v1/organizations/${org}/checkouts`,
+  "/v1/notifications",
+  `/v1/organizations/${org}/notifications`,
 ];
 
 describe("list queries on large tables", () => {
