@@ -22,6 +22,7 @@ const config = loadConfig({
 const dependencies: AppDependencies = {
   config,
   db: notUsed,
+  readDb: notUsed,
   pool: notUsed,
   logger: createLogger({ level: "silent" }),
   clock: () => new Date(),

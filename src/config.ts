@@ -75,6 +75,10 @@ const environmentSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection URL")
       .optional(),
+    DATABASE_REPLICA_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection URL")
+      .optional(),
     ABONO_MIGRATION_DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection URL")
@@ -392,6 +396,10 @@ const environmentSchema = z
       ...crossField,
     },
   )
+  .refine((env) => !env.DATABASE_REPLICA_URL || env.DATABASE_URL !== undefined, {
+    message: "DATABASE_REPLICA_URL needs DATABASE_URL (the primary it replicates)",
+    ...crossField,
+  })
   .refine((env) => !env.ABONO_MIGRATION_DATABASE_URL || env.DATABASE_URL !== undefined, {
     message: "ABONO_MIGRATION_DATABASE_URL needs DATABASE_URL (the service's own role)",
     ...crossField,
@@ -452,6 +460,7 @@ const environmentSchema = z
 const secretVariables = new Set([
   "DATABASE_URL",
   "ABONO_MIGRATION_DATABASE_URL",
+  "DATABASE_REPLICA_URL",
   "ABONO_ROOT_API_KEY",
   "ABONO_COGNITO_SECRET_ACCESS_KEY",
   "ABONO_STRIPE_SECRET_KEY",
@@ -508,6 +517,11 @@ export interface Config {
   databaseUrl: string | undefined;
   /** The tables' owner, for migrations, when DATABASE_URL is a restricted role. */
   migrationDatabaseUrl: string | undefined;
+  /**
+   * A read replica for lists and reports only (docs/data-growth.md "Read replica"); money decisions
+   * (balances, limits, payments, plan changes) always read the primary.
+   */
+  databaseReplicaUrl: string | undefined;
   dataDir: string;
   port: number;
   host: string;
@@ -726,6 +740,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   return {
     databaseUrl: env.DATABASE_URL,
     migrationDatabaseUrl: env.ABONO_MIGRATION_DATABASE_URL,
+    databaseReplicaUrl: env.DATABASE_REPLICA_URL,
     dataDir: path.resolve(env.ABONO_DATA_DIR),
     port: env.PORT,
     host: env.HOST,

@@ -119,6 +119,7 @@ export async function startServer({
         {
           config,
           db: connection.db,
+          readDb: connection.replica?.db ?? connection.db,
           pool: connection.pool,
           logger,
           clock,

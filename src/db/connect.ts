@@ -12,6 +12,11 @@ export interface Connection extends DatabaseHandle {
    * superuser, or ABONO_MIGRATION_DATABASE_URL. `migrateDatabase` uses it and grants the pool's role.
    */
   migrationConnectionString: string | null;
+  /**
+   * DATABASE_REPLICA_URL's pool when configured: lists and reports read it; money decisions never do
+   * (docs/data-growth.md "Read replica").
+   */
+  replica: DatabaseHandle | null;
 }
 
 /**
@@ -51,11 +56,20 @@ export async function connect({
     if (embedded?.owned) await embedded.stop();
     throw error;
   }
+  const replica = config.databaseReplicaUrl
+    ? openDatabase({
+        connectionString: config.databaseReplicaUrl,
+        applicationName: "abono-replica",
+        ...(maxConnections === undefined ? {} : { maxConnections }),
+      })
+    : null;
   return {
     ...handle,
     embedded,
     migrationConnectionString,
+    replica,
     async close() {
+      await replica?.close();
       await handle.close();
       if (embedded?.owned) await embedded.stop();
     },

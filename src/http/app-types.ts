@@ -34,6 +34,12 @@ export type App = FastifyInstance<
 export interface AppDependencies {
   config: Config;
   db: Database;
+  /**
+   * Where lists and reports read: the read replica (DATABASE_REPLICA_URL) when configured, else `db`.
+   * It may lag the primary: never use it for money decisions (balances, limits, payments, plan
+   * changes) nor to read back a write (docs/data-growth.md "Read replica").
+   */
+  readDb: Database;
   /** The same pool as `db`, for the few hot-path queries that use named prepared statements. */
   pool: pg.Pool;
   logger: Logger;

@@ -88,7 +88,7 @@ const description =
   "Newest first. The trail is append-only: the database refuses any UPDATE, DELETE or TRUNCATE of it. Filters: `action` (e.g. `root.organization_plan_set`), `actor`, `since` (inclusive) and `until` (exclusive) as ISO 8601 date-times.";
 
 /** The audit trail (docs/root-and-audit.md "The audit trail"): root reads all of it; an organization's admins read theirs. */
-export const auditLogRoutes: RouteModule = (app, { db, pool }) => {
+export const auditLogRoutes: RouteModule = (app, { db, readDb, pool }) => {
   app.get(
     "/v1/audit-logs",
     {
@@ -103,7 +103,7 @@ export const auditLogRoutes: RouteModule = (app, { db, pool }) => {
     },
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
-      const rows = await listAuditLogs({ executor: db, filter, limit: limit + 1, cursor });
+      const rows = await listAuditLogs({ executor: readDb, filter, limit: limit + 1, cursor });
       const page = toPage(rows, limit);
       return { ...page, data: page.data.map(auditLogResponse) };
     },
@@ -127,7 +127,7 @@ export const auditLogRoutes: RouteModule = (app, { db, pool }) => {
       await getOrganizationRecord({ db, organizationId });
       const { limit, cursor, ...filter } = request.query;
       const rows = await listAuditLogs({
-        executor: db,
+        executor: readDb,
         filter: { ...filter, organizationId },
         limit: limit + 1,
         cursor,

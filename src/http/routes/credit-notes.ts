@@ -46,7 +46,7 @@ const refundSchema = z.object({
  * (docs/billing.md "Refunds", "Payouts"). Credit notes are seen as invoices are (`visibleInvoice`).
  */
 export const creditNoteRoutes: RouteModule = (app, dependencies) => {
-  const { db, clock } = dependencies;
+  const { db, readDb, clock } = dependencies;
 
   app.get(
     "/v1/organizations/:orgId/credit-notes",
@@ -66,7 +66,7 @@ export const creditNoteRoutes: RouteModule = (app, dependencies) => {
       await getOrganizationRecord({ db, organizationId: request.params.orgId });
       const { limit, cursor } = request.query;
       const rows = await listInvoices({
-        db,
+        db: readDb,
         organizationId: request.params.orgId,
         documentType: "credit_note",
         limit: limit + 1,

@@ -41,7 +41,7 @@ const eventTypeSchema = z.object({
 });
 
 /** The event log: catch up after downtime, look an event up, and the catalog of types. */
-export const eventRoutes: RouteModule = (app, { db }) => {
+export const eventRoutes: RouteModule = (app, { db, readDb }) => {
   app.get(
     "/v1/events",
     {
@@ -84,7 +84,7 @@ export const eventRoutes: RouteModule = (app, { db }) => {
         );
       }
       const { rows, cursorOf } = await listEvents({
-        db,
+        db: readDb,
         filters: {
           organizationId: organization,
           types,

@@ -36,7 +36,7 @@ export const paymentMethodSchema = z.object({
 
 /** Invoices, their PDFs, the credit balance and payment methods: docs/billing.md. */
 export const invoiceRoutes: RouteModule = (app, dependencies) => {
-  const { db, clock, providers } = dependencies;
+  const { db, readDb, clock, providers } = dependencies;
 
   app.get(
     "/v1/organizations/:orgId/invoices",
@@ -63,7 +63,7 @@ export const invoiceRoutes: RouteModule = (app, dependencies) => {
       await getOrganizationRecord({ db, organizationId: request.params.orgId });
       const { limit, cursor, documentType } = request.query;
       const rows = await listInvoices({
-        db,
+        db: readDb,
         organizationId: request.params.orgId,
         documentType,
         limit: limit + 1,

@@ -27,7 +27,7 @@ const paymentEventSchema = z.object({
 });
 
 /** `GET /v1/payment-events` (root): every provider request received, verified or not, newest first. */
-export const paymentEventRoutes: RouteModule = (app, { db }) => {
+export const paymentEventRoutes: RouteModule = (app, { readDb }) => {
   app.get(
     "/v1/payment-events",
     {
@@ -47,7 +47,7 @@ export const paymentEventRoutes: RouteModule = (app, { db }) => {
     async (request) => {
       const { limit, cursor, provider, verified } = request.query;
       const rows = await listPaymentEvents({
-        db,
+        db: readDb,
         provider,
         verified: verified === undefined ? undefined : verified === "true",
         limit,

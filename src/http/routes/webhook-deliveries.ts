@@ -53,7 +53,7 @@ function toDeliveryView(row: WebhookDeliveryRow) {
 const deliveryParams = z.object({ deliveryId: z.string().min(1).max(100) });
 
 /** The delivery log of outbound events: what went where, every attempt, and retries by hand. */
-export const webhookDeliveryRoutes: RouteModule = (app, { db, clock }) => {
+export const webhookDeliveryRoutes: RouteModule = (app, { db, readDb, clock }) => {
   app.get(
     "/v1/webhook-deliveries",
     {
@@ -75,7 +75,7 @@ export const webhookDeliveryRoutes: RouteModule = (app, { db, clock }) => {
       const { limit, cursor, endpointId, eventId, status } = request.query;
       const page = toPage(
         await listWebhookDeliveries({
-          db,
+          db: readDb,
           endpointId,
           eventId,
           status,
