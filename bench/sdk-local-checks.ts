@@ -46,14 +46,18 @@ async function main() {
 
     // Checks per second, beside an empty function call.
     let sink = 0;
-    const empty = (organizationId: string, feature: string) => organizationId.length + feature.length;
+    const empty = (organizationId: string, feature: string) =>
+      organizationId.length + feature.length;
     const time = (run: (index: number) => void) => {
       const started = process.hrtime.bigint();
       for (let index = 0; index < checkCount; index++) run(index);
       return Number(process.hrtime.bigint() - started) / 1e9;
     };
     const call = (index: number) => {
-      sink += empty(organizations[index % organizationCount] as string, features[index % 3] as string);
+      sink += empty(
+        organizations[index % organizationCount] as string,
+        features[index % 3] as string,
+      );
     };
     const check = (index: number) => {
       const answer = local.check(
@@ -81,10 +85,14 @@ async function main() {
         });
       });
       const sent = performance.now();
-      await server.call("PUT", `/v1/root/organizations/${target}/entitlement-overrides/encounters`, {
-        value,
-        reason: "bench",
-      });
+      await server.call(
+        "PUT",
+        `/v1/root/organizations/${target}/entitlement-overrides/encounters`,
+        {
+          value,
+          reason: "bench",
+        },
+      );
       latencies.push((await seen) - sent);
     }
     latencies.sort((a, b) => a - b);
@@ -96,7 +104,9 @@ async function main() {
     console.log(
       `empty function call     ${(checkCount / emptySeconds).toFixed(0).padStart(12)} /s   (baseline)`,
     );
-    console.log(`local check (SDK)        ${(checkCount / checkSeconds).toFixed(0).padStart(12)} /s`);
+    console.log(
+      `local check (SDK)        ${(checkCount / checkSeconds).toFixed(0).padStart(12)} /s`,
+    );
     console.log(
       `change → local snapshot  p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms over ${changeCount} root overrides (from before the request is sent)`,
     );
