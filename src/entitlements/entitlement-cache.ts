@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { Database } from "../db/database.ts";
 import { notFound } from "../errors.ts";
 import type { FeatureUse } from "./describe-feature-use.ts";
+import type { EntitlementChange } from "./entitlement-change.ts";
 import type { EntitlementListener } from "./entitlement-listener.ts";
 import { createLiveEntitlements } from "./live-entitlements.ts";
 import { type LoadedEntitlement, loadEntitlement } from "./load-entitlement.ts";
@@ -43,6 +44,19 @@ export interface EntitlementCache {
   answerAfterLoad(args: CheckArgs): Promise<FeatureUse> | undefined;
   /** Resolves once this process has handled every change committed before the call (read-your-writes). */
   settle(): Promise<void>;
+  /**
+   * Calls `handlers.change` for every committed change this process is notified of, and `reset` when the
+   * listener connects or is lost (changes may have been missed). Returns a function that stops watching.
+   * Without a listener nothing is ever notified.
+   */
+  watch(handlers: EntitlementWatcher): () => void;
+  /** True while changes are being notified (the listener is live). */
+  readonly watching: boolean;
+}
+
+export interface EntitlementWatcher {
+  change(change: EntitlementChange): void;
+  reset(): void;
 }
 
 /**
@@ -75,13 +89,18 @@ export function createEntitlementCache({
   const live = listener
     ? createLiveEntitlements({ db, pool, freePlanId, listener, maxEntries })
     : undefined;
+  const watchers = new Set<EntitlementWatcher>();
   listener?.handle({
     change(change) {
       // A catalog change can move any organization's entitlement without bumping its version.
       if (change.kind === "all") entries.clear();
       live?.apply(change);
+      for (const watcher of watchers) watcher.change(change);
     },
-    reset: () => live?.reset(),
+    reset() {
+      live?.reset();
+      for (const watcher of watchers) watcher.reset();
+    },
   });
 
   async function refresh({
@@ -136,6 +155,13 @@ export function createEntitlementCache({
     answer: (args) => live?.answer(args),
     answerAfterLoad: (args) => (listener?.live ? live?.answerAfterLoad(args) : undefined),
     settle: () => listener?.sync() ?? Promise.resolve(),
+    watch(watcher) {
+      watchers.add(watcher);
+      return () => watchers.delete(watcher);
+    },
+    get watching() {
+      return listener?.live ?? false;
+    },
     getMany: ({ organizationIds, systemNow }) => getCurrent(organizationIds, systemNow),
     peek: (organizationId) => entries.get(organizationId),
     refresh,

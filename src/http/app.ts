@@ -31,6 +31,7 @@ import { auditLogRoutes } from "./routes/audit-logs.ts";
 import { checkoutRoutes } from "./routes/checkouts.ts";
 import { couponRoutes } from "./routes/coupons.ts";
 import { creditNoteRoutes } from "./routes/credit-notes.ts";
+import { entitlementStreamRoutes } from "./routes/entitlement-stream.ts";
 import { entitlementRoutes } from "./routes/entitlements.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { featureRoutes } from "./routes/features.ts";
@@ -76,6 +77,7 @@ const routeModules: readonly RouteModule[] = [
   creditNoteRoutes,
   paymentMethodSetupRoutes,
   entitlementRoutes,
+  entitlementStreamRoutes,
   checkoutRoutes,
   storeRoutes,
   storeWebhookRoutes,
