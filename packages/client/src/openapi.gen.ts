@@ -2987,6 +2987,236 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/plans/{planId}/archive-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who archiving a plan affects
+         * @description Read before archiving or unarchiving: the live subscriptions on the plan (and its versions) with their organizations, the first 50 listed. Archiving changes nothing for them: they keep the plan and its price at renewal; it is only hidden from new purchases. Changes nothing. Root only.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    planId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "kind": "plan",
+                         *       "id": "example",
+                         *       "archived": false,
+                         *       "subscriptions": 1,
+                         *       "organizations": 1,
+                         *       "byVersion": [
+                         *         {
+                         *           "version": 1,
+                         *           "subscriptions": 1
+                         *         }
+                         *       ],
+                         *       "redemptions": 1,
+                         *       "affected": [
+                         *         {
+                         *           "organizationId": "org_01J8Z6Q3M9X2V7K4T5R1N0P8W3",
+                         *           "organizationName": "example",
+                         *           "subscriptionId": "sub_01J8Z6R0B4C8D2E6F0G4H8J2K6",
+                         *           "status": "example",
+                         *           "version": null
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {string} */
+                            kind: "plan" | "addon" | "pack" | "coupon";
+                            id: string;
+                            archived: boolean;
+                            /** @description Live subscriptions (trialing, active, past due) on the entry or its versions. */
+                            subscriptions: number;
+                            /** @description Distinct organizations behind those subscriptions. */
+                            organizations: number;
+                            /** @description For plans and add-ons: how many of those subscriptions are on each version. */
+                            byVersion: {
+                                version: number;
+                                subscriptions: number;
+                            }[];
+                            /** @description Coupons: organizations that redeemed it; 0 otherwise. */
+                            redemptions: number;
+                            /** @description The first 50 affected subscriptions, by organization id. */
+                            affected: {
+                                organizationId: string;
+                                organizationName: string;
+                                subscriptionId: string;
+                                status: string;
+                                version: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description `validation_error`: a field, parameter or header is missing or invalid; `details.issues` says which */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "validation_error",
+                         *         "message": "The request is invalid: body.name: Too small: expected string to have >=1 characters"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `unauthenticated`: no credential, or one that is unknown, revoked, expired or badly signed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "unauthenticated",
+                         *         "message": "Missing Authorization header. Send `Authorization: Bearer <API key or JWT>`."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthenticated";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `forbidden`: the credential lacks the role, or belongs to another organization */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "This operation needs the owner or billing_admin role of the organization."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "forbidden";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `not_found`: the resource in the path (or named in the body) does not exist */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_found",
+                         *         "message": "Organization \"org_01J8Z6Q3M9X2V7K4T5R1N0P8W3\" was not found."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "not_found";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Any other client error (the codes and what to do: docs/errors.md). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `internal_error`: a failure of ours, never caused by the request (quote `details.requestId`); `provider_error`: a payment provider failed to answer, retry later. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/plans/{planId}/archive": {
         parameters: {
             query?: never;
@@ -4576,6 +4806,236 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/addons/{addonId}/archive-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who archiving an add-on affects
+         * @description Read before archiving or unarchiving: the live subscriptions on the add-on (and its versions) with their organizations, the first 50 listed. Archiving changes nothing for them: they keep the add-on and its price at renewal; it is only hidden from new purchases. Changes nothing. Root only.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    addonId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "kind": "plan",
+                         *       "id": "example",
+                         *       "archived": false,
+                         *       "subscriptions": 1,
+                         *       "organizations": 1,
+                         *       "byVersion": [
+                         *         {
+                         *           "version": 1,
+                         *           "subscriptions": 1
+                         *         }
+                         *       ],
+                         *       "redemptions": 1,
+                         *       "affected": [
+                         *         {
+                         *           "organizationId": "org_01J8Z6Q3M9X2V7K4T5R1N0P8W3",
+                         *           "organizationName": "example",
+                         *           "subscriptionId": "sub_01J8Z6R0B4C8D2E6F0G4H8J2K6",
+                         *           "status": "example",
+                         *           "version": null
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {string} */
+                            kind: "plan" | "addon" | "pack" | "coupon";
+                            id: string;
+                            archived: boolean;
+                            /** @description Live subscriptions (trialing, active, past due) on the entry or its versions. */
+                            subscriptions: number;
+                            /** @description Distinct organizations behind those subscriptions. */
+                            organizations: number;
+                            /** @description For plans and add-ons: how many of those subscriptions are on each version. */
+                            byVersion: {
+                                version: number;
+                                subscriptions: number;
+                            }[];
+                            /** @description Coupons: organizations that redeemed it; 0 otherwise. */
+                            redemptions: number;
+                            /** @description The first 50 affected subscriptions, by organization id. */
+                            affected: {
+                                organizationId: string;
+                                organizationName: string;
+                                subscriptionId: string;
+                                status: string;
+                                version: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description `validation_error`: a field, parameter or header is missing or invalid; `details.issues` says which */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "validation_error",
+                         *         "message": "The request is invalid: body.name: Too small: expected string to have >=1 characters"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `unauthenticated`: no credential, or one that is unknown, revoked, expired or badly signed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "unauthenticated",
+                         *         "message": "Missing Authorization header. Send `Authorization: Bearer <API key or JWT>`."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthenticated";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `forbidden`: the credential lacks the role, or belongs to another organization */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "This operation needs the owner or billing_admin role of the organization."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "forbidden";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `not_found`: the resource in the path (or named in the body) does not exist */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_found",
+                         *         "message": "Organization \"org_01J8Z6Q3M9X2V7K4T5R1N0P8W3\" was not found."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "not_found";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Any other client error (the codes and what to do: docs/errors.md). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `internal_error`: a failure of ours, never caused by the request (quote `details.requestId`); `provider_error`: a payment provider failed to answer, retry later. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/addons/{addonId}/archive": {
         parameters: {
             query?: never;
@@ -5725,6 +6185,236 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/packs/{packId}/archive-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who archiving a pack affects
+         * @description Read before archiving or unarchiving: the live subscriptions on the pack (and its versions) with their organizations, the first 50 listed. Archiving changes nothing for them: they keep the pack and its price at renewal; it is only hidden from new purchases. Changes nothing. Root only.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    packId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "kind": "plan",
+                         *       "id": "example",
+                         *       "archived": false,
+                         *       "subscriptions": 1,
+                         *       "organizations": 1,
+                         *       "byVersion": [
+                         *         {
+                         *           "version": 1,
+                         *           "subscriptions": 1
+                         *         }
+                         *       ],
+                         *       "redemptions": 1,
+                         *       "affected": [
+                         *         {
+                         *           "organizationId": "org_01J8Z6Q3M9X2V7K4T5R1N0P8W3",
+                         *           "organizationName": "example",
+                         *           "subscriptionId": "sub_01J8Z6R0B4C8D2E6F0G4H8J2K6",
+                         *           "status": "example",
+                         *           "version": null
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {string} */
+                            kind: "plan" | "addon" | "pack" | "coupon";
+                            id: string;
+                            archived: boolean;
+                            /** @description Live subscriptions (trialing, active, past due) on the entry or its versions. */
+                            subscriptions: number;
+                            /** @description Distinct organizations behind those subscriptions. */
+                            organizations: number;
+                            /** @description For plans and add-ons: how many of those subscriptions are on each version. */
+                            byVersion: {
+                                version: number;
+                                subscriptions: number;
+                            }[];
+                            /** @description Coupons: organizations that redeemed it; 0 otherwise. */
+                            redemptions: number;
+                            /** @description The first 50 affected subscriptions, by organization id. */
+                            affected: {
+                                organizationId: string;
+                                organizationName: string;
+                                subscriptionId: string;
+                                status: string;
+                                version: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description `validation_error`: a field, parameter or header is missing or invalid; `details.issues` says which */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "validation_error",
+                         *         "message": "The request is invalid: body.name: Too small: expected string to have >=1 characters"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `unauthenticated`: no credential, or one that is unknown, revoked, expired or badly signed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "unauthenticated",
+                         *         "message": "Missing Authorization header. Send `Authorization: Bearer <API key or JWT>`."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthenticated";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `forbidden`: the credential lacks the role, or belongs to another organization */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "This operation needs the owner or billing_admin role of the organization."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "forbidden";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `not_found`: the resource in the path (or named in the body) does not exist */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_found",
+                         *         "message": "Organization \"org_01J8Z6Q3M9X2V7K4T5R1N0P8W3\" was not found."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "not_found";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Any other client error (the codes and what to do: docs/errors.md). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `internal_error`: a failure of ours, never caused by the request (quote `details.requestId`); `provider_error`: a payment provider failed to answer, retry later. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/packs/{packId}/archive": {
         parameters: {
             query?: never;
@@ -6732,6 +7422,236 @@ export interface paths {
                             archivedAt: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                        };
+                    };
+                };
+                /** @description `validation_error`: a field, parameter or header is missing or invalid; `details.issues` says which */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "validation_error",
+                         *         "message": "The request is invalid: body.name: Too small: expected string to have >=1 characters"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `unauthenticated`: no credential, or one that is unknown, revoked, expired or badly signed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "unauthenticated",
+                         *         "message": "Missing Authorization header. Send `Authorization: Bearer <API key or JWT>`."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthenticated";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `forbidden`: the credential lacks the role, or belongs to another organization */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "This operation needs the owner or billing_admin role of the organization."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "forbidden";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `not_found`: the resource in the path (or named in the body) does not exist */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_found",
+                         *         "message": "Organization \"org_01J8Z6Q3M9X2V7K4T5R1N0P8W3\" was not found."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "not_found";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Any other client error (the codes and what to do: docs/errors.md). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `internal_error`: a failure of ours, never caused by the request (quote `details.requestId`); `provider_error`: a payment provider failed to answer, retry later. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/coupons/{couponCode}/archive-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who archiving a coupon affects
+         * @description Read before archiving or unarchiving: the live subscriptions on the coupon (and its versions) with their organizations, the first 50 listed. Archiving changes nothing for them: they keep the coupon and its price at renewal; it is only hidden from new purchases. Changes nothing. Root only.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    couponCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "kind": "plan",
+                         *       "id": "example",
+                         *       "archived": false,
+                         *       "subscriptions": 1,
+                         *       "organizations": 1,
+                         *       "byVersion": [
+                         *         {
+                         *           "version": 1,
+                         *           "subscriptions": 1
+                         *         }
+                         *       ],
+                         *       "redemptions": 1,
+                         *       "affected": [
+                         *         {
+                         *           "organizationId": "org_01J8Z6Q3M9X2V7K4T5R1N0P8W3",
+                         *           "organizationName": "example",
+                         *           "subscriptionId": "sub_01J8Z6R0B4C8D2E6F0G4H8J2K6",
+                         *           "status": "example",
+                         *           "version": null
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {string} */
+                            kind: "plan" | "addon" | "pack" | "coupon";
+                            id: string;
+                            archived: boolean;
+                            /** @description Live subscriptions (trialing, active, past due) on the entry or its versions. */
+                            subscriptions: number;
+                            /** @description Distinct organizations behind those subscriptions. */
+                            organizations: number;
+                            /** @description For plans and add-ons: how many of those subscriptions are on each version. */
+                            byVersion: {
+                                version: number;
+                                subscriptions: number;
+                            }[];
+                            /** @description Coupons: organizations that redeemed it; 0 otherwise. */
+                            redemptions: number;
+                            /** @description The first 50 affected subscriptions, by organization id. */
+                            affected: {
+                                organizationId: string;
+                                organizationName: string;
+                                subscriptionId: string;
+                                status: string;
+                                version: number | null;
+                            }[];
                         };
                     };
                 };
@@ -17283,6 +18203,7 @@ export interface paths {
                          *         {
                          *           "id": "txn_01J8Z6T4W8X2Y6Z0A4B8C2D6E0",
                          *           "amount": 4000,
+                         *           "currency": "USD",
                          *           "type": "example",
                          *           "invoiceId": null,
                          *           "description": "Pro plan (month)",
@@ -17299,6 +18220,7 @@ export interface paths {
                             transactions: {
                                 id: string;
                                 amount: number;
+                                currency: string;
                                 type: string;
                                 invoiceId: string | null;
                                 description: string;
@@ -19778,6 +20700,7 @@ export interface paths {
                          *         "amount": 4000,
                          *         "currency": "USD",
                          *         "type": "example",
+                         *         "invoiceId": null,
                          *         "description": "Pro plan (month)",
                          *         "createdAt": "2026-01-15T09:30:00.000Z"
                          *       },
@@ -19802,6 +20725,7 @@ export interface paths {
                                 amount: number;
                                 currency: string;
                                 type: string;
+                                invoiceId: string | null;
                                 description: string;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -25256,6 +26180,232 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{orgId}/store-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the organization's store subscriptions
+         * @description The organization's App Store and Google Play subscriptions, newest first (the billing portal shows them as managed by the store). Any member of the organization.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "example",
+                         *           "store": "app_store",
+                         *           "storeSubscriptionId": "example",
+                         *           "organizationId": null,
+                         *           "productId": "example",
+                         *           "basePlanId": null,
+                         *           "planId": null,
+                         *           "status": "example",
+                         *           "autoRenew": false,
+                         *           "pendingProductId": null,
+                         *           "pendingPlanId": null,
+                         *           "expiresAt": null,
+                         *           "environment": "example",
+                         *           "createdAt": "2026-01-15T09:30:00.000Z",
+                         *           "updatedAt": "2026-01-15T09:30:00.000Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /** @enum {string} */
+                                store: "app_store" | "google_play";
+                                storeSubscriptionId: string;
+                                organizationId: string | null;
+                                productId: string;
+                                basePlanId: string | null;
+                                planId: string | null;
+                                status: string;
+                                autoRenew: boolean;
+                                /** @description The product the subscription renews into (a downgrade or crossgrade chosen in the store): the plan switches at `expiresAt`, on the renewal charged for it. */
+                                pendingProductId: string | null;
+                                pendingPlanId: string | null;
+                                expiresAt: string | null;
+                                environment: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description `validation_error`: a field, parameter or header is missing or invalid; `details.issues` says which */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "validation_error",
+                         *         "message": "The request is invalid: body.name: Too small: expected string to have >=1 characters"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `unauthenticated`: no credential, or one that is unknown, revoked, expired or badly signed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "unauthenticated",
+                         *         "message": "Missing Authorization header. Send `Authorization: Bearer <API key or JWT>`."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthenticated";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `forbidden`: the credential lacks the role, or belongs to another organization */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "This operation needs the owner or billing_admin role of the organization."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "forbidden";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `not_found`: the resource in the path (or named in the body) does not exist */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_found",
+                         *         "message": "Organization \"org_01J8Z6Q3M9X2V7K4T5R1N0P8W3\" was not found."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "not_found";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Any other client error (the codes and what to do: docs/errors.md). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `internal_error`: a failure of ours, never caused by the request (quote `details.requestId`); `provider_error`: a payment provider failed to answer, retry later. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/root/store-subscriptions": {
         parameters: {
             query?: never;
@@ -25300,6 +26450,8 @@ export interface paths {
                          *           "planId": null,
                          *           "status": "example",
                          *           "autoRenew": false,
+                         *           "pendingProductId": null,
+                         *           "pendingPlanId": null,
                          *           "expiresAt": null,
                          *           "environment": "example",
                          *           "createdAt": "2026-01-15T09:30:00.000Z",
@@ -25322,6 +26474,9 @@ export interface paths {
                                 planId: string | null;
                                 status: string;
                                 autoRenew: boolean;
+                                /** @description The product the subscription renews into (a downgrade or crossgrade chosen in the store): the plan switches at `expiresAt`, on the renewal charged for it. */
+                                pendingProductId: string | null;
+                                pendingPlanId: string | null;
                                 expiresAt: string | null;
                                 environment: string;
                                 /** Format: date-time */
@@ -25518,6 +26673,8 @@ export interface paths {
                          *       "planId": null,
                          *       "status": "example",
                          *       "autoRenew": false,
+                         *       "pendingProductId": null,
+                         *       "pendingPlanId": null,
                          *       "expiresAt": null,
                          *       "environment": "example",
                          *       "createdAt": "2026-01-15T09:30:00.000Z",
@@ -25535,6 +26692,9 @@ export interface paths {
                             planId: string | null;
                             status: string;
                             autoRenew: boolean;
+                            /** @description The product the subscription renews into (a downgrade or crossgrade chosen in the store): the plan switches at `expiresAt`, on the renewal charged for it. */
+                            pendingProductId: string | null;
+                            pendingPlanId: string | null;
                             expiresAt: string | null;
                             environment: string;
                             /** Format: date-time */
@@ -25755,7 +26915,7 @@ export interface paths {
         put?: never;
         /**
          * Register a store purchase
-         * @description The app sends a Google Play purchase right after it is made, so the organization's entitlement follows without waiting for the store's notification. Abono fetches the purchase from Google (`purchases.subscriptionsv2.get`), checks it is for `productId` and, if it names an `obfuscatedExternalAccountId`, that it is this organization's store token (409 `conflict` otherwise), acknowledges it and applies it. Idempotent by purchase token: registering it again changes nothing new. A purchase already tied to another organization → 409 `conflict`. Google Play not configured → 409 `invalid_state`.
+         * @description The app sends a Google Play purchase right after it is made, so the organization's entitlement follows without waiting for the store's notification. Abono fetches the purchase from Google (`purchases.subscriptionsv2.get`), checks it is for `productId` and, if it names an `obfuscatedExternalAccountId`, that it is this organization's store token (409 `conflict` otherwise), acknowledges it and applies it. A one-time product mapped to a pack (a consumable) is fetched with `purchases.products.get` instead, the pack granted once and the purchase consumed (`storeSubscription` null). Idempotent by purchase token: registering it again changes nothing new. A purchase already tied to another organization → 409 `conflict`. Google Play not configured → 409 `invalid_state`.
          */
         post: {
             parameters: {
@@ -25815,6 +26975,9 @@ export interface paths {
                                 planId: string | null;
                                 status: string;
                                 autoRenew: boolean;
+                                /** @description The product the subscription renews into (a downgrade or crossgrade chosen in the store): the plan switches at `expiresAt`, on the renewal charged for it. */
+                                pendingProductId: string | null;
+                                pendingPlanId: string | null;
                                 expiresAt: string | null;
                                 environment: string;
                                 /** Format: date-time */
@@ -31841,8 +33004,8 @@ export interface paths {
                          *         "type": "example",
                          *         "invoiceId": null,
                          *         "description": "Pro plan (month)",
-                         *         "actor": null,
-                         *         "createdAt": "2026-01-15T09:30:00.000Z"
+                         *         "createdAt": "2026-01-15T09:30:00.000Z",
+                         *         "actor": null
                          *       },
                          *       "balance": {
                          *         "currency": "USD",
@@ -31859,9 +33022,9 @@ export interface paths {
                                 type: string;
                                 invoiceId: string | null;
                                 description: string;
-                                actor: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                                actor: string | null;
                             };
                             balance: {
                                 currency: string;
@@ -35123,6 +36286,207 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/dashboard/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * MRR movements and revenue by provider, by month
+         * @description For each of the last `months` months (UTC, the current one up to now) and each currency — never summed across currencies: MRR at the month's start (`opening`) and end (`closing`) and what moved it, per subscription: `new` (from 0), `expansion` (up), `contraction` (down), `churn` (to 0); opening + new + expansion − contraction − churn = closing. MRR is a subscription's plan list price as a monthly amount, from its start or its trial's end until it ends. And payments that succeeded per month, provider and currency (`amount` collected, `refunded` of it since). Minor units. See docs/backoffice.md.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description How many months. */
+                    months?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "mrrMovements": [
+                         *         {
+                         *           "month": "example",
+                         *           "currency": "USD",
+                         *           "opening": 1,
+                         *           "new": 1,
+                         *           "expansion": 1,
+                         *           "contraction": 1,
+                         *           "churn": 1,
+                         *           "closing": 1
+                         *         }
+                         *       ],
+                         *       "revenueByProvider": [
+                         *         {
+                         *           "month": "example",
+                         *           "provider": "example",
+                         *           "currency": "USD",
+                         *           "payments": 1,
+                         *           "amount": 4000,
+                         *           "refunded": 4000
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            mrrMovements: {
+                                month: string;
+                                currency: string;
+                                opening: number;
+                                new: number;
+                                expansion: number;
+                                contraction: number;
+                                churn: number;
+                                closing: number;
+                            }[];
+                            revenueByProvider: {
+                                month: string;
+                                provider: string;
+                                currency: string;
+                                payments: number;
+                                amount: number;
+                                refunded: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description `validation_error`: a field, parameter or header is missing or invalid; `details.issues` says which */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "validation_error",
+                         *         "message": "The request is invalid: body.name: Too small: expected string to have >=1 characters"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `unauthenticated`: no credential, or one that is unknown, revoked, expired or badly signed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "unauthenticated",
+                         *         "message": "Missing Authorization header. Send `Authorization: Bearer <API key or JWT>`."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthenticated";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `forbidden`: the credential lacks the role, or belongs to another organization */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "This operation needs the owner or billing_admin role of the organization."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "forbidden";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Any other client error (the codes and what to do: docs/errors.md). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `internal_error`: a failure of ours, never caused by the request (quote `details.requestId`); `provider_error`: a payment provider failed to answer, retry later. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "validation_error" | "confirmation_mismatch" | "webhook_signature_invalid" | "unauthenticated" | "payment_failed" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "idempotency_key_reused" | "limit_exceeded" | "request_timeout" | "payload_too_large" | "rate_limited" | "internal_error" | "provider_error";
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/organizations": {
         parameters: {
             query?: never;
@@ -35132,7 +36496,7 @@ export interface paths {
         };
         /**
          * The backoffice's organization list
-         * @description Organizations as `GET /v1/organizations` finds them (`q`: id exact or prefix, name or owner email contains, provider reference exact; keyset pagination by id), each with its entitlement plan, live subscription status, MRR (its plan version's list price as a monthly amount; 0 while trialing; null without a live subscription), credit balance (minor units, in `currency`) and billing providers.
+         * @description Organizations as `GET /v1/organizations` finds them (`q`: id exact or prefix, name or owner email contains — starts with, for text under 3 characters —, provider reference exact; keyset pagination by id; every search and filter is index-backed, no total count), filtered by organization `status`, entitlement `planId` and billing `provider`, each with its entitlement plan, live subscription status, MRR (its plan version's list price as a monthly amount; 0 while trialing; null without a live subscription), credit balance (minor units, in `currency`) and billing providers.
          */
         get: {
             parameters: {
@@ -35141,6 +36505,12 @@ export interface paths {
                     cursor?: string;
                     /** @description Search text. */
                     q?: string;
+                    /** @description Organization status. */
+                    status?: "active" | "suspended" | "deleted";
+                    /** @description Entitlement plan. */
+                    planId?: string;
+                    /** @description Billing provider that has a record of the organization. */
+                    provider?: string;
                 };
                 header?: never;
                 path?: never;
@@ -35693,7 +37063,7 @@ export interface paths {
         put?: never;
         /**
          * Receive Google Play Real-time developer notifications (Pub/Sub push)
-         * @description A Pub/Sub push with authentication: the `Authorization: Bearer` OIDC token is verified against `ABONO_GOOGLE_PUSH_JWKS_URL` (Google's keys), its issuer, the audience `ABONO_GOOGLE_PUSH_AUDIENCE` and the push service account `ABONO_GOOGLE_PUSH_SERVICE_ACCOUNT`; the message must be for `ABONO_GOOGLE_PACKAGE_NAME`. The subscription's truth is then fetched with `purchases.subscriptionsv2.get` and applied (a new purchase is acknowledged); a voided purchase revokes. Each Pub/Sub `messageId` is applied once. Not configured → 404.
+         * @description A Pub/Sub push with authentication: the `Authorization: Bearer` OIDC token is verified against `ABONO_GOOGLE_PUSH_JWKS_URL` (Google's keys), its issuer, the audience `ABONO_GOOGLE_PUSH_AUDIENCE` and the push service account `ABONO_GOOGLE_PUSH_SERVICE_ACCOUNT`; the message must be for `ABONO_GOOGLE_PACKAGE_NAME`. The subscription's truth is then fetched with `purchases.subscriptionsv2.get` and applied (a new purchase is acknowledged); a one-time product mapped to a pack (`oneTimeProductNotification` ONE_TIME_PRODUCT_PURCHASED) is fetched with `purchases.products.get`, granted once per order and consumed; a voided purchase revokes. Each Pub/Sub `messageId` is applied once. Not configured → 404.
          */
         post: {
             parameters: {
@@ -36363,7 +37733,7 @@ export interface webhooks {
         put?: never;
         /**
          * payment.succeeded
-         * @description A payment succeeded: a renewal, a plan change, a pack, a trial's first charge or a checkout. Sent to every enabled endpoint subscribed to `payment.succeeded` or `*` (docs/events.md).
+         * @description A payment succeeded: a renewal, a plan change, a pack, a trial's first charge or a checkout; or a transaction an app store charged (provider `app_store` or `google_play`, `invoiceId` null: the store is the merchant of record and invoices nothing here). Sent to every enabled endpoint subscribed to `payment.succeeded` or `*` (docs/events.md).
          */
         post: operations["event_payment_succeeded"];
         delete?: never;
@@ -37832,8 +39202,7 @@ export interface operations {
                     data: {
                         /** @example pay_01j8z6s2a6b0c4d8e2f6g0h4j8 */
                         paymentId: string;
-                        /** @example inv_01j8z6r7n1p5q9r3s7t1v5w9x3 */
-                        invoiceId: string;
+                        invoiceId: string | null;
                         amount: number;
                         /**
                          * @description ISO 4217 code, upper case
@@ -38533,8 +39902,13 @@ export interface operations {
                         planId: string | null;
                         /** @enum {string} */
                         status: "trialing" | "active" | "past_due" | "paused" | "canceled" | "expired" | "revoked";
+                        /** @description The status before this change; null for a subscription first heard of. */
+                        previousStatus?: ("trialing" | "active" | "past_due" | "paused" | "canceled" | "expired" | "revoked") | null;
                         autoRenew: boolean;
                         expiresAt: string | null;
+                        graceEndsAt?: string | null;
+                        /** @description The plan the subscription switches to at its next renewal (a downgrade or crossgrade the customer chose in the store), if any. */
+                        pendingPlanId?: string | null;
                         notificationType: string;
                         payment: {
                             /** @example pay_01j8z6s2a6b0c4d8e2f6g0h4j8 */
