@@ -73,6 +73,7 @@ export const rootOnlyRoutes: readonly RootOnlyRoute[] = [
   { method: "GET", path: "/v1/admin-session" },
   { method: "DELETE", path: "/v1/admin-session" },
   { method: "GET", path: "/v1/admin/dashboard" },
+  { method: "GET", path: "/v1/admin/dashboard/movements" },
   { method: "GET", path: "/v1/admin/organizations" },
   { method: "GET", path: "/v1/admin/plans/:planId/versions" },
   // Installation settings
