@@ -1,12 +1,12 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { useId } from "react";
 import { api, unwrap } from "../../api/client.ts";
 import { Alert } from "../../components/alert.tsx";
 import { Button } from "../../components/button.tsx";
 import { Card } from "../../components/card.tsx";
 import { useAdminText } from "../admin-text.ts";
 import { ConfirmAction } from "./confirm-action.tsx";
-import { FormField, fieldErrors, minorUnits } from "./form-field.tsx";
+import { FormField, minorUnits } from "./form-field.tsx";
+import { useConfirmedAmountAction } from "./use-confirmed-amount-action.ts";
 
 /** Pay the credit balance (all or part) back to the payment method (`POST …/balance/payouts`). */
 export function BalancePayout({
@@ -20,34 +20,26 @@ export function BalancePayout({
 }) {
   const { t, money } = useAdminText();
   const id = useId();
-  const client = useQueryClient();
-  const [amount, setAmount] = useState("");
-  const [reason, setReason] = useState("");
-  const [confirming, setConfirming] = useState(false);
-  const payout = useMutation({
-    mutationFn: () =>
+  const {
+    mutation: payout,
+    errors,
+    amount,
+    setAmount,
+    reason,
+    setReason,
+    confirming,
+    setConfirming,
+    onSubmit,
+  } = useConfirmedAmountAction({
+    organizationId,
+    send: ({ amount, reason }) =>
       unwrap(
         api.POST("/v1/organizations/{orgId}/balance/payouts", {
           params: { path: { orgId: organizationId } },
           body: { ...(amount.trim() === "" ? {} : { amount: minorUnits(amount) }), reason },
         }),
       ),
-    onSuccess: () => {
-      setConfirming(false);
-      setAmount("");
-      setReason("");
-      client.invalidateQueries({ queryKey: ["admin", "organization", organizationId] });
-    },
-    onError: (error) => {
-      if (Object.keys(fieldErrors(error)).length > 0) setConfirming(false);
-    },
   });
-  const errors = fieldErrors(payout.error);
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    payout.reset();
-    setConfirming(true);
-  };
   const typed = minorUnits(amount);
   return (
     <Card title={t("money.payoutTitle")}>

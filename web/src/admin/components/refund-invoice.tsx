@@ -1,12 +1,12 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { useId, useState } from "react";
 import { api, unwrap } from "../../api/client.ts";
 import { Alert } from "../../components/alert.tsx";
 import { Button } from "../../components/button.tsx";
 import { Card } from "../../components/card.tsx";
 import { useAdminText } from "../admin-text.ts";
 import { ConfirmAction } from "./confirm-action.tsx";
-import { FormField, fieldErrors, minorUnits } from "./form-field.tsx";
+import { FormField, minorUnits } from "./form-field.tsx";
+import { useConfirmedAmountAction } from "./use-confirmed-amount-action.ts";
 
 interface PaidInvoice {
   id: string;
@@ -30,15 +30,22 @@ export function RefundInvoice({
 }) {
   const { t, money } = useAdminText();
   const id = useId();
-  const client = useQueryClient();
   const [invoiceId, setInvoiceId] = useState("");
-  const [amount, setAmount] = useState("");
   const [to, setTo] = useState<"payment_method" | "balance">("payment_method");
-  const [reason, setReason] = useState("");
-  const [confirming, setConfirming] = useState(false);
   const chosen = invoices.find((invoice) => invoice.id === invoiceId) ?? invoices[0];
-  const refund = useMutation({
-    mutationFn: () =>
+  const {
+    mutation: refund,
+    errors,
+    amount,
+    setAmount,
+    reason,
+    setReason,
+    confirming,
+    setConfirming,
+    onSubmit,
+  } = useConfirmedAmountAction({
+    organizationId,
+    send: ({ amount, reason }) =>
       unwrap(
         api.POST("/v1/invoices/{invoiceId}/refunds", {
           params: { path: { invoiceId: chosen?.id ?? "" } },
@@ -49,17 +56,7 @@ export function RefundInvoice({
           },
         }),
       ),
-    onSuccess: () => {
-      setConfirming(false);
-      setAmount("");
-      setReason("");
-      client.invalidateQueries({ queryKey: ["admin", "organization", organizationId] });
-    },
-    onError: (error) => {
-      if (Object.keys(fieldErrors(error)).length > 0) setConfirming(false);
-    },
   });
-  const errors = fieldErrors(refund.error);
   if (!chosen) {
     return (
       <Card title={t("money.refundTitle")}>
@@ -68,11 +65,6 @@ export function RefundInvoice({
     );
   }
   const shown = (minor: number | bigint) => money(minor, chosen.currency);
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    refund.reset();
-    setConfirming(true);
-  };
   const typed = minorUnits(amount);
   return (
     <Card title={t("money.refundTitle")}>
