@@ -3,6 +3,7 @@ import { recordAudit } from "../audit/record-audit.ts";
 import { type BillingServices, runBillingOperation } from "../billing/billing-operation.ts";
 import { fixBillingCurrency } from "../billing/fix-billing-currency.ts";
 import { getPack } from "../catalog/packs.ts";
+import type { Executor } from "../db/database.ts";
 import { entitlementGrants } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
@@ -29,40 +30,71 @@ export const applyGrantJob = defineJob({
     packId: z.string().optional(),
   }),
   async handler({ payload, context }) {
-    const grantedAt = new Date(payload.grantedAt);
     await context.db.transaction(async (tx) => {
-      const [grant] = await tx
-        .insert(entitlementGrants)
-        .values({
-          id: newId("grt", grantedAt.getTime()),
-          organizationId: payload.organizationId,
-          featureKey: payload.feature,
-          quantity: BigInt(payload.quantity),
-          remaining: BigInt(payload.quantity),
-          source: payload.source,
-          expiresAt: payload.expiresAt ? new Date(payload.expiresAt) : null,
-          createdAt: grantedAt,
-        })
-        .onConflictDoNothing({ target: entitlementGrants.source })
-        .returning();
-      if (!grant) return;
-      await publishEvent({
+      await insertPackGrant({
         executor: tx,
-        type: "pack.granted",
-        organizationId: grant.organizationId,
-        data: {
-          grantId: grant.id,
+        grant: {
+          ...payload,
+          quantity: BigInt(payload.quantity),
+          expiresAt: payload.expiresAt ? new Date(payload.expiresAt) : null,
+          grantedAt: new Date(payload.grantedAt),
           packId: payload.packId ?? null,
-          feature: grant.featureKey,
-          quantity: grant.quantity,
-          invoiceId: grant.source,
-          expiresAt: grant.expiresAt,
         },
-        now: grantedAt,
       });
     });
   },
 });
+
+/**
+ * Adds a pack's units to the organization's balance with `pack.granted`, once per source (a second
+ * insert of the same source adds nothing and returns null). Run inside the caller's transaction.
+ */
+export async function insertPackGrant({
+  executor,
+  grant: values,
+}: {
+  executor: Executor;
+  grant: {
+    organizationId: string;
+    feature: string;
+    quantity: bigint;
+    source: string;
+    expiresAt: Date | null;
+    grantedAt: Date;
+    packId: string | null;
+  };
+}): Promise<typeof entitlementGrants.$inferSelect | null> {
+  const [grant] = await executor
+    .insert(entitlementGrants)
+    .values({
+      id: newId("grt", values.grantedAt.getTime()),
+      organizationId: values.organizationId,
+      featureKey: values.feature,
+      quantity: values.quantity,
+      remaining: values.quantity,
+      source: values.source,
+      expiresAt: values.expiresAt,
+      createdAt: values.grantedAt,
+    })
+    .onConflictDoNothing({ target: entitlementGrants.source })
+    .returning();
+  if (!grant) return null;
+  await publishEvent({
+    executor,
+    type: "pack.granted",
+    organizationId: grant.organizationId,
+    data: {
+      grantId: grant.id,
+      packId: values.packId,
+      feature: grant.featureKey,
+      quantity: grant.quantity,
+      invoiceId: grant.source,
+      expiresAt: grant.expiresAt,
+    },
+    now: values.grantedAt,
+  });
+  return grant;
+}
 
 /**
  * Buys a top-up pack (docs/entitlements.md "Packs"): a `one_off` invoice charged at once to the default

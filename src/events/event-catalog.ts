@@ -341,6 +341,20 @@ const catalog = {
       expiresAt: instantField.nullable(),
     }),
   },
+  "pack.revoked": {
+    description:
+      "A pack bought in a store was refunded or voided (Apple REFUND of a consumable, a Google Play voided purchase): the units its grant still had were removed (`removed`; units already used stay used). Published once, with `payment.refunded`, in the transaction that marks the payment refunded.",
+    version: 1,
+    data: z.object({
+      grantId: z.string(),
+      feature: z.string(),
+      quantity: integerField,
+      removed: integerField,
+      paymentId,
+      provider: z.enum(["app_store", "google_play"]),
+      reason: z.enum(["refunded", "voided"]),
+    }),
+  },
   "checkout.completed": {
     description: "A checkout was paid and applied: the subscription it bought is active.",
     version: 1,

@@ -56,10 +56,23 @@ export interface StoreSubscriptionDetails {
   planName: string;
   /** "App Store" or "Google Play". */
   storeName: string;
-  /** subscribed; renewal_failed (retrying, access until `until` when in a grace period); expired; refunded. */
-  change: "subscribed" | "renewal_failed" | "expired" | "refunded";
+  /**
+   * subscribed; recovered (a failed renewal was collected, or a paused subscription resumed: access
+   * restored); renewal_failed (retrying, access until `until` when in a grace period); expired; refunded.
+   */
+  change: "subscribed" | "recovered" | "renewal_failed" | "expired" | "refunded";
   /** The end of the paid period or of the grace period, formatted; null when unknown. */
   until: string | null;
+}
+
+export interface PackRevokedDetails {
+  organizationName: string;
+  /** "App Store" or "Google Play". */
+  storeName: string;
+  featureName: string;
+  /** The units the pack granted and those removed now (the rest were used), formatted. */
+  quantity: string;
+  removed: string;
 }
 
 export interface CreditNoteDetails {
@@ -96,6 +109,8 @@ export interface EventMessages {
   usageThresholdNotice(details: UsageThresholdDetails): RenderedNotice;
   storeSubscriptionEmail(details: StoreSubscriptionDetails): RenderedEmail;
   storeSubscriptionNotice(details: StoreSubscriptionDetails): RenderedNotice;
+  packRevokedEmail(details: PackRevokedDetails): RenderedEmail;
+  packRevokedNotice(details: PackRevokedDetails): RenderedNotice;
 }
 
 /** An email from its subject, paragraphs and an optional bulleted list after the first paragraph. */
@@ -202,6 +217,11 @@ const english: EventMessages = {
           `${organizationName} is subscribed to ${planName} through ${storeName}${until ? ` until ${until}, renewing automatically` : ""}.`,
           `${storeName} sends the receipt for each charge. ${manage}`,
         ]);
+      case "recovered":
+        return email(`Your ${planName} subscription through ${storeName} is active again`, [
+          `${storeName} collected the payment for ${organizationName}'s ${planName} subscription: access is restored${until ? ` until ${until}, renewing automatically` : ""}.`,
+          `Nothing else to do. ${manage}`,
+        ]);
       case "renewal_failed":
         return email(`${storeName} could not renew your ${planName} subscription`, [
           until
@@ -229,6 +249,11 @@ const english: EventMessages = {
           title: `${planName} through ${storeName}`,
           body: `Subscribed${until ? ` until ${until}` : ""}; ${storeName} bills it.`,
         };
+      case "recovered":
+        return {
+          title: `${planName} is active again`,
+          body: `${storeName} collected the payment; access is restored.`,
+        };
       case "renewal_failed":
         return {
           title: `${storeName} could not renew ${planName}`,
@@ -248,6 +273,15 @@ const english: EventMessages = {
         };
     }
   },
+  packRevokedEmail: ({ organizationName, storeName, featureName, quantity, removed }) =>
+    email(`${storeName} refunded a pack of ${quantity} ${featureName}`, [
+      `${storeName} refunded or canceled ${organizationName}'s purchase of ${quantity} ${featureName}, so the ${removed} ${featureName} it still had were removed from your balance.`,
+      `If you did not ask for this refund, contact ${storeName}'s support. You can buy the pack again in the app at any time.`,
+    ]),
+  packRevokedNotice: ({ storeName, featureName, quantity, removed }) => ({
+    title: `${storeName} refunded ${quantity} ${featureName}`,
+    body: `${removed} ${featureName} were removed from your balance.`,
+  }),
 };
 
 const spanish: EventMessages = {
@@ -336,6 +370,11 @@ const spanish: EventMessages = {
           `${organizationName} está suscrita a ${planName} por ${storeName}${until ? ` hasta el ${until}, con renovación automática` : ""}.`,
           `${storeName} envía el recibo de cada cobro. ${manage}`,
         ]);
+      case "recovered":
+        return email(`Tu suscripción a ${planName} por ${storeName} está activa de nuevo`, [
+          `${storeName} cobró el pago de la suscripción a ${planName} de ${organizationName}: el acceso está restablecido${until ? ` hasta el ${until}, con renovación automática` : ""}.`,
+          `No tienes que hacer nada más. ${manage}`,
+        ]);
       case "renewal_failed":
         return email(`${storeName} no pudo renovar tu suscripción a ${planName}`, [
           until
@@ -363,6 +402,11 @@ const spanish: EventMessages = {
           title: `${planName} por ${storeName}`,
           body: `Suscrita${until ? ` hasta el ${until}` : ""}; la cobra ${storeName}.`,
         };
+      case "recovered":
+        return {
+          title: `${planName} está activa de nuevo`,
+          body: `${storeName} cobró el pago; el acceso está restablecido.`,
+        };
       case "renewal_failed":
         return {
           title: `${storeName} no pudo renovar ${planName}`,
@@ -382,6 +426,15 @@ const spanish: EventMessages = {
         };
     }
   },
+  packRevokedEmail: ({ organizationName, storeName, featureName, quantity, removed }) =>
+    email(`${storeName} reembolsó un paquete de ${quantity} ${featureName}`, [
+      `${storeName} reembolsó o canceló la compra de ${quantity} ${featureName} de ${organizationName}, así que se quitaron de tu saldo los ${removed} ${featureName} que le quedaban.`,
+      `Si no pediste este reembolso, contacta al soporte de ${storeName}. Puedes volver a comprar el paquete en la app cuando quieras.`,
+    ]),
+  packRevokedNotice: ({ storeName, featureName, quantity, removed }) => ({
+    title: `${storeName} reembolsó ${quantity} ${featureName}`,
+    body: `Se quitaron ${removed} ${featureName} de tu saldo.`,
+  }),
 };
 
 export function eventMessages(locale: Locale): EventMessages {

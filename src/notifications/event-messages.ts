@@ -36,6 +36,7 @@ export const messageTemplates = [
   "credit_note",
   "usage_threshold",
   "store_subscription",
+  "pack_revoked",
 ] as const;
 export type MessageTemplate = (typeof messageTemplates)[number];
 
@@ -48,6 +49,7 @@ const templatesByType: Partial<Record<EventType, MessageTemplate>> = {
   "credit_note.created": "credit_note",
   "usage.threshold_reached": "usage_threshold",
   "store_subscription.updated": "store_subscription",
+  "pack.revoked": "pack_revoked",
 };
 
 /** Emails an organization may opt out of (`nonEssentialEmails: false`); the others always go. */
@@ -380,6 +382,24 @@ async function compose({
         nonEssential: change === "subscribed",
       };
     }
+    case "pack_revoked": {
+      const [feature] = await db
+        .select({ name: features.name })
+        .from(features)
+        .where(inArray(features.key, [String(data.feature)]));
+      const count = (value: unknown) => new Intl.NumberFormat(locale).format(Number(value));
+      const details = {
+        organizationName,
+        storeName: data.provider === "app_store" ? "App Store" : "Google Play",
+        featureName: feature?.name ?? String(data.feature),
+        quantity: count(data.quantity),
+        removed: count(data.removed),
+      };
+      return {
+        email: messages.packRevokedEmail(details),
+        notice: messages.packRevokedNotice(details),
+      };
+    }
     case "usage_threshold": {
       const [feature] = await db
         .select({ name: features.name })
@@ -412,12 +432,14 @@ async function compose({
 
 /**
  * What a store subscription's change means to the customer, told once per status change: a purchase
- * (first heard of, or live again after it ended), a failed renewal, an expiry, a refund or revocation.
- * A renewal, a change of the renewal preference or a state the store repeats says nothing new.
+ * (first heard of, or live again after it ended by a new purchase or resubscription), a recovery (a
+ * failed renewal collected after all, or a paused subscription resumed: not a new subscription, so no
+ * second welcome), a failed renewal, an expiry, a refund or revocation. A renewal, a change of the
+ * renewal preference or a state the store repeats says nothing new.
  */
-function storeChange(
+export function storeChange(
   data: Record<string, unknown>,
-): "subscribed" | "renewal_failed" | "expired" | "refunded" | null {
+): "subscribed" | "recovered" | "renewal_failed" | "expired" | "refunded" | null {
   const status = String(data.status);
   const previous =
     data.previousStatus === null || data.previousStatus === undefined
@@ -426,12 +448,28 @@ function storeChange(
   if (status === previous) return null;
   const live = (value: string | null) =>
     value === "trialing" || value === "active" || value === "past_due";
-  if ((status === "active" || status === "trialing") && !live(previous)) return "subscribed";
+  if (status === "active" || status === "trialing") {
+    if (previous === "past_due" || previous === "paused") return "recovered";
+    if (previous === "expired" && recoveryNotifications.has(String(data.notificationType))) {
+      return "recovered";
+    }
+    return live(previous) ? null : "subscribed";
+  }
   if (status === "past_due") return "renewal_failed";
   if (status === "expired" && live(previous)) return "expired";
   if (status === "revoked" && previous !== null) return "refunded";
   return null;
 }
+
+/**
+ * Notifications saying a subscription that lapsed for a failed payment was collected after all: Apple's
+ * DID_RENEW with subtype BILLING_RECOVERY (also after its EXPIRED with BILLING_RETRY), Google's
+ * SUBSCRIPTION_RECOVERED (from account hold, or resumed from a pause).
+ */
+const recoveryNotifications: ReadonlySet<string> = new Set([
+  "DID_RENEW.BILLING_RECOVERY",
+  "SUBSCRIPTION_RECOVERED",
+]);
 
 /** The name of a subscription's plan, in the version it is on; null when there is no such subscription. */
 async function subscriptionPlanName({

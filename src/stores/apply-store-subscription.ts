@@ -461,7 +461,8 @@ function entitlementSnapshot(entitlement: typeof organizationEntitlements.$infer
  * Records a store transaction as a payment (provider `app_store` or `google_play`, no invoice), once per
  * transaction id, publishing `payment.succeeded` (and `payment.refunded` when the store refunds it) in the
  * same transaction; a refund marks it refunded. `created` says whether this call recorded it (a repeated
- * or parallel delivery of the same transaction finds it recorded).
+ * or parallel delivery of the same transaction finds it recorded); `refundedNow` whether this call marked it
+ * refunded (a refund already recorded is not told twice).
  */
 export async function recordStoreTransaction({
   tx,
@@ -475,7 +476,7 @@ export async function recordStoreTransaction({
   store: string;
   transaction: StoreTransaction;
   now: Date;
-}): Promise<{ id: string; created: boolean }> {
+}): Promise<{ id: string; created: boolean; refundedNow: boolean }> {
   const [inserted] = await tx
     .insert(payments)
     .values({
@@ -537,7 +538,8 @@ export async function recordStoreTransaction({
         )
         .for("update");
   if (!existing) throw new Error("the store payment vanished");
-  if (transaction.refunded && existing.status !== "refunded") {
+  const refundedNow = transaction.refunded && existing.status !== "refunded";
+  if (refundedNow) {
     await tx
       .update(payments)
       .set({ status: "refunded", amountRefunded: existing.amount })
@@ -568,5 +570,5 @@ export async function recordStoreTransaction({
       now,
     });
   }
-  return { id: existing.id, created: inserted !== undefined };
+  return { id: existing.id, created: inserted !== undefined, refundedNow };
 }

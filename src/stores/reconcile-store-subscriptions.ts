@@ -14,6 +14,7 @@ import {
 } from "../providers/google-play/google-play-api.ts";
 import { addDays } from "../time/index.ts";
 import { applyStoreSubscription } from "./apply-store-subscription.ts";
+import { revokeStorePurchase } from "./revoke-store-purchase.ts";
 import { syncGoogleSubscription } from "./sync-google-subscription.ts";
 
 type StoreSubscriptionRow = typeof storeSubscriptions.$inferSelect;
@@ -139,21 +140,82 @@ export async function reconcileStoreSubscriptions({
   return results;
 }
 
+/** How far back the daily reconciliation asks Google for voided purchases (Google keeps 30 days). */
+export const voidedPurchasesLookbackDays = 30;
+
+/**
+ * The purchases Google voided (`purchases.voidedpurchases.list`, subscriptions included) in the last
+ * `voidedPurchasesLookbackDays` days, each applied as its voided purchase notification would be
+ * (`revokeStorePurchase`): a void whose notification never arrived is made up for, one already applied
+ * (by its notification or an earlier run) is a `duplicate` and changes nothing.
+ */
+export async function reconcileVoidedPurchases({
+  services,
+  api,
+  systemNow,
+}: {
+  services: BillingServices;
+  api: GooglePlayApi;
+  systemNow: Date;
+}): Promise<{ purchaseToken: string; orderId: string | null; outcome: string }[]> {
+  const voided = await api.listVoidedPurchases({
+    since: addDays({ date: systemNow, days: -voidedPurchasesLookbackDays }),
+  });
+  const results: { purchaseToken: string; orderId: string | null; outcome: string }[] = [];
+  for (const purchase of voided) {
+    if (!purchase.purchaseToken) continue;
+    const orderId = purchase.orderId ?? null;
+    try {
+      const result = await revokeStorePurchase({
+        services,
+        store: "google_play",
+        storeSubscriptionId: purchase.purchaseToken,
+        orderId,
+        notice: null,
+        systemNow,
+      });
+      results.push({ purchaseToken: purchase.purchaseToken, orderId, outcome: result.outcome });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      services.logger.warn({ orderId, error: reason }, "voided purchase reconciliation failed");
+      results.push({
+        purchaseToken: purchase.purchaseToken,
+        orderId,
+        outcome: `failed: ${reason}`,
+      });
+    }
+  }
+  return results;
+}
+
 export const storeReconciliationJob = defineJob({
   name: "stores.reconcile",
   payload: z.object({}),
   maxAttempts: 1,
   async handler({ context }) {
     if (!context.config.stores.apple && !context.config.stores.google) return;
-    const results = await reconcileStoreSubscriptions({
-      services: context,
-      clients: createStoreClients(context.config),
-      systemNow: new Date(),
-    });
+    const clients = createStoreClients(context.config);
+    const systemNow = new Date();
+    const results = await reconcileStoreSubscriptions({ services: context, clients, systemNow });
+    const voided = clients.google
+      ? await reconcileVoidedPurchases({
+          services: context,
+          api: clients.google,
+          systemNow,
+        }).catch((error: unknown) => {
+          context.logger.warn(
+            { error: error instanceof Error ? error.message : String(error) },
+            "Google Play voided purchases could not be listed",
+          );
+          return [];
+        })
+      : [];
     context.logger.info(
       {
         reconciled: results.length,
         failed: results.filter((r) => r.outcome.startsWith("failed")).length,
+        voidedApplied: voided.filter((r) => r.outcome === "processed").length,
+        voidedFailed: voided.filter((r) => r.outcome.startsWith("failed")).length,
       },
       "store subscriptions reconciled",
     );

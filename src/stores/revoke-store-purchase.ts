@@ -1,19 +1,24 @@
 import { and, eq } from "drizzle-orm";
 import type { BillingServices } from "../billing/billing-operation.ts";
 import { payments, type Store, storeSubscriptions } from "../db/schema/index.ts";
+import { voidStoreOneTimePurchase } from "./apply-store-one-time-purchase.ts";
 import { applyStoreSubscription, type StoreApplyResult } from "./apply-store-subscription.ts";
 import type { StoreNotice } from "./store-state.ts";
 
 /**
- * A voided purchase (Google's voided purchases notification): the subscription is revoked (the
- * organization falls back to the free plan if the store entitled it) and the voided order's payment is
- * marked refunded. A purchase token Abono never saw is ignored.
+ * A voided purchase (Google's voided purchases notification or `purchases.voidedpurchases.list`): a
+ * subscription is revoked (the organization falls back to the free plan if the store entitled it) and the
+ * voided order's payment is marked refunded; a one-time product's payment is marked refunded and its pack
+ * taken back (`voidStoreOneTimePurchase`). Applied once: a subscription already revoked with its payment
+ * refunded, or a one-time purchase already refunded, is a `duplicate`. A purchase Abono never saw is
+ * `unlinked` and changes nothing.
  */
 export async function revokeStorePurchase({
   services,
   store,
   storeSubscriptionId,
   orderId,
+  productType,
   notice,
   systemNow,
 }: {
@@ -21,25 +26,39 @@ export async function revokeStorePurchase({
   store: Store;
   storeSubscriptionId: string;
   orderId: string | null;
-  notice: StoreNotice;
+  /** Google's `productType`: 1 a subscription, 2 a one-time product; undefined: whichever it is. */
+  productType?: number;
+  notice: StoreNotice | null;
   systemNow: Date;
 }): Promise<StoreApplyResult> {
-  const [row] = await services.db
-    .select()
-    .from(storeSubscriptions)
-    .where(
-      and(
-        eq(storeSubscriptions.store, store),
-        eq(storeSubscriptions.storeSubscriptionId, storeSubscriptionId),
-      ),
-    );
+  const [row] =
+    productType === 2
+      ? []
+      : await services.db
+          .select()
+          .from(storeSubscriptions)
+          .where(
+            and(
+              eq(storeSubscriptions.store, store),
+              eq(storeSubscriptions.storeSubscriptionId, storeSubscriptionId),
+            ),
+          );
   if (!row) {
-    return {
-      outcome: "unlinked",
-      storeSubscriptionId: null,
-      organizationId: null,
-      paymentId: null,
-    };
+    if (productType === 1) {
+      return {
+        outcome: "unlinked",
+        storeSubscriptionId: null,
+        organizationId: null,
+        paymentId: null,
+      };
+    }
+    return voidStoreOneTimePurchase({
+      db: services.db,
+      store,
+      transactionIds: orderId ? [orderId, storeSubscriptionId] : [storeSubscriptionId],
+      notice,
+      systemNow,
+    });
   }
   const [payment] = orderId
     ? await services.db
@@ -47,6 +66,14 @@ export async function revokeStorePurchase({
         .from(payments)
         .where(and(eq(payments.provider, store), eq(payments.providerPaymentId, orderId)))
     : [];
+  if (row.status === "revoked" && (!payment || payment.status === "refunded")) {
+    return {
+      outcome: "duplicate",
+      storeSubscriptionId: row.id,
+      organizationId: row.organizationId,
+      paymentId: payment?.id ?? null,
+    };
+  }
   return applyStoreSubscription({
     services,
     state: {

@@ -12,7 +12,8 @@ import { importSPKI, jwtVerify } from "jose";
  * verified with its public key (RS256), access tokens required on every API call, subscriptions held by
  * purchase token (`purchases.subscriptionsv2.get`), acknowledgements recorded; one-time products by
  * product and token (`purchases.products.get`, `:acknowledge`, `:consume`, a second consume refused as
- * Google does), consumptions recorded.
+ * Google does), consumptions recorded; voided purchases (`purchases.voidedpurchases.list`, filtered by
+ * `startTime` and `type` as Google does, paged by `tokenPagination`, `voidedPageSize` to a page).
  */
 export interface FakeGooglePlay {
   apiUrl: string;
@@ -24,6 +25,9 @@ export interface FakeGooglePlay {
   /** One-time purchases by `<productId>/<purchaseToken>`. */
   products: Map<string, Record<string, unknown>>;
   consumed: string[];
+  /** Voided purchases as Google lists them; `subscription: true` marks a subscription's (listed for `type` 1). */
+  voided: (Record<string, unknown> & { subscription?: boolean })[];
+  voidedPageSize: number;
   requests: string[];
   close(): Promise<void>;
 }
@@ -60,6 +64,8 @@ export async function startFakeGooglePlay({
   const acknowledged: string[] = [];
   const products = new Map<string, Record<string, unknown>>();
   const consumed: string[] = [];
+  const voided: FakeGooglePlay["voided"] = [];
+  const fake = { voidedPageSize: 2 };
   const requests: string[] = [];
   const prefix = `/androidpublisher/v3/applications/${packageName}/purchases`;
 
@@ -123,6 +129,27 @@ export async function startFakeGooglePlay({
       send(200, {});
       return;
     }
+    if (request.method === "GET" && url.pathname === `${prefix}/voidedpurchases`) {
+      const since = Number(url.searchParams.get("startTime") ?? 0);
+      const type = Number(url.searchParams.get("type") ?? 0);
+      const matching = voided.filter(
+        (entry) =>
+          Number(entry.voidedTimeMillis ?? 0) >= since && (type === 1 || !entry.subscription),
+      );
+      const start = Number(url.searchParams.get("token") ?? 0);
+      const page = matching
+        .slice(start, start + fake.voidedPageSize)
+        .map(({ subscription: _subscription, ...entry }) => ({
+          kind: "androidpublisher#voidedPurchase",
+          ...entry,
+        }));
+      const next = start + fake.voidedPageSize;
+      send(200, {
+        voidedPurchases: page,
+        ...(next < matching.length ? { tokenPagination: { nextPageToken: String(next) } } : {}),
+      });
+      return;
+    }
     const product = new RegExp(
       `^${prefix}/products/([^/]+)/tokens/([^/:]+)(:acknowledge|:consume)?$`,
     ).exec(url.pathname);
@@ -160,6 +187,13 @@ export async function startFakeGooglePlay({
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
   return {
+    get voidedPageSize() {
+      return fake.voidedPageSize;
+    },
+    set voidedPageSize(size: number) {
+      fake.voidedPageSize = size;
+    },
+    voided,
     apiUrl: origin,
     tokenUrl: `${origin}/token`,
     serviceAccountKeyPath,

@@ -201,6 +201,7 @@ export const storeWebhookRoutes: RouteModule = (app, dependencies) => {
             store: "google_play",
             storeSubscriptionId: voided.purchaseToken,
             orderId: voided.orderId ?? null,
+            productType: voided.productType ?? undefined,
             notice,
             systemNow: now,
           });

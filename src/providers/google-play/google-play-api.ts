@@ -7,10 +7,12 @@ const googleTokenUrl = "https://oauth2.googleapis.com/token";
 
 export type SubscriptionPurchaseV2 = androidpublisher_v3.Schema$SubscriptionPurchaseV2;
 export type ProductPurchase = androidpublisher_v3.Schema$ProductPurchase;
+export type VoidedPurchase = androidpublisher_v3.Schema$VoidedPurchase;
 
 /**
  * The Android Publisher API (`@googleapis/androidpublisher`) as the configured service account: the
- * subscription's truth (`purchases.subscriptionsv2.get`), acknowledgement, and one-time products.
+ * subscription's truth (`purchases.subscriptionsv2.get`), acknowledgement, one-time products, and the
+ * purchases Google voided (`purchases.voidedpurchases.list`).
  * `apiUrl` and `tokenUrl` point it at local fakes in tests.
  */
 export function createGooglePlayApi(config: GoogleConfig) {
@@ -99,6 +101,26 @@ export function createGooglePlayApi(config: GoogleConfig) {
       purchaseToken: string;
     }): Promise<void> {
       await client.purchases.products.consume({ packageName, productId, token: purchaseToken });
+    },
+    /**
+     * Every purchase voided since `since` (Google keeps 30 days), subscriptions included (`type` 1),
+     * following `tokenPagination` to the last page.
+     */
+    async listVoidedPurchases({ since }: { since: Date }): Promise<VoidedPurchase[]> {
+      const found: VoidedPurchase[] = [];
+      let token: string | undefined;
+      do {
+        const response = await client.purchases.voidedpurchases.list({
+          packageName,
+          startTime: String(since.getTime()),
+          type: 1,
+          maxResults: 1000,
+          ...(token ? { token } : {}),
+        });
+        found.push(...(response.data.voidedPurchases ?? []));
+        token = response.data.tokenPagination?.nextPageToken ?? undefined;
+      } while (token);
+      return found;
     },
   };
 }
