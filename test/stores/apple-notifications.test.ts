@@ -681,6 +681,89 @@ describe("Apple notifications", () => {
     expect(await storePayments(organizationId)).toMatchObject([{ amount: "199", currency: "USD" }]);
   });
 
+  it("a REFUND of a consumable takes its pack back once: grant zeroed, payment refunded, event, audit, email", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const consumable = (transactionId: string, signedDate: number) =>
+      ({
+        ...subscriptionTransaction({ token, productId: "com.abono.encounters100", price: 1990 }),
+        originalTransactionId: transactionId,
+        transactionId,
+        signedDate,
+        type: "Consumable",
+        expiresDate: undefined,
+      }) as AppleTransactionFields;
+    const kept = `3000${Math.floor(Math.random() * 1e12)}`;
+    const refunded = `3000${Math.floor(Math.random() * 1e12)}`;
+    for (const id of [kept, refunded]) {
+      expect(
+        await notify({
+          notificationType: "ONE_TIME_CHARGE",
+          transaction: consumable(id, Date.now() - 2000),
+        }),
+      ).toBe("processed");
+    }
+    expect((await entitlementOf(organizationId)).balances.encounters.purchased).toBe(200);
+    const refund = appleNotificationBody({
+      chain,
+      notificationType: "REFUND",
+      signedDate: Date.now(),
+      transaction: { ...consumable(refunded, Date.now() - 1000), revocationDate: Date.now() },
+    });
+    const outcomes = await Promise.all([
+      deliver(refund),
+      deliver(refund),
+      // Another notification saying the same (Apple resends with a new UUID after a timeout).
+      deliver(
+        appleNotificationBody({
+          chain,
+          notificationType: "REFUND",
+          signedDate: Date.now(),
+          transaction: { ...consumable(refunded, Date.now() - 1000), revocationDate: Date.now() },
+        }),
+      ),
+    ]);
+    expect(outcomes.map((response) => response.status)).toEqual([200, 200, 200]);
+    expect((await entitlementOf(organizationId)).balances.encounters.purchased).toBe(100);
+    expect(
+      (await storePayments(organizationId)).map((payment) => [
+        payment.provider_payment_id,
+        payment.status,
+      ]),
+    ).toEqual([
+      [kept, "succeeded"],
+      [refunded, "refunded"],
+    ]);
+    const events = await app.request(
+      "GET",
+      `/v1/events?organizationId=${organizationId}&limit=100`,
+    );
+    const types = (events.body.data as { type: string }[]).map((event) => event.type);
+    expect(types.filter((type) => type === "payment.refunded")).toHaveLength(1);
+    expect(types.filter((type) => type === "pack.revoked")).toHaveLength(1);
+    const audits = await app.database.pool.query(
+      "select action, before, metadata from audit_logs where organization_id = $1 and action = 'pack.revoked'",
+      [organizationId],
+    );
+    expect(audits.rows).toMatchObject([
+      { before: { remaining: "100" }, metadata: { provider: "app_store", reason: "refunded" } },
+    ]);
+    const deadline = Date.now() + 20_000;
+    let sent: { subject: string; template: string }[] = [];
+    while (sent.length === 0 && Date.now() < deadline) {
+      await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 10_000 });
+      const box = await app.request(
+        "GET",
+        `/v1/mailbox?organizationId=${organizationId}&limit=100`,
+      );
+      sent = (box.body.data as { subject: string; template: string; status: string }[]).filter(
+        (email) => email.template === "pack_revoked" && email.status === "sent",
+      );
+    }
+    expect(sent.map((email) => email.subject)).toEqual([
+      "App Store reembolsó un paquete de 100 Encounters",
+    ]);
+  });
+
   it("DID_CHANGE_RENEWAL_PREF: the plan switch waits for the renewal charged for the new product", async () => {
     const plus = await app.request("PUT", "/v1/plans/plus/store-products", {
       body: { storeProducts: [{ store: "app_store", productId: "com.abono.plus.monthly" }] },
@@ -813,6 +896,109 @@ describe("Apple notifications", () => {
     expect(refunded.map((email) => email.subject)).toEqual([
       "App Store reembolsó tu suscripción a Premium",
     ]);
+  });
+
+  it("emails: a BILLING_RECOVERY (even after EXPIRED BILLING_RETRY) says active again, not a second welcome; a RESUBSCRIBE is a subscription", async () => {
+    const mailbox = async (organizationId: string, count: number) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 10_000 });
+        const box = await app.request(
+          "GET",
+          `/v1/mailbox?organizationId=${organizationId}&limit=100`,
+        );
+        const found = (
+          box.body.data as { template: string; subject: string; text: string; status: string }[]
+        )
+          .filter((email) => email.template === "store_subscription" && email.status === "sent")
+          .reverse();
+        if (found.length >= count || Date.now() > deadline) return found;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const { organizationId, token } = await customerWithToken();
+    const signed = (ago: number) => Date.now() - ago * 1000;
+    const bought = subscriptionTransaction({ token, startedAgo: 29 * day, signedDate: signed(9) });
+    await notify({ notificationType: "SUBSCRIBED", subtype: "INITIAL_BUY", transaction: bought });
+    // No grace period: access ends while Apple retries, then the retry period ends.
+    await notify({
+      notificationType: "DID_FAIL_TO_RENEW",
+      transaction: { ...bought, signedDate: signed(8) },
+      renewalInfo: { isInBillingRetryPeriod: true },
+    });
+    await notify({
+      notificationType: "EXPIRED",
+      subtype: "BILLING_RETRY",
+      transaction: { ...bought, signedDate: signed(7) },
+    });
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+    // Apple collects after all: the subscription is recovered, told once however often Apple says it.
+    const recovered = subscriptionTransaction({
+      token,
+      originalTransactionId: bought.originalTransactionId,
+      startedAgo: 0,
+      signedDate: signed(6),
+    });
+    const recovery = appleNotificationBody({
+      chain,
+      notificationType: "DID_RENEW",
+      subtype: "BILLING_RECOVERY",
+      signedDate: Date.now(),
+      transaction: recovered,
+    });
+    expect((await deliver(recovery)).body.outcome).toBe("processed");
+    expect((await deliver(recovery)).body.outcome).toBe("duplicate");
+    expect(
+      await notify({
+        notificationType: "DID_RENEW",
+        subtype: "BILLING_RECOVERY",
+        transaction: { ...recovered, signedDate: signed(5) },
+      }),
+    ).toBe("processed");
+    expect(await entitlementOf(organizationId)).toMatchObject({
+      planId: "premium",
+      status: "active",
+    });
+    // Within a grace period: failed, then recovered.
+    await notify({
+      notificationType: "DID_FAIL_TO_RENEW",
+      subtype: "GRACE_PERIOD",
+      transaction: { ...recovered, signedDate: signed(4) },
+      renewalInfo: { gracePeriodExpiresDate: Date.now() + 6 * day, isInBillingRetryPeriod: true },
+    });
+    await notify({
+      notificationType: "DID_RENEW",
+      subtype: "BILLING_RECOVERY",
+      transaction: { ...recovered, signedDate: signed(3) },
+    });
+    // The customer lets it end, then subscribes again: a new subscription.
+    await notify({
+      notificationType: "EXPIRED",
+      subtype: "VOLUNTARY",
+      transaction: { ...recovered, expiresDate: signed(2), signedDate: signed(2) },
+    });
+    await notify({
+      notificationType: "SUBSCRIBED",
+      subtype: "RESUBSCRIBE",
+      transaction: subscriptionTransaction({
+        token,
+        originalTransactionId: bought.originalTransactionId,
+        startedAgo: 0,
+        signedDate: signed(1),
+      }),
+    });
+    const emails = await mailbox(organizationId, 8);
+    expect(emails.map((email) => email.subject)).toEqual([
+      "Tu suscripción a Premium por App Store está activa",
+      "App Store no pudo renovar tu suscripción a Premium",
+      "Tu suscripción a Premium por App Store terminó",
+      "Tu suscripción a Premium por App Store está activa de nuevo",
+      "App Store no pudo renovar tu suscripción a Premium",
+      "Tu suscripción a Premium por App Store está activa de nuevo",
+      "Tu suscripción a Premium por App Store terminó",
+      "Tu suscripción a Premium por App Store está activa",
+    ]);
+    expect(emails[3]?.text).toContain("el acceso está restablecido");
   });
 
   it("reconciliation: getAllSubscriptionStatuses brings a missed expiry and a missed renewal; older states are kept", async () => {

@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueJob } from "../../src/jobs/enqueue-job.ts";
 import { waitForJobs } from "../../src/jobs/wait-for-jobs.ts";
 import { createLogger } from "../../src/logger.ts";
-import { storeReconciliationTask } from "../../src/stores/reconcile-store-subscriptions.ts";
+import {
+  storeReconciliationJob,
+  storeReconciliationTask,
+} from "../../src/stores/reconcile-store-subscriptions.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { createEncounterPack } from "../helpers/billing-scenario.ts";
 import { type FakeGooglePlay, startFakeGooglePlay } from "../helpers/fake-google-play.ts";
@@ -142,6 +146,37 @@ const subscriptionNotice = (purchaseToken: string, notificationType: number) => 
     subscriptionId: "premium",
   },
 });
+
+/** The owner's emails of one template, oldest first, once `count` are sent (or after a while). */
+async function mailbox(organizationId: string, template: string, count: number) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 10_000 });
+    const box = await app.request("GET", `/v1/mailbox?organizationId=${organizationId}&limit=100`);
+    const found = (
+      box.body.data as { template: string; subject: string; text: string; status: string }[]
+    )
+      .filter((email) => email.template === template && email.status === "sent")
+      .reverse();
+    if (found.length >= count || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function eventsOf(organizationId: string, type: string) {
+  const events = await app.request("GET", `/v1/events?organizationId=${organizationId}&limit=100`);
+  return (events.body.data as { type: string; data: Record<string, unknown> }[]).filter(
+    (event) => event.type === type,
+  );
+}
+
+async function auditCount(organizationId: string, action: string) {
+  const { rows } = await app.database.pool.query(
+    "select count(*)::int as n from audit_logs where organization_id = $1 and action = $2",
+    [organizationId, action],
+  );
+  return rows[0].n as number;
+}
 
 const entitlementOf = async (organizationId: string) =>
   (await app.request("GET", `/v1/organizations/${organizationId}/entitlement`)).body;
@@ -288,6 +323,65 @@ describe("Google Play notifications", () => {
     expect(response.body.outcome).toBe("processed");
     expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
     expect(await storePayments(organizationId)).toMatchObject([{ status: "refunded" }]);
+    // The same void again (another message, as reconciliation would find it): nothing twice.
+    const again = await push({
+      voidedPurchaseNotification: { purchaseToken, orderId, productType: 1, refundType: 1 },
+    });
+    expect(again.body.outcome).toBe("duplicate");
+    expect(await eventsOf(organizationId, "payment.refunded")).toHaveLength(1);
+    expect(await auditCount(organizationId, "payment.refunded")).toBe(1);
+    const refunded = await mailbox(organizationId, "store_subscription", 2);
+    expect(refunded.map((email) => email.subject)).toEqual([
+      "Your Premium subscription through Google Play is active",
+      "Google Play refunded your Premium subscription",
+    ]);
+  });
+
+  it("emails: a recovery from account hold or a pause is not a new subscription; a new purchase after expiry is", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken, orderId } = putPurchase({ accountToken: token });
+    const at = (state: string, expiresIn = 30 * day) =>
+      putPurchase({
+        purchaseToken,
+        accountToken: token,
+        orderId,
+        state,
+        expiresIn,
+        acknowledgementState: "ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED",
+      });
+    expect((await push(subscriptionNotice(purchaseToken, 4))).body.outcome).toBe("processed");
+    at("SUBSCRIPTION_STATE_ON_HOLD", -day);
+    expect((await push(subscriptionNotice(purchaseToken, 5))).body.outcome).toBe("processed");
+    at("SUBSCRIPTION_STATE_ACTIVE");
+    // Recovered: told once, whether Google's message is repeated or a second one says the same.
+    const recovered = String(Math.floor(Math.random() * 1e12));
+    for (const messageId of [recovered, recovered, undefined]) {
+      const response = await push(subscriptionNotice(purchaseToken, 1), { messageId });
+      expect(response.status).toBe(200);
+    }
+    expect(await entitlementOf(organizationId)).toMatchObject({
+      planId: "premium",
+      status: "active",
+    });
+    at("SUBSCRIPTION_STATE_PAUSED");
+    await push(subscriptionNotice(purchaseToken, 10));
+    at("SUBSCRIPTION_STATE_ACTIVE");
+    await push(subscriptionNotice(purchaseToken, 1));
+    at("SUBSCRIPTION_STATE_EXPIRED", -day);
+    await push(subscriptionNotice(purchaseToken, 13));
+    // Back after it ended: a new purchase (a new token) is a subscription again.
+    const renewed = putPurchase({ accountToken: token });
+    await push(subscriptionNotice(renewed.purchaseToken, 4));
+    const emails = await mailbox(organizationId, "store_subscription", 6);
+    expect(emails.map((email) => email.subject)).toEqual([
+      "Your Premium subscription through Google Play is active",
+      "Google Play could not renew your Premium subscription",
+      "Your Premium subscription through Google Play is active again",
+      "Your Premium subscription through Google Play is active again",
+      "Your Premium subscription through Google Play has ended",
+      "Your Premium subscription through Google Play is active",
+    ]);
+    expect(emails[2]?.text).toContain("access is restored");
   });
 
   it("bad tokens → 400 and nothing fetched or changed; the same message twice is applied once", async () => {
@@ -521,6 +615,141 @@ describe("Google Play notifications", () => {
           [organizationId],
         )
       ).rows;
+    const remainingOf = async (organizationId: string) =>
+      (
+        await app.database.pool.query(
+          "select source, remaining::text from entitlement_grants where organization_id = $1 order by source",
+          [organizationId],
+        )
+      ).rows;
+    const voidedNotice = (purchaseToken: string, orderId: string) => ({
+      voidedPurchaseNotification: { purchaseToken, orderId, productType: 2, refundType: 1 },
+    });
+    const buy = async (organizationId: string, token: string) => {
+      const bought = putProduct({ accountToken: token });
+      expect((await push(oneTimeNotice(bought.purchaseToken))).body.outcome).toBe("processed");
+      return bought;
+    };
+
+    it("a voided one-time purchase takes its pack back once, even under parallel duplicates", async () => {
+      const { organizationId, token } = await customerWithToken();
+      const kept = await buy(organizationId, token);
+      const voided = await buy(organizationId, token);
+      expect((await entitlementOf(organizationId)).balances.encounters.purchased).toBe(200);
+      const messageId = String(Math.floor(Math.random() * 1e12));
+      const responses = await Promise.all([
+        ...Array.from({ length: 3 }, () =>
+          push(voidedNotice(voided.purchaseToken, voided.orderId), { messageId }),
+        ),
+        ...Array.from({ length: 3 }, () =>
+          push(voidedNotice(voided.purchaseToken, voided.orderId)),
+        ),
+      ]);
+      for (const response of responses)
+        expect(response.status, JSON.stringify(response.body)).toBe(200);
+      expect(
+        responses.map((response) => response.body.outcome).filter((o) => o === "processed"),
+      ).toHaveLength(1);
+      expect(await remainingOf(organizationId)).toEqual(
+        [
+          { source: `google_play:${kept.orderId}`, remaining: "100" },
+          { source: `google_play:${voided.orderId}`, remaining: "0" },
+        ].sort((a, b) => a.source.localeCompare(b.source)),
+      );
+      expect((await entitlementOf(organizationId)).balances.encounters.purchased).toBe(100);
+      expect(await paymentsOf(organizationId)).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ provider_payment_id: kept.orderId, status: "succeeded" }),
+          expect.objectContaining({ provider_payment_id: voided.orderId, status: "refunded" }),
+        ]),
+      );
+      const refundedEvents = await eventsOf(organizationId, "payment.refunded");
+      expect(refundedEvents).toHaveLength(1);
+      expect(refundedEvents[0]?.data).toMatchObject({ amountRefunded: 1500, currency: "USD" });
+      const revoked = await eventsOf(organizationId, "pack.revoked");
+      expect(revoked).toHaveLength(1);
+      expect(revoked[0]?.data).toMatchObject({
+        feature: "encounters",
+        quantity: 100,
+        removed: 100,
+        provider: "google_play",
+        reason: "voided",
+      });
+      expect(await auditCount(organizationId, "pack.revoked")).toBe(1);
+      expect(await auditCount(organizationId, "payment.refunded")).toBe(1);
+      const emails = await mailbox(organizationId, "pack_revoked", 1);
+      expect(emails.map((email) => email.subject)).toEqual([
+        "Google Play refunded a pack of 100 Encounters",
+      ]);
+      expect(emails[0]?.text).toContain("removed from your balance");
+      // A void Abono cannot tie to a purchase changes nothing.
+      expect((await push(voidedNotice("gpc-unknown", "GPA.unknown"))).body.outcome).toBe(
+        "unlinked",
+      );
+    });
+
+    it("daily reconciliation applies voided purchases Google lists (every page), packs and subscriptions, once", async () => {
+      const { organizationId, token } = await customerWithToken();
+      const first = await buy(organizationId, token);
+      const second = await buy(organizationId, token);
+      const notified = await buy(organizationId, token);
+      const subscription = putPurchase({ accountToken: token });
+      await push(subscriptionNotice(subscription.purchaseToken, 4));
+      expect(await entitlementOf(organizationId)).toMatchObject({ planId: "premium" });
+      // This one's notification arrived: the listing finds it applied.
+      await push(voidedNotice(notified.purchaseToken, notified.orderId));
+      const voidedAt = String(Date.now());
+      google.voided.push(
+        { purchaseToken: first.purchaseToken, orderId: first.orderId, voidedTimeMillis: voidedAt },
+        {
+          purchaseToken: second.purchaseToken,
+          orderId: second.orderId,
+          voidedTimeMillis: voidedAt,
+        },
+        {
+          purchaseToken: notified.purchaseToken,
+          orderId: notified.orderId,
+          voidedTimeMillis: voidedAt,
+        },
+        {
+          purchaseToken: subscription.purchaseToken,
+          orderId: subscription.orderId,
+          voidedTimeMillis: voidedAt,
+          subscription: true,
+        },
+        // Older than Google's 30 days: not asked for.
+        {
+          purchaseToken: "gpc-old",
+          orderId: "GPA.old",
+          voidedTimeMillis: String(Date.now() - 40 * day),
+        },
+      );
+      const reconcile = async () => {
+        await enqueueJob(app.database.db, storeReconciliationJob, {});
+        await waitForJobs({ db: app.database.db, queueName: null, deadline: Date.now() + 60_000 });
+      };
+      await reconcile();
+      expect(
+        google.requests.filter((request) => request.endsWith("/purchases/voidedpurchases")).length,
+      ).toBeGreaterThanOrEqual(2);
+      expect((await remainingOf(organizationId)).map((grant) => grant.remaining)).toEqual([
+        "0",
+        "0",
+        "0",
+      ]);
+      expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+      expect((await paymentsOf(organizationId)).map((payment) => payment.status).sort()).toEqual([
+        "refunded",
+        "refunded",
+        "refunded",
+        "refunded",
+      ]);
+      // Again the next day: nothing is applied twice.
+      await reconcile();
+      expect(await eventsOf(organizationId, "pack.revoked")).toHaveLength(3);
+      expect(await eventsOf(organizationId, "payment.refunded")).toHaveLength(4);
+      expect(await mailbox(organizationId, "pack_revoked", 3)).toHaveLength(3);
+    });
 
     it("parallel duplicate notifications and the app's registration grant the pack exactly once", async () => {
       const { organizationId, token, path } = await customerWithToken();
