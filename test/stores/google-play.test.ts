@@ -625,7 +625,7 @@ describe("Google Play notifications", () => {
     const voidedNotice = (purchaseToken: string, orderId: string) => ({
       voidedPurchaseNotification: { purchaseToken, orderId, productType: 2, refundType: 1 },
     });
-    const buy = async (organizationId: string, token: string) => {
+    const buy = async (token: string) => {
       const bought = putProduct({ accountToken: token });
       expect((await push(oneTimeNotice(bought.purchaseToken))).body.outcome).toBe("processed");
       return bought;
@@ -633,8 +633,8 @@ describe("Google Play notifications", () => {
 
     it("a voided one-time purchase takes its pack back once, even under parallel duplicates", async () => {
       const { organizationId, token } = await customerWithToken();
-      const kept = await buy(organizationId, token);
-      const voided = await buy(organizationId, token);
+      const kept = await buy(token);
+      const voided = await buy(token);
       expect((await entitlementOf(organizationId)).balances.encounters.purchased).toBe(200);
       const messageId = String(Math.floor(Math.random() * 1e12));
       const responses = await Promise.all([
@@ -690,9 +690,9 @@ describe("Google Play notifications", () => {
 
     it("daily reconciliation applies voided purchases Google lists (every page), packs and subscriptions, once", async () => {
       const { organizationId, token } = await customerWithToken();
-      const first = await buy(organizationId, token);
-      const second = await buy(organizationId, token);
-      const notified = await buy(organizationId, token);
+      const first = await buy(token);
+      const second = await buy(token);
+      const notified = await buy(token);
       const subscription = putPurchase({ accountToken: token });
       await push(subscriptionNotice(subscription.purchaseToken, 4));
       expect(await entitlementOf(organizationId)).toMatchObject({ planId: "premium" });
