@@ -117,6 +117,59 @@ describe.skipIf(!runs)("store subscriptions in the portal and the backoffice", (
       .poll(() => managed.innerText())
       .toContain(language === "es" ? "Managed by Google Play" : "Lo gestiona Google Play");
     await screenshot(portal.page, `portal-store-managed-${language === "es" ? "en" : "es"}`);
+
+    // No tab to change the plan, add add-ons or manage payment methods; packs and invoices stay.
+    const tabs = await portal.page.getByRole("navigation").getByRole("link").allInnerTexts();
+    expect(tabs.length).toBe(3);
+    for (const path of ["/portal/plans", "/portal/addons", "/portal/payment-methods"]) {
+      expect(await portal.page.locator(`nav a[href="${path}"]`).count(), path).toBe(0);
+    }
+    expect(await portal.page.locator('nav a[href="/portal/packs"]').count()).toBe(1);
+    // Opened directly, each plan and payment screen says where the plan is managed, in both languages.
+    for (const path of [
+      "/portal/plans",
+      "/portal/plans/review?plan=plus&interval=month",
+      "/portal/payment-methods",
+      "/portal/checkout?plan=plus&interval=month",
+      "/portal/cancel",
+      "/portal/addons",
+    ]) {
+      await portal.page.goto(`${app.baseUrl}${path}`);
+      const page = portal.page.getByTestId("store-managed-page");
+      await page.waitFor();
+      expect(await portal.page.locator("h1").innerText(), path).toMatch(
+        /Your plan is managed in Google Play|Tu plan se gestiona en Google Play/,
+      );
+      expect(
+        await portal.page.getByRole("button", { name: /Confirm|Confirmar|Pay|Pagar/ }).count(),
+      ).toBe(0);
+      expect(await portal.page.locator("form").count(), path).toBe(0);
+    }
+    const link = portal.page.getByTestId("store-manage-link");
+    expect(await link.getAttribute("href")).toBe(
+      "https://play.google.com/store/account/subscriptions",
+    );
+    for (const locale of ["en", "es"] as const) {
+      await switchLanguage(portal.page, locale);
+      const heading = portal.page.locator("h1");
+      await expect
+        .poll(() => heading.innerText())
+        .toBe(
+          locale === "en"
+            ? "Your plan is managed in Google Play"
+            : "Tu plan se gestiona en Google Play",
+        );
+      expect(await link.innerText()).toBe(
+        locale === "en"
+          ? "Open your Google Play subscriptions"
+          : "Abrir tus suscripciones de Google Play",
+      );
+      expect(await portal.page.getByTestId("store-managed-page").innerText()).toContain(
+        locale === "en" ? "Payments & subscriptions" : "Pagos y suscripciones",
+      );
+      expect(await seriousAccessibilityViolations(portal.page)).toEqual([]);
+      await screenshot(portal.page, `portal-store-managed-page-${locale}`);
+    }
     await portal.context.close();
 
     const context = await browser.newContext({

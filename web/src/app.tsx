@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { AdminApp } from "./admin/admin-app.tsx";
+import { useLiveStoreSubscription } from "./api/queries.ts";
 import { LoadError, Loading } from "./components/loading.tsx";
 import { PortalShell } from "./components/portal-shell.tsx";
 import { browserLocale, I18nProvider, storedLocale } from "./i18n/i18n.tsx";
@@ -21,6 +22,7 @@ import { Overview } from "./screens/overview.tsx";
 import { PaymentMethods } from "./screens/payment-methods.tsx";
 import { PlanReview } from "./screens/plan-review.tsx";
 import { Pricing } from "./screens/pricing.tsx";
+import { StoreManaged } from "./screens/store-managed.tsx";
 
 const billingOnly = new Set([
   "/portal/packs",
@@ -32,9 +34,28 @@ const billingOnly = new Set([
   "/portal/cancel",
 ]);
 
-/** The screen for a portal path; members get the overview where a screen needs a billing role. */
+/** Screens that change or pay for the plan: an organization whose plan a store manages has none of them. */
+const storeManagedElsewhere = new Set([
+  "/portal/plans",
+  "/portal/plans/review",
+  "/portal/addons",
+  "/portal/payment-methods",
+  "/portal/checkout",
+  "/portal/cancel",
+]);
+
+/**
+ * The screen for a portal path; members get the overview where a screen needs a billing role, and an
+ * organization on a store subscription a page saying where the store manages it instead of the plan and
+ * payment screens.
+ */
 function Screen({ path, portal }: { path: string; portal: Portal }) {
   const target = !portal.canPay && billingOnly.has(path) ? "/portal" : path;
+  const store = useLiveStoreSubscription();
+  if (storeManagedElsewhere.has(target)) {
+    if (store === undefined) return <Loading />;
+    if (store) return <StoreManaged subscription={store} />;
+  }
   switch (target) {
     case "/portal/plans":
       return <ChangePlan />;

@@ -37882,6 +37882,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "pack.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * pack.revoked
+         * @description A pack bought in a store was refunded or voided (Apple REFUND of a consumable, a Google Play voided purchase): the units its grant still had were removed (`removed`; units already used stay used). Published once, with `payment.refunded`, in the transaction that marks the payment refunded. Sent to every enabled endpoint subscribed to `pack.revoked` or `*` (docs/events.md).
+         */
+        post: operations["event_pack_revoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "checkout.completed": {
         parameters: {
             query?: never;
@@ -39704,6 +39724,77 @@ export interface operations {
                         /** @example inv_01j8z6r7n1p5q9r3s7t1v5w9x3 */
                         invoiceId: string;
                         expiresAt: string | null;
+                    };
+                    previous: null;
+                };
+            };
+        };
+        responses: {
+            /** @description Gone: Abono disables the endpoint and tells the operators. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Received: the delivery is done. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else, or no answer within the timeout (10 s): retried with exponential backoff for about three days. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_pack_revoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt; deduplicate on it. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when this attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with the endpoint's secret (after a rotation, a second signature with the previous secret, space-separated, for 24 hours). Verify with any Standard Webhooks library. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Unique; also the `webhook-id` header
+                     * @example evt_01j8z6w3b7c1d5e9f3g7h1j5k9
+                     */
+                    id: string;
+                    /** @constant */
+                    type: "pack.revoked";
+                    /** @constant */
+                    schemaVersion: 1;
+                    /** @description 1, 2, 3… per organization in commit order, with no gap */
+                    sequence: number;
+                    /** Format: date-time */
+                    createdAt: string;
+                    organizationId: string | null;
+                    data: {
+                        grantId: string;
+                        feature: string;
+                        quantity: number;
+                        removed: number;
+                        /** @example pay_01j8z6s2a6b0c4d8e2f6g0h4j8 */
+                        paymentId: string;
+                        /** @enum {string} */
+                        provider: "app_store" | "google_play";
+                        /** @enum {string} */
+                        reason: "refunded" | "voided";
                     };
                     previous: null;
                 };

@@ -30,6 +30,20 @@ export function useStoreSubscriptions() {
   });
 }
 
+/**
+ * The organization's live store subscription (trialing, active or past due), which manages its plan:
+ * undefined while loading, null when there is none.
+ */
+export function useLiveStoreSubscription() {
+  const storeSubscriptions = useStoreSubscriptions();
+  if (storeSubscriptions.isPending) return undefined;
+  return (
+    storeSubscriptions.data?.data.find((row) =>
+      ["trialing", "active", "past_due"].includes(row.status),
+    ) ?? null
+  );
+}
+
 /** The live subscription, or null on the free plan (the API answers 404). */
 export function useSubscription() {
   const { organizationId } = usePortal();

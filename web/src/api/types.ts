@@ -35,4 +35,8 @@ export type CheckoutQuote = Answer<"/v1/organizations/{orgId}/checkouts/quote", 
 export type Checkout = Answer<"/v1/organizations/{orgId}/checkouts/{checkoutId}", "get">;
 export type PortalSessionInfo = Answer<"/v1/portal-session", "get">;
 export type PublicPlans = Answer<"/v1/public/plans", "get">;
+export type StoreSubscription = Answer<
+  "/v1/organizations/{orgId}/store-subscriptions",
+  "get"
+>["data"][number];
 export type Recommendation = Answer<"/v1/organizations/{orgId}/recommendation", "get">;

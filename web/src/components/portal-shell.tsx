@@ -1,6 +1,7 @@
 import { useMutation } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { api, unwrap } from "../api/client.ts";
+import { useLiveStoreSubscription } from "../api/queries.ts";
 import { clearFlash, useFlash } from "../flash.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
@@ -10,20 +11,28 @@ import { Alert } from "./alert.tsx";
 import { BalanceChip } from "./balance-chip.tsx";
 import { LanguageSwitch } from "./language-switch.tsx";
 
-const sections: { path: string; label: MessageKey; billingOnly: boolean }[] = [
-  { path: "/portal", label: "nav.overview", billingOnly: false },
-  { path: "/portal/plans", label: "nav.plans", billingOnly: false },
-  { path: "/portal/packs", label: "nav.packs", billingOnly: true },
-  { path: "/portal/addons", label: "nav.addons", billingOnly: true },
-  { path: "/portal/invoices", label: "nav.invoices", billingOnly: true },
-  { path: "/portal/payment-methods", label: "nav.paymentMethods", billingOnly: true },
-];
+/** `storeManaged`: not offered while a store (App Store, Google Play) manages the plan. */
+const sections: { path: string; label: MessageKey; billingOnly: boolean; storeManaged: boolean }[] =
+  [
+    { path: "/portal", label: "nav.overview", billingOnly: false, storeManaged: false },
+    { path: "/portal/plans", label: "nav.plans", billingOnly: false, storeManaged: true },
+    { path: "/portal/packs", label: "nav.packs", billingOnly: true, storeManaged: false },
+    { path: "/portal/addons", label: "nav.addons", billingOnly: true, storeManaged: true },
+    { path: "/portal/invoices", label: "nav.invoices", billingOnly: true, storeManaged: false },
+    {
+      path: "/portal/payment-methods",
+      label: "nav.paymentMethods",
+      billingOnly: true,
+      storeManaged: true,
+    },
+  ];
 
 /** The portal's frame: organization and balance on top, the sections, then the screen. */
 export function PortalShell({ children }: { children: ReactNode }) {
   const i18n = useI18n();
   const { t } = i18n;
   const portal = usePortal();
+  const store = useLiveStoreSubscription();
   const { path } = useLocation();
   const message = useFlash(path);
   const signOut = useMutation({
@@ -71,6 +80,7 @@ export function PortalShell({ children }: { children: ReactNode }) {
           <ul>
             {sections
               .filter((section) => portal.canPay || !section.billingOnly)
+              .filter((section) => !(store && section.storeManaged))
               .map((section) => (
                 <li key={section.path}>
                   <Link

@@ -65,6 +65,17 @@ export const en = {
   "overview.choosePlan": "Choose a plan",
   "overview.storeManaged":
     "Managed by {store}: {store} bills this plan. Change or cancel it in {store} on your device (your subscriptions in the store's account settings); it cannot be changed here.",
+  "storeManaged.heading": "Your plan is managed in {store}",
+  "storeManaged.body":
+    "{store} bills your plan, so it is changed, canceled and paid in {store}, not here: plan changes, cancellation, add-ons and payment methods are not available in this portal.",
+  "storeManaged.howTo": "To change or cancel it:",
+  "storeManaged.appleSteps":
+    "On your iPhone or iPad, open Settings, tap your name, then Subscriptions; or open the App Store, tap your picture, then Subscriptions.",
+  "storeManaged.googleSteps":
+    "On your Android device, open the Google Play Store, tap your profile picture, then Payments & subscriptions, then Subscriptions.",
+  "storeManaged.open": "Open your {store} subscriptions",
+  "storeManaged.packs": "Packs you buy in the app are added to your balance as usual.",
+  "storeManaged.back": "Back to the overview",
   "overview.usage": "Usage",
   "overview.usageEmpty": "Your plan has no limited features.",
   "overview.used": "{used} of {limit} used",
@@ -349,6 +360,17 @@ export const es: Messages = {
   "overview.choosePlan": "Elegir un plan",
   "overview.storeManaged":
     "Lo gestiona {store}: {store} cobra este plan. Cámbialo o cancélalo en {store} desde tu dispositivo (tus suscripciones en la configuración de la cuenta de la tienda); aquí no se puede cambiar.",
+  "storeManaged.heading": "Tu plan se gestiona en {store}",
+  "storeManaged.body":
+    "{store} cobra tu plan, así que se cambia, se cancela y se paga en {store}, no aquí: en este portal no están disponibles los cambios de plan, la cancelación, los complementos ni los medios de pago.",
+  "storeManaged.howTo": "Para cambiarlo o cancelarlo:",
+  "storeManaged.appleSteps":
+    "En tu iPhone o iPad, abre Ajustes, toca tu nombre y luego Suscripciones; o abre la App Store, toca tu foto y luego Suscripciones.",
+  "storeManaged.googleSteps":
+    "En tu dispositivo Android, abre Google Play Store, toca tu foto de perfil, luego Pagos y suscripciones y después Suscripciones.",
+  "storeManaged.open": "Abrir tus suscripciones de {store}",
+  "storeManaged.packs": "Los paquetes que compres en la app se suman a tu saldo como siempre.",
+  "storeManaged.back": "Volver al resumen",
   "overview.usage": "Uso",
   "overview.usageEmpty": "Tu plan no tiene funciones con límite.",
   "overview.used": "{used} de {limit} usados",
