@@ -313,6 +313,30 @@ describe("Google Play notifications", () => {
     expect(await storePayments(organizationId)).toEqual([]);
   });
 
+  it("out of order: a SUBSCRIPTION_PURCHASED delivered after the expiry applies Google's current state (expired)", async () => {
+    const { organizationId, token } = await customerWithToken();
+    const { purchaseToken, orderId } = putPurchase({ accountToken: token });
+    const late = String(Math.floor(Math.random() * 1e12));
+    // The purchase's message is delayed; the expiry's arrives first.
+    putPurchase({
+      purchaseToken,
+      accountToken: token,
+      orderId,
+      state: "SUBSCRIPTION_STATE_EXPIRED",
+      expiresIn: -day,
+    });
+    expect((await push(subscriptionNotice(purchaseToken, 13))).body.outcome).toBe("processed");
+    expect((await push(subscriptionNotice(purchaseToken, 4), { messageId: late })).status).toBe(
+      200,
+    );
+    expect(await entitlementOf(organizationId)).toMatchObject({ planId: "free" });
+    const rows = await app.request(
+      "GET",
+      `/v1/root/store-subscriptions?organizationId=${organizationId}`,
+    );
+    expect(rows.body.data).toMatchObject([{ status: "expired" }]);
+  });
+
   it("a voided purchase revokes and marks its payment refunded", async () => {
     const { organizationId, token } = await customerWithToken();
     const { purchaseToken, orderId } = putPurchase({ accountToken: token });

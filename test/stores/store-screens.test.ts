@@ -110,6 +110,11 @@ describe.skipIf(!runs)("store subscriptions in the portal and the backoffice", (
         .getByRole("link", { name: /Choose a plan|Elegir un plan|Change plan|Cambiar plan/ })
         .count(),
     ).toBe(0);
+    expect(
+      await portal.page
+        .locator('main a[href="https://play.google.com/store/account/subscriptions"]')
+        .count(),
+    ).toBe(1);
     expect(await seriousAccessibilityViolations(portal.page)).toEqual([]);
     await screenshot(portal.page, `portal-store-managed-${language}`);
     await switchLanguage(portal.page, language === "es" ? "en" : "es");
@@ -138,7 +143,7 @@ describe.skipIf(!runs)("store subscriptions in the portal and the backoffice", (
       const page = portal.page.getByTestId("store-managed-page");
       await page.waitFor();
       expect(await portal.page.locator("h1").innerText(), path).toMatch(
-        /Your plan is managed in Google Play|Tu plan se gestiona en Google Play/,
+        /Google Play manages your plan|Tu plan se gestiona en Google Play/,
       );
       expect(
         await portal.page.getByRole("button", { name: /Confirm|Confirmar|Pay|Pagar/ }).count(),
@@ -155,9 +160,7 @@ describe.skipIf(!runs)("store subscriptions in the portal and the backoffice", (
       await expect
         .poll(() => heading.innerText())
         .toBe(
-          locale === "en"
-            ? "Your plan is managed in Google Play"
-            : "Tu plan se gestiona en Google Play",
+          locale === "en" ? "Google Play manages your plan" : "Tu plan se gestiona en Google Play",
         );
       expect(await link.innerText()).toBe(
         locale === "en"
@@ -171,6 +174,35 @@ describe.skipIf(!runs)("store subscriptions in the portal and the backoffice", (
       await screenshot(portal.page, `portal-store-managed-page-${locale}`);
     }
     await portal.context.close();
+
+    // An App Store subscription: the page points to Apple's subscriptions instead.
+    const apple = await createCheckoutCustomer(app, {
+      idPrefix: "store-screen-apple",
+      name: "Consultorio",
+      owner: "lucia",
+      emailDomain: "consultorio.example",
+      locale: "en",
+    });
+    // What an App Store SUBSCRIBED notification leaves (the App Store is not configured in this file).
+    await app.database.pool.query(
+      `insert into store_subscriptions (id, store, store_subscription_id, organization_id, product_id,
+         plan_id, status, auto_renew, expires_at, environment, store_state_at, data, created_at, updated_at)
+       values ($1, 'app_store', $2, $3, 'com.abono.premium.monthly', 'premium', 'active', true,
+         now() + interval '30 days', 'Production', now(), '{}', now(), now())`,
+      [`ssub_${randomUUID()}`, `2000${Date.now()}`, apple.organizationId],
+    );
+    const applePortal = await openPortal(browser, app, apple.organizationId);
+    await applePortal.page.goto(`${app.baseUrl}/portal/payment-methods`);
+    await applePortal.page.getByTestId("store-managed-page").waitFor();
+    expect(await applePortal.page.locator("h1").innerText()).toBe("App Store manages your plan");
+    expect(await applePortal.page.getByTestId("store-manage-link").getAttribute("href")).toBe(
+      "https://apps.apple.com/account/subscriptions",
+    );
+    expect(await applePortal.page.getByTestId("store-managed-page").innerText()).toContain(
+      "On your iPhone or iPad, open Settings",
+    );
+    await screenshot(applePortal.page, "portal-store-managed-page-apple-en");
+    await applePortal.context.close();
 
     const context = await browser.newContext({
       viewport: desktop,

@@ -65,7 +65,7 @@ export const en = {
   "overview.choosePlan": "Choose a plan",
   "overview.storeManaged":
     "Managed by {store}: {store} bills this plan. Change or cancel it in {store} on your device (your subscriptions in the store's account settings); it cannot be changed here.",
-  "storeManaged.heading": "Your plan is managed in {store}",
+  "storeManaged.heading": "{store} manages your plan",
   "storeManaged.body":
     "{store} bills your plan, so it is changed, canceled and paid in {store}, not here: plan changes, cancellation, add-ons and payment methods are not available in this portal.",
   "storeManaged.howTo": "To change or cancel it:",

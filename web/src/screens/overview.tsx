@@ -23,6 +23,7 @@ import { type I18n, useI18n } from "../i18n/i18n.tsx";
 import { usePortal } from "../portal-context.tsx";
 import { Link } from "../router.tsx";
 import { StatusBadge } from "./status-badge.tsx";
+import { storeSubscriptionsUrl } from "./store-managed.tsx";
 
 const dayMs = 86_400_000;
 
@@ -110,6 +111,11 @@ function PlanCard({
           {planName(entitlement.planId)} <Badge tone="accent">{storeName}</Badge>
         </p>
         <p data-testid="store-managed">{t("overview.storeManaged", { store: storeName })}</p>
+        <p>
+          <a href={storeSubscriptionsUrl[store.store]} target="_blank" rel="noreferrer">
+            {t("storeManaged.open", { store: storeName })}
+          </a>
+        </p>
       </Card>
     );
   }
