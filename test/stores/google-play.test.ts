@@ -352,6 +352,14 @@ describe("Google Play notifications", () => {
       voidedPurchaseNotification: { purchaseToken, orderId, productType: 1, refundType: 1 },
     });
     expect(again.body.outcome).toBe("duplicate");
+    const parallel = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        push({
+          voidedPurchaseNotification: { purchaseToken, orderId, productType: 1, refundType: 1 },
+        }),
+      ),
+    );
+    expect(parallel.map((response) => response.status)).toEqual([200, 200, 200, 200]);
     expect(await eventsOf(organizationId, "payment.refunded")).toHaveLength(1);
     expect(await auditCount(organizationId, "payment.refunded")).toBe(1);
     const refunded = await mailbox(organizationId, "store_subscription", 2);
