@@ -1,8 +1,8 @@
 import { inArray } from "drizzle-orm";
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
-import { streamEntitlements } from "../../entitlements/stream-entitlements.ts";
 import { organizations as organizationsTable } from "../../db/schema/index.ts";
+import { streamEntitlements } from "../../entitlements/stream-entitlements.ts";
 import { AbonoError, forbidden, notFound } from "../../errors.ts";
 import type { RouteModule } from "../app-types.ts";
 
