@@ -398,4 +398,39 @@ describe("@abono/client against a real server", () => {
     expect(local.status).toBe("failed");
     expect(local.error?.code).toBe("not_found");
   });
+
+  it("the rest of the documented surface: plans.get/listPublic, checkouts, subscriptions.cancel, local helpers", async () => {
+    const client = abono();
+    expect((await client.plans.get("plus")).id).toBe("plus");
+    const publicPlans = await client.plans.listPublic();
+    expect(JSON.stringify(publicPlans)).toContain("plus");
+
+    const id = nextId();
+    await client.organizations.create({ id, name: "Checkout", currency: "USD" });
+    const started = await client.checkouts.create(id, {
+      planId: "plus",
+      interval: "month",
+      provider: "sandbox",
+    });
+    const checkoutId = started.checkout.id;
+    expect((await client.checkouts.get(id, checkoutId)).id).toBe(checkoutId);
+    expect((await client.subscriptions.get(id)).planId).toBe("plus");
+
+    const local = client.entitlements.local({ organizations: [id] });
+    const changed: string[] = [];
+    local.onChange((organizationId) => changed.push(organizationId));
+    await local.ready();
+    expect(local.ageMs).toBe(0);
+    expect(local.entitlement(id)?.planId).toBe("plus");
+    expect(changed).toContain(id);
+
+    const canceled = await client.subscriptions.cancel(id, { atPeriodEnd: false });
+    expect(JSON.stringify(canceled)).toContain("canceled");
+    await until({
+      what: "the cancellation seen locally",
+      read: () => (local.entitlement(id)?.planId === "free" ? true : undefined),
+    });
+    local.close();
+    expect(local.status).toBe("closed");
+  });
 });
