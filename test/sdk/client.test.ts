@@ -433,4 +433,27 @@ describe("@abono/client against a real server", () => {
     local.close();
     expect(local.status).toBe("closed");
   });
+
+  it("local get for an organization the stream does not cover: fetched, then trusted for maxStalenessMs only", async () => {
+    const client = abono();
+    const streamed = nextId();
+    const other = nextId();
+    await client.organizations.create({ id: streamed, name: "Streamed", currency: "USD" });
+    await client.organizations.create({ id: other, name: "Not streamed", currency: "USD" });
+    const local = client.entitlements.local({ organizations: [streamed], maxStalenessMs: 300 });
+    try {
+      await local.ready();
+      expect(local.check(other, "encounters")).toBeUndefined();
+      expect(await local.get(other, "encounters")).toMatchObject({ source: "server", ageMs: 0 });
+      expect(local.check(other, "encounters")).toMatchObject({ source: "local" });
+      // The live stream says nothing about it: past maxStalenessMs it is asked again.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(local.status).toBe("live");
+      expect(local.check(other, "encounters")).toBeUndefined();
+      expect(await local.get(other, "encounters")).toMatchObject({ source: "server" });
+      expect(local.check(streamed, "encounters")).toMatchObject({ source: "local", ageMs: 0 });
+    } finally {
+      local.close();
+    }
+  });
 });

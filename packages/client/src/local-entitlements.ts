@@ -55,6 +55,8 @@ interface Held {
   entitlement: EntitlementSummary;
   /** When `get` last fetched it from the server (0: only from the stream). */
   fetchedAt: number;
+  /** The stream sends this organization's changes (false: `get` fetched one the stream does not cover). */
+  streamed: boolean;
 }
 
 /** The answer for a feature from an organization's entitlement, or undefined when it has no such feature. */
@@ -209,9 +211,12 @@ export class LocalEntitlements {
     const held = this.#held.get(organizationId);
     if (held === undefined) return undefined;
     const now = Date.now();
-    const streamAge = this.#connected ? 0 : now - this.#confirmedAt;
-    // An entry `get` just fetched from the server is as good as a live stream, for `maxStalenessMs`.
-    const ageMs = held.fetchedAt > 0 ? Math.min(streamAge, now - held.fetchedAt) : streamAge;
+    const fetchedAge = held.fetchedAt > 0 ? now - held.fetchedAt : Number.POSITIVE_INFINITY;
+    // An entry `get` just fetched from the server is as good as a live stream, for `maxStalenessMs`; one
+    // the stream does not cover ages from its fetch only.
+    const ageMs = held.streamed
+      ? Math.min(this.#connected ? 0 : now - this.#confirmedAt, fetchedAge)
+      : fetchedAge;
     if (ageMs > this.#options.maxStalenessMs) return undefined;
     return answer(held.entitlement, feature, ageMs, "local");
   }
@@ -236,7 +241,12 @@ export class LocalEntitlements {
     const entitlement = await this.#fetch(organizationId);
     const fetchedAt = Date.now();
     const previous = this.#held.get(organizationId);
-    this.#held.set(organizationId, { version: previous?.version ?? 0, entitlement, fetchedAt });
+    this.#held.set(organizationId, {
+      version: previous?.version ?? 0,
+      entitlement,
+      fetchedAt,
+      streamed: previous?.streamed ?? false,
+    });
     for (const listener of this.#listeners) listener(organizationId);
     const fetched = answer(entitlement, feature, 0, "server");
     if (fetched === undefined) {
@@ -344,6 +354,7 @@ export class LocalEntitlements {
         version: parsed.version,
         entitlement: parsed.entitlement,
         fetchedAt: 0,
+        streamed: true,
       });
       if (id !== undefined) this.#lastEventId = id;
       for (const listener of this.#listeners) listener(parsed.organizationId);
