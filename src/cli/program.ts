@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerAudit } from "./audit.ts";
 import { registerBillingRun } from "./billing-run.ts";
+import { registerEntitlements } from "./entitlements.ts";
 import { registerKeys } from "./keys.ts";
 import { registerMigrate } from "./migrate.ts";
 import { registerSeed } from "./seed.ts";
@@ -15,6 +16,7 @@ const commands: readonly ((program: Command) => void)[] = [
   registerBillingRun,
   registerSeed,
   registerAudit,
+  registerEntitlements,
 ];
 
 const { version } = JSON.parse(

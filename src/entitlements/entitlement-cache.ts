@@ -7,6 +7,7 @@ import type { EntitlementChange } from "./entitlement-change.ts";
 import type { EntitlementListener } from "./entitlement-listener.ts";
 import { createLiveEntitlements } from "./live-entitlements.ts";
 import { type LoadedEntitlement, loadEntitlement } from "./load-entitlement.ts";
+import { loadEntitlements } from "./load-entitlements.ts";
 
 type CheckArgs = { organizationId: string; featureKey: string; systemNow: Date };
 
@@ -118,13 +119,17 @@ export function createEntitlementCache({
       freePlanId,
       systemNow,
     });
+    keep(organizationId, { version, entitlement });
+    return entitlement;
+  }
+
+  function keep(organizationId: string, entry: CachedEntitlement) {
     entries.delete(organizationId);
-    entries.set(organizationId, { version, entitlement });
+    entries.set(organizationId, entry);
     if (entries.size > maxEntries) {
       const oldest = entries.keys().next().value;
       if (oldest !== undefined) entries.delete(oldest);
     }
-    return entitlement;
   }
 
   /** Each organization's entitlement and "now", after one query for their versions and clocks. */
@@ -140,13 +145,36 @@ export function createEntitlementCache({
         left join test_clocks c on c.id = o.test_clock_id
        where o.id = any(${sql.param([...organizationIds])}::text[])`);
     const result = new Map<string, { entitlement: LoadedEntitlement; now: Date }>();
+    const missing: { id: string; version: number; now: Date }[] = [];
     for (const row of rows) {
       const version = Number(row.version);
       const now = row.frozen_time ? new Date(row.frozen_time) : systemNow;
-      const entitlement =
-        currentEntitlement({ cached: entries.get(row.id), version, now }) ??
-        (await refresh({ organizationId: row.id, version, systemNow }));
-      result.set(row.id, { entitlement, now });
+      const cached = currentEntitlement({ cached: entries.get(row.id), version, now });
+      if (cached) result.set(row.id, { entitlement: cached, now });
+      else missing.push({ id: row.id, version, now });
+    }
+    if (missing.length === 1) {
+      const [only] = missing as [(typeof missing)[number]];
+      const entitlement = await refresh({
+        organizationId: only.id,
+        version: only.version,
+        systemNow,
+      });
+      result.set(only.id, { entitlement, now: only.now });
+    } else if (missing.length > 1) {
+      // Several at once: read in one set of queries, not one organization after another.
+      const loaded = await loadEntitlements({
+        executor: db,
+        organizationIds: missing.map((entry) => entry.id),
+        freePlanId,
+        systemNow,
+      });
+      for (const { id, version, now } of missing) {
+        const entitlement = loaded.get(id);
+        if (!entitlement) continue;
+        keep(id, { version, entitlement });
+        result.set(id, { entitlement, now });
+      }
     }
     return result;
   }

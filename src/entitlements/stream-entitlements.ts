@@ -1,7 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import type { EntitlementCache } from "./entitlement-cache.ts";
-import { type EntitlementSummary, summarizeEntitlement } from "./summarize-entitlement.ts";
+import { type EntitlementSummary, summarizeEntitlements } from "./summarize-entitlement.ts";
+
+/** Organizations read together: a few queries per batch (`EntitlementCache.getMany`, `summarizeEntitlements`). */
+const batchSize = 500;
 
 /** One event of `GET /v1/entitlements/stream`: an organization's whole effective entitlement, as of `version`. */
 export interface EntitlementStreamEvent {
@@ -79,7 +82,7 @@ export function streamEntitlements({
     pumping = true;
     try {
       while (dirty.size > 0 && !stopped) {
-        const batch = [...dirty].slice(0, 100);
+        const batch = [...dirty].slice(0, batchSize);
         for (const organizationId of batch) dirty.delete(organizationId);
         const { rows } = await db.execute<{ id: string; version: string }>(sql`
           select o.id, coalesce(v.version, 0)::text as version
@@ -90,11 +93,14 @@ export function streamEntitlements({
           organizationIds: rows.map((row) => row.id),
           systemNow: clock(),
         });
+        const summaries = await summarizeEntitlements({
+          executor: db,
+          loaded: [...current.values()],
+        });
+        if (stopped) return;
         for (const row of rows) {
-          const loaded = current.get(row.id);
-          if (!loaded || stopped) continue;
-          const entitlement = await summarizeEntitlement({ executor: db, ...loaded });
-          if (stopped) return;
+          const entitlement = summaries.get(row.id);
+          if (!entitlement || stopped) continue;
           sink.send({ organizationId: row.id, version: Number(row.version), entitlement });
         }
       }

@@ -24,6 +24,8 @@ export interface EntitlementSummary {
 
 const count = (value: bigint | null) => (value === null ? null : toNumber(value));
 
+type CounterRow = typeof usageCounters.$inferSelect;
+
 /**
  * The effective entitlement as the API shows it: boolean features, limits (0 when denied), usage of this
  * period (limit features: the live count) and, for metered features, included/purchased/used/remaining.
@@ -61,6 +63,111 @@ export async function summarizeEntitlement({
       ),
     )
     .groupBy(entitlementGrants.featureKey);
+  return summarizeLoadedEntitlement({ entitlement, counters, grants });
+}
+
+/**
+ * `summarizeEntitlement` for many organizations in two queries (their counters and their unexpired
+ * grants), each organization's summarized by the same `summarizeLoadedEntitlement`.
+ */
+export async function summarizeEntitlements({
+  executor,
+  loaded,
+}: {
+  executor: Executor;
+  loaded: readonly { entitlement: LoadedEntitlement; now: Date }[];
+}): Promise<Map<string, EntitlementSummary>> {
+  const result = new Map<string, EntitlementSummary>();
+  if (loaded.length === 0) return result;
+  const ids = loaded.map((entry) => entry.entitlement.organizationId);
+  const starts = new Map(
+    [new Date(0), ...loaded.map((entry) => entry.entitlement.meteredPeriod.start)].map((date) => [
+      date.getTime(),
+      date,
+    ]),
+  );
+  const counters = await executor
+    .select()
+    .from(usageCounters)
+    .where(
+      and(
+        inArray(usageCounters.organizationId, ids),
+        inArray(usageCounters.periodStart, [...starts.values()]),
+      ),
+    );
+  const earliest = new Date(Math.min(...loaded.map((entry) => entry.now.getTime())));
+  const grants = await executor
+    .select({
+      organizationId: entitlementGrants.organizationId,
+      featureKey: entitlementGrants.featureKey,
+      expiresAt: entitlementGrants.expiresAt,
+      remaining: sql<string>`sum(${entitlementGrants.remaining})::text`,
+    })
+    .from(entitlementGrants)
+    .where(
+      and(
+        inArray(entitlementGrants.organizationId, ids),
+        or(isNull(entitlementGrants.expiresAt), gt(entitlementGrants.expiresAt, earliest)),
+      ),
+    )
+    .groupBy(
+      entitlementGrants.organizationId,
+      entitlementGrants.featureKey,
+      entitlementGrants.expiresAt,
+    );
+  const countersOf = new Map<string, CounterRow[]>();
+  for (const row of counters) {
+    const list = countersOf.get(row.organizationId);
+    if (list) list.push(row);
+    else countersOf.set(row.organizationId, [row]);
+  }
+  const grantsOf = new Map<string, typeof grants>();
+  for (const row of grants) {
+    const list = grantsOf.get(row.organizationId);
+    if (list) list.push(row);
+    else grantsOf.set(row.organizationId, [row]);
+  }
+  for (const { entitlement, now } of loaded) {
+    const organizationId = entitlement.organizationId;
+    const periodStarts = [0, entitlement.meteredPeriod.start.getTime()];
+    // Unexpired at this organization's own "now", summed per feature as the single query does.
+    const remaining = new Map<string, bigint>();
+    for (const grant of grantsOf.get(organizationId) ?? []) {
+      if (grant.expiresAt !== null && grant.expiresAt <= now) continue;
+      remaining.set(
+        grant.featureKey,
+        (remaining.get(grant.featureKey) ?? 0n) + BigInt(grant.remaining),
+      );
+    }
+    result.set(
+      organizationId,
+      summarizeLoadedEntitlement({
+        entitlement,
+        counters: (countersOf.get(organizationId) ?? []).filter((row) =>
+          periodStarts.includes(row.periodStart.getTime()),
+        ),
+        grants: [...remaining].map(([featureKey, sum]) => ({
+          featureKey,
+          remaining: sum.toString(),
+        })),
+      }),
+    );
+  }
+  return result;
+}
+
+/** The one summary of a loaded entitlement, from its counters and its unexpired grants' sums per feature. */
+export function summarizeLoadedEntitlement({
+  entitlement,
+  counters,
+  grants,
+}: {
+  entitlement: LoadedEntitlement;
+  counters: readonly CounterRow[];
+  grants: readonly { featureKey: string; remaining: string }[];
+}): EntitlementSummary {
+  const organizationId = entitlement.organizationId;
+  const period = entitlement.meteredPeriod;
   const summary: EntitlementSummary = {
     organizationId,
     planId: entitlement.effective.planId,

@@ -162,5 +162,31 @@ describe("GET /v1/entitlements/stream", () => {
     expect(all.status).toBe(403);
     const unauthenticated = await app.request("GET", "/v1/entitlements/stream", { auth: null });
     expect(unauthenticated.status).toBe(401);
+    const other = await createBillingOrganization(app, { start: new Date().toISOString() });
+    const another = await app.request(
+      "GET",
+      `/v1/entitlements/stream?organizations=${other.organizationId}`,
+      { auth: secret },
+    );
+    expect(another.status).toBe(403);
+    expect(another.body.error.code).toBe("forbidden");
+  });
+
+  it("an unknown organization id answers 404 not_found (the API error shape), not an empty stream", async () => {
+    const org = await createBillingOrganization(app, { start: new Date().toISOString() });
+    const unknown = `no-such-org-${process.pid}`;
+    const response = await app.request(
+      "GET",
+      `/v1/entitlements/stream?organizations=${org.organizationId},${unknown}`,
+    );
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    expect(response.body.error).toMatchObject({ code: "not_found", details: { id: unknown } });
+    const known = await fetch(
+      `${app.baseUrl}/v1/entitlements/stream?organizations=${org.organizationId}`,
+      { headers: { authorization: `Bearer ${testRootKey}` } },
+    );
+    expect(known.status).toBe(200);
+    await known.body?.cancel();
   });
 });

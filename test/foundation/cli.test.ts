@@ -118,6 +118,8 @@ describe("abono --help and --version", { timeout: processTestTimeout }, () => {
     "billing-run": /Usage: abono billing-run[\s\S]*--concurrency <n>/,
     seed: /Usage: abono seed[\s\S]*demo/,
     "seed demo": /Usage: abono seed demo/,
+    "entitlements check":
+      /Usage: abono entitlements check[\s\S]*<orgId> <feature>[\s\S]*--url <url>[\s\S]*ABONO_URL/,
   };
 
   it("answers every command's --help with its usage and exit 0, touching nothing", async () => {

@@ -9,11 +9,13 @@ import { startWebhookReceiver } from "../helpers/webhook-receiver.ts";
 /**
  * A loopback TCP proxy to the app. `dropNextResponse` forwards the next request to the server, lets it
  * execute, and cuts the client's connection instead of passing the answer back; `cutAll` cuts every open
- * connection (a lost stream).
+ * connection (a lost stream); `blockStream` refuses new stream connections only; `frozen` goes silent.
  */
 async function startProxy(target: URL) {
   let dropNext = false;
   let dropped = 0;
+  let blockStream = false;
+  let frozen = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port), target.hostname);
@@ -22,6 +24,11 @@ async function startProxy(target: URL) {
     // Decided per request: the client reuses kept-alive connections.
     let drop = false;
     client.on("data", (chunk) => {
+      if (blockStream && chunk.toString("latin1").includes("/v1/entitlements/stream")) {
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
       if (dropNext) {
         dropNext = false;
         drop = true;
@@ -29,6 +36,7 @@ async function startProxy(target: URL) {
       upstream.write(chunk);
     });
     upstream.on("data", (chunk) => {
+      if (frozen) return;
       if (drop) {
         dropped += 1;
         client.destroy();
@@ -52,6 +60,14 @@ async function startProxy(target: URL) {
     },
     cutAll() {
       for (const socket of sockets) socket.destroy();
+    },
+    /** Refuses every new stream connection (other requests pass). */
+    set blockStream(value: boolean) {
+      blockStream = value;
+    },
+    /** Keeps connections open but passes nothing back (a connection dead without a close). */
+    set frozen(value: boolean) {
+      frozen = value;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -248,5 +264,196 @@ describe("@abono/client against a real server", () => {
       remaining: server.remaining,
     });
     local.close();
+  });
+
+  it("local get: fresh from the snapshot; stale (stream cut, server up) from the server, refreshing the entry", async () => {
+    const direct = abono();
+    const id = nextId();
+    await direct.organizations.create({ id, name: "Fallback", currency: "USD" });
+    await addCard(id);
+    await direct.subscriptions.create(id, { planId: "plus", interval: "month" });
+    const own = await startProxy(new URL(app.baseUrl));
+    const client = createAbono({ baseUrl: own.url, apiKey: testRootKey, retryBaseMs: 10 });
+    const local = client.entitlements.local({
+      organizations: [id],
+      reconnectMs: 50,
+      maxStalenessMs: 400,
+    });
+    const statuses: string[] = [];
+    local.onStatus((status) => statuses.push(status));
+    try {
+      await local.ready();
+      expect(local.status).toBe("live");
+      expect(await local.get(id, "encounters")).toMatchObject({ source: "local", ageMs: 0 });
+
+      // The stream is lost and cannot come back; the HTTP API still answers.
+      own.blockStream = true;
+      own.cutAll();
+      await until({
+        what: "stale status",
+        read: () => (local.status === "stale" ? true : undefined),
+      });
+      expect(statuses).toEqual(["live", "reconnecting", "stale"]);
+      expect(local.check(id, "encounters")).toBeUndefined();
+      await direct.usage.record(id, { feature: "encounters", quantity: 4, eventId: "f-1" });
+      await app.request("PUT", `/v1/root/organizations/${id}/entitlement-overrides/encounters`, {
+        body: { value: 60, reason: "while the stream is down" },
+      });
+      const fetched = await local.get(id, "encounters");
+      const truth = await direct.entitlements.check(id, "encounters");
+      expect(fetched).toMatchObject({ source: "server", ageMs: 0, limit: 60, used: 4 });
+      expect({ allowed: fetched.allowed, remaining: fetched.remaining }).toEqual({
+        allowed: truth.allowed,
+        remaining: truth.remaining,
+      });
+      // The entry fetched answers synchronously again, until it is maxStalenessMs old.
+      expect(local.check(id, "encounters")).toMatchObject({ source: "local", limit: 60, used: 4 });
+      expect(local.entitlement(id)?.limits.encounters).toBe(60);
+      await expect(local.get(id, "no-such-feature")).rejects.toMatchObject({
+        code: "not_found",
+        status: 404,
+      });
+
+      // The stream comes back: live again, later changes arrive through it.
+      own.blockStream = false;
+      await until({ what: "live again", read: () => (local.status === "live" ? true : undefined) });
+      await app.request("PUT", `/v1/root/organizations/${id}/entitlement-overrides/encounters`, {
+        body: { value: 70, reason: "stream back" },
+      });
+      await until({
+        what: "change through the resumed stream",
+        read: () => (local.check(id, "encounters")?.limit === 70 ? true : undefined),
+      });
+    } finally {
+      local.close();
+      await own.close();
+    }
+  });
+
+  it("local get with everything down: a typed network error, promptly, not a hang", async () => {
+    const direct = abono();
+    const id = nextId();
+    await direct.organizations.create({ id, name: "Down", currency: "USD" });
+    const own = await startProxy(new URL(app.baseUrl));
+    const client = createAbono({
+      baseUrl: own.url,
+      apiKey: testRootKey,
+      retryBaseMs: 10,
+      maxRetries: 2,
+      timeoutMs: 2_000,
+    });
+    const local = client.entitlements.local({
+      organizations: [id],
+      reconnectMs: 50,
+      maxStalenessMs: 200,
+    });
+    try {
+      await local.ready();
+      await own.close();
+      await until({ what: "stale", read: () => (local.status === "stale" ? true : undefined) });
+      const started = Date.now();
+      const error = await local.get(id, "encounters").catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AbonoError);
+      expect(error).toMatchObject({ code: "network_error", status: 0 });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      local.close();
+    }
+  });
+
+  it("local: a stream gone silent (no heartbeat) is taken as lost and reopened", async () => {
+    const direct = abono();
+    const id = nextId();
+    await direct.organizations.create({ id, name: "Silent", currency: "USD" });
+    const own = await startProxy(new URL(app.baseUrl));
+    const client = createAbono({ baseUrl: own.url, apiKey: testRootKey });
+    const local = client.entitlements.local({
+      organizations: [id],
+      reconnectMs: 50,
+      maxStalenessMs: 5_000,
+      idleTimeoutMs: 300,
+    });
+    try {
+      await local.ready();
+      own.frozen = true;
+      await until({
+        what: "reconnecting after silence",
+        read: () => (local.status === "reconnecting" ? true : undefined),
+      });
+      expect(local.check(id, "encounters")).toBeDefined();
+      own.frozen = false;
+      await until({ what: "live again", read: () => (local.status === "live" ? true : undefined) });
+    } finally {
+      local.close();
+      await own.close();
+    }
+  });
+
+  it("local: an unknown organization fails ready() with the service's 404, without reconnecting", async () => {
+    const client = abono();
+    const local = client.entitlements.local({ organizations: ["no-such-org"], reconnectMs: 50 });
+    const error = await local.ready().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AbonoError);
+    expect(error).toMatchObject({ code: "not_found", status: 404 });
+    expect(local.status).toBe("failed");
+    expect(local.error?.code).toBe("not_found");
+  });
+
+  it("the rest of the documented surface: plans.get/listPublic, checkouts, subscriptions.cancel, local helpers", async () => {
+    const client = abono();
+    expect((await client.plans.get("plus")).id).toBe("plus");
+    const publicPlans = await client.plans.listPublic();
+    expect(JSON.stringify(publicPlans)).toContain("plus");
+
+    const id = nextId();
+    await client.organizations.create({ id, name: "Checkout", currency: "USD" });
+    const started = await client.checkouts.create(id, {
+      planId: "plus",
+      interval: "month",
+      provider: "sandbox",
+    });
+    const checkoutId = started.checkout.id;
+    expect((await client.checkouts.get(id, checkoutId)).id).toBe(checkoutId);
+    expect((await client.subscriptions.get(id)).planId).toBe("plus");
+
+    const local = client.entitlements.local({ organizations: [id] });
+    const changed: string[] = [];
+    local.onChange((organizationId) => changed.push(organizationId));
+    await local.ready();
+    expect(local.ageMs).toBe(0);
+    expect(local.entitlement(id)?.planId).toBe("plus");
+    expect(changed).toContain(id);
+
+    const canceled = await client.subscriptions.cancel(id, { atPeriodEnd: false });
+    expect(JSON.stringify(canceled)).toContain("canceled");
+    await until({
+      what: "the cancellation seen locally",
+      read: () => (local.entitlement(id)?.planId === "free" ? true : undefined),
+    });
+    local.close();
+    expect(local.status).toBe("closed");
+  });
+
+  it("local get for an organization the stream does not cover: fetched, then trusted for maxStalenessMs only", async () => {
+    const client = abono();
+    const streamed = nextId();
+    const other = nextId();
+    await client.organizations.create({ id: streamed, name: "Streamed", currency: "USD" });
+    await client.organizations.create({ id: other, name: "Not streamed", currency: "USD" });
+    const local = client.entitlements.local({ organizations: [streamed], maxStalenessMs: 300 });
+    try {
+      await local.ready();
+      expect(local.check(other, "encounters")).toBeUndefined();
+      expect(await local.get(other, "encounters")).toMatchObject({ source: "server", ageMs: 0 });
+      expect(local.check(other, "encounters")).toMatchObject({ source: "local" });
+      // The live stream says nothing about it: past maxStalenessMs it is asked again.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(local.status).toBe("live");
+      expect(local.check(other, "encounters")).toBeUndefined();
+      expect(await local.get(other, "encounters")).toMatchObject({ source: "server" });
+      expect(local.check(streamed, "encounters")).toMatchObject({ source: "local", ageMs: 0 });
+    } finally {
+      local.close();
+    }
   });
 });

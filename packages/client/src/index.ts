@@ -1,5 +1,9 @@
 import createClient from "openapi-fetch";
-import { LocalEntitlements, type LocalEntitlementsOptions } from "./local-entitlements.js";
+import {
+  type EntitlementSummary,
+  LocalEntitlements,
+  type LocalEntitlementsOptions,
+} from "./local-entitlements.js";
 import type { paths } from "./openapi.gen.js";
 import { createTransport, type TransportOptions, unwrap } from "./transport.js";
 
@@ -8,6 +12,7 @@ export type {
   EntitlementSummary,
   LocalCheck,
   LocalEntitlementsOptions,
+  LocalStatus,
 } from "./local-entitlements.js";
 export { LocalEntitlements } from "./local-entitlements.js";
 export type { components, operations, paths } from "./openapi.gen.js";
@@ -134,7 +139,10 @@ export function createAbono(options: AbonoOptions) {
             params: { path: { orgId, feature } },
           }),
         ),
-      /** Keeps the organizations' entitlements in memory, fed by the entitlement stream. */
+      /**
+       * Keeps the organizations' entitlements in memory, fed by the entitlement stream: `check` (synchronous,
+       * undefined when stale) and `get` (async, asks the server when the snapshot is stale).
+       */
       local: (localOptions: LocalEntitlementsOptions = {}) => {
         const organizations = localOptions.organizations ?? "all";
         const query = organizations === "all" ? "all" : organizations.join(",");
@@ -150,6 +158,10 @@ export function createAbono(options: AbonoOptions) {
               signal,
             }),
           localOptions,
+          async (orgId) =>
+            unwrap(
+              await api.GET("/v1/organizations/{orgId}/entitlement", { params: org(orgId) }),
+            ) as EntitlementSummary,
         );
       },
     },

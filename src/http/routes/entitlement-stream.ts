@@ -1,7 +1,9 @@
+import { inArray } from "drizzle-orm";
 import { z } from "zod";
 import { access } from "../../auth/principal.ts";
+import { organizations as organizationsTable } from "../../db/schema/index.ts";
 import { streamEntitlements } from "../../entitlements/stream-entitlements.ts";
-import { AbonoError, forbidden } from "../../errors.ts";
+import { AbonoError, forbidden, notFound } from "../../errors.ts";
 import type { RouteModule } from "../app-types.ts";
 
 /** A comment line every this often keeps proxies from closing an idle stream and shows it is alive. */
@@ -32,7 +34,7 @@ export const entitlementStreamRoutes: RouteModule = (app, { db, clock, entitleme
         tags: ["entitlements"],
         summary: "Stream effective entitlements (Server-Sent Events)",
         description:
-          "A `text/event-stream`: first an `entitlement` event per requested organization (the snapshot), then `ready`, then an `entitlement` event whenever a committed change moves an organization's entitlement or usage. Each `entitlement` event's data is `{organizationId, version, entitlement}` with `entitlement` shaped like `GET /v1/organizations/{orgId}/entitlement`; its id is `<organizationId>:<version>`. Every event carries the whole state, so after a reconnection (with or without `Last-Event-ID`) the stream starts again from the current state of every organization and nothing is missed. A comment line (`: heartbeat`) every 15 s. If the server loses its change listener it sends `reset` and closes: reconnect. Root key: `organizations=all` or a list; an organization key: its own organization only.",
+          "A `text/event-stream`: first an `entitlement` event per requested organization (the snapshot), then `ready`, then an `entitlement` event whenever a committed change moves an organization's entitlement or usage. Each `entitlement` event's data is `{organizationId, version, entitlement}` with `entitlement` shaped like `GET /v1/organizations/{orgId}/entitlement`; its id is `<organizationId>:<version>`. Every event carries the whole state, so after a reconnection (with or without `Last-Event-ID`) the stream starts again from the current state of every organization and nothing is missed. A comment line (`: heartbeat`) every 15 s. If the server loses its change listener it sends `reset` and closes: reconnect. Root key: `organizations=all` or a list; an organization key: its own organization only (another one: 403 `forbidden`). An unknown organization id answers 404 `not_found` before the stream starts.",
         querystring: querySchema,
         response: {
           200: z.string().describe("text/event-stream"),
@@ -63,6 +65,16 @@ export const entitlementStreamRoutes: RouteModule = (app, { db, clock, entitleme
       }
       if (organizations !== "all" && organizations.length > 1000) {
         throw new AbonoError("validation_error", "organizations: at most 1000 organization ids");
+      }
+      if (organizations !== "all") {
+        // Answered before the stream starts: an unknown organization is an error, not an empty stream.
+        const found = await db
+          .select({ id: organizationsTable.id })
+          .from(organizationsTable)
+          .where(inArray(organizationsTable.id, organizations));
+        const known = new Set(found.map((row) => row.id));
+        const missing = organizations.find((id) => !known.has(id));
+        if (missing !== undefined) throw notFound("Organization", missing);
       }
 
       reply.hijack();
