@@ -139,6 +139,7 @@ async function main() {
       const statements = profileStatements();
       const waits = values.profile ? sampleWaits({ url: database.url }) : null;
       statements.start();
+      const cpuBefore = process.cpuUsage();
       const report = await runBillingCycle({
         services: {
           db,
@@ -150,6 +151,7 @@ async function main() {
         concurrency,
         logger,
       });
+      const cpu = process.cpuUsage(cpuBefore);
       const profile = statements.stop();
       const waited = waits ? await waits.stop() : [];
       const { rows } = await db.execute<{ invoices: number }>(
@@ -178,6 +180,9 @@ async function main() {
         `${String(size).padEnd(9)} ${rate(report.durationMs)}   ${per(report.durationMs)} ${format.format(profile.statements / size).padStart(10)} | ${rate(writesMs)}   ${per(writesMs)}   ${format.format((writesMs / report.durationMs) * 100).padStart(5)} %   | ${rate(baselineMs)}   ${per(baselineMs)}   (run ${format.format(report.durationMs / 1000)} s, load ${loadLine()})`,
       );
       if (values.profile) {
+        console.log(
+          `  this process's CPU during the run: ${format.format((cpu.user + cpu.system) / 1000 / size)} ms per renewal (${format.format(((cpu.user + cpu.system) / 1000 / report.durationMs) * 100)} % of one core)`,
+        );
         console.log("  statements of the run, by kind (count per renewal, total ms per renewal):");
         for (const entry of profile.byKind.slice(0, 25)) {
           console.log(
