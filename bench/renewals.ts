@@ -6,7 +6,12 @@
  * the physical limit, see renewal-baseline.ts; "run/limit" is the run's speed as a share of it), and the
  * same number of no-op jobs through the same worker (what the queue alone costs).
  *
- *   npx tsx bench/renewals.ts [sizes…] [--concurrency 8] [--write-chunk 100]   (default sizes: 10000 100000)
+ *   npx tsx bench/renewals.ts [sizes…] [--concurrency 8] [--write-chunk 100] [--profile]
+ *   (default sizes: 10000 100000)
+ *
+ * "stmts/each" counts the statements the run sent per renewal (triggers' own work not counted). With
+ * `--profile`, it also prints the time the run's statements took by kind and what the database's
+ * backends were doing during the run (sampled every 20 ms: running, or waiting and on what).
  *
  * Uses DATABASE_URL's server when set, else an embedded PostgreSQL in a temporary directory.
  */
@@ -30,12 +35,14 @@ import { machineLine } from "./machine.ts";
 import { prepareRenewalBaseline } from "./renewal-baseline.ts";
 import { seedDueSubscriptions } from "./seed-due-subscriptions.ts";
 import { seedPlusPlan } from "./seed-plus-plan.ts";
+import { profileStatements, sampleWaits } from "./statement-profile.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     concurrency: { type: "string", default: "8" },
     "write-chunk": { type: "string", default: "100" },
+    profile: { type: "boolean", default: false },
   },
 });
 const sizes = positionals.length > 0 ? positionals.map(Number) : [10_000, 100_000];
@@ -60,7 +67,7 @@ async function main() {
   const logger = createLogger({ level: "warn" });
   console.log(`${machineLine()}; worker concurrency ${concurrency}`);
   console.log(
-    `size      renewals/s   ms/each | set-based writes/s ms/each  run/limit | no-op jobs/s  ms/each   (writes: ${writeChunk} organizations per transaction)`,
+    `size      renewals/s   ms/each stmts/each | set-based writes/s ms/each  run/limit | no-op jobs/s  ms/each   (writes: ${writeChunk} organizations per transaction)`,
   );
   for (const size of sizes) {
     const database = await postgres.createDatabase();
@@ -129,6 +136,10 @@ async function main() {
       const baselineMs = performance.now() - baselineStart;
       await baselineWorker.stop();
 
+      const statements = profileStatements();
+      const waits = values.profile ? sampleWaits({ url: database.url }) : null;
+      statements.start();
+      const cpuBefore = process.cpuUsage();
       const report = await runBillingCycle({
         services: {
           db,
@@ -140,6 +151,9 @@ async function main() {
         concurrency,
         logger,
       });
+      const cpu = process.cpuUsage(cpuBefore);
+      const profile = statements.stop();
+      const waited = waits ? await waits.stop() : [];
       const { rows } = await db.execute<{ invoices: number }>(
         sql`select count(*)::int as invoices from invoices where billing_reason = 'subscription_cycle' and status = 'paid'`,
       );
@@ -163,8 +177,25 @@ async function main() {
       const rate = (ms: number) => format.format((size / ms) * 1000).padStart(10);
       const per = (ms: number) => format.format(ms / size).padStart(6);
       console.log(
-        `${String(size).padEnd(9)} ${rate(report.durationMs)}   ${per(report.durationMs)}   | ${rate(writesMs)}   ${per(writesMs)}   ${format.format((writesMs / report.durationMs) * 100).padStart(5)} %   | ${rate(baselineMs)}   ${per(baselineMs)}   (run ${format.format(report.durationMs / 1000)} s, load ${loadLine()})`,
+        `${String(size).padEnd(9)} ${rate(report.durationMs)}   ${per(report.durationMs)} ${format.format(profile.statements / size).padStart(10)} | ${rate(writesMs)}   ${per(writesMs)}   ${format.format((writesMs / report.durationMs) * 100).padStart(5)} %   | ${rate(baselineMs)}   ${per(baselineMs)}   (run ${format.format(report.durationMs / 1000)} s, load ${loadLine()})`,
       );
+      if (values.profile) {
+        console.log(
+          `  this process's CPU during the run: ${format.format((cpu.user + cpu.system) / 1000 / size)} ms per renewal (${format.format(((cpu.user + cpu.system) / 1000 / report.durationMs) * 100)} % of one core)`,
+        );
+        console.log("  statements of the run, by kind (count per renewal, total ms per renewal):");
+        for (const entry of profile.byKind.slice(0, 25)) {
+          console.log(
+            `    ${entry.kind.padEnd(44)} ${format.format(entry.count / size).padStart(8)} ${format.format(entry.ms / size).padStart(8)}`,
+          );
+        }
+        console.log("  the database's active backends during the run (share of samples):");
+        for (const entry of waited.slice(0, 12)) {
+          console.log(
+            `    ${entry.state.padEnd(44)} ${format.format(entry.share * 100).padStart(6)} %`,
+          );
+        }
+      }
     } finally {
       await connection.close();
       await database.drop();

@@ -60,6 +60,23 @@ export async function publishEvents({
   events: readonly NewEvent[];
 }): Promise<{ id: string; sequence: number }[]> {
   if (events.length === 0) return [];
+  const { rows, ids } = eventRowsOf(events);
+  const { rows: written } = await executor.execute<{ event_id: string; event_sequence: string }>(
+    sql`select event_id, event_sequence::text from abono_publish_events(${JSON.stringify(rows)}::jsonb)`,
+  );
+  const sequenceOf = new Map(written.map((row) => [row.event_id, Number(row.event_sequence)]));
+  return ids.map((id) => ({ id, sequence: sequenceOf.get(id) ?? 0 }));
+}
+
+/**
+ * The items `abono_publish_events` takes for `events` (each checked against the catalog, followed by
+ * the events derived from it), and the ids of the given events: for a caller that publishes them
+ * within a larger statement (the billing run's batches).
+ */
+export function eventRowsOf(events: readonly NewEvent[]): {
+  rows: Record<string, unknown>[];
+  ids: string[];
+} {
   const rows: Record<string, unknown>[] = [];
   const ids: string[] = [];
   for (const event of events) {
@@ -81,11 +98,7 @@ export async function publishEvents({
       });
     }
   }
-  const { rows: written } = await executor.execute<{ event_id: string; event_sequence: string }>(
-    sql`select event_id, event_sequence::text from abono_publish_events(${JSON.stringify(rows)}::jsonb)`,
-  );
-  const sequenceOf = new Map(written.map((row) => [row.event_id, Number(row.event_sequence)]));
-  return ids.map((id) => ({ id, sequence: sequenceOf.get(id) ?? 0 }));
+  return { rows, ids };
 }
 
 /** The payload in its JSON form, checked against the catalog (a mismatch is a bug: it throws). */

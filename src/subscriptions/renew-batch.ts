@@ -8,19 +8,18 @@ import {
   auditLogs,
   balanceTransactions,
   coupons,
-  invoiceLines,
-  invoiceNumberSequences,
+  type invoiceLines,
   invoices,
   organizations,
   paymentMethods,
-  payments,
+  type payments,
   pendingItems,
   subscriptionItems,
   subscriptions,
 } from "../db/schema/index.ts";
 import { findUnbilledOverage, markOverageBilled } from "../entitlements/overage.ts";
 import type { EventData } from "../events/event-catalog.ts";
-import { type EventType, type NewEvent, publishEvents } from "../events/publish-event.ts";
+import type { EventType, NewEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import {
@@ -43,6 +42,7 @@ import { renewBatchOrRecordFailures } from "./renewal-failures.ts";
 import { discountTermsFor } from "./subscription-discount.ts";
 import { requirePrice, type SubscriptionRow } from "./subscription-records.ts";
 import { toSubscriptionView } from "./subscription-view.ts";
+import { type NumberedLedgerEntry, writeNumberedRenewals } from "./write-numbered-renewals.ts";
 
 const actor = "system:renewal";
 
@@ -219,10 +219,10 @@ export async function renewBatch({
       const couponOf = new Map(couponRows.map((coupon) => [coupon.code, coupon]));
       const methodOf = new Map(methods.map((method) => [method.organizationId, method]));
 
-      const invoiceRows: (typeof invoices.$inferInsert)[] = [];
+      const invoiceRows: Omit<typeof invoices.$inferInsert, "number">[] = [];
       const lineRows: (typeof invoiceLines.$inferInsert)[] = [];
       const paymentRows: (typeof payments.$inferInsert)[] = [];
-      const ledgerRows: (typeof balanceTransactions.$inferInsert)[] = [];
+      const ledgerRows: NumberedLedgerEntry[] = [];
       const auditRows: (typeof auditLogs.$inferInsert)[] = [];
       const eventRows: NewEvent[] = [];
       const updates: {
@@ -378,7 +378,7 @@ export async function renewBatch({
             currency: subscription.currency,
             type: "applied_to_invoice",
             invoiceId,
-            description: "", // names the invoice's number, given below
+            description: messages.appliedToInvoice, // names the invoice's number, given below
             actor: null,
             createdAt: at,
           });
@@ -511,38 +511,6 @@ export async function renewBatch({
           from json_to_recordset(${changes}::json) as c(id text, status text, start timestamptz)
           join subscriptions s on s.id = c.id
          where e.organization_id = s.organization_id`);
-      // Gapless numbers are taken only now, after every provider call of the batch: the issuer's counter
-      // row stays locked from here to the commit, not across up to a hundred charges.
-      const [sequence] = await tx
-        .insert(invoiceNumberSequences)
-        .values({ issuer: config.invoicePrefix, lastNumber: invoiceRows.length })
-        .onConflictDoUpdate({
-          target: invoiceNumberSequences.issuer,
-          set: { lastNumber: sql`${invoiceNumberSequences.lastNumber} + ${invoiceRows.length}` },
-        })
-        .returning({ lastNumber: invoiceNumberSequences.lastNumber });
-      const firstNumber = (sequence?.lastNumber ?? invoiceRows.length) - invoiceRows.length + 1;
-      const numberOf = new Map<string, string>();
-      for (const [index, row] of invoiceRows.entries()) {
-        row.number = `${config.invoicePrefix}-${String(firstNumber + index).padStart(6, "0")}`;
-        numberOf.set(row.id, row.number);
-      }
-      for (const row of ledgerRows) {
-        row.description = billingMessages(locales.get(row.organizationId) ?? "en").appliedToInvoice(
-          {
-            number: numberOf.get(row.invoiceId ?? "") ?? "",
-          },
-        );
-      }
-      for (const event of eventRows) {
-        if (event.type === "invoice.paid" || event.type === "invoice.created") {
-          event.data.number = numberOf.get(String(event.data.invoiceId)) ?? null;
-        }
-      }
-      if (invoiceRows.length > 0) await tx.insert(invoices).values(invoiceRows);
-      if (lineRows.length > 0) await tx.insert(invoiceLines).values(lineRows);
-      if (paymentRows.length > 0) await tx.insert(payments).values(paymentRows);
-      if (ledgerRows.length > 0) await tx.insert(balanceTransactions).values(ledgerRows);
       await markOverageBilled({ executor: tx, overage });
       for (const { invoiceId, ids: pendingIds } of billedPending) {
         await tx
@@ -550,7 +518,18 @@ export async function renewBatch({
           .set({ invoiceId })
           .where(inArray(pendingItems.id, pendingIds));
       }
-      await publishEvents({ executor: tx, events: eventRows });
+      // Gapless numbers are taken only now, after every provider call of the batch, and with them, in
+      // one statement, everything that names them: the issuer's counter row stays locked from here to
+      // the commit, not across up to a hundred charges or round trips.
+      await writeNumberedRenewals({
+        executor: tx,
+        prefix: config.invoicePrefix,
+        invoiceRows,
+        lineRows,
+        paymentRows,
+        ledgerRows,
+        events: eventRows,
+      });
       return { renewed: work.length - pastDue, pastDue, skipped: due.length - work.length };
     });
   } catch (error) {
