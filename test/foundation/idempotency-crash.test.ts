@@ -1,4 +1,3 @@
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp, testRootKey } from "../helpers/app.ts";
 import {
@@ -17,30 +16,21 @@ import { type CliProcess, processTestTimeout, runCli } from "../helpers/process.
 let app: TestApp;
 const children: CliProcess[] = [];
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** An `abono serve` process that dies right after committing for the request with `key`. */
 async function startDoomedProcess(key: string): Promise<{ url: string; child: CliProcess }> {
-  const port = await freePort();
   const child = runCli(["serve"], {
     DATABASE_URL: app.database.appUrl,
     ABONO_MIGRATION_DATABASE_URL: app.database.url,
-    PORT: String(port),
+    PORT: "0",
     ABONO_ROOT_API_KEY: testRootKey,
     ABONO_TEST_MODE: "true",
-    ABONO_LOG_LEVEL: "warn",
+    ABONO_LOG_LEVEL: "info",
     ABONO_WORKER_CONCURRENCY: "1",
     ABONO_TEST_KILL_AFTER_COMMIT: key,
   });
   children.push(child);
-  await child.waitForOutput(/Abono is listening on/, 90_000);
-  return { url: `http://127.0.0.1:${port}`, child };
+  const [, url] = await child.waitForOutput(/Abono is listening on (http:\/\/[\d.:]+)/, 90_000);
+  return { url: url ?? "", child };
 }
 
 /** Sends to the doomed process, which must die without answering. */
@@ -105,7 +95,7 @@ describe("a process killed between committing a change and answering", () => {
       await org.subscribe("plus");
       const key = `crash-change-${org.organizationId}`;
       const path = org.path("/subscription/change");
-      const body = { planId: "premium" };
+      const body = { planId: "premium", interval: "month" };
       const doomed = await startDoomedProcess(key);
       await sendAndLoseTheAnswer(doomed, path, key, body);
       // After the lease a second execution could run: wait past it.
