@@ -101,6 +101,11 @@ const environmentSchema = z
       .min(100, "must be at least 100 (milliseconds)")
       .max(60_000, "must be at most 60000 (milliseconds)")
       .optional(),
+    /**
+     * Tests only (honoured in test mode): the process kills itself (SIGKILL) right after committing a
+     * transaction of a request with this Idempotency-Key, to test what a resend finds.
+     */
+    ABONO_TEST_KILL_AFTER_COMMIT: z.string().min(1).optional(),
     ABONO_FREE_PLAN_ID: z.string().min(1).default("free"),
     ABONO_LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -537,6 +542,8 @@ export interface Config {
   workerPollIntervalMs: number;
   /** The Idempotency-Key lease and its heartbeat (docs/idempotency.md). */
   idempotency: IdempotencyTiming;
+  /** Tests only: the Idempotency-Key after whose request's commit the process kills itself. */
+  killAfterCommitKey?: string;
   jwt: JwtConfig | undefined;
   identity: IdentityConfig;
   /** When set, each organization gets a PostgreSQL schema `tenant_<6 digits>` copied from this one. */
@@ -719,6 +726,13 @@ function idempotencyTimingOf(leaseMs: number | undefined, testMode: boolean): Id
   return shortenedIdempotencyTiming(leaseMs);
 }
 
+function testOnly<Value>(name: string, value: Value | undefined, testMode: boolean) {
+  if (value !== undefined && !testMode) {
+    throw new ConfigError([`${name}: is for tests only and needs ABONO_TEST_MODE=true; unset it`]);
+  }
+  return value;
+}
+
 /** Parses the environment once. Unknown variables are ignored; bad values throw a `ConfigError`. */
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
   const defined = Object.fromEntries(
@@ -764,6 +778,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     workerConcurrency: env.ABONO_WORKER_CONCURRENCY,
     workerPollIntervalMs: env.ABONO_WORKER_POLL_MS ?? (testMode ? 100 : 1000),
     idempotency: idempotencyTimingOf(env.ABONO_TEST_IDEMPOTENCY_LEASE_MS, testMode),
+    killAfterCommitKey: testOnly(
+      "ABONO_TEST_KILL_AFTER_COMMIT",
+      env.ABONO_TEST_KILL_AFTER_COMMIT,
+      testMode,
+    ),
     jwt:
       env.ABONO_JWT_JWKS_URL && env.ABONO_JWT_ISSUER
         ? {

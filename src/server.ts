@@ -79,7 +79,19 @@ export async function startServer({
     const providers = createPaymentProviders({ config });
     if (runWorker) {
       const dependencies = { db: connection.db, config, logger, providers, taxCalculator, clock };
-      liveness = await startWorkerLiveness({ pool: connection.pool, logger });
+      liveness = await startWorkerLiveness({
+        pool: connection.pool,
+        logger,
+        // Workers that cannot be marked alive would look dead to other processes, whose sweeps would
+        // run their jobs a second time: they stop taking jobs instead (running ones finish).
+        onLost: () => {
+          for (const stopping of [worker, deliveryWorker]) {
+            stopping
+              ?.stop()
+              .catch((error) => logger.error({ err: error }, "stopping a worker failed"));
+          }
+        },
+      });
       worker = await startWorker({
         pool: connection.pool,
         liveness,

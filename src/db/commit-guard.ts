@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Transaction } from "./database.ts";
+import type { CommitHolder } from "./held-commit.ts";
 
 /**
  * A check that every transaction opened in the current async context runs last, inside the transaction,
@@ -9,12 +10,28 @@ import type { Transaction } from "./database.ts";
  */
 export type CommitGuard = (tx: Transaction) => Promise<void>;
 
-const storage = new AsyncLocalStorage<CommitGuard>();
+export interface CommitContext {
+  guard: CommitGuard;
+  /** Holds each transaction's commit until the request's answer is written into it (src/db/held-commit.ts). */
+  holder?: CommitHolder;
+  /** Runs right after each commit that is not held (a test fault point). */
+  afterCommit?: () => void;
+}
 
-export function runWithCommitGuard<Result>(guard: CommitGuard, run: () => Result): Result {
-  return storage.run(guard, run);
+const storage = new AsyncLocalStorage<CommitContext>();
+
+export function runWithCommitGuard<Result>(
+  guard: CommitGuard,
+  run: () => Result,
+  options: Omit<CommitContext, "guard"> = {},
+): Result {
+  return storage.run({ guard, ...options }, run);
+}
+
+export function currentCommitContext(): CommitContext | undefined {
+  return storage.getStore();
 }
 
 export function currentCommitGuard(): CommitGuard | undefined {
-  return storage.getStore();
+  return storage.getStore()?.guard;
 }

@@ -1,6 +1,6 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import { currentCommitGuard } from "./commit-guard.ts";
+import { currentCommitContext } from "./commit-guard.ts";
 import * as schema from "./schema/index.ts";
 
 export type Database = NodePgDatabase<typeof schema>;
@@ -40,16 +40,33 @@ export function openDatabase({
 
 /**
  * Every top-level transaction runs the current commit guard (src/db/commit-guard.ts), if any, as its
- * last statement: a transaction opened for a request that lost its Idempotency-Key rolls back.
+ * last statement: a transaction opened for a request that lost its Idempotency-Key rolls back. Under a
+ * commit holder (src/db/held-commit.ts) it then stays open until the request's answer is written into it.
  */
 function guardCommits(db: Database): Database {
   const transaction = db.transaction.bind(db);
-  db.transaction = ((run, config) =>
-    transaction(async (tx) => {
+  db.transaction = ((run, config) => {
+    const context = currentCommitContext();
+    if (!context) return transaction(run, config);
+    const { guard, holder, afterCommit } = context;
+    if (holder) {
+      return holder.run((park) =>
+        transaction(async (tx) => {
+          const result = await run(tx);
+          await guard(tx);
+          await park(tx, result);
+          return result;
+        }, config),
+      );
+    }
+    return transaction(async (tx) => {
       const result = await run(tx);
-      const guard = currentCommitGuard();
-      if (guard) await guard(tx);
+      await guard(tx);
       return result;
-    }, config)) as Database["transaction"];
+    }, config).then((result) => {
+      afterCommit?.();
+      return result;
+    });
+  }) as Database["transaction"];
   return db;
 }

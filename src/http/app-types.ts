@@ -12,6 +12,7 @@ import type { JwtVerifier } from "../auth/jwt.ts";
 import type { Access, Principal } from "../auth/principal.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
+import type { CommitHolder } from "../db/held-commit.ts";
 import type { EntitlementCache } from "../entitlements/entitlement-cache.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { IdempotencyClaim } from "../idempotency/idempotency-store.ts";
@@ -74,6 +75,12 @@ declare module "fastify" {
     errors?: readonly ErrorCode[];
     /** A billing portal session may call this route although it is not an organization's (docs/portal.md). */
     portalSession?: boolean;
+    /**
+     * With an Idempotency-Key, the answer is stored in the same transaction as the change it describes
+     * (src/db/held-commit.ts). Only for a handler that reads nothing outside its transactions after the
+     * last one.
+     */
+    answerInTransaction?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -81,7 +88,10 @@ declare module "fastify" {
     portalSession: { session: PortalSession; csrfToken: string } | null;
     /** Set when the request is authenticated by a backoffice (operator) session cookie. */
     operatorSession: { session: OperatorSession; csrfToken: string } | null;
-    /** The Idempotency-Key this request executes under; `stop` ends its lease's heartbeat. */
-    idempotency: { claim: IdempotencyClaim; stop(): void } | null;
+    /**
+     * The Idempotency-Key this request executes under; `stop` ends its lease's heartbeat; `holder` holds
+     * its transactions' commits until the answer is written into the last one (`answerInTransaction`).
+     */
+    idempotency: { claim: IdempotencyClaim; stop(): void; holder: CommitHolder | null } | null;
   }
 }

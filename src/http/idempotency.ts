@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import stringify from "safe-stable-stringify";
 import { runWithCommitGuard } from "../db/commit-guard.ts";
+import { CommitHolder } from "../db/held-commit.ts";
 import { AbonoError, conflict, validationError } from "../errors.ts";
 import { runWithIdempotencyClaim } from "../idempotency/idempotency-context.ts";
 import {
@@ -53,6 +54,10 @@ export function registerIdempotency(app: App, { db, clock, config, logger }: App
       switch (outcome.kind) {
         case "started": {
           const { claim } = outcome;
+          const afterCommit = config.killAfterCommitKey === claim.key ? killThisProcess : undefined;
+          const holder = request.routeOptions.config.answerInTransaction
+            ? new CommitHolder(afterCommit)
+            : null;
           request.idempotency = {
             claim,
             stop: startHeartbeat({
@@ -62,11 +67,16 @@ export function registerIdempotency(app: App, { db, clock, config, logger }: App
               intervalMs: config.idempotency.heartbeatMs,
               logger,
             }),
+            holder,
           };
-          // The handler runs with the claim: its transactions are fenced, its charges keyed by it.
+          // The handler runs with the claim: its transactions are fenced, its charges keyed by it, and
+          // on routes that allow it the last one commits with the answer.
           const guard = (tx: Parameters<typeof fenceIdempotentClaim>[0]["executor"]) =>
             fenceIdempotentClaim({ executor: tx, claim, now: clock() });
-          return runWithCommitGuard(guard, () => runWithIdempotencyClaim(claim, () => done()));
+          return runWithCommitGuard(guard, () => runWithIdempotencyClaim(claim, () => done()), {
+            holder: holder ?? undefined,
+            afterCommit,
+          });
         }
         case "replay":
           reply.code(outcome.status).header("idempotent-replayed", "true");
@@ -105,18 +115,32 @@ export function registerIdempotency(app: App, { db, clock, config, logger }: App
     if (running === null) return payload;
     request.idempotency = null;
     running.stop();
-    const { claim } = running;
+    const { claim, holder } = running;
     if (reply.statusCode >= 500 || typeof payload !== "string") {
+      await holder?.settle().catch((error: unknown) => {
+        request.log.warn({ err: error }, "a failed request's transaction did not commit");
+      });
       await releaseIdempotentRequest({ db, claim });
     } else {
       const contentType = reply.getHeader("content-type");
-      const stored = await completeIdempotentRequest({
-        db,
+      const answer = {
         claim,
         status: reply.statusCode,
         body: payload,
         contentType: typeof contentType === "string" ? contentType : null,
-      });
+      };
+      let stored = false;
+      try {
+        // The answer commits with the change it describes when the change's transaction is held.
+        const inTransaction = await holder?.finish(async (tx) => {
+          stored = await completeIdempotentRequest({ db: tx, ...answer });
+        });
+        if (!inTransaction) stored = await completeIdempotentRequest({ db, ...answer });
+      } catch (error) {
+        // The change's commit failed: this answer describes nothing on record. A retry runs again.
+        await releaseIdempotentRequest({ db, claim }).catch(() => {});
+        throw error;
+      }
       if (!stored) {
         request.log.warn(
           { idempotencyKey: claim.key, status: reply.statusCode },
@@ -134,6 +158,11 @@ export function registerIdempotency(app: App, { db, clock, config, logger }: App
   app.addHook("onRequestAbort", async (request) => {
     request.idempotency?.stop();
   });
+}
+
+/** The test fault of `ABONO_TEST_KILL_AFTER_COMMIT`: dies at once, as a crashed process does. */
+function killThisProcess() {
+  process.kill(process.pid, "SIGKILL");
 }
 
 /**

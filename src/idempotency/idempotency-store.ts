@@ -185,7 +185,10 @@ export async function fenceIdempotentClaim({
   }
 }
 
-/** Stores the response to replay. False (nothing written) when the key is no longer this claim's. */
+/**
+ * Stores the response to replay (on `db`, or inside the transaction of the change it describes). False
+ * (nothing written) when the key is no longer this claim's.
+ */
 export async function completeIdempotentRequest({
   db,
   claim,
@@ -193,7 +196,7 @@ export async function completeIdempotentRequest({
   body,
   contentType,
 }: {
-  db: Database;
+  db: Executor;
   claim: IdempotencyClaim;
   status: number;
   body: string;

@@ -52,7 +52,9 @@ export async function startWorker({
     };
   }
   const events: WorkerEvents = new EventEmitter();
-  events.on("worker:create", ({ worker }) => liveness?.hold(worker.workerId));
+  // graphile-worker locks jobs and queues in the name of the worker pool (not of its workers): that
+  // is the id the sweeps of other processes find on the jobs, so it is the one marked alive.
+  events.on("pool:create", ({ workerPool }) => liveness?.hold(workerPool.id));
   const runner = await run({
     events,
     pgPool: pool,
@@ -63,7 +65,14 @@ export async function startWorker({
     parsedCronItems: parseCronItems(cron),
     logger: workerLogger(dependencies.logger),
   });
-  return { stop: () => runner.stop() };
+  // Stopping twice (the liveness connection lost, then the process shutting down) waits for one stop.
+  let stopping: Promise<void> | null = null;
+  return {
+    stop() {
+      stopping ??= runner.stop();
+      return stopping;
+    },
+  };
 }
 
 function workerLogger(logger: Logger): WorkerLogger {

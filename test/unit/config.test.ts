@@ -40,6 +40,21 @@ describe("loadConfig", () => {
     ).toThrow(/ABONO_TEST_IDEMPOTENCY_LEASE_MS: is for tests only and needs ABONO_TEST_MODE=true/);
   });
 
+  it("honours ABONO_TEST_KILL_AFTER_COMMIT only in test mode", () => {
+    const url = "postgres://postgres@127.0.0.1:5432/abono";
+    expect(loadConfig({ DATABASE_URL: url }).killAfterCommitKey).toBeUndefined();
+    expect(
+      loadConfig({
+        DATABASE_URL: url,
+        ABONO_TEST_MODE: "true",
+        ABONO_TEST_KILL_AFTER_COMMIT: "k-1",
+      }).killAfterCommitKey,
+    ).toBe("k-1");
+    expect(() => loadConfig({ DATABASE_URL: url, ABONO_TEST_KILL_AFTER_COMMIT: "k-1" })).toThrow(
+      /ABONO_TEST_KILL_AFTER_COMMIT: is for tests only and needs ABONO_TEST_MODE=true/,
+    );
+  });
+
   it("reports every bad value with the variable's name", () => {
     try {
       loadConfig({ PORT: "99999", DATABASE_URL: "mysql://x", ABONO_ROOT_API_KEY: "short" });

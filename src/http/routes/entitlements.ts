@@ -118,7 +118,11 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/usage",
     {
-      config: { access: access.organization(), errors: ["limit_exceeded"] },
+      config: {
+        access: access.organization(),
+        errors: ["limit_exceeded"],
+        answerInTransaction: true,
+      },
       schema: {
         tags: ["entitlements"],
         summary: "Record usage",

@@ -169,7 +169,7 @@ export const rootRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/root/organizations/:orgId/balance-adjustments",
     {
-      config: { access: access.root, errors: ["invalid_state"] },
+      config: { access: access.root, errors: ["invalid_state"], answerInTransaction: true },
       schema: {
         tags,
         summary: "Adjust an organization's credit balance",

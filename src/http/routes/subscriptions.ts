@@ -284,7 +284,11 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/change",
     {
-      config: { access: billingRoles, errors: ["payment_failed", "invalid_state"] },
+      config: {
+        access: billingRoles,
+        errors: ["payment_failed", "invalid_state"],
+        answerInTransaction: true,
+      },
       schema: {
         tags: ["subscriptions"],
         summary: "Change plan or interval",
