@@ -20,9 +20,9 @@ const en = {
   "plan.unlimited": "Unlimited",
   "plans.label": "Plans",
   "plans.empty": "No plans are offered yet.",
-  "loading": "Loading…",
-  "error": "Could not load this. Try again.",
-  "retry": "Try again",
+  loading: "Loading…",
+  error: "Could not load this. Try again.",
+  retry: "Try again",
   "usage.used": "{used} of {limit} used",
   "usage.usedUnlimited": "{used} used · unlimited",
   "usage.remaining": "{remaining} left",
@@ -32,6 +32,7 @@ const en = {
   "usage.bar": "{name}: {used} of {limit}",
   "paywall.heading": "Upgrade to use {feature}",
   "paywall.body": "Your current plan does not include {feature}.",
+  "paywall.limitHeading": "You have reached your {feature} limit",
   "paywall.limitBody": "You have used all the {feature} your plan includes.",
   "paywall.action": "See plans",
 } as const;
@@ -58,9 +59,9 @@ const es: AbonoMessages = {
   "plan.unlimited": "Ilimitado",
   "plans.label": "Planes",
   "plans.empty": "Todavía no hay planes disponibles.",
-  "loading": "Cargando…",
-  "error": "No se pudo cargar. Vuelve a intentarlo.",
-  "retry": "Reintentar",
+  loading: "Cargando…",
+  error: "No se pudo cargar. Vuelve a intentarlo.",
+  retry: "Reintentar",
   "usage.used": "{used} de {limit} usados",
   "usage.usedUnlimited": "{used} usados · ilimitado",
   "usage.remaining": "Quedan {remaining}",
@@ -70,6 +71,7 @@ const es: AbonoMessages = {
   "usage.bar": "{name}: {used} de {limit}",
   "paywall.heading": "Mejora tu plan para usar {feature}",
   "paywall.body": "Tu plan actual no incluye {feature}.",
+  "paywall.limitHeading": "Alcanzaste el límite de {feature}",
   "paywall.limitBody": "Ya usaste todo lo que tu plan incluye de {feature}.",
   "paywall.action": "Ver planes",
 };
@@ -78,7 +80,10 @@ const es: AbonoMessages = {
 export const abonoMessages: Record<AbonoLocale, AbonoMessages> = { en, es };
 
 /** `{name}` placeholders replaced by their values; an unknown placeholder stays as written. */
-export function fillMessage(template: string, values: Record<string, string | number> = {}): string {
+export function fillMessage(
+  template: string,
+  values: Record<string, string | number> = {},
+): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in values ? String(values[name]) : whole,
   );

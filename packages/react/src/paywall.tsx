@@ -39,7 +39,9 @@ export function Paywall({
   if (fallback !== undefined) return <>{fallback}</>;
   return (
     <section className="abono-paywall" aria-labelledby={headingId} data-feature={feature}>
-      <h3 id={headingId}>{t("paywall.heading", { feature: featureName })}</h3>
+      <h3 id={headingId}>
+        {t(state.counted ? "paywall.limitHeading" : "paywall.heading", { feature: featureName })}
+      </h3>
       <p>
         {t(state.counted ? "paywall.limitBody" : "paywall.body", {
           feature: featureName,

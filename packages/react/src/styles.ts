@@ -61,7 +61,7 @@ export const abonoStyles = `
 }
 .abono-plan-card {
   background: var(--_surface); border: 1px solid var(--_border); border-radius: var(--_radius);
-  padding: 1rem 1.1rem; display: flex; flex-direction: column;
+  box-shadow: var(--abono-shadow, none); padding: 1rem 1.1rem; display: flex; flex-direction: column;
 }
 .abono-plan-card h3 { margin: 0.25rem 0; font-size: 1.15rem; }
 .abono-plan-card.abono-current { border-color: var(--_success); box-shadow: 0 0 0 1px var(--_success); }
