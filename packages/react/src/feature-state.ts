@@ -1,4 +1,13 @@
-import type { Entitlement } from "./types.js";
+/** The parts of an entitlement (`GET /v1/organizations/{orgId}/entitlement`) a feature's state is read from. */
+export interface EntitlementCounts {
+  features: Record<string, boolean>;
+  limits: Record<string, number | null>;
+  usage: Record<string, number>;
+  balances: Record<
+    string,
+    { included: number | null; purchased: number; used: number; remaining: number | null }
+  >;
+}
 
 /** What an organization may do with one feature, read from its effective entitlement. */
 export interface FeatureState {
@@ -19,10 +28,7 @@ export interface FeatureState {
  * The state of `feature` in an entitlement summary (`GET /v1/organizations/{orgId}/entitlement`): a balance
  * (metered: included + purchased) first, then a limit, then a flag. An unknown feature is not allowed.
  */
-export function featureState(
-  entitlement: Pick<Entitlement, "features" | "limits" | "usage" | "balances">,
-  feature: string,
-): FeatureState {
+export function featureState(entitlement: EntitlementCounts, feature: string): FeatureState {
   const balance = entitlement.balances[feature];
   if (balance !== undefined) {
     const limit = balance.included === null ? null : balance.included + balance.purchased;
