@@ -45,9 +45,8 @@ api.use(authentication);
 /**
  * `@abono/client` with the same credentials, for the portal's `@abono/react` components (entitlement,
  * public catalog). Reads only, no retries of its own. The screens' calls stay on `api` above, whose fetch
- * is the browser's: through the client's transport, the card-setup return page (`POST …/complete`, sent
- * twice at once in development's strict mode) stayed on "Saving your card…" in the browser tests; that is
- * to be understood before the screens move over.
+ * is the browser's: through the client's transport, the card-setup return page (`POST …/complete`)
+ * stayed on "Saving your card…" in the browser tests, not understood yet.
  */
 export const abono = createAbono({ baseUrl: window.location.origin, maxRetries: 0 });
 abono.api.use(authentication);
