@@ -13,7 +13,10 @@ const webDir = path.join(repository, "web");
 const distDir = path.join(webDir, "dist");
 const stampFile = path.join(distDir, ".build-stamp");
 
-/** Files whose content decides the build: the app's sources and the locked dependency versions. */
+/**
+ * Files whose content decides the build: the app's sources, the workspace packages it bundles from their
+ * sources (@abono/client, @abono/react) and the locked dependency versions.
+ */
 async function buildInputs(): Promise<string[]> {
   const files: string[] = [path.join(repository, "package-lock.json")];
   const walk = async (directory: string) => {
@@ -27,6 +30,8 @@ async function buildInputs(): Promise<string[]> {
     }
   };
   await walk(webDir);
+  for (const name of ["client", "react"])
+    await walk(path.join(repository, "packages", name, "src"));
   return files.sort();
 }
 

@@ -1,5 +1,8 @@
+import path from "node:path";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+
+const packages = path.resolve(import.meta.dirname, "../packages");
 
 /**
  * The billing portal and the public pricing page: one app served by Abono under /portal (see
@@ -9,6 +12,13 @@ export default defineConfig({
   root: import.meta.dirname,
   base: "/portal/",
   plugins: [react()],
+  // The workspace packages from their sources: a fresh clone builds the portal without building them first.
+  resolve: {
+    alias: {
+      "@abono/client": path.join(packages, "client/src/index.ts"),
+      "@abono/react": path.join(packages, "react/src/index.ts"),
+    },
+  },
   build: {
     outDir: "dist",
     emptyOutDir: true,

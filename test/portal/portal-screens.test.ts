@@ -158,7 +158,7 @@ describe.skipIf(!runs)("portal screens", () => {
         locale === "es" ? "Planes y precios" : "Plans and pricing",
       );
       await expect
-        .poll(() => page.locator("[data-testid=plan-premium] .amount").textContent())
+        .poll(() => page.locator("[data-testid=plan-premium] .abono-amount").textContent())
         .toMatch(/100[.,]00/);
       expect(await seriousAccessibilityViolations(page)).toEqual([]);
       await screenshot(page, `pricing-${locale}-desktop`);

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { PortalAbonoProvider } from "./abono-provider.tsx";
 import { AdminApp } from "./admin/admin-app.tsx";
 import { useLiveStoreSubscription } from "./api/queries.ts";
 import { LoadError, Loading } from "./components/loading.tsx";
@@ -116,9 +117,11 @@ function PortalApp({ path }: { path: string }) {
     // Keyed: the loading screen's provider (browser language) must not carry its state over.
     <I18nProvider key="portal" initial={storedLocale() ?? portal.data.locale}>
       <PortalProvider portal={portal.data}>
-        <PortalShell>
-          <Screen path={path} portal={portal.data} />
-        </PortalShell>
+        <PortalAbonoProvider organizationId={portal.data.organizationId}>
+          <PortalShell>
+            <Screen path={path} portal={portal.data} />
+          </PortalShell>
+        </PortalAbonoProvider>
       </PortalProvider>
     </I18nProvider>
   );
@@ -130,7 +133,9 @@ export function App() {
   if (path === "/plans") {
     return (
       <I18nProvider initial={storedLocale() ?? browserLocale()}>
-        <Pricing />
+        <PortalAbonoProvider>
+          <Pricing />
+        </PortalAbonoProvider>
       </I18nProvider>
     );
   }

@@ -82,7 +82,8 @@ export function createAbono(options: AbonoOptions) {
       list: async () => unwrap(await api.GET("/v1/plans", {})),
       get: async (planId: string) =>
         unwrap(await api.GET("/v1/plans/{planId}", { params: { path: { planId } } })),
-      listPublic: async () => unwrap(await api.GET("/v1/public/plans", {})),
+      listPublic: async (query: Query<paths["/v1/public/plans"]["get"]> = {}) =>
+        unwrap(await api.GET("/v1/public/plans", { params: { query } })),
     },
     subscriptions: {
       get: async (orgId: string) =>

@@ -1,3 +1,4 @@
+import { createAbono } from "@abono/client";
 import createClient, { type Middleware } from "openapi-fetch";
 import type { paths } from "./openapi.gen.ts";
 
@@ -40,6 +41,15 @@ export const api = createClient<paths>({
   credentials: "same-origin",
 });
 api.use(authentication);
+
+/**
+ * `@abono/client` with the same credentials, for the portal's `@abono/react` components (entitlement,
+ * public catalog). Reads only, no retries of its own. The screens' calls stay on `api` above, whose fetch
+ * is the browser's: through the client's transport, the card-setup return page (`POST …/complete`)
+ * stayed on "Saving your card…" in the browser tests, not understood yet.
+ */
+export const abono = createAbono({ baseUrl: window.location.origin, maxRetries: 0 });
+abono.api.use(authentication);
 
 /** Headers for a download link fetched by hand (the PDF), with the same credentials. */
 export function authorizationHeaders(): Record<string, string> {

@@ -1,4 +1,4 @@
-import type { paths } from "./openapi.gen.ts";
+import type { paths } from "@abono/client";
 
 /** The JSON body of a route's success answer (200 or 201), from the generated OpenAPI types. */
 export type Answer<

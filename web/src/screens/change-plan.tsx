@@ -1,3 +1,4 @@
+import { type Interval, IntervalToggle, PlanCards } from "@abono/react";
 import { useState } from "react";
 import { useFeatures, usePlans, useRecommendation, useSubscription } from "../api/queries.ts";
 import { ButtonLink } from "../components/button.tsx";
@@ -5,9 +6,11 @@ import { LoadError, Loading } from "../components/loading.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { usePortal } from "../portal-context.tsx";
 import { Link } from "../router.tsx";
-import { type Interval, IntervalToggle, PlanCards } from "./plan-cards.tsx";
 
-/** The offered plans side by side, the current one marked, the recommendation from usage highlighted. */
+/**
+ * The offered plans side by side (`@abono/react`'s `<PlanCards>`, the building block of its pricing table),
+ * the current one marked, the recommendation from usage highlighted.
+ */
 export function ChangePlan() {
   const { t } = useI18n();
   const portal = usePortal();

@@ -1,3 +1,4 @@
+import type { Interval } from "@abono/react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import { api, unwrap } from "../api/client.ts";
@@ -12,7 +13,6 @@ import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { usePortal } from "../portal-context.tsx";
 import { navigate, useLocation } from "../router.tsx";
-import type { Interval } from "./plan-cards.tsx";
 
 /**
  * Checkout: plan, interval, coupon (validated live by the API's quote, the checkout's own computation),

@@ -1,8 +1,8 @@
+import { Paywall, UsageMeter, useEntitlements } from "@abono/react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client.ts";
 import { errorText } from "../api/error-text.ts";
 import {
-  useEntitlement,
   useFeatures,
   usePacks,
   usePlans,
@@ -17,7 +17,6 @@ import { Badge } from "../components/badge.tsx";
 import { Button, ButtonLink } from "../components/button.tsx";
 import { Card } from "../components/card.tsx";
 import { LoadError, Loading } from "../components/loading.tsx";
-import { Meter } from "../components/meter.tsx";
 import { flash } from "../flash.ts";
 import { type I18n, useI18n } from "../i18n/i18n.tsx";
 import { usePortal } from "../portal-context.tsx";
@@ -27,17 +26,20 @@ import { storeSubscriptionsUrl } from "./store-managed.tsx";
 
 const dayMs = 86_400_000;
 
-/** The Billing Panel: plan, status, period, usage and the next invoice. */
+/**
+ * The Billing Panel: plan, status, period, usage and the next invoice. The entitlement comes from
+ * `@abono/react` (shared with its meters and paywalls, refetched on focus), not from a query of its own.
+ */
 export function Overview() {
   const { t } = useI18n();
   const subscription = useSubscription();
-  const entitlement = useEntitlement();
+  const entitlement = useEntitlements();
   const plans = usePlans();
   const features = useFeatures();
-  if (subscription.error || entitlement.error) {
+  if (subscription.error || (entitlement.error && !entitlement.data)) {
     return <LoadError error={subscription.error ?? entitlement.error} />;
   }
-  if (subscription.isPending || entitlement.isPending) return <Loading />;
+  if (subscription.isPending || !entitlement.data) return <Loading />;
   const planName = (planId: string) =>
     plans.data?.data.find((plan) => plan.id === planId)?.name ?? planId;
   return (
@@ -257,37 +259,10 @@ function UsageCard({
           const feature = featureOf(key);
           const name = feature?.name ?? key;
           const balance = entitlement.balances[key];
-          const limit = balance
-            ? balance.included === null
-              ? null
-              : balance.included + balance.purchased
-            : (entitlement.limits[key] ?? null);
-          const used = balance ? balance.used : (entitlement.usage[key] ?? 0);
-          const remaining = balance ? balance.remaining : limit === null ? null : limit - used;
           const hasPack = packs.data?.data.some((pack) => pack.feature === key) ?? false;
           return (
             <li key={key} className="meter-row" data-testid={`usage-${key}`}>
-              <div className="meter-head">
-                <span className="meter-name">{name}</span>
-                <span className="meter-numbers">
-                  {limit === null
-                    ? t("overview.usedUnlimited", { used: number(used) })
-                    : t("overview.used", { used: number(used), limit: number(limit) })}
-                </span>
-              </div>
-              {limit !== null ? (
-                <Meter
-                  value={used}
-                  max={limit}
-                  label={`${name}: ${number(used)} / ${number(limit)}`}
-                />
-              ) : null}
-              <div className="meter-foot muted">
-                {remaining !== null ? (
-                  <span data-testid={`remaining-${key}`}>
-                    {t("overview.remaining", { remaining: number(remaining) })}
-                  </span>
-                ) : null}
+              <UsageMeter feature={key} label={name}>
                 {balance && balance.purchased > 0 ? (
                   <span>{t("overview.purchased", { purchased: number(balance.purchased) })}</span>
                 ) : null}
@@ -297,7 +272,19 @@ function UsageCard({
                 {balance && hasPack && canPay ? (
                   <Link to="/portal/packs">{t("overview.buyMore")}</Link>
                 ) : null}
-              </div>
+              </UsageMeter>
+              {/* Nothing while units are left; at the limit, the prompt to move to a larger plan. */}
+              <Paywall
+                feature={key}
+                featureName={name}
+                action={
+                  canPay ? (
+                    <ButtonLink to="/portal/plans" variant="secondary">
+                      {t("overview.seePlans")}
+                    </ButtonLink>
+                  ) : null
+                }
+              />
             </li>
           );
         })}

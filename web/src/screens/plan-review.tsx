@@ -1,3 +1,4 @@
+import type { Interval } from "@abono/react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiError, api, unwrap } from "../api/client.ts";
@@ -12,7 +13,6 @@ import { flash } from "../flash.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { usePortal } from "../portal-context.tsx";
 import { Link, navigate, useLocation } from "../router.tsx";
-import type { Interval } from "./plan-cards.tsx";
 
 /**
  * Plan Review: the exact preview of the change (the API runs the change itself and stops before writing):
