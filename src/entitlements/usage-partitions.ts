@@ -47,6 +47,8 @@ export interface UsagePartition {
   estimatedRows: number;
 }
 
+const boundPattern = String.raw`FROM \('([^']+)'\) TO \('([^']+)'\)`;
+
 /** The partitions of `usage_events`, oldest first, with their bounds read from the catalog. */
 export async function listUsagePartitions(executor: Executor): Promise<UsagePartition[]> {
   // The bound reads FOR VALUES FROM ('2026-12-01 00:00:00+00') TO (…), in the session's time zone:
@@ -63,7 +65,7 @@ export async function listUsagePartitions(executor: Executor): Promise<UsagePart
            p.estimated_rows
       from (select c.relname as name, c.reltuples::float8 as estimated_rows,
                    regexp_match(pg_get_expr(c.relpartbound, c.oid),
-                                'FROM \(''([^'']+)''\) TO \(''([^'']+)''\)') as bounds
+                                ${boundPattern}) as bounds
               from pg_inherits i
               join pg_class c on c.oid = i.inhrelid
              where i.inhparent = 'public.usage_events'::regclass) p
