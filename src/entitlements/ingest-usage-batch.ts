@@ -58,9 +58,11 @@ const forbiddenOrganization = Symbol("forbidden");
 const missingOrganization = Symbol("not found");
 
 /**
- * Bulk usage ingestion (`POST /v1/usage/batch`, up to 10,000 events) in one transaction. Every event is
- * inserted by one `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING` (repeats, in the batch or before it,
- * count once); when it inserted fewer rows than events, one more query tells which. Each counter is then
+ * Bulk usage ingestion (`POST /v1/usage/batch`, up to 10,000 events) in one transaction. Every event id
+ * is claimed in `usage_event_ids` by one `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING` (repeats, in
+ * the batch or before it, in any month, count once); when it claimed fewer ids than events, one more query
+ * tells which; the new events are then inserted into `usage_events` (partitioned by month of recording,
+ * the month's partition created if missing). Each counter is then
  * locked once, in a fixed order: an unlimited feature adds the sum of its new events; a limited one
  * applies them in order with the same rules as single events, and refused events are taken out again and
  * reported by index.
@@ -200,34 +202,40 @@ export async function ingestUsageBatch({
       if (work.length > 0) {
         const now = systemNow.toISOString();
         // Each event id is claimed in usage_event_ids (unique across every month's partition of
-        // usage_events); only the events whose claim is new are kept. A parallel batch repeating an id waits
-        // on the claim and then finds it taken.
-        const inserted = await tx.execute(sql`
-        with claimed as (
+        // usage_events); only the events whose claim is new are kept. A parallel batch repeating an id
+        // waits on the claim and then finds it taken.
+        const claimed = await tx.execute(sql`
           insert into usage_event_ids (organization_id, event_id, recorded_at)
           select o, e, ${now}::timestamptz
             from unnest(${arrayParam(offered.organizations)}::text[],
                         ${arrayParam(offered.eventIds)}::text[]) as x(o, e)
-          on conflict do nothing
-          returning organization_id, event_id
-        )
-        insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
-        select x.o, x.e, x.f, x.q, coalesce(x.t, ${now}::timestamptz), ${now}::timestamptz
-          from unnest(
-            ${arrayParam(offered.organizations)}::text[],
-            ${arrayParam(offered.eventIds)}::text[],
-            ${arrayParam(offered.features)}::text[],
-            ${arrayParam(offered.quantities)}::bigint[],
-            ${arrayParam(offered.occurredAt)}::timestamptz[]
-          ) as x(o, e, f, q, t)
-          join claimed c on c.organization_id = x.o and c.event_id = x.e`);
-        // Usually every event is new; otherwise find out which ones this transaction inserted.
+          on conflict do nothing`);
+        // Usually every event is new; otherwise find out which ones this transaction claimed.
         const fresh =
-          inserted.rowCount === columns.indexes.length
+          claimed.rowCount === columns.indexes.length
             ? null
-            : inserted.rowCount === first.length
+            : claimed.rowCount === first.length
               ? new Set(first)
               : await insertedPositions({ tx, columns });
+        const kept =
+          fresh === null
+            ? columns
+            : pick(
+                columns,
+                [...fresh].sort((a, b) => a - b),
+              );
+        if (kept.eventIds.length > 0) {
+          await tx.execute(sql`
+            insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
+            select o, e, f, q, coalesce(t, ${now}::timestamptz), ${now}::timestamptz
+              from unnest(
+                ${arrayParam(kept.organizations)}::text[],
+                ${arrayParam(kept.eventIds)}::text[],
+                ${arrayParam(kept.features)}::text[],
+                ${arrayParam(kept.quantities)}::bigint[],
+                ${arrayParam(kept.occurredAt)}::timestamptz[]
+              ) as x(o, e, f, q, t)`);
+        }
         const counted = work.flatMap((group) => {
           const positions = fresh
             ? group.positions.filter((position) => fresh.has(position))
@@ -438,8 +446,9 @@ function summable(group: Group): boolean {
 }
 
 /**
- * When some events were repeats: the positions this transaction inserted. An event id inserted by this
- * transaction (its row's xmin) belongs to its first occurrence in the batch; later ones are repeats.
+ * When some events were repeats: the positions whose ids this transaction claimed. An id claimed by this
+ * transaction (its `usage_event_ids` row's xmin) belongs to its first occurrence in the batch; later ones
+ * are repeats.
  */
 async function insertedPositions({
   tx,
