@@ -141,13 +141,14 @@ export async function dropExpiredUsagePartitions({
 }
 
 /**
- * Drops usage-event partitions past `ABONO_USAGE_RETENTION_MONTHS` (unset: never) on the system clock.
- * Usually one catalog query a tick; billing periods are read only when a partition is past the retention.
+ * Drops usage-event partitions past `ABONO_USAGE_RETENTION_MONTHS` (unset: never) on the system clock, on
+ * the tick at the top of each hour: one catalog query, and billing periods are read only when a partition
+ * is past the retention (while an open period holds it, that read repeats hourly, not every minute).
  */
 export const usageRetentionTask: ScheduledTask = {
   name: "usage.retention",
   async run({ db, now, scope, logger, config }) {
-    if (scope.testClockId !== null) return 0;
+    if (scope.testClockId !== null || now.getUTCMinutes() !== 0) return 0;
     const retentionMonths = config?.usageRetentionMonths ?? null;
     if (retentionMonths === null) return 0;
     await dropExpiredUsagePartitions({ db, now, retentionMonths, logger });

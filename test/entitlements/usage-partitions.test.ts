@@ -17,6 +17,7 @@ import {
   usagePartitionsTask,
 } from "../../src/entitlements/usage-partitions.ts";
 import { usageRetentionTask } from "../../src/entitlements/usage-retention.ts";
+import { scheduledTasks } from "../../src/jobs/jobs.ts";
 import { runScheduler } from "../../src/jobs/scheduler.ts";
 import { createLogger } from "../../src/logger.ts";
 import { adminQuery, withDatabase } from "../global-setup.ts";
@@ -198,6 +199,9 @@ describe("partitions of usage events", () => {
   });
 
   it("keeps the current month and the next three ahead from the scheduler, idempotently, from several processes at once", async () => {
+    expect(scheduledTasks).toEqual(
+      expect.arrayContaining([usagePartitionsTask, usageRetentionTask]),
+    );
     const now = monthsFromToday(90);
     const expected = monthsAhead(now).map(usagePartitionName);
     expect(expected).toHaveLength(4);
@@ -251,6 +255,7 @@ describe("partitions of usage events", () => {
 
 describe("retention", () => {
   let app: TestApp;
+  // At noon sharp: retention runs on the tick at the top of an hour.
   const systemNow = monthsFromToday(36);
   const month = (offset: number) => addMonths(monthStart(systemNow), offset);
   beforeAll(async () => {
@@ -312,8 +317,16 @@ describe("retention", () => {
     const names = async () =>
       (await listUsagePartitions(app.database.db)).map((partition) => partition.name);
     try {
-      // Unset: kept forever.
+      // Unset: kept forever. Set, but not at the top of an hour: nothing yet.
       await retain({});
+      await runScheduler({
+        tasks: [usageRetentionTask],
+        db: service.db,
+        now: new Date(systemNow.getTime() + 60_000),
+        scope: { testClockId: null },
+        logger,
+        config: loadConfig({ ABONO_USAGE_RETENTION_MONTHS: "2" }),
+      });
       expect(await names()).toEqual(
         expect.arrayContaining([-6, -5, -4, -3].map((offset) => usagePartitionName(month(offset)))),
       );
