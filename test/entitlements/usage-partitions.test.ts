@@ -435,9 +435,12 @@ describe("the migration that partitions usage_events", () => {
           [organizationId, eventId, recordedAt],
         );
       }
-      const started = new Date();
+      // The database's clock (it may differ from this process's): the migration makes its months.
+      const databaseNow = async () =>
+        (await database.pool.query<{ now: Date }>("select now()")).rows[0]?.now ?? new Date();
+      const started = await databaseNow();
       await migrateDatabase(database);
-      const finished = new Date();
+      const finished = await databaseNow();
 
       const partitions = (await listUsagePartitions(database.db)).map(
         (partition) => partition.name,
