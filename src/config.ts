@@ -131,6 +131,7 @@ const environmentSchema = z
     ABONO_WEBHOOK_RATE_LIMIT: wholeNumber(1, 1_000_000, "requests per minute").default(1200),
     ABONO_WORKER_CONCURRENCY: wholeNumber(1, 64, "jobs").default(4),
     ABONO_WORKER_POLL_MS: wholeNumber(10, 60_000, "milliseconds").optional(),
+    ABONO_USAGE_RETENTION_MONTHS: wholeNumber(1, 1200, "months").optional(),
     ABONO_JWT_JWKS_URL: z.url({ error: "must be a URL (the issuer's JWKS endpoint)" }).optional(),
     ABONO_JWT_ISSUER: z.string().min(1).optional(),
     ABONO_JWT_AUDIENCE: commaList.optional(),
@@ -538,6 +539,11 @@ export interface Config {
   /** Timeouts, the connection cap and the webhook route's own limits (README "Configuration"). */
   http: HttpLimits;
   workerConcurrency: number;
+  /**
+   * Whole months of usage events kept before the current month (docs/data-growth.md "Retention"); older
+   * monthly partitions are dropped once no open billing period overlaps them. Null: kept forever.
+   */
+  usageRetentionMonths: number | null;
   /** How often the worker looks for jobs it was not notified of (queued behind others, scheduled). */
   workerPollIntervalMs: number;
   /** The Idempotency-Key lease and its heartbeat (docs/idempotency.md). */
@@ -776,6 +782,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       },
     },
     workerConcurrency: env.ABONO_WORKER_CONCURRENCY,
+    usageRetentionMonths: env.ABONO_USAGE_RETENTION_MONTHS ?? null,
     workerPollIntervalMs: env.ABONO_WORKER_POLL_MS ?? (testMode ? 100 : 1000),
     idempotency: idempotencyTimingOf(env.ABONO_TEST_IDEMPOTENCY_LEASE_MS, testMode),
     killAfterCommitKey: testOnly(

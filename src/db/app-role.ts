@@ -37,6 +37,7 @@ export async function grantAppRole({
     revoke update, delete, truncate, references, trigger on ${list(appendOnlyTables)} from ${who};
     revoke insert, update, delete, truncate, references, trigger on ${list(readOnlyTables)} from ${who};
     grant usage, select, update on all sequences in schema public to ${who};
+    grant execute on function abono_drop_usage_partition(text) to ${who};
     grant usage on schema graphile_worker to ${who};
     grant select, insert, update, delete on all tables in schema graphile_worker to ${who};
     grant usage, select, update on all sequences in schema graphile_worker to ${who};

@@ -9,6 +9,7 @@ import type { EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
 import { applyUsage, consumeGrants } from "./record-usage.ts";
 import { maxUsageCounter } from "./usage-maximums.ts";
+import { withUsagePartition } from "./usage-partitions.ts";
 
 export interface BatchEvent {
   organizationId: string;
@@ -57,9 +58,11 @@ const forbiddenOrganization = Symbol("forbidden");
 const missingOrganization = Symbol("not found");
 
 /**
- * Bulk usage ingestion (`POST /v1/usage/batch`, up to 10,000 events) in one transaction. Every event is
- * inserted by one `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING` (repeats, in the batch or before it,
- * count once); when it inserted fewer rows than events, one more query tells which. Each counter is then
+ * Bulk usage ingestion (`POST /v1/usage/batch`, up to 10,000 events) in one transaction. Every event id
+ * is claimed in `usage_event_ids` by one `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING` (repeats, in
+ * the batch or before it, in any month, count once); when it claimed fewer ids than events, one more query
+ * tells which; the new events are then inserted into `usage_events` (partitioned by month of recording,
+ * the month's partition created if missing). Each counter is then
  * locked once, in a fixed order: an unlimited feature adds the sum of its new events; a limited one
  * applies them in order with the same rules as single events, and refused events are taken out again and
  * reported by index.
@@ -176,64 +179,99 @@ export async function ingestUsageBatch({
     columns.indexes.push(index);
   }
 
-  return db.transaction(async (tx) => {
-    let duplicates = 0;
-    let accepted = 0;
-    const work = groups.filter((group) => group.positions.length > 0);
-    if (work.length > 0) {
-      const now = systemNow.toISOString();
-      const inserted = await tx.execute(sql`
-        insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
-        select o, e, f, q, coalesce(t, ${now}::timestamptz), ${now}::timestamptz
-          from unnest(
-            ${arrayParam(columns.organizations)}::text[],
-            ${arrayParam(columns.eventIds)}::text[],
-            ${arrayParam(columns.features)}::text[],
-            ${arrayParam(columns.quantities)}::bigint[],
-            ${arrayParam(columns.occurredAt)}::timestamptz[]
-          ) as x(o, e, f, q, t)
-        on conflict do nothing`);
-      // Usually every event is new; otherwise find out which ones this transaction inserted.
-      const fresh =
-        inserted.rowCount === columns.indexes.length
-          ? null
-          : await insertedPositions({ tx, columns });
-      const counted = work.flatMap((group) => {
-        const positions = fresh
-          ? group.positions.filter((position) => fresh.has(position))
-          : group.positions;
-        duplicates += group.positions.length - positions.length;
-        if (positions.length === 0) return [];
-        let quantity = group.quantity;
-        if (fresh) {
-          quantity = 0n;
-          for (const position of positions) {
-            quantity += events[columns.indexes[position] ?? 0]?.quantity ?? 0n;
-          }
-        }
-        return [{ group, positions, quantity }];
-      });
+  // A repeat of an event id earlier in the batch is a duplicate whatever the database holds: only the
+  // first occurrence of each id is offered to the insert.
+  const firstSeen = new Set<string>();
+  const first: number[] = [];
+  for (let position = 0; position < columns.eventIds.length; position++) {
+    const key = `${columns.organizations[position]}\u0000${columns.eventIds[position]}`;
+    if (firstSeen.has(key)) continue;
+    firstSeen.add(key);
+    first.push(position);
+  }
+  const offered = first.length === columns.eventIds.length ? columns : pick(columns, first);
+  const rejectedBefore = rejected.length;
 
-      // Every counter this batch touches, created if missing and locked in one fixed order.
-      const keys = {
-        organizations: counted.map(({ group }) => group.organizationId),
-        features: counted.map(({ group }) => group.featureKey),
-        periods: counted.map(({ group }) => group.periodStart.toISOString()),
-      };
-      await tx.execute(sql`
+  // Recorded at the system time: the events land in that month's partition, created here if missing.
+  const write = () =>
+    db.transaction(async (tx) => {
+      rejected.length = rejectedBefore;
+      let duplicates = 0;
+      let accepted = 0;
+      const work = groups.filter((group) => group.positions.length > 0);
+      if (work.length > 0) {
+        const now = systemNow.toISOString();
+        // Each event id is claimed in usage_event_ids (unique across every month's partition of
+        // usage_events); only the events whose claim is new are kept. A parallel batch repeating an id
+        // waits on the claim and then finds it taken.
+        const claimed = await tx.execute(sql`
+          insert into usage_event_ids (organization_id, event_id, recorded_at)
+          select o, e, ${now}::timestamptz
+            from unnest(${arrayParam(offered.organizations)}::text[],
+                        ${arrayParam(offered.eventIds)}::text[]) as x(o, e)
+          on conflict do nothing`);
+        // Usually every event is new; otherwise find out which ones this transaction claimed.
+        const fresh =
+          claimed.rowCount === columns.indexes.length
+            ? null
+            : claimed.rowCount === first.length
+              ? new Set(first)
+              : await insertedPositions({ tx, columns });
+        const kept =
+          fresh === null
+            ? columns
+            : pick(
+                columns,
+                [...fresh].sort((a, b) => a - b),
+              );
+        if (kept.eventIds.length > 0) {
+          await tx.execute(sql`
+            insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
+            select o, e, f, q, coalesce(t, ${now}::timestamptz), ${now}::timestamptz
+              from unnest(
+                ${arrayParam(kept.organizations)}::text[],
+                ${arrayParam(kept.eventIds)}::text[],
+                ${arrayParam(kept.features)}::text[],
+                ${arrayParam(kept.quantities)}::bigint[],
+                ${arrayParam(kept.occurredAt)}::timestamptz[]
+              ) as x(o, e, f, q, t)`);
+        }
+        const counted = work.flatMap((group) => {
+          const positions = fresh
+            ? group.positions.filter((position) => fresh.has(position))
+            : group.positions;
+          duplicates += group.positions.length - positions.length;
+          if (positions.length === 0) return [];
+          let quantity = group.quantity;
+          if (fresh) {
+            quantity = 0n;
+            for (const position of positions) {
+              quantity += events[columns.indexes[position] ?? 0]?.quantity ?? 0n;
+            }
+          }
+          return [{ group, positions, quantity }];
+        });
+
+        // Every counter this batch touches, created if missing and locked in one fixed order.
+        const keys = {
+          organizations: counted.map(({ group }) => group.organizationId),
+          features: counted.map(({ group }) => group.featureKey),
+          periods: counted.map(({ group }) => group.periodStart.toISOString()),
+        };
+        await tx.execute(sql`
         insert into usage_counters (organization_id, feature_key, period_start, updated_at)
         select o, f, p, ${now}::timestamptz
           from unnest(${sql.param(keys.organizations)}::text[], ${sql.param(keys.features)}::text[],
                       ${sql.param(keys.periods)}::timestamptz[]) as k(o, f, p)
         on conflict do nothing`);
-      const locked = await tx.execute<{
-        organization_id: string;
-        feature_key: string;
-        period_start: Date;
-        used: string;
-        used_purchased: string;
-        overage: string;
-      }>(sql`
+        const locked = await tx.execute<{
+          organization_id: string;
+          feature_key: string;
+          period_start: Date;
+          used: string;
+          used_purchased: string;
+          overage: string;
+        }>(sql`
         select c.organization_id, c.feature_key, c.period_start, c.used::text, c.used_purchased::text, c.overage::text
           from usage_counters c
           join unnest(${sql.param(keys.organizations)}::text[], ${sql.param(keys.features)}::text[],
@@ -241,111 +279,137 @@ export async function ingestUsageBatch({
             on c.organization_id = k.o and c.feature_key = k.f and c.period_start = k.p
          order by c.organization_id, c.feature_key, c.period_start
            for update of c`);
-      const counterOf = new Map(
-        locked.rows.map((row) => [
-          `${row.organization_id}\u0000${row.feature_key}\u0000${new Date(row.period_start).getTime()}`,
-          {
-            used: BigInt(row.used),
-            usedPurchased: BigInt(row.used_purchased),
-            overage: BigInt(row.overage),
-          },
-        ]),
-      );
-      // Purchased units left for every limited metered counter, read once for all of them.
-      const purchased = await purchasedUnitsOf({
-        tx,
-        groups: counted
-          .map(({ group }) => group)
-          .filter((group) => group.feature.kind === "metered" && group.feature.limit !== null),
-      });
-      const refusedEventIds: { organizationId: string; eventId: string }[] = [];
-      const updates: {
-        o: string;
-        f: string;
-        p: string;
-        used: string;
-        used_purchased: string;
-        overage: string;
-      }[] = [];
-      const usageChanges: UsageChange[] = [];
-      for (const { group, positions, quantity } of counted) {
-        const { organizationId, featureKey, feature } = group;
-        let counter = counterOf.get(
-          `${organizationId}\u0000${featureKey}\u0000${group.periodStart.getTime()}`,
-        ) ?? { used: 0n, usedPurchased: 0n, overage: 0n };
-        const usedBefore = counter.used;
-        if (summable(group) && counter.used + quantity <= maxUsageCounter) {
-          counter = { ...counter, used: counter.used + quantity };
-          accepted += positions.length;
-        } else {
-          let purchasedAvailable = purchased.get(groupKey(group)) ?? 0n;
-          let fromPurchased = 0n;
-          for (const position of positions) {
-            const index = columns.indexes[position] ?? 0;
-            const event = events[index] as BatchEvent;
-            const applied = applyUsage({
-              feature,
-              counter,
-              purchasedAvailable,
-              quantity: event.quantity,
-            });
-            if (!applied.ok) {
-              rejected.push({ index, code: "limit_exceeded" });
-              refusedEventIds.push({ organizationId, eventId: event.eventId });
-              continue;
+        const counterOf = new Map(
+          locked.rows.map((row) => [
+            `${row.organization_id}\u0000${row.feature_key}\u0000${new Date(row.period_start).getTime()}`,
+            {
+              used: BigInt(row.used),
+              usedPurchased: BigInt(row.used_purchased),
+              overage: BigInt(row.overage),
+            },
+          ]),
+        );
+        // Purchased units left for every limited metered counter, read once for all of them.
+        const purchased = await purchasedUnitsOf({
+          tx,
+          groups: counted
+            .map(({ group }) => group)
+            .filter((group) => group.feature.kind === "metered" && group.feature.limit !== null),
+        });
+        const refusedEventIds: { organizationId: string; eventId: string }[] = [];
+        const updates: {
+          o: string;
+          f: string;
+          p: string;
+          used: string;
+          used_purchased: string;
+          overage: string;
+        }[] = [];
+        const usageChanges: UsageChange[] = [];
+        for (const { group, positions, quantity } of counted) {
+          const { organizationId, featureKey, feature } = group;
+          let counter = counterOf.get(
+            `${organizationId}\u0000${featureKey}\u0000${group.periodStart.getTime()}`,
+          ) ?? { used: 0n, usedPurchased: 0n, overage: 0n };
+          const usedBefore = counter.used;
+          if (summable(group) && counter.used + quantity <= maxUsageCounter) {
+            counter = { ...counter, used: counter.used + quantity };
+            accepted += positions.length;
+          } else {
+            let purchasedAvailable = purchased.get(groupKey(group)) ?? 0n;
+            let fromPurchased = 0n;
+            for (const position of positions) {
+              const index = columns.indexes[position] ?? 0;
+              const event = events[index] as BatchEvent;
+              const applied = applyUsage({
+                feature,
+                counter,
+                purchasedAvailable,
+                quantity: event.quantity,
+              });
+              if (!applied.ok) {
+                rejected.push({ index, code: "limit_exceeded" });
+                refusedEventIds.push({ organizationId, eventId: event.eventId });
+                continue;
+              }
+              counter = applied.counter;
+              purchasedAvailable -= applied.fromPurchased;
+              fromPurchased += applied.fromPurchased;
+              accepted += 1;
             }
-            counter = applied.counter;
-            purchasedAvailable -= applied.fromPurchased;
-            fromPurchased += applied.fromPurchased;
-            accepted += 1;
+            await consumeGrants({
+              tx,
+              organizationId,
+              featureKey,
+              amount: fromPurchased,
+              now: group.now,
+            });
           }
-          await consumeGrants({
-            tx,
+          usageChanges.push({
             organizationId,
             featureKey,
-            amount: fromPurchased,
+            feature,
+            before: usedBefore,
+            after: counter.used,
+            periodStart: group.periodStart,
             now: group.now,
           });
+          updates.push({
+            o: organizationId,
+            f: featureKey,
+            p: group.periodStart.toISOString(),
+            used: counter.used.toString(),
+            used_purchased: counter.usedPurchased.toString(),
+            overage: counter.overage.toString(),
+          });
         }
-        usageChanges.push({
-          organizationId,
-          featureKey,
-          feature,
-          before: usedBefore,
-          after: counter.used,
-          periodStart: group.periodStart,
-          now: group.now,
-        });
-        updates.push({
-          o: organizationId,
-          f: featureKey,
-          p: group.periodStart.toISOString(),
-          used: counter.used.toString(),
-          used_purchased: counter.usedPurchased.toString(),
-          overage: counter.overage.toString(),
-        });
-      }
-      if (updates.length > 0) {
-        await tx.execute(sql`
+        if (updates.length > 0) {
+          await tx.execute(sql`
           update usage_counters c
              set used = x.used, used_purchased = x.used_purchased, overage = x.overage,
                  updated_at = ${now}::timestamptz
             from json_to_recordset(${JSON.stringify(updates)}::json)
                  as x(o text, f text, p timestamptz, used bigint, used_purchased bigint, overage bigint)
            where c.organization_id = x.o and c.feature_key = x.f and c.period_start = x.p`);
-      }
-      await publishUsageThresholds({ executor: tx, changes: usageChanges });
-      if (refusedEventIds.length > 0) {
-        await tx.execute(sql`
+        }
+        await publishUsageThresholds({ executor: tx, changes: usageChanges });
+        if (refusedEventIds.length > 0) {
+          // Refused events leave nothing behind: neither the event nor its id's claim (a resend may count).
+          const refusedOrganizations = refusedEventIds.map((entry) => entry.organizationId);
+          const refusedIds = refusedEventIds.map((entry) => entry.eventId);
+          await tx.execute(sql`
           delete from usage_events e
-           using unnest(${sql.param(refusedEventIds.map((entry) => entry.organizationId))}::text[],
-                        ${sql.param(refusedEventIds.map((entry) => entry.eventId))}::text[]) as r(o, e)
-           where e.organization_id = r.o and e.event_id = r.e`);
+           using unnest(${sql.param(refusedOrganizations)}::text[], ${sql.param(refusedIds)}::text[]) as r(o, e)
+           where e.organization_id = r.o and e.event_id = r.e and e.recorded_at = ${now}::timestamptz`);
+          await tx.execute(sql`
+          delete from usage_event_ids d
+           using unnest(${sql.param(refusedOrganizations)}::text[], ${sql.param(refusedIds)}::text[]) as r(o, e)
+           where d.organization_id = r.o and d.event_id = r.e`);
+        }
       }
-    }
-    rejected.sort((a, b) => a.index - b.index);
-    return { accepted, duplicates, rejected };
-  });
+      rejected.sort((a, b) => a.index - b.index);
+      return { accepted, duplicates, rejected: [...rejected] };
+    });
+  return withUsagePartition({ executor: db, recordedAt: systemNow, write });
+}
+
+type Columns = {
+  organizations: string[];
+  eventIds: string[];
+  features: string[];
+  quantities: string[];
+  occurredAt: (string | null)[];
+};
+
+/** The insert's columns at some positions only. */
+function pick(columns: Columns, positions: readonly number[]): Columns {
+  return {
+    organizations: positions.map((position) => columns.organizations[position] as string),
+    eventIds: positions.map((position) => columns.eventIds[position] as string),
+    features: positions.map((position) => columns.features[position] as string),
+    quantities: positions.map((position) => columns.quantities[position] as string),
+    occurredAt: positions.map((position) => columns.occurredAt[position] ?? null),
+  };
 }
 
 const groupKey = (group: Pick<Group, "organizationId" | "featureKey">) =>
@@ -382,8 +446,9 @@ function summable(group: Group): boolean {
 }
 
 /**
- * When some events were repeats: the positions this transaction inserted. An event id inserted by this
- * transaction (its row's xmin) belongs to its first occurrence in the batch; later ones are repeats.
+ * When some events were repeats: the positions whose ids this transaction claimed. An id claimed by this
+ * transaction (its `usage_event_ids` row's xmin) belongs to its first occurrence in the batch; later ones
+ * are repeats.
  */
 async function insertedPositions({
   tx,
@@ -394,7 +459,7 @@ async function insertedPositions({
 }): Promise<Set<number>> {
   const mine = await tx.execute<{ organization_id: string; event_id: string }>(sql`
     select e.organization_id, e.event_id
-      from usage_events e
+      from usage_event_ids e
       join unnest(${arrayParam(columns.organizations)}::text[],
                   ${arrayParam(columns.eventIds)}::text[]) as k(o, e)
         on e.organization_id = k.o and e.event_id = k.e

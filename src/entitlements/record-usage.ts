@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/database.ts";
-import { entitlementGrants, usageCounters, usageEvents } from "../db/schema/index.ts";
+import { entitlementGrants, usageCounters } from "../db/schema/index.ts";
 import { AbonoError, validationError } from "../errors.ts";
 import { publishUsageThresholds } from "../events/usage-thresholds.ts";
 import type { FeatureEntitlement } from "./compute-effective-entitlement.ts";
@@ -8,6 +8,7 @@ import { type CounterState, describeFeatureUse, type FeatureUse } from "./descri
 import type { EntitlementCache } from "./entitlement-cache.ts";
 import { counterPeriodStart } from "./load-entitlement.ts";
 import { maxUsageCounter } from "./usage-maximums.ts";
+import { withUsagePartition } from "./usage-partitions.ts";
 
 /** What one more use of `quantity` does to a counter, or why it is refused. */
 export function applyUsage({
@@ -267,74 +268,79 @@ export async function recordUsage({
     kind: feature.kind,
     meteredPeriod: entitlement.meteredPeriod,
   });
-  return db.transaction(async (tx) => {
-    const { counter, purchasedAvailable } = await lockCounter({
-      tx,
-      organizationId,
-      featureKey,
-      periodStart,
-      now,
-    });
-    const inserted = await tx
-      .insert(usageEvents)
-      .values({
+  // Recorded at the system time: the event lands in that month's partition, created here if missing.
+  const write = () =>
+    db.transaction(async (tx) => {
+      const { counter, purchasedAvailable } = await lockCounter({
+        tx,
         organizationId,
-        eventId,
         featureKey,
-        quantity,
-        occurredAt: now,
-        recordedAt: systemNow,
-      })
-      .onConflictDoNothing()
-      .returning({ eventId: usageEvents.eventId });
-    const current = describeFeatureUse({ feature, counter, purchased: purchasedAvailable });
-    if (inserted.length === 0) return { duplicate: true, use: current };
-    if (feature.denial !== null) throw limitExceeded({ featureKey, use: current });
-    const applied = applyUsage({ feature, counter, purchasedAvailable, quantity });
-    if (!applied.ok && applied.reason === "counter_maximum") {
-      throw new AbonoError(
-        "limit_exceeded",
-        `The ${featureKey} counter would pass its maximum of ${maxUsageCounter} units per period (used ${counter.used}); nothing was recorded.`,
-        {
-          feature: featureKey,
-          reason: "counter_maximum",
-          used: Number(counter.used),
-          maximum: Number(maxUsageCounter),
-        },
-      );
-    }
-    if (!applied.ok)
-      throw limitExceeded({ featureKey, use: { ...current, reason: "limit_reached" } });
-    await consumeGrants({ tx, organizationId, featureKey, amount: applied.fromPurchased, now });
-    await saveCounter({
-      tx,
-      organizationId,
-      featureKey,
-      periodStart,
-      counter: applied.counter,
-      now,
-    });
-    await publishUsageThresholds({
-      executor: tx,
-      changes: [
-        {
-          organizationId,
-          featureKey,
-          feature,
-          before: counter.used,
-          after: applied.counter.used,
-          periodStart,
-          now,
-        },
-      ],
-    });
-    return {
-      duplicate: false,
-      use: describeFeatureUse({
-        feature,
+        periodStart,
+        now,
+      });
+      // The event id is claimed in usage_event_ids (unique across every month's partition); the event is
+      // kept only when the claim is new. A parallel repeat waits on the claim and then finds it taken.
+      const inserted = await tx.execute<{ event_id: string }>(sql`
+      with claimed as (
+        insert into usage_event_ids (organization_id, event_id, recorded_at)
+        values (${organizationId}, ${eventId}, ${systemNow.toISOString()}::timestamptz)
+        on conflict do nothing
+        returning organization_id, event_id, recorded_at
+      )
+      insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
+      select organization_id, event_id, ${featureKey}, ${quantity.toString()}::bigint,
+             ${now.toISOString()}::timestamptz, recorded_at
+        from claimed
+      returning event_id`);
+      const current = describeFeatureUse({ feature, counter, purchased: purchasedAvailable });
+      if (inserted.rows.length === 0) return { duplicate: true, use: current };
+      if (feature.denial !== null) throw limitExceeded({ featureKey, use: current });
+      const applied = applyUsage({ feature, counter, purchasedAvailable, quantity });
+      if (!applied.ok && applied.reason === "counter_maximum") {
+        throw new AbonoError(
+          "limit_exceeded",
+          `The ${featureKey} counter would pass its maximum of ${maxUsageCounter} units per period (used ${counter.used}); nothing was recorded.`,
+          {
+            feature: featureKey,
+            reason: "counter_maximum",
+            used: Number(counter.used),
+            maximum: Number(maxUsageCounter),
+          },
+        );
+      }
+      if (!applied.ok)
+        throw limitExceeded({ featureKey, use: { ...current, reason: "limit_reached" } });
+      await consumeGrants({ tx, organizationId, featureKey, amount: applied.fromPurchased, now });
+      await saveCounter({
+        tx,
+        organizationId,
+        featureKey,
+        periodStart,
         counter: applied.counter,
-        purchased: purchasedAvailable - applied.fromPurchased,
-      }),
-    };
-  });
+        now,
+      });
+      await publishUsageThresholds({
+        executor: tx,
+        changes: [
+          {
+            organizationId,
+            featureKey,
+            feature,
+            before: counter.used,
+            after: applied.counter.used,
+            periodStart,
+            now,
+          },
+        ],
+      });
+      return {
+        duplicate: false,
+        use: describeFeatureUse({
+          feature,
+          counter: applied.counter,
+          purchased: purchasedAvailable - applied.fromPurchased,
+        }),
+      };
+    });
+  return withUsagePartition({ executor: db, recordedAt: systemNow, write });
 }

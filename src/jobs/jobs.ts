@@ -1,5 +1,7 @@
 import { refundUnappliedPaymentJob } from "../checkout/refund-unapplied-payment.ts";
 import { applyGrantJob } from "../entitlements/purchase-pack.ts";
+import { usagePartitionsTask } from "../entitlements/usage-partitions.ts";
+import { usageRetentionTask } from "../entitlements/usage-retention.ts";
 import { eventJobs } from "../events/event-jobs.ts";
 import { trialWillEndJob, trialWillEndTask } from "../events/trial-will-end.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/idempotency-store.ts";
@@ -26,6 +28,8 @@ export const scheduledTasks: readonly ScheduledTask[] = [
   trialWillEndTask,
   webhookSweepTask,
   storeReconciliationTask,
+  usagePartitionsTask,
+  usageRetentionTask,
 ];
 
 /** Every job the worker runs, besides the scheduler's own tick. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import { defineJob } from "./job.ts";
@@ -16,8 +17,17 @@ export interface SchedulerScope {
 
 export interface ScheduledTask {
   name: string;
-  /** Enqueues the work due at `now` within `scope` and says how many jobs it added. */
-  run(args: { db: Database; now: Date; scope: SchedulerScope; logger: Logger }): Promise<number>;
+  /**
+   * Enqueues the work due at `now` within `scope` and says how many jobs it added. `config` is the
+   * installation's (the cron tick passes it; test-clock advances and direct calls may not).
+   */
+  run(args: {
+    db: Database;
+    now: Date;
+    scope: SchedulerScope;
+    logger: Logger;
+    config?: Config;
+  }): Promise<number>;
 }
 
 /** Jobs for a test clock's organizations run in that clock's own queue, in order, so an advance can wait for them. */
@@ -37,17 +47,19 @@ export async function runScheduler({
   now,
   scope,
   logger,
+  config,
 }: {
   tasks: readonly ScheduledTask[];
   db: Database;
   now: Date;
   scope: SchedulerScope;
   logger: Logger;
+  config?: Config;
 }): Promise<number> {
   let enqueued = 0;
   for (const task of tasks) {
     const started = performance.now();
-    const added = await task.run({ db, now, scope, logger });
+    const added = await task.run({ db, now, scope, logger, ...(config ? { config } : {}) });
     enqueued += added;
     logger.debug(
       { task: task.name, enqueued: added, ms: performance.now() - started, scope },
@@ -72,6 +84,7 @@ export function schedulerTickJob(tasks: readonly ScheduledTask[]) {
         now: new Date(),
         scope: { testClockId: null },
         logger: context.logger,
+        config: context.config,
       });
     },
   });

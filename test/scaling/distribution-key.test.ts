@@ -117,6 +117,22 @@ describe("organization_id as the distribution key", () => {
     expect(stale, "listed global tables that carry organization_id or no longer exist").toEqual([]);
   });
 
+  it("counts a partitioned table once: usage_events' monthly partitions are its children, keyed like it", async () => {
+    const { rows } = await database.pool.query<{ partition: string; keyed: boolean }>(`
+      select c.relname as partition,
+             exists (select 1 from pg_index x
+                       join pg_attribute a on a.attrelid = c.oid and a.attnum = x.indkey[0]
+                      where x.indrelid = c.oid and x.indisprimary and a.attname = 'organization_id') as keyed
+        from pg_inherits i join pg_class c on c.oid = i.inhrelid
+       where i.inhparent = 'public.usage_events'::regclass`);
+    // The current month and three ahead at least, each named by its month.
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const row of rows) {
+      expect(row.partition).toMatch(/^usage_events_\d{4}_\d{2}$/);
+      expect(row.keyed, row.partition).toBe(true);
+    }
+  });
+
   it("every unique index of a tenant table carries organization_id, or is listed with its reason", async () => {
     const { rows } = await database.pool.query<{ index: string; keyed: boolean }>(`
       select i.relname as index,

@@ -21923,7 +21923,7 @@ export interface paths {
         put?: never;
         /**
          * Record usage
-         * @description Atomic: never exceeds a limit under concurrency; a repeated eventId counts once. At most 1,000,000 units per event (400) and 10^12 units per counter and period (409 limit_exceeded, reason counter_maximum). Over the limit → 409 limit_exceeded and nothing recorded, unless the plan prices overage (then it is billed in arrears). Negative quantities lower limit features (a preventive deactivated).
+         * @description Atomic: never exceeds a limit under concurrency; a repeated eventId counts once, whatever its timestamp, while the first event is kept (forever, or within ABONO_USAGE_RETENTION_MONTHS). At most 1,000,000 units per event (400) and 10^12 units per counter and period (409 limit_exceeded, reason counter_maximum). Over the limit → 409 limit_exceeded and nothing recorded, unless the plan prices overage (then it is billed in arrears). Negative quantities lower limit features (a preventive deactivated).
          */
         post: {
             parameters: {
@@ -22858,7 +22858,7 @@ export interface paths {
         put?: never;
         /**
          * Record usage in bulk
-         * @description Up to 10,000 events, each counted once by (organizationId, eventId), in one transaction. Events the caller may not record for, or that would exceed a limit, are rejected by index.
+         * @description Up to 10,000 events, each counted once by (organizationId, eventId) while the first event is kept (forever, or within ABONO_USAGE_RETENTION_MONTHS), in one transaction. Events the caller may not record for, or that would exceed a limit, are rejected by index.
          */
         post: {
             parameters: {

@@ -58,9 +58,27 @@ export const usageEvents = pgTable(
     recordedAt: at("recorded_at").notNull(),
   },
   (table) => [
-    primaryKey({ columns: [table.organizationId, table.eventId] }),
+    // Partitioned by month of `recorded_at` (docs/data-growth.md "Usage events"): the migration that made
+    // it so is hand-written, drizzle does not express partitions. A partitioned table's unique keys must
+    // hold the partition key, so the dedup of `eventId` lives in `usage_event_ids`.
+    primaryKey({ columns: [table.organizationId, table.eventId, table.recordedAt] }),
     index("usage_events_feature_idx").on(table.organizationId, table.featureKey, table.occurredAt),
   ],
+);
+
+/**
+ * One row per usage event kept, written in the same transaction as the event: the exact dedup of
+ * `eventId` across the monthly partitions of `usage_events`. Pruned with the partition holding the event.
+ */
+export const usageEventIds = pgTable(
+  "usage_event_ids",
+  {
+    organizationId: text("organization_id").notNull(),
+    eventId: text("event_id").notNull(),
+    /** The event's `recorded_at`: which partition of `usage_events` holds it. */
+    recordedAt: at("recorded_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.organizationId, table.eventId] })],
 );
 
 export const entitlementGrants = pgTable(

@@ -127,7 +127,7 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
         tags: ["entitlements"],
         summary: "Record usage",
         description:
-          "Atomic: never exceeds a limit under concurrency; a repeated eventId counts once. At most 1,000,000 units per event (400) and 10^12 units per counter and period (409 limit_exceeded, reason counter_maximum). Over the limit → 409 limit_exceeded and nothing recorded, unless the plan prices overage (then it is billed in arrears). Negative quantities lower limit features (a preventive deactivated).",
+          "Atomic: never exceeds a limit under concurrency; a repeated eventId counts once, whatever its timestamp, while the first event is kept (forever, or within ABONO_USAGE_RETENTION_MONTHS). At most 1,000,000 units per event (400) and 10^12 units per counter and period (409 limit_exceeded, reason counter_maximum). Over the limit → 409 limit_exceeded and nothing recorded, unless the plan prices overage (then it is billed in arrears). Negative quantities lower limit features (a preventive deactivated).",
         params: orgParams,
         body: z.object({
           feature: catalogKey,
@@ -256,7 +256,7 @@ export const entitlementRoutes: RouteModule = (app, dependencies) => {
         tags: ["entitlements"],
         summary: "Record usage in bulk",
         description:
-          "Up to 10,000 events, each counted once by (organizationId, eventId), in one transaction. Events the caller may not record for, or that would exceed a limit, are rejected by index.",
+          "Up to 10,000 events, each counted once by (organizationId, eventId) while the first event is kept (forever, or within ABONO_USAGE_RETENTION_MONTHS), in one transaction. Events the caller may not record for, or that would exceed a limit, are rejected by index.",
         body: usageBatchBody,
         response: {
           200: z.object({
