@@ -80,8 +80,8 @@ export async function seedAuditLogs(seed: HistorySeed): Promise<void> {
     const { rows } = await db.query(
       "select seq, hash from audit_chain order by seq desc limit 1 for update",
     );
-    const headSeq = BigInt(rows[0]?.seq ?? 0);
-    const headHash = rows[0]?.hash ?? "0".repeat(64);
+    const headSeq = BigInt(String(rows[0]?.seq ?? 0));
+    const headHash = String(rows[0]?.hash ?? "0".repeat(64));
     const link = (seq: string) =>
       `encode(sha256(convert_to('bench-link-' || ${seq}, 'UTF8')), 'hex')`;
     const idAt = (parameter: string) =>

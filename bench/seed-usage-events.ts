@@ -6,7 +6,7 @@
  */
 
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
 /** Seeded events are spread over the 365 days before `now`. */

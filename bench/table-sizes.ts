@@ -22,10 +22,10 @@ export async function tableSizes(
               (select sum(pg_total_relation_size(relid)) from pg_partition_tree($1::regclass))::bigint as bytes`,
       [table],
     );
-    sizes.push({ table, rows: Number(rows[0].rows), bytes: Number(rows[0].bytes) });
+    sizes.push({ table, rows: Number(rows[0]?.rows), bytes: Number(rows[0]?.bytes) });
   }
   const { rows } = await db.query("select pg_database_size(current_database())::bigint as bytes");
-  return { tables: sizes, databaseBytes: Number(rows[0].bytes) };
+  return { tables: sizes, databaseBytes: Number(rows[0]?.bytes) };
 }
 
 /** Bytes as MiB or GiB, one decimal. */
