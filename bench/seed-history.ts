@@ -25,7 +25,7 @@ const spreadSeconds = 365 * 24 * 3600;
 /** SQL for row `g`'s organization id, id with `kind`'s prefix, and instant ($1 prefix, $2 organizations, $5 now). */
 const organizationOf = `$1 || '-' || lpad((1 + g % $2)::text, 6, '0')`;
 const idOf = (kind: string) => `'${kind}_' || upper(lpad(to_hex(g), 26, '0'))`;
-const instantOf = `$5::timestamptz - interval '5 seconds' - ((g * 7919) % ${spreadSeconds}) * interval '1 second'`;
+const instantOf = `$5::timestamptz - interval '5 seconds' - ((g * 2654435761) % ${spreadSeconds}) * interval '1 second'`;
 
 /** Runs `write` for each chunk, in a transaction, with $1 … $5 bound to prefix, organizations, start, end and now. */
 async function inChunks(
@@ -106,7 +106,7 @@ export async function seedAuditLogs(seed: HistorySeed): Promise<void> {
  */
 export async function seedInvoices(seed: HistorySeed): Promise<void> {
   const amounts = `
-    select g, 4000 + 6000 * (g % 2) as plan, 1000 * (1 + g % 4) as seats, 100 * (g % 13) as usage,
+    select g, ${organizationOf} as organization_id, 4000 + 6000 * (g % 2) as plan, 1000 * (1 + g % 4) as seats, 100 * (g % 13) as usage,
            case when g % 10 = 0 then (4000 + 6000 * (g % 2)) / 10 else 0 end as plan_discount,
            case when g % 3 = 0 then 21 else 0 end as rate,
            case when g % 50 = 0 then 'void' when g % 25 = 1 then 'open' else 'paid' end as status,

@@ -50,8 +50,8 @@ export async function ensureUsageEventPartitions(db: Queryable, now: Date): Prom
  * `<prefix>-<1 + g % organizations>` (zero-padded to 6 digits, as seed-organizations.ts names them), so
  * every organization gets the same share; its id is `evt_` and `g` zero-padded to 12 digits (unique, and
  * increasing within an organization as a client's own ids often are); 4 in 5 are `api_calls`, the rest
- * `emails_sent`; quantities 1 to 13; `occurred_at` spread over the 365 days before `now` (a step of 7919
- * seconds modulo one year); `recorded_at` up to 5 s later (and before `now`).
+ * `emails_sent`; quantities 1 to 13; `occurred_at` spread over the 365 days before `now` (a step of 2,654,435,761
+ * seconds modulo one year, so even a few events cover the year); `recorded_at` up to 5 s later (and before `now`).
  */
 export async function seedUsageEvents({
   db,
@@ -80,7 +80,7 @@ export async function seedUsageEvents({
               case when g % 5 = 0 then 'emails_sent' else 'api_calls' end, 1 + (g % 7) * (g % 3),
               t.occurred_at, t.occurred_at + (g % 5000) * interval '1 millisecond'
          from generate_series($3::bigint, $4::bigint) g,
-              lateral (select $5::timestamptz - interval '5 seconds' - ((g * 7919) % $6) * interval '1 second'
+              lateral (select $5::timestamptz - interval '5 seconds' - ((g * 2654435761) % $6) * interval '1 second'
                               as occurred_at) t`,
       [prefix, organizations, start, end, now.toISOString(), spreadSeconds],
     );

@@ -9,7 +9,7 @@ export interface TableSize {
 
 /**
  * Exact row counts and disk use of `tables`, and `pg_database_size` of the current database. A partitioned
- * table's size is the sum over its partitions (`pg_partition_tree`).
+ * table's size is the sum over its partitions (`pg_partition_tree`, empty for a plain table).
  */
 export async function tableSizes(
   db: Queryable,
@@ -19,7 +19,8 @@ export async function tableSizes(
   for (const table of tables) {
     const { rows } = await db.query(
       `select (select count(*) from ${table})::bigint as rows,
-              (select sum(pg_total_relation_size(relid)) from pg_partition_tree($1::regclass))::bigint as bytes`,
+              coalesce((select sum(pg_total_relation_size(relid)) from pg_partition_tree($1::regclass)),
+                       pg_total_relation_size($1::regclass))::bigint as bytes`,
       [table],
     );
     sizes.push({ table, rows: Number(rows[0]?.rows), bytes: Number(rows[0]?.bytes) });
