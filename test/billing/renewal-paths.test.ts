@@ -79,9 +79,10 @@ async function seedTwin(prefix: string, token: string) {
   );
   // Items and pending items are inserted out of order: the invoice lists them by add-on and by id.
   await query(
-    `insert into subscription_items (subscription_id, addon_id, addon_version, quantity, created_at, updated_at)
-     values ($1, 'seat', 1, 2, $2, $2), ($1, 'analytics', 1, 1, $2, $2)`,
-    [subscriptionId, periodStart],
+    `insert into subscription_items (subscription_id, organization_id, addon_id, addon_version, quantity,
+                                     created_at, updated_at)
+     values ($1, $3, 'seat', 1, 2, $2, $2), ($1, $3, 'analytics', 1, 1, $2, $2)`,
+    [subscriptionId, periodStart, organizationId],
   );
   for (const [suffix, amount] of [
     ["b", -750],
