@@ -480,9 +480,12 @@ export async function listInvoices({
     .select()
     .from(invoiceLines)
     .where(
-      inArray(
-        invoiceLines.invoiceId,
-        rows.map((row) => row.id),
+      and(
+        inArray(
+          invoiceLines.invoiceId,
+          rows.map((row) => row.id),
+        ),
+        eq(invoiceLines.organizationId, organizationId),
       ),
     )
     .orderBy(asc(invoiceLines.position));
