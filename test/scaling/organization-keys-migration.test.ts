@@ -1,13 +1,11 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { runMigrations as runWorkerMigrations } from "graphile-worker";
 import { describe, expect, inject, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
 import { adminQuery, withDatabase } from "../global-setup.ts";
+import { migrationsBefore } from "../helpers/migrations-before.ts";
 
 /**
  * The migration that gives invoice_lines and subscription_items their parent's organization_id (the
@@ -15,35 +13,17 @@ import { adminQuery, withDatabase } from "../global-setup.ts";
  * and items of two organizations: each row gets its parent's organization, the column becomes NOT NULL
  * and part of the primary key, and filling it changes no entitlement (no version bump, no event).
  */
-const drizzleFolder = path.resolve(import.meta.dirname, "../../drizzle");
-
 describe("the migration that keys invoice lines and subscription items by organization", () => {
   it("fills organization_id from the parent on a database holding rows", async () => {
-    const journal = JSON.parse(
-      await fs.readFile(path.join(drizzleFolder, "meta/_journal.json"), "utf8"),
-    ) as { entries: { tag: string }[] };
-    const index = journal.entries.findIndex((entry) => entry.tag.endsWith("_organization_keys"));
-    expect(index).toBeGreaterThan(0);
     // The migrations before this one, in a folder of their own.
-    const before = await fs.mkdtemp(path.join(os.tmpdir(), "abono-migrations-"));
-    await fs.mkdir(path.join(before, "meta"));
-    await fs.writeFile(
-      path.join(before, "meta/_journal.json"),
-      JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }),
-    );
-    for (const entry of journal.entries.slice(0, index)) {
-      await fs.copyFile(
-        path.join(drizzleFolder, `${entry.tag}.sql`),
-        path.join(before, `${entry.tag}.sql`),
-      );
-    }
+    const before = await migrationsBefore("_organization_keys");
     const serverUrl = inject("serverUrl");
     const name = `abono_m_${randomBytes(6).toString("hex")}`;
     await adminQuery(serverUrl, `create database ${name}`);
     const database = openDatabase({ connectionString: withDatabase(serverUrl, name) });
     const query = (text: string, values: unknown[] = []) => database.pool.query(text, values);
     try {
-      await migrate(database.db, { migrationsFolder: before });
+      await migrate(database.db, { migrationsFolder: before.folder });
       // The job queue the events' triggers enqueue to.
       await runWorkerMigrations({ pgPool: database.pool });
       const at = "2026-03-01T00:00:00Z";
@@ -168,7 +148,7 @@ describe("the migration that keys invoice lines and subscription items by organi
     } finally {
       await database.close();
       await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
-      await fs.rm(before, { recursive: true, force: true });
+      await before.remove();
     }
   });
 });
