@@ -150,7 +150,7 @@ async function renewalRecord({
   const record = {
     invoice,
     lines: await one(
-      `select position, kind, description, amount, discount, addon_id, quantity, unit_amount, proration,
+      `select position, organization_id, kind, description, amount, discount, addon_id, quantity, unit_amount, proration,
               period_start, period_end, taxable_amount, tax_amount, tax_rate_id, tax_name, tax_percentage,
               tax_inclusive
          from invoice_lines where invoice_id = (select id from invoices where organization_id = $1)
@@ -239,6 +239,9 @@ describe("renewal paths", () => {
 
       const expected = await renewalRecord(single);
       expect(await renewalRecord(batched)).toEqual(expected);
+      // Each line carries its invoice's organization (the distribution key).
+      expect(expected.lines.length).toBeGreaterThan(0);
+      for (const line of expected.lines) expect(line.organization_id).toBe("<organization>");
 
       // Plan 4000 + analytics 500 + 2 seats 3000 + pending 2032 − 750 + 30 × 7 overage = 8992;
       // 10 % off the 7710 of non-proration charges = 771; the balance covers 1000 of the 8221.
