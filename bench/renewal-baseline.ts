@@ -62,15 +62,7 @@ export async function prepareRenewalBaseline({
     await client.query(
       `alter table baseline_invoices add column chunk int; update baseline_invoices set chunk = ${chunkOf("organization_id")}`,
     );
-    await client.query(`
-      create unlogged table baseline_invoice_lines as
-      select ${rekey("invoice_lines")} from invoice_lines t
-       where t.invoice_id in (select id from invoices where billing_reason = 'subscription_cycle'
-                                 and organization_id like '${from}-%')`);
-    await client.query(`
-      alter table baseline_invoice_lines add column chunk int;
-      update baseline_invoice_lines l set chunk = i.chunk from baseline_invoices i where i.id = l.invoice_id`);
-    for (const table of ["payments", "balance_transactions"]) {
+    for (const table of ["invoice_lines", "payments", "balance_transactions"]) {
       await client.query(`
         create unlogged table baseline_${table} as
         select ${rekey(table, table === "payments" ? ` || jsonb_build_object('provider_payment_id', 'b' || t.provider_payment_id)` : "")}

@@ -137,10 +137,10 @@ export async function seedInvoices(seed: HistorySeed): Promise<void> {
     );
     await seed.db.query(
       `with a as (${amounts})
-       insert into invoice_lines (invoice_id, position, kind, description, amount, discount, addon_id, quantity,
+       insert into invoice_lines (invoice_id, organization_id, position, kind, description, amount, discount, addon_id, quantity,
                                   unit_amount, proration, period_start, period_end, taxable_amount, tax_amount,
                                   tax_rate_id, tax_name, tax_percentage, tax_inclusive)
-       select ${idOf("inv")}, p, l.kind, l.description, l.amount, l.discount, l.addon_id, l.quantity, l.unit_amount,
+       select ${idOf("inv")}, a.organization_id, p, l.kind, l.description, l.amount, l.discount, l.addon_id, l.quantity, l.unit_amount,
               false, period_start, period_start + interval '1 month', l.amount - l.discount,
               (l.amount - l.discount) * rate / 100,
               case when rate > 0 then 'txr_vat_es' end, case when rate > 0 then 'IVA' end,

@@ -41,7 +41,8 @@ function scope(kind: ArchivableKind, id: string): { exists: SQL; on: SQL | null 
       return {
         exists: sql`select archived_at is not null as archived from addons where id = ${id}`,
         on: sql`select s.id, s.organization_id, s.status, i.addon_version as version
-                  from subscription_items i join subscriptions s on s.id = i.subscription_id
+                  from subscription_items i
+                  join subscriptions s on s.id = i.subscription_id and s.organization_id = i.organization_id
                  where i.addon_id = ${id} and s.status in ${live}`,
       };
     case "coupon":

@@ -157,7 +157,12 @@ export async function loadEntitlement({
     ? await executor
         .select()
         .from(subscriptionItems)
-        .where(eq(subscriptionItems.subscriptionId, subscription.id))
+        .where(
+          and(
+            eq(subscriptionItems.subscriptionId, subscription.id),
+            eq(subscriptionItems.organizationId, organizationId),
+          ),
+        )
     : [];
   const addons = await loadAddonVersions(
     executor,

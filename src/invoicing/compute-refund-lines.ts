@@ -2,7 +2,7 @@ import { MoneyError, multiplyRatio } from "../money/index.ts";
 import type { InvoiceLineRow } from "./invoices.ts";
 
 /** A credit note's line reversing part of an invoice line (stored like any invoice line). */
-export type RefundLine = Omit<InvoiceLineRow, "invoiceId" | "position">;
+export type RefundLine = Omit<InvoiceLineRow, "invoiceId" | "organizationId" | "position">;
 
 export interface RefundTotals {
   subtotal: bigint;

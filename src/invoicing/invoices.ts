@@ -117,7 +117,7 @@ export async function issueInvoice({
     })
     .returning();
   if (!row) throw new Error("invoice insert returned no row");
-  const lines = await insertLines({ executor, invoiceId: row.id, lines: priced.lines });
+  const lines = await insertLines({ executor, invoice: row, lines: priced.lines });
   await publishInvoiceCreated({ executor, invoice: row, now });
   if (totals.balanceApplied > 0n) {
     await appendBalanceTransaction({
@@ -225,7 +225,7 @@ export async function recordVoidedInvoice({
     .values({ ...row, number, status: "void", paidAt: null, voidedAt: now, periodKey: null })
     .returning();
   if (!saved) throw new Error("invoice insert returned no row");
-  const savedLines = await insertLines({ executor, invoiceId: saved.id, lines });
+  const savedLines = await insertLines({ executor, invoice: saved, lines });
   await publishInvoiceCreated({ executor, invoice: saved, now });
   await publishEvent({
     executor,
@@ -363,15 +363,20 @@ export async function nextInvoiceNumber({
 
 async function insertLines({
   executor,
-  invoiceId,
+  invoice,
   lines,
 }: {
   executor: Executor;
-  invoiceId: string;
+  invoice: { id: string; organizationId: string };
   lines: readonly (PricedLine | InvoiceLineRow)[];
 }): Promise<InvoiceLineRow[]> {
   if (lines.length === 0) return [];
-  return executor.insert(invoiceLines).values(invoiceLineRows({ invoiceId, lines })).returning();
+  return executor
+    .insert(invoiceLines)
+    .values(
+      invoiceLineRows({ invoiceId: invoice.id, organizationId: invoice.organizationId, lines }),
+    )
+    .returning();
 }
 
 /**
@@ -381,13 +386,17 @@ async function insertLines({
  */
 export function invoiceLineRows({
   invoiceId,
+  organizationId,
   lines,
 }: {
   invoiceId: string;
+  /** The invoice's organization, which its lines carry (the distribution key). */
+  organizationId: string;
   lines: readonly (PricedLine | InvoiceLineRow)[];
 }): (typeof invoiceLines.$inferInsert)[] {
   return lines.map((line, position) => ({
     invoiceId,
+    organizationId,
     position,
     kind: line.kind,
     description: line.description,
@@ -471,9 +480,12 @@ export async function listInvoices({
     .select()
     .from(invoiceLines)
     .where(
-      inArray(
-        invoiceLines.invoiceId,
-        rows.map((row) => row.id),
+      and(
+        inArray(
+          invoiceLines.invoiceId,
+          rows.map((row) => row.id),
+        ),
+        eq(invoiceLines.organizationId, organizationId),
       ),
     )
     .orderBy(asc(invoiceLines.position));

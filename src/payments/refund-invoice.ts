@@ -199,9 +199,11 @@ export async function refundInvoice({
         .values(
           invoiceLineRows({
             invoiceId: row.id,
+            organizationId: row.organizationId,
             lines: computed.lines.map((line, position) => ({
               ...line,
               invoiceId: row.id,
+              organizationId: row.organizationId,
               position,
             })),
           }),

@@ -34,7 +34,13 @@ export async function loadPeriodCharges({
       periodEnd: invoiceLines.periodEnd,
     })
     .from(invoiceLines)
-    .innerJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))
+    .innerJoin(
+      invoices,
+      and(
+        eq(invoices.id, invoiceLines.invoiceId),
+        eq(invoices.organizationId, invoiceLines.organizationId),
+      ),
+    )
     .where(
       and(
         eq(invoices.organizationId, subscription.organizationId),

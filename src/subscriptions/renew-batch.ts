@@ -369,7 +369,8 @@ export async function renewBatch({
               ? { status: "paid", amountPaid: totals.amountDue, paidAt: attemptedAt }
               : {}),
           });
-        if (!creditNote) lineRows.push(...invoiceLineRows({ invoiceId, lines: priced.lines }));
+        if (!creditNote)
+          lineRows.push(...invoiceLineRows({ invoiceId, organizationId, lines: priced.lines }));
         if (totals.balanceApplied > 0n) {
           ledgerRows.push({
             id: newId("txn", at.getTime()),

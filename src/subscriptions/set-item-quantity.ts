@@ -51,6 +51,7 @@ export async function setItemQuantity({
       const itemKey = and(
         eq(subscriptionItems.subscriptionId, subscription.id),
         eq(subscriptionItems.addonId, addonId),
+        eq(subscriptionItems.organizationId, subscription.organizationId),
       );
       const [existing] = await tx.select().from(subscriptionItems).where(itemKey);
       const addon = await getAddon({ db: tx, addonId, version: existing?.addonVersion });
@@ -117,6 +118,7 @@ export async function setItemQuantity({
       } else {
         await tx.insert(subscriptionItems).values({
           subscriptionId: subscription.id,
+          organizationId: subscription.organizationId,
           addonId,
           addonVersion: addon.version,
           quantity: target,

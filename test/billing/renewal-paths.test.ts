@@ -79,9 +79,10 @@ async function seedTwin(prefix: string, token: string) {
   );
   // Items and pending items are inserted out of order: the invoice lists them by add-on and by id.
   await query(
-    `insert into subscription_items (subscription_id, addon_id, addon_version, quantity, created_at, updated_at)
-     values ($1, 'seat', 1, 2, $2, $2), ($1, 'analytics', 1, 1, $2, $2)`,
-    [subscriptionId, periodStart],
+    `insert into subscription_items (subscription_id, organization_id, addon_id, addon_version, quantity,
+                                     created_at, updated_at)
+     values ($1, $3, 'seat', 1, 2, $2, $2), ($1, $3, 'analytics', 1, 1, $2, $2)`,
+    [subscriptionId, periodStart, organizationId],
   );
   for (const [suffix, amount] of [
     ["b", -750],
@@ -149,7 +150,7 @@ async function renewalRecord({
   const record = {
     invoice,
     lines: await one(
-      `select position, kind, description, amount, discount, addon_id, quantity, unit_amount, proration,
+      `select position, organization_id, kind, description, amount, discount, addon_id, quantity, unit_amount, proration,
               period_start, period_end, taxable_amount, tax_amount, tax_rate_id, tax_name, tax_percentage,
               tax_inclusive
          from invoice_lines where invoice_id = (select id from invoices where organization_id = $1)
@@ -238,6 +239,9 @@ describe("renewal paths", () => {
 
       const expected = await renewalRecord(single);
       expect(await renewalRecord(batched)).toEqual(expected);
+      // Each line carries its invoice's organization (the distribution key).
+      expect(expected.lines.length).toBeGreaterThan(0);
+      for (const line of expected.lines) expect(line.organization_id).toBe("<organization>");
 
       // Plan 4000 + analytics 500 + 2 seats 3000 + pending 2032 − 750 + 30 × 7 overage = 8992;
       // 10 % off the 7710 of non-proration charges = 771; the balance covers 1000 of the 8221.

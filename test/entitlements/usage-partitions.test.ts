@@ -1,7 +1,4 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
@@ -23,6 +20,7 @@ import { createLogger } from "../../src/logger.ts";
 import { adminQuery, withDatabase } from "../global-setup.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
+import { migrationsBefore } from "../helpers/migrations-before.ts";
 
 /**
  * Usage events partitioned by month of `recorded_at` (docs/data-growth.md "Usage events"): partitions made
@@ -32,7 +30,6 @@ import { createBillingCatalog, createBillingOrganization } from "../helpers/bill
  */
 
 const logger = createLogger({ level: "silent" });
-const drizzleFolder = path.resolve(import.meta.dirname, "../../drizzle");
 
 /** The 10th of the month `months` after today's, at noon (UTC). */
 const monthsFromToday = (months: number) =>
@@ -396,32 +393,14 @@ describe("retention", () => {
 
 describe("the migration that partitions usage_events", () => {
   it("moves the rows of a database holding events into monthly partitions, and claims their ids", async () => {
-    const journal = JSON.parse(
-      await fs.readFile(path.join(drizzleFolder, "meta/_journal.json"), "utf8"),
-    ) as { entries: { tag: string }[] };
-    const index = journal.entries.findIndex((entry) =>
-      entry.tag.endsWith("_usage_event_partitions"),
-    );
-    expect(index).toBeGreaterThan(0);
     // The migrations before this one, in a folder of their own.
-    const before = await fs.mkdtemp(path.join(os.tmpdir(), "abono-migrations-"));
-    await fs.mkdir(path.join(before, "meta"));
-    await fs.writeFile(
-      path.join(before, "meta/_journal.json"),
-      JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }),
-    );
-    for (const entry of journal.entries.slice(0, index)) {
-      await fs.copyFile(
-        path.join(drizzleFolder, `${entry.tag}.sql`),
-        path.join(before, `${entry.tag}.sql`),
-      );
-    }
+    const before = await migrationsBefore("_usage_event_partitions");
     const serverUrl = inject("serverUrl");
     const name = `abono_m_${randomBytes(6).toString("hex")}`;
     await adminQuery(serverUrl, `create database ${name}`);
     const database = openDatabase({ connectionString: withDatabase(serverUrl, name) });
     try {
-      await migrate(database.db, { migrationsFolder: before });
+      await migrate(database.db, { migrationsFolder: before.folder });
       const rows = [
         ["org-a", "e1", "2024-03-01T00:00:00Z"],
         ["org-a", "e2", "2024-03-31T23:59:59.999Z"],
@@ -493,7 +472,7 @@ describe("the migration that partitions usage_events", () => {
     } finally {
       await database.close();
       await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
-      await fs.rm(before, { recursive: true, force: true });
+      await before.remove();
     }
   });
 });

@@ -36,15 +36,13 @@ const globalTables: Record<string, string> = {
   operator_sessions: "the operators of the service, not of an organization",
   webhook_endpoints: "the service's endpoints, receiving every organization's events",
   webhook_streams: "one per endpoint and stream; the stream is the organization id (a text key)",
-  webhook_delivery_attempts: "child of webhook_deliveries, reached by delivery id only",
+  webhook_delivery_attempts:
+    "child of webhook_deliveries, reached by delivery id; a delivery of an event of no organization has none",
   test_clocks: "a clock can drive several organizations",
   idempotency_keys:
     "keyed by principal (root or an organization's API key, a portal session) and key",
   payment_events: "provider webhooks, stored before the organization they concern is known",
   store_notifications: "store notifications, stored before the organization they concern is known",
-  // Children reached only through their parent; co-located under Citus by adding the key (see the doc).
-  invoice_lines: "child of invoices, always read by invoice id",
-  subscription_items: "child of subscriptions, always read by subscription id",
 };
 
 /**

@@ -127,6 +127,10 @@ export const subscriptionItems = pgTable(
     subscriptionId: text("subscription_id")
       .notNull()
       .references(() => subscriptions.id),
+    /** The subscription's organization: the distribution key (docs/scaling.md "Past one PostgreSQL"). */
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
     addonId: text("addon_id").notNull(),
     addonVersion: integer("addon_version").notNull(),
     quantity: bigint("quantity", { mode: "bigint" }).notNull(),
@@ -134,7 +138,8 @@ export const subscriptionItems = pgTable(
     updatedAt: at("updated_at").notNull(),
   },
   (table) => [
-    primaryKey({ columns: [table.subscriptionId, table.addonId] }),
+    // The key carries the organization, last so that reads by subscription id keep using it.
+    primaryKey({ columns: [table.subscriptionId, table.addonId, table.organizationId] }),
     check("subscription_items_quantity", sql`${table.quantity} > 0`),
   ],
 );
@@ -255,6 +260,10 @@ export const invoiceLines = pgTable(
     invoiceId: text("invoice_id")
       .notNull()
       .references(() => invoices.id),
+    /** The invoice's organization: the distribution key (docs/scaling.md "Past one PostgreSQL"). */
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
     position: integer("position").notNull(),
     kind: text("kind").notNull(),
     description: text("description").notNull(),
@@ -283,7 +292,8 @@ export const invoiceLines = pgTable(
     taxPercentage: numeric("tax_percentage", { precision: 7, scale: 4 }),
     taxInclusive: boolean("tax_inclusive"),
   },
-  (table) => [primaryKey({ columns: [table.invoiceId, table.position] })],
+  // The key carries the organization, last so that reads by invoice id keep using it.
+  (table) => [primaryKey({ columns: [table.invoiceId, table.position, table.organizationId] })],
 );
 
 /** Gapless invoice numbers per issuer: the counter moves inside the finalizing transaction. */

@@ -6,6 +6,7 @@ import { MoneyError } from "../../../src/money/index.ts";
 function line(overrides: Partial<InvoiceLineRow>): InvoiceLineRow {
   return {
     invoiceId: "inv_1",
+    organizationId: "org_1",
     position: 0,
     kind: "plan",
     description: "Pro (monthly)",
