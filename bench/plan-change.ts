@@ -187,7 +187,10 @@ async function main() {
             `${abono.url}/v1/organizations/${organization.id}/subscription/${kind}`,
             {
               method: "POST",
-              headers: { authorization: `Bearer ${benchRootKey}`, "content-type": "application/json" },
+              headers: {
+                authorization: `Bearer ${benchRootKey}`,
+                "content-type": "application/json",
+              },
               body: JSON.stringify({ planId, interval: "month" }),
             },
           );
@@ -212,10 +215,13 @@ async function main() {
     type Kind = ClientPhase["kind"];
     const send = (phase: ClientPhase) =>
       new Promise<ClientResult>((resolve, reject) => {
-        client.once("message", (message: { ok: boolean; result?: ClientResult; error?: string }) => {
-          if (message.ok && message.result) resolve(message.result);
-          else reject(new Error(message.error ?? "the load generator failed"));
-        });
+        client.once(
+          "message",
+          (message: { ok: boolean; result?: ClientResult; error?: string }) => {
+            if (message.ok && message.result) resolve(message.result);
+            else reject(new Error(message.error ?? "the load generator failed"));
+          },
+        );
         client.send(phase);
       });
 
@@ -236,8 +242,7 @@ async function main() {
       if (kind !== "bare") await settleWorker();
       const statementsAfter = statements.read();
       const latencies = [...result.latencies].sort((a, b) => a - b);
-      const per = (count: number) =>
-        kind === "bare" ? "" : (count / latencies.length).toFixed(1);
+      const per = (count: number) => (kind === "bare" ? "" : (count / latencies.length).toFixed(1));
       console.log(
         `${name.padEnd(34)}${String(latencies.length).padStart(8)}${(latencies.length / result.seconds).toFixed(1).padStart(10)}${percentile(latencies, 0.5).toFixed(1).padStart(10)}${percentile(latencies, 0.99).toFixed(1).padStart(10)}${per(statementsAfter.api - statementsBefore.api).padStart(8)}${per(statementsAfter.worker - statementsBefore.worker).padStart(8)}   load ${before} → ${loadAfter}`,
       );

@@ -6,7 +6,7 @@ import {
   runBillingOperation,
 } from "../billing/billing-operation.ts";
 import { loadAddonVersions } from "../catalog/addons.ts";
-import { getPlan } from "../catalog/plans.ts";
+import { getPlans } from "../catalog/plans.ts";
 import { subscriptions } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
@@ -32,7 +32,11 @@ import {
   type SubscriptionRow,
   setEntitlement,
 } from "./subscription-records.ts";
-import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
+import {
+  type SubscriptionView,
+  subscriptionView,
+  toSubscriptionView,
+} from "./subscription-view.ts";
 
 export interface ChangeRequest {
   planId: string;
@@ -146,12 +150,14 @@ export async function changePlanWithin(
       `Organization ${organizationId} has no subscription to change; create one with POST /v1/organizations/${organizationId}/subscription.`,
     );
   }
-  const currentPlan = await getPlan({
+  const [currentPlan, targetPlan] = await getPlans({
     db: tx,
-    planId: subscription.planId,
-    version: subscription.planVersion,
+    references: [
+      { planId: subscription.planId, version: subscription.planVersion },
+      { planId: request.planId },
+    ],
   });
-  const targetPlan = await getPlan({ db: tx, planId: request.planId });
+  if (!currentPlan || !targetPlan) throw new Error("getPlans answered fewer plans than asked for");
   const messages = billingMessages(organization.locale);
 
   // Validate
@@ -306,7 +312,8 @@ export async function changePlanWithin(
   });
   if (settlement) issued.push(settlement);
 
-  const before = await subscriptionView({ executor: tx, subscription });
+  // A plan change keeps the items: both views are built from the items read above.
+  const before = toSubscriptionView({ subscription, items });
   let updated = subscription;
   if (request.timing === "period_end") {
     [updated = subscription] = await tx
@@ -341,6 +348,10 @@ export async function changePlanWithin(
         },
         services,
         now,
+        // Read under the organization's lock in this transaction; the balance is as read above unless
+        // a settlement was just invoiced.
+        organization,
+        ...(settlement ? {} : { balanceAvailable: balance }),
       });
       await chargeOrAbort(invoice);
       issued.push(invoice);
@@ -395,7 +406,7 @@ export async function changePlanWithin(
   }
 
   // Publish
-  const after = await subscriptionView({ executor: tx, subscription: updated });
+  const after = toSubscriptionView({ subscription: updated, items });
   await recordAudit({
     executor: tx,
     entry: {
