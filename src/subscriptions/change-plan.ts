@@ -12,7 +12,7 @@ import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { availableBalance } from "../invoicing/balance-ledger.ts";
-import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
+import { type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import { type PricedLine, priceInvoice } from "../invoicing/price-invoice.ts";
 import { summarizeTaxes, type TaxSummaryEntry } from "../invoicing/tax-summary.ts";
 import { taxCustomerOf } from "../organizations/billing-details.ts";
@@ -353,8 +353,7 @@ export async function changePlanWithin(
         organization,
         ...(settlement ? {} : { balanceAvailable: balance }),
       });
-      await chargeOrAbort(invoice);
-      issued.push(invoice);
+      issued.push(await chargeOrAbort(invoice));
     }
     const founderBenefit =
       change.resetsAnchor && subscription.founderBenefit === null
@@ -454,9 +453,8 @@ export async function changePlanWithin(
     preview: false as const,
     result: {
       subscription: after,
-      invoices: await Promise.all(
-        issued.map((invoice) => getInvoice({ executor: tx, invoiceId: invoice.id })),
-      ),
+      // As charged: nothing writes them after their charge.
+      invoices: issued,
     },
   };
 }
