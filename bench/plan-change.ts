@@ -17,7 +17,6 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { fork } from "node:child_process";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import Fastify from "fastify";
@@ -25,6 +24,7 @@ import pg from "pg";
 import { benchRootKey, startBenchServer } from "./bench-server.ts";
 import { loadAverage, machineLine } from "./machine.ts";
 import type { ClientPhase, ClientResult } from "./plan-change-client.ts";
+import { serveRequestsIn } from "./serve-requests-in.ts";
 import { kindOf } from "./statement-profile.ts";
 
 const { values } = parseArgs({
@@ -85,18 +85,7 @@ function countStatements() {
   return {
     read: () => ({ ...counts }),
     /** Serves every request of `server` inside the "api" context. */
-    mark(server: import("node:http").Server) {
-      const listeners = server.listeners("request") as ((
-        request: IncomingMessage,
-        response: ServerResponse,
-      ) => void)[];
-      server.removeAllListeners("request");
-      for (const listener of listeners) {
-        server.on("request", (request: IncomingMessage, response: ServerResponse) =>
-          source.run("api", () => listener(request, response)),
-        );
-      }
-    },
+    mark: (server: import("node:http").Server) => serveRequestsIn(server, source, () => "api"),
     bench: <Result>(run: () => Promise<Result>) => source.run("bench", run),
     async traced(run: () => Promise<unknown>): Promise<Sent[]> {
       const sent: Sent[] = [];

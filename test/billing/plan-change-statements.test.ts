@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveRequestsIn } from "../../bench/serve-requests-in.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
 
@@ -28,18 +28,11 @@ beforeAll(async () => {
   // Every statement sent while the server answers a request is counted against that request.
   const server = app.server.app?.server;
   if (!server) throw new Error("the test app has no HTTP server");
-  const listeners = server.listeners("request") as ((
-    request: IncomingMessage,
-    response: ServerResponse,
-  ) => void)[];
-  server.removeAllListeners("request");
-  for (const listener of listeners) {
-    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-      const statements: string[] = [];
-      answered.push({ url: request.url, statements });
-      answering.run(statements, () => listener(request, response));
-    });
-  }
+  serveRequestsIn(server, answering, (request) => {
+    const statements: string[] = [];
+    answered.push({ url: request.url, statements });
+    return statements;
+  });
   const query = originalQuery as (...args: unknown[]) => unknown;
   (pg.Client.prototype as unknown as { query: unknown }).query = function (
     this: unknown,
