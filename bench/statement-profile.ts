@@ -60,7 +60,7 @@ export function profileStatements(): {
 }
 
 /** A short name for a statement: its verb and the table it reads or writes. */
-function kindOf(text: string): string {
+export function kindOf(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim().toLowerCase();
   const verb = flat.split(" ")[0] ?? "";
   if (verb === "begin" || verb === "commit" || verb === "rollback" || verb === "set")

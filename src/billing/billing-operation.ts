@@ -40,8 +40,11 @@ export interface BillingContext {
   /** The queue for jobs of this organization (its test clock's queue, if any). */
   queueName: string | undefined;
   services: BillingServices;
-  /** Charges the invoice now; a decline aborts the whole operation with 402 (see `runBillingOperation`). */
-  chargeOrAbort(invoice: Invoice): Promise<void>;
+  /**
+   * Charges the invoice now; a decline aborts the whole operation with 402 (see `runBillingOperation`).
+   * Answers the invoice as it stands after the charge (paid unless nothing was due).
+   */
+  chargeOrAbort(invoice: Invoice): Promise<Invoice>;
   /**
    * Charges the invoice; a decline is recorded and the invoice stays open (renewals, dunning). `at` dates
    * the attempt when the work belongs to an earlier instant than `now` (a test clock that jumped ahead).
@@ -131,14 +134,15 @@ export async function runBillingOperation<Result>({
         async chargeOrAbort(invoice) {
           if (quote) throw new QuotedInvoice(invoice);
           if (prepaid) {
-            prepaid.applied = await recordPrepaidPayment({
+            const { invoice: paid, ...applied } = await recordPrepaidPayment({
               executor: tx,
               invoice,
               prepaid,
               queueName,
               now,
             });
-            return;
+            prepaid.applied = applied;
+            return paid;
           }
           const outcome = await charge(invoice, now);
           if (!outcome.ok && outcome.attempt.outcomeUnknown) {
@@ -151,6 +155,7 @@ export async function runBillingOperation<Result>({
             );
           }
           if (!outcome.ok) throw new PaymentDeclined(invoice, outcome.attempt);
+          return outcome.invoice;
         },
         async chargeOrKeepOpen(invoice, at = now) {
           if (quote) throw new QuotedInvoice(invoice);

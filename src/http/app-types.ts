@@ -81,6 +81,11 @@ declare module "fastify" {
      * last one.
      */
     answerInTransaction?: boolean;
+    /**
+     * A POST that changes nothing (a preview): its answer does not wait for this process's entitlement
+     * listener to catch up (`src/http/read-your-writes.ts`), as there is no write of its own to see.
+     */
+    changesNothing?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -7,11 +7,11 @@ const readMethods = new Set(["GET", "HEAD", "OPTIONS"]);
  * does not answer before this process has handled the change's notification (one barrier round trip on
  * the listener connection, shared by concurrent requests). So a client that got the answer to a write sees
  * it in its next check to this process; other processes see it once their listener has handled it
- * (docs/entitlements.md "Caching").
+ * (docs/entitlements.md "Caching"). Reads, and routes marked `changesNothing` (previews), answer at once.
  */
 export function registerReadYourWrites(app: App, { entitlementCache }: AppDependencies) {
   app.addHook("onSend", (request, _reply, payload, done) => {
-    if (readMethods.has(request.method)) {
+    if (readMethods.has(request.method) || request.routeOptions.config.changesNothing) {
       done(null, payload);
       return;
     }

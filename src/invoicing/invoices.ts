@@ -15,6 +15,7 @@ import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages, type Locale } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import { customerDetailsOf, taxCustomerOf } from "../organizations/billing-details.ts";
+import type { OrganizationRecord } from "../organizations/organization-record.ts";
 import type { TaxCalculator } from "../taxes/tax-calculator.ts";
 import { appendBalanceTransaction, availableBalance } from "./balance-ledger.ts";
 import type { CouponTerms, DraftLine, InvoiceKind } from "./compute-invoice-totals.ts";
@@ -68,20 +69,31 @@ export async function issueInvoice({
   draft,
   services,
   now,
+  organization: lockedOrganization,
+  balanceAvailable,
 }: {
   executor: Executor;
   draft: InvoiceDraft;
   services: InvoicingServices;
   now: Date;
+  /** The invoice's organization, when the caller read it under its lock in this transaction. */
+  organization?: OrganizationRecord;
+  /**
+   * The organization's available balance, when the caller read it in this transaction under the
+   * organization's lock and nothing changed it since (a subscription invoice applies it).
+   */
+  balanceAvailable?: bigint;
 }): Promise<Invoice> {
-  const [organization] = await executor
-    .select()
-    .from(organizations)
-    .where(eq(organizations.id, draft.organizationId));
+  const organization =
+    lockedOrganization ??
+    (
+      await executor.select().from(organizations).where(eq(organizations.id, draft.organizationId))
+    )[0];
   if (!organization) throw notFound("Organization", draft.organizationId);
   const balance =
     draft.kind === "subscription"
-      ? await availableBalance({ executor, organizationId: draft.organizationId })
+      ? (balanceAvailable ??
+        (await availableBalance({ executor, organizationId: draft.organizationId })))
       : 0n;
   const priced = await priceInvoice({
     executor,

@@ -28,7 +28,8 @@ export interface SucceededCharge {
   currency: string;
 }
 
-export type ChargeOutcome = { ok: true } | { ok: false; attempt: FailedAttempt };
+/** `invoice`: the invoice as it stands after the charge (paid, or as it was when nothing was due). */
+export type ChargeOutcome = { ok: true; invoice: Invoice } | { ok: false; attempt: FailedAttempt };
 
 /**
  * Charges an invoice's amount due to the organization's default payment method. On success the payment
@@ -52,7 +53,7 @@ export async function chargeInvoice({
   queueName?: string | undefined;
   now: Date;
 }): Promise<ChargeOutcome> {
-  if (invoice.amountDue === 0n) return { ok: true };
+  if (invoice.amountDue === 0n) return { ok: true, invoice };
   const paymentId = newId("pay", now.getTime());
   const method = await defaultPaymentMethod({ executor, organizationId: invoice.organizationId });
   const providerName = method?.provider ?? "none";
@@ -91,7 +92,7 @@ export async function chargeInvoice({
     amount: invoice.amountDue,
     currency: invoice.currency,
   });
-  await recordInvoicePayment({
+  const paid = await recordInvoicePayment({
     executor,
     invoice,
     payment: {
@@ -103,7 +104,7 @@ export async function chargeInvoice({
     queueName,
     now,
   });
-  return { ok: true };
+  return { ok: true, invoice: paid };
 }
 
 /**
@@ -168,7 +169,7 @@ export async function recordPrepaidPayment({
   prepaid: { provider: string; providerPaymentId: string; amount: bigint; currency: string };
   queueName?: string | undefined;
   now: Date;
-}): Promise<{ paymentId: string; invoiceId: string }> {
+}): Promise<{ paymentId: string; invoiceId: string; invoice: Invoice }> {
   if (invoice.amountDue !== prepaid.amount || invoice.currency !== prepaid.currency) {
     throw invalidState(
       `The payment at ${prepaid.provider} (${prepaid.amount} ${prepaid.currency}) does not match the invoice's amount due (${invoice.amountDue} ${invoice.currency}).`,
@@ -176,7 +177,7 @@ export async function recordPrepaidPayment({
     );
   }
   const paymentId = newId("pay", now.getTime());
-  await recordInvoicePayment({
+  const paid = await recordInvoicePayment({
     executor,
     invoice,
     payment: {
@@ -188,13 +189,14 @@ export async function recordPrepaidPayment({
     queueName,
     now,
   });
-  return { paymentId, invoiceId: invoice.id };
+  return { paymentId, invoiceId: invoice.id, invoice: paid };
 }
 
 /**
  * A successful payment of an invoice's amount due: the payment row (unique on provider and provider
  * payment id), the invoice paid and `invoice.paid` published, in the caller's transaction. A zero amount
- * (a prepaid direct activation) is recorded without touching the invoice.
+ * (a prepaid direct activation) is recorded without touching the invoice. Answers the invoice as it
+ * stands afterwards, so the caller need not read it back.
  */
 async function recordInvoicePayment({
   executor,
@@ -213,7 +215,7 @@ async function recordInvoicePayment({
   };
   queueName: string | undefined;
   now: Date;
-}): Promise<void> {
+}): Promise<Invoice> {
   await executor.insert(payments).values({
     ...payment,
     organizationId: invoice.organizationId,
@@ -223,8 +225,13 @@ async function recordInvoicePayment({
     status: "succeeded",
     createdAt: now,
   });
-  if (invoice.amountDue === 0n) return;
-  await markInvoicePaid({ executor, invoiceId: invoice.id, amountPaid: invoice.amountDue, now });
+  if (invoice.amountDue === 0n) return invoice;
+  const paid = await markInvoicePaid({
+    executor,
+    invoiceId: invoice.id,
+    amountPaid: invoice.amountDue,
+    now,
+  });
   await publishEvent({
     executor,
     type: "invoice.paid",
@@ -240,6 +247,7 @@ async function recordInvoicePayment({
     now,
     queueName,
   });
+  return { ...paid, lines: invoice.lines };
 }
 
 /** Keeps a declined attempt on record. */

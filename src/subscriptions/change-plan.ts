@@ -6,13 +6,13 @@ import {
   runBillingOperation,
 } from "../billing/billing-operation.ts";
 import { loadAddonVersions } from "../catalog/addons.ts";
-import { getPlan } from "../catalog/plans.ts";
+import { getPlans } from "../catalog/plans.ts";
 import { subscriptions } from "../db/schema/index.ts";
 import { invalidState, validationError } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { availableBalance } from "../invoicing/balance-ledger.ts";
-import { getInvoice, type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
+import { type Invoice, issueInvoice, newInvoiceId } from "../invoicing/invoices.ts";
 import { type PricedLine, priceInvoice } from "../invoicing/price-invoice.ts";
 import { summarizeTaxes, type TaxSummaryEntry } from "../invoicing/tax-summary.ts";
 import { taxCustomerOf } from "../organizations/billing-details.ts";
@@ -32,7 +32,11 @@ import {
   type SubscriptionRow,
   setEntitlement,
 } from "./subscription-records.ts";
-import { type SubscriptionView, subscriptionView } from "./subscription-view.ts";
+import {
+  type SubscriptionView,
+  subscriptionView,
+  toSubscriptionView,
+} from "./subscription-view.ts";
 
 export interface ChangeRequest {
   planId: string;
@@ -146,12 +150,14 @@ export async function changePlanWithin(
       `Organization ${organizationId} has no subscription to change; create one with POST /v1/organizations/${organizationId}/subscription.`,
     );
   }
-  const currentPlan = await getPlan({
+  const [currentPlan, targetPlan] = await getPlans({
     db: tx,
-    planId: subscription.planId,
-    version: subscription.planVersion,
+    references: [
+      { planId: subscription.planId, version: subscription.planVersion },
+      { planId: request.planId },
+    ],
   });
-  const targetPlan = await getPlan({ db: tx, planId: request.planId });
+  if (!currentPlan || !targetPlan) throw new Error("getPlans answered fewer plans than asked for");
   const messages = billingMessages(organization.locale);
 
   // Validate
@@ -306,7 +312,8 @@ export async function changePlanWithin(
   });
   if (settlement) issued.push(settlement);
 
-  const before = await subscriptionView({ executor: tx, subscription });
+  // A plan change keeps the items: both views are built from the items read above.
+  const before = toSubscriptionView({ subscription, items });
   let updated = subscription;
   if (request.timing === "period_end") {
     [updated = subscription] = await tx
@@ -341,9 +348,12 @@ export async function changePlanWithin(
         },
         services,
         now,
+        // Read under the organization's lock in this transaction; the balance is as read above unless
+        // a settlement was just invoiced.
+        organization,
+        ...(settlement ? {} : { balanceAvailable: balance }),
       });
-      await chargeOrAbort(invoice);
-      issued.push(invoice);
+      issued.push(await chargeOrAbort(invoice));
     }
     const founderBenefit =
       change.resetsAnchor && subscription.founderBenefit === null
@@ -395,7 +405,7 @@ export async function changePlanWithin(
   }
 
   // Publish
-  const after = await subscriptionView({ executor: tx, subscription: updated });
+  const after = toSubscriptionView({ subscription: updated, items });
   await recordAudit({
     executor: tx,
     entry: {
@@ -443,9 +453,8 @@ export async function changePlanWithin(
     preview: false as const,
     result: {
       subscription: after,
-      invoices: await Promise.all(
-        issued.map((invoice) => getInvoice({ executor: tx, invoiceId: invoice.id })),
-      ),
+      // As charged: nothing writes them after their charge.
+      invoices: issued,
     },
   };
 }

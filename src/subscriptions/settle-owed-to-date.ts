@@ -74,7 +74,8 @@ export async function findOwedToDate({
 
 /**
  * Settlement (docs/billing.md "Changing plan"): what is owed to date is invoiced as a `settlement` invoice (the credit balance
- * never applies) and charged at once; a decline aborts the operation. Nothing owed → no invoice.
+ * never applies) and charged at once; a decline aborts the operation. Answers the invoice as charged;
+ * nothing owed → no invoice.
  */
 export async function settleOwedToDate({
   context,
@@ -110,6 +111,5 @@ export async function settleOwedToDate({
   });
   await markPendingItemsBilled({ executor: tx, items: owed.pending, invoiceId: settlement.id });
   await markOverageBilled({ executor: tx, overage: owed.overage });
-  await chargeOrAbort(settlement);
-  return settlement;
+  return chargeOrAbort(settlement);
 }

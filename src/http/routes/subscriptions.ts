@@ -233,7 +233,7 @@ export const subscriptionRoutes: RouteModule = (app, dependencies) => {
   app.post(
     "/v1/organizations/:orgId/subscription/preview-change",
     {
-      config: { access: billingRoles, errors: ["invalid_state"] },
+      config: { access: billingRoles, errors: ["invalid_state"], changesNothing: true },
       schema: {
         tags: ["subscriptions"],
         summary: "Preview a plan change",
