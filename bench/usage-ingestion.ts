@@ -67,8 +67,11 @@ export async function prepareUsageIngestion({
     "create table if not exists raw_usage_event_ids (like usage_event_ids including all)",
   );
   await pool.query(
-    `create table if not exists raw_plain_usage_events (like usage_events including all,
+    `create table if not exists raw_plain_usage_events (like usage_events including defaults,
        primary key (organization_id, event_id))`,
+  );
+  await pool.query(
+    "create index if not exists raw_plain_usage_events_feature_idx on raw_plain_usage_events (organization_id, feature_key, occurred_at)",
   );
   const columns = (events: ReturnType<typeof batch>) => [
     events.map((event) => event.organizationId),
