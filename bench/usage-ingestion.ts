@@ -25,8 +25,9 @@ export interface IngestionFigures {
  * `usage_events` and `usage_event_ids` (one statement claiming the ids and inserting the claimed events),
  * and into one plain table. Events go to `organizations` in turn, all for `feature`; their ids are
  * `<tag>-b<batch>-e<index>`, so every tag must be new to the database. `warmUp` sends one untimed batch on
- * each path; `measure` sends `batches` batches on each raw path, then the same events over HTTP, and throws
- * unless Abono accepted every one.
+ * each path; `measure` sends `batches` batches, each on the two raw paths and then over HTTP (the paths take
+ * turns batch by batch, so the load of a busy machine weighs on them alike), and throws unless Abono
+ * accepted every one.
  */
 export async function prepareUsageIngestion({
   call,
@@ -110,16 +111,24 @@ export async function prepareUsageIngestion({
     async measure(tag, batches) {
       const total = batches * eventsPerBatch;
       const rate = (ms: number) => Math.floor((total / ms) * 1000);
-      const plainStart = performance.now();
-      for (let number = 0; number < batches; number++) await rawPlainInsert(batch(tag, number));
-      const plainMs = performance.now() - plainStart;
-      const rawStart = performance.now();
-      for (let number = 0; number < batches; number++) await rawInsert(batch(tag, number));
-      const rawMs = performance.now() - rawStart;
-      const abonoStart = performance.now();
+      // Batch by batch, each path in turn, so that a busy machine's swings weigh on all three alike.
+      let plainMs = 0;
+      let rawMs = 0;
+      let abonoMs = 0;
       let accepted = 0;
-      for (let number = 0; number < batches; number++) accepted += await send(batch(tag, number));
-      const abonoMs = performance.now() - abonoStart;
+      const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
+        const start = performance.now();
+        const result = await work();
+        return [result, performance.now() - start];
+      };
+      for (let number = 0; number < batches; number++) {
+        const events = batch(tag, number);
+        plainMs += (await timed(() => rawPlainInsert(events)))[1];
+        rawMs += (await timed(() => rawInsert(events)))[1];
+        const [sent, ms] = await timed(() => send(events));
+        accepted += sent;
+        abonoMs += ms;
+      }
       if (accepted !== total) throw new Error(`accepted ${accepted} of ${total}`);
       return { raw: rate(rawMs), rawPlain: rate(plainMs), abono: rate(abonoMs) };
     },
