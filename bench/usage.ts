@@ -5,8 +5,8 @@
  * `usage_event_ids` and inserting the claimed events into a table partitioned like `usage_events` (what
  * the design cannot do without); a raw insert into one plain table unique on the event id (the shape before
  * partitioning) is printed beside it. Each run inserts each batch raw, then sends the same events over HTTP,
- * batch by batch (new ids per run); the client, the server and PostgreSQL share the machine, and the client builds and
- * serializes each batch in the server's process.
+ * batch by batch (new ids per run); the client, the server and PostgreSQL share the machine, and the
+ * client builds and serializes each batch in the server's process.
  *
  *   npm run bench:usage -- [--batches 20] [--runs 3]
  */
