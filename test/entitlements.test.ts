@@ -447,11 +447,14 @@ describe("batch ingestion", () => {
       auth: key,
     });
     expect(again.body).toEqual({ accepted: 0, duplicates: 10, rejected: [] });
+    // The refused event left neither its row nor its id's claim.
     const { rows } = await app.database.pool.query(
-      "select count(*)::int as count from usage_events where organization_id = $1",
+      `select (select count(*) from usage_events where organization_id = $1)::int as events,
+              (select count(*) from usage_event_ids where organization_id = $1)::int as claims,
+              (select count(*) from usage_event_ids where organization_id = $1 and event_id = 'too-many')::int as refused`,
       [org.organizationId],
     );
-    expect(rows[0].count).toBe(499);
+    expect(rows[0]).toEqual({ events: 499, claims: 499, refused: 0 });
   });
 
   it("sums the new events of an unlimited feature: repeats in the batch, before it and across features count once", async () => {
