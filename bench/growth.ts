@@ -71,6 +71,7 @@ const runs = Number(values.runs);
 const measuredCount = 100;
 const tables = [
   "usage_events",
+  "usage_event_ids",
   "audit_logs",
   "audit_chain",
   "invoices",
