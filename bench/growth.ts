@@ -71,6 +71,7 @@ const runs = Number(values.runs);
 const measuredCount = 100;
 const tables = [
   "usage_events",
+  "usage_event_ids",
   "audit_logs",
   "audit_chain",
   "invoices",
@@ -215,7 +216,7 @@ async function main() {
         const figures = await ingestion.measure(`p${index}r${run}`, batches);
         ingested.push(figures);
         console.log(
-          `  ingestion run ${run}: ${number.format(figures.abono)} events/s, raw insert ${number.format(figures.raw)} events/s (load average ${loadAverage()})`,
+          `  ingestion run ${run}: ${number.format(figures.abono)} events/s, raw claim + partitioned insert ${number.format(figures.raw)} events/s, raw plain insert ${number.format(figures.rawPlain)} events/s (load average ${loadAverage()})`,
         );
       }
       await warmUpLatency(bare.url);
@@ -245,6 +246,7 @@ async function main() {
         ingestion: {
           abono: median(ingested.map((figures) => figures.abono)),
           raw: median(ingested.map((figures) => figures.raw)),
+          rawPlain: median(ingested.map((figures) => figures.rawPlain)),
         },
         check: medians(checkRuns),
         bare: medians(bareRuns),

@@ -18,7 +18,7 @@ const nextMonth = (date: Date) =>
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
 /**
- * When `usage_events` is partitioned (by month on `occurred_at`, partitions `usage_events_YYYY_MM`),
+ * When `usage_events` is partitioned (by month on `recorded_at`, partitions `usage_events_YYYY_MM`),
  * creates the monthly partitions that hold the seeded range and the next month (what live ingestion
  * writes), if missing. Returns the partitions' names, or nothing for a plain table.
  */
@@ -52,6 +52,8 @@ export async function ensureUsageEventPartitions(db: Queryable, now: Date): Prom
  * increasing within an organization as a client's own ids often are); 4 in 5 are `api_calls`, the rest
  * `emails_sent`; quantities 1 to 13; `occurred_at` spread over the 365 days before `now` (a step of 2,654,435,761
  * seconds modulo one year, so even a few events cover the year); `recorded_at` up to 5 s later (and before `now`).
+ * Every event's id is claimed in `usage_event_ids` (with its `recorded_at`), as live ingestion claims it.
+ * The usage counters are left alone: checks read the counters of the current period, not the events.
  */
 export async function seedUsageEvents({
   db,
@@ -74,14 +76,20 @@ export async function seedUsageEvents({
 }): Promise<void> {
   for (let start = from + 1; start <= from + count; start += chunk) {
     const end = Math.min(start + chunk - 1, from + count);
+    // Each event claims its id in usage_event_ids in the same statement, as live ingestion does.
     await db.query(
-      `insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
-       select $1 || '-' || lpad((1 + g % $2)::text, 6, '0'), 'evt_' || lpad(g::text, 12, '0'),
-              case when g % 5 = 0 then 'emails_sent' else 'api_calls' end, 1 + (g % 7) * (g % 3),
-              t.occurred_at, t.occurred_at + (g % 5000) * interval '1 millisecond'
-         from generate_series($3::bigint, $4::bigint) g,
-              lateral (select $5::timestamptz - interval '5 seconds' - ((g * 2654435761) % $6) * interval '1 second'
-                              as occurred_at) t`,
+      `with events as (
+         insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
+         select $1 || '-' || lpad((1 + g % $2)::text, 6, '0'), 'evt_' || lpad(g::text, 12, '0'),
+                case when g % 5 = 0 then 'emails_sent' else 'api_calls' end, 1 + (g % 7) * (g % 3),
+                t.occurred_at, t.occurred_at + (g % 5000) * interval '1 millisecond'
+           from generate_series($3::bigint, $4::bigint) g,
+                lateral (select $5::timestamptz - interval '5 seconds' - ((g * 2654435761) % $6) * interval '1 second'
+                                as occurred_at) t
+         returning organization_id, event_id, recorded_at
+       )
+       insert into usage_event_ids (organization_id, event_id, recorded_at)
+       select organization_id, event_id, recorded_at from events`,
       [prefix, organizations, start, end, now.toISOString(), spreadSeconds],
     );
     progress(end - from);

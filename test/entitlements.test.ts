@@ -447,11 +447,14 @@ describe("batch ingestion", () => {
       auth: key,
     });
     expect(again.body).toEqual({ accepted: 0, duplicates: 10, rejected: [] });
+    // The refused event left neither its row nor its id's claim.
     const { rows } = await app.database.pool.query(
-      "select count(*)::int as count from usage_events where organization_id = $1",
+      `select (select count(*) from usage_events where organization_id = $1)::int as events,
+              (select count(*) from usage_event_ids where organization_id = $1)::int as claims,
+              (select count(*) from usage_event_ids where organization_id = $1 and event_id = 'too-many')::int as refused`,
       [org.organizationId],
     );
-    expect(rows[0].count).toBe(499);
+    expect(rows[0]).toEqual({ events: 499, claims: 499, refused: 0 });
   });
 
   it("sums the new events of an unlimited feature: repeats in the batch, before it and across features count once", async () => {
@@ -504,6 +507,50 @@ describe("batch ingestion", () => {
         ['quote"back\\slash', 1],
       ].map(([event_id, quantity]) => ({ event_id, quantity })),
     );
+  });
+
+  it("counts each event of parallel overlapping batches of an unlimited feature once, in the counter and the table", async () => {
+    const org = await subscribedOrganization("plus");
+    const override = await app.request(
+      "PUT",
+      `/v1/root/organizations/${org.organizationId}/entitlement-overrides/encounters`,
+      { body: { value: null, reason: "bulk ingestion test" } },
+    );
+    expect(override.status).toBe(200);
+    const shared = Array.from({ length: 300 }, (_, index) => `shared-${index}`);
+    // Six batches at once: the same 300 ids (in opposite orders) and 50 ids of their own each.
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, (_, batch) =>
+        app.request("POST", "/v1/usage/batch", {
+          body: {
+            events: [
+              ...(batch % 2 === 0 ? shared : [...shared].reverse()),
+              ...Array.from({ length: 50 }, (_, index) => `own-${batch}-${index}`),
+            ].map((eventId) => ({
+              organizationId: org.organizationId,
+              feature: "encounters",
+              quantity: 2,
+              eventId,
+            })),
+          },
+        }),
+      ),
+    );
+    for (const response of responses) expect(response.status).toBe(200);
+    const total = (key: "accepted" | "duplicates") =>
+      responses.reduce((sum, response) => sum + response.body[key], 0);
+    expect({ accepted: total("accepted"), duplicates: total("duplicates") }).toEqual({
+      accepted: 600,
+      duplicates: 1500,
+    });
+    expect((await app.request("GET", org.path("/entitlements/encounters"))).body.used).toBe(1200);
+    const { rows } = await app.database.pool.query(
+      `select (select count(*) from usage_events where organization_id = $1)::int as events,
+              (select count(distinct event_id) from usage_events where organization_id = $1)::int as ids,
+              (select count(*) from usage_event_ids where organization_id = $1)::int as claims`,
+      [org.organizationId],
+    );
+    expect(rows[0]).toEqual({ events: 600, ids: 600, claims: 600 });
   });
 
   it("draws limited metered usage from each organization's purchased units once its allowance is used", async () => {

@@ -58,14 +58,15 @@ const forbiddenOrganization = Symbol("forbidden");
 const missingOrganization = Symbol("not found");
 
 /**
- * Bulk usage ingestion (`POST /v1/usage/batch`, up to 10,000 events) in one transaction. Every event id
- * is claimed in `usage_event_ids` by one `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING` (repeats, in
- * the batch or before it, in any month, count once); when it claimed fewer ids than events, one more query
- * tells which; the new events are then inserted into `usage_events` (partitioned by month of recording,
- * the month's partition created if missing). Each counter is then
- * locked once, in a fixed order: an unlimited feature adds the sum of its new events; a limited one
- * applies them in order with the same rules as single events, and refused events are taken out again and
- * reported by index.
+ * Bulk usage ingestion (`POST /v1/usage/batch`, up to 10,000 events) in one transaction. Each counter the
+ * batch touches is first locked once, in a fixed order. Then one statement claims every event id in
+ * `usage_event_ids` (`INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING`: repeats, in the batch or before
+ * it, in any month, count once) and inserts into `usage_events` (partitioned by month of recording, the
+ * month's partition created if missing) the newly claimed events of the features that cannot refuse any
+ * (unlimited, positive quantities); when it claimed fewer ids than events, one more query tells which. An
+ * unlimited feature's counter adds the sum of its new events; a limited one applies them in order with the
+ * same rules as single events, its accepted events are inserted then, and refused ones are reported by
+ * index, their claims taken out again.
  */
 export async function ingestUsageBatch({
   db,
@@ -201,62 +202,12 @@ export async function ingestUsageBatch({
       const work = groups.filter((group) => group.positions.length > 0);
       if (work.length > 0) {
         const now = systemNow.toISOString();
-        // Each event id is claimed in usage_event_ids (unique across every month's partition of
-        // usage_events); only the events whose claim is new are kept. A parallel batch repeating an id
-        // waits on the claim and then finds it taken.
-        const claimed = await tx.execute(sql`
-          insert into usage_event_ids (organization_id, event_id, recorded_at)
-          select o, e, ${now}::timestamptz
-            from unnest(${arrayParam(offered.organizations)}::text[],
-                        ${arrayParam(offered.eventIds)}::text[]) as x(o, e)
-          on conflict do nothing`);
-        // Usually every event is new; otherwise find out which ones this transaction claimed.
-        const fresh =
-          claimed.rowCount === columns.indexes.length
-            ? null
-            : claimed.rowCount === first.length
-              ? new Set(first)
-              : await insertedPositions({ tx, columns });
-        const kept =
-          fresh === null
-            ? columns
-            : pick(
-                columns,
-                [...fresh].sort((a, b) => a - b),
-              );
-        if (kept.eventIds.length > 0) {
-          await tx.execute(sql`
-            insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
-            select o, e, f, q, coalesce(t, ${now}::timestamptz), ${now}::timestamptz
-              from unnest(
-                ${arrayParam(kept.organizations)}::text[],
-                ${arrayParam(kept.eventIds)}::text[],
-                ${arrayParam(kept.features)}::text[],
-                ${arrayParam(kept.quantities)}::bigint[],
-                ${arrayParam(kept.occurredAt)}::timestamptz[]
-              ) as x(o, e, f, q, t)`);
-        }
-        const counted = work.flatMap((group) => {
-          const positions = fresh
-            ? group.positions.filter((position) => fresh.has(position))
-            : group.positions;
-          duplicates += group.positions.length - positions.length;
-          if (positions.length === 0) return [];
-          let quantity = group.quantity;
-          if (fresh) {
-            quantity = 0n;
-            for (const position of positions) {
-              quantity += events[columns.indexes[position] ?? 0]?.quantity ?? 0n;
-            }
-          }
-          return [{ group, positions, quantity }];
-        });
-
-        // Every counter this batch touches, created if missing and locked in one fixed order.
+        // Every counter this batch may touch, created if missing and locked in one fixed order before any
+        // event id is claimed (as a single event does, so the two never wait on each other crosswise).
         const keys = {
-          organizations: counted.map(({ group }) => group.organizationId),
-          features: counted.map(({ group }) => group.featureKey),
-          periods: counted.map(({ group }) => group.periodStart.toISOString()),
+          organizations: work.map((group) => group.organizationId),
+          features: work.map((group) => group.featureKey),
+          periods: work.map((group) => group.periodStart.toISOString()),
         };
         await tx.execute(sql`
         insert into usage_counters (organization_id, feature_key, period_start, updated_at)
@@ -289,6 +240,72 @@ export async function ingestUsageBatch({
             },
           ]),
         );
+        const counterKey = (group: Group) =>
+          `${group.organizationId}\u0000${group.featureKey}\u0000${group.periodStart.getTime()}`;
+
+        // A group none of whose events can be refused (no limit, positive quantities, and room under the
+        // counter maximum even if every one is new) keeps its new events in the statement that claims
+        // their ids; the other groups' events are kept once their counter has taken them.
+        const direct = new Set(
+          work.filter(
+            (group) =>
+              summable(group) &&
+              (counterOf.get(counterKey(group))?.used ?? 0n) + group.quantity <= maxUsageCounter,
+          ),
+        );
+        const keptAt: string[] = new Array(columns.indexes.length).fill("f");
+        for (const group of direct) for (const position of group.positions) keptAt[position] = "t";
+        const offeredKept =
+          offered === columns ? keptAt : first.map((position) => keptAt[position] as string);
+        // Each event id is claimed in usage_event_ids (unique across every month's partition of
+        // usage_events); only the events whose claim is new are kept. A parallel batch repeating an id
+        // waits on the claim and then finds it taken.
+        const claim = await tx.execute<{ claimed: number }>(sql`
+          with x as (
+            select * from unnest(
+              ${arrayParam(offered.organizations)}::text[],
+              ${arrayParam(offered.eventIds)}::text[],
+              ${arrayParam(offered.features)}::text[],
+              ${arrayParam(offered.quantities)}::bigint[],
+              ${arrayParam(offered.occurredAt)}::timestamptz[],
+              ${arrayParam(offeredKept)}::boolean[]
+            ) as x(o, e, f, q, t, k)
+          ), claimed as (
+            insert into usage_event_ids (organization_id, event_id, recorded_at)
+            select o, e, ${now}::timestamptz from x
+            on conflict do nothing
+            returning organization_id, event_id
+          ), kept as (
+            insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
+            select x.o, x.e, x.f, x.q, coalesce(x.t, ${now}::timestamptz), ${now}::timestamptz
+              from x join claimed c on c.organization_id = x.o and c.event_id = x.e
+             where x.k
+          )
+          select count(*)::int as claimed from claimed`);
+        const claimedCount = Number(claim.rows[0]?.claimed ?? 0);
+        // Usually every event is new; otherwise find out which ones this transaction claimed.
+        const fresh =
+          claimedCount === columns.indexes.length
+            ? null
+            : claimedCount === first.length
+              ? new Set(first)
+              : await insertedPositions({ tx, columns });
+        const counted = work.flatMap((group) => {
+          const positions = fresh
+            ? group.positions.filter((position) => fresh.has(position))
+            : group.positions;
+          duplicates += group.positions.length - positions.length;
+          if (positions.length === 0) return [];
+          let quantity = group.quantity;
+          if (fresh) {
+            quantity = 0n;
+            for (const position of positions) {
+              quantity += events[columns.indexes[position] ?? 0]?.quantity ?? 0n;
+            }
+          }
+          return [{ group, positions, quantity }];
+        });
+
         // Purchased units left for every limited metered counter, read once for all of them.
         const purchased = await purchasedUnitsOf({
           tx,
@@ -297,6 +314,8 @@ export async function ingestUsageBatch({
             .filter((group) => group.feature.kind === "metered" && group.feature.limit !== null),
         });
         const refusedEventIds: { organizationId: string; eventId: string }[] = [];
+        // The events of the other groups their counters took, kept after the loop.
+        const takenLater: number[] = [];
         const updates: {
           o: string;
           f: string;
@@ -308,11 +327,13 @@ export async function ingestUsageBatch({
         const usageChanges: UsageChange[] = [];
         for (const { group, positions, quantity } of counted) {
           const { organizationId, featureKey, feature } = group;
-          let counter = counterOf.get(
-            `${organizationId}\u0000${featureKey}\u0000${group.periodStart.getTime()}`,
-          ) ?? { used: 0n, usedPurchased: 0n, overage: 0n };
+          let counter = counterOf.get(counterKey(group)) ?? {
+            used: 0n,
+            usedPurchased: 0n,
+            overage: 0n,
+          };
           const usedBefore = counter.used;
-          if (summable(group) && counter.used + quantity <= maxUsageCounter) {
+          if (direct.has(group)) {
             counter = { ...counter, used: counter.used + quantity };
             accepted += positions.length;
           } else {
@@ -335,6 +356,7 @@ export async function ingestUsageBatch({
               counter = applied.counter;
               purchasedAvailable -= applied.fromPurchased;
               fromPurchased += applied.fromPurchased;
+              takenLater.push(position);
               accepted += 1;
             }
             await consumeGrants({
@@ -363,6 +385,22 @@ export async function ingestUsageBatch({
             overage: counter.overage.toString(),
           });
         }
+        if (takenLater.length > 0) {
+          const later = pick(
+            columns,
+            takenLater.sort((a, b) => a - b),
+          );
+          await tx.execute(sql`
+            insert into usage_events (organization_id, event_id, feature_key, quantity, occurred_at, recorded_at)
+            select o, e, f, q, coalesce(t, ${now}::timestamptz), ${now}::timestamptz
+              from unnest(
+                ${arrayParam(later.organizations)}::text[],
+                ${arrayParam(later.eventIds)}::text[],
+                ${arrayParam(later.features)}::text[],
+                ${arrayParam(later.quantities)}::bigint[],
+                ${arrayParam(later.occurredAt)}::timestamptz[]
+              ) as x(o, e, f, q, t)`);
+        }
         if (updates.length > 0) {
           await tx.execute(sql`
           update usage_counters c
@@ -374,13 +412,10 @@ export async function ingestUsageBatch({
         }
         await publishUsageThresholds({ executor: tx, changes: usageChanges });
         if (refusedEventIds.length > 0) {
-          // Refused events leave nothing behind: neither the event nor its id's claim (a resend may count).
+          // Refused events leave nothing behind: they were never kept, and their ids' claims go (a resend
+          // may count).
           const refusedOrganizations = refusedEventIds.map((entry) => entry.organizationId);
           const refusedIds = refusedEventIds.map((entry) => entry.eventId);
-          await tx.execute(sql`
-          delete from usage_events e
-           using unnest(${sql.param(refusedOrganizations)}::text[], ${sql.param(refusedIds)}::text[]) as r(o, e)
-           where e.organization_id = r.o and e.event_id = r.e and e.recorded_at = ${now}::timestamptz`);
           await tx.execute(sql`
           delete from usage_event_ids d
            using unnest(${sql.param(refusedOrganizations)}::text[], ${sql.param(refusedIds)}::text[]) as r(o, e)

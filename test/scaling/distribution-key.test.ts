@@ -115,12 +115,15 @@ describe("organization_id as the distribution key", () => {
     expect(stale, "listed global tables that carry organization_id or no longer exist").toEqual([]);
   });
 
-  it("counts a partitioned table once: usage_events' monthly partitions are its children, keyed like it", async () => {
+  it("counts a partitioned table once: usage_events' monthly partitions are its children, indexed like it", async () => {
+    // usage_events has no unique key (event ids are unique in usage_event_ids, keyed by organization_id):
+    // each partition has indexes, and every one starts with organization_id.
     const { rows } = await database.pool.query<{ partition: string; keyed: boolean }>(`
       select c.relname as partition,
-             exists (select 1 from pg_index x
-                       join pg_attribute a on a.attrelid = c.oid and a.attnum = x.indkey[0]
-                      where x.indrelid = c.oid and x.indisprimary and a.attname = 'organization_id') as keyed
+             exists (select 1 from pg_index x where x.indrelid = c.oid)
+             and not exists (select 1 from pg_index x
+                               join pg_attribute a on a.attrelid = c.oid and a.attnum = x.indkey[0]
+                              where x.indrelid = c.oid and a.attname <> 'organization_id') as keyed
         from pg_inherits i join pg_class c on c.oid = i.inhrelid
        where i.inhparent = 'public.usage_events'::regclass`);
     // The current month and three ahead at least, each named by its month.

@@ -53,6 +53,14 @@ describe("growth benchmark seeders", () => {
          from usage_events`,
     );
     expect(events).toMatchObject({ organizations, ids: 500, orphans: 0 });
+    // Every event claims its id, with the partition it went to; no claim without its event.
+    const [claims] = await query(
+      `select (select count(*) from usage_event_ids)::int as claims,
+              (select count(*) from usage_events e join usage_event_ids d
+                 on d.organization_id = e.organization_id and d.event_id = e.event_id
+                and d.recorded_at = e.recorded_at)::int as matched`,
+    );
+    expect(claims).toEqual({ claims: 500, matched: 500 });
     expect(events.first.getTime()).toBeGreaterThan(now.getTime() - 366 * 86_400_000);
     expect(events.last.getTime()).toBeLessThanOrEqual(now.getTime());
   });
@@ -120,6 +128,10 @@ describe("growth benchmark seeders", () => {
         "select count(*)::int as count, count(distinct tableoid)::int as partitions from usage_events",
       );
       expect(rows[0].count - before.rows[0].count).toBe(400);
+      const claims = await client.query(
+        "select count(*)::int as count from usage_event_ids where event_id >= 'evt_000001000001'",
+      );
+      expect(claims.rows[0].count).toBe(400);
       expect(rows[0].partitions).toBe(13);
       const { tables } = await tableSizes(client, ["usage_events"]);
       expect(tables[0]?.rows).toBe(rows[0].count);

@@ -60,8 +60,8 @@ export const usageEvents = pgTable(
   (table) => [
     // Partitioned by month of `recorded_at` (docs/data-growth.md "Usage events"): the migration that made
     // it so is hand-written, drizzle does not express partitions. A partitioned table's unique keys must
-    // hold the partition key, so the dedup of `eventId` lives in `usage_event_ids`.
-    primaryKey({ columns: [table.organizationId, table.eventId, table.recordedAt] }),
+    // hold the partition key, so the dedup of `eventId` lives in `usage_event_ids` alone: no primary key
+    // here, whose index every insert would maintain for nothing (no query looks an event up by its id).
     index("usage_events_feature_idx").on(table.organizationId, table.featureKey, table.occurredAt),
   ],
 );
