@@ -103,7 +103,9 @@ export function PlanCards<Plan extends PricingPlan>({
               )}
             </p>
             {showTrial && (plan.trialDays ?? 0) > 0 ? (
-              <p className="abono-trial">{plural("plan.trial", plan.trialDays ?? 0, { days: plan.trialDays ?? 0 })}</p>
+              <p className="abono-trial">
+                {plural("plan.trial", plan.trialDays ?? 0, { days: plan.trialDays ?? 0 })}
+              </p>
             ) : null}
             <ul className="abono-plan-features">
               {featureKeys.map((key) => {
