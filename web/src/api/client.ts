@@ -40,11 +40,6 @@ abono.api.use(authentication);
 /** The typed openapi-fetch client (`abono.api`), for the routes the client's surface does not name. */
 export const api = abono.api;
 
-/** Headers for a download link fetched by hand (the PDF), with the same credentials. */
-export function authorizationHeaders(): Record<string, string> {
-  return credentials.bearer ? { authorization: `Bearer ${credentials.bearer}` } : {};
-}
-
 /** The data of an openapi-fetch answer, or its error thrown as an `AbonoError`. */
 export async function unwrap<Data>(
   call: Promise<{ data?: Data; error?: unknown; response: Response }>,
