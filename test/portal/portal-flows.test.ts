@@ -98,12 +98,16 @@ describe.skipIf(!runs)("portal flows", () => {
     // The customer enters a Mastercard; Stripe sends them back (before its webhook arrives).
     const completed = fake.completeSetupSession(sessionId, { card: "pm_card_mastercard" });
     await page.goto(completed.returnUrl);
+    // Three requests in a row (the session, the store check, the completion with its call to Stripe) after
+    // the page's script starts: on a busy machine that takes more than expect.poll's default second, and
+    // the page then still says "Saving your card…" (it did, with either fetch, under CPU throttling).
+    const returning = { timeout: 15_000 };
     await expect
-      .poll(() => page.getByTestId("setup-result").innerText())
+      .poll(() => page.getByTestId("setup-result").innerText(), returning)
       .toBe("Card saved: Mastercard •••• 4444.");
-    await expect.poll(() => new URL(page.url()).search).toBe("");
+    await expect.poll(() => new URL(page.url()).search, returning).toBe("");
     const rows = page.locator("[data-testid=payment-methods] li");
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count(), returning).toBe(2);
     expect(await rows.nth(1).innerText()).toMatch(/Mastercard •••• 4444\s+Default/);
     await screenshot(page, "payment-methods-stripe-saved-en");
 

@@ -77,6 +77,17 @@ describe.skipIf(!runs)("@abono/react in the portal", () => {
       expect(await premium.locator(".abono-per").textContent()).toBe(
         locale === "es" ? "/ año" : "/ year",
       );
+      // The line under the table stands apart from the plan cards.
+      const contact = page.getByTestId("pricing-contact");
+      expect(await contact.textContent()).toBe(
+        locale === "es"
+          ? "Ingresa a tu aplicación para suscribirte."
+          : "Sign in to your application to subscribe.",
+      );
+      const cards = await page.locator(".abono-plan-grid").boundingBox();
+      const line = await contact.boundingBox();
+      if (!cards || !line) throw new Error("the plan cards or the line under them are not shown");
+      expect(line.y - (cards.y + cards.height)).toBeGreaterThanOrEqual(32);
       expect(await seriousAccessibilityViolations(page)).toEqual([]);
       await screenshot(page, `react-pricing-yearly-${locale}`);
       await context.close();
@@ -98,6 +109,11 @@ describe.skipIf(!runs)("@abono/react in the portal", () => {
       const meter = page.getByTestId("usage-encounters");
       await meter.waitFor();
       expect(await meter.getByRole("meter").getAttribute("aria-valuemax")).toBe("3000");
+      // Many units left: the plural.
+      expect(await meter.getByTestId("remaining-encounters").textContent()).toMatch(
+        locale === "es" ? /^Quedan \d[\d.]*$/ : /^\d[\d,]* left$/,
+      );
+      await screenshot(page, `react-meter-${locale}`);
       expect(await page.locator(".abono-paywall").count()).toBe(0);
       expect(await seriousAccessibilityViolations(page)).toEqual([]);
     }
@@ -115,7 +131,8 @@ describe.skipIf(!runs)("@abono/react in the portal", () => {
         expect(await meter.locator(".abono-meter-numbers").textContent()).toBe("9 de 10 usados");
         expect(await meter.locator(".abono-meter-near").count()).toBe(1);
         expect(await meter.locator(".abono-meter-status").textContent()).toBe("Cerca del límite");
-        expect(await meter.getByTestId("remaining-encounters").textContent()).toBe("Quedan 1");
+        // One unit left: the singular ("Queda 1", not "Quedan 1").
+        expect(await meter.getByTestId("remaining-encounters").textContent()).toBe("Queda 1");
         expect(await meter.locator(".abono-paywall").count()).toBe(0);
         await screenshot(page, "react-meter-near-es");
         // The last unit is used elsewhere; the portal learns it when the customer comes back to the tab.

@@ -1,5 +1,6 @@
+import { AbonoError } from "@abono/client";
 import { createContext, type ReactNode, useContext } from "react";
-import { ApiError, api, setBearerToken, setCsrfToken, unwrap } from "./api/client.ts";
+import { api, setBearerToken, setCsrfToken, unwrap } from "./api/client.ts";
 import { isLocale } from "./i18n/i18n.tsx";
 import type { Locale } from "./i18n/messages.ts";
 
@@ -64,7 +65,8 @@ export async function loadPortal(): Promise<Portal | null> {
         mode: "jwt",
       };
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return null;
+      if (error instanceof AbonoError && (error.status === 401 || error.status === 403))
+        return null;
       throw error;
     }
   }
@@ -81,7 +83,7 @@ export async function loadPortal(): Promise<Portal | null> {
       mode: "session",
     };
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 404)) return null;
+    if (error instanceof AbonoError && (error.status === 401 || error.status === 404)) return null;
     throw error;
   }
 }

@@ -16,6 +16,7 @@ export type {
 } from "./local-entitlements.js";
 export { LocalEntitlements } from "./local-entitlements.js";
 export type { components, operations, paths } from "./openapi.gen.js";
+export { unwrap } from "./transport.js";
 export { type AbonoEvent, type AbonoEventType, verifyWebhook } from "./webhooks.js";
 
 export interface AbonoOptions extends TransportOptions {

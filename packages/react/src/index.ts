@@ -10,7 +10,9 @@ export {
   type AbonoLocale,
   type AbonoMessageKey,
   type AbonoMessages,
+  type AbonoPluralKey,
   abonoMessages,
+  pluralKey,
 } from "./messages.js";
 export { Paywall, type PaywallProps } from "./paywall.js";
 export { PlanCards, type PlanCardsProps, priceFor } from "./plan-cards.js";

@@ -13,6 +13,7 @@ const en = {
   "plan.current": "Current plan",
   "plan.recommended": "Recommended for you",
   "plan.trial": "{days}-day free trial",
+  "plan.trial.one": "{days}-day free trial",
   "plan.choose": "Choose {plan}",
   "plan.featureValue": "{name}: {value}",
   "plan.included": "included",
@@ -26,6 +27,7 @@ const en = {
   "usage.used": "{used} of {limit} used",
   "usage.usedUnlimited": "{used} used · unlimited",
   "usage.remaining": "{remaining} left",
+  "usage.remaining.one": "{remaining} left",
   "usage.nearLimit": "Close to the limit",
   "usage.overLimit": "Limit reached",
   "usage.unlimited": "Unlimited",
@@ -52,6 +54,7 @@ const es: AbonoMessages = {
   "plan.current": "Plan actual",
   "plan.recommended": "Recomendado para ti",
   "plan.trial": "{days} días de prueba gratis",
+  "plan.trial.one": "{days} día de prueba gratis",
   "plan.choose": "Elegir {plan}",
   "plan.featureValue": "{name}: {value}",
   "plan.included": "incluido",
@@ -65,6 +68,7 @@ const es: AbonoMessages = {
   "usage.used": "{used} de {limit} usados",
   "usage.usedUnlimited": "{used} usados · ilimitado",
   "usage.remaining": "Quedan {remaining}",
+  "usage.remaining.one": "Queda {remaining}",
   "usage.nearLimit": "Cerca del límite",
   "usage.overLimit": "Límite alcanzado",
   "usage.unlimited": "Ilimitado",
@@ -75,6 +79,14 @@ const es: AbonoMessages = {
   "paywall.limitBody": "Ya usaste todo lo que tu plan incluye de {feature}.",
   "paywall.action": "Ver planes",
 };
+
+/**
+ * Messages that depend on a count: `key` is the plural form (CLDR "other"), `key.one` the singular, chosen
+ * by the locale's plural rules ("Queda 1", "Quedan 2").
+ */
+export type AbonoPluralKey = {
+  [Key in AbonoMessageKey]: `${Key}.one` extends AbonoMessageKey ? Key : never;
+}[AbonoMessageKey];
 
 /** The built-in messages, per locale; the provider's `messages` prop overrides any of them. */
 export const abonoMessages: Record<AbonoLocale, AbonoMessages> = { en, es };
@@ -87,4 +99,9 @@ export function fillMessage(
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in values ? String(values[name]) : whole,
   );
+}
+
+/** The message of `key` for `count` in `locale`: `key.one` where the locale's plural rules say "one". */
+export function pluralKey(key: AbonoPluralKey, count: number, locale: string): AbonoMessageKey {
+  return new Intl.PluralRules(locale).select(count) === "one" ? `${key}.one` : key;
 }

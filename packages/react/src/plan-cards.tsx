@@ -46,7 +46,7 @@ export function PlanCards<Plan extends PricingPlan>({
   showTrial = true,
   action,
 }: PlanCardsProps<Plan>) {
-  const { t, money, number } = useAbono();
+  const { t, plural, money, number } = useAbono();
   const featureName = (key: string) => features.find((feature) => feature.key === key)?.name ?? key;
   const featureKeys = [...new Set(plans.flatMap((plan) => Object.keys(plan.features)))].sort(
     (a, b) => {
@@ -103,7 +103,9 @@ export function PlanCards<Plan extends PricingPlan>({
               )}
             </p>
             {showTrial && (plan.trialDays ?? 0) > 0 ? (
-              <p className="abono-trial">{t("plan.trial", { days: plan.trialDays ?? 0 })}</p>
+              <p className="abono-trial">
+                {plural("plan.trial", plan.trialDays ?? 0, { days: plan.trialDays ?? 0 })}
+              </p>
             ) : null}
             <ul className="abono-plan-features">
               {featureKeys.map((key) => {

@@ -13,8 +13,10 @@ import {
   type AbonoLocale,
   type AbonoMessageKey,
   type AbonoMessages,
+  type AbonoPluralKey,
   abonoMessages,
   fillMessage,
+  pluralKey,
 } from "./messages.js";
 import { abonoStyles } from "./styles.js";
 
@@ -39,6 +41,8 @@ export interface AbonoContextValue {
   organizationId: string | null;
   locale: AbonoLocale;
   t(key: AbonoMessageKey, values?: Record<string, string | number>): string;
+  /** A message that depends on `count`, in the locale's singular or plural form (`key` / `key.one`). */
+  plural(key: AbonoPluralKey, count: number, values?: Record<string, string | number>): string;
   money(minor: number | bigint, currency: string): string;
   number(value: number): string;
   /** The organization's entitlement, shared by every hook and component (null without an organization). */
@@ -125,6 +129,7 @@ export function AbonoProvider({
       organizationId,
       locale,
       t: (key, values) => fillMessage(catalog[key], values),
+      plural: (key, count, values) => fillMessage(catalog[pluralKey(key, count, locale)], values),
       money: (minor, currency) => formatMoney(minor, currency, locale),
       number: (input) => numberFormat.format(input),
       entitlements,

@@ -19,7 +19,7 @@ export interface UsageMeterProps {
  * over it are shown in words and color; an unlimited feature says so and has no bar.
  */
 export function UsageMeter({ feature, label = feature, nearRatio, children }: UsageMeterProps) {
-  const { t, number } = useAbono();
+  const { t, plural, number } = useAbono();
   const state = useEntitlement(feature);
   const nameId = useId();
   if (state.loading) {
@@ -68,7 +68,7 @@ export function UsageMeter({ feature, label = feature, nearRatio, children }: Us
         ) : null}
         {remaining !== null ? (
           <span data-testid={`remaining-${feature}`}>
-            {t("usage.remaining", { remaining: number(remaining) })}
+            {plural("usage.remaining", remaining, { remaining: number(remaining) })}
           </span>
         ) : null}
         {children}

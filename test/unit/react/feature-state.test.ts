@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { featureState, usageLevel } from "../../../packages/react/src/feature-state.ts";
-import { abonoMessages, fillMessage } from "../../../packages/react/src/messages.ts";
+import { abonoMessages, fillMessage, pluralKey } from "../../../packages/react/src/messages.ts";
 
 const entitlement = {
   features: { exports: true, sso: false, encounters: true, seats: true, api: true },
@@ -57,5 +57,27 @@ describe("messages", () => {
       "9 de 10 usados",
     );
     expect(fillMessage("{a} {b}", { a: 1 })).toBe("1 {b}");
+  });
+
+  it("says one or many by the language's plural rules", () => {
+    const remaining = (locale: "es" | "en", count: number) =>
+      fillMessage(abonoMessages[locale][pluralKey("usage.remaining", count, locale)], {
+        remaining: count,
+      });
+    expect([0, 1, 2].map((count) => remaining("es", count))).toEqual([
+      "Quedan 0",
+      "Queda 1",
+      "Quedan 2",
+    ]);
+    expect([0, 1, 2].map((count) => remaining("en", count))).toEqual([
+      "0 left",
+      "1 left",
+      "2 left",
+    ]);
+    // Spanish's "many" (a million) has no message of its own: the plural.
+    expect(remaining("es", 1_000_000)).toBe("Quedan 1000000");
+    const trial = (count: number) =>
+      fillMessage(abonoMessages.es[pluralKey("plan.trial", count, "es")], { days: count });
+    expect([trial(1), trial(14)]).toEqual(["1 día de prueba gratis", "14 días de prueba gratis"]);
   });
 });

@@ -1,5 +1,6 @@
+import { AbonoError } from "@abono/client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, api, setCsrfToken, unwrap } from "../api/client.ts";
+import { api, setCsrfToken, unwrap } from "../api/client.ts";
 
 export interface Operator {
   id: string;
@@ -32,7 +33,7 @@ async function loadOperator(): Promise<Operator | null> {
     setCsrfToken(operator.csrfToken);
     return operator;
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 404)) return null;
+    if (error instanceof AbonoError && (error.status === 401 || error.status === 404)) return null;
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError } from "../api/client.ts";
+import { AbonoError } from "@abono/client";
 import { useI18n } from "../i18n/i18n.tsx";
 import { type AdminMessageKey, adminCatalogs } from "./admin-messages.ts";
 
@@ -14,8 +14,8 @@ export function useAdminText() {
     );
   /** An API error for an operator: the API's own message is precise and meant for them. */
   const errorOf = (error: unknown) => {
-    if (!(error instanceof ApiError)) return t("error.generic");
-    if (error.code === "network") return t("error.network");
+    if (!(error instanceof AbonoError)) return t("error.generic");
+    if (error.code === "network_error" || error.code === "timeout") return t("error.network");
     return `${error.message} (${error.code})`;
   };
   const dateTime = (value: string) =>

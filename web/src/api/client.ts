@@ -1,12 +1,12 @@
-import { createAbono } from "@abono/client";
-import createClient, { type Middleware } from "openapi-fetch";
-import type { paths } from "./openapi.gen.ts";
+import { AbonoError, createAbono, unwrap as unwrapAnswer } from "@abono/client";
+import type { Middleware } from "openapi-fetch";
 
 /**
- * The portal's only way to the service: the public HTTP API, typed from its OpenAPI document
- * (scripts/generate-api-types.ts). A portal session rides on its httpOnly cookie, with the session's CSRF
- * token on every change; a host product's JWT (docs/portal.md) is sent as a bearer token instead.
- * Every change carries a fresh Idempotency-Key, so a retried request is never applied twice.
+ * The portal's only way to the service: `@abono/client` (docs/sdk.md), the public HTTP API typed from its
+ * OpenAPI document. Its transport gives every change an Idempotency-Key, kept when it retries, so a
+ * retried request is never applied twice. A portal session rides on its httpOnly cookie, with the
+ * session's CSRF token on every change; a host product's JWT (docs/portal.md) is sent as a bearer token
+ * instead. The screens and the `@abono/react` components share this one client.
  */
 const credentials: { bearer: string | null; csrfToken: string | null } = {
   bearer: null,
@@ -26,53 +26,21 @@ const mutating = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const authentication: Middleware = {
   onRequest({ request }) {
     if (credentials.bearer) request.headers.set("authorization", `Bearer ${credentials.bearer}`);
-    if (mutating.has(request.method)) {
-      if (credentials.csrfToken) request.headers.set("x-csrf-token", credentials.csrfToken);
-      if (!request.headers.has("idempotency-key")) {
-        request.headers.set("idempotency-key", crypto.randomUUID());
-      }
+    if (mutating.has(request.method) && credentials.csrfToken) {
+      request.headers.set("x-csrf-token", credentials.csrfToken);
     }
     return request;
   },
 };
 
-export const api = createClient<paths>({
-  baseUrl: window.location.origin,
-  credentials: "same-origin",
-});
-api.use(authentication);
-
-/**
- * `@abono/client` with the same credentials, for the portal's `@abono/react` components (entitlement,
- * public catalog). Reads only, no retries of its own. The screens' calls stay on `api` above, whose fetch
- * is the browser's: through the client's transport, the card-setup return page (`POST …/complete`)
- * stayed on "Saving your card…" in the browser tests, not understood yet.
- */
-export const abono = createAbono({ baseUrl: window.location.origin, maxRetries: 0 });
+/** One retry: a person is waiting, and the queries retry once more on their own. */
+export const abono = createAbono({ baseUrl: window.location.origin, maxRetries: 1 });
 abono.api.use(authentication);
 
-/** Headers for a download link fetched by hand (the PDF), with the same credentials. */
-export function authorizationHeaders(): Record<string, string> {
-  return credentials.bearer ? { authorization: `Bearer ${credentials.bearer}` } : {};
-}
+/** The typed openapi-fetch client (`abono.api`), for the routes the client's surface does not name. */
+export const api = abono.api;
 
-/** An error answer of the API (`{error: {code, message, details}}`), or a network failure. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-interface ErrorBody {
-  error?: { code?: string; message?: string; details?: Record<string, unknown> };
-}
-
-/** The data of an openapi-fetch answer, or its error thrown as an `ApiError`. */
+/** The data of an openapi-fetch answer, or its error thrown as an `AbonoError`. */
 export async function unwrap<Data>(
   call: Promise<{ data?: Data; error?: unknown; response: Response }>,
 ): Promise<Data> {
@@ -80,16 +48,12 @@ export async function unwrap<Data>(
   try {
     result = await call;
   } catch (error) {
-    throw new ApiError(0, "network", error instanceof Error ? error.message : String(error));
+    if (error instanceof AbonoError) throw error;
+    throw new AbonoError({
+      code: "network_error",
+      message: error instanceof Error ? error.message : String(error),
+      status: 0,
+    });
   }
-  if (result.error !== undefined || !result.response.ok) {
-    const body = (result.error ?? {}) as ErrorBody;
-    throw new ApiError(
-      result.response.status,
-      body.error?.code ?? "internal_error",
-      body.error?.message ?? result.response.statusText,
-      body.error?.details ?? {},
-    );
-  }
-  return result.data as Data;
+  return unwrapAnswer(result);
 }

@@ -1,18 +1,19 @@
+import { AbonoError } from "@abono/client";
 import type { I18n } from "../i18n/i18n.tsx";
-import { ApiError } from "./client.ts";
 
 /**
  * An API error in the customer's words and language: the code decides the sentence; the API's own message
  * (English, for developers) is only quoted where it names what to fix (a field, a state).
  */
 export function errorText(error: unknown, { t }: Pick<I18n, "t">): string {
-  if (!(error instanceof ApiError)) return t("error.generic");
+  if (!(error instanceof AbonoError)) return t("error.generic");
   switch (error.code) {
     case "payment_failed":
-      return error.details.reason === "no_payment_method"
+      return error.details?.reason === "no_payment_method"
         ? t("error.no_payment_method")
         : t("error.payment_failed");
-    case "network":
+    case "network_error":
+    case "timeout":
       return t("error.network");
     case "forbidden":
       return t("error.forbidden");

@@ -1,6 +1,7 @@
+import { AbonoError } from "@abono/client";
 import { useQuery } from "@tanstack/react-query";
 import { usePortal } from "../portal-context.tsx";
-import { ApiError, api, unwrap } from "./client.ts";
+import { api, unwrap } from "./client.ts";
 
 /** Reads the screens share, cached and refreshed together by TanStack Query (keys start with the organization). */
 export const keys = {
@@ -57,7 +58,7 @@ export function useSubscription() {
           }),
         );
       } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
+        if (error instanceof AbonoError && error.status === 404) return null;
         throw error;
       }
     },

@@ -1,6 +1,6 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
-import { api, authorizationHeaders, unwrap } from "../api/client.ts";
+import { api, unwrap } from "../api/client.ts";
 import { errorText } from "../api/error-text.ts";
 import { keys } from "../api/queries.ts";
 import type { CreditNote, Invoice } from "../api/types.ts";
@@ -71,18 +71,23 @@ export function Invoices() {
   const rows = invoices.data.pages.flatMap((page) => page.data);
   const creditRows = creditNotes.data.pages.flatMap((page) => page.data);
 
-  /** The PDF, fetched with the portal's credentials and handed to the browser as a download. */
+  /** The PDF, fetched with the portal's client and handed to the browser as a download. */
   const download = async (document: Invoice | CreditNote) => {
     setDownloadError(null);
-    const collection = document.documentType === "credit_note" ? "credit-notes" : "invoices";
     const invoice = document;
     try {
-      const response = await fetch(`/v1/${collection}/${encodeURIComponent(invoice.id)}/pdf`, {
-        credentials: "same-origin",
-        headers: authorizationHeaders(),
-      });
-      if (!response.ok) throw new Error(String(response.status));
-      const url = URL.createObjectURL(await response.blob());
+      const pdf = await unwrap(
+        document.documentType === "credit_note"
+          ? api.GET("/v1/credit-notes/{creditNoteId}/pdf", {
+              params: { path: { creditNoteId: document.id } },
+              parseAs: "blob",
+            })
+          : api.GET("/v1/invoices/{invoiceId}/pdf", {
+              params: { path: { invoiceId: document.id } },
+              parseAs: "blob",
+            }),
+      );
+      const url = URL.createObjectURL(pdf as Blob);
       const link = window.document.createElement("a");
       link.href = url;
       link.download = `${invoice.number ?? invoice.id}.pdf`;

@@ -21,16 +21,40 @@ const sandboxCards: { token: string; label: MessageKey }[] = [
 
 /**
  * Stored payment methods: the default, make another the default, remove, add (on the provider's page
- * when Stripe is configured, sandbox cards in test mode).
+ * when Stripe is configured, sandbox cards in test mode). Back from the provider's page, the card is
+ * stored at once, while the list still loads.
  */
 export function PaymentMethods() {
-  const i18n = useI18n();
-  const { t } = i18n;
+  const { t } = useI18n();
   const methods = usePaymentMethods();
+  // Asked for alongside the list, not after it.
   const providers = useProviders();
-  if (methods.error) return <LoadError error={methods.error} />;
-  if (methods.isPending) return <Loading />;
-  const configured = providers.data?.data ?? [];
+  return (
+    <>
+      <h1>{t("methods.heading")}</h1>
+      <SetupReturn />
+      {methods.error ? (
+        <LoadError error={methods.error} />
+      ) : methods.isPending ? (
+        <Loading />
+      ) : (
+        <MethodList methods={methods.data.data} providers={providers.data?.data} />
+      )}
+    </>
+  );
+}
+
+/** The stored methods and the ways to add one. */
+function MethodList({
+  methods,
+  providers,
+}: {
+  methods: PaymentMethod[];
+  /** Undefined while loading. */
+  providers: { name: string; checkout: boolean; cardSetup: boolean }[] | undefined;
+}) {
+  const { t } = useI18n();
+  const configured = providers ?? [];
   const cardSetup = configured.filter((provider) => provider.cardSetup);
   const hosted = configured
     .filter((provider) => provider.checkout && !provider.cardSetup && provider.name !== "sandbox")
@@ -38,11 +62,9 @@ export function PaymentMethods() {
   const sandbox = configured.some((provider) => provider.name === "sandbox");
   return (
     <>
-      <h1>{t("methods.heading")}</h1>
-      <SetupReturn />
-      {methods.data.data.length === 0 ? <p>{t("methods.empty")}</p> : null}
+      {methods.length === 0 ? <p>{t("methods.empty")}</p> : null}
       <ul className="method-list" data-testid="payment-methods">
-        {methods.data.data.map((method) => (
+        {methods.map((method) => (
           <MethodRow key={method.id} method={method} />
         ))}
       </ul>
@@ -60,7 +82,7 @@ export function PaymentMethods() {
         {hosted.length > 0 ? (
           <p className="muted">{t("methods.otherProviders", { providers: hosted.join(", ") })}</p>
         ) : null}
-        {!sandbox && hosted.length === 0 && cardSetup.length === 0 && providers.data ? (
+        {!sandbox && hosted.length === 0 && cardSetup.length === 0 && providers ? (
           <p className="muted">{t("methods.noProviders")}</p>
         ) : null}
       </Card>

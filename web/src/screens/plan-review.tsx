@@ -1,7 +1,8 @@
+import { AbonoError } from "@abono/client";
 import type { Interval } from "@abono/react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { ApiError, api, unwrap } from "../api/client.ts";
+import { api, unwrap } from "../api/client.ts";
 import { errorText } from "../api/error-text.ts";
 import { usePlans, useSubscription } from "../api/queries.ts";
 import { Alert } from "../components/alert.tsx";
@@ -183,7 +184,7 @@ export function PlanReview() {
           {confirm.error ? (
             <Alert tone="error" testId="change-error">
               <p>{errorText(confirm.error, i18n)}</p>
-              {confirm.error instanceof ApiError && confirm.error.code === "payment_failed" ? (
+              {confirm.error instanceof AbonoError && confirm.error.code === "payment_failed" ? (
                 <Link to="/portal/payment-methods">{t("nav.paymentMethods")}</Link>
               ) : null}
             </Alert>

@@ -24,7 +24,9 @@ export function Pricing() {
               : null
           }
         />
-        <p className="muted center">{t("pricing.contact")}</p>
+        <p className="muted center pricing-contact" data-testid="pricing-contact">
+          {t("pricing.contact")}
+        </p>
       </main>
     </div>
   );

@@ -1,6 +1,7 @@
+import { AbonoError } from "@abono/client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
-import { ApiError, api, unwrap } from "../../api/client.ts";
+import { api, unwrap } from "../../api/client.ts";
 import { Alert } from "../../components/alert.tsx";
 import { Button } from "../../components/button.tsx";
 import { Card } from "../../components/card.tsx";
@@ -90,7 +91,7 @@ export function DangerZone({
   });
   const error = apply.error;
   const errorMessage =
-    error instanceof ApiError && error.code === "confirmation_mismatch"
+    error instanceof AbonoError && error.code === "confirmation_mismatch"
       ? t("danger.mismatch")
       : error
         ? errorOf(error)

@@ -1,13 +1,13 @@
+import { AbonoError } from "@abono/client";
 import type { ReactNode } from "react";
-import { ApiError } from "../../api/client.ts";
 
 /**
  * The API's validation problems by field: `details.issues[].path` `body.prices.0.unitAmount` becomes
  * `prices.0.unitAmount`, so each form shows a problem next to the field it is about.
  */
 export function fieldErrors(error: unknown): Record<string, string> {
-  if (!(error instanceof ApiError)) return {};
-  const issues = error.details.issues;
+  if (!(error instanceof AbonoError)) return {};
+  const issues = error.details?.issues;
   if (!Array.isArray(issues)) return {};
   const byField: Record<string, string> = {};
   for (const issue of issues as { path?: unknown; message?: unknown }[]) {

@@ -1,6 +1,7 @@
+import { AbonoError } from "@abono/client";
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useId, useState } from "react";
-import { ApiError, api, unwrap } from "../../api/client.ts";
+import { api, unwrap } from "../../api/client.ts";
 import { Alert } from "../../components/alert.tsx";
 import { Button } from "../../components/button.tsx";
 import { useAdminText } from "../admin-text.ts";
@@ -49,7 +50,7 @@ function Ending({ error, busy, cancel }: { error: unknown; busy: boolean; cancel
     <>
       {error ? (
         <Alert tone="error" testId="form-error">
-          {byField && error instanceof ApiError ? t("author.fixFields") : errorOf(error)}
+          {byField && error instanceof AbonoError ? t("author.fixFields") : errorOf(error)}
         </Alert>
       ) : null}
       <div className="actions">

@@ -1,5 +1,6 @@
+import { AbonoError } from "@abono/client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, api, unwrap } from "../../api/client.ts";
+import { api, unwrap } from "../../api/client.ts";
 import { Alert } from "../../components/alert.tsx";
 import { Badge } from "../../components/badge.tsx";
 import { Button } from "../../components/button.tsx";
@@ -32,7 +33,7 @@ const orNull = async <Data,>(read: Promise<Data>): Promise<Data | null> => {
   try {
     return await read;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null;
+    if (error instanceof AbonoError && error.status === 404) return null;
     throw error;
   }
 };

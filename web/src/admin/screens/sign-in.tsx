@@ -1,6 +1,6 @@
+import { AbonoError } from "@abono/client";
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
-import { ApiError } from "../../api/client.ts";
 import { Alert } from "../../components/alert.tsx";
 import { Button } from "../../components/button.tsx";
 import { LanguageSwitch } from "../../components/language-switch.tsx";
@@ -26,9 +26,9 @@ export function SignIn() {
   };
   const error = submit.error;
   const message =
-    error instanceof ApiError && error.status === 403
+    error instanceof AbonoError && error.status === 403
       ? t("signIn.forbidden")
-      : error instanceof ApiError && error.status === 401
+      : error instanceof AbonoError && error.status === 401
         ? t("signIn.unauthenticated")
         : error
           ? errorOf(error)
