@@ -7,10 +7,10 @@ import type { AppDependencies } from "../src/http/app-types.ts";
 import { createLogger } from "../src/logger.ts";
 
 /**
- * Writes web/src/api/openapi.gen.ts: TypeScript types for every operation of the API, generated from the
- * same OpenAPI document the service serves at /openapi.json. The portal's fetch client is typed by it, so
- * a route or field the portal uses that changes shape fails `npm run typecheck`. The portal's copy is not
- * committed; the SDK's (packages/client/src/openapi.gen.ts) is: run this after changing a route.
+ * Writes packages/client/src/openapi.gen.ts: TypeScript types for every operation of the API, generated
+ * from the same OpenAPI document the service serves at /openapi.json. @abono/client, and through it the
+ * portal, is typed by it, so a route or field that changes shape fails `npm run typecheck`. The file is
+ * committed so a fresh clone type-checks: run this after changing a route.
  *
  * The document only needs the routes registered, not a database: nothing below is called.
  */
@@ -41,8 +41,7 @@ const document = app.swagger();
 await app.close();
 
 const types = astToString(await openapiTS(document as never));
-// The portal's copy is generated at build time; the SDK's is committed so a fresh clone type-checks.
-for (const file of ["../web/src/api/openapi.gen.ts", "../packages/client/src/openapi.gen.ts"]) {
+for (const file of ["../packages/client/src/openapi.gen.ts"]) {
   const target = path.resolve(import.meta.dirname, file);
   await fs.writeFile(
     target,
