@@ -4,6 +4,7 @@ import { toJson } from "../audit/record-audit.ts";
 import { type BillingServices, refundCharges } from "../billing/billing-operation.ts";
 import { loadAddonVersions } from "../catalog/addons.ts";
 import { loadPlanVersions } from "../catalog/plans.ts";
+import { insertJsonRows } from "../db/insert-json-rows.ts";
 import {
   auditLogs,
   balanceTransactions,
@@ -480,7 +481,8 @@ export async function renewBatch({
       // What does not name an invoice number is written first: the issuer's counter row, once taken,
       // stays locked to the commit and every other batch waits for it, so the writes after it are only
       // those that need the numbers.
-      await tx.insert(auditLogs).values(auditRows);
+      for (const insert of insertJsonRows({ table: auditLogs, rows: auditRows }))
+        await tx.execute(insert);
       const graceDays = config.lifecycle.pastDueGraceDays;
       const changes = JSON.stringify(
         updates.map((update) => ({
