@@ -201,7 +201,7 @@ async function main() {
       );
       if (values.profile) {
         console.log(
-          `  this process's CPU during the run: ${format.format((cpu.user + cpu.system) / 1000 / size)} ms per renewal (${format.format(((cpu.user + cpu.system) / 1000 / report.durationMs) * 100)} % of one core)`,
+          `  this process's CPU during the run: ${format.format((cpu.user + cpu.system) / 1000 / size)} ms per renewal (${format.format(((cpu.user + cpu.system) / 1000 / report.durationMs) * 100)} % of one core; user ${format.format(cpu.user / 1000 / size)}, system ${format.format(cpu.system / 1000 / size)})`,
         );
         console.log("  statements of the run, by kind (count per renewal, total ms per renewal):");
         for (const entry of profile.byKind.slice(0, 25)) {
