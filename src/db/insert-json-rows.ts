@@ -5,7 +5,7 @@ import { PgJson, PgJsonb, type PgTable } from "drizzle-orm/pg-core";
  * `insert into <table> (…) select … from json_populate_recordset(null::<table>, $1)`: many rows bound as
  * ONE JSON document instead of a parameter per value. It writes what `executor.insert(table).values(rows)`
  * writes — the same columns and values, each column's `$defaultFn` called for a row that leaves it out,
- * the database default where a row leaves out a column that has one — at a fraction of the client's CPU:
+ * the schema's default where a row leaves out a column that has one, null where it has none — at a fraction of the client's CPU:
  * Drizzle builds and node-postgres serializes one parameter per value, which for a batch of a hundred
  * invoices with their lines is thousands of them. Each column's value goes through the column's own
  * mapping (dates as ISO text, bigint amounts as text); json and jsonb values are embedded as they are.
@@ -51,8 +51,8 @@ export function insertJsonRows<Table extends PgTable>({
       if (item === undefined && !fromSet) {
         if (column.defaultFn !== undefined) item = column.defaultFn();
         else if (!column.default && column.onUpdateFn !== undefined) item = column.onUpdateFn();
-        if (item === undefined) {
-          // The database's default (or null) for this row: left out of the column list.
+        if (item === undefined && column.hasDefault) {
+          // The database's default for this row: left out of the column list.
           omitted += `${key},`;
           continue;
         }
