@@ -6,16 +6,21 @@
  * the physical limit, see renewal-baseline.ts; "run/limit" is the run's speed as a share of it), and the
  * same number of no-op jobs through the same worker (what the queue alone costs).
  *
- *   npx tsx bench/renewals.ts [sizes…] [--concurrency 8] [--write-chunk 100] [--profile]
+ *   npx tsx bench/renewals.ts [sizes…] [--concurrency 8] [--write-chunk 100] [--profile] [--cpu-prof dir]
  *   (default sizes: 10000 100000)
  *
  * "stmts/each" counts the statements the run sent per renewal (triggers' own work not counted). With
  * `--profile`, it also prints the time the run's statements took by kind and what the database's
- * backends were doing during the run (sampled every 20 ms: running, or waiting and on what).
+ * backends were doing during the run (sampled every 20 ms: running, or waiting and on what). With
+ * `--cpu-prof dir`, this process's CPU profile of the run alone (not the seeding or the baselines) is
+ * written to `dir/renewals-<size>.cpuprofile` (open it in Chrome's DevTools or speedscope).
  *
  * Uses DATABASE_URL's server when set, else an embedded PostgreSQL in a temporary directory.
  */
+import { mkdir, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
@@ -43,6 +48,7 @@ const { values, positionals } = parseArgs({
     concurrency: { type: "string", default: "8" },
     "write-chunk": { type: "string", default: "100" },
     profile: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
   },
 });
 const sizes = positionals.length > 0 ? positionals.map(Number) : [10_000, 100_000];
@@ -138,6 +144,12 @@ async function main() {
 
       const statements = profileStatements();
       const waits = values.profile ? sampleWaits({ url: database.url }) : null;
+      const inspector = values["cpu-prof"] ? new Session() : null;
+      if (inspector) {
+        inspector.connect();
+        await inspector.post("Profiler.enable");
+        await inspector.post("Profiler.start");
+      }
       statements.start();
       const cpuBefore = process.cpuUsage();
       const report = await runBillingCycle({
@@ -153,6 +165,14 @@ async function main() {
       });
       const cpu = process.cpuUsage(cpuBefore);
       const profile = statements.stop();
+      if (inspector && values["cpu-prof"]) {
+        const { profile: cpuProfile } = await inspector.post("Profiler.stop");
+        inspector.disconnect();
+        await mkdir(values["cpu-prof"], { recursive: true });
+        const file = path.join(values["cpu-prof"], `renewals-${size}.cpuprofile`);
+        await writeFile(file, JSON.stringify(cpuProfile));
+        console.log(`  CPU profile of the run: ${file}`);
+      }
       const waited = waits ? await waits.stop() : [];
       const { rows } = await db.execute<{ invoices: number }>(
         sql`select count(*)::int as invoices from invoices where billing_reason = 'subscription_cycle' and status = 'paid'`,
@@ -181,7 +201,7 @@ async function main() {
       );
       if (values.profile) {
         console.log(
-          `  this process's CPU during the run: ${format.format((cpu.user + cpu.system) / 1000 / size)} ms per renewal (${format.format(((cpu.user + cpu.system) / 1000 / report.durationMs) * 100)} % of one core)`,
+          `  this process's CPU during the run: ${format.format((cpu.user + cpu.system) / 1000 / size)} ms per renewal (${format.format(((cpu.user + cpu.system) / 1000 / report.durationMs) * 100)} % of one core; user ${format.format(cpu.user / 1000 / size)}, system ${format.format(cpu.system / 1000 / size)})`,
         );
         console.log("  statements of the run, by kind (count per renewal, total ms per renewal):");
         for (const entry of profile.byKind.slice(0, 25)) {

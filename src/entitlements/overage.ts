@@ -1,4 +1,5 @@
-import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
+import { anyOf } from "../db/any-of.ts";
 import type { Executor } from "../db/database.ts";
 import { usageCounters } from "../db/schema/index.ts";
 import type { BillingMessages } from "../i18n/billing-messages.ts";
@@ -26,7 +27,7 @@ export async function findUnbilledOverage({
     .from(usageCounters)
     .where(
       and(
-        inArray(usageCounters.organizationId, [...organizationIds]),
+        anyOf(usageCounters.organizationId, [...organizationIds]),
         gt(usageCounters.overage, usageCounters.overageBilled),
       ),
     );

@@ -1,9 +1,11 @@
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { toJson } from "../audit/record-audit.ts";
 import { type BillingServices, refundCharges } from "../billing/billing-operation.ts";
 import { loadAddonVersions } from "../catalog/addons.ts";
 import { loadPlanVersions } from "../catalog/plans.ts";
+import { anyOf } from "../db/any-of.ts";
+import { insertJsonRows } from "../db/insert-json-rows.ts";
 import {
   auditLogs,
   balanceTransactions,
@@ -94,7 +96,7 @@ export async function renewBatch({
       const owners = await tx
         .select({ organizationId: subscriptions.organizationId })
         .from(subscriptions)
-        .where(inArray(subscriptions.id, ids));
+        .where(anyOf(subscriptions.id, ids));
       const locked = await tx.execute<{ id: string; locale: "en" | "es" }>(sql`
         select id, locale from organizations
          where id = any(${sql.param([...new Set(owners.map((owner) => owner.organizationId))])}::text[])
@@ -107,7 +109,7 @@ export async function renewBatch({
             .select()
             .from(organizations)
             .where(
-              inArray(
+              anyOf(
                 organizations.id,
                 locked.rows.map((row) => row.id),
               ),
@@ -118,7 +120,7 @@ export async function renewBatch({
       const candidates = await tx
         .select()
         .from(subscriptions)
-        .where(and(inArray(subscriptions.id, ids), eq(subscriptions.status, "active")));
+        .where(and(anyOf(subscriptions.id, ids), eq(subscriptions.status, "active")));
       const plain = candidates.filter(
         (subscription) =>
           locales.has(subscription.organizationId) &&
@@ -143,7 +145,7 @@ export async function renewBatch({
             .select({ key: invoices.periodKey })
             .from(invoices)
             .where(
-              inArray(
+              anyOf(
                 invoices.periodKey,
                 keyed.map((entry) => entry.key),
               ),
@@ -170,16 +172,13 @@ export async function renewBatch({
       const items = await tx
         .select()
         .from(subscriptionItems)
-        .where(inArray(subscriptionItems.subscriptionId, subscriptionIds))
+        .where(anyOf(subscriptionItems.subscriptionId, subscriptionIds))
         .orderBy(asc(subscriptionItems.addonId)); // as listItems
       const pending = await tx
         .select()
         .from(pendingItems)
         .where(
-          and(
-            inArray(pendingItems.organizationId, organizationIds),
-            isNull(pendingItems.invoiceId),
-          ),
+          and(anyOf(pendingItems.organizationId, organizationIds), isNull(pendingItems.invoiceId)),
         )
         .orderBy(asc(pendingItems.id));
       const balances = await tx
@@ -188,13 +187,13 @@ export async function renewBatch({
           sum: sql<string>`sum(${balanceTransactions.amount})::text`,
         })
         .from(balanceTransactions)
-        .where(inArray(balanceTransactions.organizationId, organizationIds))
+        .where(anyOf(balanceTransactions.organizationId, organizationIds))
         .groupBy(balanceTransactions.organizationId);
       const couponCodes = work.flatMap((entry) =>
         entry.subscription.couponCode ? [entry.subscription.couponCode] : [],
       );
       const couponRows = couponCodes.length
-        ? await tx.select().from(coupons).where(inArray(coupons.code, couponCodes))
+        ? await tx.select().from(coupons).where(anyOf(coupons.code, couponCodes))
         : [];
       const overage = await findUnbilledOverage({ executor: tx, organizationIds });
       const methods = await tx
@@ -202,7 +201,7 @@ export async function renewBatch({
         .from(paymentMethods)
         .where(
           and(
-            inArray(paymentMethods.organizationId, organizationIds),
+            anyOf(paymentMethods.organizationId, organizationIds),
             eq(paymentMethods.isDefault, true),
             isNull(paymentMethods.detachedAt),
           ),
@@ -481,7 +480,8 @@ export async function renewBatch({
       // What does not name an invoice number is written first: the issuer's counter row, once taken,
       // stays locked to the commit and every other batch waits for it, so the writes after it are only
       // those that need the numbers.
-      await tx.insert(auditLogs).values(auditRows);
+      for (const insert of insertJsonRows({ table: auditLogs, rows: auditRows }))
+        await tx.execute(insert);
       const graceDays = config.lifecycle.pastDueGraceDays;
       const changes = JSON.stringify(
         updates.map((update) => ({
@@ -514,10 +514,7 @@ export async function renewBatch({
          where e.organization_id = s.organization_id`);
       await markOverageBilled({ executor: tx, overage });
       for (const { invoiceId, ids: pendingIds } of billedPending) {
-        await tx
-          .update(pendingItems)
-          .set({ invoiceId })
-          .where(inArray(pendingItems.id, pendingIds));
+        await tx.update(pendingItems).set({ invoiceId }).where(anyOf(pendingItems.id, pendingIds));
       }
       // Gapless numbers are taken only now, after every provider call of the batch, and with them, in
       // one statement, everything that names them: the issuer's counter row stays locked from here to

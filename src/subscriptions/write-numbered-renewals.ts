@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../db/database.ts";
+import { insertJsonRows } from "../db/insert-json-rows.ts";
 import {
   balanceTransactions,
   invoiceLines,
@@ -49,8 +50,6 @@ export async function writeNumberedRenewals({
   events: readonly NewEvent[];
 }): Promise<void> {
   const count = invoiceRows.length;
-  const numberOf = (invoiceId: string) =>
-    sql`(select n.number from numbered n where n.id = ${invoiceId})`;
   const writes: SQL[] = [
     sql`taken as (
       insert into ${invoiceNumberSequences} (issuer, last_number) values (${prefix}, ${count})
@@ -61,25 +60,41 @@ export async function writeNumberedRenewals({
         from unnest(${sql.param(invoiceRows.map((row) => row.id))}::text[]) with ordinality as r(id, position)
         cross join taken cross join lateral (select taken.base + r.position as n) as k)`,
   ];
-  if (count > 0) {
+  // Each table's rows as one JSON document (see insertJsonRows): a parameter per value would cost this
+  // process more CPU than the database spends writing them.
+  const written = (name: string, inserts: SQL[]) =>
+    inserts.map((insert, index) => sql`${sql.raw(`written_${name}_${index}`)} as (${insert})`);
+  if (count > 0)
     writes.push(
-      sql`written_invoices as ${executor
-        .insert(invoices)
-        .values(invoiceRows.map((row) => ({ ...row, number: numberOf(row.id) })))}`,
+      ...written(
+        "invoices",
+        insertJsonRows({
+          table: invoices,
+          rows: invoiceRows,
+          set: { number: sql`(select n.number from numbered n where n.id = r.id)` },
+        }),
+      ),
     );
-  }
   if (lineRows.length > 0)
-    writes.push(sql`written_lines as ${executor.insert(invoiceLines).values([...lineRows])}`);
+    writes.push(...written("lines", insertJsonRows({ table: invoiceLines, rows: lineRows })));
   if (paymentRows.length > 0)
-    writes.push(sql`written_payments as ${executor.insert(payments).values([...paymentRows])}`);
+    writes.push(...written("payments", insertJsonRows({ table: payments, rows: paymentRows })));
   if (ledgerRows.length > 0) {
     writes.push(
-      sql`written_ledger as ${executor.insert(balanceTransactions).values(
-        ledgerRows.map(({ description, ...row }) => {
-          const [before = "", after = ""] = description({ number: numberToken }).split(numberToken);
-          return { ...row, description: sql`${before} || ${numberOf(row.invoiceId)} || ${after}` };
+      ...written(
+        "ledger",
+        insertJsonRows({
+          table: balanceTransactions,
+          // The description names the number by a token, replaced by the number taken above.
+          rows: ledgerRows.map(({ description, ...row }) => ({
+            ...row,
+            description: description({ number: numberToken }),
+          })),
+          set: {
+            description: sql`replace(r.description, ${numberToken}, (select n.number from numbered n where n.id = r.invoice_id))`,
+          },
         }),
-      )}`,
+      ),
     );
   }
   const { rows: items } = eventRowsOf(events);
