@@ -39,7 +39,10 @@ export function Overview() {
   if (subscription.error || (entitlement.error && !entitlement.data)) {
     return <LoadError error={subscription.error ?? entitlement.error} />;
   }
-  if (subscription.isPending || !entitlement.data) return <Loading />;
+  // The plan's and features' names too, so the cards never show a key while the catalog loads.
+  if (subscription.isPending || !entitlement.data || plans.isPending || features.isPending) {
+    return <Loading />;
+  }
   const planName = (planId: string) =>
     plans.data?.data.find((plan) => plan.id === planId)?.name ?? planId;
   return (
