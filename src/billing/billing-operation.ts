@@ -7,7 +7,7 @@ import { AbonoError, conflict, invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
 import { IdempotencyClaimLostError } from "../idempotency/idempotency-store.ts";
 import { newId } from "../ids.ts";
-import { type Invoice, recordVoidedInvoice } from "../invoicing/invoices.ts";
+import { type Invoice, numberInvoice, recordVoidedInvoice } from "../invoicing/invoices.ts";
 import { queueForScope } from "../jobs/scheduler.ts";
 import type { Logger } from "../logger.ts";
 import { toNumber } from "../money/index.ts";
@@ -42,12 +42,14 @@ export interface BillingContext {
   services: BillingServices;
   /**
    * Charges the invoice now; a decline aborts the whole operation with 402 (see `runBillingOperation`).
-   * Answers the invoice as it stands after the charge (paid unless nothing was due).
+   * Answers the invoice as it stands after the charge: numbered (see `issueInvoice`'s
+   * `numberAfterCharge`), and paid unless nothing was due.
    */
   chargeOrAbort(invoice: Invoice): Promise<Invoice>;
   /**
-   * Charges the invoice; a decline is recorded and the invoice stays open (renewals, dunning). `at` dates
-   * the attempt when the work belongs to an earlier instant than `now` (a test clock that jumped ahead).
+   * Charges the invoice; a decline is recorded and the invoice stays open (renewals, dunning). Either way
+   * an unnumbered invoice is numbered. `at` dates the attempt when the work belongs to an earlier instant
+   * than `now` (a test clock that jumped ahead).
    */
   chargeOrKeepOpen(invoice: Invoice, at?: Date): Promise<boolean>;
 }
@@ -123,8 +125,9 @@ export async function runBillingOperation<Result>({
         );
       }
       const queueName = queueForScope({ testClockId: organization.testClockId });
+      const prefixes = config;
       const charge = (invoice: Invoice, at: Date) =>
-        chargeInvoice({ executor: tx, providers, invoice, charges, queueName, now: at });
+        chargeInvoice({ executor: tx, providers, invoice, charges, prefixes, queueName, now: at });
       const result = await operation({
         tx,
         organization,
@@ -138,6 +141,7 @@ export async function runBillingOperation<Result>({
               executor: tx,
               invoice,
               prepaid,
+              prefixes,
               queueName,
               now,
             });
@@ -161,7 +165,9 @@ export async function runBillingOperation<Result>({
           if (quote) throw new QuotedInvoice(invoice);
           const outcome = await charge(invoice, at);
           if (outcome.ok) return true;
-          await recordDecline({ tx, invoice, attempt: outcome.attempt, now: at, queueName });
+          // Declined, the invoice stays open for dunning: numbered like any other.
+          const numbered = await numberInvoice({ executor: tx, invoice, prefixes });
+          await recordDecline({ tx, invoice: numbered, attempt: outcome.attempt, now: at, queueName });
           return false;
         },
       });

@@ -165,6 +165,8 @@ export async function purchasePack({
         },
         services,
         now,
+        // Charged next, which numbers it: the number's counter is not held across the provider's answer.
+        numberAfterCharge: true,
       });
       await chargeOrAbort(invoice);
       await fixBillingCurrency({ executor: tx, organization, currency, now });

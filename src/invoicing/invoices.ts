@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database, Executor } from "../db/database.ts";
 import {
@@ -57,12 +57,17 @@ export interface InvoiceParties {
 
 /**
  * Finalizes an invoice in the caller's transaction: discount, taxes and totals in the order of
- * docs/billing.md "Invoices" (`priceInvoice`), the next gapless number, the lines, who it is issued to
- * and by, and the balance movements (credit consumed by a subscription invoice, or a negative total
- * credited). An invoice with nothing to pay is `paid` at once; otherwise it is `open` for payment.
- * A negative total is a credit note instead (docs/billing.md "Credit notes"): numbered in the credit
- * notes' own sequence, naming the invoices of the subscription whose period its lines reverse, and its
- * credit goes to the balance.
+ * docs/billing.md "Invoices" (`priceInvoice`), the lines, who it is issued to and by, and — once it is
+ * numbered — its gapless number, `invoice.created` and the balance movements (credit consumed by a
+ * subscription invoice, or a negative total credited). An invoice with nothing to pay is `paid` at once;
+ * otherwise it is `open` for payment. A negative total is a credit note instead (docs/billing.md "Credit
+ * notes"): numbered in the credit notes' own sequence, naming the invoices of the subscription whose
+ * period its lines reverse, and its credit goes to the balance.
+ *
+ * With `numberAfterCharge` the invoice is written unnumbered and the charge of the billing operation
+ * numbers it (`numberInvoice`) once the provider has answered: the issuer's counter row, which every
+ * invoice of the installation needs, is then locked from after the provider's answer to the commit, not
+ * across the network call. Nothing else may read the balance between the two (the caller charges next).
  */
 export async function issueInvoice({
   executor,
@@ -71,6 +76,7 @@ export async function issueInvoice({
   now,
   organization: lockedOrganization,
   balanceAvailable,
+  numberAfterCharge = false,
 }: {
   executor: Executor;
   draft: InvoiceDraft;
@@ -83,6 +89,8 @@ export async function issueInvoice({
    * organization's lock and nothing changed it since (a subscription invoice applies it).
    */
   balanceAvailable?: bigint;
+  /** Leave the number to the operation's charge (see above). */
+  numberAfterCharge?: boolean;
 }): Promise<Invoice> {
   const organization =
     lockedOrganization ??
@@ -106,16 +114,17 @@ export async function issueInvoice({
     balanceAvailable: balance,
     now,
   });
-  const totals = priced.totals;
   const parties: InvoiceParties = {
     customer: customerDetailsOf(organization),
     issuer: await resolveIssuer({ executor, defaults: services.config.issuer }),
   };
-  const creditNote = totals.total < 0n;
-  const number = await nextInvoiceNumber({
-    executor,
-    prefix: creditNote ? services.config.creditNotePrefix : services.config.invoicePrefix,
-  });
+  const creditNote = priced.totals.total < 0n;
+  const number = numberAfterCharge
+    ? null
+    : await nextInvoiceNumber({
+        executor,
+        prefix: creditNote ? services.config.creditNotePrefix : services.config.invoicePrefix,
+      });
   const corrects = creditNote
     ? await correctedInvoiceIds({ executor, draft, lines: priced.lines })
     : [];
@@ -130,34 +139,85 @@ export async function issueInvoice({
     .returning();
   if (!row) throw new Error("invoice insert returned no row");
   const lines = await insertLines({ executor, invoice: row, lines: priced.lines });
-  await publishInvoiceCreated({ executor, invoice: row, now });
-  if (totals.balanceApplied > 0n) {
-    await appendBalanceTransaction({
-      executor,
-      organizationId: draft.organizationId,
-      amount: -totals.balanceApplied,
-      currency: draft.currency,
-      type: "applied_to_invoice",
-      invoiceId: row.id,
-      description: billingMessages(draft.locale).appliedToInvoice({ number }),
-      actor: null,
-      now,
-    });
-  }
-  if (totals.creditedToBalance > 0n) {
-    await appendBalanceTransaction({
-      executor,
-      organizationId: draft.organizationId,
-      amount: totals.creditedToBalance,
-      currency: draft.currency,
-      type: "proration_credit",
-      invoiceId: row.id,
-      description: billingMessages(draft.locale).creditFromInvoice({ number }),
-      actor: null,
-      now,
-    });
-  }
+  if (row.number !== null) await announceNumberedInvoice({ executor, invoice: row, now });
   return { ...row, lines };
+}
+
+/** The issuer's prefixes: invoices and credit notes are numbered in sequences of their own. */
+export type NumberPrefixes = Pick<Config, "invoicePrefix" | "creditNotePrefix">;
+
+/**
+ * Gives an invoice written with `numberAfterCharge` its gapless number (the counter taken and the invoice
+ * numbered in one statement), then what names the number: `invoice.created` and its balance movements.
+ * Both are dated as the invoice is (its `createdAt`), not when the charge was answered. An invoice
+ * numbered already is answered as it is. The counter row stays locked until the commit.
+ */
+export async function numberInvoice({
+  executor,
+  invoice,
+  prefixes,
+}: {
+  executor: Executor;
+  invoice: Invoice;
+  prefixes: NumberPrefixes;
+}): Promise<Invoice> {
+  if (invoice.number !== null) return invoice;
+  const prefix =
+    invoice.documentType === "credit_note" ? prefixes.creditNotePrefix : prefixes.invoicePrefix;
+  const result = await executor.execute<{ number: string }>(sql`
+    with ${numberTaken(prefix)}
+    update ${invoices} set number = (select number from taken)
+     where ${invoices.id} = ${invoice.id} and ${invoices.number} is null
+    returning ${invoices.number}`);
+  const number = result.rows[0]?.number;
+  if (number === undefined) throw new Error(`invoice ${invoice.id} is not awaiting its number`);
+  const row = { ...invoice, number };
+  await announceNumberedInvoice({ executor, invoice: row, now: invoice.createdAt });
+  return { ...row, lines: invoice.lines };
+}
+
+/**
+ * What follows an invoice's number: `invoice.created` (or `credit_note.created`), then the ledger entries
+ * of the balance it consumed or credited, whose descriptions name the number.
+ */
+async function announceNumberedInvoice({
+  executor,
+  invoice,
+  now,
+}: {
+  executor: Executor;
+  invoice: InvoiceRow;
+  now: Date;
+}): Promise<void> {
+  await publishInvoiceCreated({ executor, invoice, now });
+  const number = invoice.number ?? invoice.id;
+  const messages = billingMessages(invoice.locale === "es" ? "es" : "en");
+  const movements = [
+    {
+      amount: -invoice.balanceApplied,
+      type: "applied_to_invoice" as const,
+      description: messages.appliedToInvoice({ number }),
+    },
+    {
+      amount: invoice.creditedToBalance,
+      type: "proration_credit" as const,
+      description: messages.creditFromInvoice({ number }),
+    },
+  ];
+  for (const { amount, type, description } of movements) {
+    if (amount === 0n) continue;
+    await appendBalanceTransaction({
+      executor,
+      organizationId: invoice.organizationId,
+      amount,
+      currency: invoice.currency,
+      type,
+      invoiceId: invoice.id,
+      description,
+      actor: null,
+      now,
+    });
+  }
 }
 
 /**
@@ -362,15 +422,23 @@ export async function nextInvoiceNumber({
   executor: Executor;
   prefix: string;
 }): Promise<string> {
-  const [row] = await executor
-    .insert(invoiceNumberSequences)
-    .values({ issuer: prefix, lastNumber: 1 })
-    .onConflictDoUpdate({
-      target: invoiceNumberSequences.issuer,
-      set: { lastNumber: sql`${invoiceNumberSequences.lastNumber} + 1` },
-    })
-    .returning({ lastNumber: invoiceNumberSequences.lastNumber });
-  return `${prefix}-${String(row?.lastNumber ?? 0).padStart(6, "0")}`;
+  const result = await executor.execute<{ number: string }>(
+    sql`with ${numberTaken(prefix)} select number from taken`,
+  );
+  const number = result.rows[0]?.number;
+  if (number === undefined) throw new Error("the invoice number counter answered no row");
+  return number;
+}
+
+/**
+ * `taken`, a common table expression moving `prefix`'s counter and answering its next number
+ * (`<prefix>-000001`…) as `number`, for the statement that writes it.
+ */
+function numberTaken(prefix: string): SQL {
+  return sql`taken as (
+      insert into ${invoiceNumberSequences} (issuer, last_number) values (${prefix}, 1)
+      on conflict (issuer) do update set last_number = ${invoiceNumberSequences.lastNumber} + 1
+      returning ${prefix} || '-' || lpad(last_number::text, greatest(6, length(last_number::text)), '0') as number)`;
 }
 
 async function insertLines({

@@ -5,7 +5,12 @@ import { publishEvent } from "../events/publish-event.ts";
 import { billingMessages } from "../i18n/billing-messages.ts";
 import { nextProviderChargeKey } from "../idempotency/idempotency-context.ts";
 import { newId } from "../ids.ts";
-import { type Invoice, markInvoicePaid } from "../invoicing/invoices.ts";
+import {
+  type Invoice,
+  markInvoicePaid,
+  type NumberPrefixes,
+  numberInvoice,
+} from "../invoicing/invoices.ts";
 import { defaultPaymentMethod, type PaymentMethod } from "./payment-methods.ts";
 import type { ChargeFailureCode, ChargeRequest, ChargeResult } from "./payment-provider.ts";
 import type { PaymentProviders } from "./payment-providers.ts";
@@ -32,16 +37,18 @@ export interface SucceededCharge {
 export type ChargeOutcome = { ok: true; invoice: Invoice } | { ok: false; attempt: FailedAttempt };
 
 /**
- * Charges an invoice's amount due to the organization's default payment method. On success the payment
- * is recorded and the invoice marked paid (with `invoice.paid` published), in the caller's transaction.
- * A decline is returned, not thrown: the caller decides whether it voids the operation (plan changes) or
- * leaves the invoice open for dunning (renewals).
+ * Charges an invoice's amount due to the organization's default payment method. On success an invoice
+ * still unnumbered (see `issueInvoice`'s `numberAfterCharge`) is numbered, then the payment is recorded
+ * and the invoice marked paid (with `invoice.paid` published), in the caller's transaction. A decline is
+ * returned, not thrown, with the invoice as it was: the caller decides whether it voids the operation
+ * (plan changes) or numbers it and leaves it open for dunning (renewals).
  */
 export async function chargeInvoice({
   executor,
   providers,
   invoice,
   charges,
+  prefixes,
   queueName,
   now,
 }: {
@@ -50,10 +57,14 @@ export async function chargeInvoice({
   invoice: Invoice;
   /** Successful charges of the running operation, refunded if it fails later. */
   charges: SucceededCharge[];
+  /** Numbers an unnumbered invoice once the charge went through. */
+  prefixes: NumberPrefixes;
   queueName?: string | undefined;
   now: Date;
 }): Promise<ChargeOutcome> {
-  if (invoice.amountDue === 0n) return { ok: true, invoice };
+  if (invoice.amountDue === 0n) {
+    return { ok: true, invoice: await numberInvoice({ executor, invoice, prefixes }) };
+  }
   const paymentId = newId("pay", now.getTime());
   const method = await defaultPaymentMethod({ executor, organizationId: invoice.organizationId });
   const providerName = method?.provider ?? "none";
@@ -94,7 +105,7 @@ export async function chargeInvoice({
   });
   const paid = await recordInvoicePayment({
     executor,
-    invoice,
+    invoice: await numberInvoice({ executor, invoice, prefixes }),
     payment: {
       id: paymentId,
       paymentMethodId: method?.id ?? null,
@@ -161,12 +172,15 @@ export async function recordPrepaidPayment({
   executor,
   invoice,
   prepaid,
+  prefixes,
   queueName,
   now,
 }: {
   executor: Executor;
   invoice: Invoice;
   prepaid: { provider: string; providerPaymentId: string; amount: bigint; currency: string };
+  /** Numbers an unnumbered invoice before its payment is recorded. */
+  prefixes: NumberPrefixes;
   queueName?: string | undefined;
   now: Date;
 }): Promise<{ paymentId: string; invoiceId: string; invoice: Invoice }> {
@@ -179,7 +193,7 @@ export async function recordPrepaidPayment({
   const paymentId = newId("pay", now.getTime());
   const paid = await recordInvoicePayment({
     executor,
-    invoice,
+    invoice: await numberInvoice({ executor, invoice, prefixes }),
     payment: {
       id: paymentId,
       paymentMethodId: null,

@@ -352,6 +352,8 @@ export async function changePlanWithin(
         // a settlement was just invoiced.
         organization,
         ...(settlement ? {} : { balanceAvailable: balance }),
+        // Charged next, which numbers it: the number's counter is not held across the provider's answer.
+        numberAfterCharge: true,
       });
       issued.push(await chargeOrAbort(invoice));
     }

@@ -196,6 +196,8 @@ export async function renewSubscription({
         },
         services,
         now: at,
+        // Charged next, which numbers it: the number's counter is not held across the provider's answer.
+        numberAfterCharge: true,
       });
       await markPendingItemsBilled({ executor: tx, items: pending, invoiceId: invoice.id });
       await markOverageBilled({ executor: tx, overage });

@@ -108,6 +108,8 @@ export async function settleOwedToDate({
     },
     services,
     now,
+    // Charged next, which numbers it: the number's counter is not held across the provider's answer.
+    numberAfterCharge: true,
   });
   await markPendingItemsBilled({ executor: tx, items: owed.pending, invoiceId: settlement.id });
   await markOverageBilled({ executor: tx, overage: owed.overage });

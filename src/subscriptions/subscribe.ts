@@ -233,6 +233,8 @@ export async function subscribeWithin(
     },
     services,
     now,
+    // Charged next, which numbers it: the number's counter is not held across the provider's answer.
+    numberAfterCharge: true,
   });
   await chargeOrAbort(invoice);
 
