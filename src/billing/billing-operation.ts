@@ -167,7 +167,13 @@ export async function runBillingOperation<Result>({
           if (outcome.ok) return true;
           // Declined, the invoice stays open for dunning: numbered like any other.
           const numbered = await numberInvoice({ executor: tx, invoice, prefixes });
-          await recordDecline({ tx, invoice: numbered, attempt: outcome.attempt, now: at, queueName });
+          await recordDecline({
+            tx,
+            invoice: numbered,
+            attempt: outcome.attempt,
+            now: at,
+            queueName,
+          });
           return false;
         },
       });
