@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import type { Database, Transaction } from "../db/database.ts";
 import { payments } from "../db/schema/index.ts";
 import { AbonoError, conflict, invalidState } from "../errors.ts";
-import { publishEvent } from "../events/publish-event.ts";
+import { publishEvent, publishingAtOnce } from "../events/publish-event.ts";
 import { IdempotencyClaimLostError } from "../idempotency/idempotency-store.ts";
 import { newId } from "../ids.ts";
 import { type Invoice, numberInvoice, recordVoidedInvoice } from "../invoicing/invoices.ts";
@@ -128,55 +128,58 @@ export async function runBillingOperation<Result>({
       const prefixes = config;
       const charge = (invoice: Invoice, at: Date) =>
         chargeInvoice({ executor: tx, providers, invoice, charges, prefixes, queueName, now: at });
-      const result = await operation({
-        tx,
-        organization,
-        now,
-        queueName,
-        services,
-        async chargeOrAbort(invoice) {
-          if (quote) throw new QuotedInvoice(invoice);
-          if (prepaid) {
-            const { invoice: paid, ...applied } = await recordPrepaidPayment({
-              executor: tx,
-              invoice,
-              prepaid,
-              prefixes,
+      // The operation's events are written in one statement when it is done (see publishingAtOnce).
+      const result = await publishingAtOnce(tx, () =>
+        operation({
+          tx,
+          organization,
+          now,
+          queueName,
+          services,
+          async chargeOrAbort(invoice) {
+            if (quote) throw new QuotedInvoice(invoice);
+            if (prepaid) {
+              const { invoice: paid, ...applied } = await recordPrepaidPayment({
+                executor: tx,
+                invoice,
+                prepaid,
+                prefixes,
+                queueName,
+                now,
+              });
+              prepaid.applied = applied;
+              return paid;
+            }
+            const outcome = await charge(invoice, now);
+            if (!outcome.ok && outcome.attempt.outcomeUnknown) {
+              // Not a decline: the customer may have been charged. Nothing is committed; a retry with the
+              // same Idempotency-Key sends the same provider key and finds out.
+              throw new AbonoError(
+                "provider_error",
+                `The payment provider did not say whether the payment of ${invoice.amountDue} (minor units, ${invoice.currency}) went through: ${outcome.attempt.message} Nothing was changed; retry with the same Idempotency-Key.`,
+                { provider: outcome.attempt.provider },
+              );
+            }
+            if (!outcome.ok) throw new PaymentDeclined(invoice, outcome.attempt);
+            return outcome.invoice;
+          },
+          async chargeOrKeepOpen(invoice, at = now) {
+            if (quote) throw new QuotedInvoice(invoice);
+            const outcome = await charge(invoice, at);
+            if (outcome.ok) return true;
+            // Declined, the invoice stays open for dunning: numbered like any other.
+            const numbered = await numberInvoice({ executor: tx, invoice, prefixes });
+            await recordDecline({
+              tx,
+              invoice: numbered,
+              attempt: outcome.attempt,
+              now: at,
               queueName,
-              now,
             });
-            prepaid.applied = applied;
-            return paid;
-          }
-          const outcome = await charge(invoice, now);
-          if (!outcome.ok && outcome.attempt.outcomeUnknown) {
-            // Not a decline: the customer may have been charged. Nothing is committed; a retry with the
-            // same Idempotency-Key sends the same provider key and finds out.
-            throw new AbonoError(
-              "provider_error",
-              `The payment provider did not say whether the payment of ${invoice.amountDue} (minor units, ${invoice.currency}) went through: ${outcome.attempt.message} Nothing was changed; retry with the same Idempotency-Key.`,
-              { provider: outcome.attempt.provider },
-            );
-          }
-          if (!outcome.ok) throw new PaymentDeclined(invoice, outcome.attempt);
-          return outcome.invoice;
-        },
-        async chargeOrKeepOpen(invoice, at = now) {
-          if (quote) throw new QuotedInvoice(invoice);
-          const outcome = await charge(invoice, at);
-          if (outcome.ok) return true;
-          // Declined, the invoice stays open for dunning: numbered like any other.
-          const numbered = await numberInvoice({ executor: tx, invoice, prefixes });
-          await recordDecline({
-            tx,
-            invoice: numbered,
-            attempt: outcome.attempt,
-            now: at,
-            queueName,
-          });
-          return false;
-        },
-      });
+            return false;
+          },
+        }),
+      );
       if (prepaid && prepaid.amount > 0n && !prepaid.applied && !prepaid.recordedBefore) {
         throw invalidState(
           `The payment of ${prepaid.amount} (minor units, ${prepaid.currency}) at ${prepaid.provider} matches no invoice of this operation.`,

@@ -29,7 +29,8 @@ export type NewEvent<Type extends EventType = EventType> = {
 /**
  * Records a domain event and enqueues its job, in the caller's transaction (the outbox): the event exists,
  * with the next number of its organization's sequence, exactly when the change that caused it commits.
- * Events that follow from it (`payment.succeeded` after `invoice.paid`…) are published with it.
+ * Events that follow from it (`payment.succeeded` after `invoice.paid`…) are published with it. Inside
+ * `publishingAtOnce` the event is held and written with the transaction's other events.
  */
 export async function publishEvent<Type extends EventType>({
   executor,
@@ -42,15 +43,13 @@ export async function publishEvent<Type extends EventType>({
   previous?: EventPrevious<Type>;
   now: Date;
   queueName?: string | undefined;
-}): Promise<string> {
-  const [first] = await publishEvents({ executor, events: [event as NewEvent] });
-  if (!first) throw new Error(`The event ${event.type} was not recorded`);
-  return first.id;
+}): Promise<void> {
+  await publishEvents({ executor, events: [event as NewEvent] });
 }
 
 /**
  * Many events in one statement (the billing run's batches): each organization's events are numbered in
- * the order given. Returns the ids and sequence numbers of the given events (not of derived ones).
+ * the order given. Inside `publishingAtOnce` they are held, to be written with the transaction's others.
  */
 export async function publishEvents({
   executor,
@@ -58,31 +57,55 @@ export async function publishEvents({
 }: {
   executor: Executor;
   events: readonly NewEvent[];
-}): Promise<{ id: string; sequence: number }[]> {
-  if (events.length === 0) return [];
-  const { rows, ids } = eventRowsOf(events);
-  const { rows: written } = await executor.execute<{ event_id: string; event_sequence: string }>(
-    sql`select event_id, event_sequence::text from abono_publish_events(${JSON.stringify(rows)}::jsonb)`,
+}): Promise<void> {
+  const held = heldEvents.get(executor);
+  if (held) {
+    held.push(...events);
+    return;
+  }
+  if (events.length === 0) return;
+  await executor.execute(
+    sql`select count(*) from abono_publish_events(${JSON.stringify(eventRowsOf(events).rows)}::jsonb)`,
   );
-  const sequenceOf = new Map(written.map((row) => [row.event_id, Number(row.event_sequence)]));
-  return ids.map((id) => ({ id, sequence: sequenceOf.get(id) ?? 0 }));
+}
+
+/** The events a transaction running `publishingAtOnce` has published so far, not yet written. */
+const heldEvents = new WeakMap<Executor, NewEvent[]>();
+
+/**
+ * Runs `work` in the transaction `executor`, holding the events it publishes (`publishEvent`,
+ * `publishEvents`) and writing them in one statement when it is done, in the order they were published:
+ * the same events with the same sequence numbers as one statement each, in one round trip. Nothing in
+ * `work` may read the events table expecting its own events. If `work` throws, nothing is written (the
+ * transaction rolls back anyway).
+ */
+export async function publishingAtOnce<Result>(
+  executor: Executor,
+  work: () => Promise<Result>,
+): Promise<Result> {
+  if (heldEvents.has(executor)) return work();
+  const held: NewEvent[] = [];
+  heldEvents.set(executor, held);
+  try {
+    const result = await work();
+    heldEvents.delete(executor);
+    await publishEvents({ executor, events: held });
+    return result;
+  } finally {
+    heldEvents.delete(executor);
+  }
 }
 
 /**
  * The items `abono_publish_events` takes for `events` (each checked against the catalog, followed by
- * the events derived from it), and the ids of the given events: for a caller that publishes them
- * within a larger statement (the billing run's batches).
+ * the events derived from it): for a caller that publishes them within a larger statement (the billing
+ * run's batches).
  */
-export function eventRowsOf(events: readonly NewEvent[]): {
-  rows: Record<string, unknown>[];
-  ids: string[];
-} {
+export function eventRowsOf(events: readonly NewEvent[]): { rows: Record<string, unknown>[] } {
   const rows: Record<string, unknown>[] = [];
-  const ids: string[] = [];
   for (const event of events) {
     const encoded = encodeEvent(event);
     const id = newId("evt", event.now.getTime());
-    ids.push(id);
     for (const [index, item] of [encoded, ...derivedEvents(encoded)].entries()) {
       const definition = eventCatalog[item.type];
       rows.push({
@@ -98,7 +121,7 @@ export function eventRowsOf(events: readonly NewEvent[]): {
       });
     }
   }
-  return { rows, ids };
+  return { rows };
 }
 
 /** The payload in its JSON form, checked against the catalog (a mismatch is a bug: it throws). */

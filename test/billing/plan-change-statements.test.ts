@@ -9,11 +9,11 @@ import { createBillingCatalog, createBillingOrganization } from "../helpers/bill
  * The round trips a plan change costs: the statements the server sends to PostgreSQL while answering
  * one preview and one change (begin and commit included), pinned with a small margin so that a new
  * repeated read or per-row query is caught. Measured (an organization on a test clock): 12 for a
- * preview, 26 for an upgrade charged at once, 26 for a downgrade credited to the balance (a credit
- * note); before the plans were read in one statement, the items once and the invoices not read back
- * after their charge, 20 for the preview and 39 for the upgrade.
+ * preview, 24 for an upgrade charged at once, 24 for a downgrade credited to the balance (a credit
+ * note); before the plans were read in one statement, the items once, the invoices not read back after
+ * their charge and the events written in one statement, 20 for the preview and 39 for the upgrade.
  */
-const limits = { preview: 13, upgrade: 28, downgrade: 28 };
+const limits = { preview: 13, upgrade: 25, downgrade: 25 };
 
 let app: TestApp;
 const answering = new AsyncLocalStorage<string[]>();
@@ -86,6 +86,8 @@ describe("statements per plan change", () => {
     expect(
       upgrade.statements.filter((text) => /from "subscription_items"/.test(text)),
     ).toHaveLength(1);
+    // invoice.created, invoice.paid, subscription.changed… are written in one statement.
+    expect(upgrade.statements.filter((text) => /abono_publish_events/.test(text))).toHaveLength(1);
 
     const downgrade = await statementsOf(org.path("/subscription/change"), {
       planId: "plus",
@@ -94,6 +96,9 @@ describe("statements per plan change", () => {
     expect(downgrade.body.subscription.planId).toBe("plus");
     expect(downgrade.statements.length, downgrade.statements.join("\n")).toBeLessThanOrEqual(
       limits.downgrade,
+    );
+    expect(downgrade.statements.filter((text) => /abono_publish_events/.test(text))).toHaveLength(
+      1,
     );
   });
 });
