@@ -1,4 +1,5 @@
-import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { unionAll } from "drizzle-orm/pg-core";
 import type { Executor } from "../db/database.ts";
 import { invoiceLines, invoices, pendingItems } from "../db/schema/index.ts";
 import type { PeriodCharge } from "./compute-unused-value.ts";
@@ -24,64 +25,67 @@ export async function loadPeriodCharges({
   executor: Executor;
   subscription: Pick<SubscriptionRow, "id" | "organizationId" | "currentPeriodEnd">;
 }): Promise<PeriodCharges> {
-  const lines = await executor
-    .select({
-      kind: invoiceLines.kind,
-      addonId: invoiceLines.addonId,
-      amount: invoiceLines.amount,
-      discount: invoiceLines.discount,
-      periodStart: invoiceLines.periodStart,
-      periodEnd: invoiceLines.periodEnd,
-    })
-    .from(invoiceLines)
-    .innerJoin(
-      invoices,
-      and(
-        eq(invoices.id, invoiceLines.invoiceId),
-        eq(invoices.organizationId, invoiceLines.organizationId),
+  // The lines and the pending items in one statement: a plan change reads them on every request.
+  const rows = await unionAll(
+    executor
+      .select({
+        pending: sql<boolean>`false`.as("pending"),
+        kind: sql<string>`${invoiceLines.kind}`.as("kind"),
+        addonId: invoiceLines.addonId,
+        amount: invoiceLines.amount,
+        discount: invoiceLines.discount,
+        periodStart: invoiceLines.periodStart,
+        order: invoiceLines.invoiceId,
+        position: invoiceLines.position,
+      })
+      .from(invoiceLines)
+      .innerJoin(
+        invoices,
+        and(
+          eq(invoices.id, invoiceLines.invoiceId),
+          eq(invoices.organizationId, invoiceLines.organizationId),
+        ),
+      )
+      .where(
+        and(
+          eq(invoices.organizationId, subscription.organizationId),
+          eq(invoices.subscriptionId, subscription.id),
+          eq(invoices.status, "paid"),
+          inArray(invoiceLines.kind, ["plan", "addon", "proration"]),
+          eq(invoiceLines.periodEnd, subscription.currentPeriodEnd),
+        ),
       ),
-    )
-    .where(
-      and(
-        eq(invoices.organizationId, subscription.organizationId),
-        eq(invoices.subscriptionId, subscription.id),
-        eq(invoices.status, "paid"),
-        inArray(invoiceLines.kind, ["plan", "addon", "proration"]),
-        eq(invoiceLines.periodEnd, subscription.currentPeriodEnd),
+    executor
+      .select({
+        pending: sql<boolean>`true`.as("pending"),
+        kind: sql<string>`'addon'`.as("kind"),
+        addonId: pendingItems.addonId,
+        amount: pendingItems.amount,
+        discount: pendingItems.discount,
+        periodStart: pendingItems.periodStart,
+        order: pendingItems.id,
+        position: sql<number>`0`.as("position"),
+      })
+      .from(pendingItems)
+      .where(
+        and(
+          eq(pendingItems.subscriptionId, subscription.id),
+          isNotNull(pendingItems.addonId),
+          eq(pendingItems.periodEnd, subscription.currentPeriodEnd),
+        ),
       ),
-    )
-    .orderBy(invoiceLines.invoiceId, invoiceLines.position);
-  const pending = await executor
-    .select({
-      addonId: pendingItems.addonId,
-      amount: pendingItems.amount,
-      discount: pendingItems.discount,
-      periodStart: pendingItems.periodStart,
-      periodEnd: pendingItems.periodEnd,
-    })
-    .from(pendingItems)
-    .where(
-      and(
-        eq(pendingItems.subscriptionId, subscription.id),
-        isNotNull(pendingItems.addonId),
-        eq(pendingItems.periodEnd, subscription.currentPeriodEnd),
-      ),
-    )
-    .orderBy(pendingItems.id);
+  ).orderBy(sql`1, 7, 8`);
   const charges: PeriodCharges = { plan: [], addons: new Map() };
   const add = (addonId: string, charge: PeriodCharge) =>
     charges.addons.set(addonId, [...(charges.addons.get(addonId) ?? []), charge]);
   const periodEnd = subscription.currentPeriodEnd;
-  for (const { kind, addonId, periodStart, amount, discount } of lines) {
+  for (const { pending, kind, addonId, periodStart, amount, discount } of rows) {
     if (periodStart === null) continue;
     const charge = { amount, discount, periodStart, periodEnd };
     if (addonId !== null) add(addonId, charge);
     // An add-on line that does not say which add-on it is (issued before lines named their add-on, and
     // not recognised by the migration) is no charge of the plan: it is left out.
-    else if (kind !== "addon") charges.plan.push(charge);
-  }
-  for (const { addonId, periodStart, amount, discount } of pending) {
-    if (addonId !== null) add(addonId, { amount, discount, periodStart, periodEnd });
+    else if (!pending && kind !== "addon") charges.plan.push(charge);
   }
   return charges;
 }
