@@ -8,7 +8,8 @@ export const refusedExitCode = 3;
 /**
  * `abono entitlements check <orgId> <feature>`: asks a running service, through `@abono/client`, what an
  * application would ask (`GET /v1/organizations/{orgId}/entitlements/{feature}`). The key comes from
- * `ABONO_API_KEY`, never from the command line (it would stay in the shell history and the process list).
+ * `ABONO_API_KEY`, read by commander like `ABONO_URL`; the option it fills is hidden from the help, so
+ * the key is not typed on the command line (it would stay in the shell history and the process list).
  */
 export function registerEntitlements(program: Command) {
   const entitlements = program
@@ -27,14 +28,15 @@ export function registerEntitlements(program: Command) {
         .default("http://127.0.0.1:8080"),
     )
     .addOption(new Option("--json", "print the API's answer as JSON"))
+    .addOption(new Option("--api-key <key>").env("ABONO_API_KEY").hideHelp())
     .action(
       async (
         orgId: string,
         feature: string,
-        options: { url: string; json?: boolean },
+        options: { url: string; json?: boolean; apiKey?: string },
         command: Command,
       ) => {
-        const apiKey = process.env.ABONO_API_KEY;
+        const apiKey = options.apiKey;
         if (!apiKey) {
           command.error("Set ABONO_API_KEY to a root key or the organization's key.", {
             exitCode: exitCodes.usage,
