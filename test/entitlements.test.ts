@@ -553,6 +553,61 @@ describe("batch ingestion", () => {
     expect(rows[0]).toEqual({ events: 600, ids: 600, claims: 600 });
   });
 
+  it("claims the ids of parallel batches on different features in one order: overlapping ids never deadlock", async () => {
+    const org = await subscribedOrganization("plus");
+    for (const feature of ["encounters", "seats"]) {
+      const override = await app.request(
+        "PUT",
+        `/v1/root/organizations/${org.organizationId}/entitlement-overrides/${feature}`,
+        { body: { value: null, reason: "bulk ingestion test" } },
+      );
+      expect(override.status).toBe(200);
+    }
+    const deadlocks = async () => {
+      const { rows } = await app.database.pool.query(
+        "select deadlocks::int as count from pg_stat_database where datname = current_database()",
+      );
+      return rows[0].count as number;
+    };
+    const before = await deadlocks();
+    // Each round: two batches at once, one per feature (so no counter lock orders them), with the same
+    // 200 ids in opposite orders. Claimed in batch order, they would wait on each other's claims.
+    const rounds = 6;
+    let accepted = 0;
+    for (let round = 0; round < rounds; round += 1) {
+      const ids = Array.from({ length: 200 }, (_, index) => `round-${round}-${index}`);
+      const responses = await Promise.all(
+        [
+          { feature: "encounters", order: ids },
+          { feature: "seats", order: [...ids].reverse() },
+        ].map(({ feature, order }) =>
+          app.request("POST", "/v1/usage/batch", {
+            body: {
+              events: order.map((eventId) => ({
+                organizationId: org.organizationId,
+                feature,
+                quantity: 1,
+                eventId,
+              })),
+            },
+          }),
+        ),
+      );
+      for (const response of responses)
+        expect(response.status, JSON.stringify(response.body)).toBe(200);
+      // Every id is counted once, by whichever batch claimed it first.
+      expect(responses.reduce((sum, response) => sum + response.body.accepted, 0)).toBe(200);
+      expect(responses.reduce((sum, response) => sum + response.body.duplicates, 0)).toBe(200);
+      accepted += 200;
+    }
+    const used = async (feature: string) =>
+      (await app.request("GET", org.path(`/entitlements/${feature}`))).body.used as number;
+    expect((await used("encounters")) + (await used("seats"))).toBe(accepted);
+    // The database saw no deadlock (its statistics are flushed within a second).
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await deadlocks()).toBe(before);
+  });
+
   it("draws limited metered usage from each organization's purchased units once its allowance is used", async () => {
     await app.request("POST", "/v1/packs", {
       body: {

@@ -259,7 +259,9 @@ export async function ingestUsageBatch({
           offered === columns ? keptAt : first.map((position) => keptAt[position] as string);
         // Each event id is claimed in usage_event_ids (unique across every month's partition of
         // usage_events); only the events whose claim is new are kept. A parallel batch repeating an id
-        // waits on the claim and then finds it taken.
+        // waits on the claim and then finds it taken. Claims are made in one order (organization, id)
+        // whatever the batch's: two batches that share ids, on features whose counters do not order
+        // them, would otherwise each wait on a claim the other made (a deadlock).
         const claim = await tx.execute<{ claimed: number }>(sql`
           with x as (
             select * from unnest(
@@ -272,7 +274,7 @@ export async function ingestUsageBatch({
             ) as x(o, e, f, q, t, k)
           ), claimed as (
             insert into usage_event_ids (organization_id, event_id, recorded_at)
-            select o, e, ${now}::timestamptz from x
+            select o, e, ${now}::timestamptz from x order by o, e
             on conflict do nothing
             returning organization_id, event_id
           ), kept as (
