@@ -94,6 +94,8 @@ const environmentSchema = z
       )
       .optional(),
     ABONO_TEST_MODE: booleanString.optional(),
+    /** Set by npm (and the other package managers' script runners) for the script they run. */
+    npm_lifecycle_event: z.string().optional(),
     /** Tests only (honoured in test mode): a shorter Idempotency-Key lease, to test takeovers quickly. */
     ABONO_TEST_IDEMPOTENCY_LEASE_MS: z.coerce
       .number({ error: "must be a number of milliseconds" })
@@ -533,6 +535,8 @@ export interface Config {
   host: string;
   rootApiKey: string | undefined;
   testMode: boolean;
+  /** Started by a package manager's script runner (`npm start`): `abono serve` stops when it is gone. */
+  startedByScriptRunner: boolean;
   freePlanId: string;
   logLevel: string;
   bodyLimitBytes: number;
@@ -766,6 +770,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     host: env.HOST,
     rootApiKey: env.ABONO_ROOT_API_KEY,
     testMode,
+    startedByScriptRunner: env.npm_lifecycle_event !== undefined,
     freePlanId: env.ABONO_FREE_PLAN_ID,
     logLevel: env.ABONO_LOG_LEVEL,
     bodyLimitBytes: env.ABONO_BODY_LIMIT_BYTES,

@@ -62,6 +62,7 @@ async function runService({ config, logger, http }: CommandContext & { http: boo
     process.on("SIGINT", () => shutdown("Received SIGINT"));
     process.on("SIGTERM", () => shutdown("Received SIGTERM"));
     const stopWatchingParent = watchScriptRunner({
+      enabled: config.startedByScriptRunner,
       logger,
       onGone: () => shutdown("The npm process that started this one is gone"),
     });
@@ -74,8 +75,16 @@ async function runService({ config, logger, http }: CommandContext & { http: boo
  * (SIGKILL, so it cannot forward a signal), this process is reparented, and stops as on SIGTERM.
  * Outside a script runner nothing is watched, so a deliberately detached `abono serve` keeps running.
  */
-function watchScriptRunner({ logger, onGone }: { logger: Logger; onGone: () => void }) {
-  if (!process.env.npm_lifecycle_event) return () => {};
+function watchScriptRunner({
+  enabled,
+  logger,
+  onGone,
+}: {
+  enabled: boolean;
+  logger: Logger;
+  onGone: () => void;
+}) {
+  if (!enabled) return () => {};
   const runner = process.ppid;
   logger.debug({ runner }, "Stopping when the script runner that started this process exits");
   const timer = setInterval(() => {

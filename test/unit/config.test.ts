@@ -22,6 +22,11 @@ describe("loadConfig", () => {
     expect(loadConfig({ DATABASE_URL: url, ABONO_TEST_MODE: "true" }).testMode).toBe(true);
   });
 
+  it("knows when a package manager's script runner (npm start) started it", () => {
+    expect(loadConfig({}).startedByScriptRunner).toBe(false);
+    expect(loadConfig({ npm_lifecycle_event: "start" }).startedByScriptRunner).toBe(true);
+  });
+
   it("keeps the 60 s Idempotency-Key lease, shortened only in test mode by ABONO_TEST_IDEMPOTENCY_LEASE_MS", () => {
     const url = "postgres://postgres@127.0.0.1:5432/abono";
     expect(loadConfig({ DATABASE_URL: url }).idempotency).toEqual({
