@@ -2,6 +2,11 @@ import type { Interval } from "../time/index.ts";
 
 export type Locale = "en" | "es";
 
+/** A stored locale (an invoice's, an organization's) as one the messages speak: Spanish, else English. */
+export function localeOf(stored: string): Locale {
+  return stored === "es" ? "es" : "en";
+}
+
 /**
  * What Abono writes for the customer to read about billing, in the organization's locale, when it is
  * written: invoice line descriptions, credit balance (ledger) entries, and the description a provider

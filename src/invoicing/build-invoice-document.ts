@@ -6,6 +6,7 @@ import {
   paymentMethods,
   payments,
 } from "../db/schema/index.ts";
+import { localeOf } from "../i18n/billing-messages.ts";
 import type { Logger } from "../logger.ts";
 import { customerDetailsOf } from "../organizations/billing-details.ts";
 import type { InvoiceDocument, InvoiceDocumentPayment } from "./invoice-document.ts";
@@ -59,7 +60,7 @@ export async function buildInvoiceDocument({
     kind: invoice.kind,
     status: invoice.status,
     currency: invoice.currency,
-    locale: invoice.locale === "es" ? "es" : "en",
+    locale: localeOf(invoice.locale),
     issuer: {
       name: issuer.legalName,
       address: issuer.address,

@@ -12,7 +12,7 @@ import {
 } from "../db/schema/index.ts";
 import { notFound } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
-import { billingMessages, type Locale } from "../i18n/billing-messages.ts";
+import { billingMessages, type Locale, localeOf } from "../i18n/billing-messages.ts";
 import { newId } from "../ids.ts";
 import { customerDetailsOf, taxCustomerOf } from "../organizations/billing-details.ts";
 import type { OrganizationRecord } from "../organizations/organization-record.ts";
@@ -191,7 +191,7 @@ async function announceNumberedInvoice({
 }): Promise<void> {
   await publishInvoiceCreated({ executor, invoice, now });
   const number = invoice.number ?? invoice.id;
-  const messages = billingMessages(invoice.locale === "es" ? "es" : "en");
+  const messages = billingMessages(localeOf(invoice.locale));
   const movements = [
     {
       amount: -invoice.balanceApplied,

@@ -2,7 +2,7 @@ import type { Executor } from "../db/database.ts";
 import { payments } from "../db/schema/index.ts";
 import { invalidState } from "../errors.ts";
 import { publishEvent } from "../events/publish-event.ts";
-import { billingMessages } from "../i18n/billing-messages.ts";
+import { billingMessages, localeOf } from "../i18n/billing-messages.ts";
 import { nextProviderChargeKey } from "../idempotency/idempotency-context.ts";
 import { newId } from "../ids.ts";
 import {
@@ -77,7 +77,7 @@ export async function chargeInvoice({
       paymentId,
       invoiceId: invoice.id,
       organizationId: invoice.organizationId,
-      description: billingMessages(invoice.locale === "es" ? "es" : "en").invoiceCharge({
+      description: billingMessages(localeOf(invoice.locale)).invoiceCharge({
         reference: invoice.number ?? invoice.id,
       }),
       idempotencyKey: nextProviderChargeKey(invoice.organizationId) ?? undefined,

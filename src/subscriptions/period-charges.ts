@@ -74,7 +74,10 @@ export async function loadPeriodCharges({
           eq(pendingItems.periodEnd, subscription.currentPeriodEnd),
         ),
       ),
-  ).orderBy(sql`1, 7, 8`);
+  )
+    // By output position (pending, order, position): the lines first, by invoice and position, then
+    // the pending items by id.
+    .orderBy(sql`1, 7, 8`);
   const charges: PeriodCharges = { plan: [], addons: new Map() };
   const add = (addonId: string, charge: PeriodCharge) =>
     charges.addons.set(addonId, [...(charges.addons.get(addonId) ?? []), charge]);
