@@ -7,16 +7,13 @@ import { eventTypes } from "./event-catalog.ts";
 /** Types published by earlier releases whose jobs may still be queued after an upgrade. */
 const retiredEventTypes = ["subscription.changed"];
 
-/** One event, or many of the same type (the billing run's batches). */
+/** The events one publishing statement wrote (one, or a billing-run batch's many, of any types). */
 const eventPayload = z.object({ eventIds: z.array(z.string()).min(1) });
 
-/**
- * One job per event type (`subscription.plan_changed`, `invoice.paid`, …), enqueued with the event in
- * its transaction: it dispatches the events to the messages sent to people, then marks them published.
- */
-export const eventJobs = [...eventTypes, ...retiredEventTypes].map((type) =>
-  defineJob({
-    name: type,
+/** A job that dispatches its events to the messages sent to people, then marks them published. */
+function dispatchJob(name: string) {
+  return defineJob({
+    name,
     payload: eventPayload,
     async handler({ payload, context }) {
       await dispatchEvents({
@@ -26,5 +23,16 @@ export const eventJobs = [...eventTypes, ...retiredEventTypes].map((type) =>
         now: new Date(),
       });
     },
-  }),
-);
+  });
+}
+
+/**
+ * `events.dispatch`: one job per publishing statement and queue, enqueued with the events in their
+ * transaction (`abono_publish_events`). Earlier releases enqueued one job per event type
+ * (`subscription.plan_changed`, `invoice.paid`, …); those names keep a handler so jobs queued before an
+ * upgrade still run.
+ */
+export const eventJobs = [
+  dispatchJob("events.dispatch"),
+  ...[...eventTypes, ...retiredEventTypes].map(dispatchJob),
+];
