@@ -13,7 +13,13 @@
  * `--profile` first sends one preview and one change alone and lists every statement the API sent for
  * each, with its kind and time.
  *
+ * `--rate N` (repeatable) adds, after the runs, phases where requests arrive at N per second for
+ * `--seconds` (an open loop, as independent customers arrive, each on an organization with no request in
+ * flight), their latency counted from the time each was due: the latency at a given load rather than at
+ * the machine's saturation, where a closed loop's latency is only `concurrency / throughput`.
+ *
  *   npm run bench:plan-change -- [--organizations 100] [--requests 600] [--concurrency 4] [--runs 2] [--profile]
+ *     [--rate 10 --rate 20 …] [--seconds 20]
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { fork } from "node:child_process";
@@ -34,8 +40,12 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "4" },
     runs: { type: "string", default: "2" },
     profile: { type: "boolean", default: false },
+    rate: { type: "string", multiple: true, default: [] },
+    seconds: { type: "string", default: "20" },
   },
 });
+const rates = values.rate.map(Number);
+const openLoopSeconds = Number(values.seconds);
 const organizationCount = Number(values.organizations);
 const requestsPerPhase = Number(values.requests);
 const concurrency = Number(values.concurrency);
@@ -214,13 +224,14 @@ async function main() {
         client.send(phase);
       });
 
-    const phase = async (name: string, kind: Kind) => {
+    const phase = async (name: string, kind: Kind, rate?: number) => {
       const before = loadAverage();
       const statementsBefore = statements.read();
       const result = await send({
         kind,
-        requests: requestsPerPhase,
+        requests: rate === undefined ? requestsPerPhase : Math.round(rate * openLoopSeconds),
         concurrency,
+        rate,
         bareUrl,
         abonoUrl: abono.url,
         rootKey: benchRootKey,
@@ -241,6 +252,11 @@ async function main() {
     console.log(
       `${organizationCount} organizations, ${requestsPerPhase} requests per phase, ${concurrency} clients in a separate process; sandbox provider; worker in the server's process`,
     );
+    if (rates.length > 0) {
+      console.log(
+        `then requests arriving at ${rates.join(", ")} per second for ${openLoopSeconds} s each (latency from the time each was due)`,
+      );
+    }
     await phase("warm-up: preview (not measured)", "preview");
     await phase("warm-up: change (not measured)", "change");
     console.log(
@@ -250,6 +266,11 @@ async function main() {
       await phase(`run ${run}: bare Fastify route`, "bare");
       await phase(`run ${run}: preview-change`, "preview");
       await phase(`run ${run}: change`, "change");
+    }
+    for (const rate of rates) {
+      await phase(`at ${rate}/s: bare Fastify route`, "bare", rate);
+      await phase(`at ${rate}/s: preview-change`, "preview", rate);
+      await phase(`at ${rate}/s: change`, "change", rate);
     }
     console.log(
       "\napi, worker: statements per request, begin/commit included. api: sent while serving the request; worker: the rest of the server's process meanwhile (the worker processing the events the requests published, after their answers, and its polling)",

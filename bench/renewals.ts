@@ -4,9 +4,11 @@
  * and database, two baselines: the very rows the renewals wrote, written again for a second cohort with
  * set-based SQL and nothing else (`--write-chunk` organizations per transaction, the same concurrency:
  * the physical limit, see renewal-baseline.ts; "run/limit" is the run's speed as a share of it), and the
- * same number of no-op jobs through the same worker (what the queue alone costs).
+ * same number of no-op jobs through the same worker (what the queue alone costs; at most `--noop-jobs`,
+ * 100,000 by default: a million queued no-op jobs measure a queue table far larger than any the billing
+ * run makes, which queues one job per 100 renewals).
  *
- *   npx tsx bench/renewals.ts [sizes…] [--concurrency 8] [--write-chunk 100] [--profile] [--cpu-prof dir]
+ *   npx tsx bench/renewals.ts [sizes…] [--concurrency 8] [--write-chunk 100] [--noop-jobs 100000] [--profile] [--cpu-prof dir]
  *   (default sizes: 10000 100000)
  *
  * "stmts/each" counts the statements the run sent per renewal (triggers' own work not counted). With
@@ -47,6 +49,7 @@ const { values, positionals } = parseArgs({
   options: {
     concurrency: { type: "string", default: "8" },
     "write-chunk": { type: "string", default: "100" },
+    "noop-jobs": { type: "string", default: "100000" },
     profile: { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
   },
@@ -54,6 +57,7 @@ const { values, positionals } = parseArgs({
 const sizes = positionals.length > 0 ? positionals.map(Number) : [10_000, 100_000];
 const concurrency = Number(values.concurrency);
 const writeChunk = Number(values["write-chunk"]);
+const noopJobs = Number(values["noop-jobs"]);
 const loadLine = () =>
   os
     .loadavg()
@@ -128,12 +132,13 @@ async function main() {
           clock: () => new Date(),
         },
       });
+      const noops = Math.min(size, noopJobs);
       const baselineStart = performance.now();
-      for (let start = 0; start < size; start += 2000) {
+      for (let start = 0; start < noops; start += 2000) {
         await enqueueJobs(
           db,
           noop,
-          Array.from({ length: Math.min(2000, size - start) }, (_, index) => ({
+          Array.from({ length: Math.min(2000, noops - start) }, (_, index) => ({
             payload: { index: start + index },
           })),
         );
@@ -194,10 +199,10 @@ async function main() {
       );
       if (written[0]?.invoices !== size)
         throw new Error(`the baseline wrote ${written[0]?.invoices} invoices, not ${size}`);
-      const rate = (ms: number) => format.format((size / ms) * 1000).padStart(10);
-      const per = (ms: number) => format.format(ms / size).padStart(6);
+      const rate = (ms: number, count = size) => format.format((count / ms) * 1000).padStart(10);
+      const per = (ms: number, count = size) => format.format(ms / count).padStart(6);
       console.log(
-        `${String(size).padEnd(9)} ${rate(report.durationMs)}   ${per(report.durationMs)} ${format.format(profile.statements / size).padStart(10)} | ${rate(writesMs)}   ${per(writesMs)}   ${format.format((writesMs / report.durationMs) * 100).padStart(5)} %   | ${rate(baselineMs)}   ${per(baselineMs)}   (run ${format.format(report.durationMs / 1000)} s, load ${loadLine()})`,
+        `${String(size).padEnd(9)} ${rate(report.durationMs)}   ${per(report.durationMs)} ${format.format(profile.statements / size).padStart(10)} | ${rate(writesMs)}   ${per(writesMs)}   ${format.format((writesMs / report.durationMs) * 100).padStart(5)} %   | ${rate(baselineMs, noops)}   ${per(baselineMs, noops)}${noops < size ? ` (${format.format(noops)} jobs)` : ""}   (run ${format.format(report.durationMs / 1000)} s, load ${loadLine()})`,
       );
       if (values.profile) {
         console.log(
