@@ -154,6 +154,7 @@ export async function prepareRenewalBaseline({
           [chunk],
         );
         // Gapless numbers from the issuer's counter, as the batch takes them.
+        const numbered = "taken.last_number - taken.n + row_number() over (order by b.id)";
         await connection.query(
           `with counted as (select count(*)::int as n from baseline_invoices where chunk = $1),
                 taken as (
@@ -164,7 +165,8 @@ export async function prepareRenewalBaseline({
            select ${(columns.get("invoices") ?? [])
              .map((column) =>
                column === "number"
-                 ? "taken.issuer || '-' || lpad((taken.last_number - taken.n + row_number() over (order by b.id))::text, 6, '0')"
+                 ? // Six digits at least, as the product numbers them (more past 999,999).
+                   `taken.issuer || '-' || lpad((${numbered})::text, greatest(6, length((${numbered})::text)), '0')`
                  : `b.${column}`,
              )
              .join(", ")}

@@ -185,6 +185,13 @@ async function main() {
       const renewed = rows[0]?.invoices ?? 0;
       if (renewed !== size) throw new Error(`expected ${size} renewals, found ${renewed}`);
 
+      const rate = (ms: number, count = size) => format.format((count / ms) * 1000).padStart(10);
+      const per = (ms: number, count = size) => format.format(ms / count).padStart(6);
+      // The run's own figures at once (the baseline after it takes as long again).
+      process.stdout.write(
+        `${String(size).padEnd(9)} ${rate(report.durationMs)}   ${per(report.durationMs)} ${format.format(profile.statements / size).padStart(10)} | `,
+      );
+
       // Baseline 2: the same rows written again with set-based SQL only (bench/renewal-baseline.ts).
       const writes = await prepareRenewalBaseline({
         pool: connection.pool,
@@ -199,10 +206,8 @@ async function main() {
       );
       if (written[0]?.invoices !== size)
         throw new Error(`the baseline wrote ${written[0]?.invoices} invoices, not ${size}`);
-      const rate = (ms: number, count = size) => format.format((count / ms) * 1000).padStart(10);
-      const per = (ms: number, count = size) => format.format(ms / count).padStart(6);
       console.log(
-        `${String(size).padEnd(9)} ${rate(report.durationMs)}   ${per(report.durationMs)} ${format.format(profile.statements / size).padStart(10)} | ${rate(writesMs)}   ${per(writesMs)}   ${format.format((writesMs / report.durationMs) * 100).padStart(5)} %   | ${rate(baselineMs, noops)}   ${per(baselineMs, noops)}${noops < size ? ` (${format.format(noops)} jobs)` : ""}   (run ${format.format(report.durationMs / 1000)} s, load ${loadLine()})`,
+        `${rate(writesMs)}   ${per(writesMs)}   ${format.format((writesMs / report.durationMs) * 100).padStart(5)} %   | ${rate(baselineMs, noops)}   ${per(baselineMs, noops)}${noops < size ? ` (${format.format(noops)} jobs)` : ""}   (run ${format.format(report.durationMs / 1000)} s, load ${loadLine()})`,
       );
       if (values.profile) {
         console.log(

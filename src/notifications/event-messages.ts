@@ -105,13 +105,15 @@ async function sendEventMessage({
   template: MessageTemplate;
 }): Promise<void> {
   const { db } = context;
-  const [event] = await db.select().from(events).where(eq(events.id, eventId));
-  if (!event?.organizationId) return;
-  const [organization] = await db
-    .select()
-    .from(organizations)
-    .where(eq(organizations.id, event.organizationId));
-  if (!organization) return;
+  // The event with its organization and the organization's message preferences, in one statement.
+  const [found] = await db
+    .select({ event: events, organization: organizations, preferences: messagePreferences })
+    .from(events)
+    .innerJoin(organizations, eq(organizations.id, events.organizationId))
+    .leftJoin(messagePreferences, eq(messagePreferences.organizationId, organizations.id))
+    .where(eq(events.id, eventId));
+  if (!found) return;
+  const { event, organization, preferences } = found;
   const locale: Locale = organization.locale;
   const data = event.data as Record<string, unknown>;
   const composed = await compose({
@@ -124,10 +126,6 @@ async function sendEventMessage({
     organization,
   });
   if (!composed) return;
-  const [preferences] = await db
-    .select()
-    .from(messagePreferences)
-    .where(eq(messagePreferences.organizationId, organization.id));
   const emailWanted =
     !(nonEssentialTemplates.has(template) || composed.nonEssential) ||
     (preferences?.nonEssentialEmails ?? true);

@@ -177,7 +177,7 @@ export async function sendEmail({
   attachments?: EmailAttachment[];
 }) {
   const now = new Date();
-  await context.db
+  const inserted = await context.db
     .insert(emails)
     .values({
       id: newId("eml", now.getTime()),
@@ -192,8 +192,14 @@ export async function sendEmail({
       status: "queued",
       createdAt: now,
     })
-    .onConflictDoNothing();
-  await deliverQueued({ context, dedupeKey });
+    .onConflictDoNothing()
+    .returning();
+  // Rendered before (a retried job): the stored email, unless it was sent.
+  const [email] =
+    inserted.length > 0
+      ? inserted
+      : await context.db.select().from(emails).where(eq(emails.dedupeKey, dedupeKey));
+  if (email && email.status !== "sent") await deliver({ context, email });
 }
 
 /** Operators' notifications also go to `ABONO_ADMIN_EMAIL` when it is set. */
@@ -221,9 +227,14 @@ export async function emailOperators({
   });
 }
 
-async function deliverQueued({ context, dedupeKey }: { context: JobContext; dedupeKey: string }) {
-  const [email] = await context.db.select().from(emails).where(eq(emails.dedupeKey, dedupeKey));
-  if (!email || email.status === "sent") return;
+/** Sends a stored email with its attachments and records the outcome (sent, or failed and why). */
+async function deliver({
+  context,
+  email,
+}: {
+  context: JobContext;
+  email: typeof emails.$inferSelect;
+}) {
   const mailer = createMailer({ email: context.config.email, testMode: context.config.testMode });
   const result = await mailer.deliver({
     from: email.from,
