@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { createBillingCatalog, createBillingOrganization } from "../helpers/billing-scenario.ts";
@@ -62,7 +63,7 @@ async function unpublished(organizationId: string): Promise<number> {
 }
 
 describe("dispatching published events", () => {
-  it("adds one events.dispatch job per statement and queue, whatever the events' types", async () => {
+  it("adds one events.dispatch job per queue for a statement's events, whatever their types", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
     const client = await app.database.pool.connect();
     try {
@@ -84,6 +85,97 @@ describe("dispatching published events", () => {
       await client.query("rollback");
       client.release();
     }
+  });
+
+  it("adds a transaction's later events, the entitlement.updated of its commit included, to the job it queued", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    await org.subscribe("plus");
+    const client = await app.database.pool.connect();
+    try {
+      await client.query("begin");
+      const first = await publishRaw(client, org.organizationId, [
+        "organization.updated",
+        "subscription.updated",
+      ]);
+      const second = await publishRaw(client, org.organizationId, ["balance.changed"]);
+      // What a plan change does to the entitlement; its event is published by a deferred trigger,
+      // fired here rather than at the commit so that the job can be looked at before the worker takes it.
+      await client.query(
+        "update organization_entitlements set grace_ends_at = now() + interval '1 day' where organization_id = $1",
+        [org.organizationId],
+      );
+      await client.query("set constraints all immediate");
+      const { rows } = await client.query<{ id: string }>(
+        "select id from events where organization_id = $1 and type = 'entitlement.updated' and published_at is null order by sequence desc limit 1",
+        [org.organizationId],
+      );
+      const entitlementEvent = rows[0]?.id ?? "";
+      const all = [...first, ...second, entitlementEvent];
+      const jobs = await jobsCarrying(client, all);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]?.identifier).toBe("events.dispatch");
+      expect(jobs[0]?.queue).toBe(`test_clock:${org.clockId}`);
+      expect(jobs[0]?.ids).toEqual(all);
+    } finally {
+      await client.query("rollback");
+      client.release();
+    }
+  });
+
+  it("queues a new job in a transaction whose earlier job is gone, and one per transaction", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    const client = await app.database.pool.connect();
+    try {
+      await client.query("begin");
+      const first = await publishRaw(client, org.organizationId, ["organization.updated"]);
+      await client.query("savepoint undone");
+      const undone = await publishRaw(client, org.organizationId, ["subscription.updated"]);
+      // A savepoint rolled back takes its events and the setting naming the job back with it.
+      await client.query("rollback to savepoint undone");
+      const [firstJob] = await jobsCarrying(client, first);
+      expect(firstJob?.ids).toEqual(first);
+      expect(await jobsCarrying(client, undone)).toEqual([]);
+      await client.query("select graphile_worker.complete_jobs($1::bigint[])", [[firstJob?.id]]);
+      const later = await publishRaw(client, org.organizationId, ["balance.changed"]);
+      const laterJobs = await jobsCarrying(client, later);
+      expect(laterJobs).toHaveLength(1);
+      expect(laterJobs[0]?.ids).toEqual(later);
+      expect(laterJobs[0]?.id).not.toBe(firstJob?.id);
+    } finally {
+      await client.query("rollback");
+      client.release();
+    }
+  });
+
+  it("never adds to a job another transaction queued", async () => {
+    const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
+    const client = await app.database.pool.connect();
+    try {
+      const queueSetting = `abono.dispatch_job_${createHash("md5").update(`test_clock:${org.clockId}`).digest("hex")}`;
+      const named = async () =>
+        (
+          await client.query<{ value: string | null }>(
+            "select current_setting($1, true) as value",
+            [queueSetting],
+          )
+        ).rows[0]?.value ?? "";
+      await client.query("begin");
+      const first = await publishRaw(client, org.organizationId, ["organization.updated"]);
+      const [firstJob] = await jobsCarrying(client, first);
+      expect(await named()).toBe(firstJob?.id);
+      await client.query("commit");
+      // The same connection's next transaction starts without it, so it queues its own job.
+      await client.query("begin");
+      expect(await named()).toBe("");
+      const next = await publishRaw(client, org.organizationId, ["subscription.updated"]);
+      const [nextJob] = await jobsCarrying(client, next);
+      expect(nextJob?.ids).toEqual(next);
+      expect(nextJob?.id).not.toBe(firstJob?.id);
+      await client.query("rollback");
+    } finally {
+      client.release();
+    }
+    await expect.poll(() => unpublished(org.organizationId)).toBe(0);
   });
 
   it("still dispatches a per-type job queued by an earlier release", async () => {
