@@ -2,7 +2,6 @@ import { and, asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/database.ts";
 import { planOveragePrices, planPrices, plans, planVersions } from "../db/schema/index.ts";
 import { tupleIn } from "../db/tuple-in.ts";
-import { notFound } from "../errors.ts";
 import { groupBy, versionKey } from "./catalog-queries.ts";
 import type { Plan, PlanDefinition, Price } from "./catalog-types.ts";
 import { setEntryArchived } from "./set-entry-archived.ts";
@@ -57,6 +56,62 @@ const planEntries = versionedEntries<PlanDefinition, LoadedVersion, typeof plans
       executor,
       references.map(({ id, version }) => ({ planId: id, version })),
     ),
+  // Each head with its current version and the versions asked for (a few rows at most); the prices come
+  // as JSON arrays, amounts as text so that no bigint loses precision.
+  async loadHeadsWithVersions(executor, { ids, versions }) {
+    const rows = await executor
+      .select({
+        head: plans,
+        version: planVersions,
+        prices: sql<[Price["interval"], string, string][]>`coalesce((
+          select json_agg(json_build_array(${planPrices.interval}, ${planPrices.currency}, ${planPrices.unitAmount}::text)
+                          order by ${planPrices.interval}, ${planPrices.currency})
+            from ${planPrices}
+           where ${planPrices.planId} = ${planVersions.planId} and ${planPrices.version} = ${planVersions.version}
+        ), '[]'::json)`,
+        overage: sql<[string, string, string][]>`coalesce((
+          select json_agg(json_build_array(${planOveragePrices.featureKey}, ${planOveragePrices.currency}, ${planOveragePrices.unitAmount}::text)
+                          order by ${planOveragePrices.featureKey})
+            from ${planOveragePrices}
+           where ${planOveragePrices.planId} = ${planVersions.planId} and ${planOveragePrices.version} = ${planVersions.version}
+        ), '[]'::json)`,
+      })
+      .from(plans)
+      .leftJoin(
+        planVersions,
+        and(
+          eq(planVersions.planId, plans.id),
+          versions.length === 0
+            ? eq(planVersions.version, plans.currentVersion)
+            : or(
+                eq(planVersions.version, plans.currentVersion),
+                and(
+                  inArray(planVersions.version, versions),
+                  sql`${planVersions.version} <= ${plans.currentVersion}`,
+                ),
+              ),
+        ),
+      )
+      .where(inArray(plans.id, ids));
+    return rows.map(({ head, version, prices, overage }) => ({
+      head,
+      version:
+        version &&
+        loadedVersion(
+          version,
+          prices.map(([interval, currency, unitAmount]) => ({
+            interval,
+            currency,
+            unitAmount: BigInt(unitAmount),
+          })),
+          overage.map(([featureKey, currency, unitAmount]) => ({
+            featureKey,
+            currency,
+            unitAmount: BigInt(unitAmount),
+          })),
+        ),
+    }));
+  },
   definitionOf: ({ name, description, tier, trialDays, prices, features, overage }) => ({
     name,
     description,
@@ -217,9 +272,6 @@ export async function loadPlanVersions(
   });
 }
 
-/** The largest version number the `version` columns hold (a larger one exists nowhere). */
-const maxVersion = 2_147_483_647;
-
 /**
  * Plans, each at its current version or at the version asked for, with their prices and overage prices,
  * in one statement (`getPlan` sends four per plan), in the order asked for. Throws `not_found` as
@@ -232,77 +284,9 @@ export async function getPlans({
   db: Executor;
   references: readonly { planId: string; version?: number | undefined }[];
 }): Promise<Plan[]> {
-  if (references.length === 0) return [];
-  const versions = [
-    ...new Set(
-      references.flatMap(({ version }) =>
-        version !== undefined && Number.isInteger(version) && version >= 1 && version <= maxVersion
-          ? [version]
-          : [],
-      ),
-    ),
-  ];
-  // Each head with its current version and any version asked for (a few rows at most); the prices come
-  // as JSON arrays, amounts as text so that no bigint loses precision.
-  const rows = await db
-    .select({
-      head: plans,
-      version: planVersions,
-      prices: sql<[Price["interval"], string, string][]>`coalesce((
-        select json_agg(json_build_array(${planPrices.interval}, ${planPrices.currency}, ${planPrices.unitAmount}::text)
-                        order by ${planPrices.interval}, ${planPrices.currency})
-          from ${planPrices}
-         where ${planPrices.planId} = ${planVersions.planId} and ${planPrices.version} = ${planVersions.version}
-      ), '[]'::json)`,
-      overage: sql<[string, string, string][]>`coalesce((
-        select json_agg(json_build_array(${planOveragePrices.featureKey}, ${planOveragePrices.currency}, ${planOveragePrices.unitAmount}::text)
-                        order by ${planOveragePrices.featureKey})
-          from ${planOveragePrices}
-         where ${planOveragePrices.planId} = ${planVersions.planId} and ${planOveragePrices.version} = ${planVersions.version}
-      ), '[]'::json)`,
-    })
-    .from(plans)
-    .leftJoin(
-      planVersions,
-      and(
-        eq(planVersions.planId, plans.id),
-        versions.length === 0
-          ? eq(planVersions.version, plans.currentVersion)
-          : or(
-              eq(planVersions.version, plans.currentVersion),
-              and(
-                inArray(planVersions.version, versions),
-                sql`${planVersions.version} <= ${plans.currentVersion}`,
-              ),
-            ),
-      ),
-    )
-    .where(inArray(plans.id, [...new Set(references.map(({ planId }) => planId))]));
-  return references.map(({ planId, version }) => {
-    const head = rows.find((row) => row.head.id === planId)?.head;
-    if (!head) throw notFound("Plan", planId);
-    const wanted = version ?? head.currentVersion;
-    const found = rows.find(
-      (row) => row.head.id === planId && row.version !== null && row.version.version === wanted,
-    );
-    if (!found?.version) throw notFound("Plan version", `${planId}@${wanted}`);
-    const { id: _id, ...headColumns } = head;
-    return {
-      ...loadedVersion(
-        found.version,
-        found.prices.map(([interval, currency, unitAmount]) => ({
-          interval,
-          currency,
-          unitAmount: BigInt(unitAmount),
-        })),
-        found.overage.map(([featureKey, currency, unitAmount]) => ({
-          featureKey,
-          currency,
-          unitAmount: BigInt(unitAmount),
-        })),
-      ),
-      ...headColumns,
-    };
+  return planEntries.getMany({
+    db,
+    references: references.map(({ planId, version }) => ({ id: planId, version })),
   });
 }
 

@@ -40,7 +40,18 @@ export interface VersionedKind<Definition, Version extends Definition & VersionR
   /** The versions asked for, in that order; versions that do not exist are left out. */
   loadVersions(executor: Executor, references: VersionReference[]): Promise<Version[]>;
   definitionOf(version: Version): Definition;
+  /**
+   * The heads of `ids` with their current versions and any of `versions` at or below the current one,
+   * in one statement (`getMany`); a kind without it reads each reference with `get`.
+   */
+  loadHeadsWithVersions?(
+    executor: Executor,
+    args: { ids: string[]; versions: number[] },
+  ): Promise<{ head: HeadRow; version: Version | null }[]>;
 }
+
+/** The largest version number the `version` columns hold (a larger one exists nowhere). */
+const maxVersion = 2_147_483_647;
 
 /** The create, edit and read steps of a versioned kind whose head rows are `Head`. */
 export function versionedEntries<
@@ -82,6 +93,49 @@ export function versionedEntries<
       wanted <= head.currentVersion ? await kind.loadVersions(db, [{ id, version: wanted }]) : [];
     if (!loaded) throw notFound(`${title} version`, `${id}@${wanted}`);
     return withHead(loaded, head);
+  }
+
+  /**
+   * Several entries, each at its current version or at the version asked for, in the order asked for;
+   * `not_found` as `get` throws it, for the first entry or version that does not exist.
+   */
+  async function getMany({
+    db,
+    references,
+  }: {
+    db: Executor;
+    references: readonly { id: string; version?: number | undefined }[];
+  }): Promise<Entry[]> {
+    if (references.length === 0) return [];
+    if (!kind.loadHeadsWithVersions) {
+      const entries: Entry[] = [];
+      for (const { id, version } of references) entries.push(await get({ db, id, version }));
+      return entries;
+    }
+    const versions = [
+      ...new Set(
+        references.flatMap(({ version }) =>
+          version !== undefined &&
+          Number.isInteger(version) &&
+          version >= 1 &&
+          version <= maxVersion
+            ? [version]
+            : [],
+        ),
+      ),
+    ];
+    const rows = await kind.loadHeadsWithVersions(db, {
+      ids: [...new Set(references.map(({ id }) => id))],
+      versions,
+    });
+    return references.map(({ id, version }) => {
+      const head = rows.find((row) => row.head.id === id)?.head as Head | undefined;
+      if (!head) throw notFound(title, id);
+      const wanted = version ?? head.currentVersion;
+      const found = rows.find((row) => row.head.id === id && row.version?.version === wanted);
+      if (!found?.version) throw notFound(`${title} version`, `${id}@${wanted}`);
+      return withHead(found.version, head);
+    });
   }
 
   /** Each head with its current version, in the heads' order. */
@@ -195,7 +249,7 @@ export function versionedEntries<
     });
   }
 
-  return { create, update, get, withCurrentVersions };
+  return { create, update, get, getMany, withCurrentVersions };
 }
 
 /** `changes` without the fields left undefined (those keep their current value). */
