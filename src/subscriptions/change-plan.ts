@@ -315,6 +315,7 @@ export async function changePlanWithin(
   // A plan change keeps the items: both views are built from the items read above.
   const before = toSubscriptionView({ subscription, items });
   let updated = subscription;
+  let toCharge: Invoice | null = null;
   if (request.timing === "period_end") {
     [updated = subscription] = await tx
       .update(subscriptions)
@@ -329,34 +330,9 @@ export async function changePlanWithin(
       .where(eq(subscriptions.id, subscription.id))
       .returning();
   } else {
-    if (change.lines.length > 0) {
-      const invoice = await issueInvoice({
-        executor: tx,
-        draft: {
-          id: newInvoiceId(now),
-          organizationId,
-          subscriptionId: subscription.id,
-          kind: "subscription",
-          billingReason: "subscription_change",
-          currency: subscription.currency,
-          locale: organization.locale,
-          lines: change.lines,
-          coupon,
-          periodStart: change.period.start,
-          periodEnd: change.period.end,
-          periodKey: null,
-        },
-        services,
-        now,
-        // Read under the organization's lock in this transaction; the balance is as read above unless
-        // a settlement was just invoiced.
-        organization,
-        ...(settlement ? {} : { balanceAvailable: balance }),
-        // Charged next, which numbers it: the number's counter is not held across the provider's answer.
-        numberAfterCharge: true,
-      });
-      issued.push(await chargeOrAbort(invoice));
-    }
+    // Everything that names no invoice number is written before the charge, which numbers the invoice:
+    // the issuer's number counter, shared by every organization, is then held from the number to the
+    // commit for the payment, the invoice's status and the events only. A decline rolls all of it back.
     const founderBenefit =
       change.resetsAnchor && subscription.founderBenefit === null
         ? await registerFounder({
@@ -404,9 +380,37 @@ export async function changePlanWithin(
       source: "subscription",
       now,
     });
+    if (change.lines.length > 0) {
+      toCharge = await issueInvoice({
+        executor: tx,
+        draft: {
+          id: newInvoiceId(now),
+          organizationId,
+          subscriptionId: subscription.id,
+          kind: "subscription",
+          billingReason: "subscription_change",
+          currency: subscription.currency,
+          locale: organization.locale,
+          lines: change.lines,
+          coupon,
+          periodStart: change.period.start,
+          periodEnd: change.period.end,
+          periodKey: null,
+        },
+        services,
+        now,
+        // Read under the organization's lock in this transaction; the balance is as read above unless
+        // a settlement was just invoiced.
+        organization,
+        ...(settlement ? {} : { balanceAvailable: balance }),
+        // Charged below, which numbers it: the number's counter is not held across the provider's answer.
+        numberAfterCharge: true,
+      });
+    }
   }
 
-  // Publish
+  // Publish (the audit entry's invoices are as issued: a charge changes neither their totals nor what
+  // was due)
   const after = toSubscriptionView({ subscription: updated, items });
   await recordAudit({
     executor: tx,
@@ -418,7 +422,7 @@ export async function changePlanWithin(
       before,
       after,
       metadata: {
-        invoices: issued.map((invoice) => ({
+        invoices: [...issued, ...(toCharge ? [toCharge] : [])].map((invoice) => ({
           id: invoice.id,
           total: invoice.total,
           amountDue: invoice.amountDue,
@@ -427,6 +431,7 @@ export async function changePlanWithin(
     },
     now,
   });
+  if (toCharge) issued.push(await chargeOrAbort(toCharge));
   await publishEvent(
     request.timing === "period_end"
       ? {
