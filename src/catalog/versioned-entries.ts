@@ -42,7 +42,7 @@ export interface VersionedKind<Definition, Version extends Definition & VersionR
   definitionOf(version: Version): Definition;
   /**
    * The heads of `ids` with their current versions and any of `versions` at or below the current one,
-   * in one statement (`getMany`); a kind without it reads each reference with `get`.
+   * in one statement; `getMany` needs it.
    */
   loadHeadsWithVersions?(
     executor: Executor,
@@ -108,9 +108,7 @@ export function versionedEntries<
   }): Promise<Entry[]> {
     if (references.length === 0) return [];
     if (!kind.loadHeadsWithVersions) {
-      const entries: Entry[] = [];
-      for (const { id, version } of references) entries.push(await get({ db, id, version }));
-      return entries;
+      throw new Error(`Reading several ${kind.noun}s needs the kind's loadHeadsWithVersions`);
     }
     const versions = [
       ...new Set(

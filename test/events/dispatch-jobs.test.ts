@@ -62,12 +62,22 @@ async function unpublished(organizationId: string): Promise<number> {
   return rows[0].count;
 }
 
+/** Runs `check` in a transaction on one connection, then rolls it back: raw events are for checks only. */
+async function inRolledBackTransaction(check: (client: Client) => Promise<void>): Promise<void> {
+  const client = await app.database.pool.connect();
+  try {
+    await client.query("begin");
+    await check(client);
+  } finally {
+    await client.query("rollback");
+    client.release();
+  }
+}
+
 describe("dispatching published events", () => {
   it("adds one events.dispatch job per queue for a statement's events, whatever their types", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
-    const client = await app.database.pool.connect();
-    try {
-      await client.query("begin");
+    await inRolledBackTransaction(async (client) => {
       const ids = await publishRaw(client, org.organizationId, [
         "organization.updated",
         "subscription.updated",
@@ -80,19 +90,13 @@ describe("dispatching published events", () => {
       // The organization is on a test clock: its jobs are in the clock's queue, so an advance waits.
       expect(jobs[0]?.queue).toBe(`test_clock:${org.clockId}`);
       expect(jobs[0]?.ids).toEqual(ids);
-    } finally {
-      // Raw events with empty payloads are for this check only.
-      await client.query("rollback");
-      client.release();
-    }
+    });
   });
 
   it("adds a transaction's later events, the entitlement.updated of its commit included, to the job it queued", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
     await org.subscribe("plus");
-    const client = await app.database.pool.connect();
-    try {
-      await client.query("begin");
+    await inRolledBackTransaction(async (client) => {
       const first = await publishRaw(client, org.organizationId, [
         "organization.updated",
         "subscription.updated",
@@ -116,21 +120,16 @@ describe("dispatching published events", () => {
       expect(jobs[0]?.identifier).toBe("events.dispatch");
       expect(jobs[0]?.queue).toBe(`test_clock:${org.clockId}`);
       expect(jobs[0]?.ids).toEqual(all);
-    } finally {
-      await client.query("rollback");
-      client.release();
-    }
+    });
   });
 
-  it("queues a new job in a transaction whose earlier job is gone, and one per transaction", async () => {
+  it("undoes what a rolled-back savepoint added to the job, and queues a new job when the earlier one is gone", async () => {
     const org = await createBillingOrganization(app, { start: "2026-01-01T00:00:00Z" });
-    const client = await app.database.pool.connect();
-    try {
-      await client.query("begin");
+    await inRolledBackTransaction(async (client) => {
       const first = await publishRaw(client, org.organizationId, ["organization.updated"]);
       await client.query("savepoint undone");
       const undone = await publishRaw(client, org.organizationId, ["subscription.updated"]);
-      // A savepoint rolled back takes its events and the setting naming the job back with it.
+      // A savepoint rolled back takes its events, and what they added to the job, back with it.
       await client.query("rollback to savepoint undone");
       const [firstJob] = await jobsCarrying(client, first);
       expect(firstJob?.ids).toEqual(first);
@@ -141,10 +140,7 @@ describe("dispatching published events", () => {
       expect(laterJobs).toHaveLength(1);
       expect(laterJobs[0]?.ids).toEqual(later);
       expect(laterJobs[0]?.id).not.toBe(firstJob?.id);
-    } finally {
-      await client.query("rollback");
-      client.release();
-    }
+    });
   });
 
   it("never adds to a job another transaction queued", async () => {
